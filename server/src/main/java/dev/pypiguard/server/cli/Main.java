@@ -1,5 +1,63 @@
 package dev.pypiguard.server.cli;
 
-public final class Main {
-  public static void main(String[] args) {}
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.server.Version;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code pypi-guard} command: subcommands for serving, checking and mirroring. */
+@Command(
+    name = "pypi-guard",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = {
+      "A caching PyPI proxy that enforces supply-chain policy.",
+      "Point pip at it: pip install --index-url http://127.0.0.1:8080/simple/ requests"
+    },
+    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (for tests). */
+  public static int run(String... args) {
+    var cmd = new CommandLine(new Main());
+    cmd.setParameterExceptionHandler(
+        (ex, a) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("pypi-guard: " + ex.getMessage());
+          err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          return 2;
+        });
+    cmd.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          PrintWriter err = c.getErr();
+          if (ex instanceof ConfigException) {
+            err.println("pypi-guard: " + ex.getMessage());
+            return 2;
+          }
+          err.println("pypi-guard: error: " + ex);
+          if (System.getenv("PYPI_GUARD_DEBUG") != null) {
+            ex.printStackTrace(err);
+          }
+          return 1;
+        });
+    return cmd.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"pypi-guard " + Version.current()};
+    }
+  }
 }

@@ -1,0 +1,14 @@
+package dev.pypiguard.policy;
+
+/**
+ * Why a rule blocked (or, in audit mode, would have blocked) a file.
+ *
+ * @param rule the rule's name as the policy file spells it, like {@code release-age}
+ * @param message what a user reads, like {@code uploaded 2 days ago, minimum is 7 days}
+ */
+public record Reason(String rule, String message) {
+  @Override
+  public String toString() {
+    return rule + ": " + message;
+  }
+}

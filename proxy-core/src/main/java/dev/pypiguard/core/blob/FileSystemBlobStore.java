@@ -1,0 +1,162 @@
+package dev.pypiguard.core.blob;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A {@link BlobStore} on the local file system: {@code <root>/sha256/ab/cd/<hex>}, with partial
+ * writes in {@code <root>/tmp/} moved into place by an atomic rename.
+ *
+ * <p>Paths are built only from validated hex digests, so no request can name a file outside the
+ * store.
+ */
+public final class FileSystemBlobStore implements BlobStore {
+  private final Path root;
+  private final Path tmp;
+
+  public FileSystemBlobStore(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+    this.tmp = this.root.resolve("tmp");
+    try {
+      Files.createDirectories(tmp);
+      // Partial files of a previous process can never be completed: they are garbage.
+      try (var stale = Files.newDirectoryStream(tmp)) {
+        for (Path p : stale) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cache directory " + this.root + " is not writable", e);
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  Path pathOf(Sha256 key) {
+    String h = key.hex();
+    return root.resolve("sha256").resolve(h.substring(0, 2)).resolve(h.substring(2, 4)).resolve(h);
+  }
+
+  @Override
+  public Optional<Path> find(Sha256 key) {
+    Path p = pathOf(key);
+    return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+  }
+
+  @Override
+  public boolean delete(Sha256 key) throws IOException {
+    return Files.deleteIfExists(pathOf(key));
+  }
+
+  @Override
+  public BlobWriter create(Sha256 expected) throws IOException {
+    Path partial = tmp.resolve(expected.hex() + "." + UUID.randomUUID() + ".part");
+    return new Writer(expected, partial, pathOf(expected));
+  }
+
+  private static final class Writer implements BlobWriter {
+    private final Sha256 expected;
+    private final Path partial;
+    private final Path target;
+    private final FileChannel out;
+    private final MessageDigest digest = Sha256.digest();
+    private volatile long written;
+    private boolean done;
+
+    Writer(Sha256 expected, Path partial, Path target) throws IOException {
+      this.expected = expected;
+      this.partial = partial;
+      this.target = target;
+      this.out =
+          FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    @Override
+    public Sha256 expected() {
+      return expected;
+    }
+
+    @Override
+    public synchronized long append(ByteBuffer bytes) throws IOException {
+      if (done) {
+        throw new IOException("blob " + expected + " is already closed");
+      }
+      ByteBuffer forDigest = bytes.duplicate();
+      while (bytes.hasRemaining()) {
+        out.write(bytes);
+      }
+      digest.update(forDigest);
+      written = out.position();
+      return written;
+    }
+
+    @Override
+    public long written() {
+      return written;
+    }
+
+    @Override
+    public synchronized FileChannel openReader() throws IOException {
+      // Opened under the writer's lock, so it names the partial file before a commit moves it
+      // and the published one after; an open channel survives the rename.
+      try {
+        return FileChannel.open(done && Files.exists(target) ? target : partial);
+      } catch (NoSuchFileException e) {
+        return FileChannel.open(target);
+      }
+    }
+
+    @Override
+    public synchronized void commit(long expectedSize) throws IOException {
+      if (done) {
+        throw new IOException("blob " + expected + " is already closed");
+      }
+      String actual = HexFormat.of().formatHex(digest.digest());
+      long size = out.position();
+      out.force(true);
+      out.close();
+      done = true;
+      if (expectedSize >= 0 && size != expectedSize) {
+        Files.deleteIfExists(partial);
+        throw new IntegrityException(
+            "size mismatch: got " + size + " bytes, expected " + expectedSize);
+      }
+      if (!actual.equals(expected.hex())) {
+        Files.deleteIfExists(partial);
+        throw new IntegrityException(
+            "sha256 mismatch: got " + actual + ", expected " + expected.hex());
+      }
+      Files.createDirectories(target.getParent());
+      try {
+        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+        // Another writer published the same content first: identical bytes, keep theirs.
+        Files.deleteIfExists(partial);
+      }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (!done) {
+        done = true;
+        out.close();
+        Files.deleteIfExists(partial);
+      }
+    }
+  }
+}

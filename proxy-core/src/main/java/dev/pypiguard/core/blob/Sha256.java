@@ -1,0 +1,47 @@
+package dev.pypiguard.core.blob;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** A SHA-256 digest written as 64 lower-case hex digits, the key of the content-addressed store. */
+public record Sha256(String hex) {
+  private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
+
+  public Sha256 {
+    if (hex == null || !HEX.matcher(hex).matches()) {
+      throw new IllegalArgumentException(
+          "sha256: \"" + hex + "\" (expected: 64 lower-case hex digits)");
+    }
+  }
+
+  /** Parses a digest, accepting upper case; empty when it is not a sha256 hex string. */
+  public static java.util.Optional<Sha256> parse(String raw) {
+    if (raw == null) {
+      return java.util.Optional.empty();
+    }
+    String lower = raw.toLowerCase(java.util.Locale.ROOT);
+    return HEX.matcher(lower).matches()
+        ? java.util.Optional.of(new Sha256(lower))
+        : java.util.Optional.empty();
+  }
+
+  public static Sha256 of(byte[] bytes) {
+    return new Sha256(HexFormat.of().formatHex(digest().digest(bytes)));
+  }
+
+  /** A fresh SHA-256 {@link MessageDigest}; every JRE must provide one. */
+  public static MessageDigest digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JRE has no SHA-256", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return hex;
+  }
+}

@@ -1,0 +1,77 @@
+package dev.pypiguard.core.cache;
+
+import dev.pypiguard.core.blob.BlobStore;
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.upstream.UpstreamClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The downloads in flight, one per blob: concurrent misses for the same digest share a single
+ * upstream fetch (single flight), and a finished download leaves the map.
+ */
+public final class Downloads {
+  private final BlobStore store;
+  private final UpstreamClient client;
+  private final ConcurrentHashMap<Sha256, Download> inFlight = new ConcurrentHashMap<>();
+
+  public Downloads(BlobStore store, UpstreamClient client) {
+    this.store = store;
+    this.client = client;
+  }
+
+  /**
+   * Returns the running download of {@code key}, or starts one from {@code url}. The caller
+   * checks the store first; a blob published meanwhile is simply downloaded no more.
+   */
+  public Download fetch(
+      Sha256 key,
+      String filename,
+      URI url,
+      OptionalLong declaredSize,
+      Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate) {
+    boolean[] started = {false};
+    Download d =
+        inFlight.computeIfAbsent(
+            key,
+            k -> {
+              try {
+                started[0] = true;
+                return new Download(k, filename, store.create(k), declaredSize, this::find);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    if (started[0]) {
+      d.result().whenComplete((p, e) -> inFlight.remove(key, d));
+      client.download(url, allowedHosts, decorate, d);
+    }
+    return d;
+  }
+
+  private Optional<java.nio.file.Path> find(Sha256 key) {
+    try {
+      return store.find(key);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The downloads running now. */
+  public Collection<Download> running() {
+    return inFlight.values();
+  }
+
+  public int count() {
+    return inFlight.size();
+  }
+}

@@ -1,0 +1,310 @@
+package dev.pypiguard.core.cache;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.simple.Negotiation;
+import dev.pypiguard.core.simple.ProjectIndex;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.upstream.PageFetch;
+import dev.pypiguard.core.upstream.Upstream;
+import dev.pypiguard.core.upstream.UpstreamClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pages of one upstream, cached in memory (Caffeine) over a persisted copy on disk.
+ *
+ * <p>A page younger than the lifetime is served as is. An older one is revalidated with {@code
+ * If-None-Match}; concurrent lookups share that one request. When the upstream fails, or takes
+ * longer than the stale deadline while an older copy exists, the older copy is served (marked
+ * stale) and the refresh goes on in the background. Without any copy a failure is reported as
+ * {@link PageLookup.Unavailable}. In offline mode the upstream is never asked.
+ */
+public final class PageCache {
+  private static final Logger LOG = LoggerFactory.getLogger(PageCache.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String INDEX_KEY = "_index";
+
+  /** How pages are kept. */
+  public record Settings(Duration ttl, Duration staleDeadline, boolean offline) {}
+
+  /** What happens to pages, for metrics. */
+  public interface Listener {
+    void lookup(String kind, String result);
+
+    void upstream(String kind, Duration latency, String outcome);
+
+    Listener NONE =
+        new Listener() {
+          @Override
+          public void lookup(String kind, String result) {}
+
+          @Override
+          public void upstream(String kind, Duration latency, String outcome) {}
+        };
+  }
+
+  private final Upstream upstream;
+  private final UpstreamClient client;
+  private final Path dir;
+  private final Settings settings;
+  private final Executor blocking;
+  private final Clock clock;
+  private final Listener listener;
+  private final Cache<String, CachedPage<?>> memory;
+  private final ConcurrentHashMap<String, CompletableFuture<PageLookup<?>>> refreshing =
+      new ConcurrentHashMap<>();
+
+  public PageCache(
+      Upstream upstream,
+      UpstreamClient client,
+      Path cacheDir,
+      Settings settings,
+      Executor blocking,
+      Clock clock,
+      Listener listener) {
+    this.upstream = upstream;
+    this.client = client;
+    this.dir = cacheDir.resolve("pages").resolve(upstream.name());
+    this.settings = settings;
+    this.blocking = blocking;
+    this.clock = clock;
+    this.listener = listener;
+    this.memory =
+        Caffeine.newBuilder()
+            .maximumWeight(256L * 1024 * 1024)
+            .weigher((String k, CachedPage<?> v) -> weight(v))
+            .build();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  private static int weight(CachedPage<?> v) {
+    if (v.value() instanceof ProjectPage p) {
+      return 512 + p.files().size() * 512;
+    }
+    if (v.value() instanceof ProjectIndex i) {
+      return 512 + i.projects().size() * 64;
+    }
+    return 1024;
+  }
+
+  public Upstream upstream() {
+    return upstream;
+  }
+
+  /** The page of a project, by normalized name. */
+  public CompletableFuture<PageLookup<ProjectPage>> project(String normalizedName) {
+    return lookup(normalizedName, upstream.projectUrl(normalizedName), PageKind.PROJECT, "project");
+  }
+
+  /** The list of all projects. */
+  public CompletableFuture<PageLookup<ProjectIndex>> index() {
+    return lookup(INDEX_KEY, upstream.simpleUrl(), PageKind.INDEX, "index");
+  }
+
+  /** The cached page of a project without asking the upstream, from memory or disk. */
+  public CompletableFuture<Optional<CachedPage<ProjectPage>>> cached(String normalizedName) {
+    @SuppressWarnings("unchecked")
+    CachedPage<ProjectPage> mem = (CachedPage<ProjectPage>) memory.getIfPresent(normalizedName);
+    if (mem != null) {
+      return CompletableFuture.completedFuture(Optional.of(mem));
+    }
+    return CompletableFuture.supplyAsync(() -> readDisk(normalizedName, PageKind.PROJECT), blocking);
+  }
+
+  /** Forgets a page in memory and on disk. */
+  public void purge(String normalizedName) {
+    memory.invalidate(normalizedName);
+    try {
+      Files.deleteIfExists(file(normalizedName));
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", file(normalizedName), e.toString());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletableFuture<PageLookup<T>> lookup(
+      String key, URI url, PageKind<T> kind, String kindName) {
+    CachedPage<T> mem = (CachedPage<T>) memory.getIfPresent(key);
+    if (mem != null && (settings.offline() || fresh(mem))) {
+      listener.lookup(kindName, "hit");
+      return CompletableFuture.completedFuture(new PageLookup.Found<>(mem, false));
+    }
+    CompletableFuture<PageLookup<?>> shared =
+        refreshing.computeIfAbsent(
+            key,
+            k -> {
+              CompletableFuture<PageLookup<?>> f =
+                  refresh(key, url, kind, kindName, Optional.ofNullable(mem))
+                      .thenApply(l -> (PageLookup<?>) l);
+              f.whenComplete((l, e) -> refreshing.remove(key, f));
+              return f;
+            });
+    CompletableFuture<PageLookup<T>> typed =
+        shared.thenApply(l -> (PageLookup<T>) l)
+            .exceptionally(
+                e -> {
+                  LOG.error("page lookup for {} failed", key, e);
+                  return new PageLookup.Unavailable<>("internal error: " + e, false);
+                });
+    if (mem == null || settings.staleDeadline().isZero()) {
+      return typed;
+    }
+    // A slow upstream must not hold pip up when a copy exists: serve it after the deadline.
+    return typed.completeOnTimeout(
+        new PageLookup.Found<>(mem, true), settings.staleDeadline().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private <T> CompletableFuture<PageLookup<T>> refresh(
+      String key, URI url, PageKind<T> kind, String kindName, Optional<CachedPage<T>> mem) {
+    CompletableFuture<Optional<CachedPage<T>>> base =
+        mem.isPresent()
+            ? CompletableFuture.completedFuture(mem)
+            : CompletableFuture.supplyAsync(() -> readDisk(key, kind), blocking);
+    return base.thenCompose(
+        copy -> {
+          if (copy.isPresent() && (settings.offline() || fresh(copy.get()))) {
+            memory.put(key, copy.get());
+            listener.lookup(kindName, "hit");
+            return CompletableFuture.completedFuture(new PageLookup.Found<>(copy.get(), false));
+          }
+          if (settings.offline()) {
+            listener.lookup(kindName, "miss");
+            return CompletableFuture.completedFuture(
+                new PageLookup.Missing<>("not in the cache, and the proxy is offline"));
+          }
+          listener.lookup(kindName, copy.isPresent() ? "revalidate" : "miss");
+          long start = System.nanoTime();
+          return client
+              .page(url, Negotiation.upstreamAccept(), copy.flatMap(CachedPage::etag),
+                  upstream.allowedHosts(), upstream::decorate)
+              .thenApplyAsync(
+                  fetch -> {
+                    Duration latency = Duration.ofNanos(System.nanoTime() - start);
+                    return answer(key, kind, kindName, fetch, copy, latency);
+                  },
+                  blocking);
+        });
+  }
+
+  private <T> PageLookup<T> answer(
+      String key,
+      PageKind<T> kind,
+      String kindName,
+      PageFetch fetch,
+      Optional<CachedPage<T>> copy,
+      Duration latency) {
+    Instant now = clock.instant();
+    // Java 17 has no pattern matching in switch; the chain covers every PageFetch permit.
+    if (fetch instanceof PageFetch.Fetched f) {
+      T value;
+      try {
+        value = kind.parse(f, key);
+      } catch (RuntimeException e) {
+        listener.upstream(kindName, latency, "malformed");
+        LOG.warn("malformed {} page from {}: {}", kindName, f.url(), e.getMessage());
+        return stale(
+            copy, "malformed page from upstream " + upstream.name() + ": " + e.getMessage(), false);
+      }
+      listener.upstream(kindName, latency, "ok");
+      byte[] canonical = kind.canonical(value);
+      var page = new CachedPage<>(value, Sha256.of(canonical).hex(), now, f.etag(), f.url());
+      memory.put(key, page);
+      writeDisk(key, page, canonical);
+      return new PageLookup.Found<>(page, false);
+    }
+    if (fetch instanceof PageFetch.NotModified) {
+      if (copy.isEmpty()) {
+        listener.upstream(kindName, latency, "error");
+        return new PageLookup.Unavailable<>(
+            "upstream answered 304 to an unconditional request", false);
+      }
+      listener.upstream(kindName, latency, "not-modified");
+      var page = copy.get().confirmedAt(now);
+      memory.put(key, page);
+      writeDisk(key, page, kind.canonical(page.value()));
+      return new PageLookup.Found<>(page, false);
+    }
+    if (fetch instanceof PageFetch.NotFound) {
+      listener.upstream(kindName, latency, "not-found");
+      memory.invalidate(key);
+      return new PageLookup.Missing<>("not found on upstream " + upstream.name());
+    }
+    var e = (PageFetch.Failed) fetch;
+    listener.upstream(kindName, latency, e.timedOut() ? "timeout" : "error");
+    LOG.warn("upstream {} failed for {}: {}", upstream.name(), key, e.reason());
+    return stale(copy, "upstream " + upstream.name() + ": " + e.reason(), e.timedOut());
+  }
+
+  private static <T> PageLookup<T> stale(Optional<CachedPage<T>> copy, String why, boolean timedOut) {
+    return copy.<PageLookup<T>>map(c -> new PageLookup.Found<>(c, true))
+        .orElseGet(() -> new PageLookup.Unavailable<>(why, timedOut));
+  }
+
+  private boolean fresh(CachedPage<?> page) {
+    return Duration.between(page.fetchedAt(), clock.instant()).compareTo(settings.ttl()) < 0;
+  }
+
+  private Path file(String key) {
+    // Keys are normalized project names or INDEX_KEY: neither can contain a path separator.
+    return dir.resolve(key + ".json");
+  }
+
+  private <T> Optional<CachedPage<T>> readDisk(String key, PageKind<T> kind) {
+    Path p = file(key);
+    if (!Files.isRegularFile(p)) {
+      return Optional.empty();
+    }
+    try {
+      var root = JSON.readTree(p.toFile());
+      URI source = URI.create(root.path("source").asText());
+      byte[] body = JSON.writeValueAsBytes(root.path("page"));
+      T value = kind.fromCanonical(body, source);
+      Instant fetchedAt = Instant.parse(root.path("fetched-at").asText());
+      Optional<String> etag =
+          root.hasNonNull("etag") ? Optional.of(root.get("etag").asText()) : Optional.empty();
+      byte[] canonical = kind.canonical(value);
+      return Optional.of(new CachedPage<>(value, Sha256.of(canonical).hex(), fetchedAt, etag, source));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("ignoring unreadable cached page {}: {}", p, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private void writeDisk(String key, CachedPage<?> page, byte[] canonical) {
+    Path p = file(key);
+    try {
+      ObjectNode root = JSON.createObjectNode();
+      root.put("source", page.source().toString());
+      root.put("fetched-at", page.fetchedAt().toString());
+      page.etag().ifPresent(e -> root.put("etag", e));
+      root.set("page", JSON.readTree(canonical));
+      Path tmp = Files.createTempFile(dir, key, ".tmp");
+      Files.write(tmp, JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8));
+      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      LOG.warn("could not persist page {}: {}", p, e.toString());
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.pypiguard.server;
+
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.cache.Downloads;
+import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.upstream.Upstream;
+import dev.pypiguard.core.upstream.UpstreamClient;
+import dev.pypiguard.policy.BaselineJudge;
+import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.http.RenderedPages;
+import dev.pypiguard.server.http.ServerInitializer;
+import dev.pypiguard.server.http.Services;
+import dev.pypiguard.server.metrics.ProxyMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running pypi-guard: the Netty server and everything behind it. */
+public final class ProxyServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final ServerConfig config;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ExecutorService blocking;
+  private final UpstreamClient client;
+  private final Channel serverChannel;
+  private final Services services;
+  private final AtomicReference<PageJudge> judge;
+
+  private ProxyServer(ServerConfig config, PageJudge initialJudge) throws IOException {
+    this.config = config;
+    this.judge = new AtomicReference<>(initialJudge);
+    try {
+      Files.createDirectories(config.cacheDir());
+    } catch (IOException e) {
+      throw new ConfigException("cache-dir: " + config.cacheDir() + " cannot be created: " + e.getMessage());
+    }
+    if (!Files.isWritable(config.cacheDir())) {
+      throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
+    }
+    var metrics = new ProxyMetrics();
+    this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+    this.client = new UpstreamClient(new UpstreamClient.Settings(
+        config.connectTimeout(), config.readTimeout(), Optional.empty(), Optional.empty(),
+        Optional.empty(), "pypi-guard/" + Version.current()));
+    var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"));
+    var downloads = new Downloads(store, client);
+    var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
+    List<PageCache> pages = new ArrayList<>();
+    for (Upstream u : config.upstreams()) {
+      pages.add(new PageCache(u, client, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
+    }
+    this.services = new Services(config, pages, store, downloads, client, judge::get, metrics,
+        blocking, new RenderedPages(), false);
+    metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
+
+    IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> channelType =
+        Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    this.boss = new MultiThreadIoEventLoopGroup(1, io);
+    this.workers = new MultiThreadIoEventLoopGroup(0, io);
+    try {
+      this.serverChannel = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(channelType)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ServerInitializer(services, Optional.empty()))
+          .bind(config.host(), config.port())
+          .sync()
+          .channel();
+    } catch (Exception e) {
+      shutdownExecutors();
+      Throwable t = e;
+      if (t instanceof BindException || t.getCause() instanceof BindException
+          || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
+            + ": the address is in use or not available");
+      }
+      throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
+          + ": " + t.getMessage());
+    }
+  }
+
+  /** Starts a server; the address it listens on is logged as {@code listening on http://HOST:PORT}. */
+  public static ProxyServer start(ServerConfig config) throws IOException {
+    return start(config, BaselineJudge.INSTANCE);
+  }
+
+  public static ProxyServer start(ServerConfig config, PageJudge judge) throws IOException {
+    var server = new ProxyServer(config, judge);
+    LOG.info("listening on {}", server.uri());
+    LOG.info("upstream {}{}, cache {}", Upstream.names(config.upstreams()),
+        config.offline() ? " (offline: never contacted)" : " " + config.upstreams().get(0).simpleUrl(),
+        config.cacheDir());
+    return server;
+  }
+
+  private static ExecutorService boundedPool(String name, int threads) {
+    var n = new AtomicInteger();
+    var pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(100_000), r -> {
+          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** {@code http://HOST:PORT}, without a trailing slash. */
+  public URI uri() {
+    InetSocketAddress a = address();
+    String host = a.getAddress().getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("http://" + host + ":" + a.getPort());
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  /** Replaces the judge (a reloaded policy); pages judged by the old one are no longer served. */
+  public void judge(PageJudge newJudge) {
+    judge.set(newJudge);
+  }
+
+  /** Blocks until the server channel closes. */
+  public void awaitClose() throws InterruptedException {
+    serverChannel.closeFuture().sync();
+  }
+
+  /** Stops accepting, lets responses in progress finish (up to 10 s), then stops. */
+  @Override
+  public void close() {
+    serverChannel.close().syncUninterruptibly();
+    workers.shutdownGracefully(200, 10_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    boss.shutdownGracefully(0, 1_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    shutdownExecutors();
+  }
+
+  private void shutdownExecutors() {
+    blocking.shutdown();
+    client.close();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.pypiguard.server.cli;
+
+import dev.pypiguard.server.ProxyServer;
+import dev.pypiguard.server.config.ConfigLoader;
+import dev.pypiguard.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pypi-guard serve}: runs the proxy until interrupted. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the proxy. Flags override the config file; both override the defaults.",
+      "Logs 'listening on http://HOST:PORT' once serving; stops gracefully on SIGTERM/SIGINT."
+    })
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml); keys mirror these flags.")
+  Path config;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default: 127.0.0.1:8080; port 0 picks a free port).")
+  String listen;
+
+  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, PEP 503/691 (default: https://pypi.org/simple/).")
+  String upstream;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Artifact store and page cache; survives restarts (default: ~/.cache/pypi-guard).")
+  Path cacheDir;
+
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (see policies.example.yaml).")
+  Path policy;
+
+  @Option(names = "--base-url", paramLabel = "URL", description = "External URL used in links, behind a load balancer (default: from the request's Host).")
+  String baseUrl;
+
+  @Option(names = "--offline", description = "Never contact the upstream; serve what the cache holds.")
+  boolean offline;
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig cfg =
+        ConfigLoader.load(
+            Optional.ofNullable(config),
+            new ConfigLoader.Flags(
+                Optional.ofNullable(listen),
+                Optional.ofNullable(upstream),
+                Optional.ofNullable(cacheDir),
+                Optional.ofNullable(policy),
+                Optional.ofNullable(baseUrl),
+                offline));
+    ProxyServer server = ProxyServer.start(cfg);
+    Thread hook = new Thread(server::close, "pypi-guard-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    server.awaitClose();
+    return 0;
+  }
+}

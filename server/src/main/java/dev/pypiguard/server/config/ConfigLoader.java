@@ -1,0 +1,174 @@
+package dev.pypiguard.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.config.Durations;
+import dev.pypiguard.core.config.Sizes;
+import dev.pypiguard.core.config.YamlDocument;
+import dev.pypiguard.core.upstream.Upstream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link ServerConfig} from the config file ({@code pypi-guard.yaml}) and the flags,
+ * which override it, over the embedded defaults. Every problem is reported at once, with file,
+ * line and key.
+ */
+public final class ConfigLoader {
+  private static final Set<String> KEYS =
+      Set.of(
+          "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts");
+  private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after");
+  private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
+
+  /** The flags of {@code serve}; each is set only when given on the command line. */
+  public record Flags(
+      Optional<String> listen,
+      Optional<String> upstream,
+      Optional<Path> cacheDir,
+      Optional<Path> policy,
+      Optional<String> baseUrl,
+      boolean offline) {}
+
+  private ConfigLoader() {}
+
+  public static ServerConfig load(Optional<Path> configFile, Flags flags) {
+    Optional<YamlDocument> doc = configFile.map(YamlDocument::read);
+    JsonNode root = doc.map(YamlDocument::root).orElse(null);
+    var problems = new java.util.ArrayList<String>();
+    Function<String, String> where = k -> doc.map(d -> d.where(k)).orElse("config");
+    if (doc.isPresent() && !root.isObject()) {
+      throw new ConfigException(doc.get().source() + ": expected a mapping of keys to values");
+    }
+    doc.ifPresent(d -> {
+      d.allowOnly(root, "", KEYS);
+      d.allowOnly(root.get("cache"), "cache", CACHE_KEYS);
+      d.allowOnly(root.get("timeouts"), "timeouts", TIMEOUT_KEYS);
+      if (d.hasProblems()) {
+        d.check();
+      }
+    });
+
+    String listen = flags.listen().orElseGet(() -> text(root, "listen").orElse(ServerConfig.DEFAULT_LISTEN));
+    String listenWhere = flags.listen().isPresent() ? "--listen" : where.apply("listen");
+    String host = "127.0.0.1";
+    int port = 8080;
+    int colon = listen.lastIndexOf(':');
+    if (colon <= 0 || colon == listen.length() - 1) {
+      problems.add(listenWhere + ": \"" + listen + "\" (expected: HOST:PORT, like 127.0.0.1:8080)");
+    } else {
+      host = listen.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      try {
+        port = Integer.parseInt(listen.substring(colon + 1));
+        if (port < 0 || port > 65535) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        problems.add(listenWhere + ": \"" + listen + "\" (expected: a port from 0 to 65535)");
+      }
+    }
+
+    String upstream = flags.upstream().orElseGet(() -> text(root, "upstream").orElse(ServerConfig.DEFAULT_UPSTREAM));
+    String upWhere = flags.upstream().isPresent() ? "--upstream" : where.apply("upstream");
+    URI upstreamUri = null;
+    try {
+      upstreamUri = new URI(upstream);
+      String scheme = upstreamUri.getScheme() == null ? "" : upstreamUri.getScheme().toLowerCase(Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || upstreamUri.getHost() == null) {
+        problems.add(upWhere + ": \"" + upstream + "\" (expected: an http or https URL of a simple index, like https://pypi.org/simple/)");
+        upstreamUri = null;
+      }
+    } catch (URISyntaxException e) {
+      problems.add(upWhere + ": \"" + upstream + "\" (expected: a URL)");
+    }
+
+    Path cacheDir = flags.cacheDir().orElseGet(() -> text(root, "cache-dir").map(Path::of)
+        .orElse(Path.of(System.getProperty("user.home"), ".cache", "pypi-guard")));
+    Optional<Path> policy = flags.policy().or(() -> text(root, "policy").map(Path::of));
+    Optional<String> baseText = flags.baseUrl().or(() -> text(root, "base-url"));
+    Optional<URI> baseUrl = Optional.empty();
+    if (baseText.isPresent()) {
+      String b = baseText.get();
+      try {
+        URI u = new URI(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+        if (u.getScheme() == null || u.getHost() == null) {
+          throw new URISyntaxException(b, "no scheme or host");
+        }
+        baseUrl = Optional.of(u);
+      } catch (URISyntaxException e) {
+        problems.add((flags.baseUrl().isPresent() ? "--base-url" : where.apply("base-url"))
+            + ": \"" + b + "\" (expected: an absolute URL like https://pypi.example.com)");
+      }
+    }
+    boolean offline = flags.offline() || bool(root, "offline", where, problems).orElse(false);
+
+    Duration ttl = duration(root, "cache", "page-ttl", Duration.ofMinutes(10), where, problems);
+    Duration staleAfter = duration(root, "cache", "stale-after", Duration.ofSeconds(2), where, problems);
+    Duration connect = duration(root, "timeouts", "connect", Duration.ofSeconds(5), where, problems);
+    Duration read = duration(root, "timeouts", "read", Duration.ofSeconds(10), where, problems);
+    long streamAfter = 4L * 1024 * 1024;
+    Optional<String> sa = root == null ? Optional.empty() : text(root.get("cache"), "stream-after");
+    if (sa.isPresent()) {
+      var parsed = Sizes.parse(sa.get());
+      if (parsed.isEmpty()) {
+        problems.add(where.apply("cache.stream-after") + ": \"" + sa.get() + "\" (expected: " + Sizes.EXPECTED + ")");
+      } else {
+        streamAfter = parsed.get();
+      }
+    }
+
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("\n", problems));
+    }
+    return new ServerConfig(
+        host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
+        staleAfter, connect, read, streamAfter, policy);
+  }
+
+  private static Optional<String> text(JsonNode node, String key) {
+    if (node == null || !node.hasNonNull(key)) {
+      return Optional.empty();
+    }
+    JsonNode v = node.get(key);
+    return v.isValueNode() ? Optional.of(v.asText()) : Optional.of(v.toString());
+  }
+
+  private static Optional<Boolean> bool(JsonNode node, String key, Function<String, String> where, List<String> problems) {
+    if (node == null || !node.hasNonNull(key)) {
+      return Optional.empty();
+    }
+    JsonNode v = node.get(key);
+    if (!v.isBoolean()) {
+      problems.add(where.apply(key) + ": " + v + " (expected: true or false)");
+      return Optional.empty();
+    }
+    return Optional.of(v.booleanValue());
+  }
+
+  private static Duration duration(JsonNode root, String section, String key, Duration dflt,
+      Function<String, String> where, List<String> problems) {
+    JsonNode sec = root == null ? null : root.get(section);
+    Optional<String> t = text(sec, key);
+    if (t.isEmpty()) {
+      return dflt;
+    }
+    var d = Durations.parse(t.get());
+    if (d.isEmpty()) {
+      problems.add(where.apply(section + "." + key) + ": \"" + t.get() + "\" (expected: " + Durations.EXPECTED + ")");
+      return dflt;
+    }
+    return d.get();
+  }
+
+}

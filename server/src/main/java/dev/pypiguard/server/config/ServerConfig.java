@@ -1,0 +1,100 @@
+package dev.pypiguard.server.config;
+
+import dev.pypiguard.core.upstream.Upstream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything {@code pypi-guard serve} runs with, after the config file, the flags and the
+ * embedded defaults were merged and validated.
+ *
+ * @param host the address to listen on
+ * @param port the port, 0 for any free one
+ * @param upstreams the upstream indexes, in order
+ * @param cacheDir the artifact store and page cache
+ * @param baseUrl the external URL written into links, when set; else derived from {@code Host}
+ * @param offline never contact the upstream
+ * @param pageTtl how long a cached page is served without revalidation
+ * @param staleAfter how long a request waits for revalidation before a stale copy is served
+ * @param connectTimeout upstream connect timeout
+ * @param readTimeout upstream read timeout (time to a page, or between bytes of a file)
+ * @param streamAfter bytes of a cold file that must arrive before its response starts; smaller
+ *     files are verified whole before a single byte is sent
+ * @param policyFile the policy file, when set
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    List<Upstream> upstreams,
+    Path cacheDir,
+    Optional<URI> baseUrl,
+    boolean offline,
+    Duration pageTtl,
+    Duration staleAfter,
+    Duration connectTimeout,
+    Duration readTimeout,
+    long streamAfter,
+    Optional<Path> policyFile) {
+
+  public ServerConfig {
+    upstreams = List.copyOf(upstreams);
+  }
+
+  public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
+  public static final String DEFAULT_UPSTREAM = "https://pypi.org/simple/";
+
+  /** The defaults with a given upstream and cache directory: what tests start from. */
+  public static ServerConfig defaults(URI upstream, Path cacheDir) {
+    return new ServerConfig(
+        "127.0.0.1",
+        8080,
+        List.of(Upstream.of("pypi", upstream)),
+        cacheDir,
+        Optional.empty(),
+        false,
+        Duration.ofMinutes(10),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10),
+        4L * 1024 * 1024,
+        Optional.empty());
+  }
+
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(host, newPort, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+  }
+
+  public ServerConfig withOffline(boolean newOffline) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, newOffline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+  }
+
+  public ServerConfig withPageTtl(Duration ttl) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, ttl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+  }
+
+  public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        stale, connect, read, streamAfter, policyFile);
+  }
+
+  public ServerConfig withStreamAfter(long bytes) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, bytes, policyFile);
+  }
+
+  public ServerConfig withBaseUrl(Optional<URI> url) {
+    return new ServerConfig(host, port, upstreams, cacheDir, url, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+  }
+
+  public ServerConfig withPolicyFile(Optional<Path> file) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, file);
+  }
+}

@@ -1,0 +1,48 @@
+package dev.pypiguard.server.http;
+
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One line per request in the Combined Log Format, followed by the time taken: {@code 127.0.0.1 -
+ * - [25/Nov/2026:10:00:00 +0000] "GET /simple/x/ HTTP/1.1" 200 1234 "-" "pip/23.2.1" 3ms}.
+ */
+final class AccessLog {
+  static final Logger LOG = LoggerFactory.getLogger("pypi-guard.access");
+  private static final DateTimeFormatter CLF =
+      DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
+
+  private AccessLog() {}
+
+  static void write(Exchange ex, Duration took, boolean complete) {
+    if (!LOG.isInfoEnabled()) {
+      return;
+    }
+    String ua = ex.headers.get("User-Agent", "-");
+    String referer = ex.headers.get("Referer", "-");
+    LOG.info(
+        "{} - - [{}] \"{} {} {}\" {} {} \"{}\" \"{}\" {}ms{}",
+        ex.remote(),
+        CLF.format(ZonedDateTime.now(ZoneOffset.UTC)),
+        ex.method,
+        clean(ex.uri),
+        ex.version,
+        ex.status,
+        ex.bytes,
+        clean(referer),
+        clean(ua),
+        took.toMillis(),
+        complete ? "" : " incomplete");
+  }
+
+  /** Quotes and control characters from a client could forge log lines: escape them. */
+  private static String clean(String s) {
+    String t = s.length() > 512 ? s.substring(0, 512) + "..." : s;
+    return t.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f\\x7f]", "?");
+  }
+}

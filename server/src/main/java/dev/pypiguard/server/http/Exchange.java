@@ -1,0 +1,156 @@
+package dev.pypiguard.server.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request and its response while it is being served: what the access log and metrics need,
+ * and the one place that finishes a response (keep-alive or close, then read the next request).
+ *
+ * <p>Every method may be called from any thread; writes hop to the channel's event loop.
+ */
+final class Exchange {
+  final ChannelHandlerContext ctx;
+  final HttpMethod method;
+  final String uri;
+  final HttpHeaders headers;
+  final HttpVersion version;
+  final boolean keepAlive;
+  private final long startNanos = System.nanoTime();
+  private final Services services;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  volatile String route = "other";
+  volatile int status;
+  volatile long bytes;
+
+  Exchange(ChannelHandlerContext ctx, HttpRequest request, Services services) {
+    this.ctx = ctx;
+    this.method = request.method();
+    this.uri = request.uri();
+    this.headers = request.headers();
+    this.version = request.protocolVersion();
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.services = services;
+  }
+
+  boolean head() {
+    return method.equals(HttpMethod.HEAD);
+  }
+
+  /** Runs on the channel's event loop. */
+  void onLoop(Runnable r) {
+    if (ctx.executor().inEventLoop()) {
+      r.run();
+    } else {
+      ctx.executor().execute(r);
+    }
+  }
+
+  /** Sends a complete response and finishes. */
+  void send(FullHttpResponse response) {
+    onLoop(
+        () -> {
+          status = response.status().code();
+          bytes = head() ? 0 : response.content().readableBytes();
+          HttpUtil.setContentLength(response, response.content().readableBytes());
+          if (head()) {
+            response.content().clear();
+          }
+          prepare(response);
+          finish(ctx.writeAndFlush(response));
+        });
+  }
+
+  /** Sets connection handling headers on a response about to be written. */
+  void prepare(HttpResponse response) {
+    status = response.status().code();
+    response.headers().set(HttpHeaderNames.SERVER, "pypi-guard");
+    if (keepAlive) {
+      if (!version.isKeepAliveDefault()) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      }
+    } else {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  /** Ends the exchange when {@code last} completes: log, count, then the next request or close. */
+  void finish(ChannelFuture last) {
+    last.addListener(
+        (ChannelFutureListener)
+            f -> {
+              if (!finished.compareAndSet(false, true)) {
+                return;
+              }
+              if (!f.isSuccess() || !keepAlive) {
+                f.channel().close();
+              }
+              log(f.isSuccess());
+              if (f.isSuccess() && keepAlive) {
+                f.channel().config().setAutoRead(true);
+                f.channel().read();
+              }
+            });
+  }
+
+  /** Ends the exchange by closing the connection mid-response (the body is then incomplete). */
+  void abort(String why) {
+    onLoop(
+        () -> {
+          if (finished.compareAndSet(false, true)) {
+            AccessLog.LOG.warn("aborted {} {}: {}", method, uri, why);
+            ctx.channel().close();
+            log(false);
+          }
+        });
+  }
+
+  private void log(boolean ok) {
+    Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+    services.metrics().request(route, status, took);
+    services.metrics().bytesServed(bytes);
+    AccessLog.write(this, took, ok);
+  }
+
+  String remote() {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        ? a.getAddress().getHostAddress()
+        : String.valueOf(ctx.channel().remoteAddress());
+  }
+
+  static FullHttpResponse text(HttpResponseStatus status, String body) {
+    var r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            status,
+            Unpooled.copiedBuffer(body.endsWith("\n") ? body : body + "\n", StandardCharsets.UTF_8));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    return r;
+  }
+
+  /** A response whose reason phrase carries the message too, as pip shows the phrase. */
+  static FullHttpResponse withPhrase(int code, String phrase, String body) {
+    String clean = phrase.replaceAll("[\\r\\n\\x00-\\x1f]", " ");
+    if (clean.length() > 400) {
+      clean = clean.substring(0, 400) + "...";
+    }
+    return text(new HttpResponseStatus(code, clean), body);
+  }
+}

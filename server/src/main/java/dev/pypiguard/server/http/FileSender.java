@@ -1,0 +1,322 @@
+package dev.pypiguard.server.http;
+
+import dev.pypiguard.core.cache.Download;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedNioFile;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Sends artifact bodies: a stored blob zero-copy (a {@link DefaultFileRegion}, or chunks read
+ * from the file behind TLS) with ETag, 304 and single byte ranges; or a download in progress,
+ * following its file as it grows, one chunk in flight per client so memory stays flat.
+ */
+final class FileSender {
+  private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+  private static final int CHUNK = 256 * 1024;
+
+  /** What a file response says about the bytes. */
+  record Meta(String sha256, String contentType, String cacheControl) {
+    String etag() {
+      return "\"" + sha256 + "\"";
+    }
+  }
+
+  private FileSender() {}
+
+  /** Serves a stored file; opening it happens on the blocking executor. */
+  static void sendStored(Exchange ex, Services s, Path file, Meta meta) {
+    if (notModified(ex, meta)) {
+      return;
+    }
+    s.blocking()
+        .execute(
+            () -> {
+              FileChannel ch;
+              long length;
+              try {
+                ch = FileChannel.open(file);
+                length = ch.size();
+              } catch (IOException e) {
+                ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "cannot read cached file: " + e.getMessage()));
+                return;
+              }
+              ex.onLoop(() -> writeStored(ex, s, ch, length, meta));
+            });
+  }
+
+  private static boolean notModified(Exchange ex, Meta meta) {
+    String inm = ex.headers.get(HttpHeaderNames.IF_NONE_MATCH);
+    if (inm != null && etagMatches(inm, meta.etag())) {
+      var r = Exchange.text(HttpResponseStatus.NOT_MODIFIED, "");
+      r.content().clear();
+      r.headers().set(HttpHeaderNames.ETAG, meta.etag());
+      r.headers().set(HttpHeaderNames.CACHE_CONTROL, meta.cacheControl());
+      r.headers().remove(HttpHeaderNames.CONTENT_TYPE);
+      ex.send(r);
+      return true;
+    }
+    return false;
+  }
+
+  static boolean etagMatches(String ifNoneMatch, String etag) {
+    for (String candidate : ifNoneMatch.split(",")) {
+      String c = candidate.trim();
+      if (c.startsWith("W/")) {
+        c = c.substring(2);
+      }
+      if (c.equals("*") || c.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void writeStored(Exchange ex, Services s, FileChannel ch, long length, Meta meta) {
+    long start = 0;
+    long end = length - 1;
+    HttpResponseStatus status = HttpResponseStatus.OK;
+    String range = ex.headers.get(HttpHeaderNames.RANGE);
+    String ifRange = ex.headers.get(HttpHeaderNames.IF_RANGE);
+    if (range != null && (ifRange == null || ifRange.trim().equals(meta.etag()))) {
+      Matcher m = RANGE.matcher(range.trim());
+      // Several ranges are rare for wheels: RFC 9110 §14.2 lets us answer them with the whole file.
+      if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+        try {
+          if (m.group(1).isEmpty()) {
+            long suffix = Long.parseLong(m.group(2));
+            start = Math.max(0, length - suffix);
+          } else {
+            start = Long.parseLong(m.group(1));
+            if (!m.group(2).isEmpty()) {
+              end = Math.min(end, Long.parseLong(m.group(2)));
+            }
+          }
+        } catch (NumberFormatException e) {
+          start = length; // absurdly large numbers: unsatisfiable
+        }
+        if (start >= length || start > end || (m.group(1).isEmpty() && Long.parseLong("0" + m.group(2)) == 0)) {
+          close(ch);
+          var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
+          r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
+          ex.send(r);
+          return;
+        }
+        status = HttpResponseStatus.PARTIAL_CONTENT;
+      }
+    }
+    long count = end - start + 1;
+    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    headers(r, meta);
+    HttpUtil.setContentLength(r, Math.max(0, count));
+    if (status == HttpResponseStatus.PARTIAL_CONTENT) {
+      r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + start + "-" + end + "/" + length);
+    }
+    ex.prepare(r);
+    if (ex.head() || length == 0) {
+      close(ch);
+      ex.ctx.write(r);
+      ex.finish(ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+      return;
+    }
+    ex.ctx.write(r);
+    ex.bytes = count;
+    ChannelFuture last;
+    if (s.tls()) {
+      try {
+        last = ex.ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(ch, start, count, CHUNK)));
+      } catch (IOException e) {
+        close(ch);
+        ex.abort("cannot read cached file: " + e.getMessage());
+        return;
+      }
+    } else {
+      ex.ctx.write(new DefaultFileRegion(ch, start, count));
+      last = ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    last.addListener(f -> close(ch));
+    ex.finish(last);
+  }
+
+  private static void headers(HttpResponse r, Meta meta) {
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, meta.contentType());
+    r.headers().set(HttpHeaderNames.ETAG, meta.etag());
+    r.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, meta.cacheControl());
+  }
+
+  private static void close(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // closing a read-only channel cannot lose data
+    }
+  }
+
+  /**
+   * Streams a download in progress. The response starts once {@code streamAfter} bytes arrived
+   * or the file is complete and verified, whichever is first; a download that fails before
+   * then answers {@code onFailure}, and one that fails after has its connection closed, so a
+   * client never takes a short or wrong body for a whole one.
+   */
+  static void sendDownload(Exchange ex, Services s, Download d, Meta meta, long streamAfter,
+      Runnable onComplete, java.util.function.Consumer<Throwable> onFailure) {
+    var started = new AtomicBoolean();
+    Runnable check = new Runnable() {
+      @Override
+      public void run() {
+        boolean done = d.result().isDone();
+        if (!done && d.written() < streamAfter) {
+          return;
+        }
+        if (!started.compareAndSet(false, true)) {
+          return;
+        }
+        d.removeListener(this);
+        if (done) {
+          if (d.result().isCompletedExceptionally()) {
+            d.result().whenComplete((p, e) -> onFailure.accept(e));
+          } else {
+            onComplete.run();
+          }
+          return;
+        }
+        new Follower(ex, s, d, meta).start();
+      }
+    };
+    d.onProgress(check);
+    check.run();
+  }
+
+  /** Follows a growing file: read a chunk off the loop, write it, and on completion read again. */
+  private static final class Follower implements Runnable {
+    private final Exchange ex;
+    private final Services s;
+    private final Download d;
+    private final Meta meta;
+    private final AtomicBoolean waiting = new AtomicBoolean();
+    private FileChannel ch;
+    private long pos;
+
+    Follower(Exchange ex, Services s, Download d, Meta meta) {
+      this.ex = ex;
+      this.s = s;
+      this.d = d;
+      this.meta = meta;
+    }
+
+    void start() {
+      s.blocking().execute(() -> {
+        try {
+          ch = d.openReader();
+        } catch (IOException e) {
+          ex.abort("cannot follow download: " + e.getMessage());
+          return;
+        }
+        ex.onLoop(() -> {
+          HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+          headers(r, meta);
+          if (d.length().isPresent()) {
+            HttpUtil.setContentLength(r, d.length().getAsLong());
+          } else {
+            HttpUtil.setTransferEncodingChunked(r, true);
+          }
+          ex.prepare(r);
+          ex.ctx.writeAndFlush(r);
+          d.onProgress(this);
+          pump();
+        });
+      });
+    }
+
+    /** Progress listener: wakes a follower that ran out of bytes. */
+    @Override
+    public void run() {
+      if (waiting.compareAndSet(true, false)) {
+        pump();
+      }
+    }
+
+    private void pump() {
+      s.blocking().execute(this::step);
+    }
+
+    private void step() {
+      if (!ex.ctx.channel().isActive()) {
+        cleanup();
+        ex.abort("client went away");
+        return;
+      }
+      long available = d.releasable();
+      if (pos < available) {
+        int n = (int) Math.min(CHUNK, available - pos);
+        ByteBuf buf = ex.ctx.alloc().buffer(n);
+        try {
+          int read = buf.writeBytes(ch, pos, n);
+          if (read <= 0) {
+            throw new IOException("unexpected end of partial file");
+          }
+          pos += read;
+        } catch (IOException e) {
+          buf.release();
+          cleanup();
+          ex.abort("reading partial file: " + e.getMessage());
+          return;
+        }
+        ex.bytes = pos;
+        ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> {
+          if (f.isSuccess()) {
+            pump();
+          } else {
+            cleanup();
+            ex.abort("client write failed");
+          }
+        });
+        return;
+      }
+      if (d.result().isDone()) {
+        if (d.result().isCompletedExceptionally()) {
+          cleanup();
+          ex.abort("upstream download failed after the response started");
+          return;
+        }
+        if (pos >= d.written()) {
+          cleanup();
+          ex.onLoop(() -> ex.finish(ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)));
+          return;
+        }
+        pump();
+        return;
+      }
+      waiting.set(true);
+      // Progress may have happened between the check and the flag: look once more.
+      if ((d.releasable() > pos || d.result().isDone()) && waiting.compareAndSet(true, false)) {
+        pump();
+      }
+    }
+
+    private void cleanup() {
+      d.removeListener(this);
+      if (ch != null) {
+        close(ch);
+      }
+    }
+  }
+}

@@ -1,0 +1,564 @@
+package dev.pypiguard.server.http;
+
+import dev.pypiguard.core.blob.IntegrityException;
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.cache.CachedPage;
+import dev.pypiguard.core.cache.Download;
+import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.cache.PageLookup;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.simple.FileEntry;
+import dev.pypiguard.core.simple.Negotiation;
+import dev.pypiguard.core.simple.ProjectIndex;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.simple.SimpleFormat;
+import dev.pypiguard.policy.Decision;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes requests: the simple API, files and their metadata and provenance, health and metrics.
+ *
+ * <p>One instance per connection. Reading is paused while a request is served and resumed when
+ * its response is written, so responses leave in request order and a client cannot queue work
+ * faster than it takes answers.
+ */
+final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
+  private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
+  static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
+  static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
+
+  private final Services s;
+
+  RequestHandler(Services services) {
+    this.s = services;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    // Reads are requested one request at a time (see the class comment).
+    ctx.channel().config().setAutoRead(false);
+    ctx.read();
+    super.channelActive(ctx);
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    var ex = new Exchange(ctx, request, s);
+    if (request.decoderResult().isFailure()) {
+      Throwable cause = request.decoderResult().cause();
+      HttpResponseStatus status =
+          cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+              : cause instanceof TooLongHttpHeaderException
+                  ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                  : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                      : HttpResponseStatus.BAD_REQUEST;
+      var r = Exchange.text(status, status.reasonPhrase());
+      r.headers().set(HttpHeaderNames.CONNECTION, "close");
+      ex.route = "bad-request";
+      sendAndClose(ex, r);
+      return;
+    }
+    try {
+      route(ex);
+    } catch (RuntimeException e) {
+      LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
+      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
+    }
+  }
+
+  private static void sendAndClose(Exchange ex, FullHttpResponse r) {
+    ex.onLoop(() -> {
+      r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+      ex.status = r.status().code();
+      ex.ctx.writeAndFlush(r).addListener(f -> f.channel().close());
+    });
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Connection resets and the like: nothing to answer.
+    LOG.debug("connection error: {}", cause.toString());
+    ctx.close();
+  }
+
+  private void route(Exchange ex) {
+    if (!(ex.method.equals(HttpMethod.GET) || ex.method.equals(HttpMethod.HEAD))) {
+      var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
+      r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      ex.route = "bad-request";
+      ex.send(r);
+      return;
+    }
+    Optional<RequestPath> parsed = RequestPath.parse(ex.uri);
+    if (parsed.isEmpty()) {
+      ex.route = "bad-request";
+      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "malformed request path"));
+      return;
+    }
+    RequestPath path = parsed.get();
+    List<String> seg = path.segments();
+    String first = seg.isEmpty() ? "" : seg.get(0);
+    switch (first) {
+      case "" -> {
+        ex.route = "home";
+        ex.send(Exchange.text(HttpResponseStatus.OK,
+            "pypi-guard: point pip at " + base(ex) + "/simple/"));
+      }
+      case "healthz" -> {
+        ex.route = "healthz";
+        ex.send(Exchange.text(HttpResponseStatus.OK, "ok"));
+      }
+      case "metrics" -> {
+        ex.route = "metrics";
+        s.blocking().execute(() -> {
+          var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+              Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
+          r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+          ex.send(r);
+        });
+      }
+      case "simple" -> simple(ex, path);
+      case "files" -> files(ex, path);
+      case "integrity" -> integrity(ex, path);
+      default -> notFound(ex, "no such path");
+    }
+  }
+
+  private static void notFound(Exchange ex, String why) {
+    if (ex.route.equals("other")) {
+      ex.route = "not-found";
+    }
+    ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, why));
+  }
+
+  // ---- the simple API -------------------------------------------------------------------
+
+  private void simple(Exchange ex, RequestPath path) {
+    List<String> seg = path.segments();
+    if (seg.size() == 1) {
+      ex.route = "index";
+      if (!path.trailingSlash()) {
+        redirect(ex, "/simple/" + query(path));
+        return;
+      }
+      Optional<SimpleFormat> format = negotiate(ex, path);
+      if (format.isEmpty()) {
+        return;
+      }
+      index(ex, format.get());
+      return;
+    }
+    if (seg.size() != 2) {
+      notFound(ex, "no such path");
+      return;
+    }
+    ex.route = "project";
+    String raw = seg.get(1);
+    Optional<ProjectName> name = ProjectName.parse(raw);
+    if (name.isEmpty()) {
+      notFound(ex, "not a valid project name: " + raw);
+      return;
+    }
+    if (!path.trailingSlash() || !name.get().value().equals(raw)) {
+      // PEP 503: the normalized name with a trailing slash is the one URL of a project.
+      redirect(ex, "/simple/" + name.get().value() + "/" + query(path));
+      return;
+    }
+    Optional<SimpleFormat> format = negotiate(ex, path);
+    if (format.isEmpty()) {
+      return;
+    }
+    project(ex, name.get(), format.get());
+  }
+
+  private static String query(RequestPath path) {
+    return path.rawQuery().isEmpty() ? "" : "?" + path.rawQuery();
+  }
+
+  private static void redirect(Exchange ex, String location) {
+    var r = Exchange.text(HttpResponseStatus.MOVED_PERMANENTLY, "moved to " + location);
+    r.headers().set(HttpHeaderNames.LOCATION, location);
+    ex.send(r);
+  }
+
+  private static Optional<SimpleFormat> negotiate(Exchange ex, RequestPath path) {
+    Optional<SimpleFormat> f = Negotiation.choose(ex.headers.get(HttpHeaderNames.ACCEPT), path.query("format"));
+    if (f.isEmpty()) {
+      var r = Exchange.text(HttpResponseStatus.NOT_ACCEPTABLE,
+          "none of the requested types is available; this index serves "
+              + SimpleFormat.JSON_V1.mediaType() + ", " + SimpleFormat.HTML_V1.mediaType()
+              + " and " + SimpleFormat.HTML_LEGACY.mediaType());
+      r.headers().set(HttpHeaderNames.VARY, "Accept");
+      ex.send(r);
+    }
+    return f;
+  }
+
+  private void index(Exchange ex, SimpleFormat format) {
+    PageCache pages = s.pages().get(0);
+    pages.index().thenAcceptAsync(lookup -> {
+      if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
+        CachedPage<ProjectIndex> page = found.page();
+        var rendered = s.rendered().index(pages.upstream().name(), page.version(),
+            s.judge().get().version(), format, page.value());
+        sendPage(ex, rendered, format, found.stale());
+      } else {
+        sendLookupFailure(ex, lookup);
+      }
+    }, s.blocking()).exceptionally(e -> internalError(ex, e));
+  }
+
+  private Void internalError(Exchange ex, Throwable e) {
+    LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
+    ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
+    return null;
+  }
+
+  /** A project's page from the first upstream that has it. */
+  CompletableFuture<Resolved> resolve(ProjectName name) {
+    return resolve(name, 0, Optional.empty());
+  }
+
+  /** A page found for a project, with the upstream it came from. */
+  record Resolved(PageCache pages, PageLookup<ProjectPage> lookup) {}
+
+  private CompletableFuture<Resolved> resolve(ProjectName name, int i, Optional<Resolved> firstFailure) {
+    PageCache pages = s.pages().get(i);
+    return pages.project(name.value()).thenCompose(lookup -> {
+      if (lookup instanceof PageLookup.Missing && i + 1 < s.pages().size()) {
+        return resolve(name, i + 1, firstFailure);
+      }
+      return CompletableFuture.completedFuture(new Resolved(pages, lookup));
+    });
+  }
+
+  private void project(Exchange ex, ProjectName name, SimpleFormat format) {
+    resolve(name).thenAcceptAsync(r -> {
+      if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
+        CachedPage<ProjectPage> page = found.page();
+        PageJudge judge = s.judge().get();
+        String upstream = r.pages().upstream().name();
+        var rendered = s.rendered().project(upstream, name.value(), page.version(),
+            judge.version(), format, base(ex), () -> judge.judge(upstream, page.value()));
+        sendPage(ex, rendered, format, found.stale());
+      } else {
+        sendLookupFailure(ex, r.lookup());
+      }
+    }, s.blocking()).exceptionally(e -> internalError(ex, e));
+  }
+
+  private static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
+    if (lookup instanceof PageLookup.Missing<?> m) {
+      notFound(ex, m.why());
+    } else if (lookup instanceof PageLookup.Unavailable<?> u) {
+      ex.send(Exchange.withPhrase(u.timedOut() ? 504 : 502,
+          u.timedOut() ? "Gateway Timeout" : "Bad Gateway", u.why()));
+    }
+  }
+
+  private static void sendPage(Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
+    String inm = ex.headers.get(HttpHeaderNames.IF_NONE_MATCH);
+    boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
+    FullHttpResponse r;
+    if (inm != null && FileSender.etagMatches(inm, page.etag())) {
+      r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
+    } else {
+      byte[] body = gzip ? page.gzip() : page.body();
+      r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE,
+          format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
+      if (gzip) {
+        r.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+      }
+    }
+    r.headers().set(HttpHeaderNames.ETAG, page.etag());
+    r.headers().set(HttpHeaderNames.VARY, "Accept, Accept-Encoding");
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, PAGE_CACHE_CONTROL);
+    if (stale) {
+      r.headers().set(HttpHeaderNames.WARNING, "110 pypi-guard \"Response is Stale\"");
+    }
+    ex.send(r);
+  }
+
+  static boolean acceptsGzip(String acceptEncoding) {
+    if (acceptEncoding == null) {
+      return false;
+    }
+    for (String part : acceptEncoding.toLowerCase(Locale.ROOT).split(",")) {
+      String[] p = part.trim().split(";");
+      if (p[0].trim().equals("gzip") || p[0].trim().equals("*")) {
+        for (int i = 1; i < p.length; i++) {
+          String param = p[i].trim().replace(" ", "");
+          if (param.equals("q=0") || param.matches("q=0\\.0*")) {
+            return false;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The external URL of this proxy: {@code --base-url}, or the scheme and Host of the request. */
+  private String base(Exchange ex) {
+    if (s.config().baseUrl().isPresent()) {
+      return s.config().baseUrl().get().toString();
+    }
+    String host = ex.headers.get(HttpHeaderNames.HOST);
+    if (host == null || !HOST.matcher(host).matches()) {
+      // A forged Host must not end up in links (and in the rendered-page cache).
+      var local = (java.net.InetSocketAddress) ex.ctx.channel().localAddress();
+      host = (local.getAddress() instanceof java.net.Inet6Address
+          ? "[" + local.getAddress().getHostAddress() + "]" : local.getAddress().getHostAddress())
+          + ":" + local.getPort();
+    }
+    return (s.tls() ? "https://" : "http://") + host.toLowerCase(Locale.ROOT);
+  }
+
+  // ---- files ----------------------------------------------------------------------------
+
+  /** {@code /files/<project>/<filename>} and {@code /files/<project>/<filename>.metadata}. */
+  private void files(Exchange ex, RequestPath path) {
+    ex.route = "file";
+    List<String> seg = path.segments();
+    if (seg.size() != 3 || path.trailingSlash()) {
+      notFound(ex, "no such file");
+      return;
+    }
+    Optional<ProjectName> name = ProjectName.parse(seg.get(1)).filter(n -> n.value().equals(seg.get(1)));
+    String filename = seg.get(2);
+    if (name.isEmpty() || !FILENAME.matcher(filename).matches()) {
+      notFound(ex, "no such file");
+      return;
+    }
+    boolean metadata = filename.endsWith(".metadata");
+    if (metadata) {
+      ex.route = "metadata";
+    }
+    String artifact = metadata ? filename.substring(0, filename.length() - ".metadata".length()) : filename;
+    withFile(ex, name.get(), artifact, (pages, decision) -> {
+      if (metadata) {
+        sendMetadata(ex, pages, decision.file());
+      } else {
+        sendArtifact(ex, pages, decision.file());
+      }
+    });
+  }
+
+  interface FileAction {
+    void run(PageCache pages, FileDecision decision);
+  }
+
+  /** Finds a file on its project's page, judges it, and runs {@code action} when it is allowed. */
+  private void withFile(Exchange ex, ProjectName name, String filename, FileAction action) {
+    resolve(name).thenAcceptAsync(r -> {
+      if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+        sendLookupFailure(ex, r.lookup());
+        return;
+      }
+      ProjectPage page = found.page().value();
+      if (page.file(filename).isEmpty()) {
+        notFound(ex, filename + " is not a file of " + name);
+        return;
+      }
+      PageJudge judge = s.judge().get();
+      String upstream = r.pages().upstream().name();
+      // The same judged page that the index shows (cached under the same key): one decision.
+      JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
+          judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
+      FileDecision decision = judged.file(filename).orElseThrow();
+      if (decision.decision() instanceof Decision.Block block) {
+        ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
+            "403 Blocked by policy: " + block.summary()));
+        return;
+      }
+      action.run(r.pages(), decision);
+    }, s.blocking()).exceptionally(e -> internalError(ex, e));
+  }
+
+  private void sendArtifact(Exchange ex, PageCache pages, FileEntry file) {
+    Sha256 sha = Sha256.parse(file.sha256().orElse("")).orElse(null);
+    if (sha == null) {
+      ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream gave no valid sha256 for " + file.filename()));
+      return;
+    }
+    var meta = new FileSender.Meta(sha.hex(), contentType(file.filename()), FILE_CACHE_CONTROL);
+    Optional<java.nio.file.Path> stored = s.store().find(sha);
+    if (stored.isPresent()) {
+      s.metrics().artifact("file", "hit");
+      FileSender.sendStored(ex, s, stored.get(), meta);
+      return;
+    }
+    if (s.config().offline()) {
+      s.metrics().artifact("file", "miss");
+      notFound(ex, file.filename() + " is not in the cache, and the proxy is offline");
+      return;
+    }
+    if (ex.head()) {
+      // Headers only: no reason to download now.
+      var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE, meta.contentType());
+      r.headers().set(HttpHeaderNames.ETAG, meta.etag());
+      r.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+      ex.onLoop(() -> {
+        ex.prepare(r);
+        file.size().ifPresent(n -> r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n));
+        if (file.size().isEmpty()) {
+          r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
+        ex.finish(ex.ctx.writeAndFlush(r));
+      });
+      return;
+    }
+    s.metrics().artifact("file", "miss");
+    URI url;
+    try {
+      url = URI.create(file.url());
+    } catch (IllegalArgumentException e) {
+      ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream gave an invalid URL for " + file.filename()));
+      return;
+    }
+    Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
+        pages.upstream().allowedHosts(), pages.upstream()::decorate);
+    watch(d);
+    boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
+    Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
+        p -> FileSender.sendStored(ex, s, p, meta),
+        () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
+    FileSender.sendDownload(ex, s, d, meta, ranged ? Long.MAX_VALUE : s.config().streamAfter(),
+        whenStored, e -> downloadFailed(ex, file.filename(), e));
+  }
+
+  private final java.util.Set<Download> watched = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+  /** Logs and counts the end of each download once. */
+  private void watch(Download d) {
+    synchronized (watched) {
+      if (!watched.add(d)) {
+        return;
+      }
+    }
+    long start = System.nanoTime();
+    d.result().whenComplete((p, e) -> {
+      var took = java.time.Duration.ofNanos(System.nanoTime() - start);
+      if (e == null) {
+        s.metrics().download(took, "ok", d.written());
+        return;
+      }
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof IntegrityException) {
+        s.metrics().integrityFailure("file");
+        LOG.error("refused {} from upstream: {}", d.filename(), cause.getMessage());
+        s.metrics().download(took, "integrity", d.written());
+      } else {
+        LOG.warn("download of {} failed: {}", d.filename(), cause.getMessage());
+        s.metrics().download(took, "error", d.written());
+      }
+    });
+  }
+
+  private static void downloadFailed(Exchange ex, String filename, Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof IntegrityException) {
+      ex.send(Exchange.withPhrase(502, "Bad Gateway: upstream bytes do not match their hash",
+          "refused " + filename + " from the upstream: " + cause.getMessage()));
+    } else if (cause instanceof Download.DownloadFailure f && f.timedOut()) {
+      ex.send(Exchange.withPhrase(504, "Gateway Timeout", "fetching " + filename + ": " + f.getMessage()));
+    } else {
+      ex.send(Exchange.withPhrase(502, "Bad Gateway", "fetching " + filename + ": " + cause.getMessage()));
+    }
+  }
+
+  static String contentType(String filename) {
+    String f = filename.toLowerCase(Locale.ROOT);
+    if (f.endsWith(".whl") || f.endsWith(".zip") || f.endsWith(".egg")) {
+      return "application/zip";
+    }
+    if (f.endsWith(".tar.gz") || f.endsWith(".tgz")) {
+      return "application/gzip";
+    }
+    return "application/octet-stream";
+  }
+
+  /** Core metadata (PEP 658/714): stored by its own sha256, fetched from {@code <file URL>.metadata}. */
+  private void sendMetadata(Exchange ex, PageCache pages, FileEntry file) {
+    var ref = file.metadata();
+    if (ref.isEmpty()) {
+      notFound(ex, file.filename() + " has no separate core metadata");
+      return;
+    }
+    Optional<Sha256> sha = Sha256.parse(ref.get().hashes().getOrDefault("sha256", ""));
+    if (sha.isEmpty()) {
+      MetadataWithoutHash.send(ex, s, pages, file);
+      return;
+    }
+    var meta = new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
+    Optional<java.nio.file.Path> stored = s.store().find(sha.get());
+    if (stored.isPresent()) {
+      s.metrics().artifact("metadata", "hit");
+      FileSender.sendStored(ex, s, stored.get(), meta);
+      return;
+    }
+    if (s.config().offline()) {
+      s.metrics().artifact("metadata", "miss");
+      notFound(ex, file.filename() + ".metadata is not in the cache, and the proxy is offline");
+      return;
+    }
+    s.metrics().artifact("metadata", "miss");
+    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata",
+        URI.create(file.url() + ".metadata"), OptionalLong.empty(),
+        pages.upstream().allowedHosts(), pages.upstream()::decorate);
+    watch(d);
+    FileSender.sendDownload(ex, s, d, meta, Long.MAX_VALUE,
+        () -> s.store().find(sha.get()).ifPresentOrElse(
+            p -> FileSender.sendStored(ex, s, p, meta),
+            () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished"))),
+        e -> downloadFailed(ex, file.filename() + ".metadata", e));
+  }
+
+  // ---- provenance (PEP 740) ------------------------------------------------------------
+
+  /** {@code /integrity/<project>/<version>/<filename>/provenance}. */
+  private void integrity(Exchange ex, RequestPath path) {
+    ex.route = "provenance";
+    List<String> seg = path.segments();
+    if (seg.size() != 5 || !seg.get(4).equals("provenance") || path.trailingSlash()) {
+      notFound(ex, "no such path");
+      return;
+    }
+    Optional<ProjectName> name = ProjectName.parse(seg.get(1)).filter(n -> n.value().equals(seg.get(1)));
+    String filename = seg.get(3);
+    if (name.isEmpty() || !FILENAME.matcher(filename).matches()) {
+      notFound(ex, "no such file");
+      return;
+    }
+    withFile(ex, name.get(), filename, (pages, decision) -> Provenance.send(ex, s, pages, decision.file()));
+  }
+}

@@ -1,0 +1,45 @@
+package dev.pypiguard.server.http;
+
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.cache.Downloads;
+import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.upstream.UpstreamClient;
+import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.metrics.ProxyMetrics;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * What the request handlers share: configuration, caches, the store, the judge and metrics.
+ *
+ * @param config the running configuration
+ * @param pages one page cache per upstream, in the configured order
+ * @param store the artifact store
+ * @param downloads the downloads in flight
+ * @param client the upstream client
+ * @param judge the current judge (it changes when the policy is reloaded)
+ * @param metrics metrics
+ * @param blocking the executor for disk I/O, hashing, parsing and rendering
+ * @param rendered the judged and rendered pages
+ * @param tls whether clients reach us over TLS (file bodies cannot then be zero-copy)
+ */
+public record Services(
+    ServerConfig config,
+    List<PageCache> pages,
+    FileSystemBlobStore store,
+    Downloads downloads,
+    UpstreamClient client,
+    Supplier<PageJudge> judge,
+    ProxyMetrics metrics,
+    ExecutorService blocking,
+    RenderedPages rendered,
+    boolean tls) {
+
+  /** Where provenance documents and other per-file side data are kept. */
+  Path sideDir(String kind) {
+    return config.cacheDir().resolve(kind);
+  }
+}
