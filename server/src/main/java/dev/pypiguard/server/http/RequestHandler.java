@@ -97,7 +97,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ex.onLoop(() -> {
       r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
       ex.status = r.status().code();
-      ex.ctx.writeAndFlush(r).addListener(f -> f.channel().close());
+      ex.ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     });
   }
 
