@@ -263,8 +263,8 @@ public final class PolicyLoader {
       var out = new LinkedHashMap<ProjectName, SpecifierSet>();
       var firstKey = new LinkedHashMap<ProjectName, String>();
       n.get()
-          .fields()
-          .forEachRemaining(
+          .properties()
+          .forEach(
               f -> {
                 String p = path + "." + f.getKey();
                 Optional<ProjectName> name = ProjectName.parse(f.getKey());
