@@ -199,7 +199,7 @@ public final class PolicyJudge implements PageJudge {
       for (Policy.Waiver w : waivers) {
         if (w.versions().isEmpty() || Rules.matches(w.versions().get(), ctx)) {
           var reasons = new ArrayList<Reason>(blocks.size() + 1 + findings.notes().size());
-          reasons.add(new Reason("exception", w.reason() + " (exception " + w.describe() + ")"));
+          reasons.add(new Reason("exception", allowedBy(w)));
           reasons.addAll(blocks);
           reasons.addAll(findings.notes());
           return new Decision.Allow(reasons);
@@ -212,6 +212,16 @@ public final class PolicyJudge implements PageJudge {
       return new Decision.Allow(reasons);
     }
     return new Decision.Block(blocks);
+  }
+
+  private static String allowedBy(Policy.Waiver w) {
+    return "allowed by the exception for "
+        + w.project()
+        + w.versions().map(v -> " " + v).orElse("")
+        + " until "
+        + w.until()
+        + ": "
+        + w.reason();
   }
 
   private Instant now() {

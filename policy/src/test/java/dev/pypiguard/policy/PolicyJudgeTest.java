@@ -406,7 +406,7 @@ class PolicyJudgeTest {
     assertThat(d.reasons()).extracting(Reason::rule)
         .containsExactly("exception", "versions", "release-age", "sdists");
     assertThat(d.reasons().get(0).message())
-        .isEqualTo("TICKET-42 (exception requests ==2.30.0 until 2027-01-01 (TICKET-42))");
+        .isEqualTo("allowed by the exception for requests ==2.30.0 until 2027-01-01: TICKET-42");
     assertThat(judged.file("requests-2.29.0.tar.gz").orElseThrow().decision().allowed())
         .as("versions outside the exception stay blocked")
         .isFalse();

@@ -289,6 +289,14 @@ public final class PolicyLoader {
     private <E extends Enum<E>> Optional<E> choice(
         JsonNode parent, String path, E[] values, Function<E, String> spelling) {
       String expected = String.join(" | ", java.util.Arrays.stream(values).map(spelling).toList());
+      Optional<JsonNode> node = child(parent, last(path));
+      if (node.isPresent() && node.get().isBoolean()) {
+        // YAML 1.1 reads an unquoted no, yes, off or on as a boolean, not as the word.
+        doc.problem(
+            path,
+            node.get().asText() + ", a YAML boolean; quote words like \"no\" (expected: " + expected + ")");
+        return Optional.empty();
+      }
       return scalar(parent, path, expected)
           .flatMap(
               s -> {

@@ -189,6 +189,14 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void parse_unquotedYamlBoolean_saysToQuote() {
+    assertThat(problems("files: {sdists: no}\n"))
+        .isEqualTo(
+            "policies.yaml:1: files.sdists: false, a YAML boolean; quote words like \"no\""
+                + " (expected: allow | block)");
+  }
+
+  @Test
   void parse_wrongTypes_reported() {
     String msg =
         problems(
