@@ -1,0 +1,314 @@
+package dev.pypiguard.policy.config;
+
+import dev.pypiguard.core.config.Durations;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.version.SpecifierSet;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A policy file, read and checked: what the proxy serves beyond the baseline rules that always
+ * hold. An immutable tree; globs and specifier sets are compiled when it is built.
+ *
+ * @param mode enforce, or audit (block nothing, report what would have been blocked)
+ * @param projects which projects exist
+ * @param versions which versions of a project are served
+ * @param releaseAge the cooldown on new uploads
+ * @param files rules on kinds of files and on yanks
+ * @param exceptions explicit, expiring allows that win over every rule but malicious
+ */
+public record Policy(
+    Mode mode,
+    Projects projects,
+    Versions versions,
+    ReleaseAge releaseAge,
+    Files files,
+    List<Waiver> exceptions) {
+
+  /** The policy of an empty file: nothing blocked beyond the baseline. */
+  public static final Policy DEFAULTS =
+      new Policy(
+          Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of());
+
+  public Policy {
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(projects, "projects");
+    Objects.requireNonNull(versions, "versions");
+    Objects.requireNonNull(releaseAge, "releaseAge");
+    Objects.requireNonNull(files, "files");
+    exceptions = List.copyOf(exceptions);
+  }
+
+  /** {@code mode}: whether blocks are enforced. */
+  public enum Mode {
+    ENFORCE("enforce"),
+    AUDIT("audit");
+
+    private final String spelling;
+
+    Mode(String spelling) {
+      this.spelling = spelling;
+    }
+
+    /** The value as the policy file spells it. */
+    public String spelling() {
+      return spelling;
+    }
+  }
+
+  /** {@code release-age.unknown}: what to do with a file whose upload time the upstream omits. */
+  public enum UnknownUploadTime {
+    BLOCK("block"),
+    ALLOW("allow"),
+    FIRST_SEEN("first-seen");
+
+    private final String spelling;
+
+    UnknownUploadTime(String spelling) {
+      this.spelling = spelling;
+    }
+
+    /** The value as the policy file spells it. */
+    public String spelling() {
+      return spelling;
+    }
+  }
+
+  /** {@code files.yanked}: pass PEP 592 yanks through, or hide yanked files. */
+  public enum YankedFiles {
+    KEEP("keep"),
+    HIDE("hide");
+
+    private final String spelling;
+
+    YankedFiles(String spelling) {
+      this.spelling = spelling;
+    }
+
+    /** The value as the policy file spells it. */
+    public String spelling() {
+      return spelling;
+    }
+  }
+
+  /** {@code files.sdists}: serve source distributions, or wheels only. */
+  public enum Sdists {
+    ALLOW("allow"),
+    BLOCK("block");
+
+    private final String spelling;
+
+    Sdists(String spelling) {
+      this.spelling = spelling;
+    }
+
+    /** The value as the policy file spells it. */
+    public String spelling() {
+      return spelling;
+    }
+  }
+
+  /**
+   * {@code projects}: which projects exist.
+   *
+   * @param allow when non-empty, only projects matching one of these exist (allowlist mode)
+   * @param deny projects matching one of these do not exist
+   */
+  public record Projects(List<Glob> allow, List<Glob> deny) {
+    public static final Projects NONE = new Projects(List.of(), List.of());
+
+    public Projects {
+      allow = List.copyOf(allow);
+      deny = List.copyOf(deny);
+    }
+  }
+
+  /**
+   * {@code versions}: per-project version rules.
+   *
+   * @param deny versions matching a project's set are not served
+   * @param allow when a project is listed, only versions matching its set are served
+   */
+  public record Versions(Map<ProjectName, SpecifierSet> deny, Map<ProjectName, SpecifierSet> allow) {
+    public static final Versions NONE = new Versions(Map.of(), Map.of());
+
+    public Versions {
+      deny = Sorted.copy(deny);
+      allow = Sorted.copy(allow);
+    }
+  }
+
+  /**
+   * {@code release-age}: the cooldown on new uploads.
+   *
+   * @param minimum files uploaded less than this long ago are not served; zero turns it off
+   * @param exempt projects the whole section does not apply to
+   * @param unknown what to do when the upstream gives no upload time
+   * @param notAfter nothing uploaded after this instant is served
+   */
+  public record ReleaseAge(
+      Duration minimum, List<Glob> exempt, UnknownUploadTime unknown, Optional<Instant> notAfter) {
+    public static final ReleaseAge OFF =
+        new ReleaseAge(Duration.ZERO, List.of(), UnknownUploadTime.BLOCK, Optional.empty());
+
+    public ReleaseAge {
+      Objects.requireNonNull(minimum, "minimum");
+      if (minimum.isNegative()) {
+        throw new IllegalArgumentException(
+            "release-age.minimum: " + minimum + " (expected: " + Durations.EXPECTED + ")");
+      }
+      exempt = List.copyOf(exempt);
+      Objects.requireNonNull(unknown, "unknown");
+      Objects.requireNonNull(notAfter, "notAfter");
+    }
+
+    /** Whether the section blocks anything: a minimum above zero, or a cut-off. */
+    public boolean active() {
+      return !minimum.isZero() || notAfter.isPresent();
+    }
+  }
+
+  /**
+   * {@code files}: rules on kinds of files and on yanks.
+   *
+   * @param yanked pass PEP 592 yanks through, or hide yanked files
+   * @param yank local yanks: matching versions are served marked yanked
+   * @param sdists serve source distributions, or wheels only
+   */
+  public record Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists) {
+    public static final Files DEFAULTS = new Files(YankedFiles.KEEP, Map.of(), Sdists.ALLOW);
+
+    public Files {
+      Objects.requireNonNull(yanked, "yanked");
+      yank = Sorted.copy(yank);
+      Objects.requireNonNull(sdists, "sdists");
+    }
+  }
+
+  /**
+   * The end of an exception's validity.
+   *
+   * @param written the value as the policy file wrote it, for messages
+   * @param expires the first instant at which the exception no longer holds; a date holds through
+   *     the end of that day, UTC
+   */
+  public record Until(String written, Instant expires) {
+    public Until {
+      Objects.requireNonNull(written, "written");
+      Objects.requireNonNull(expires, "expires");
+    }
+
+    @Override
+    public String toString() {
+      return written;
+    }
+  }
+
+  /**
+   * One entry of {@code exceptions}: an explicit, expiring allow.
+   *
+   * @param project the projects it covers
+   * @param versions the versions it covers; empty for every version
+   * @param until when it stops holding
+   * @param reason why it exists (a ticket, a name), shown with every file it lets through
+   */
+  public record Waiver(Glob project, Optional<SpecifierSet> versions, Until until, String reason) {
+    public Waiver {
+      Objects.requireNonNull(project, "project");
+      Objects.requireNonNull(versions, "versions");
+      Objects.requireNonNull(until, "until");
+      if (reason == null || reason.isBlank()) {
+        throw new IllegalArgumentException("exception reason: \"\" (expected: a ticket or why)");
+      }
+    }
+
+    /** Whether it still holds at {@code now}. */
+    public boolean activeAt(Instant now) {
+      return now.isBefore(until.expires());
+    }
+
+    /** One line naming it: {@code jinja2 ==3.1.2 until 2027-01-01 (TICKET-42)}. */
+    public String describe() {
+      return project
+          + versions.map(v -> " " + v).orElse("")
+          + " until "
+          + until
+          + " (" + reason + ")";
+    }
+  }
+
+  /**
+   * The sha256 (hex) of a canonical form of this policy: equal for policies that judge alike
+   * however their files were laid out, and different whenever a setting differs.
+   */
+  public String digest() {
+    StringBuilder c = new StringBuilder(256);
+    c.append("mode=").append(mode.spelling()).append('\n');
+    c.append("projects.allow=").append(globs(projects.allow())).append('\n');
+    c.append("projects.deny=").append(globs(projects.deny())).append('\n');
+    c.append("versions.deny=").append(specs(versions.deny())).append('\n');
+    c.append("versions.allow=").append(specs(versions.allow())).append('\n');
+    c.append("release-age.minimum=").append(releaseAge.minimum().getSeconds()).append('\n');
+    c.append("release-age.exempt=").append(globs(releaseAge.exempt())).append('\n');
+    c.append("release-age.unknown=").append(releaseAge.unknown().spelling()).append('\n');
+    c.append("release-age.not-after=")
+        .append(releaseAge.notAfter().map(Instant::toString).orElse(""))
+        .append('\n');
+    c.append("files.yanked=").append(files.yanked().spelling()).append('\n');
+    c.append("files.yank=").append(specs(files.yank())).append('\n');
+    c.append("files.sdists=").append(files.sdists().spelling()).append('\n');
+    for (Waiver w : exceptions) {
+      c.append("exception=")
+          .append(quote(w.project().toString()))
+          .append(',')
+          .append(quote(w.versions().map(SpecifierSet::toString).orElse("*")))
+          .append(',')
+          .append(w.until().expires())
+          .append(',')
+          .append(quote(w.reason()))
+          .append('\n');
+    }
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(md.digest(c.toString().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  private static String globs(List<Glob> globs) {
+    // A list of globs is a set: order and repeats do not change what it matches.
+    return String.join(",", globs.stream().map(Glob::toString).distinct().sorted().toList());
+  }
+
+  private static String specs(Map<ProjectName, SpecifierSet> map) {
+    StringBuilder b = new StringBuilder();
+    map.forEach((k, v) -> b.append(k).append('=').append(quote(v.toString())).append(';'));
+    return b.toString();
+  }
+
+  private static String quote(String s) {
+    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
+  }
+
+  /**
+   * Holds the map copy outside {@code Policy} itself: the nested records call it while {@link
+   * #DEFAULTS} is being built, and a static method of {@code Policy} would re-enter its
+   * initialization and see the nested constants still null.
+   */
+  private static final class Sorted {
+    static <V> Map<ProjectName, V> copy(Map<ProjectName, V> map) {
+      return Collections.unmodifiableMap(new TreeMap<>(map));
+    }
+  }
+}

@@ -1,0 +1,410 @@
+package dev.pypiguard.policy.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.config.Durations;
+import dev.pypiguard.core.config.YamlDocument;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.version.InvalidSpecifierException;
+import dev.pypiguard.core.version.SpecifierSet;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Reads a policy file (INTERFACE.md §5) into a {@link Policy}, reporting every problem at once,
+ * each as {@code file:line: key: message (expected: ...)}.
+ *
+ * <p>An empty file is {@link Policy#DEFAULTS}; a key set to nothing ({@code deny:}) keeps its
+ * default. The {@code advisories} and {@code attestations} sections are not supported yet and are
+ * refused like any unknown key, so that a policy relying on them never runs silently without.
+ */
+public final class PolicyLoader {
+  private static final Set<String> TOP =
+      Set.of("mode", "projects", "versions", "release-age", "files", "exceptions");
+  private static final Set<String> NOT_YET = Set.of("advisories", "attestations");
+  private static final Set<String> PROJECTS = Set.of("allow", "deny");
+  private static final Set<String> VERSIONS = Set.of("deny", "allow");
+  private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
+  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists");
+  private static final Set<String> EXCEPTION = Set.of("project", "versions", "until", "reason");
+
+  private static final String SPECIFIERS = "PEP 440 specifiers like \">=1.0,<2\" or \"==3.1.2\"";
+  private static final String DATE = "a date like 2027-01-31 or an RFC 3339 time like 2027-01-31T12:00:00Z";
+
+  private PolicyLoader() {}
+
+  /** Reads and checks a policy file. */
+  public static Policy load(Path file) {
+    return build(YamlDocument.read(file));
+  }
+
+  /** Parses and checks policy text; {@code sourceName} names it in messages. */
+  public static Policy parse(String sourceName, String yamlText) {
+    return build(YamlDocument.parse(sourceName, yamlText));
+  }
+
+  private static Policy build(YamlDocument doc) {
+    return new Reader(doc).policy();
+  }
+
+  /** One pass over a document, recording problems as it goes. */
+  private static final class Reader {
+    private final YamlDocument doc;
+
+    Reader(YamlDocument doc) {
+      this.doc = doc;
+    }
+
+    Policy policy() {
+      JsonNode root = doc.root();
+      if (root.isNull() || root.isMissingNode()) {
+        return Policy.DEFAULTS;
+      }
+      if (!root.isObject()) {
+        throw new ConfigException(
+            doc.source() + ": " + kind(root) + " (expected: a mapping with keys " + list(TOP) + ")");
+      }
+      keys(root, "", TOP);
+      Policy.Mode mode =
+          choice(root, "mode", Policy.Mode.values(), Policy.Mode::spelling)
+              .orElse(Policy.Mode.ENFORCE);
+      Policy.Projects projects = projects(section(root, "projects", PROJECTS));
+      Policy.Versions versions = versions(section(root, "versions", VERSIONS));
+      Policy.ReleaseAge age = releaseAge(section(root, "release-age", RELEASE_AGE));
+      Policy.Files files = files(section(root, "files", FILES));
+      List<Policy.Waiver> exceptions = exceptions(root);
+      doc.check();
+      return new Policy(mode, projects, versions, age, files, exceptions);
+    }
+
+    private Policy.Projects projects(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.Projects.NONE;
+      }
+      return new Policy.Projects(
+          globs(node.get(), "projects.allow"), globs(node.get(), "projects.deny"));
+    }
+
+    private Policy.Versions versions(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.Versions.NONE;
+      }
+      return new Policy.Versions(
+          specMap(node.get(), "versions.deny"), specMap(node.get(), "versions.allow"));
+    }
+
+    private Policy.ReleaseAge releaseAge(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.ReleaseAge.OFF;
+      }
+      JsonNode n = node.get();
+      Duration minimum =
+          scalar(n, "release-age.minimum", Durations.EXPECTED)
+              .flatMap(s -> parsed(s, "release-age.minimum", Durations::parse, Durations.EXPECTED))
+              .orElse(Duration.ZERO);
+      List<Glob> exempt = globs(n, "release-age.exempt");
+      Policy.UnknownUploadTime unknown =
+          choice(
+                  n,
+                  "release-age.unknown",
+                  Policy.UnknownUploadTime.values(),
+                  Policy.UnknownUploadTime::spelling)
+              .orElse(Policy.UnknownUploadTime.BLOCK);
+      Optional<Instant> notAfter =
+          scalar(n, "release-age.not-after", DATE)
+              .flatMap(s -> parsed(s, "release-age.not-after", t -> instant(t, false), DATE));
+      return new Policy.ReleaseAge(minimum, exempt, unknown, notAfter);
+    }
+
+    private Policy.Files files(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.Files.DEFAULTS;
+      }
+      JsonNode n = node.get();
+      Policy.YankedFiles yanked =
+          choice(n, "files.yanked", Policy.YankedFiles.values(), Policy.YankedFiles::spelling)
+              .orElse(Policy.YankedFiles.KEEP);
+      Map<ProjectName, SpecifierSet> yank = specMap(n, "files.yank");
+      Policy.Sdists sdists =
+          choice(n, "files.sdists", Policy.Sdists.values(), Policy.Sdists::spelling)
+              .orElse(Policy.Sdists.ALLOW);
+      return new Policy.Files(yanked, yank, sdists);
+    }
+
+    private List<Policy.Waiver> exceptions(JsonNode root) {
+      Optional<JsonNode> list = child(root, "exceptions");
+      if (list.isEmpty()) {
+        return List.of();
+      }
+      String expected = "a list of {project, versions, until, reason} entries";
+      if (!list.get().isArray()) {
+        doc.problem("exceptions", kind(list.get()) + " (expected: " + expected + ")");
+        return List.of();
+      }
+      var out = new ArrayList<Policy.Waiver>();
+      int i = 0;
+      for (JsonNode e : list.get()) {
+        String path = "exceptions[" + i++ + "]";
+        if (!e.isObject()) {
+          doc.problem(path, kind(e) + " (expected: " + expected + ")");
+          continue;
+        }
+        keys(e, path, EXCEPTION);
+        Optional<Glob> project =
+            required(e, path, "project", Glob.EXPECTED)
+                .flatMap(s -> parsed(s, path + ".project", PolicyLoader::glob, Glob.EXPECTED));
+        Optional<SpecifierSet> versions =
+            scalar(e, path + ".versions", SPECIFIERS)
+                .flatMap(s -> parsed(s, path + ".versions", PolicyLoader::specifiers, SPECIFIERS));
+        Optional<Policy.Until> until =
+            required(e, path, "until", DATE)
+                .flatMap(
+                    s ->
+                        parsed(s, path + ".until", t -> instant(t, true), DATE)
+                            .map(end -> new Policy.Until(s, end)));
+        Optional<String> reason =
+            required(e, path, "reason", "why the exception exists, like a ticket number")
+                .filter(
+                    r -> {
+                      if (r.isBlank()) {
+                        doc.problem(path + ".reason", "\"\" (expected: why the exception exists, like a ticket number)");
+                      }
+                      return !r.isBlank();
+                    });
+        boolean versionsOk = child(e, "versions").isEmpty() || versions.isPresent();
+        if (project.isPresent() && until.isPresent() && reason.isPresent() && versionsOk) {
+          out.add(new Policy.Waiver(project.get(), versions, until.get(), reason.get().strip()));
+        }
+      }
+      return out;
+    }
+
+    // --- helpers -------------------------------------------------------------------------
+
+    /** A section's mapping, with its unknown keys reported; empty when absent or not a mapping. */
+    private Optional<JsonNode> section(JsonNode root, String key, Set<String> known) {
+      Optional<JsonNode> n = child(root, key);
+      if (n.isEmpty()) {
+        return n;
+      }
+      if (!n.get().isObject()) {
+        doc.problem(key, kind(n.get()) + " (expected: a mapping with keys " + list(known) + ")");
+        return Optional.empty();
+      }
+      keys(n.get(), key, known);
+      return n;
+    }
+
+    private void keys(JsonNode node, String path, Set<String> known) {
+      Iterator<String> names = node.fieldNames();
+      while (names.hasNext()) {
+        String k = names.next();
+        if (!known.contains(k)) {
+          String p = path.isEmpty() ? k : path + "." + k;
+          String what =
+              path.isEmpty() && NOT_YET.contains(k)
+                  ? "unknown key: not supported by this version of pypi-guard"
+                  : "unknown key";
+          doc.problem(p, what + " (expected one of: " + list(known) + ")");
+        }
+      }
+    }
+
+    /** A list of globs at {@code path} (the last segment is the key under {@code parent}). */
+    private List<Glob> globs(JsonNode parent, String path) {
+      Optional<JsonNode> n = child(parent, last(path));
+      if (n.isEmpty()) {
+        return List.of();
+      }
+      String expected = "a list of project-name globs like [\"evil-*\"]";
+      if (!n.get().isArray()) {
+        doc.problem(path, kind(n.get()) + " (expected: " + expected + ")");
+        return List.of();
+      }
+      var out = new ArrayList<Glob>();
+      int i = 0;
+      for (JsonNode item : n.get()) {
+        String p = path + "[" + i++ + "]";
+        if (!item.isValueNode() || item.isNull()) {
+          doc.problem(p, kind(item) + " (expected: " + Glob.EXPECTED + ")");
+          continue;
+        }
+        parsed(item.asText(), p, PolicyLoader::glob, Glob.EXPECTED).ifPresent(out::add);
+      }
+      return out;
+    }
+
+    /** A mapping of project name to specifier set. */
+    private Map<ProjectName, SpecifierSet> specMap(JsonNode parent, String path) {
+      Optional<JsonNode> n = child(parent, last(path));
+      if (n.isEmpty()) {
+        return Map.of();
+      }
+      if (!n.get().isObject()) {
+        doc.problem(
+            path, kind(n.get()) + " (expected: a mapping of project to specifiers, like {requests: \"<2.31\"})");
+        return Map.of();
+      }
+      var out = new LinkedHashMap<ProjectName, SpecifierSet>();
+      var firstKey = new LinkedHashMap<ProjectName, String>();
+      n.get()
+          .properties()
+          .forEach(
+              f -> {
+                String p = path + "." + f.getKey();
+                Optional<ProjectName> name = ProjectName.parse(f.getKey());
+                if (name.isEmpty()) {
+                  doc.problem(
+                      p, "\"" + f.getKey() + "\" (expected: a project name of letters, digits, '-', '_' and '.')");
+                  return;
+                }
+                String earlier = firstKey.putIfAbsent(name.get(), f.getKey());
+                if (earlier != null) {
+                  doc.problem(
+                      p, "the same project as " + path + "." + earlier + " (expected: each project once)");
+                  return;
+                }
+                value(f.getValue(), p, SPECIFIERS)
+                    .flatMap(s -> parsed(s, p, PolicyLoader::specifiers, SPECIFIERS))
+                    .ifPresent(s -> out.put(name.get(), s));
+              });
+      return out;
+    }
+
+    private <E extends Enum<E>> Optional<E> choice(
+        JsonNode parent, String path, E[] values, Function<E, String> spelling) {
+      String expected = String.join(" | ", java.util.Arrays.stream(values).map(spelling).toList());
+      Optional<JsonNode> node = child(parent, last(path));
+      if (node.isPresent() && node.get().isBoolean()) {
+        // YAML 1.1 reads an unquoted no, yes, off or on as a boolean, not as the word.
+        doc.problem(
+            path,
+            node.get().asText() + ", a YAML boolean; quote words like \"no\" (expected: " + expected + ")");
+        return Optional.empty();
+      }
+      return scalar(parent, path, expected)
+          .flatMap(
+              s -> {
+                for (E v : values) {
+                  if (spelling.apply(v).equals(s)) {
+                    return Optional.of(v);
+                  }
+                }
+                doc.problem(path, "\"" + s + "\" (expected: " + expected + ")");
+                return Optional.empty();
+              });
+    }
+
+    /** The scalar under the last segment of {@code path}; empty when absent, null or not one. */
+    private Optional<String> scalar(JsonNode parent, String path, String expected) {
+      return child(parent, last(path)).flatMap(n -> value(n, path, expected));
+    }
+
+    private Optional<String> value(JsonNode n, String path, String expected) {
+      if (n.isNull()) {
+        return Optional.empty();
+      }
+      if (!n.isValueNode()) {
+        doc.problem(path, kind(n) + " (expected: " + expected + ")");
+        return Optional.empty();
+      }
+      return Optional.of(n.asText());
+    }
+
+    private Optional<String> required(JsonNode obj, String path, String key, String expected) {
+      if (child(obj, key).isEmpty()) {
+        doc.problem(path, "missing key " + key + " (expected: " + expected + ")");
+        return Optional.empty();
+      }
+      return scalar(obj, path + "." + key, expected);
+    }
+
+    /** Applies a parser, recording {@code "value" (expected: ...)} when it fails. */
+    private <T> Optional<T> parsed(
+        String text, String path, Function<String, Optional<T>> parser, String expected) {
+      Optional<T> v = parser.apply(text);
+      if (v.isEmpty()) {
+        doc.problem(path, "\"" + text + "\" (expected: " + expected + ")");
+      }
+      return v;
+    }
+  }
+
+  private static Optional<JsonNode> child(JsonNode parent, String key) {
+    JsonNode n = parent.get(key);
+    return n == null || n.isNull() ? Optional.empty() : Optional.of(n);
+  }
+
+  private static String last(String path) {
+    return path.substring(path.lastIndexOf('.') + 1);
+  }
+
+  private static String kind(JsonNode n) {
+    if (n.isObject()) {
+      return "a mapping";
+    }
+    if (n.isArray()) {
+      return "a list";
+    }
+    return "\"" + n.asText() + "\"";
+  }
+
+  private static String list(Set<String> keys) {
+    return String.join(", ", new TreeSet<>(keys));
+  }
+
+  private static Optional<Glob> glob(String s) {
+    try {
+      return Optional.of(Glob.parse(s.strip()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** A non-empty specifier set; an empty one would match every version, rarely what is meant. */
+  private static Optional<SpecifierSet> specifiers(String s) {
+    try {
+      SpecifierSet set = SpecifierSet.parse(s);
+      return set.specifiers().isEmpty() ? Optional.empty() : Optional.of(set);
+    } catch (InvalidSpecifierException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * A date or RFC 3339 time. A bare date is the start of that day (UTC) for a cut-off, and the end
+   * of it for an expiry ({@code endOfDay}), so {@code until: 2027-01-01} still holds on that day.
+   */
+  static Optional<Instant> instant(String s, boolean endOfDay) {
+    String t = s.strip();
+    try {
+      LocalDate d = LocalDate.parse(t);
+      LocalDate day = endOfDay ? d.plusDays(1) : d;
+      return Optional.of(day.atStartOfDay(ZoneOffset.UTC).toInstant());
+    } catch (DateTimeParseException e) {
+      // not a bare date; try a full time below
+    }
+    try {
+      // RFC 3339 allows a lower-case t and z and a space for the T.
+      String iso = t.toUpperCase(Locale.ROOT).replace(' ', 'T');
+      return Optional.of(OffsetDateTime.parse(iso).toInstant());
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+}

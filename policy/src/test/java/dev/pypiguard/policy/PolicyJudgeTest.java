@@ -1,0 +1,541 @@
+package dev.pypiguard.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.simple.FileEntry;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.simple.ProjectStatus;
+import dev.pypiguard.core.simple.Yanked;
+import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.config.PolicyLoader;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyJudgeTest {
+  static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+  static final String SHA = "ab".repeat(32);
+
+  static Policy policy(String yaml) {
+    return PolicyLoader.parse("test.yaml", yaml);
+  }
+
+  static PolicyJudge judge(String yaml) {
+    return judge(yaml, NOW);
+  }
+
+  static PolicyJudge judge(String yaml, Instant now) {
+    return new PolicyJudge(policy(yaml), Clock.fixed(now, ZoneOffset.UTC), new InMemoryFirstSeen());
+  }
+
+  static FileEntry file(String filename) {
+    return file(filename, NOW.minus(Duration.ofDays(30)));
+  }
+
+  static FileEntry file(String filename, Instant uploaded) {
+    return new FileEntry(
+        filename,
+        "https://files.example/" + filename,
+        Map.of("sha256", SHA),
+        Optional.empty(),
+        Yanked.NO,
+        OptionalLong.empty(),
+        Optional.ofNullable(uploaded).map(Instant::toString),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Map.of());
+  }
+
+  static ProjectPage page(String name, FileEntry... files) {
+    return new ProjectPage(
+        name, "1.1", Map.of(), List.of(files), Optional.empty(), Optional.empty(), Map.of());
+  }
+
+  static Decision decision(PageJudge judge, ProjectPage page, String filename) {
+    return judge.judge("pypi", page).file(filename).orElseThrow().decision();
+  }
+
+  static Decision decide(String yaml, ProjectPage page, String filename) {
+    return decision(judge(yaml), page, filename);
+  }
+
+  // --- defaults and baseline -----------------------------------------------------------------
+
+  @Test
+  void judge_defaults_allowEverything() {
+    JudgedPage judged =
+        judge("").judge("pypi", page("requests", file("requests-2.30.0.tar.gz"), file("requests-2.32.0-py3-none-any.whl")));
+    assertThat(judged.files()).allSatisfy(f -> assertThat(f.decision()).isEqualTo(Decision.ALLOW));
+    assertThat(judged.files().get(0).version()).isEqualTo("2.30.0");
+  }
+
+  @Test
+  void judge_missingSha256_blockedEvenInAuditWithException() {
+    FileEntry noHash =
+        FileEntry.of("requests-2.32.0.tar.gz", "https://files.example/x", Map.of("md5", "00"));
+    Decision d =
+        decide(
+            "mode: audit\nexceptions: [{project: requests, until: 2099-01-01, reason: r}]\n",
+            page("requests", noHash),
+            "requests-2.32.0.tar.gz");
+    assertThat(d).isInstanceOf(Decision.Block.class);
+    assertThat(d.reasons()).extracting(Reason::rule).containsExactly("integrity");
+  }
+
+  @Test
+  void judge_quarantinedProject_blocked() {
+    ProjectPage p =
+        new ProjectPage(
+            "requests",
+            "1.4",
+            Map.of(),
+            List.of(file("requests-2.32.0.tar.gz")),
+            Optional.empty(),
+            Optional.of(new ProjectStatus("quarantined", Optional.empty())),
+            Map.of());
+    assertThat(decision(judge(""), p, "requests-2.32.0.tar.gz").reasons())
+        .extracting(Reason::rule)
+        .containsExactly("project-status");
+  }
+
+  // --- projects -------------------------------------------------------------------------------
+
+  @Test
+  void judge_deniedProjectGlob_blocksEveryFileAndProject() {
+    PolicyJudge j = judge("projects: {deny: [\"Evil_*\"]}\n");
+    Decision d = decision(j, page("Evil.Thing", file("evil_thing-1.0.tar.gz")), "evil_thing-1.0.tar.gz");
+    assertThat(d.reasons())
+        .containsExactly(new Reason("projects", "project evil-thing is denied by \"evil-*\""));
+    assertThat(d.allowed()).isFalse();
+    assertThat(j.projectBlocked(new ProjectName("evil_thing"))).contains(d.reasons().get(0));
+    assertThat(j.projectBlocked(new ProjectName("requests"))).isEmpty();
+  }
+
+  @Test
+  void judge_allowlistMode_onlyListedProjectsExist() {
+    PolicyJudge j = judge("projects: {allow: [\"mycorp-*\", requests]}\n");
+    assertThat(decision(j, page("requests", file("requests-2.32.0.tar.gz")), "requests-2.32.0.tar.gz").allowed())
+        .isTrue();
+    assertThat(j.projectBlocked(new ProjectName("MyCorp_Tools"))).isEmpty();
+    assertThat(j.projectBlocked(new ProjectName("flask")))
+        .contains(new Reason("projects", "project flask is not in the allowlist (projects.allow)"));
+    assertThat(decision(j, page("flask", file("flask-3.0.0.tar.gz")), "flask-3.0.0.tar.gz").allowed())
+        .isFalse();
+  }
+
+  @Test
+  void projectBlocked_auditMode_empty() {
+    assertThat(judge("mode: audit\nprojects: {deny: [evil]}\n").projectBlocked(new ProjectName("evil")))
+        .isEmpty();
+  }
+
+  @Test
+  void projectBlocked_activeException_empty() {
+    PolicyJudge j =
+        judge("projects: {deny: [\"evil-*\"]}\nexceptions: [{project: evil-ok, until: 2027-01-01, reason: T-1}]\n");
+    assertThat(j.projectBlocked(new ProjectName("evil-ok"))).isEmpty();
+    assertThat(j.projectBlocked(new ProjectName("evil-bad"))).isPresent();
+  }
+
+  // --- versions -------------------------------------------------------------------------------
+
+  @Test
+  void judge_versionsDenyBelow_hidesPreReleasesBelowNotAtTheBoundary() {
+    ProjectPage p =
+        page(
+            "requests",
+            file("requests-2.30.1.tar.gz"),
+            file("requests-2.30.1rc1.tar.gz"),
+            file("requests-2.31.0rc1.tar.gz"),
+            file("requests-2.31.0.tar.gz"));
+    JudgedPage judged = judge("versions: {deny: {requests: \"<2.31\"}}\n").judge("pypi", p);
+    assertThat(judged.blocked()).extracting(f -> f.file().filename())
+        .containsExactly("requests-2.30.1.tar.gz", "requests-2.30.1rc1.tar.gz");
+    assertThat(judged.file("requests-2.30.1.tar.gz").orElseThrow().decision().reasons())
+        .containsExactly(new Reason("versions", "version 2.30.1 is denied by \"<2.31\""));
+  }
+
+  @Test
+  void judge_versionsAllow_onlyMatchingServed() {
+    ProjectPage p = page("Django", file("Django-4.1.0.tar.gz"), file("django-5.0-py3-none-any.whl"));
+    JudgedPage judged = judge("versions: {allow: {django: \">=4.2,<6\"}}\n").judge("pypi", p);
+    assertThat(judged.allowed()).extracting(f -> f.file().filename())
+        .containsExactly("django-5.0-py3-none-any.whl");
+    assertThat(judged.blocked().get(0).decision().reasons().get(0).message())
+        .isEqualTo("version 4.1.0 is not allowed by \"<6,>=4.2\"");
+  }
+
+  @Test
+  void judge_invalidUpstreamVersion_denySkippedWithNoteAllowFailsClosed() {
+    ProjectPage p = page("foo", file("foo-1.0-beta-final.tar.gz"), file("foo-2.0.tar.gz"));
+    JudgedPage denied = judge("versions: {deny: {foo: \"<3\"}}\n").judge("pypi", p);
+    Decision legacy = denied.file("foo-1.0-beta-final.tar.gz").orElseThrow().decision();
+    assertThat(legacy.allowed()).isTrue();
+    assertThat(legacy.reasons())
+        .containsExactly(
+            new Reason(
+                "versions",
+                "version \"1.0-beta-final\" is not valid PEP 440; versions.deny \"<3\" cannot apply to it"));
+    assertThat(denied.file("foo-2.0.tar.gz").orElseThrow().decision().allowed()).isFalse();
+
+    Decision allowList =
+        decide("versions: {allow: {foo: \">=1\"}}\n", p, "foo-1.0-beta-final.tar.gz");
+    assertThat(allowList.allowed()).isFalse();
+    assertThat(allowList.reasons().get(0).message())
+        .isEqualTo("version \"1.0-beta-final\" is not valid PEP 440, so it cannot match the allowed \">=1\"");
+  }
+
+  @Test
+  void judge_invalidVersionWithoutVersionRules_cleanAllow() {
+    assertThat(decide("release-age: {minimum: 1d}\n", page("foo", file("foo-1.0-beta-final.tar.gz")), "foo-1.0-beta-final.tar.gz"))
+        .isEqualTo(Decision.ALLOW);
+  }
+
+  @Test
+  void judge_fileNameOfAnotherProject_judgedWithoutVersion() {
+    ProjectPage p = page("foo", file("bar-1.0.tar.gz"), file("README"));
+    JudgedPage judged = judge("projects: {deny: [foo]}\nversions: {deny: {foo: \"<3\"}}\n").judge("pypi", p);
+    assertThat(judged.files()).allSatisfy(f -> {
+      assertThat(f.version()).isEmpty();
+      assertThat(f.decision().reasons()).extracting(Reason::rule).containsExactly("projects");
+    });
+  }
+
+  // --- release-age ------------------------------------------------------------------------------
+
+  @Test
+  void judge_releaseAgeYoungFile_blockedWithAgeAndMinimum() {
+    ProjectPage p = page("requests", file("requests-2.33.0.tar.gz", NOW.minus(Duration.ofDays(2)).minusSeconds(3600)));
+    assertThat(decide("release-age: {minimum: 7d}\n", p, "requests-2.33.0.tar.gz").reasons())
+        .containsExactly(new Reason("release-age", "uploaded 2 days ago, minimum is 7 days"));
+  }
+
+  @Test
+  void judge_releaseAgeBoundary_exactlyMinimumIsServed() {
+    ProjectPage p =
+        page(
+            "requests",
+            file("requests-1.0.tar.gz", NOW.minus(Duration.ofDays(7))),
+            file("requests-1.1.tar.gz", NOW.minus(Duration.ofDays(7)).plusSeconds(1)));
+    JudgedPage judged = judge("release-age: {minimum: 7d}\n").judge("pypi", p);
+    assertThat(judged.file("requests-1.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
+    assertThat(judged.file("requests-1.1.tar.gz").orElseThrow().decision().reasons())
+        .containsExactly(new Reason("release-age", "uploaded 6 days ago, minimum is 7 days"));
+  }
+
+  @Test
+  void judge_releaseAgeHours_messageInHours() {
+    ProjectPage p = page("a", file("a-1.0.tar.gz", NOW.minus(Duration.ofMinutes(150))));
+    assertThat(decide("release-age: {minimum: 36h}\n", p, "a-1.0.tar.gz").reasons().get(0).message())
+        .isEqualTo("uploaded 2 hours ago, minimum is 36 hours");
+  }
+
+  @Test
+  void judge_releaseAgeExempt_notApplied() {
+    ProjectPage p = page("MyCorp.Tools", file("mycorp_tools-1.0.tar.gz", NOW.minusSeconds(60)));
+    assertThat(decide("release-age: {minimum: 7d, exempt: [\"mycorp-*\"]}\n", p, "mycorp_tools-1.0.tar.gz"))
+        .isEqualTo(Decision.ALLOW);
+  }
+
+  @Test
+  void judge_unknownUploadTimeBlock_blocked() {
+    ProjectPage p = page("a", file("a-1.0.tar.gz", null));
+    assertThat(decide("release-age: {minimum: 7d, unknown: block}\n", p, "a-1.0.tar.gz").reasons())
+        .containsExactly(new Reason("release-age", "no upload time from the upstream"));
+    assertThat(decide("release-age: {minimum: 7d}\n", p, "a-1.0.tar.gz").allowed())
+        .as("block is the default")
+        .isFalse();
+  }
+
+  @Test
+  void judge_unknownUploadTimeAllow_allowed() {
+    ProjectPage p = page("a", file("a-1.0.tar.gz", null));
+    assertThat(decide("release-age: {minimum: 7d, unknown: allow}\n", p, "a-1.0.tar.gz"))
+        .isEqualTo(Decision.ALLOW);
+  }
+
+  @Test
+  void judge_noReleaseAgeSection_missingUploadTimeAllowed() {
+    assertThat(decide("", page("a", file("a-1.0.tar.gz", null)), "a-1.0.tar.gz")).isEqualTo(Decision.ALLOW);
+  }
+
+  @Test
+  void judge_unknownUploadTimeFirstSeen_cooldownFromFirstSightingSurvivesRestart(@TempDir Path dir)
+      throws Exception {
+    Policy p = policy("release-age: {minimum: 7d, unknown: first-seen}\n");
+    ProjectPage page = page("a", file("a-1.0.tar.gz", null));
+    Path store = dir.resolve("first-seen.tsv");
+    try (FileFirstSeen seen = new FileFirstSeen(store)) {
+      Decision first = decision(new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), seen), page, "a-1.0.tar.gz");
+      assertThat(first.reasons())
+          .containsExactly(
+              new Reason(
+                  "release-age",
+                  "no upload time from the upstream; first seen 0 seconds ago, minimum is 7 days"));
+    }
+    try (FileFirstSeen reopened = new FileFirstSeen(store)) {
+      Instant later = NOW.plus(Duration.ofDays(3));
+      Decision second =
+          decision(new PolicyJudge(p, Clock.fixed(later, ZoneOffset.UTC), reopened), page, "a-1.0.tar.gz");
+      assertThat(second.reasons().get(0).message())
+          .isEqualTo("no upload time from the upstream; first seen 3 days ago, minimum is 7 days");
+      Instant done = NOW.plus(Duration.ofDays(7));
+      assertThat(decision(new PolicyJudge(p, Clock.fixed(done, ZoneOffset.UTC), reopened), page, "a-1.0.tar.gz"))
+          .isEqualTo(Decision.ALLOW);
+    }
+  }
+
+  @Test
+  void judge_notAfter_blocksLaterUploadsOnly() {
+    ProjectPage p =
+        page(
+            "a",
+            file("a-1.0.tar.gz", Instant.parse("2026-11-20T00:00:00Z")),
+            file("a-1.1.tar.gz", Instant.parse("2026-11-21T10:00:00Z")));
+    JudgedPage judged =
+        judge("release-age: {not-after: 2026-11-20T00:00:00Z}\n", NOW.plus(Duration.ofDays(10)))
+            .judge("pypi", p);
+    assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
+    assertThat(judged.file("a-1.1.tar.gz").orElseThrow().decision().reasons())
+        .containsExactly(
+            new Reason(
+                "release-age",
+                "uploaded 2026-11-21T10:00:00Z, after the cut-off 2026-11-20T00:00:00Z"));
+  }
+
+  @Test
+  void judge_uploadTimeLaterThanClock_blocked() {
+    ProjectPage p = page("a", file("a-1.0.tar.gz", NOW.plusSeconds(3600)));
+    assertThat(decide("release-age: {minimum: 1d}\n", p, "a-1.0.tar.gz").reasons().get(0).message())
+        .startsWith("uploaded 2026-11-21T11:00:00Z, later than the proxy's clock");
+  }
+
+  // --- files --------------------------------------------------------------------------------
+
+  @Test
+  void judge_sdistsBlock_onlyWheelsServed() {
+    ProjectPage p = page("a", file("a-1.0.tar.gz"), file("a-1.0-py3-none-any.WHL"), file("a-1.0-py2.7.egg"));
+    JudgedPage judged = judge("files: {sdists: block}\n").judge("pypi", p);
+    assertThat(judged.allowed()).extracting(f -> f.file().filename()).containsExactly("a-1.0-py3-none-any.WHL");
+    assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision().reasons())
+        .containsExactly(
+            new Reason("sdists", "a source distribution; files.sdists is block, so only wheels are served"));
+    assertThat(judged.file("a-1.0-py2.7.egg").orElseThrow().decision().reasons().get(0).message())
+        .startsWith("not a wheel;");
+  }
+
+  @Test
+  void judge_yankedHide_hidesUpstreamYank() {
+    FileEntry yanked = file("a-1.0.tar.gz").withYanked(Yanked.because("broken"));
+    JudgedPage judged = judge("files: {yanked: hide}\n").judge("pypi", page("a", yanked, file("a-1.1.tar.gz")));
+    assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision().reasons())
+        .containsExactly(new Reason("yanked", "yanked (broken); files.yanked is hide"));
+    assertThat(judged.file("a-1.1.tar.gz").orElseThrow().decision().allowed()).isTrue();
+    assertThat(decision(judge(""), page("a", yanked), "a-1.0.tar.gz"))
+        .as("keep passes the yank through")
+        .isEqualTo(Decision.ALLOW);
+  }
+
+  @Test
+  void judge_localYank_servedYankedNotBlocked() {
+    ProjectPage p = page("urllib3", file("urllib3-2.0.0.tar.gz"), file("urllib3-2.0.1.tar.gz"));
+    JudgedPage judged = judge("files: {yank: {urllib3: \"==2.0.0\"}}\n").judge("pypi", p);
+    FileDecision d = judged.file("urllib3-2.0.0.tar.gz").orElseThrow();
+    assertThat(d.decision()).isEqualTo(Decision.ALLOW);
+    assertThat(d.file().yanked()).isEqualTo(Yanked.because("yanked by policy (files.yank: ==2.0.0)"));
+    assertThat(judged.servedFile("urllib3-2.0.0.tar.gz").orElseThrow().yanked().yanked()).isTrue();
+    assertThat(judged.file("urllib3-2.0.1.tar.gz").orElseThrow().file().yanked()).isEqualTo(Yanked.NO);
+  }
+
+  @Test
+  void judge_localYankUpstreamAlreadyYanked_keepsUpstreamReason() {
+    FileEntry f = file("urllib3-2.0.0.tar.gz").withYanked(Yanked.because("upstream says so"));
+    FileDecision d =
+        judge("files: {yank: {urllib3: \"==2.0.0\"}}\n").judge("pypi", page("urllib3", f)).files().get(0);
+    assertThat(d.file().yanked().reason()).contains("upstream says so");
+  }
+
+  @Test
+  void judge_localYankWithHide_hidden() {
+    ProjectPage p = page("urllib3", file("urllib3-2.0.0.tar.gz"));
+    assertThat(decide("files: {yanked: hide, yank: {urllib3: \"==2.0.0\"}}\n", p, "urllib3-2.0.0.tar.gz").reasons())
+        .containsExactly(
+            new Reason("yanked", "yanked (yanked by policy (files.yank: ==2.0.0)); files.yanked is hide"));
+  }
+
+  // --- collecting, exceptions, audit ----------------------------------------------------------
+
+  static final String STRICT =
+      """
+      versions: {deny: {requests: "<2.31"}}
+      release-age: {minimum: 7d}
+      files: {sdists: block}
+      """;
+
+  @Test
+  void judge_severalRules_everyReasonInOrder() {
+    ProjectPage p = page("requests", file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))));
+    assertThat(decide(STRICT, p, "requests-2.30.0.tar.gz").reasons())
+        .extracting(Reason::rule)
+        .containsExactly("versions", "release-age", "sdists");
+  }
+
+  @Test
+  void judge_exceptionCoveringFile_allowsWithReasonAndLifted() {
+    ProjectPage p =
+        page(
+            "requests",
+            file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))),
+            file("requests-2.29.0.tar.gz"));
+    String yaml = STRICT + "exceptions: [{project: Requests, versions: \"==2.30.0\", until: 2027-01-01, reason: TICKET-42}]\n";
+    JudgedPage judged = judge(yaml).judge("pypi", p);
+    Decision d = judged.file("requests-2.30.0.tar.gz").orElseThrow().decision();
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    assertThat(d.reasons()).extracting(Reason::rule)
+        .containsExactly("exception", "versions", "release-age", "sdists");
+    assertThat(d.reasons().get(0).message())
+        .isEqualTo("allowed by the exception for requests ==2.30.0 until 2027-01-01: TICKET-42");
+    assertThat(judged.file("requests-2.29.0.tar.gz").orElseThrow().decision().allowed())
+        .as("versions outside the exception stay blocked")
+        .isFalse();
+  }
+
+  @Test
+  void judge_exceptionUntilDate_holdsThroughThatDayThenExpires() {
+    ProjectPage p = page("requests", file("requests-2.30.0-py3-none-any.whl"));
+    String yaml = "versions: {deny: {requests: \"<2.31\"}}\nexceptions: [{project: \"req*\", until: 2027-01-01, reason: T}]\n";
+    assertThat(decision(judge(yaml, Instant.parse("2027-01-01T23:59:00Z")), p, "requests-2.30.0-py3-none-any.whl").allowed())
+        .isTrue();
+    PolicyJudge expired = judge(yaml, Instant.parse("2027-01-02T00:00:00Z"));
+    Decision d = decision(expired, p, "requests-2.30.0-py3-none-any.whl");
+    assertThat(d).isInstanceOf(Decision.Block.class);
+    assertThat(d.reasons()).extracting(Reason::rule).containsExactly("versions");
+    assertThat(expired.projectBlocked(new ProjectName("requests"))).isEmpty();
+  }
+
+  @Test
+  void warnOnce_sameExpiredException_trueOnlyFirstTime() {
+    Policy.Waiver w =
+        policy("exceptions: [{project: warn-once-test, until: 2020-01-01, reason: old}]\n").exceptions().get(0);
+    assertThat(PolicyJudge.warnOnce(w)).isTrue();
+    assertThat(PolicyJudge.warnOnce(w)).isFalse();
+  }
+
+  /** Stands for the advisories rule to come. */
+  record Malicious() implements Rule {
+    @Override
+    public void check(FileContext f, Findings out) {
+      if (f.version().equals("6.6.6")) {
+        out.block(new Reason(PolicyJudge.MALICIOUS, "MAL-2026-1: credential stealer"));
+      }
+    }
+
+    @Override
+    public String fingerprint() {
+      return "osv-rev-1";
+    }
+  }
+
+  @Test
+  void judge_exceptionOverMalicious_stillBlocked() {
+    Policy p = policy("exceptions: [{project: \"*\", until: 2099-01-01, reason: everything}]\n");
+    PolicyJudge j = new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
+    JudgedPage judged = j.judge("pypi", page("a", file("a-6.6.6.tar.gz"), file("a-1.0.tar.gz")));
+    assertThat(judged.file("a-6.6.6.tar.gz").orElseThrow().decision())
+        .isEqualTo(new Decision.Block(List.of(new Reason("malicious", "MAL-2026-1: credential stealer"))));
+    assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision()).isEqualTo(Decision.ALLOW);
+    assertThat(j.version()).contains("+osv-rev-1");
+  }
+
+  @Test
+  void judge_auditMode_everyBlockAllowedWithWouldBeReasons() {
+    ProjectPage p = page("requests", file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))), file("requests-2.32.0.tar.gz"));
+    JudgedPage judged = judge("mode: audit\nprojects: {deny: [requests]}\n" + STRICT).judge("pypi", p);
+    assertThat(judged.blocked()).isEmpty();
+    Decision d = judged.file("requests-2.30.0.tar.gz").orElseThrow().decision();
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    assertThat(d.reasons()).extracting(Reason::rule)
+        .containsExactly("projects", "versions", "release-age", "sdists");
+    assertThat(judged.served().files()).hasSize(2);
+  }
+
+  @Test
+  void judge_auditModeMalicious_allowedWithReason() {
+    Policy p = policy("mode: audit\n");
+    PolicyJudge j = new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
+    Decision d = decision(j, page("a", file("a-6.6.6.tar.gz")), "a-6.6.6.tar.gz");
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.reasons()).extracting(Reason::rule).containsExactly("malicious");
+  }
+
+  // --- version() ------------------------------------------------------------------------------
+
+  @Test
+  void version_samePolicy_sameVersionAcrossJudges() {
+    String yaml = "projects: {deny: [evil]}\n";
+    assertThat(judge(yaml).version()).isEqualTo(judge(yaml).version()).startsWith("policy-").doesNotContain("@");
+    assertThat(judge(yaml).version()).isNotEqualTo(judge("projects: {deny: [evil2]}\n").version());
+    assertThat(judge(yaml, NOW.plus(Duration.ofDays(1))).version())
+        .as("no time-dependent rule: time does not change it")
+        .isEqualTo(judge(yaml).version());
+  }
+
+  @Test
+  void version_timeDependentPolicy_namesTheMinute() {
+    String yaml = "release-age: {minimum: 7d}\n";
+    String v = judge(yaml, NOW.plusSeconds(59)).version();
+    assertThat(v).endsWith("@2026-11-21T10:00:00Z");
+    assertThat(judge(yaml, NOW.plusSeconds(1)).version()).isEqualTo(v);
+    assertThat(judge(yaml, NOW.plusSeconds(60)).version()).isNotEqualTo(v);
+    assertThat(judge("exceptions: [{project: a, until: 2099-01-01, reason: r}]\n").version()).contains("@");
+  }
+
+  // --- scale ------------------------------------------------------------------------------------
+
+  @Test
+  void judge_fiveThousandFilePage_everyDecisionRight() {
+    var files = new ArrayList<FileEntry>();
+    for (int i = 0; i < 5000; i++) {
+      String version = (i / 100) + "." + (i % 100);
+      boolean young = i % 7 == 0;
+      files.add(
+          file(
+              i % 2 == 0 ? "big_project-" + version + ".tar.gz" : "big_project-" + version + "-py3-none-any.whl",
+              NOW.minus(Duration.ofDays(young ? 1 : 30))));
+    }
+    PolicyJudge j =
+        judge(
+            """
+            projects: {deny: ["evil-*", "typo?"]}
+            versions: {deny: {big-project: "<10"}, allow: {big-project: "!=20.5"}}
+            release-age: {minimum: 7d, exempt: ["mycorp-*"]}
+            files: {sdists: block, yank: {big-project: "==30.*"}}
+            exceptions: [{project: "big-*", versions: "==40.1", until: 2099-01-01, reason: T}]
+            """);
+    JudgedPage judged = j.judge("pypi", page("Big_Project", files.toArray(FileEntry[]::new)));
+    assertThat(judged.files()).hasSize(5000);
+    for (int i = 0; i < 5000; i++) {
+      FileDecision d = judged.files().get(i);
+      int major = i / 100;
+      boolean blocked =
+          major < 10 || (major == 20 && i % 100 == 5) || i % 7 == 0 || i % 2 == 0;
+      if (major == 40 && i % 100 == 1) {
+        blocked = false;
+      }
+      assertThat(d.decision().allowed()).as(d.file().filename()).isEqualTo(!blocked);
+      assertThat(d.file().yanked().yanked()).isEqualTo(major == 30);
+    }
+  }
+}
