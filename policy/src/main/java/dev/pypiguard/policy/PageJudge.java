@@ -10,6 +10,14 @@ import dev.pypiguard.core.simple.ProjectPage;
 public interface PageJudge {
   JudgedPage judge(String upstream, ProjectPage page);
 
+  /**
+   * Why a whole project is hidden (deny list, allowlist mode), or empty when it is visible. A
+   * hidden project is absent from {@code /simple/} and its page answers 404.
+   */
+  default java.util.Optional<Reason> projectBlocked(dev.pypiguard.core.project.ProjectName project) {
+    return java.util.Optional.empty();
+  }
+
   /** Changes whenever a judgement could change (new policy, new advisories, time passing). */
   String version();
 }

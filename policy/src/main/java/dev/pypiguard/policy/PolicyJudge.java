@@ -125,6 +125,7 @@ public final class PolicyJudge implements PageJudge {
    * hiding it from {@code /simple/} and answering 404. Empty in audit mode, and when an exception
    * that has not expired covers the project.
    */
+  @Override
   public Optional<Reason> projectBlocked(ProjectName project) {
     if (policy.mode() == Policy.Mode.AUDIT) {
       return Optional.empty();

@@ -6,13 +6,13 @@ import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
-import dev.pypiguard.policy.BaselineJudge;
-import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.http.AuditLog;
 import dev.pypiguard.server.http.RenderedPages;
 import dev.pypiguard.server.http.ServerInitializer;
 import dev.pypiguard.server.http.Services;
 import dev.pypiguard.server.metrics.ProxyMetrics;
+import dev.pypiguard.server.policy.LivePolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -39,7 +39,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,11 +53,10 @@ public final class ProxyServer implements AutoCloseable {
   private final UpstreamClient client;
   private final Channel serverChannel;
   private final Services services;
-  private final AtomicReference<PageJudge> judge;
+  private final LivePolicy policy;
 
-  private ProxyServer(ServerConfig config, PageJudge initialJudge) throws IOException {
+  private ProxyServer(ServerConfig config) throws IOException {
     this.config = config;
-    this.judge = new AtomicReference<>(initialJudge);
     try {
       Files.createDirectories(config.cacheDir());
     } catch (IOException e) {
@@ -68,6 +66,7 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
     }
     var metrics = new ProxyMetrics();
+    this.policy = new LivePolicy(config.policyFile(), config.cacheDir(), Clock.systemUTC(), metrics.registry());
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.client = new UpstreamClient(new UpstreamClient.Settings(
         config.connectTimeout(), config.readTimeout(), Optional.empty(), Optional.empty(),
@@ -79,8 +78,9 @@ public final class ProxyServer implements AutoCloseable {
     for (Upstream u : config.upstreams()) {
       pages.add(new PageCache(u, client, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
     }
-    this.services = new Services(config, pages, store, downloads, client, judge::get, metrics,
-        blocking, new RenderedPages(), false);
+    this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
+        blocking, new RenderedPages(), false,
+        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics));
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -113,11 +113,8 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Starts a server; the address it listens on is logged as {@code listening on http://HOST:PORT}. */
   public static ProxyServer start(ServerConfig config) throws IOException {
-    return start(config, BaselineJudge.INSTANCE);
-  }
-
-  public static ProxyServer start(ServerConfig config, PageJudge judge) throws IOException {
-    var server = new ProxyServer(config, judge);
+    var server = new ProxyServer(config);
+    server.policy.watch(2_000);
     LOG.info("listening on {}", server.uri());
     LOG.info("upstream {}{}, cache {}", Upstream.names(config.upstreams()),
         config.offline() ? " (offline: never contacted)" : " " + config.upstreams().get(0).simpleUrl(),
@@ -159,9 +156,9 @@ public final class ProxyServer implements AutoCloseable {
     return services;
   }
 
-  /** Replaces the judge (a reloaded policy); pages judged by the old one are no longer served. */
-  public void judge(PageJudge newJudge) {
-    judge.set(newJudge);
+  /** The policy in force, reloaded when its file changes. */
+  public LivePolicy policy() {
+    return policy;
   }
 
   /** Blocks until the server channel closes. */
@@ -179,6 +176,8 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   private void shutdownExecutors() {
+    policy.close();
+    services.audit().close();
     blocking.shutdown();
     client.close();
   }

@@ -55,11 +55,12 @@ public final class RenderedPages {
   }
 
   Rendered index(String upstream, String pageVersion, String judgeVersion, SimpleFormat format,
-      ProjectIndex index) {
+      java.util.function.Supplier<ProjectIndex> visible) {
     var key = new Key(upstream, "", pageVersion, judgeVersion, format, "");
     return cache.get(
         key,
         k -> {
+          ProjectIndex index = visible.get();
           byte[] body = format.isJson() ? SimpleJson.render(index) : SimpleHtml.render(index);
           return new Rendered(body, gzip(body), etag(k), null);
         });

@@ -147,6 +147,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       case "simple" -> simple(ex, path);
       case "files" -> files(ex, path);
       case "integrity" -> integrity(ex, path);
+      case "-" -> {
+        if (path.segments().size() == 3 && path.segments().get(1).equals("explain")) {
+          Explain.send(ex, s, this, path.segments().get(2));
+        } else {
+          notFound(ex, "no such path");
+        }
+      }
       default -> notFound(ex, "no such path");
     }
   }
@@ -226,13 +233,26 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     pages.index().thenAcceptAsync(lookup -> {
       if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
         CachedPage<ProjectIndex> page = found.page();
+        PageJudge judge = s.judge().get();
         var rendered = s.rendered().index(pages.upstream().name(), page.version(),
-            s.judge().get().version(), format, page.value());
+            judge.version(), format, () -> visible(page.value(), judge));
         sendPage(ex, rendered, format, found.stale());
       } else {
         sendLookupFailure(ex, lookup);
       }
     }, s.blocking()).exceptionally(e -> internalError(ex, e));
+  }
+
+  /** The project list without the projects the policy hides. */
+  private static ProjectIndex visible(ProjectIndex index, PageJudge judge) {
+    var names = new java.util.ArrayList<String>(index.projects().size());
+    for (String n : index.projects()) {
+      Optional<ProjectName> name = ProjectName.parse(n);
+      if (name.isPresent() && judge.projectBlocked(name.get()).isEmpty()) {
+        names.add(n);
+      }
+    }
+    return new ProjectIndex(index.apiVersion(), index.meta(), names, index.extra());
   }
 
   private Void internalError(Exchange ex, Throwable e) {
@@ -260,14 +280,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void project(Exchange ex, ProjectName name, SimpleFormat format) {
+    PageJudge judge = s.judge().get();
+    Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
+    if (hidden.isPresent()) {
+      // INTERFACE.md §5: denied projects "do not exist".
+      notFound(ex, name + " is blocked by policy: " + hidden.get());
+      return;
+    }
     resolve(name).thenAcceptAsync(r -> {
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();
-        PageJudge judge = s.judge().get();
         String upstream = r.pages().upstream().name();
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
             judge.version(), format, base(ex), () -> judge.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
+        audit(ex, "page", name, rendered.judged().files(), judge.version());
       } else {
         sendLookupFailure(ex, r.lookup());
       }
@@ -394,6 +421,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
           judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
       FileDecision decision = judged.file(filename).orElseThrow();
+      audit(ex, "file", name, List.of(decision), judge.version());
       if (decision.decision() instanceof Decision.Block block) {
         ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
             "403 Blocked by policy: " + block.summary()));
@@ -401,6 +429,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       action.run(r.pages(), decision);
     }, s.blocking()).exceptionally(e -> internalError(ex, e));
+  }
+
+  private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
+    var relevant = files.stream().filter(f -> !f.decision().reasons().isEmpty()).toList();
+    s.audit().record(ex.remote(), via, name.value(), relevant, version);
   }
 
   private void sendArtifact(Exchange ex, PageCache pages, FileEntry file) {

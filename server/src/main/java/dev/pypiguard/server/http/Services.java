@@ -25,6 +25,7 @@ import java.util.function.Supplier;
  * @param blocking the executor for disk I/O, hashing, parsing and rendering
  * @param rendered the judged and rendered pages
  * @param tls whether clients reach us over TLS (file bodies cannot then be zero-copy)
+ * @param audit the log of blocking decisions served
  */
 public record Services(
     ServerConfig config,
@@ -36,7 +37,8 @@ public record Services(
     ProxyMetrics metrics,
     ExecutorService blocking,
     RenderedPages rendered,
-    boolean tls) {
+    boolean tls,
+    AuditLog audit) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

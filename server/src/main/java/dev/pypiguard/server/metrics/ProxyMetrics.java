@@ -62,6 +62,16 @@ public final class ProxyMetrics implements PageCache.Listener {
         .increment();
   }
 
+  /** A policy decision served: {@code outcome} is {@code block} or {@code would-block} (audit mode). */
+  public void decision(String rule, String outcome) {
+    Counter.builder("pypiguard.policy.decisions")
+        .description("Blocking decisions served, by rule and outcome")
+        .tag("rule", rule)
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
   public void integrityFailure(String kind) {
     Counter.builder("pypiguard.integrity.failures")
         .description("Upstream bytes refused because they did not match their declared hash or size")

@@ -1,0 +1,155 @@
+package dev.pypiguard.server.cli;
+
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.simple.Negotiation;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.simple.SimpleFormat;
+import dev.pypiguard.core.simple.SimpleHtml;
+import dev.pypiguard.core.simple.SimpleJson;
+import dev.pypiguard.core.upstream.PageFetch;
+import dev.pypiguard.core.upstream.Upstream;
+import dev.pypiguard.core.upstream.UpstreamClient;
+import dev.pypiguard.core.version.Version;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.InMemoryFirstSeen;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PolicyJudge;
+import dev.pypiguard.policy.Reason;
+import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.config.PolicyLoader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pypi-guard check}: judges named releases with the same policy engine the server uses,
+ * prints every file's decision with its reasons, and exits 0 when every release is allowed.
+ */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Judge releases against a policy, as the server would serve them.",
+      "PROJECT alone judges the release pip would pick (the newest with an allowed file);",
+      "PROJECT==VERSION judges that release. A release is allowed when at least one of its",
+      "files is. Exit codes: 0 all allowed, 1 any blocked or missing, 2 bad input or upstream error."
+    })
+final class CheckCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: built-in defaults).")
+  Path policy;
+
+  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: https://pypi.org/simple/).")
+  String upstream = "https://pypi.org/simple/";
+
+  @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "1..*", description = "Releases to judge.")
+  List<String> releases;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Policy p = policy == null ? Policy.DEFAULTS : PolicyLoader.load(policy);
+    URI up;
+    try {
+      up = URI.create(upstream);
+      if (up.getHost() == null) {
+        throw new IllegalArgumentException();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--upstream: \"" + upstream + "\" (expected: an http or https URL)");
+    }
+    Upstream u = Upstream.of("upstream", up);
+    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen());
+    boolean allOk = true;
+    try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
+      for (String spec : releases) {
+        int eq = spec.indexOf("==");
+        String rawName = eq < 0 ? spec.trim() : spec.substring(0, eq).trim();
+        Optional<String> wanted = eq < 0 ? Optional.empty() : Optional.of(spec.substring(eq + 2).trim());
+        Optional<ProjectName> name = ProjectName.parse(rawName);
+        if (name.isEmpty()) {
+          throw new ConfigException("\"" + spec + "\" (expected: PROJECT or PROJECT==VERSION)");
+        }
+        Optional<Reason> hidden = judge.projectBlocked(name.get());
+        PageFetch fetch = client.page(u.projectUrl(name.get().value()), Negotiation.upstreamAccept(),
+            Optional.empty(), u.allowedHosts(), u::decorate).join();
+        if (fetch instanceof PageFetch.NotFound) {
+          out.printf("%s: NOT FOUND on %s%n", spec, up);
+          allOk = false;
+          continue;
+        }
+        if (fetch instanceof PageFetch.Failed f) {
+          throw new ConfigException("upstream " + up + ": " + f.reason());
+        }
+        var fetched = (PageFetch.Fetched) fetch;
+        ProjectPage page = Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
+            ? SimpleJson.parsePage(fetched.body(), fetched.url())
+            : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
+        JudgedPage judged = judge.judge("upstream", page);
+        allOk &= report(out, spec, name.get(), wanted, hidden, judged);
+      }
+    }
+    out.flush();
+    return allOk ? 0 : 1;
+  }
+
+  /** Prints one release's decision; returns whether it is allowed. */
+  private static boolean report(PrintWriter out, String spec, ProjectName name, Optional<String> wanted,
+      Optional<Reason> hidden, JudgedPage judged) {
+    // Files grouped by version, newest first (invalid versions last, by string).
+    Map<String, List<FileDecision>> byVersion = new TreeMap<>(Comparator
+        .comparing((String v) -> Version.tryParse(v).orElse(null), Comparator.nullsLast(Comparator.reverseOrder()))
+        .thenComparing(Comparator.reverseOrder()));
+    for (FileDecision d : judged.files()) {
+      byVersion.computeIfAbsent(d.version(), k -> new ArrayList<>()).add(d);
+    }
+    String version;
+    if (wanted.isPresent()) {
+      Optional<Version> w = Version.tryParse(wanted.get());
+      version = byVersion.keySet().stream()
+          .filter(v -> v.equals(wanted.get()) || (w.isPresent() && Version.tryParse(v).equals(w)))
+          .findFirst().orElse(null);
+      if (version == null) {
+        out.printf("%s: NOT FOUND (no files of version %s)%n", spec, wanted.get());
+        return false;
+      }
+    } else {
+      version = byVersion.entrySet().stream()
+          .filter(e -> e.getValue().stream().anyMatch(d -> d.decision().allowed()))
+          .map(Map.Entry::getKey).findFirst().orElse(null);
+      if (version == null) {
+        out.printf("%s: BLOCKED (no version has an allowed file)%n", spec);
+        hidden.ifPresent(r -> out.printf("  %s%n", r));
+        byVersion.values().stream().findFirst().ifPresent(files -> files.forEach(d -> print(out, d)));
+        return false;
+      }
+    }
+    List<FileDecision> files = byVersion.get(version);
+    boolean allowed = files.stream().anyMatch(d -> d.decision().allowed());
+    out.printf("%s==%s: %s%n", name, version, allowed ? "ALLOWED" : "BLOCKED");
+    files.forEach(d -> print(out, d));
+    return allowed;
+  }
+
+  private static void print(PrintWriter out, FileDecision d) {
+    out.printf("  %s: %s%n", d.file().filename(), d.decision().allowed() ? "allow" : "block");
+    for (Reason r : d.decision().reasons()) {
+      out.printf("    %s%n", r);
+    }
+  }
+}

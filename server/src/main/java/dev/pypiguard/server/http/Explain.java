@@ -1,0 +1,87 @@
+package dev.pypiguard.server.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.cache.PageLookup;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.policy.Reason;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.Optional;
+
+/**
+ * {@code GET /-/explain/<project>}: every upstream file of a project with its decision and the
+ * reasons, judged exactly as pages and downloads are.
+ */
+public final class Explain {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Explain() {}
+
+  static void send(Exchange ex, Services s, RequestHandler router, String rawName) {
+    ex.route = "explain";
+    Optional<ProjectName> name = ProjectName.parse(rawName);
+    if (name.isEmpty()) {
+      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "not a valid project name: " + rawName));
+      return;
+    }
+    PageJudge judge = s.judge().get();
+    router.resolve(name.get()).thenAcceptAsync(r -> {
+      if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+        String why = r.lookup() instanceof PageLookup.Missing<ProjectPage> m ? m.why()
+            : ((PageLookup.Unavailable<ProjectPage>) r.lookup()).why();
+        int status = r.lookup() instanceof PageLookup.Missing ? 404 : 502;
+        ex.send(Exchange.withPhrase(status, status == 404 ? "Not Found" : "Bad Gateway", why));
+        return;
+      }
+      String upstream = r.pages().upstream().name();
+      JudgedPage judged = judge.judge(upstream, found.page().value());
+      ObjectNode body = explain(name.get(), upstream, judge, judged);
+      body.put("stale", found.stale());
+      byte[] bytes;
+      try {
+        bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+      var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+          Unpooled.wrappedBuffer(bytes));
+      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+      resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      ex.send(resp);
+    }, s.blocking()).exceptionally(e -> {
+      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e));
+      return null;
+    });
+  }
+
+  /** The explanation document; {@code pypi-guard check} prints the same decisions. */
+  public static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("project", name.value());
+    o.put("upstream", upstream);
+    o.put("policy-version", judge.version());
+    judge.projectBlocked(name).ifPresent(r -> o.putObject("project-blocked")
+        .put("rule", r.rule()).put("message", r.message()));
+    ArrayNode files = o.putArray("files");
+    for (FileDecision d : judged.files()) {
+      ObjectNode f = files.addObject();
+      f.put("filename", d.file().filename());
+      f.put("version", d.version());
+      f.put("decision", d.decision().allowed() ? "allow" : "block");
+      ArrayNode reasons = f.putArray("reasons");
+      for (Reason r : d.decision().reasons()) {
+        reasons.addObject().put("rule", r.rule()).put("message", r.message());
+      }
+    }
+    return o;
+  }
+}
