@@ -1,6 +1,8 @@
 package dev.pypiguard.server;
 
 import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.blob.IntegrityException;
+import dev.pypiguard.core.cache.Download;
 import dev.pypiguard.core.cache.Downloads;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.config.ConfigException;
@@ -54,6 +56,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Channel serverChannel;
   private final Services services;
   private final LivePolicy policy;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ProxyServer(ServerConfig config) throws IOException {
     this.config = config;
@@ -72,7 +75,7 @@ public final class ProxyServer implements AutoCloseable {
         config.connectTimeout(), config.readTimeout(), Optional.empty(), Optional.empty(),
         Optional.empty(), "pypi-guard/" + Version.current()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"));
-    var downloads = new Downloads(store, client);
+    var downloads = new Downloads(store, client, d -> watch(d, metrics));
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {
@@ -80,7 +83,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), false,
-        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics));
+        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger());
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -109,6 +112,28 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
           + ": " + t.getMessage());
     }
+  }
+
+  /** Logs and counts the end of each upstream download. */
+  private static void watch(Download d, ProxyMetrics metrics) {
+    long start = System.nanoTime();
+    d.result().whenComplete((p, e) -> {
+      var took = java.time.Duration.ofNanos(System.nanoTime() - start);
+      if (e == null) {
+        metrics.download(took, "ok", d.written());
+        return;
+      }
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      if (cause instanceof IntegrityException) {
+        metrics.integrityFailure("file");
+        LOG.error("refused {} from the upstream: {}", d.filename(), cause.getMessage());
+        metrics.download(took, "integrity", d.written());
+      } else {
+        LOG.warn("download of {} failed: {}", d.filename(), cause.getMessage());
+        metrics.download(took, "error", d.written());
+      }
+    });
   }
 
   /** Starts a server; the address it listens on is logged as {@code listening on http://HOST:PORT}. */
@@ -169,7 +194,19 @@ public final class ProxyServer implements AutoCloseable {
   /** Stops accepting, lets responses in progress finish (up to 10 s), then stops. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     serverChannel.close().syncUninterruptibly();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (services.active().get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     workers.shutdownGracefully(200, 10_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 1_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     shutdownExecutors();

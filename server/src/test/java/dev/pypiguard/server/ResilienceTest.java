@@ -113,4 +113,24 @@ class ResilienceTest {
     assertThat(h.get("/simple/beta/").statusCode()).isEqualTo(404);
     assertThat(h.upstream.requestCount()).isEqualTo(before);
   }
+
+  @Test
+  void close_letsAResponseInProgressFinish() throws Exception {
+    Artifact big = WheelBuilder.large("bigpkg", "1.0", 6 * 1024 * 1024, 11);
+    h.upstream.publish(big);
+    h.upstream.throttle(big.filename(), 256 * 1024, Duration.ofMillis(40));
+    var pending = h.http.sendAsync(
+        java.net.http.HttpRequest.newBuilder(h.url("/files/bigpkg/" + big.filename())).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    // Wait until the response is under way, then shut down.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (h.upstream.requests("/files/" + big.filename()) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(300);
+    h.proxy.close();
+    var r = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo(big.bytes());
+  }
 }

@@ -22,10 +22,13 @@ public final class Downloads {
   private final BlobStore store;
   private final UpstreamClient client;
   private final ConcurrentHashMap<Sha256, Download> inFlight = new ConcurrentHashMap<>();
+  private final java.util.function.Consumer<Download> onStart;
 
-  public Downloads(BlobStore store, UpstreamClient client) {
+  /** {@code onStart} sees each download once, as it starts (for logs and metrics). */
+  public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart) {
     this.store = store;
     this.client = client;
+    this.onStart = onStart;
   }
 
   /**
@@ -53,6 +56,7 @@ public final class Downloads {
             });
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
+      onStart.accept(d);
       client.download(url, allowedHosts, decorate, d);
     }
     return d;

@@ -36,6 +36,7 @@ final class Exchange {
   private final long startNanos = System.nanoTime();
   private final Services services;
   private final AtomicBoolean finished = new AtomicBoolean();
+  volatile boolean forceClose;
   volatile String route = "other";
   volatile int status;
   volatile long bytes;
@@ -48,6 +49,7 @@ final class Exchange {
     this.version = request.protocolVersion();
     this.keepAlive = HttpUtil.isKeepAlive(request);
     this.services = services;
+    services.active().incrementAndGet();
   }
 
   boolean head() {
@@ -82,7 +84,7 @@ final class Exchange {
   void prepare(HttpResponse response) {
     status = response.status().code();
     response.headers().set(HttpHeaderNames.SERVER, "pypi-guard");
-    if (keepAlive) {
+    if (keepAlive && !forceClose) {
       if (!version.isKeepAliveDefault()) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       }
@@ -99,11 +101,13 @@ final class Exchange {
               if (!finished.compareAndSet(false, true)) {
                 return;
               }
-              if (!f.isSuccess() || !keepAlive) {
+              services.active().decrementAndGet();
+              boolean reuse = f.isSuccess() && keepAlive && !forceClose;
+              if (!reuse) {
                 f.channel().close();
               }
               log(f.isSuccess());
-              if (f.isSuccess() && keepAlive) {
+              if (reuse) {
                 f.channel().config().setAutoRead(true);
                 f.channel().read();
               }
@@ -115,6 +119,7 @@ final class Exchange {
     onLoop(
         () -> {
           if (finished.compareAndSet(false, true)) {
+            services.active().decrementAndGet();
             AccessLog.LOG.warn("aborted {} {}: {}", method, uri, why);
             ctx.channel().close();
             log(false);

@@ -79,10 +79,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                   ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                   : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                       : HttpResponseStatus.BAD_REQUEST;
-      var r = Exchange.text(status, status.reasonPhrase());
-      r.headers().set(HttpHeaderNames.CONNECTION, "close");
       ex.route = "bad-request";
-      sendAndClose(ex, r);
+      ex.forceClose = true;
+      ex.send(Exchange.text(status, status.reasonPhrase()));
       return;
     }
     try {
@@ -91,14 +90,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
       ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
     }
-  }
-
-  private static void sendAndClose(Exchange ex, FullHttpResponse r) {
-    ex.onLoop(() -> {
-      r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-      ex.status = r.status().code();
-      ex.ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-    });
   }
 
   @Override
@@ -480,41 +471,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
         pages.upstream().allowedHosts(), pages.upstream()::decorate);
-    watch(d);
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
         p -> FileSender.sendStored(ex, s, p, meta),
         () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
     FileSender.sendDownload(ex, s, d, meta, ranged ? Long.MAX_VALUE : s.config().streamAfter(),
         whenStored, e -> downloadFailed(ex, file.filename(), e));
-  }
-
-  private final java.util.Set<Download> watched = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
-
-  /** Logs and counts the end of each download once. */
-  private void watch(Download d) {
-    synchronized (watched) {
-      if (!watched.add(d)) {
-        return;
-      }
-    }
-    long start = System.nanoTime();
-    d.result().whenComplete((p, e) -> {
-      var took = java.time.Duration.ofNanos(System.nanoTime() - start);
-      if (e == null) {
-        s.metrics().download(took, "ok", d.written());
-        return;
-      }
-      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof IntegrityException) {
-        s.metrics().integrityFailure("file");
-        LOG.error("refused {} from upstream: {}", d.filename(), cause.getMessage());
-        s.metrics().download(took, "integrity", d.written());
-      } else {
-        LOG.warn("download of {} failed: {}", d.filename(), cause.getMessage());
-        s.metrics().download(took, "error", d.written());
-      }
-    });
   }
 
   private static void downloadFailed(Exchange ex, String filename, Throwable e) {
@@ -568,7 +530,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata",
         URI.create(file.url() + ".metadata"), OptionalLong.empty(),
         pages.upstream().allowedHosts(), pages.upstream()::decorate);
-    watch(d);
     FileSender.sendDownload(ex, s, d, meta, Long.MAX_VALUE,
         () -> s.store().find(sha.get()).ifPresentOrElse(
             p -> FileSender.sendStored(ex, s, p, meta),

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  * @param rendered the judged and rendered pages
  * @param tls whether clients reach us over TLS (file bodies cannot then be zero-copy)
  * @param audit the log of blocking decisions served
+ * @param active requests being served now, for graceful shutdown
  */
 public record Services(
     ServerConfig config,
@@ -38,7 +39,8 @@ public record Services(
     ExecutorService blocking,
     RenderedPages rendered,
     boolean tls,
-    AuditLog audit) {
+    AuditLog audit,
+    java.util.concurrent.atomic.AtomicInteger active) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {
