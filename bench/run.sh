@@ -82,6 +82,25 @@ nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 wait_http "http://127.0.0.1:$ng_port/simple/benchpkg/"
 
+# 4. A second pypi-guard with a policy, on the same upstream: a judged page served from the
+#    rendered-page cache should cost what an unjudged one does; /-/explain judges on every request.
+cat >"$work/policy.yaml" <<POL
+versions:
+  deny:
+    benchpkg: "<1.10"
+release-age:
+  minimum: 7d
+  unknown: allow
+files:
+  sdists: block
+POL
+pp_port=$(free_port)
+"$launcher" serve --listen "127.0.0.1:$pp_port" --upstream "http://127.0.0.1:$up_port/simple/" \
+  --cache-dir "$work/cache2" --policy "$work/policy.yaml" >"$work/pypi-guard2.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$pp_port/healthz"
+curl -fs "http://127.0.0.1:$pp_port/simple/benchpkg/" -o /dev/null
+
 run() { # label url connections
   wrk -t2 -c"$3" -d"${DURATION}s" "$2" >/dev/null
   wrk -t2 -c"$3" -d"${DURATION}s" "$2" | awk -v l="$1" '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} END {printf "%-34s %12s req/s %12s/s\n", l, r, t}'
@@ -89,5 +108,7 @@ run() { # label url connections
 echo "page: $FILES files, $(wc -c <"$work/page.html") bytes; file: $FILE_MB MiB; ${DURATION}s per run on $(nproc) cores"
 run "pypi-guard  /simple/benchpkg/" "$page_url" 50
 run "nginx       /simple/benchpkg/" "http://127.0.0.1:$ng_port/simple/benchpkg/" 50
+run "pypi-guard+policy /simple/benchpkg/" "http://127.0.0.1:$pp_port/simple/benchpkg/" 50
+run "pypi-guard+policy /-/explain/ (judged)" "http://127.0.0.1:$pp_port/-/explain/benchpkg" 8
 run "pypi-guard  file (cached)" "$file_url" 8
 run "nginx       file" "http://127.0.0.1:$ng_port/files/benchpkg-1.0-py3-none-any.whl" 8
