@@ -45,6 +45,9 @@ public final class AttestationVerifier {
   static final Set<String> PREDICATE_TYPES =
       Set.of("https://docs.pypi.org/attestations/publish/v1", "https://slsa.dev/provenance/v1");
 
+  /** id-kp-codeSigning (RFC 5280 §4.2.1.12). */
+  private static final String CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
+
   private final TrustedRoot root;
 
   /** A verifier that trusts the CAs and logs of {@code root}. */
@@ -275,6 +278,15 @@ public final class AttestationVerifier {
    * and not revoked).
    */
   private Optional<String> chain(X509Certificate leaf, Instant t) {
+    // PKIX does not check extended key usage; Fulcio issues code-signing leaves only.
+    try {
+      List<String> usages = leaf.getExtendedKeyUsage();
+      if (usages == null || !usages.contains(CODE_SIGNING)) {
+        return Optional.of("certificate is not for code signing");
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      return Optional.of("certificate extended key usage is malformed");
+    }
     for (CertificateAuthority ca : root.certificateAuthorities()) {
       if (!ca.validAt(t)) {
         continue;
