@@ -67,7 +67,11 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
   private final Map<Query, Answer> answers = new ConcurrentHashMap<>();
   private final Map<String, Advisory> records = new ConcurrentHashMap<>();
   private final Set<Query> queued = ConcurrentHashMap.newKeySet();
+  /** Queued queries whose batch has left and not yet come back: not queued again meanwhile. */
+  private final Set<Query> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicLong revision = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicBoolean flushScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final AtomicReference<Status> status =
       new AtomicReference<>(new Status(true, Optional.empty(), Optional.empty()));
 
@@ -179,16 +183,19 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
    * {@link #COALESCE} after the first query queued. Never blocks.
    */
   public void request(Query q) {
-    if (fresh(q) || !queued.add(q)) {
+    if (fresh(q) || inFlight.contains(q) || !queued.add(q)) {
       return;
     }
-    if (queued.size() == 1) {
+    // One flush per burst; a query queued while a flush drains is picked up by the next one.
+    if (flushScheduled.compareAndSet(false, true)) {
       CompletableFuture.delayedExecutor(COALESCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, executor)
           .execute(
               () -> {
+                flushScheduled.set(false);
                 List<Query> batch = new ArrayList<>(queued);
+                inFlight.addAll(batch);
                 queued.removeAll(batch);
-                prefetch(batch);
+                prefetch(batch).whenComplete((ok, failed) -> inFlight.removeAll(batch));
               });
     }
   }
