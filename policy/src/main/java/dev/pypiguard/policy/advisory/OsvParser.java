@@ -175,7 +175,7 @@ final class OsvParser {
     }
     var out = new ArrayList<Advisory.Event>();
     for (JsonNode e : events) {
-      Iterator<Map.Entry<String, JsonNode>> fields = e.fields();
+      Iterator<Map.Entry<String, JsonNode>> fields = e.properties().iterator();
       if (!fields.hasNext()) {
         throw new Malformed("an empty range event");
       }

@@ -166,13 +166,16 @@ class AdvisoryRuleTest {
   @Test
   void refresher_interval_reloadsInBackground(@TempDir Path dir) throws Exception {
     AdvisorySources sources = AdvisorySources.load(List.of(new OsvDirectorySource(dir)));
-    try (AdvisorySources.Refresher r = sources.startRefresher(Duration.ofMillis(20))) {
+    AdvisorySources.Refresher refresher = sources.startRefresher(Duration.ofMillis(20));
+    try {
       Files.writeString(dir.resolve("b.json"), "{\"id\": \"MAL-2\", \"affected\": [{\"package\": {\"name\": \"x\", \"ecosystem\": \"PyPI\"}, \"versions\": [\"2.0\"]}]}");
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (sources.database().size() == 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
       assertThat(sources.affecting(new ProjectName("x"), "2.0")).extracting(Advisory::id).containsExactly("MAL-2");
+    } finally {
+      refresher.close();
     }
   }
 
