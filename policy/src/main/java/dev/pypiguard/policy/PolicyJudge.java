@@ -62,7 +62,8 @@ public final class PolicyJudge implements PageJudge {
   private final List<Rule> rules;
   private final Map<String, SpecifierSet> yank;
   private final boolean timeDependent;
-  private final String baseVersion;
+  private final String policyVersion;
+  private final List<Rule> extraRules;
 
   /** A judge of {@code policy} with no rules beyond the policy file's. */
   public PolicyJudge(Policy policy, Clock clock, FirstSeen firstSeen) {
@@ -99,14 +100,8 @@ public final class PolicyJudge implements PageJudge {
     this.yank = byName(policy.files().yank());
     this.timeDependent =
         !policy.exceptions().isEmpty() || rules.stream().anyMatch(Rule::timeDependent);
-    StringBuilder v = new StringBuilder("policy-").append(policy.digest());
-    for (Rule r : extraRules) {
-      String fp = r.fingerprint();
-      if (!fp.isEmpty()) {
-        v.append('+').append(fp);
-      }
-    }
-    this.baseVersion = v.toString();
+    this.policyVersion = "policy-" + policy.digest();
+    this.extraRules = List.copyOf(extraRules);
   }
 
   private static Map<String, SpecifierSet> byName(Map<ProjectName, SpecifierSet> map) {
@@ -129,6 +124,15 @@ public final class PolicyJudge implements PageJudge {
   public Optional<Reason> projectBlocked(ProjectName project) {
     if (policy.mode() == Policy.Mode.AUDIT) {
       return Optional.empty();
+    }
+    // A malicious advisory on every version hides the project; no exception lifts it.
+    for (Rule r : extraRules) {
+      if (r instanceof dev.pypiguard.policy.advisory.AdvisoryRule) {
+        Optional<Reason> m = ((dev.pypiguard.policy.advisory.AdvisoryRule) r).projectBlocked(project);
+        if (m.isPresent()) {
+          return m;
+        }
+      }
     }
     Optional<Reason> reason = projects.blocks(project.value());
     if (reason.isEmpty()) {
@@ -243,11 +247,19 @@ public final class PolicyJudge implements PageJudge {
   }
 
   /**
-   * The policy's digest (with any extra rule's fingerprint), and, when a rule depends on time,
-   * the current minute: {@code policy-<sha256>@2026-11-21T10:00Z}.
+   * The policy's digest with every extra rule's current fingerprint (read at each call, so that
+   * refreshed advisories change it without a new judge), and, when a rule depends on time, the
+   * current minute: {@code policy-<sha256>+advisories-osv-...@2026-11-21T10:00Z}.
    */
   @Override
   public String version() {
-    return timeDependent ? baseVersion + "@" + now() : baseVersion;
+    StringBuilder v = new StringBuilder(policyVersion);
+    for (Rule r : extraRules) {
+      String fp = r.fingerprint();
+      if (!fp.isEmpty()) {
+        v.append('+').append(fp);
+      }
+    }
+    return timeDependent ? v.append('@').append(now()).toString() : v.toString();
   }
 }

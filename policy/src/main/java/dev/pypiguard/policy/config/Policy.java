@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * @param releaseAge the cooldown on new uploads
  * @param files rules on kinds of files and on yanks
  * @param exceptions explicit, expiring allows that win over every rule but malicious
+ * @param advisories what to do with releases OSV advisories name
  */
 public record Policy(
     Mode mode,
@@ -33,7 +34,8 @@ public record Policy(
     Versions versions,
     ReleaseAge releaseAge,
     Files files,
-    List<Waiver> exceptions) {
+    List<Waiver> exceptions,
+    Advisories advisories) {
 
   /** The policy of an empty file: nothing blocked beyond the baseline. */
   public static final Policy DEFAULTS =
@@ -47,6 +49,61 @@ public record Policy(
     Objects.requireNonNull(releaseAge, "releaseAge");
     Objects.requireNonNull(files, "files");
     exceptions = List.copyOf(exceptions);
+    Objects.requireNonNull(advisories, "advisories");
+  }
+
+  /** A policy with the default {@code advisories} section. */
+  public Policy(
+      Mode mode,
+      Projects projects,
+      Versions versions,
+      ReleaseAge releaseAge,
+      Files files,
+      List<Waiver> exceptions) {
+    this(mode, projects, versions, releaseAge, files, exceptions, Advisories.DEFAULTS);
+  }
+
+  /**
+   * {@code advisories}: releases named by OSV advisories. Malicious ones are always blocked.
+   *
+   * @param vulnerable whether vulnerable releases are blocked
+   * @param minSeverity the lowest severity that blocks; an advisory without one counts as high
+   * @param ignore advisories not to act on, each until a date
+   */
+  public record Advisories(
+      boolean vulnerable,
+      dev.pypiguard.policy.advisory.Severity minSeverity,
+      List<AdvisoryIgnore> ignore) {
+    /** Without the section: only known-malicious releases are blocked (INTERFACE.md §2). */
+    public static final Advisories DEFAULTS =
+        new Advisories(false, dev.pypiguard.policy.advisory.Severity.MEDIUM, List.of());
+
+    public Advisories {
+      Objects.requireNonNull(minSeverity, "minSeverity");
+      ignore = List.copyOf(ignore);
+    }
+  }
+
+  /**
+   * One entry of {@code advisories.ignore}.
+   *
+   * @param id an advisory id or alias
+   * @param until when it stops holding
+   * @param reason why it is ignored
+   */
+  public record AdvisoryIgnore(String id, Until until, String reason) {
+    public AdvisoryIgnore {
+      if (id == null || id.isBlank()) {
+        throw new IllegalArgumentException("advisories.ignore id: \"\" (expected: an advisory id)");
+      }
+      Objects.requireNonNull(until, "until");
+      Objects.requireNonNull(reason, "reason");
+    }
+
+    /** Whether it still holds at {@code now}. */
+    public boolean activeAt(Instant now) {
+      return now.isBefore(until.expires());
+    }
   }
 
   /** {@code mode}: whether blocks are enforced. */
@@ -276,6 +333,17 @@ public record Policy(
           .append(w.until().expires())
           .append(',')
           .append(quote(w.reason()))
+          .append('\n');
+    }
+    c.append("advisories.vulnerable=").append(advisories.vulnerable()).append('\n');
+    c.append("advisories.min-severity=").append(advisories.minSeverity().spelling()).append('\n');
+    for (AdvisoryIgnore i : advisories.ignore()) {
+      c.append("advisories.ignore=")
+          .append(quote(i.id()))
+          .append(',')
+          .append(i.until().expires())
+          .append(',')
+          .append(quote(i.reason()))
           .append('\n');
     }
     try {

@@ -30,13 +30,16 @@ import java.util.function.Function;
  * each as {@code file:line: key: message (expected: ...)}.
  *
  * <p>An empty file is {@link Policy#DEFAULTS}; a key set to nothing ({@code deny:}) keeps its
- * default. The {@code advisories} and {@code attestations} sections are not supported yet and are
+ * default. The {@code attestations} section is not supported yet and is
  * refused like any unknown key, so that a policy relying on them never runs silently without.
  */
 public final class PolicyLoader {
   private static final Set<String> TOP =
-      Set.of("mode", "projects", "versions", "release-age", "files", "exceptions");
-  private static final Set<String> NOT_YET = Set.of("advisories", "attestations");
+      Set.of("mode", "projects", "versions", "release-age", "files", "exceptions", "advisories");
+  private static final Set<String> NOT_YET = Set.of("attestations");
+  private static final Set<String> ADVISORIES =
+      Set.of("malicious", "vulnerable", "min-severity", "ignore");
+  private static final Set<String> ADVISORY_IGNORE = Set.of("id", "until", "reason");
   private static final Set<String> PROJECTS = Set.of("allow", "deny");
   private static final Set<String> VERSIONS = Set.of("deny", "allow");
   private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
@@ -88,8 +91,9 @@ public final class PolicyLoader {
       Policy.ReleaseAge age = releaseAge(section(root, "release-age", RELEASE_AGE));
       Policy.Files files = files(section(root, "files", FILES));
       List<Policy.Waiver> exceptions = exceptions(root);
+      Policy.Advisories advisories = advisories(section(root, "advisories", ADVISORIES));
       doc.check();
-      return new Policy(mode, projects, versions, age, files, exceptions);
+      return new Policy(mode, projects, versions, age, files, exceptions, advisories);
     }
 
     private Policy.Projects projects(Optional<JsonNode> node) {
@@ -192,6 +196,78 @@ public final class PolicyLoader {
         }
       }
       return out;
+    }
+
+    /**
+     * {@code advisories}. Absent: malicious blocked, vulnerable allowed. Present: {@code
+     * vulnerable} defaults to block and {@code min-severity} to medium, since writing the section
+     * at all asks for advisories to be acted on.
+     */
+    private Policy.Advisories advisories(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.Advisories.DEFAULTS;
+      }
+      JsonNode n = node.get();
+      scalar(n, "advisories.malicious", "block")
+          .filter(s -> !s.equals("block"))
+          .ifPresent(
+              s -> doc.problem("advisories.malicious", "\"" + s + "\" (expected: block; no policy can allow malicious releases)"));
+      Optional<JsonNode> vuln = child(n, "vulnerable");
+      boolean vulnerable = true;
+      if (vuln.isPresent() && vuln.get().isBoolean()) {
+        doc.problem("advisories.vulnerable", vuln.get().asText() + ", a YAML boolean (expected: block | allow)");
+      } else {
+        Optional<String> v = scalar(n, "advisories.vulnerable", "block | allow");
+        if (v.isPresent() && !v.get().equals("block") && !v.get().equals("allow")) {
+          doc.problem("advisories.vulnerable", "\"" + v.get() + "\" (expected: block | allow)");
+        }
+        vulnerable = v.map(s -> !s.equals("allow")).orElse(true);
+      }
+      dev.pypiguard.policy.advisory.Severity min =
+          choice(
+                  n,
+                  "advisories.min-severity",
+                  new dev.pypiguard.policy.advisory.Severity[] {
+                    dev.pypiguard.policy.advisory.Severity.LOW,
+                    dev.pypiguard.policy.advisory.Severity.MEDIUM,
+                    dev.pypiguard.policy.advisory.Severity.HIGH,
+                    dev.pypiguard.policy.advisory.Severity.CRITICAL
+                  },
+                  dev.pypiguard.policy.advisory.Severity::spelling)
+              .orElse(dev.pypiguard.policy.advisory.Severity.MEDIUM);
+      var ignore = new ArrayList<Policy.AdvisoryIgnore>();
+      Optional<JsonNode> list = child(n, "ignore");
+      String expected = "a list of {id, until, reason} entries";
+      if (list.isPresent() && !list.get().isArray()) {
+        doc.problem("advisories.ignore", kind(list.get()) + " (expected: " + expected + ")");
+      } else if (list.isPresent()) {
+        int i = 0;
+        for (JsonNode e : list.get()) {
+          String path = "advisories.ignore[" + i++ + "]";
+          if (!e.isObject()) {
+            doc.problem(path, kind(e) + " (expected: " + expected + ")");
+            continue;
+          }
+          keys(e, path, ADVISORY_IGNORE);
+          Optional<String> id = required(e, path, "id", "an advisory id like PYSEC-2024-1").map(String::strip);
+          Optional<Policy.Until> until =
+              required(e, path, "until", DATE)
+                  .flatMap(
+                      s ->
+                          parsed(s, path + ".until", t -> instant(t, true), DATE)
+                              .map(end -> new Policy.Until(s, end)));
+          Optional<String> reason =
+              required(e, path, "reason", "why it is ignored").map(String::strip);
+          if (id.isPresent() && id.get().isEmpty()) {
+            doc.problem(path + ".id", "\"\" (expected: an advisory id like PYSEC-2024-1)");
+          } else if (reason.isPresent() && reason.get().isEmpty()) {
+            doc.problem(path + ".reason", "\"\" (expected: why it is ignored)");
+          } else if (id.isPresent() && until.isPresent() && reason.isPresent()) {
+            ignore.add(new Policy.AdvisoryIgnore(id.get(), until.get(), reason.get()));
+          }
+        }
+      }
+      return new Policy.Advisories(vulnerable, min, ignore);
     }
 
     // --- helpers -------------------------------------------------------------------------

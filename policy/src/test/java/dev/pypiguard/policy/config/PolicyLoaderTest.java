@@ -95,11 +95,11 @@ class PolicyLoaderTest {
   }
 
   @Test
-  void parse_advisoriesKey_refusedAsNotYetSupported() {
-    String msg = problems("advisories:\n  malicious: block\n");
+  void parse_attestationsKey_refusedAsNotYetSupported() {
+    String msg = problems("attestations:\n  verify: true\n");
     assertThat(msg)
-        .startsWith("policies.yaml:1: advisories: unknown key: not supported by this version")
-        .contains("expected one of: exceptions, files, mode, projects, release-age, versions");
+        .startsWith("policies.yaml:1: attestations: unknown key: not supported by this version")
+        .contains("expected one of: advisories, exceptions, files, mode, projects, release-age, versions");
   }
 
   @Test

@@ -1,0 +1,222 @@
+package dev.pypiguard.policy.advisory;
+
+import dev.pypiguard.core.project.ProjectName;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Several advisory sources answering as one: the file sources merged into one {@link
+ * AdvisoryDatabase}, swapped atomically on {@link #reload()}, and at most one {@link
+ * OsvApiSource} whose known answers are merged in at each look-up.
+ */
+public final class AdvisorySources implements AdvisoryLookup {
+  /** The OSV API's public base URL. */
+  public static final URI OSV_API = URI.create("https://api.osv.dev");
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdvisorySources.class);
+
+  private final List<AdvisorySource> files;
+  private final Optional<OsvApiSource> online;
+  private final AtomicReference<AdvisoryDatabase> database;
+
+  private AdvisorySources(
+      List<AdvisorySource> files, Optional<OsvApiSource> online, AdvisoryDatabase first) {
+    this.files = files;
+    this.online = online;
+    this.database = new AtomicReference<>(first);
+  }
+
+  /**
+   * A source from its command-line spelling ({@code --advisories}): {@code osv-api} for online
+   * look-ups at {@code apiBase}, a {@code .zip} file, or a directory.
+   *
+   * @throws IllegalArgumentException naming the spec when it is none of these
+   */
+  public static AdvisorySource parse(String spec, URI apiBase) {
+    String s = spec.strip();
+    if (s.equals("osv-api")) {
+      return new OsvApiSource(apiBase);
+    }
+    Path p = Path.of(s);
+    if (Files.isDirectory(p)) {
+      return new OsvDirectorySource(p);
+    }
+    if (s.toLowerCase(java.util.Locale.ROOT).endsWith(".zip") && Files.isRegularFile(p)) {
+      return new OsvZipSource(p);
+    }
+    throw new IllegalArgumentException(
+        "--advisories: \"" + spec + "\" (expected: a directory of OSV files, an OSV .zip export, or osv-api)");
+  }
+
+  /** As {@link #parse(String, URI)} with the public OSV API. */
+  public static AdvisorySource parse(String spec) {
+    return parse(spec, OSV_API);
+  }
+
+  /**
+   * Reads every file source now and keeps the online one, if any (at most one).
+   *
+   * @throws IOException naming the source that could not be read
+   */
+  public static AdvisorySources load(List<AdvisorySource> sources) throws IOException {
+    var files = new ArrayList<AdvisorySource>();
+    Optional<OsvApiSource> online = Optional.empty();
+    for (AdvisorySource s : sources) {
+      if (s instanceof OsvApiSource api) {
+        if (online.isPresent()) {
+          throw new IllegalArgumentException("--advisories: osv-api given twice");
+        }
+        online = Optional.of(api);
+      } else {
+        files.add(s);
+      }
+    }
+    return new AdvisorySources(List.copyOf(files), online, read(files));
+  }
+
+  private static AdvisoryDatabase read(List<AdvisorySource> files) throws IOException {
+    var all = new ArrayList<Advisory>();
+    for (AdvisorySource s : files) {
+      long start = System.nanoTime();
+      List<Advisory> got;
+      if (s instanceof OsvDirectorySource d) {
+        got = d.load();
+      } else if (s instanceof OsvZipSource z) {
+        got = z.load();
+      } else {
+        throw new IllegalStateException("not a file source: " + s.describe());
+      }
+      LOG.info("read {} PyPI advisories from {} in {} ms", got.size(), s.describe(), (System.nanoTime() - start) / 1_000_000);
+      all.addAll(got);
+    }
+    return AdvisoryDatabase.of(all);
+  }
+
+  /**
+   * Reads the file sources again and swaps the result in; readers never wait. On failure the
+   * previous database stays and the failure is logged.
+   *
+   * @return whether the content changed
+   */
+  public boolean reload() {
+    try {
+      AdvisoryDatabase next = read(files);
+      AdvisoryDatabase before = database.getAndSet(next);
+      return !before.generation().equals(next.generation());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("advisories not reloaded, keeping the previous ones: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  /** The current database of the file sources. */
+  public AdvisoryDatabase database() {
+    return database.get();
+  }
+
+  /** The online source, when {@code osv-api} was given. */
+  public Optional<OsvApiSource> online() {
+    return online;
+  }
+
+  /**
+   * The file sources' answer merged with what the online source knows; a release the online
+   * source has no answer for is queued for its next batch ({@link OsvApiSource#request}).
+   */
+  @Override
+  public List<Advisory> affecting(ProjectName project, String version) {
+    List<Advisory> fromFiles = database.get().affecting(project, version);
+    if (online.isEmpty()) {
+      return fromFiles;
+    }
+    OsvApiSource api = online.get();
+    api.request(new OsvApiSource.Query(project, version));
+    List<Advisory> fromApi = api.known(project, version);
+    if (fromApi.isEmpty()) {
+      return fromFiles;
+    }
+    // Re-merge unmerged records from both: the files' raw hits and the API's records.
+    var raw = new ArrayList<Advisory>();
+    for (Advisory a : database.get().records(project)) {
+      if (a.affects(project.value(), version)) {
+        raw.add(a);
+      }
+    }
+    var seen = new java.util.HashSet<String>();
+    raw.forEach(a -> seen.add(a.id()));
+    for (Advisory a : fromApi) {
+      // The API has already decided the record affects this release.
+      if (a.withdrawn().isEmpty() && seen.add(a.id())) {
+        raw.add(a);
+      }
+    }
+    return AdvisoryDatabase.merge(project.value(), raw);
+  }
+
+  @Override
+  public Optional<Advisory> maliciousProject(ProjectName project) {
+    Optional<Advisory> m = database.get().maliciousProject(project);
+    return m.isPresent() ? m : online.flatMap(a -> a.maliciousProject(project));
+  }
+
+  @Override
+  public String generation() {
+    return database.get().generation() + online.map(a -> "+" + a.generation()).orElse("");
+  }
+
+  /**
+   * Starts reloading the file sources every {@code interval} on a daemon thread.
+   *
+   * @return the refresher, to close on shutdown
+   */
+  public Refresher startRefresher(Duration interval) {
+    return new Refresher(this, interval);
+  }
+
+  /** Reloads file sources periodically in the background; readers are never blocked. */
+  public static final class Refresher implements AutoCloseable {
+    private final ScheduledExecutorService timer;
+
+    Refresher(AdvisorySources sources, Duration interval) {
+      if (interval.isZero() || interval.isNegative()) {
+        throw new IllegalArgumentException("advisory refresh interval: " + interval + " (expected: above zero)");
+      }
+      Objects.requireNonNull(sources, "sources");
+      this.timer =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "advisory-refresher");
+                t.setDaemon(true);
+                return t;
+              });
+      long ms = interval.toMillis();
+      timer.scheduleWithFixedDelay(
+          () -> {
+            if (sources.reload()) {
+              LOG.info("advisories changed: now {}", sources.generation());
+            }
+          },
+          ms,
+          ms,
+          TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
+    }
+  }
+}
