@@ -14,6 +14,7 @@ import dev.pypiguard.server.http.RenderedPages;
 import dev.pypiguard.server.http.ServerInitializer;
 import dev.pypiguard.server.http.Services;
 import dev.pypiguard.server.metrics.ProxyMetrics;
+import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.LivePolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,6 +33,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +58,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Channel serverChannel;
   private final Services services;
   private final LivePolicy policy;
+  private final Optional<AdvisoryFeed> advisories;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ProxyServer(ServerConfig config) throws IOException {
@@ -69,7 +72,14 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
     }
     var metrics = new ProxyMetrics();
-    this.policy = new LivePolicy(config.policyFile(), config.cacheDir(), Clock.systemUTC(), metrics.registry());
+    this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh());
+    this.policy = new LivePolicy(config.policyFile(), config.cacheDir(), Clock.systemUTC(), metrics.registry(),
+        p -> advisories.map(a -> a.rules(p)).orElse(List.of()));
+    advisories.ifPresent(a -> {
+      metrics.gauge("pypiguard.advisories.records", "OSV records loaded", () -> a.sources().database().size());
+      metrics.gauge("pypiguard.advisories.online.reachable", "1 when the OSV API answered last time",
+          () -> a.onlineReachable() ? 1 : 0);
+    });
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.client = new UpstreamClient(new UpstreamClient.Settings(
         config.connectTimeout(), config.readTimeout(), Optional.empty(), Optional.empty(),
@@ -83,7 +93,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), false,
-        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger());
+        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -111,6 +121,23 @@ public final class ProxyServer implements AutoCloseable {
       }
       throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
           + ": " + t.getMessage());
+    }
+  }
+
+  /** The configured sources, or else what {@code advisories update} imported into the cache. */
+  private static List<String> advisorySources(ServerConfig config) {
+    if (!config.advisories().isEmpty()) {
+      return config.advisories();
+    }
+    Path imported = config.cacheDir().resolve("advisories");
+    if (!Files.isDirectory(imported)) {
+      return List.of();
+    }
+    try (var files = Files.list(imported)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".zip")).sorted()
+          .map(Path::toString).toList();
+    } catch (IOException e) {
+      return List.of();
     }
   }
 
@@ -214,6 +241,7 @@ public final class ProxyServer implements AutoCloseable {
 
   private void shutdownExecutors() {
     policy.close();
+    advisories.ifPresent(AdvisoryFeed::close);
     services.audit().close();
     blocking.shutdown();
     client.close();

@@ -40,7 +40,7 @@ class CliTest {
 
   static ConfigLoader.Flags noFlags() {
     return new ConfigLoader.Flags(Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), false);
+        Optional.empty(), Optional.empty(), false, java.util.List.of());
   }
 
   @Test
@@ -113,7 +113,7 @@ class CliTest {
         + "cache:\n  page-ttl: 1h\ntimeouts:\n  connect: 3s\n");
     ServerConfig c = ConfigLoader.load(Optional.of(cfg), new ConfigLoader.Flags(
         Optional.of("127.0.0.1:0"), Optional.empty(), Optional.of(dir), Optional.empty(),
-        Optional.empty(), true));
+        Optional.empty(), true, java.util.List.of()));
     assertThat(c.port()).isZero();
     assertThat(c.offline()).isTrue();
     assertThat(c.upstreams().get(0).simpleUrl().toString()).isEqualTo("http://a.example/simple/");

@@ -73,6 +73,13 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
   }
 
   /** How many records it holds (withdrawn ones left out). */
+  /** Every record, once (a record about several projects is indexed under each). */
+  public java.util.Set<Advisory> allRecords() {
+    var all = new java.util.LinkedHashSet<Advisory>();
+    byProject.values().forEach(all::addAll);
+    return all;
+  }
+
   public int size() {
     return size;
   }

@@ -50,6 +50,17 @@ public final class AdvisorySources implements AdvisoryLookup {
     if (s.equals("osv-api")) {
       return new OsvApiSource(apiBase);
     }
+    if (s.startsWith("osv-api:")) {
+      // osv-api:URL points at another OSV API server (a mirror, or a test double).
+      try {
+        URI base = URI.create(s.substring("osv-api:".length()));
+        if (base.getScheme() != null && base.getHost() != null) {
+          return new OsvApiSource(base);
+        }
+      } catch (IllegalArgumentException e) {
+        // reported below
+      }
+    }
     Path p = Path.of(s);
     if (Files.isDirectory(p)) {
       return new OsvDirectorySource(p);
@@ -58,7 +69,7 @@ public final class AdvisorySources implements AdvisoryLookup {
       return new OsvZipSource(p);
     }
     throw new IllegalArgumentException(
-        "--advisories: \"" + spec + "\" (expected: a directory of OSV files, an OSV .zip export, or osv-api)");
+        "--advisories: \"" + spec + "\" (expected: a directory of OSV files, an OSV .zip export, osv-api or osv-api:URL)");
   }
 
   /** As {@link #parse(String, URI)} with the public OSV API. */

@@ -18,6 +18,7 @@ import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
+import dev.pypiguard.server.policy.AdvisoryFeed;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -57,6 +58,9 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: https://pypi.org/simple/).")
   String upstream = "https://pypi.org/simple/";
 
+  @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, or osv-api.")
+  List<String> advisories = new ArrayList<>();
+
   @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "1..*", description = "Releases to judge.")
   List<String> releases;
 
@@ -74,7 +78,9 @@ final class CheckCommand implements Callable<Integer> {
       throw new ConfigException("--upstream: \"" + upstream + "\" (expected: an http or https URL)");
     }
     Upstream u = Upstream.of("upstream", up);
-    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen());
+    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(advisories, java.time.Duration.ZERO);
+    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(),
+        feed.map(f -> f.rules(p)).orElse(List.of()));
     boolean allOk = true;
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
       for (String spec : releases) {
@@ -100,10 +106,14 @@ final class CheckCommand implements Callable<Integer> {
         ProjectPage page = Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
             ? SimpleJson.parsePage(fetched.body(), fetched.url())
             : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
+        feed.ifPresent(f -> f.prefetch(name.get(),
+            page.files().stream().map(x -> dev.pypiguard.policy.BaselineJudge.versionOf(page, x)).toList(),
+            java.time.Duration.ofSeconds(20)));
         JudgedPage judged = judge.judge("upstream", page);
         allOk &= report(out, spec, name.get(), wanted, hidden, judged);
       }
     }
+    feed.ifPresent(AdvisoryFeed::close);
     out.flush();
     return allOk ? 0 : 1;
   }

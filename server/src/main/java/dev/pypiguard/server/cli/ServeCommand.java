@@ -33,6 +33,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (see policies.example.yaml).")
   Path policy;
 
+  @Option(names = "--advisories", paramLabel = "PATH", description = {
+      "OSV advisories, repeatable: a directory of OSV JSON/YAML files, an OSV zip export",
+      "(PyPI/all.zip), or osv-api (osv-api:URL for another server) for online look-ups."})
+  java.util.List<String> advisories = new java.util.ArrayList<>();
+
   @Option(names = "--base-url", paramLabel = "URL", description = "External URL used in links, behind a load balancer (default: from the request's Host).")
   String baseUrl;
 
@@ -50,7 +55,8 @@ final class ServeCommand implements Callable<Integer> {
                 Optional.ofNullable(cacheDir),
                 Optional.ofNullable(policy),
                 Optional.ofNullable(baseUrl),
-                offline));
+                offline,
+                advisories));
     ProxyServer server = ProxyServer.start(cfg);
     Thread hook = new Thread(server::close, "pypi-guard-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

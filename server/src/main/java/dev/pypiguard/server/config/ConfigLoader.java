@@ -25,7 +25,8 @@ import java.util.function.Function;
 public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
-          "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts");
+          "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
+          "advisories");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -36,7 +37,12 @@ public final class ConfigLoader {
       Optional<Path> cacheDir,
       Optional<Path> policy,
       Optional<String> baseUrl,
-      boolean offline) {}
+      boolean offline,
+      List<String> advisories) {
+    public Flags {
+      advisories = List.copyOf(advisories);
+    }
+  }
 
   private ConfigLoader() {}
 
@@ -128,12 +134,38 @@ public final class ConfigLoader {
       }
     }
 
+    // advisories: a source, a list of sources, or {sources: [...], refresh: 1h}.
+    List<String> advisories = new java.util.ArrayList<>();
+    Duration refresh = Duration.ofHours(1);
+    JsonNode adv = root == null ? null : root.get("advisories");
+    if (adv != null && !adv.isNull()) {
+      JsonNode list = adv;
+      if (adv.isObject()) {
+        doc.get().allowOnly(adv, "advisories", Set.of("sources", "refresh"));
+        doc.get().check();
+        list = adv.path("sources");
+        refresh = duration(root, "advisories", "refresh", refresh, where, problems);
+      }
+      if (list.isTextual()) {
+        advisories.add(list.asText());
+      } else if (list.isArray()) {
+        for (JsonNode n : list) {
+          advisories.add(n.asText());
+        }
+      } else if (!list.isMissingNode()) {
+        problems.add(where.apply("advisories") + ": expected a source, a list of sources, or {sources, refresh}");
+      }
+    }
+    if (!flags.advisories().isEmpty()) {
+      advisories = flags.advisories();
+    }
+
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", problems));
     }
     return new ServerConfig(
         host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy);
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param streamAfter bytes of a cold file that must arrive before its response starts; smaller
  *     files are verified whole before a single byte is sent
  * @param policyFile the policy file, when set
+ * @param advisories OSV sources: directories, zip exports, {@code osv-api} or {@code osv-api:URL}
+ * @param advisoriesRefresh how often file sources are read again (zero: never)
  */
 public record ServerConfig(
     String host,
@@ -37,10 +39,13 @@ public record ServerConfig(
     Duration connectTimeout,
     Duration readTimeout,
     long streamAfter,
-    Optional<Path> policyFile) {
+    Optional<Path> policyFile,
+    List<String> advisories,
+    Duration advisoriesRefresh) {
 
   public ServerConfig {
     upstreams = List.copyOf(upstreams);
+    advisories = List.copyOf(advisories);
   }
 
   public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
@@ -60,41 +65,48 @@ public record ServerConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(10),
         4L * 1024 * 1024,
-        Optional.empty());
+        Optional.empty(),
+        List.of(),
+        Duration.ofHours(1));
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
   }
 
   public ServerConfig withOffline(boolean newOffline) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, newOffline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
   }
 
   public ServerConfig withPageTtl(Duration ttl) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, ttl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
   }
 
   public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        stale, connect, read, streamAfter, policyFile);
+        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh);
   }
 
   public ServerConfig withStreamAfter(long bytes) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, bytes, policyFile);
+        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh);
   }
 
   public ServerConfig withBaseUrl(Optional<URI> url) {
     return new ServerConfig(host, port, upstreams, cacheDir, url, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
+  }
+
+  public ServerConfig withAdvisories(List<String> sources, Duration refresh) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh);
   }
 
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, file);
+        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh);
   }
 }

@@ -124,7 +124,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       case "healthz" -> {
         ex.route = "healthz";
-        ex.send(Exchange.text(HttpResponseStatus.OK, "ok"));
+        // The first line is the verdict; the lines after it say how the advisory sources are.
+        var lines = new java.util.ArrayList<String>(List.of("ok"));
+        s.advisories().ifPresent(a -> lines.addAll(a.health()));
+        ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
       }
       case "metrics" -> {
         ex.route = "metrics";
@@ -282,6 +285,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();
         String upstream = r.pages().upstream().name();
+        prefetchAdvisories(name, page.value());
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
             judge.version(), format, base(ex), () -> judge.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
@@ -408,6 +412,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       PageJudge judge = s.judge().get();
       String upstream = r.pages().upstream().name();
+      prefetchAdvisories(name, page);
       // The same judged page that the index shows (cached under the same key): one decision.
       JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
           judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
@@ -420,6 +425,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       action.run(r.pages(), decision);
     }, s.blocking()).exceptionally(e -> internalError(ex, e));
+  }
+
+  /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
+  private void prefetchAdvisories(ProjectName name, ProjectPage page) {
+    s.advisories().ifPresent(a -> a.prefetch(name,
+        page.files().stream().map(f -> dev.pypiguard.policy.BaselineJudge.versionOf(page, f)).toList(),
+        java.time.Duration.ofSeconds(3)));
   }
 
   private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {

@@ -27,6 +27,7 @@ import java.util.function.Supplier;
  * @param tls whether clients reach us over TLS (file bodies cannot then be zero-copy)
  * @param audit the log of blocking decisions served
  * @param active requests being served now, for graceful shutdown
+ * @param advisories the OSV data, when --advisories names any
  */
 public record Services(
     ServerConfig config,
@@ -40,7 +41,8 @@ public record Services(
     RenderedPages rendered,
     boolean tls,
     AuditLog audit,
-    java.util.concurrent.atomic.AtomicInteger active) {
+    java.util.concurrent.atomic.AtomicInteger active,
+    java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

@@ -37,15 +37,18 @@ public final class LivePolicy implements AutoCloseable {
   private final Optional<Path> file;
   private final FirstSeen firstSeen;
   private final Clock clock;
+  private final java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules;
   private final AtomicReference<PolicyJudge> judge = new AtomicReference<>();
   private final Counter reloadOk;
   private final Counter reloadInvalid;
   private volatile String digest = "";
   private ScheduledExecutorService watcher;
 
-  public LivePolicy(Optional<Path> file, Path cacheDir, Clock clock, MeterRegistry registry) {
+  public LivePolicy(Optional<Path> file, Path cacheDir, Clock clock, MeterRegistry registry,
+      java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
     this.file = file;
     this.clock = clock;
+    this.extraRules = extraRules;
     this.firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
     this.reloadOk = Counter.builder("pypiguard.policy.reloads").tag("outcome", "ok")
         .description("Policy file reloads, by outcome").register(registry);
@@ -56,7 +59,7 @@ public final class LivePolicy implements AutoCloseable {
       digest = Sha256.of(bytes).hex();
       return PolicyLoader.parse(f.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
     }).orElse(Policy.DEFAULTS);
-    judge.set(new PolicyJudge(policy, clock, firstSeen));
+    judge.set(new PolicyJudge(policy, clock, firstSeen, extraRules.apply(policy)));
   }
 
   private static byte[] read(Path f) {
@@ -111,7 +114,7 @@ public final class LivePolicy implements AutoCloseable {
     digest = d;
     try {
       Policy p = PolicyLoader.parse(f.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
-      judge.set(new PolicyJudge(p, clock, firstSeen));
+      judge.set(new PolicyJudge(p, clock, firstSeen, extraRules.apply(p)));
       reloadOk.increment();
       LOG.info("policy reloaded from {} ({})", f, judge.get().version());
       return true;

@@ -1,0 +1,114 @@
+package dev.pypiguard.server.policy;
+
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.policy.Rule;
+import dev.pypiguard.policy.advisory.AdvisoryRule;
+import dev.pypiguard.policy.advisory.AdvisorySource;
+import dev.pypiguard.policy.advisory.AdvisorySources;
+import dev.pypiguard.policy.advisory.OsvApiSource;
+import dev.pypiguard.policy.config.Policy;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OSV advisory data the policy's {@code advisories} section judges with: file sources
+ * (directories, zip exports) reloaded periodically in the background, and optionally the OSV API.
+ */
+public final class AdvisoryFeed implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AdvisoryFeed.class);
+
+  private final AdvisorySources sources;
+  private final AdvisorySources.Refresher refresher;
+
+  private AdvisoryFeed(AdvisorySources sources, Duration refresh) {
+    this.sources = sources;
+    this.refresher = refresh.isZero() ? null : sources.startRefresher(refresh);
+  }
+
+  /** Opens the sources named by {@code --advisories} (bad ones are a ConfigException). */
+  public static Optional<AdvisoryFeed> open(List<String> specs, Duration refresh) {
+    if (specs.isEmpty()) {
+      return Optional.empty();
+    }
+    var parsed = new ArrayList<AdvisorySource>();
+    for (String spec : specs) {
+      try {
+        parsed.add(AdvisorySources.parse(spec));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
+    }
+    try {
+      AdvisorySources sources = AdvisorySources.load(parsed);
+      LOG.info("advisories: {} records from {}", sources.database().size(), String.join(", ", specs));
+      return Optional.of(new AdvisoryFeed(sources, refresh));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("--advisories: " + e.getMessage());
+    }
+  }
+
+  public AdvisorySources sources() {
+    return sources;
+  }
+
+  /** The rules that judge with this data under a policy's {@code advisories} section. */
+  public List<Rule> rules(Policy policy) {
+    return List.of(new AdvisoryRule(policy.advisories(), sources));
+  }
+
+  /**
+   * Asks the OSV API (when configured) about these versions and waits up to {@code wait} for the
+   * answers, so that a release is judged with them rather than before them. Never throws: on a
+   * timeout or an outage the last known answers are used.
+   */
+  public void prefetch(ProjectName project, Collection<String> versions, Duration wait) {
+    Optional<OsvApiSource> api = sources.online();
+    if (api.isEmpty() || versions.isEmpty()) {
+      return;
+    }
+    var queries = versions.stream().filter(v -> !v.isEmpty()).distinct()
+        .map(v -> new OsvApiSource.Query(project, v)).toList();
+    try {
+      api.get().prefetch(queries).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      LOG.debug("OSV API answers for {} not in time: {}", project, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One line per source state, for {@code /healthz}. */
+  public List<String> health() {
+    var lines = new ArrayList<String>();
+    lines.add("advisories: " + sources.database().size() + " records, generation " + sources.generation());
+    sources.online().ifPresent(api -> {
+      var st = api.status();
+      lines.add("osv-api " + api.base() + ": " + (st.reachable() ? "reachable" : "unreachable")
+          + st.lastError().map(e -> " (last error: " + e + ")").orElse("")
+          + st.lastSuccess().map(t -> ", last answer " + t).orElse(""));
+    });
+    return lines;
+  }
+
+  public boolean onlineReachable() {
+    return sources.online().map(a -> a.status().reachable()).orElse(true);
+  }
+
+  @Override
+  public void close() {
+    if (refresher != null) {
+      refresher.close();
+    }
+    sources.online().ifPresent(OsvApiSource::close);
+  }
+}
