@@ -110,7 +110,9 @@ public final class SeedCommand implements Callable<Integer> {
     }
     ServerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), new ConfigLoader.Flags(
         Optional.of("127.0.0.1:0"), Optional.ofNullable(upstream), Optional.ofNullable(cacheDir),
-        Optional.ofNullable(policy), Optional.empty(), false));
+        Optional.ofNullable(policy), Optional.empty(), false))
+        // A seed reads the upstream as it is now: cached pages are revalidated, not trusted.
+        .withPageTtl(java.time.Duration.ZERO);
     try (ProxyServer server = ProxyServer.start(cfg)) {
       FileSystemBlobStore store = server.services().store();
       var seeder = new Seeder(server.uri(), store, targets, jobs,
