@@ -216,7 +216,8 @@ public final class SimpleHtml {
             metadata(a, "data-core-metadata"),
             metadata(a, "data-dist-info-metadata"),
             gpgSig(a),
-            attribute(a, "data-provenance"),
+            attribute(a, "data-provenance")
+                .map(p -> SimpleUrls.resolve(base, p).map(URI::toString).orElse(p)),
             Map.of()));
   }
 

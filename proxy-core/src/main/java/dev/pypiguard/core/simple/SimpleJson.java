@@ -204,7 +204,9 @@ public final class SimpleJson {
         metadata(f.get("core-metadata"), where + ".core-metadata"),
         metadata(f.get("dist-info-metadata"), where + ".dist-info-metadata"),
         optionalBoolean(f.get("gpg-sig"), where + ".gpg-sig"),
-        optionalString(f.get("provenance"), where + ".provenance"),
+        // PEP 740 gives an absolute URL; a relative one (a static mirror) is read against the page.
+        optionalString(f.get("provenance"), where + ".provenance")
+            .map(p -> SimpleUrls.resolve(pageUrl, p).map(URI::toString).orElse(p)),
         unknown(f, FILE_KEYS));
   }
 

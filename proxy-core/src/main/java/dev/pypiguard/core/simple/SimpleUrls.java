@@ -35,7 +35,17 @@ final class SimpleUrls {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    return Optional.of(resolved).filter(SimpleUrls::usable);
+    return Optional.of(resolved).filter(u -> usable(u) || bothLocal(base, u));
+  }
+
+  /**
+   * Whether a {@code file:} page links to a {@code file:} URL: a local mirror ({@code --upstream
+   * file:DIR}) links to its own files, and the upstream client confines such reads to the mirror.
+   * A page from an http(s) upstream can never produce one.
+   */
+  private static boolean bothLocal(URI base, URI resolved) {
+    return "file".equalsIgnoreCase(base.getScheme()) && !base.isOpaque()
+        && "file".equalsIgnoreCase(resolved.getScheme()) && !resolved.isOpaque();
   }
 
   /** Whether a URL is absolute http(s) with a host. */

@@ -26,9 +26,22 @@ public record Upstream(
     fileHosts = Set.copyOf(fileHosts);
   }
 
-  /** An upstream with PyPI's file host added when it is pypi.org. */
+  /**
+   * An upstream with PyPI's file host added when it is pypi.org. A {@code file:} simple URL is a
+   * local mirror: reads are confined to the tree holding it (the parent of a {@code simple}
+   * directory, where an export keeps {@code files/}).
+   */
   public static Upstream of(String name, URI simpleUrl) {
     var hosts = new LinkedHashSet<String>();
+    if (LocalTree.handles(simpleUrl)) {
+      java.nio.file.Path dir = java.nio.file.Path.of(simpleUrl).toAbsolutePath().normalize();
+      java.nio.file.Path root =
+          dir.getFileName() != null && dir.getFileName().toString().equals("simple")
+                  && dir.getParent() != null
+              ? dir.getParent()
+              : dir;
+      hosts.add(LocalTree.ROOT_PREFIX + root);
+    }
     if ("pypi.org".equalsIgnoreCase(simpleUrl.getHost())) {
       hosts.add("files.pythonhosted.org:443");
     }

@@ -101,6 +101,10 @@ public final class UpstreamClient implements AutoCloseable {
   public CompletableFuture<PageFetch> page(
       URI url, String accept, Optional<String> etag, Set<String> allowedHosts,
       Consumer<HttpRequest.Builder> decorate) {
+    if (LocalTree.handles(url)) {
+      // --upstream file:DIR: read from disk on our threads, never the network.
+      return LocalTree.page(url, accept, etag, allowedHosts, executor);
+    }
     return page(url, accept, etag, allowedHosts, decorate, 0);
   }
 
@@ -178,6 +182,9 @@ public final class UpstreamClient implements AutoCloseable {
   public CompletableFuture<Void> download(
       URI url, Set<String> allowedHosts, Consumer<HttpRequest.Builder> decorate,
       DownloadSink sink) {
+    if (LocalTree.handles(url)) {
+      return LocalTree.download(url, allowedHosts, sink, executor);
+    }
     return download(url, allowedHosts, decorate, sink, 0);
   }
 

@@ -24,7 +24,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default: 127.0.0.1:8080; port 0 picks a free port).")
   String listen;
 
-  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, PEP 503/691 (default: https://pypi.org/simple/).")
+  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, PEP 503/691, or file:DIR for a local mirror tree (default: https://pypi.org/simple/).")
   String upstream;
 
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Artifact store and page cache; survives restarts (default: ~/.cache/pypi-guard).")

@@ -88,10 +88,19 @@ public final class ConfigLoader {
     String upstream = flags.upstream().orElseGet(() -> text(root, "upstream").orElse(ServerConfig.DEFAULT_UPSTREAM));
     String upWhere = flags.upstream().isPresent() ? "--upstream" : where.apply("upstream");
     URI upstreamUri = null;
+    if (upstream.regionMatches(true, 0, "file:", 0, 5)) {
+      // INTERFACE.md §2: file:DIR, a local mirror tree (a static PEP 503 tree or an export).
+      var local = LocalMirror.simpleUrl(upstream);
+      if (local.isEmpty()) {
+        problems.add(upWhere + ": \"" + upstream + "\" (expected: file:DIR, a directory holding simple/)");
+      }
+      upstream = local.map(URI::toString).orElse(ServerConfig.DEFAULT_UPSTREAM);
+    }
     try {
       upstreamUri = new URI(upstream);
       String scheme = upstreamUri.getScheme() == null ? "" : upstreamUri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || upstreamUri.getHost() == null) {
+      boolean local = scheme.equals("file");
+      if (!local && (!(scheme.equals("http") || scheme.equals("https")) || upstreamUri.getHost() == null)) {
         problems.add(upWhere + ": \"" + upstream + "\" (expected: an http or https URL of a simple index, like https://pypi.org/simple/)");
         upstreamUri = null;
       }

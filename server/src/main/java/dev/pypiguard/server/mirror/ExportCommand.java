@@ -1,0 +1,73 @@
+package dev.pypiguard.server.mirror;
+
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.policy.FileFirstSeen;
+import dev.pypiguard.policy.PolicyJudge;
+import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.config.PolicyLoader;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code pypi-guard export}: writes the cache as a static mirror for an air-gapped side. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Write what the cache holds as a self-contained static mirror in OUT_DIR:",
+      "  simple/index.html, simple/index.json          the project list",
+      "  simple/<project>/index.html and index.json    PEP 503 and PEP 691 pages, relative links",
+      "  files/<project>/<file>[.metadata|.provenance]  artifacts, core metadata, provenance",
+      "  manifest.json  {\"files\": [{path, sha256, size, upload-time, project, version,",
+      "                  kind, decision, reasons}], \"pages\": [...], \"policy-version\"}",
+      "Only files the cache holds and the policy allows now are exported. Any static web",
+      "server can serve OUT_DIR to pip (--index-url http://HOST/simple/), and",
+      "'pypi-guard serve --upstream file:OUT_DIR' serves it with the full proxy.",
+      "--since MANIFEST writes only files that manifest does not list; pages stay complete,",
+      "so the delta copied over the earlier tree (or imported after it) is whole again.",
+      ""
+    })
+public final class ExportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to export (default: ~/.cache/pypi-guard).")
+  Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "pypi-guard");
+
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy the exported files must pass (default: built-in defaults).")
+  Path policy;
+
+  @Option(names = "--since", paramLabel = "MANIFEST", description = "An earlier export's manifest.json: write only what it lacks.")
+  Path since;
+
+  @Parameters(paramLabel = "OUT_DIR", description = "Where to write the mirror (created if needed).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter w = spec.commandLine().getOut();
+    if (!Files.isDirectory(cacheDir.resolve("pages"))) {
+      throw new ConfigException("--cache-dir: " + cacheDir + " holds no cache (no pages/ directory)");
+    }
+    if (since != null && !Files.isRegularFile(since)) {
+      throw new ConfigException("--since: " + since + ": no such file");
+    }
+    Policy p = policy == null ? Policy.DEFAULTS : PolicyLoader.load(policy);
+    try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"))) {
+      var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen);
+      Exporter.Summary s = new Exporter(cacheDir, judge).export(out, Optional.ofNullable(since));
+      w.printf("exported %d project(s), %d file(s) (%s) to %s%s%n", s.projects(), s.files(),
+          Progress.human(s.bytes()), out,
+          since == null ? "" : "; " + s.skippedAsKnown() + " already in " + since);
+      w.flush();
+    }
+    return 0;
+  }
+}

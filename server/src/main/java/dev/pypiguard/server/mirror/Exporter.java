@@ -1,0 +1,279 @@
+package dev.pypiguard.server.mirror;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.project.DistributionFilename;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.simple.FileEntry;
+import dev.pypiguard.core.simple.MetadataRef;
+import dev.pypiguard.core.simple.ProjectIndex;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.simple.SimpleHtml;
+import dev.pypiguard.core.simple.SimpleJson;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Writes what a cache holds as a self-contained static mirror (INTERFACE.md §7): PEP 503 HTML and
+ * PEP 691 JSON pages under {@code simple/} linking relatively to {@code files/}, the artifacts
+ * with their core metadata and provenance beside them, and {@code manifest.json}.
+ *
+ * <p>Only files whose bytes the cache holds are listed, and only those the policy allows at export
+ * time; each manifest entry records that decision and the policy version.
+ *
+ * <p>Incremental ({@code --since}): files already listed, with the same digest, in the earlier
+ * manifest are not written nor listed again, but every page is written whole, listing every file
+ * the cache holds. Copied over the earlier tree the delta makes a complete tree; imported after the
+ * earlier mirror it completes the cache.
+ */
+final class Exporter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
+
+  /** What an export wrote. */
+  record Summary(int projects, int files, int skippedAsKnown, long bytes) {}
+
+  private final Path cacheDir;
+  private final FileSystemBlobStore store;
+  private final PageJudge judge;
+
+  Exporter(Path cacheDir, PageJudge judge) {
+    this.cacheDir = cacheDir;
+    this.store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
+    this.judge = judge;
+  }
+
+  Summary export(Path out, Optional<Path> since) throws IOException {
+    Set<String> known = since.isPresent() ? known(since.get()) : Set.of();
+    Map<String, ProjectPage> pages = cachedPages();
+    Files.createDirectories(out.resolve("simple"));
+    ArrayNode files = JSON.createArrayNode();
+    ArrayNode pageEntries = JSON.createArrayNode();
+    List<String> projects = new ArrayList<>();
+    int skipped = 0;
+    long bytes = 0;
+    for (var e : pages.entrySet()) {
+      String project = e.getKey();
+      ProjectPage page = e.getValue();
+      JudgedPage judged = judge.judge("export", page);
+      List<FileEntry> exported = new ArrayList<>();
+      for (FileDecision d : judged.allowed()) {
+        FileEntry f = d.file();
+        Optional<Sha256> sha = Sha256.parse(f.sha256().orElse(""));
+        if (sha.isEmpty() || !FILENAME.matcher(f.filename()).matches()) {
+          continue;
+        }
+        Optional<Path> blob = store.find(sha.get());
+        if (blob.isEmpty()) {
+          continue; // listed upstream, never fetched: not part of the mirror
+        }
+        String dir = "files/" + project + "/";
+        String link = "../../" + dir + encode(f.filename());
+        FileEntry x = f.withUrl(link);
+        String version = DistributionFilename.parse(f.filename(), new ProjectName(project))
+            .map(DistributionFilename::version).orElse(d.version());
+        ObjectNode entry = put(out, dir + f.filename(), blob.get(), known, "artifact", project, version, f, d);
+        if (entry == null) {
+          skipped++;
+        } else {
+          files.add(entry);
+          bytes += entry.path("size").asLong();
+        }
+        // Core metadata (PEP 658/714), stored by its own digest or, hashless, beside the artifact.
+        Optional<Path> meta = f.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")))
+            .flatMap(store::find)
+            .or(() -> f.metadata().map(m -> side("metadata", sha.get())).filter(Files::isRegularFile));
+        x = metadata(x, meta.map(Exporter::sha256Of));
+        if (meta.isPresent()) {
+          ObjectNode m = put(out, dir + f.filename() + ".metadata", meta.get(), known, "metadata", project, version, f, d);
+          if (m != null) {
+            files.add(m);
+          }
+        }
+        Path prov = side("provenance", sha.get());
+        if (f.provenance().isPresent() && Files.isRegularFile(prov)) {
+          x = x.withProvenance(Optional.of(link + ".provenance"));
+          ObjectNode p = put(out, dir + f.filename() + ".provenance", prov, known, "provenance", project, version, f, d);
+          if (p != null) {
+            files.add(p);
+          }
+        } else {
+          x = x.withProvenance(Optional.empty());
+        }
+        exported.add(x);
+      }
+      if (exported.isEmpty()) {
+        continue;
+      }
+      projects.add(project);
+      // The private _pypi-guard key of a served page is not carried: the mirror is the result.
+      var extra = new java.util.LinkedHashMap<>(page.extra());
+      extra.remove("_pypi-guard");
+      ProjectPage served = page.withFiles(exported).withExtra(extra);
+      pageEntries.add(write(out, "simple/" + project + "/index.html", SimpleHtml.render(served)));
+      pageEntries.add(write(out, "simple/" + project + "/index.json", SimpleJson.render(served)));
+    }
+    var index = new ProjectIndex("1.0", Map.of(), projects, Map.of());
+    pageEntries.add(write(out, "simple/index.html", SimpleHtml.render(index)));
+    pageEntries.add(write(out, "simple/index.json", SimpleJson.render(index)));
+    ObjectNode manifest = JSON.createObjectNode();
+    manifest.put("format", 1);
+    manifest.put("policy-version", judge.version());
+    if (since.isPresent()) {
+      manifest.put("since", sha256Of(since.get()).hex());
+    }
+    manifest.set("files", files);
+    manifest.set("pages", pageEntries);
+    write(out, "manifest.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+    return new Summary(projects.size(), files.size(), skipped, bytes);
+  }
+
+  private static FileEntry metadata(FileEntry f, Optional<Sha256> sha) {
+    // Written with the digest of the bytes exported, so pip and the importer can verify them.
+    Optional<MetadataRef> ref = sha.map(s -> new MetadataRef(Map.of("sha256", s.hex())));
+    return new FileEntry(f.filename(), f.url(), f.hashes(), f.requiresPython(), f.yanked(), f.size(),
+        f.uploadTime(), ref, ref, f.gpgSig(), f.provenance(), f.extra());
+  }
+
+  private Path side(String kind, Sha256 artifact) {
+    return cacheDir.resolve(kind).resolve(artifact.hex().substring(0, 2)).resolve(artifact.hex() + ".bin");
+  }
+
+  /** Copies a file into the tree unless the earlier manifest has it; returns its manifest entry. */
+  private static ObjectNode put(Path out, String rel, Path source, Set<String> known, String kind,
+      String project, String version, FileEntry f, FileDecision d) throws IOException {
+    Sha256 sha = kind.equals("artifact") ? new Sha256(f.sha256().orElseThrow()) : sha256Of(source);
+    if (known.contains(rel + "\n" + sha.hex())) {
+      return null;
+    }
+    Path target = out.resolve(rel);
+    Files.createDirectories(target.getParent());
+    Path tmp = target.resolveSibling(target.getFileName() + ".part");
+    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    ObjectNode e = JSON.createObjectNode();
+    e.put("path", rel);
+    e.put("sha256", sha.hex());
+    e.put("size", Files.size(target));
+    if (f.uploadTime().isPresent()) {
+      e.put("upload-time", f.uploadTime().get());
+    } else {
+      e.putNull("upload-time");
+    }
+    e.put("project", project);
+    e.put("version", version);
+    e.put("kind", kind);
+    if (!kind.equals("artifact")) {
+      e.put("artifact", f.filename());
+    }
+    e.put("decision", d.decision().allowed() ? "allow" : "block");
+    ArrayNode reasons = e.putArray("reasons");
+    d.decision().reasons().forEach(r -> reasons.addObject().put("rule", r.rule()).put("message", r.message()));
+    return e;
+  }
+
+  private static ObjectNode write(Path out, String rel, byte[] body) throws IOException {
+    Path target = out.resolve(rel);
+    Files.createDirectories(target.getParent());
+    Files.write(target, body);
+    ObjectNode e = JSON.createObjectNode();
+    e.put("path", rel);
+    e.put("sha256", Sha256.of(body).hex());
+    e.put("size", body.length);
+    return e;
+  }
+
+  static Sha256 sha256Of(Path p) {
+    try (var in = Files.newInputStream(p)) {
+      var md = Sha256.digest();
+      byte[] buf = new byte[64 * 1024];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return new Sha256(java.util.HexFormat.of().formatHex(md.digest()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Path and digest pairs of an earlier manifest. */
+  private static Set<String> known(Path manifest) {
+    try {
+      JsonNode root = JSON.readTree(manifest.toFile());
+      Set<String> out = new HashSet<>();
+      for (JsonNode f : root.path("files")) {
+        out.add(f.path("path").asText() + "\n" + f.path("sha256").asText());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new dev.pypiguard.core.config.ConfigException("--since: " + manifest + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  /** Every project page the cache holds (first upstream directory wins), by normalized name. */
+  private Map<String, ProjectPage> cachedPages() throws IOException {
+    Map<String, ProjectPage> out = new TreeMap<>();
+    Path root = cacheDir.resolve("pages");
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    List<Path> upstreams;
+    try (Stream<Path> s = Files.list(root)) {
+      upstreams = s.filter(Files::isDirectory).sorted().toList();
+    }
+    for (Path dir : upstreams) {
+      List<Path> pageFiles;
+      try (Stream<Path> s = Files.list(dir)) {
+        pageFiles = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+      }
+      for (Path p : pageFiles) {
+        String name = p.getFileName().toString().replaceFirst("\\.json$", "");
+        if (name.startsWith("_") || out.containsKey(name) || !ProjectName.isNormalized(name)) {
+          continue;
+        }
+        try {
+          JsonNode root2 = JSON.readTree(p.toFile());
+          URI source = URI.create(root2.path("source").asText());
+          out.put(name, SimpleJson.parsePage(JSON.writeValueAsBytes(root2.path("page")), source));
+        } catch (IOException | RuntimeException e) {
+          // An unreadable cached page is not exportable; the proxy ignores it too.
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Percent-encodes a file name for a relative link (RFC 3986 unreserved characters kept). */
+  static String encode(String filename) {
+    var sb = new StringBuilder();
+    for (byte b : filename.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+        sb.append(c);
+      } else {
+        sb.append('%').append(String.format("%02X", b & 0xff));
+      }
+    }
+    return sb.toString();
+  }
+}

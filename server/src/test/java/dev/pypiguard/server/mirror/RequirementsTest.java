@@ -1,0 +1,110 @@
+package dev.pypiguard.server.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.project.DistributionFilename;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Requirements files, PEP 508 markers and wheel-tag compatibility as the seeder reads them. */
+class RequirementsTest {
+  @TempDir Path dir;
+
+  @Test
+  void read_pinnedUnpinnedHashesCommentsIncludes_allRequirements() throws Exception {
+    String hash = "a".repeat(64);
+    Files.writeString(dir.resolve("base.txt"), "gamma>=1 ; python_version < \"3.0\"\n");
+    Files.writeString(dir.resolve("req.txt"), String.join("\n",
+        "# a comment",
+        "-i https://example.invalid/simple/",
+        "Alpha==1.0 \\",
+        "    --hash=sha256:" + hash + "  # pinned",
+        "beta[Fast_Extra]",
+        "-r base.txt",
+        ""));
+
+    List<Requirement> reqs = RequirementsFile.read(dir.resolve("req.txt"));
+
+    assertThat(reqs).extracting(Requirement::toString)
+        .containsExactly("alpha==1.0", "beta[fast-extra]", "gamma>=1");
+    assertThat(reqs.get(0).hashes()).containsExactly(hash);
+    assertThat(reqs.get(0).origin()).endsWith("req.txt:3");
+    assertThat(reqs.get(2).marker()).isPresent();
+  }
+
+  @Test
+  void read_editableOrBadHash_namesFileAndLine() throws Exception {
+    Files.writeString(dir.resolve("a.txt"), "alpha\n-e ./src\n");
+    Files.writeString(dir.resolve("b.txt"), "alpha --hash=md5:abc\n");
+    assertThatThrownBy(() -> RequirementsFile.read(dir.resolve("a.txt")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("a.txt:2");
+    assertThatThrownBy(() -> RequirementsFile.read(dir.resolve("b.txt")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("b.txt:1").hasMessageContaining("sha256");
+  }
+
+  @Test
+  void parse_requiresDistWithParenthesesAndExtraMarker_parsed() {
+    Requirement r = Requirement.parse("Beta (>=1.0,<2) ; extra == 'Socks'", "x");
+    assertThat(r.name().value()).isEqualTo("beta");
+    assertThat(r.specifier().contains("1.5")).isTrue();
+    assertThat(r.specifier().contains("2.0")).isFalse();
+    var env = new Target(Optional.of("3.11"), List.of()).environment(Set.of("socks"));
+    assertThat(r.marker().orElseThrow().keeps(env)).isTrue();
+    assertThat(r.marker().orElseThrow().keeps(new Target(Optional.of("3.11"), List.of()).environment(Set.of())))
+        .isFalse();
+  }
+
+  @Test
+  void evaluate_markersPerTarget_expectedTruth() {
+    var py311linux = new Target(Optional.of("3.11"), List.of("manylinux_2_28_x86_64")).environment(Set.of());
+    var py38win = new Target(Optional.of("3.8"), List.of("win_amd64")).environment(Set.of());
+    var unknown = new Target(Optional.empty(), List.of()).environment(Set.of());
+    Map<String, boolean[]> cases = Map.of(
+        "python_version >= \"3.9\"", new boolean[] {true, false, true},
+        "python_full_version < '3.11.1' and sys_platform == 'linux'", new boolean[] {true, false, true},
+        "os_name == 'nt' or platform_machine == 'x86_64'", new boolean[] {true, true, true},
+        "platform_system != \"Windows\"", new boolean[] {true, false, true},
+        "implementation_name == 'pypy'", new boolean[] {false, false, true},
+        "'linux' in sys_platform", new boolean[] {true, false, true},
+        "(python_version < '3.9') and extra == 'x'", new boolean[] {false, false, false});
+    cases.forEach((text, expected) -> {
+      Marker m = Marker.parse(text);
+      assertThat(new boolean[] {m.keeps(py311linux), m.keeps(py38win), m.keeps(unknown)})
+          .as(text).isEqualTo(expected);
+    });
+  }
+
+  @Test
+  void parse_badMarker_refused() {
+    assertThatThrownBy(() -> Marker.parse("python_version >> '3'")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Marker.parse("color == 'red'")).hasMessageContaining("unknown marker variable");
+  }
+
+  @Test
+  void installs_wheelTagsAgainstTargets_expected() {
+    var t = new Target(Optional.of("3.11"), List.of("manylinux_2_28_x86_64"));
+    var pureOnly = new Target(Optional.of("3.11"), List.of());
+    assertThat(t.installs(f("a-1.0-py3-none-any.whl"))).isTrue();
+    assertThat(t.installs(f("a-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"))).isTrue();
+    assertThat(t.installs(f("a-1.0-cp311-cp311-manylinux_2_34_x86_64.whl"))).isFalse();
+    assertThat(t.installs(f("a-1.0-cp310-cp310-manylinux_2_17_x86_64.whl"))).isFalse();
+    assertThat(t.installs(f("a-1.0-cp38-abi3-manylinux_2_17_x86_64.whl"))).isTrue();
+    assertThat(t.installs(f("a-1.0-cp311-cp311-win_amd64.whl"))).isFalse();
+    assertThat(pureOnly.installs(f("a-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"))).isFalse();
+    assertThat(pureOnly.installs(f("a-1.0.tar.gz"))).isTrue();
+    assertThat(t.admits(Optional.of(">=3.12"))).isFalse();
+    assertThat(t.admits(Optional.of(">=3.8"))).isTrue();
+  }
+
+  private static DistributionFilename f(String name) {
+    return DistributionFilename.parse(name).orElseThrow();
+  }
+}
