@@ -10,6 +10,7 @@ import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.http.AuditLog;
+import dev.pypiguard.server.http.FetchRecord;
 import dev.pypiguard.server.http.RenderedPages;
 import dev.pypiguard.server.http.ServerInitializer;
 import dev.pypiguard.server.http.Services;
@@ -93,7 +94,8 @@ public final class ProxyServer implements AutoCloseable {
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), false,
-        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories);
+        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories,
+        config.recordFile().map(f -> new FetchRecord(f, blocking)));
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -242,6 +244,7 @@ public final class ProxyServer implements AutoCloseable {
   private void shutdownExecutors() {
     policy.close();
     advisories.ifPresent(AdvisoryFeed::close);
+    services.record().ifPresent(FetchRecord::close);
     services.audit().close();
     blocking.shutdown();
     client.close();

@@ -38,6 +38,11 @@ final class ServeCommand implements Callable<Integer> {
       "(PyPI/all.zip), or osv-api (osv-api:URL for another server) for online look-ups."})
   java.util.List<String> advisories = new java.util.ArrayList<>();
 
+  @Option(names = "--record", paramLabel = "FILE", description = {
+      "Append every file served to FILE as a requirements line (name==version --hash=sha256:...),",
+      "so that 'pypi-guard seed -r FILE' later mirrors exactly what pip fetched."})
+  Path record;
+
   @Option(names = "--base-url", paramLabel = "URL", description = "External URL used in links, behind a load balancer (default: from the request's Host).")
   String baseUrl;
 
@@ -57,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
                 Optional.ofNullable(baseUrl),
                 offline,
                 advisories));
-    ProxyServer server = ProxyServer.start(cfg);
+    ProxyServer server = ProxyServer.start(cfg.withRecordFile(Optional.ofNullable(record)));
     Thread hook = new Thread(server::close, "pypi-guard-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     server.awaitClose();

@@ -174,7 +174,7 @@ public final class ConfigLoader {
     }
     return new ServerConfig(
         host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh);
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty());
   }
 
   private static Optional<String> text(JsonNode node, String key) {

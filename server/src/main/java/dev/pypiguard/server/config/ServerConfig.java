@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param policyFile the policy file, when set
  * @param advisories OSV sources: directories, zip exports, {@code osv-api} or {@code osv-api:URL}
  * @param advisoriesRefresh how often file sources are read again (zero: never)
+ * @param recordFile where {@code serve --record} appends every file served, for a later seed
  */
 public record ServerConfig(
     String host,
@@ -41,7 +42,8 @@ public record ServerConfig(
     long streamAfter,
     Optional<Path> policyFile,
     List<String> advisories,
-    Duration advisoriesRefresh) {
+    Duration advisoriesRefresh,
+    Optional<Path> recordFile) {
 
   public ServerConfig {
     upstreams = List.copyOf(upstreams);
@@ -67,46 +69,53 @@ public record ServerConfig(
         4L * 1024 * 1024,
         Optional.empty(),
         List.of(),
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        Optional.empty());
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
   }
 
   public ServerConfig withOffline(boolean newOffline) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, newOffline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
   }
 
   public ServerConfig withPageTtl(Duration ttl) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, ttl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
   }
 
   public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh);
+        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
   }
 
   public ServerConfig withStreamAfter(long bytes) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh);
+        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh, recordFile);
   }
 
   public ServerConfig withBaseUrl(Optional<URI> url) {
     return new ServerConfig(host, port, upstreams, cacheDir, url, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
   }
 
   public ServerConfig withAdvisories(List<String> sources, Duration refresh) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh, recordFile);
+  }
+
+  public ServerConfig withRecordFile(Optional<Path> file) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
+        advisoriesRefresh, file);
   }
 
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh);
+        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh, recordFile);
   }
 }

@@ -389,6 +389,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       if (metadata) {
         sendMetadata(ex, pages, decision.file());
       } else {
+        if (!ex.head()) {
+          s.record().ifPresent(r -> decision.file().sha256()
+              .ifPresent(sha -> r.record(name.get().value(), decision.version(), sha)));
+        }
         sendArtifact(ex, pages, decision.file());
       }
     });

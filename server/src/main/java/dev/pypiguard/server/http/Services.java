@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  * @param audit the log of blocking decisions served
  * @param active requests being served now, for graceful shutdown
  * @param advisories the OSV data, when --advisories names any
+ * @param record the {@code serve --record} file, when given
  */
 public record Services(
     ServerConfig config,
@@ -42,7 +43,8 @@ public record Services(
     boolean tls,
     AuditLog audit,
     java.util.concurrent.atomic.AtomicInteger active,
-    java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories) {
+    java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories,
+    java.util.Optional<FetchRecord> record) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {
