@@ -42,8 +42,8 @@ final class AdvisoriesCommand implements Runnable {
       description = {
         "Read OSV sources now, report what they hold, and import file sources into",
         "<cache-dir>/advisories/ as zip files. 'serve' without --advisories uses what was",
-        "imported there, so an air-gapped proxy can take a copied PyPI/all.zip. osv-api is",
-        "checked for reachability. Exit 0 when every source was read, 2 otherwise."
+        "imported there, so an air-gapped proxy can take a copied PyPI/all.zip. osv-api has",
+        "nothing to import: it is asked at serve time. Exit 0 when every source was read, 2 otherwise."
       })
   static final class Update implements Callable<Integer> {
     @Spec CommandSpec spec;
