@@ -343,6 +343,8 @@ class PolicyLoaderTest {
     assertThat(p.releaseAge().minimum()).isEqualTo(Duration.ofDays(7));
     assertThat(p.releaseAge().unknown()).isEqualTo(Policy.UnknownUploadTime.FIRST_SEEN);
     assertThat(p.exceptions()).isNotEmpty();
+    assertThat(p.attestations().verify()).isTrue();
+    assertThat(p.attestations().publisherChange()).isTrue();
     assertThat(p.exceptions())
         .allSatisfy(w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
   }
