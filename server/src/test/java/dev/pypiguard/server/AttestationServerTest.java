@@ -115,6 +115,18 @@ class AttestationServerTest {
   }
 
   @Test
+  void trustedRoot_besideThePolicy_replacesTheBundledRoot() throws Exception {
+    // The staging root did not sign this production attestation: its chain does not build.
+    Files.copy(FIXTURES.resolve("trusted_root.staging.json"), dir.resolve("staging.json"));
+    start("attestations:\n  verify: true\n  trusted-root: staging.json\n");
+    publishAttested(SDIST + ".provenance");
+
+    var r = h.get(FILE_URL);
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(text(r)).contains("provenance failed verification");
+  }
+
+  @Test
   void verify_bytesNotTheAttestedOnes_blocked() throws Exception {
     start("attestations:\n  verify: true\n");
     byte[] other = "not the attested sdist".getBytes(StandardCharsets.UTF_8);

@@ -69,6 +69,14 @@ public final class PolicyLoader {
     return new Reader(YamlDocument.read(file), dir == null ? Path.of("") : dir).policy();
   }
 
+  /**
+   * Parses and checks policy text read from a file in {@code dir}, against which a relative
+   * {@code attestations.trusted-root} is resolved; {@code sourceName} names it in messages.
+   */
+  public static Policy parse(String sourceName, String yamlText, Path dir) {
+    return new Reader(YamlDocument.parse(sourceName, yamlText), dir).policy();
+  }
+
   /** Parses and checks policy text; {@code sourceName} names it in messages. */
   public static Policy parse(String sourceName, String yamlText) {
     return build(YamlDocument.parse(sourceName, yamlText));
