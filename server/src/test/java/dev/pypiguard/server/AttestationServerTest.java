@@ -85,6 +85,31 @@ class AttestationServerTest {
       assertThat(found.map(Path::toString).filter(p -> p.endsWith(".production.verdict")).count())
           .isEqualTo(1);
     }
+
+    // A restart reads the verdict back: the provenance is neither fetched nor verified again.
+    h.restart();
+    assertThat(h.get(FILE_URL).statusCode()).isEqualTo(200);
+    assertThat(h.upstream.requests(INTEGRITY)).isEqualTo(1);
+  }
+
+  @Test
+  void verify_slowProvenance_blockedAsNotVerifiedYetThenServed() throws Exception {
+    start("attestations:\n  verify: true\n");
+    publishAttested(SDIST + ".provenance");
+    h.upstream.delay("/integrity/", java.time.Duration.ofSeconds(12));
+
+    // The page waits 5 s for the verdict, the download 5 s more; neither gets it in time.
+    assertThat(files()).doesNotContain(SDIST);
+    var r = h.get(FILE_URL);
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: provenance not verified yet\n");
+    // When the verdict arrives the page is judged again (the rule's fingerprint changed).
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (!files().contains(SDIST) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertThat(files()).contains(SDIST);
+    assertThat(h.get(FILE_URL).statusCode()).isEqualTo(200);
   }
 
   @Test

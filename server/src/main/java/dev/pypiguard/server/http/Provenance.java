@@ -130,8 +130,13 @@ final class Provenance {
     if (s.config().offline()) {
       return Optional.empty();
     }
+    URI url;
     try {
-      URI url = URI.create(file.provenance().orElseThrow());
+      url = URI.create(file.provenance().orElseThrow());
+    } catch (IllegalArgumentException e) {
+      return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
+    }
+    try {
       SideDocument.Fetched f = SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
           .get(FETCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
       if (f.body().isEmpty()) {
@@ -140,20 +145,30 @@ final class Provenance {
             : Optional.empty();
       }
       byte[] body = f.body().get();
-      JsonNode doc = JSON.readTree(body);
-      if (doc != null && doc.isObject() && doc.has("attestation_bundles")) {
-        SideDocument.write(p, body);
+      if (wellFormed(body)) {
+        try {
+          SideDocument.write(p, body);
+        } catch (IOException e) {
+          LOG.warn("cannot store the provenance of {}: {}", file.filename(), e.toString());
+        }
       }
-      // A malformed document is still verified, so that the verdict says what is wrong with it.
+      // A malformed document is verified all the same, so that its verdict says what is wrong.
       return Optional.of(new VerdictStore.Provenance.Document(new String(body, StandardCharsets.UTF_8)));
-    } catch (IllegalArgumentException | IOException e) {
-      return Optional.of(new VerdictStore.Provenance.Document("{}"));
     } catch (TimeoutException | ExecutionException e) {
       LOG.warn("provenance of {}: {}", file.filename(), e.toString());
       return Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
+    }
+  }
+
+  private static boolean wellFormed(byte[] body) {
+    try {
+      JsonNode doc = JSON.readTree(body);
+      return doc != null && doc.isObject() && doc.has("attestation_bundles");
+    } catch (IOException e) {
+      return false;
     }
   }
 
