@@ -74,7 +74,12 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
       return t;
     });
     this.memory = PublisherMemory.open(dir.resolve("publishers.tsv"));
-    this.root = new Root("production", new AttestationVerifier(TrustedRoot.production()));
+    this.root = production();
+  }
+
+  private Root production() {
+    return roots.computeIfAbsent(
+        "production", k -> new Root(k, new AttestationVerifier(TrustedRoot.production())));
   }
 
   /**
@@ -87,8 +92,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     if (!a.active()) {
       return List.of();
     }
-    root = a.trustedRoot().map(this::load).orElseGet(() -> roots.computeIfAbsent("production",
-        k -> new Root(k, new AttestationVerifier(TrustedRoot.production()))));
+    root = a.trustedRoot().map(this::load).orElseGet(this::production);
     return List.of(new AttestationRule(a, this, memory));
   }
 
