@@ -129,6 +129,23 @@ class AttestationServerTest {
   }
 
   @Test
+  void check_agreesWithServer_onTheRequiredPublisher() throws Exception {
+    start(REQUIRE.formatted("other/repo"));
+    publishAttested(SDIST + ".provenance");
+    String policy = dir.resolve("policies.yaml").toString();
+
+    var blocked = CliTest.run("check", "--policy", policy, "--upstream", h.upstream.uri().toString(),
+        "pypi-attestations==0.0.19");
+    assertThat(blocked.code()).as(blocked.out() + blocked.err()).isEqualTo(1);
+    assertThat(blocked.out()).contains("pypi-attestations==0.0.19: BLOCKED")
+        .contains("provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
+    Files.writeString(dir.resolve("policies.yaml"), REQUIRE.formatted("trailofbits/pypi-attestations"));
+    var allowed = CliTest.run("check", "--policy", policy, "--upstream", h.upstream.uri().toString(),
+        "pypi-attestations==0.0.19");
+    assertThat(allowed.code()).as(allowed.out() + allowed.err()).isZero();
+  }
+
+  @Test
   void verify_provenanceOfAnotherRepository_blocked() throws Exception {
     start("attestations:\n  verify: true\n");
     publishAttested("negative/" + SDIST + ".wrong-repository.provenance");
