@@ -16,6 +16,7 @@ import dev.pypiguard.server.http.ServerInitializer;
 import dev.pypiguard.server.http.Services;
 import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.server.policy.LivePolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -60,6 +61,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Services services;
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
+  private final VerdictStore verdicts;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ProxyServer(ServerConfig config) throws IOException {
@@ -74,8 +76,13 @@ public final class ProxyServer implements AutoCloseable {
     }
     var metrics = new ProxyMetrics();
     this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh());
+    this.verdicts = new VerdictStore(config.cacheDir(), 4);
     this.policy = new LivePolicy(config.policyFile(), config.cacheDir(), Clock.systemUTC(), metrics.registry(),
-        p -> advisories.map(a -> a.rules(p)).orElse(List.of()));
+        p -> {
+          var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
+          rules.addAll(verdicts.rules(p));
+          return rules;
+        });
     advisories.ifPresent(a -> {
       metrics.gauge("pypiguard.advisories.records", "OSV records loaded", () -> a.sources().database().size());
       metrics.gauge("pypiguard.advisories.online.reachable", "1 when the OSV API answered last time",
@@ -95,7 +102,7 @@ public final class ProxyServer implements AutoCloseable {
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), false,
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories,
-        config.recordFile().map(f -> new FetchRecord(f, blocking)));
+        config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -244,6 +251,7 @@ public final class ProxyServer implements AutoCloseable {
   private void shutdownExecutors() {
     policy.close();
     advisories.ifPresent(AdvisoryFeed::close);
+    verdicts.close();
     services.record().ifPresent(FetchRecord::close);
     services.audit().close();
     blocking.shutdown();

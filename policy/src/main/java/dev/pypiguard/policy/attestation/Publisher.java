@@ -109,6 +109,14 @@ public sealed interface Publisher extends CertificateIdentity
     }
   }
 
+  /**
+   * Whether a verified identity is this publisher: repository names compare without case, and an
+   * environment only when this publisher names one.
+   */
+  default boolean satisfiedBy(CertificateIdentity verified) {
+    return AttestationVerifier.samePublisher(verified, this);
+  }
+
   /** Reads a provenance {@code publisher} object. */
   static Publisher fromJson(JsonNode node, String what) {
     String kind = Json.text(node, "kind", what);

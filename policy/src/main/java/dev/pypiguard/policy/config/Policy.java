@@ -27,6 +27,7 @@ import java.util.TreeMap;
  * @param files rules on kinds of files and on yanks
  * @param exceptions explicit, expiring allows that win over every rule but malicious
  * @param advisories what to do with releases OSV advisories name
+ * @param attestations what PEP 740 provenance a file must carry
  */
 public record Policy(
     Mode mode,
@@ -35,7 +36,8 @@ public record Policy(
     ReleaseAge releaseAge,
     Files files,
     List<Waiver> exceptions,
-    Advisories advisories) {
+    Advisories advisories,
+    Attestations attestations) {
 
   /** The policy of an empty file: nothing blocked beyond the baseline. */
   public static final Policy DEFAULTS =
@@ -50,6 +52,69 @@ public record Policy(
     Objects.requireNonNull(files, "files");
     exceptions = List.copyOf(exceptions);
     Objects.requireNonNull(advisories, "advisories");
+    Objects.requireNonNull(attestations, "attestations");
+  }
+
+  /** A policy without an {@code attestations} section. */
+  public Policy(
+      Mode mode,
+      Projects projects,
+      Versions versions,
+      ReleaseAge releaseAge,
+      Files files,
+      List<Waiver> exceptions,
+      Advisories advisories) {
+    this(mode, projects, versions, releaseAge, files, exceptions, advisories, Attestations.NONE);
+  }
+
+  /**
+   * {@code attestations}: PEP 740 provenance as policy. Without the section there are no
+   * attestation rules at all; writing it turns {@code verify} on unless it says otherwise.
+   *
+   * @param verify whether a file whose provenance fails verification (or is not verified yet) is
+   *     blocked
+   * @param require projects that must carry verified provenance from a given publisher; the first
+   *     entry whose glob matches a project applies
+   * @param publisherChange whether a release attested by another publisher than the project's
+   *     earlier verified releases, or no longer attested, is blocked
+   * @param trustedRoot a Sigstore trusted root to verify against instead of the bundled
+   *     production one
+   */
+  public record Attestations(
+      boolean verify,
+      List<Requirement> require,
+      boolean publisherChange,
+      Optional<java.nio.file.Path> trustedRoot) {
+    /** Without the section: no attestation rules. */
+    public static final Attestations NONE = new Attestations(false, List.of(), false, Optional.empty());
+
+    public Attestations {
+      require = List.copyOf(require);
+      Objects.requireNonNull(trustedRoot, "trustedRoot");
+    }
+
+    /** Whether any attestation rule is on. */
+    public boolean active() {
+      return verify || publisherChange || !require.isEmpty();
+    }
+
+    /** The requirement for {@code project} (PEP 503-normalized): the first that matches. */
+    public Optional<Requirement> requirementFor(String project) {
+      return require.stream().filter(r -> r.project().matches(project)).findFirst();
+    }
+  }
+
+  /**
+   * One entry of {@code attestations.require}.
+   *
+   * @param project the projects it covers
+   * @param publisher the Trusted Publisher their provenance must be verified for
+   */
+  public record Requirement(Glob project, dev.pypiguard.policy.attestation.Publisher publisher) {
+    public Requirement {
+      Objects.requireNonNull(project, "project");
+      Objects.requireNonNull(publisher, "publisher");
+    }
   }
 
   /** A policy with the default {@code advisories} section. */
@@ -344,6 +409,20 @@ public record Policy(
           .append(i.until().expires())
           .append(',')
           .append(quote(i.reason()))
+          .append('\n');
+    }
+    c.append("attestations.verify=").append(attestations.verify()).append('\n');
+    c.append("attestations.publisher-change=").append(attestations.publisherChange()).append('\n');
+    c.append("attestations.trusted-root=")
+        .append(quote(attestations.trustedRoot().map(Object::toString).orElse("")))
+        .append('\n');
+    for (Requirement r : attestations.require()) {
+      c.append("attestations.require=")
+          .append(quote(r.project().toString()))
+          .append(',')
+          .append(quote(r.publisher().kind()))
+          .append(',')
+          .append(quote(r.publisher().toString()))
           .append('\n');
     }
     try {

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.config.Durations;
 import dev.pypiguard.core.config.YamlDocument;
+import dev.pypiguard.policy.attestation.AttestationFormatException;
+import dev.pypiguard.policy.attestation.Publisher;
+import dev.pypiguard.policy.attestation.TrustedRoot;
+import java.io.IOException;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.InvalidSpecifierException;
 import dev.pypiguard.core.version.SpecifierSet;
@@ -30,13 +34,21 @@ import java.util.function.Function;
  * each as {@code file:line: key: message (expected: ...)}.
  *
  * <p>An empty file is {@link Policy#DEFAULTS}; a key set to nothing ({@code deny:}) keeps its
- * default. The {@code attestations} section is not supported yet and is
- * refused like any unknown key, so that a policy relying on them never runs silently without.
+ * default. A relative {@code attestations.trusted-root} is read from the policy file's directory
+ * (the working directory for parsed text), and is loaded here so that a bad root is refused with
+ * the policy rather than when the first file is verified.
  */
 public final class PolicyLoader {
   private static final Set<String> TOP =
-      Set.of("mode", "projects", "versions", "release-age", "files", "exceptions", "advisories");
-  private static final Set<String> NOT_YET = Set.of("attestations");
+      Set.of(
+          "mode", "projects", "versions", "release-age", "files", "exceptions", "advisories",
+          "attestations");
+  private static final Set<String> ATTESTATIONS =
+      Set.of("verify", "require", "publisher-change", "trusted-root");
+  private static final Set<String> REQUIRE = Set.of("project", "publisher");
+  private static final String PUBLISHER =
+      "{kind: GitHub, repository, workflow, environment?} | {kind: GitLab, repository,"
+          + " workflow_filepath, environment?} | {kind: Google, email}";
   private static final Set<String> ADVISORIES =
       Set.of("malicious", "vulnerable", "min-severity", "ignore");
   private static final Set<String> ADVISORY_IGNORE = Set.of("id", "until", "reason");
@@ -53,7 +65,16 @@ public final class PolicyLoader {
 
   /** Reads and checks a policy file. */
   public static Policy load(Path file) {
-    return build(YamlDocument.read(file));
+    Path dir = file.toAbsolutePath().getParent();
+    return new Reader(YamlDocument.read(file), dir == null ? Path.of("") : dir).policy();
+  }
+
+  /**
+   * Parses and checks policy text read from a file in {@code dir}, against which a relative
+   * {@code attestations.trusted-root} is resolved; {@code sourceName} names it in messages.
+   */
+  public static Policy parse(String sourceName, String yamlText, Path dir) {
+    return new Reader(YamlDocument.parse(sourceName, yamlText), dir).policy();
   }
 
   /** Parses and checks policy text; {@code sourceName} names it in messages. */
@@ -62,15 +83,17 @@ public final class PolicyLoader {
   }
 
   private static Policy build(YamlDocument doc) {
-    return new Reader(doc).policy();
+    return new Reader(doc, Path.of("")).policy();
   }
 
   /** One pass over a document, recording problems as it goes. */
   private static final class Reader {
     private final YamlDocument doc;
+    private final Path dir;
 
-    Reader(YamlDocument doc) {
+    Reader(YamlDocument doc, Path dir) {
       this.doc = doc;
+      this.dir = dir;
     }
 
     Policy policy() {
@@ -92,8 +115,10 @@ public final class PolicyLoader {
       Policy.Files files = files(section(root, "files", FILES));
       List<Policy.Waiver> exceptions = exceptions(root);
       Policy.Advisories advisories = advisories(section(root, "advisories", ADVISORIES));
+      Policy.Attestations attestations =
+          attestations(section(root, "attestations", ATTESTATIONS));
       doc.check();
-      return new Policy(mode, projects, versions, age, files, exceptions, advisories);
+      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations);
     }
 
     private Policy.Projects projects(Optional<JsonNode> node) {
@@ -270,6 +295,127 @@ public final class PolicyLoader {
       return new Policy.Advisories(vulnerable, min, ignore);
     }
 
+    /**
+     * {@code attestations}. Absent: no attestation rules. Present: {@code verify} defaults to
+     * true, since writing the section asks for provenance to count; {@code publisher-change}
+     * defaults to allow, as it keeps state.
+     */
+    private Policy.Attestations attestations(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.Attestations.NONE;
+      }
+      JsonNode n = node.get();
+      boolean verify = true;
+      Optional<JsonNode> v = child(n, "verify");
+      if (v.isPresent()) {
+        if (v.get().isBoolean()) {
+          verify = v.get().booleanValue();
+        } else {
+          doc.problem("attestations.verify", kind(v.get()) + " (expected: true | false)");
+        }
+      }
+      boolean change =
+          scalar(n, "attestations.publisher-change", "block | allow")
+              .map(
+                  s -> {
+                    if (!s.equals("block") && !s.equals("allow")) {
+                      doc.problem(
+                          "attestations.publisher-change", "\"" + s + "\" (expected: block | allow)");
+                    }
+                    return s.equals("block");
+                  })
+              .orElse(false);
+      Optional<Path> root =
+          scalar(n, "attestations.trusted-root", "a trusted_root.json file")
+              .flatMap(s -> trustedRoot(s.strip()));
+      var require = new ArrayList<Policy.Requirement>();
+      Optional<JsonNode> list = child(n, "require");
+      String expected = "a list of {project, publisher} entries";
+      if (list.isPresent() && !list.get().isArray()) {
+        doc.problem("attestations.require", kind(list.get()) + " (expected: " + expected + ")");
+      } else if (list.isPresent()) {
+        int i = 0;
+        for (JsonNode e : list.get()) {
+          String path = "attestations.require[" + i++ + "]";
+          if (!e.isObject()) {
+            doc.problem(path, kind(e) + " (expected: " + expected + ")");
+            continue;
+          }
+          keys(e, path, REQUIRE);
+          Optional<Glob> project =
+              required(e, path, "project", Glob.EXPECTED)
+                  .flatMap(s -> parsed(s, path + ".project", PolicyLoader::glob, Glob.EXPECTED));
+          Optional<Publisher> publisher = Optional.empty();
+          if (child(e, "publisher").isEmpty()) {
+            doc.problem(path, "missing key publisher (expected: " + PUBLISHER + ")");
+          } else {
+            publisher = publisher(e.get("publisher"), path + ".publisher");
+          }
+          if (project.isPresent() && publisher.isPresent()) {
+            require.add(new Policy.Requirement(project.get(), publisher.get()));
+          }
+        }
+      }
+      return new Policy.Attestations(verify, require, change, root);
+    }
+
+    private Optional<Path> trustedRoot(String written) {
+      Path file = dir.resolve(written);
+      try {
+        TrustedRoot.load(file);
+        return Optional.of(file);
+      } catch (IOException e) {
+        doc.problem("attestations.trusted-root", "\"" + written + "\" cannot be read: " + e
+            + " (expected: a trusted_root.json file)");
+      } catch (AttestationFormatException e) {
+        doc.problem("attestations.trusted-root", e.getMessage() + " (expected: a trusted_root.json file)");
+      }
+      return Optional.empty();
+    }
+
+    private Optional<Publisher> publisher(JsonNode p, String path) {
+      if (!p.isObject()) {
+        doc.problem(path, kind(p) + " (expected: " + PUBLISHER + ")");
+        return Optional.empty();
+      }
+      Optional<String> kind = required(p, path, "kind", "GitHub | GitLab | Google");
+      if (kind.isEmpty()) {
+        return Optional.empty();
+      }
+      switch (kind.get()) {
+        case "GitHub":
+          {
+            keys(p, path, Set.of("kind", "repository", "workflow", "environment"));
+            Optional<String> repo = required(p, path, "repository", "owner/name");
+            Optional<String> wf = required(p, path, "workflow", "a workflow file name like release.yml");
+            Optional<String> env = scalar(p, path + ".environment", "a GitHub environment name");
+            return repo.isPresent() && wf.isPresent()
+                ? Optional.of(new Publisher.GitHub(repo.get().strip(), wf.get().strip(), env))
+                : Optional.empty();
+          }
+        case "GitLab":
+          {
+            keys(p, path, Set.of("kind", "repository", "workflow_filepath", "environment"));
+            Optional<String> repo = required(p, path, "repository", "namespace/project");
+            Optional<String> wf =
+                required(p, path, "workflow_filepath", "a CI file path like .gitlab-ci.yml");
+            Optional<String> env = scalar(p, path + ".environment", "a GitLab environment name");
+            return repo.isPresent() && wf.isPresent()
+                ? Optional.of(new Publisher.GitLab(repo.get().strip(), wf.get().strip(), env))
+                : Optional.empty();
+          }
+        case "Google":
+          {
+            keys(p, path, Set.of("kind", "email"));
+            return required(p, path, "email", "a service account email")
+                .map(s -> new Publisher.Google(s.strip()));
+          }
+        default:
+          doc.problem(path + ".kind", "\"" + kind.get() + "\" (expected: GitHub | GitLab | Google)");
+          return Optional.empty();
+      }
+    }
+
     // --- helpers -------------------------------------------------------------------------
 
     /** A section's mapping, with its unknown keys reported; empty when absent or not a mapping. */
@@ -292,11 +438,7 @@ public final class PolicyLoader {
         String k = names.next();
         if (!known.contains(k)) {
           String p = path.isEmpty() ? k : path + "." + k;
-          String what =
-              path.isEmpty() && NOT_YET.contains(k)
-                  ? "unknown key: not supported by this version of pypi-guard"
-                  : "unknown key";
-          doc.problem(p, what + " (expected one of: " + list(known) + ")");
+          doc.problem(p, "unknown key (expected one of: " + list(known) + ")");
         }
       }
     }

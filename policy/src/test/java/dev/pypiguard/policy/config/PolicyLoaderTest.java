@@ -95,11 +95,80 @@ class PolicyLoaderTest {
   }
 
   @Test
-  void parse_attestationsKey_refusedAsNotYetSupported() {
-    String msg = problems("attestations:\n  verify: true\n");
+  void parse_attestationsAbsent_noAttestationRules() {
+    assertThat(parse("mode: enforce\n").attestations()).isEqualTo(Policy.Attestations.NONE);
+  }
+
+  @Test
+  void parse_attestationsSection_verifyDefaultsTrueAndRequireRead() {
+    Policy p =
+        parse(
+            "attestations:\n  publisher-change: block\n  require:\n"
+                + "    - project: \"mycorp-*\"\n"
+                + "      publisher: {kind: GitHub, repository: o/r, workflow: release.yml, environment: pypi}\n"
+                + "    - project: tool\n"
+                + "      publisher: {kind: GitLab, repository: g/t, workflow_filepath: .gitlab-ci.yml}\n"
+                + "    - project: gcp\n"
+                + "      publisher: {kind: Google, email: sa@p.iam.gserviceaccount.com}\n");
+    Policy.Attestations a = p.attestations();
+    assertThat(a.verify()).isTrue();
+    assertThat(a.publisherChange()).isTrue();
+    assertThat(a.requirementFor("mycorp-x").map(Policy.Requirement::publisher))
+        .contains(
+            new dev.pypiguard.policy.attestation.Publisher.GitHub(
+                "o/r", "release.yml", java.util.Optional.of("pypi")));
+    assertThat(a.requirementFor("tool").map(r -> r.publisher().display()))
+        .contains("g/t@.gitlab-ci.yml");
+    assertThat(a.requirementFor("gcp").map(r -> r.publisher().kind())).contains("Google");
+    assertThat(a.requirementFor("other")).isEmpty();
+    assertThat(p.digest()).isNotEqualTo(parse("attestations: {verify: true}\n").digest());
+  }
+
+  @Test
+  void parse_attestationsVerifyFalse_off() {
+    assertThat(parse("attestations:\n  verify: false\n").attestations().active()).isFalse();
+  }
+
+  @Test
+  void parse_attestationsBadPublisher_namesLineAndKey() {
+    String msg =
+        problems(
+            "attestations:\n  require:\n    - project: x\n      publisher: {kind: ActiveState, org: a}\n");
     assertThat(msg)
-        .startsWith("policies.yaml:1: attestations: unknown key: not supported by this version")
-        .contains("expected one of: advisories, exceptions, files, mode, projects, release-age, versions");
+        .isEqualTo(
+            "policies.yaml:4: attestations.require[0].publisher.kind: \"ActiveState\" (expected: GitHub | GitLab | Google)");
+  }
+
+  @Test
+  void parse_attestationsGitHubWithoutWorkflow_reportsMissingKey() {
+    String msg =
+        problems(
+            "attestations:\n  require:\n    - project: x\n      publisher: {kind: GitHub, repository: o/r}\n");
+    assertThat(msg).contains("attestations.require[0].publisher: missing key workflow");
+  }
+
+  @Test
+  void parse_attestationsBadValues_reportsEach() {
+    String msg = problems("attestations:\n  verify: maybe\n  publisher-change: warn\n  trusted: x\n");
+    assertThat(msg)
+        .contains("policies.yaml:2: attestations.verify: \"maybe\" (expected: true | false)")
+        .contains("policies.yaml:3: attestations.publisher-change: \"warn\" (expected: block | allow)")
+        .contains("attestations.trusted: unknown key");
+  }
+
+  @Test
+  void load_trustedRoot_resolvedBesideThePolicyAndChecked(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("root.json"), "{}");
+    Path policy = dir.resolve("policies.yaml");
+    Files.writeString(policy, "attestations:\n  trusted-root: root.json\n");
+    assertThatThrownBy(() -> PolicyLoader.load(policy))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("policies.yaml:2: attestations.trusted-root:");
+    Files.copy(
+        Path.of("src/test/resources/attestations/trusted_root.production.json"),
+        dir.resolve("root.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(PolicyLoader.load(policy).attestations().trustedRoot()).contains(dir.resolve("root.json"));
   }
 
   @Test
@@ -274,6 +343,8 @@ class PolicyLoaderTest {
     assertThat(p.releaseAge().minimum()).isEqualTo(Duration.ofDays(7));
     assertThat(p.releaseAge().unknown()).isEqualTo(Policy.UnknownUploadTime.FIRST_SEEN);
     assertThat(p.exceptions()).isNotEmpty();
+    assertThat(p.attestations().verify()).isTrue();
+    assertThat(p.attestations().publisherChange()).isTrue();
     assertThat(p.exceptions())
         .allSatisfy(w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
   }

@@ -18,6 +18,10 @@ import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
+import dev.pypiguard.server.policy.VerdictStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -79,8 +83,21 @@ final class CheckCommand implements Callable<Integer> {
     }
     Upstream u = Upstream.of("upstream", up);
     Optional<AdvisoryFeed> feed = AdvisoryFeed.open(advisories, java.time.Duration.ZERO);
-    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(),
-        feed.map(f -> f.rules(p)).orElse(List.of()));
+    var rules = new ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(List.of()));
+    // Provenance is verified here as the server does, but kept only for this run: check has no
+    // cache directory, so publisher-change sees only the releases on the page.
+    Optional<Path> scratch = Optional.empty();
+    Optional<VerdictStore> verdicts = Optional.empty();
+    if (p.attestations().active()) {
+      try {
+        scratch = Optional.of(Files.createTempDirectory("pypi-guard-check"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
+      rules.addAll(verdicts.get().rules(p));
+    }
+    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(), rules);
     boolean allOk = true;
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
       for (String spec : releases) {
@@ -109,13 +126,59 @@ final class CheckCommand implements Callable<Integer> {
         feed.ifPresent(f -> f.prefetch(name.get(),
             page.files().stream().map(x -> dev.pypiguard.policy.BaselineJudge.versionOf(page, x)).toList(),
             java.time.Duration.ofSeconds(20)));
+        verdicts.ifPresent(v -> verify(v, client, u, page));
         JudgedPage judged = judge.judge("upstream", page);
         allOk &= report(out, spec, name.get(), wanted, hidden, judged);
       }
     }
     feed.ifPresent(AdvisoryFeed::close);
+    verdicts.ifPresent(VerdictStore::close);
+    scratch.ifPresent(CheckCommand::delete);
     out.flush();
     return allOk ? 0 : 1;
+  }
+
+  /** Gets a verdict for every file of {@code page} that has provenance (waiting up to a minute). */
+  private static void verify(VerdictStore verdicts, UpstreamClient client, Upstream u, ProjectPage page) {
+    var pending = new ArrayList<java.util.concurrent.CompletableFuture<Void>>();
+    for (var f : page.files()) {
+      if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
+        continue;
+      }
+      pending.add(verdicts.ensure(f.sha256().get(), f.filename(), () -> {
+        URI url;
+        try {
+          url = URI.create(f.provenance().get());
+        } catch (IllegalArgumentException e) {
+          return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
+        }
+        PageFetch r = client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
+            Optional.empty(), u.allowedHosts(), u::decorate).join();
+        if (r instanceof PageFetch.Fetched ok) {
+          return Optional.of(new VerdictStore.Provenance.Document(
+              new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return r instanceof PageFetch.NotFound
+            ? Optional.of(new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
+            : Optional.empty();
+      }));
+    }
+    try {
+      java.util.concurrent.CompletableFuture.allOf(pending.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // Files left without a verdict are reported as "provenance not verified yet".
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void delete(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // A temporary directory left behind is harmless.
+    }
   }
 
   /** Prints one release's decision; returns whether it is allowed. */

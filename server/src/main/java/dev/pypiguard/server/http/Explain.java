@@ -43,6 +43,7 @@ public final class Explain {
         return;
       }
       String upstream = r.pages().upstream().name();
+      Provenance.prefetch(s, r.pages(), found.page().value(), RequestHandler.PROVENANCE_WAIT);
       JudgedPage judged = judge.judge(upstream, found.page().value());
       ObjectNode body = explain(name.get(), upstream, judge, judged);
       body.put("stale", found.stale());

@@ -13,6 +13,17 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.server.policy.VerdictStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves a file's PEP 740 provenance in PyPI's Integrity API shape, fetched once from the URL the
@@ -21,6 +32,8 @@ import java.util.Optional;
 final class Provenance {
   static final String MEDIA_TYPE = "application/vnd.pypi.integrity.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(Provenance.class);
+  private static final Duration FETCH_LIMIT = Duration.ofSeconds(30);
 
   private Provenance() {}
 
@@ -72,6 +85,91 @@ final class Provenance {
           }
           respond(ex, body);
         }, s.blocking());
+  }
+
+  /**
+   * Before a page of {@code page} is judged: makes sure every file on it with a provenance URL
+   * has a verdict, fetching and verifying what is missing, and waits up to {@code wait} for them.
+   * A file still without one is judged "not verified yet", and re-judged when it arrives (the
+   * verdicts' generation is in the judge's version).
+   */
+  static void prefetch(Services s, PageCache pages, ProjectPage page, Duration wait) {
+    VerdictStore verdicts = s.verdicts();
+    if (!verdicts.active()) {
+      return;
+    }
+    var pending = new ArrayList<CompletableFuture<Void>>();
+    for (FileEntry f : page.files()) {
+      if (f.provenance().isEmpty() || f.sha256().isEmpty() || verdicts.verdict(f.sha256().get()).isPresent()) {
+        continue;
+      }
+      pending.add(verdicts.ensure(f.sha256().get(), f.filename(), () -> document(s, pages, f)));
+    }
+    if (pending.isEmpty()) {
+      return;
+    }
+    try {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+          .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.info("provenance of {} not verified within {}; judged as not verified yet", page.name(), wait);
+    } catch (ExecutionException e) {
+      LOG.warn("verifying provenance of {} failed", page.name(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The stored provenance of {@code file}, or else the upstream's (stored now); blocking. */
+  private static Optional<VerdictStore.Provenance> document(Services s, PageCache pages, FileEntry file) {
+    Path p = SideDocument.path(s, "provenance", file.sha256().orElseThrow());
+    Optional<byte[]> stored = SideDocument.read(p);
+    if (stored.isPresent()) {
+      return Optional.of(new VerdictStore.Provenance.Document(new String(stored.get(), StandardCharsets.UTF_8)));
+    }
+    if (s.config().offline()) {
+      return Optional.empty();
+    }
+    URI url;
+    try {
+      url = URI.create(file.provenance().orElseThrow());
+    } catch (IllegalArgumentException e) {
+      return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
+    }
+    try {
+      SideDocument.Fetched f = SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
+          .get(FETCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      if (f.body().isEmpty()) {
+        return f.status() == 404
+            ? Optional.of(new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
+            : Optional.empty();
+      }
+      byte[] body = f.body().get();
+      if (wellFormed(body)) {
+        try {
+          SideDocument.write(p, body);
+        } catch (IOException e) {
+          LOG.warn("cannot store the provenance of {}: {}", file.filename(), e.toString());
+        }
+      }
+      // A malformed document is verified all the same, so that its verdict says what is wrong.
+      return Optional.of(new VerdictStore.Provenance.Document(new String(body, StandardCharsets.UTF_8)));
+    } catch (TimeoutException | ExecutionException e) {
+      LOG.warn("provenance of {}: {}", file.filename(), e.toString());
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  private static boolean wellFormed(byte[] body) {
+    try {
+      JsonNode doc = JSON.readTree(body);
+      return doc != null && doc.isObject() && doc.has("attestation_bundles");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static void respond(Exchange ex, byte[] body) {

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
+  /** How long a page waits for its files' provenance verdicts before being judged without. */
+  static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
   private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
@@ -286,6 +288,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         CachedPage<ProjectPage> page = found.page();
         String upstream = r.pages().upstream().name();
         prefetchAdvisories(name, page.value());
+        Provenance.prefetch(s, r.pages(), page.value(), PROVENANCE_WAIT);
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
             judge.version(), format, base(ex), () -> judge.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
@@ -417,6 +420,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       PageJudge judge = s.judge().get();
       String upstream = r.pages().upstream().name();
       prefetchAdvisories(name, page);
+      Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT);
       // The same judged page that the index shows (cached under the same key): one decision.
       JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
           judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();

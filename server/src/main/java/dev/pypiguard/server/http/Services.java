@@ -29,6 +29,7 @@ import java.util.function.Supplier;
  * @param active requests being served now, for graceful shutdown
  * @param advisories the OSV data, when --advisories names any
  * @param record the {@code serve --record} file, when given
+ * @param verdicts the provenance verdicts the attestation rules read
  */
 public record Services(
     ServerConfig config,
@@ -44,7 +45,8 @@ public record Services(
     AuditLog audit,
     java.util.concurrent.atomic.AtomicInteger active,
     java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories,
-    java.util.Optional<FetchRecord> record) {
+    java.util.Optional<FetchRecord> record,
+    dev.pypiguard.server.policy.VerdictStore verdicts) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

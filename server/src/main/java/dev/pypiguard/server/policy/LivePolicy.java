@@ -57,9 +57,15 @@ public final class LivePolicy implements AutoCloseable {
     Policy policy = file.map(f -> {
       byte[] bytes = read(f);
       digest = Sha256.of(bytes).hex();
-      return PolicyLoader.parse(f.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+      return PolicyLoader.parse(f.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8), dir(f));
     }).orElse(Policy.DEFAULTS);
     judge.set(new PolicyJudge(policy, clock, firstSeen, extraRules.apply(policy)));
+  }
+
+  /** The policy file's directory, where a relative {@code attestations.trusted-root} lives. */
+  private static Path dir(Path f) {
+    Path parent = f.toAbsolutePath().getParent();
+    return parent == null ? Path.of("") : parent;
   }
 
   private static byte[] read(Path f) {
@@ -113,7 +119,7 @@ public final class LivePolicy implements AutoCloseable {
     }
     digest = d;
     try {
-      Policy p = PolicyLoader.parse(f.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+      Policy p = PolicyLoader.parse(f.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8), dir(f));
       judge.set(new PolicyJudge(p, clock, firstSeen, extraRules.apply(p)));
       reloadOk.increment();
       LOG.info("policy reloaded from {} ({})", f, judge.get().version());

@@ -1,0 +1,68 @@
+package dev.pypiguard.server.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pypiguard.policy.attestation.EmailIdentity;
+import dev.pypiguard.policy.attestation.Publisher;
+import dev.pypiguard.policy.attestation.Verification;
+import dev.pypiguard.policy.config.PolicyLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link VerdictStore}: verdicts verified once, persisted, and read back by a new store. */
+class VerdictStoreTest {
+  static final Path FIXTURES = Path.of("../policy/src/test/resources/attestations");
+  static final String SDIST = "pypi_attestations-0.0.19.tar.gz";
+
+  @Test
+  void json_everyOutcome_roundTrips() {
+    List<Verification> all = List.of(
+        new Verification.Failed("signature does not verify"),
+        new Verification.Unverified("unknown publisher kind ActiveState"),
+        new Verification.Verified(new Publisher.GitHub("o/r", "release.yml", Optional.of("pypi")),
+            List.of("https://docs.pypi.org/attestations/publish/v1"), Instant.parse("2024-12-04T23:14:01Z")),
+        new Verification.Verified(new Publisher.GitLab("g/t", ".gitlab-ci.yml", Optional.empty()),
+            List.of(), Instant.EPOCH),
+        new Verification.Verified(new Publisher.Google("sa@p.iam.gserviceaccount.com"), List.of(), Instant.EPOCH),
+        new Verification.Verified(new EmailIdentity("a@b.c", "https://accounts.google.com"), List.of(), Instant.EPOCH));
+    for (Verification v : all) {
+      assertThat(VerdictStore.toJson(v).flatMap(VerdictStore::fromJson)).contains(v);
+    }
+  }
+
+  @Test
+  void ensure_realProvenance_verifiedOnceAndReadBackByANewStore(@TempDir Path cache) throws Exception {
+    String sha = dev.pypiguard.core.blob.Sha256.of(Files.readAllBytes(FIXTURES.resolve(SDIST))).hex();
+    String json = Files.readString(FIXTURES.resolve(SDIST + ".provenance"), StandardCharsets.UTF_8);
+    var policy = PolicyLoader.parse("policies.yaml", "attestations: {verify: true}\n");
+    var fetched = new AtomicInteger();
+    try (var store = new VerdictStore(cache, 2)) {
+      store.rules(policy);
+      assertThat(store.verdict(sha)).isEmpty();
+      String before = store.generation();
+      store.ensure(sha, SDIST, () -> {
+        fetched.incrementAndGet();
+        return Optional.of(new VerdictStore.Provenance.Document(json));
+      }).get();
+      assertThat(store.verdict(sha)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
+      assertThat(store.generation()).isNotEqualTo(before);
+    }
+    try (var again = new VerdictStore(cache, 2)) {
+      again.rules(policy);
+      again.ensure(sha, SDIST, () -> {
+        fetched.incrementAndGet();
+        return Optional.empty();
+      }).get();
+      assertThat(again.verdict(sha).map(v -> ((Verification.Verified) v).identity().display()))
+          .contains("trailofbits/pypi-attestations@release.yml");
+    }
+    assertThat(fetched).hasValue(1);
+  }
+}
