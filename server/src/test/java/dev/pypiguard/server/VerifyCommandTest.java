@@ -21,7 +21,9 @@ class VerifyCommandTest {
     var r = CliTest.run("verify", f("pypi_attestations-0.0.19.tar.gz"),
         "--provenance", f("pypi_attestations-0.0.19.tar.gz.provenance"));
     assertThat(r.code()).as(r.out() + r.err()).isZero();
-    assertThat(r.out()).startsWith("verified: pypi_attestations-0.0.19.tar.gz");
+    assertThat(r.out()).startsWith("verified: pypi_attestations-0.0.19.tar.gz")
+        .contains("publisher: ").contains("trailofbits/pypi-attestations")
+        .contains("ok  certificate valid at the integrated time 2024-12-04T23:14:01Z");
   }
 
   @Test

@@ -99,8 +99,16 @@ final class VerifyCommand implements Callable<Integer> {
       throw new ConfigException(provenance + ": " + e.getMessage());
     }
     if (v instanceof Verification.Verified ok) {
-      out.printf("verified: %s (%s) by %s, logged at %s%n", name, sha, ok.identity().display(),
-          ok.integratedTime());
+      // Verified means every check passed; list them so the output says what was established.
+      out.printf("verified: %s%n", name);
+      out.printf("  publisher: %s%n", ok.identity().display());
+      out.printf("  ok  subject: exactly one, named %s, sha256 %s%n", name, sha);
+      out.printf("  ok  predicate type: %s%n", String.join(", ", ok.predicateTypes()));
+      out.printf("  ok  DSSE signature over the in-toto statement by the certificate's key%n");
+      out.printf("  ok  certificate chains to a Fulcio CA of %s%n", root.source());
+      out.printf("  ok  Rekor entry: signed entry timestamp, inclusion proof, checkpoint signature%n");
+      out.printf("  ok  certificate valid at the integrated time %s%n", ok.integratedTime());
+      out.printf("  ok  publisher identity matches the certificate's extensions%n");
       out.flush();
       return 0;
     }
