@@ -85,6 +85,8 @@ class AttestationServerTest {
       assertThat(found.map(Path::toString).filter(p -> p.endsWith(".production.verdict")).count())
           .isEqualTo(1);
     }
+    assertThat(Harness.text(h.get("/metrics")))
+        .contains("pypiguard_attestations_verifications_total{outcome=\"verified\"} 1.0");
 
     // A restart reads the verdict back: the provenance is neither fetched nor verified again.
     h.restart();

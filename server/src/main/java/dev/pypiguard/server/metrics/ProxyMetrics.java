@@ -72,6 +72,15 @@ public final class ProxyMetrics implements PageCache.Listener {
         .increment();
   }
 
+  /** A provenance verification finished: {@code verified}, {@code failed} or {@code unverified}. */
+  public void attestation(String outcome) {
+    Counter.builder("pypiguard.attestations.verifications")
+        .description("PEP 740 provenance verifications, by outcome")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
   public void integrityFailure(String kind) {
     Counter.builder("pypiguard.integrity.failures")
         .description("Upstream bytes refused because they did not match their declared hash or size")

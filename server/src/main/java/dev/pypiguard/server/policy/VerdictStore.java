@@ -63,6 +63,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   private final Map<String, Root> roots = new ConcurrentHashMap<>();
   private volatile Root root;
   private volatile boolean active;
+  private volatile java.util.function.Consumer<Verification> onVerified = v -> {};
 
   /** A store under {@code <cacheDir>/provenance}, verifying with at most {@code threads} threads. */
   public VerdictStore(Path cacheDir, int threads) {
@@ -159,6 +160,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
             ? new Verification.Unverified(m.why())
             : verify(r, ((Provenance.Document) p.get()).json(), filename, sha256);
         put(key, v);
+        onVerified.accept(v);
         if (p.get() instanceof Provenance.Document) {
           // A 404 may be temporary upstream; only a verdict on a document is for good.
           store(sha256, r.id(), v);
@@ -186,6 +188,11 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
       // A malformed document is not evidence of anything good: it fails, with what was wrong.
       return new Verification.Failed("malformed provenance: " + e.getMessage());
     }
+  }
+
+  /** Sees every new verdict (not those read back from disk), for metrics. */
+  public void onVerified(java.util.function.Consumer<Verification> listener) {
+    this.onVerified = listener;
   }
 
   private void put(String key, Verification v) {
