@@ -30,6 +30,7 @@ class AttestationPublisherChangeTest {
   static final TestSigstore.Publisher TWO = TestSigstore.Publisher.github("other/two", "release.yml");
   static final String OLD = "proj-1.0.tar.gz";
   static final String NEW = "proj-1.1.tar.gz";
+  static final String NEW_WHEEL = "proj-1.1-py3-none-any.whl";
   static final String POLICY =
       "attestations:\n  verify: true\n  publisher-change: block\n  trusted-root: trusted_root.json\n";
   static final String REASON =
@@ -62,7 +63,7 @@ class AttestationPublisherChangeTest {
   }
 
   void publish(String filename, TestSigstore.Publisher publisher) {
-    Artifact a = Artifact.ofBytes(filename, ("sdist " + filename).getBytes(StandardCharsets.UTF_8));
+    Artifact a = Artifact.ofBytes(filename, ("dist " + filename).getBytes(StandardCharsets.UTF_8));
     h.upstream.publish(a, FileOptions.defaults().withProvenance(
         sigstore.provenance(a.filename(), a.sha256(), publisher)));
   }
@@ -76,14 +77,18 @@ class AttestationPublisherChangeTest {
     start(POLICY, Duration.ofMinutes(10));
     publish(OLD, ONE);
     publish(NEW, TWO);
+    publish(NEW_WHEEL, TWO);
 
-    assertThat(files()).contains(OLD).doesNotContain(NEW);
+    assertThat(files()).contains(OLD).doesNotContain(NEW).doesNotContain(NEW_WHEEL);
     var old = h.get("/files/proj/" + OLD);
     assertThat(old.statusCode()).isEqualTo(200);
-    assertThat(text(old)).isEqualTo("sdist " + OLD);
+    assertThat(text(old)).isEqualTo("dist " + OLD);
     var blocked = h.get("/files/proj/" + NEW);
     assertThat(blocked.statusCode()).isEqualTo(403);
     assertThat(text(blocked)).isEqualTo("403 Blocked by policy: " + REASON + "\n");
+    var blockedWheel = h.get("/files/proj/" + NEW_WHEEL);
+    assertThat(blockedWheel.statusCode()).isEqualTo(403);
+    assertThat(text(blockedWheel)).isEqualTo("403 Blocked by policy: " + REASON + "\n");
     assertThat(h.get("/-/explain/proj").body()).asString(StandardCharsets.UTF_8)
         .contains(REASON.substring("attestations: ".length()));
     // The first publisher is the one remembered, from the release it first verified.
@@ -94,10 +99,11 @@ class AttestationPublisherChangeTest {
         + "exceptions:\n  - {project: proj, versions: \"==1.1\", until: 2099-01-01,"
         + " reason: \"T-9 moved to other/two\"}\n");
     h.proxy.policy().reloadIfChanged();
-    assertThat(files()).contains(OLD).contains(NEW);
+    assertThat(files()).contains(OLD).contains(NEW).contains(NEW_WHEEL);
+    assertThat(h.get("/files/proj/" + NEW_WHEEL).statusCode()).isEqualTo(200);
     var allowed = h.get("/files/proj/" + NEW);
     assertThat(allowed.statusCode()).isEqualTo(200);
-    assertThat(text(allowed)).isEqualTo("sdist " + NEW);
+    assertThat(text(allowed)).isEqualTo("dist " + NEW);
   }
 
   @Test
