@@ -107,6 +107,19 @@ class AttestationPublisherChangeTest {
   }
 
   @Test
+  void newerReleaseListedFirst_stillBlocked_regressionForPageOrderBypass() throws Exception {
+    // The upstream lists 1.1 (other/two) before 1.0 (owner/one): the earliest verified release,
+    // not the first one listed, must set the remembered publisher.
+    start(POLICY, Duration.ofMinutes(10));
+    publish(NEW, TWO);
+    publish(OLD, ONE);
+    assertThat(files()).contains(OLD).doesNotContain(NEW);
+    assertThat(h.get("/files/proj/" + NEW).statusCode()).isEqualTo(403);
+    assertThat(Files.readString(dir.resolve("cache/provenance/publishers.tsv")))
+        .startsWith("proj\t1.0\tGitHub:owner/one:release.yml");
+  }
+
+  @Test
   void releasesOverTime_theLaterPublisherChangeIsBlocked() throws Exception {
     start(POLICY, Duration.ZERO);
     publish(OLD, ONE);

@@ -39,6 +39,11 @@ public final class AttestationRule implements Rule {
     this.memory = Objects.requireNonNull(memory, "memory");
   }
 
+  /** The page last scanned (compared by identity) and the verdicts it was scanned with. */
+  private record Scan(dev.pypiguard.core.simple.ProjectPage page, String generation) {}
+
+  private volatile Scan lastScan;
+
   @Override
   public void check(FileContext file, Findings findings) {
     boolean hasProvenance = file.file().provenance().isPresent();
@@ -89,6 +94,30 @@ public final class AttestationRule implements Rule {
     }
   }
 
+  /**
+   * Records every verified release of the page before any of its files is judged, so that the
+   * earliest one sets the remembered publisher whatever order the upstream lists files in (a
+   * newer release listed first must not become the reference). Once per page object.
+   */
+  private void rememberPage(FileContext file) {
+    var page = file.page();
+    String generation = verdicts.generation();
+    Scan last = lastScan;
+    if (last != null && last.page() == page && last.generation().equals(generation)) {
+      return;
+    }
+    for (var f : page.files()) {
+      if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
+        continue;
+      }
+      Optional<Verification> v = verdicts.verdict(f.sha256().get());
+      if (v.isPresent() && v.get() instanceof Verification.Verified ok) {
+        memory.record(file.project(), dev.pypiguard.policy.BaselineJudge.versionOf(page, f), ok.identity());
+      }
+    }
+    lastScan = new Scan(page, generation);
+  }
+
   private void publisherChange(
       FileContext file,
       boolean hasProvenance,
@@ -97,9 +126,7 @@ public final class AttestationRule implements Rule {
     if (file.parsedVersion().isEmpty()) {
       return;
     }
-    if (verdict.isPresent() && verdict.get() instanceof Verification.Verified ok) {
-      memory.record(file.project(), file.version(), ok.identity());
-    }
+    rememberPage(file);
     Optional<PublisherMemory.Remembered> known = memory.remembered(file.project());
     if (known.isEmpty()) {
       return;

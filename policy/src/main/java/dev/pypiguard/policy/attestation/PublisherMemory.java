@@ -76,7 +76,8 @@ public final class PublisherMemory {
 
   /**
    * Records that {@code version} of {@code project} is verified as published by {@code identity}.
-   * The first publisher stays: a later, different one is what the rule reports, not a new truth.
+   * The publisher of the earliest verified release is the one remembered: a later, different one
+   * is what the rule reports, not a new truth, whatever order the releases are seen in.
    */
   public synchronized void record(String project, String version, CertificateIdentity identity) {
     Optional<Version> v = Version.tryParse(version);
@@ -87,8 +88,8 @@ public final class PublisherMemory {
     Remembered r = projects.get(project);
     if (r == null) {
       projects.put(project, new Remembered(key, identity.display(), version));
-    } else if (r.key().equals(key) && v.get().compareTo(Version.parse(r.since())) < 0) {
-      projects.put(project, new Remembered(key, r.display(), version));
+    } else if (v.get().compareTo(Version.parse(r.since())) < 0) {
+      projects.put(project, new Remembered(key, identity.display(), version));
     } else {
       return;
     }
