@@ -103,7 +103,7 @@ public final class ProxyServer implements AutoCloseable {
       pages.add(new PageCache(u, client, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
-        blocking, new RenderedPages(), false,
+        blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories,
         config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
@@ -113,13 +113,14 @@ public final class ProxyServer implements AutoCloseable {
         Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.boss = new MultiThreadIoEventLoopGroup(1, io);
     this.workers = new MultiThreadIoEventLoopGroup(0, io);
+    Optional<io.netty.handler.ssl.SslContext> ssl = sslContext(config);
     try {
       this.serverChannel = new ServerBootstrap()
           .group(boss, workers)
           .channel(channelType)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ServerInitializer(services, Optional.empty()))
+          .childHandler(new ServerInitializer(services, ssl))
           .bind(config.host(), config.port())
           .sync()
           .channel();
@@ -133,6 +134,22 @@ public final class ProxyServer implements AutoCloseable {
       }
       throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
           + ": " + t.getMessage());
+    }
+  }
+
+  /** The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a ConfigException. */
+  private static Optional<io.netty.handler.ssl.SslContext> sslContext(ServerConfig config) {
+    if (config.tls().isEmpty()) {
+      return Optional.empty();
+    }
+    var t = config.tls().get();
+    try {
+      return Optional.of(io.netty.handler.ssl.SslContextBuilder
+          .forServer(PemFiles.privateKey(t.key()), PemFiles.certificates(t.cert()))
+          .applicationProtocolConfig(io.netty.handler.ssl.ApplicationProtocolConfig.DISABLED)
+          .build());
+    } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+      throw new ConfigException("tls: cannot use " + t.cert() + " and " + t.key() + ": " + e.getMessage());
     }
   }
 
@@ -209,7 +226,7 @@ public final class ProxyServer implements AutoCloseable {
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return URI.create("http://" + host + ":" + a.getPort());
+    return URI.create((config.tls().isPresent() ? "https://" : "http://") + host + ":" + a.getPort());
   }
 
   public ServerConfig config() {

@@ -246,6 +246,10 @@ public final class PythonEnv {
       env.remove(k);
       env.remove(k.toUpperCase(java.util.Locale.ROOT));
     }
+    // requests lets these override pip's --cert (an environment CA bundle wins over the
+    // session's), so a test that hands pip its own CA must not inherit them.
+    env.remove("REQUESTS_CA_BUNDLE");
+    env.remove("CURL_CA_BUNDLE");
     env.remove("PYTHONPATH");
     env.remove("PYTHONHOME");
     env.remove("PYTHONUSERBASE");

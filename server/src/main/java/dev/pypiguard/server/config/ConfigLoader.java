@@ -26,7 +26,7 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories");
+          "advisories", "tls");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -169,12 +169,36 @@ public final class ConfigLoader {
       advisories = flags.advisories();
     }
 
+    // tls: {cert: FILE, key: FILE} serves https (relative paths: beside the config file).
+    Optional<ServerConfig.Tls> tls = Optional.empty();
+    JsonNode tlsNode = root == null ? null : root.get("tls");
+    if (tlsNode != null && !tlsNode.isNull()) {
+      doc.get().allowOnly(tlsNode, "tls", Set.of("cert", "key"));
+      doc.get().check();
+      Optional<String> cert = text(tlsNode, "cert");
+      Optional<String> key = text(tlsNode, "key");
+      if (cert.isEmpty() || key.isEmpty()) {
+        problems.add(where.apply("tls") + ": needs both cert and key (PEM files)");
+      } else {
+        Path base = configFile.get().toAbsolutePath().getParent();
+        Path c = base.resolve(cert.get());
+        Path k = base.resolve(key.get());
+        if (!java.nio.file.Files.isReadable(c)) {
+          problems.add(where.apply("tls.cert") + ": " + c + " is not a readable file");
+        }
+        if (!java.nio.file.Files.isReadable(k)) {
+          problems.add(where.apply("tls.key") + ": " + k + " is not a readable file");
+        }
+        tls = Optional.of(new ServerConfig.Tls(c, k));
+      }
+    }
+
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", problems));
     }
     return new ServerConfig(
         host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty());
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param advisories OSV sources: directories, zip exports, {@code osv-api} or {@code osv-api:URL}
  * @param advisoriesRefresh how often file sources are read again (zero: never)
  * @param recordFile where {@code serve --record} appends every file served, for a later seed
+ * @param tls the PEM certificate chain and private key to serve https with, when set
  */
 public record ServerConfig(
     String host,
@@ -43,7 +44,12 @@ public record ServerConfig(
     Optional<Path> policyFile,
     List<String> advisories,
     Duration advisoriesRefresh,
-    Optional<Path> recordFile) {
+    Optional<Path> recordFile,
+    Optional<Tls> tls) {
+
+  /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
+  public record Tls(Path cert, Path key) {}
+
 
   public ServerConfig {
     upstreams = List.copyOf(upstreams);
@@ -70,52 +76,59 @@ public record ServerConfig(
         Optional.empty(),
         List.of(),
         Duration.ofHours(1),
+        Optional.empty(),
         Optional.empty());
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
   }
 
   public ServerConfig withOffline(boolean newOffline) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, newOffline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
   }
 
   public ServerConfig withPageTtl(Duration ttl) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, ttl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
   }
 
   public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
+        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
   }
 
   public ServerConfig withStreamAfter(long bytes) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh, recordFile, tls);
   }
 
   public ServerConfig withBaseUrl(Optional<URI> url) {
     return new ServerConfig(host, port, upstreams, cacheDir, url, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
   }
 
   public ServerConfig withAdvisories(List<String> sources, Duration refresh) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh, recordFile, tls);
   }
 
   public ServerConfig withRecordFile(Optional<Path> file) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
         staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
-        advisoriesRefresh, file);
+        advisoriesRefresh, file, tls);
+  }
+
+  public ServerConfig withTls(Optional<Tls> newTls) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
+        advisoriesRefresh, recordFile, newTls);
   }
 
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh, recordFile);
+        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh, recordFile, tls);
   }
 }
