@@ -95,7 +95,8 @@ public final class ProxyServer implements AutoCloseable {
     this.client = new UpstreamClient(new UpstreamClient.Settings(
         config.connectTimeout(), config.readTimeout(), Optional.empty(), Optional.empty(),
         Optional.empty(), "pypi-guard/" + Version.current()));
-    var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"));
+    var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
+    blocking.execute(store::scanForEviction);
     var downloads = new Downloads(store, client, d -> watch(d, metrics));
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();

@@ -26,8 +26,18 @@ import java.util.UUID;
 public final class FileSystemBlobStore implements BlobStore {
   private final Path root;
   private final Path tmp;
+  private final LruEviction eviction;
 
   public FileSystemBlobStore(Path root) {
+    this(root, 0);
+  }
+
+  /**
+   * A store that keeps itself under {@code maxBytes} by least-recently-used eviction (0: no
+   * limit). Blobs pinned with {@link #pin} (being served) are never evicted.
+   */
+  public FileSystemBlobStore(Path root, long maxBytes) {
+    this.eviction = maxBytes > 0 ? new LruEviction(maxBytes) : null;
     this.root = root.toAbsolutePath().normalize();
     this.tmp = this.root.resolve("tmp");
     try {
@@ -40,6 +50,51 @@ public final class FileSystemBlobStore implements BlobStore {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cache directory " + this.root + " is not writable", e);
+    }
+  }
+
+  /** Marks a blob as being served: it is not evicted until {@link #unpin}. */
+  public void pin(Sha256 key) {
+    if (eviction != null) {
+      eviction.pin(key);
+    }
+  }
+
+  public void unpin(Sha256 key) {
+    if (eviction != null) {
+      eviction.unpin(key);
+    }
+  }
+
+  /** Bytes held, as the eviction accounts them (0 without a limit). */
+  public long size() {
+    return eviction == null ? 0 : eviction.total();
+  }
+
+  /** Reads what the store holds, for eviction (blocking: call once, off the event loop). */
+  public void scanForEviction() {
+    if (eviction != null) {
+      eviction.scan(root.resolve("sha256"));
+    }
+  }
+
+  void published(Sha256 key, long size) {
+    if (eviction == null) {
+      return;
+    }
+    for (Sha256 victim : eviction.added(key, size)) {
+      try {
+        Files.deleteIfExists(pathOf(victim));
+      } catch (IOException e) {
+        // It stays on disk uncounted; the next start-up scan counts it again.
+      }
+    }
+  }
+
+  @Override
+  public void touch(Sha256 key) {
+    if (eviction != null) {
+      eviction.touched(key);
     }
   }
 
@@ -66,10 +121,11 @@ public final class FileSystemBlobStore implements BlobStore {
   @Override
   public BlobWriter create(Sha256 expected) throws IOException {
     Path partial = tmp.resolve(expected.hex() + "." + UUID.randomUUID() + ".part");
-    return new Writer(expected, partial, pathOf(expected));
+    return new Writer(this, expected, partial, pathOf(expected));
   }
 
   private static final class Writer implements BlobWriter {
+    private final FileSystemBlobStore store;
     private final Sha256 expected;
     private final Path partial;
     private final Path target;
@@ -78,7 +134,8 @@ public final class FileSystemBlobStore implements BlobStore {
     private volatile long written;
     private boolean done;
 
-    Writer(Sha256 expected, Path partial, Path target) throws IOException {
+    Writer(FileSystemBlobStore store, Sha256 expected, Path partial, Path target) throws IOException {
+      this.store = store;
       this.expected = expected;
       this.partial = partial;
       this.target = target;
@@ -144,6 +201,7 @@ public final class FileSystemBlobStore implements BlobStore {
       Files.createDirectories(target.getParent());
       try {
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+        store.published(expected, size);
       } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
         // Another writer published the same content first: identical bytes, keep theirs.
         Files.deleteIfExists(partial);

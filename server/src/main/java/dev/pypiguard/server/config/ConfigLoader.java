@@ -27,7 +27,7 @@ public final class ConfigLoader {
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
           "advisories", "tls");
-  private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after");
+  private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
   /** The flags of {@code serve}; each is set only when given on the command line. */
@@ -169,6 +169,17 @@ public final class ConfigLoader {
       advisories = flags.advisories();
     }
 
+    long maxSize = 0;
+    Optional<String> ms = root == null ? Optional.empty() : text(root.get("cache"), "max-size");
+    if (ms.isPresent()) {
+      var parsed = Sizes.parse(ms.get());
+      if (parsed.isEmpty()) {
+        problems.add(where.apply("cache.max-size") + ": \"" + ms.get() + "\" (expected: " + Sizes.EXPECTED + ")");
+      } else {
+        maxSize = parsed.get();
+      }
+    }
+
     // tls: {cert: FILE, key: FILE} serves https (relative paths: beside the config file).
     Optional<ServerConfig.Tls> tls = Optional.empty();
     JsonNode tlsNode = root == null ? null : root.get("tls");
@@ -198,7 +209,7 @@ public final class ConfigLoader {
     }
     return new ServerConfig(
         host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls);
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

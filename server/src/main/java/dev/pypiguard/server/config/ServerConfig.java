@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param advisoriesRefresh how often file sources are read again (zero: never)
  * @param recordFile where {@code serve --record} appends every file served, for a later seed
  * @param tls the PEM certificate chain and private key to serve https with, when set
+ * @param maxCacheBytes the artifact store's size limit (least recently used evicted), 0: none
  */
 public record ServerConfig(
     String host,
@@ -45,7 +46,8 @@ public record ServerConfig(
     List<String> advisories,
     Duration advisoriesRefresh,
     Optional<Path> recordFile,
-    Optional<Tls> tls) {
+    Optional<Tls> tls,
+    long maxCacheBytes) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -77,58 +79,65 @@ public record ServerConfig(
         List.of(),
         Duration.ofHours(1),
         Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        0);
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withOffline(boolean newOffline) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, newOffline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withPageTtl(Duration ttl) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, ttl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
+        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withStreamAfter(long bytes) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withBaseUrl(Optional<URI> url) {
     return new ServerConfig(host, port, upstreams, cacheDir, url, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withAdvisories(List<String> sources, Duration refresh) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh, recordFile, tls, maxCacheBytes);
   }
 
   public ServerConfig withRecordFile(Optional<Path> file) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
         staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
-        advisoriesRefresh, file, tls);
+        advisoriesRefresh, file, tls, maxCacheBytes);
+  }
+
+  public ServerConfig withMaxCacheBytes(long bytes) {
+    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
+        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
+        advisoriesRefresh, recordFile, tls, bytes);
   }
 
   public ServerConfig withTls(Optional<Tls> newTls) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
         staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
-        advisoriesRefresh, recordFile, newTls);
+        advisoriesRefresh, recordFile, newTls, maxCacheBytes);
   }
 
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh, recordFile, tls);
+        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
   }
 }

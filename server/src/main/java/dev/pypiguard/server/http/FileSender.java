@@ -45,6 +45,11 @@ final class FileSender {
     if (notModified(ex, meta)) {
       return;
     }
+    // Pinned while it is being sent, so that cache eviction leaves it alone.
+    var key = new dev.pypiguard.core.blob.Sha256(meta.sha256());
+    s.store().pin(key);
+    s.store().touch(key);
+    Runnable release = () -> s.store().unpin(key);
     s.blocking()
         .execute(
             () -> {
@@ -54,11 +59,12 @@ final class FileSender {
                 ch = FileChannel.open(file);
                 length = ch.size();
               } catch (IOException e) {
+                release.run();
                 ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "cannot read cached file: " + e.getMessage()));
                 return;
               }
-              ex.onLoop(() -> writeStored(ex, s, ch, length, meta));
+              ex.onLoop(() -> writeStored(ex, s, ch, length, meta, release));
             });
   }
 
@@ -89,7 +95,8 @@ final class FileSender {
     return false;
   }
 
-  private static void writeStored(Exchange ex, Services s, FileChannel ch, long length, Meta meta) {
+  private static void writeStored(Exchange ex, Services s, FileChannel ch, long length, Meta meta,
+      Runnable release) {
     long start = 0;
     long end = length - 1;
     HttpResponseStatus status = HttpResponseStatus.OK;
@@ -114,6 +121,7 @@ final class FileSender {
         }
         if (start >= length || start > end || (m.group(1).isEmpty() && Long.parseLong("0" + m.group(2)) == 0)) {
           close(ch);
+          release.run();
           var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
           r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
           ex.send(r);
@@ -132,6 +140,7 @@ final class FileSender {
     ex.prepare(r);
     if (ex.head() || length == 0) {
       close(ch);
+      release.run();
       ex.ctx.write(r);
       ex.finish(ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
       return;
@@ -144,6 +153,7 @@ final class FileSender {
         last = ex.ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(ch, start, count, CHUNK)));
       } catch (IOException e) {
         close(ch);
+        release.run();
         ex.abort("cannot read cached file: " + e.getMessage());
         return;
       }
@@ -151,7 +161,10 @@ final class FileSender {
       ex.ctx.write(new DefaultFileRegion(ch, start, count));
       last = ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }
-    last.addListener(f -> close(ch));
+    last.addListener(f -> {
+      close(ch);
+      release.run();
+    });
     ex.finish(last);
   }
 
