@@ -175,24 +175,38 @@ public final class PolicyLoader {
       return new Policy.Files(yanked, yank, sdists);
     }
 
-    private List<Policy.Waiver> exceptions(JsonNode root) {
-      Optional<JsonNode> list = child(root, "exceptions");
+    /**
+     * The objects of a list key, each with its path ({@code key[i]}); a key that is not a list,
+     * and entries that are not objects, are recorded as problems and skipped.
+     */
+    private List<java.util.Map.Entry<String, JsonNode>> objects(
+        Optional<JsonNode> list, String listPath, String expected) {
+      var out = new ArrayList<java.util.Map.Entry<String, JsonNode>>();
       if (list.isEmpty()) {
-        return List.of();
+        return out;
       }
-      String expected = "a list of {project, versions, until, reason} entries";
       if (!list.get().isArray()) {
-        doc.problem("exceptions", kind(list.get()) + " (expected: " + expected + ")");
-        return List.of();
+        doc.problem(listPath, kind(list.get()) + " (expected: " + expected + ")");
+        return out;
       }
-      var out = new ArrayList<Policy.Waiver>();
       int i = 0;
       for (JsonNode e : list.get()) {
-        String path = "exceptions[" + i++ + "]";
-        if (!e.isObject()) {
+        String path = listPath + "[" + i++ + "]";
+        if (e.isObject()) {
+          out.add(java.util.Map.entry(path, e));
+        } else {
           doc.problem(path, kind(e) + " (expected: " + expected + ")");
-          continue;
         }
+      }
+      return out;
+    }
+
+    private List<Policy.Waiver> exceptions(JsonNode root) {
+      var out = new ArrayList<Policy.Waiver>();
+      for (var entry : objects(child(root, "exceptions"), "exceptions",
+          "a list of {project, versions, until, reason} entries")) {
+        String path = entry.getKey();
+        JsonNode e = entry.getValue();
         keys(e, path, EXCEPTION);
         Optional<Glob> project =
             required(e, path, "project", Glob.EXPECTED)
@@ -261,18 +275,11 @@ public final class PolicyLoader {
                   dev.pypiguard.policy.advisory.Severity::spelling)
               .orElse(dev.pypiguard.policy.advisory.Severity.MEDIUM);
       var ignore = new ArrayList<Policy.AdvisoryIgnore>();
-      Optional<JsonNode> list = child(n, "ignore");
-      String expected = "a list of {id, until, reason} entries";
-      if (list.isPresent() && !list.get().isArray()) {
-        doc.problem("advisories.ignore", kind(list.get()) + " (expected: " + expected + ")");
-      } else if (list.isPresent()) {
-        int i = 0;
-        for (JsonNode e : list.get()) {
-          String path = "advisories.ignore[" + i++ + "]";
-          if (!e.isObject()) {
-            doc.problem(path, kind(e) + " (expected: " + expected + ")");
-            continue;
-          }
+      {
+        for (var entry : objects(child(n, "ignore"), "advisories.ignore",
+            "a list of {id, until, reason} entries")) {
+          String path = entry.getKey();
+          JsonNode e = entry.getValue();
           keys(e, path, ADVISORY_IGNORE);
           Optional<String> id = required(e, path, "id", "an advisory id like PYSEC-2024-1").map(String::strip);
           Optional<Policy.Until> until =
@@ -329,18 +336,11 @@ public final class PolicyLoader {
           scalar(n, "attestations.trusted-root", "a trusted_root.json file")
               .flatMap(s -> trustedRoot(s.strip()));
       var require = new ArrayList<Policy.Requirement>();
-      Optional<JsonNode> list = child(n, "require");
-      String expected = "a list of {project, publisher} entries";
-      if (list.isPresent() && !list.get().isArray()) {
-        doc.problem("attestations.require", kind(list.get()) + " (expected: " + expected + ")");
-      } else if (list.isPresent()) {
-        int i = 0;
-        for (JsonNode e : list.get()) {
-          String path = "attestations.require[" + i++ + "]";
-          if (!e.isObject()) {
-            doc.problem(path, kind(e) + " (expected: " + expected + ")");
-            continue;
-          }
+      {
+        for (var entry : objects(child(n, "require"), "attestations.require",
+            "a list of {project, publisher} entries")) {
+          String path = entry.getKey();
+          JsonNode e = entry.getValue();
           keys(e, path, REQUIRE);
           Optional<Glob> project =
               required(e, path, "project", Glob.EXPECTED)
