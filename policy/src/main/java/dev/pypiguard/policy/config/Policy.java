@@ -172,72 +172,41 @@ public record Policy(
   }
 
   /** {@code mode}: whether blocks are enforced. */
-  public enum Mode {
-    ENFORCE("enforce"),
-    AUDIT("audit");
+  public enum Mode implements Spelled {
+    ENFORCE,
+    AUDIT
+  }
 
-    private final String spelling;
-
-    Mode(String spelling) {
-      this.spelling = spelling;
-    }
+  /**
+   * An enum whose values the policy file spells in lower case with dashes ({@code FIRST_SEEN} is
+   * {@code first-seen}).
+   */
+  public interface Spelled {
+    String name();
 
     /** The value as the policy file spells it. */
-    public String spelling() {
-      return spelling;
+    default String spelling() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
   }
 
   /** {@code release-age.unknown}: what to do with a file whose upload time the upstream omits. */
-  public enum UnknownUploadTime {
-    BLOCK("block"),
-    ALLOW("allow"),
-    FIRST_SEEN("first-seen");
-
-    private final String spelling;
-
-    UnknownUploadTime(String spelling) {
-      this.spelling = spelling;
-    }
-
-    /** The value as the policy file spells it. */
-    public String spelling() {
-      return spelling;
-    }
+  public enum UnknownUploadTime implements Spelled {
+    BLOCK,
+    ALLOW,
+    FIRST_SEEN
   }
 
   /** {@code files.yanked}: pass PEP 592 yanks through, or hide yanked files. */
-  public enum YankedFiles {
-    KEEP("keep"),
-    HIDE("hide");
-
-    private final String spelling;
-
-    YankedFiles(String spelling) {
-      this.spelling = spelling;
-    }
-
-    /** The value as the policy file spells it. */
-    public String spelling() {
-      return spelling;
-    }
+  public enum YankedFiles implements Spelled {
+    KEEP,
+    HIDE
   }
 
   /** {@code files.sdists}: serve source distributions, or wheels only. */
-  public enum Sdists {
-    ALLOW("allow"),
-    BLOCK("block");
-
-    private final String spelling;
-
-    Sdists(String spelling) {
-      this.spelling = spelling;
-    }
-
-    /** The value as the policy file spells it. */
-    public String spelling() {
-      return spelling;
-    }
+  public enum Sdists implements Spelled {
+    ALLOW,
+    BLOCK
   }
 
   /**
