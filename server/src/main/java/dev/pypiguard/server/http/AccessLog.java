@@ -19,14 +19,19 @@ final class AccessLog {
 
   private AccessLog() {}
 
-  static void write(Exchange ex, Duration took, boolean complete) {
+  /**
+   * Formats the line on the caller's thread (it reads the exchange) and writes it on {@code
+   * writer}: the log goes to a stream, and that write must not hold up an event loop.
+   */
+  static void write(Exchange ex, Duration took, boolean complete, java.util.concurrent.Executor writer) {
     if (!LOG.isInfoEnabled()) {
       return;
     }
     String ua = ex.headers.get("User-Agent", "-");
     String referer = ex.headers.get("Referer", "-");
-    LOG.info(
-        "{} - - [{}] \"{} {} {}\" {} {} \"{}\" \"{}\" {}ms{}",
+    String line = String.format(
+        Locale.ROOT,
+        "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %dms%s",
         ex.remote(),
         CLF.format(ZonedDateTime.now(ZoneOffset.UTC)),
         ex.method,
@@ -38,6 +43,11 @@ final class AccessLog {
         clean(ua),
         took.toMillis(),
         complete ? "" : " incomplete");
+    try {
+      writer.execute(() -> LOG.info(line));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.info(line); // shutting down: write it here rather than lose it
+    }
   }
 
   /** Quotes and control characters from a client could forge log lines: escape them. */

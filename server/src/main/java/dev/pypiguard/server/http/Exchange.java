@@ -131,7 +131,7 @@ final class Exchange {
     Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
     services.metrics().request(route, status, took);
     services.metrics().bytesServed(bytes);
-    AccessLog.write(this, took, ok);
+    AccessLog.write(this, took, ok, services.blocking());
   }
 
   String remote() {
