@@ -230,6 +230,16 @@ class SimpleApiTest {
   }
 
   @Test
+  void baseUrl_configured_isUsedInEveryLink() throws IOException {
+    h.restart(c -> c.withBaseUrl(java.util.Optional.of(java.net.URI.create("https://pypi.example.com"))));
+    JsonNode page = json(h.get("/simple/alpha/", "Accept", JSON));
+    for (JsonNode f : page.path("files")) {
+      assertThat(f.path("url").asText()).startsWith("https://pypi.example.com/files/alpha/");
+    }
+    assertThat(Harness.text(h.get("/simple/alpha/"))).contains("href=\"https://pypi.example.com/files/alpha/");
+  }
+
+  @Test
   void healthz_isOk() {
     var r = h.get("/healthz");
     assertThat(r.statusCode()).isEqualTo(200);
