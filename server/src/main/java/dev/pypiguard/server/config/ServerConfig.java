@@ -84,60 +84,126 @@ public record ServerConfig(
   }
 
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(host, newPort, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> b.port = newPort);
   }
 
   public ServerConfig withOffline(boolean newOffline) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, newOffline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> b.offline = newOffline);
   }
 
   public ServerConfig withPageTtl(Duration ttl) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, ttl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> b.pageTtl = ttl);
   }
 
   public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        stale, connect, read, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> {
+      b.connectTimeout = connect;
+      b.readTimeout = read;
+      b.staleAfter = stale;
+    });
   }
 
   public ServerConfig withStreamAfter(long bytes) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, bytes, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> b.streamAfter = bytes);
   }
 
   public ServerConfig withBaseUrl(Optional<URI> url) {
-    return new ServerConfig(host, port, upstreams, cacheDir, url, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> b.baseUrl = url);
   }
 
   public ServerConfig withAdvisories(List<String> sources, Duration refresh) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, sources, refresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> {
+      b.advisories = sources;
+      b.advisoriesRefresh = refresh;
+    });
   }
 
   public ServerConfig withRecordFile(Optional<Path> file) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
-        advisoriesRefresh, file, tls, maxCacheBytes);
+    return edit(b -> b.recordFile = file);
   }
 
   public ServerConfig withMaxCacheBytes(long bytes) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
-        advisoriesRefresh, recordFile, tls, bytes);
+    return edit(b -> b.maxCacheBytes = bytes);
   }
 
   public ServerConfig withTls(Optional<Tls> newTls) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, policyFile, advisories,
-        advisoriesRefresh, recordFile, newTls, maxCacheBytes);
+    return edit(b -> b.tls = newTls);
   }
 
   public ServerConfig withPolicyFile(Optional<Path> file) {
-    return new ServerConfig(host, port, upstreams, cacheDir, baseUrl, offline, pageTtl,
-        staleAfter, connectTimeout, readTimeout, streamAfter, file, advisories, advisoriesRefresh, recordFile, tls, maxCacheBytes);
+    return edit(b -> b.policyFile = file);
+  }
+
+  public ServerConfig withUpstreams(List<Upstream> list) {
+    return edit(b -> b.upstreams = list);
+  }
+
+  /** A copy with the changes {@code change} makes to a builder holding this config. */
+  public ServerConfig edit(java.util.function.Consumer<Builder> change) {
+    var b = new Builder(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The components of a config, to change some and build a new one. */
+  public static final class Builder {
+    public String host;
+    public int port;
+    public List<Upstream> upstreams;
+    public Path cacheDir;
+    public Optional<URI> baseUrl;
+    public boolean offline;
+    public Duration pageTtl;
+    public Duration staleAfter;
+    public Duration connectTimeout;
+    public Duration readTimeout;
+    public long streamAfter;
+    public Optional<Path> policyFile;
+    public List<String> advisories;
+    public Duration advisoriesRefresh;
+    public Optional<Path> recordFile;
+    public Optional<Tls> tls;
+    public long maxCacheBytes;
+
+    Builder(ServerConfig c) {
+      host = c.host;
+      port = c.port;
+      upstreams = c.upstreams;
+      cacheDir = c.cacheDir;
+      baseUrl = c.baseUrl;
+      offline = c.offline;
+      pageTtl = c.pageTtl;
+      staleAfter = c.staleAfter;
+      connectTimeout = c.connectTimeout;
+      readTimeout = c.readTimeout;
+      streamAfter = c.streamAfter;
+      policyFile = c.policyFile;
+      advisories = c.advisories;
+      advisoriesRefresh = c.advisoriesRefresh;
+      recordFile = c.recordFile;
+      tls = c.tls;
+      maxCacheBytes = c.maxCacheBytes;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          upstreams,
+          cacheDir,
+          baseUrl,
+          offline,
+          pageTtl,
+          staleAfter,
+          connectTimeout,
+          readTimeout,
+          streamAfter,
+          policyFile,
+          advisories,
+          advisoriesRefresh,
+          recordFile,
+          tls,
+          maxCacheBytes);
+    }
   }
 }
