@@ -2,7 +2,7 @@ package dev.pypiguard.policy;
 
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.core.version.SpecifierSet;
-import dev.pypiguard.policy.config.Glob;
+import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.policy.config.Policy;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package dev.pypiguard.policy.config;
 
+import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.core.config.Durations;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.SpecifierSet;

@@ -1,5 +1,6 @@
 package dev.pypiguard.policy.config;
 
+import dev.pypiguard.core.project.Glob;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.config.Durations;

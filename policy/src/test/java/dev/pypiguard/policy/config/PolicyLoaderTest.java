@@ -1,5 +1,6 @@
 package dev.pypiguard.policy.config;
 
+import dev.pypiguard.core.project.Glob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy.config;
+package dev.pypiguard.core.project;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

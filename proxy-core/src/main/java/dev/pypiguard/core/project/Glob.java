@@ -1,6 +1,5 @@
-package dev.pypiguard.policy.config;
+package dev.pypiguard.core.project;
 
-import dev.pypiguard.core.project.ProjectName;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
