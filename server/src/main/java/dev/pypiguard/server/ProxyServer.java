@@ -57,12 +57,18 @@ public final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ExecutorService blocking;
   private final UpstreamClient client;
+  /** Clients of upstreams with timeouts of their own. */
+  private final List<UpstreamClient> ownClients = new ArrayList<>();
   private final Channel serverChannel;
   private final Services services;
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  static {
+    EgressSettings.allowBasicForTunnels();
+  }
 
   private ProxyServer(ServerConfig config) throws IOException {
     this.config = config;
@@ -92,21 +98,26 @@ public final class ProxyServer implements AutoCloseable {
           () -> a.onlineReachable() ? 1 : 0);
     });
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
-    this.client = new UpstreamClient(new UpstreamClient.Settings(
-        config.connectTimeout(), config.readTimeout(), Optional.empty(), Optional.empty(),
-        Optional.empty(), "pypi-guard/" + Version.current()));
+    this.client = clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     blocking.execute(store::scanForEviction);
-    var downloads = new Downloads(store, client, d -> watch(d, metrics));
+    var downloads = new Downloads(store, d -> watch(d, metrics));
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {
-      pages.add(new PageCache(u, client, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
+      // An upstream with timeouts of its own gets a client of its own (the JDK client's connect
+      // timeout is per client); the others share one.
+      UpstreamClient via = u.timeouts().isEmpty() ? client : clientFor(config, u.timeouts().get());
+      if (via != client) {
+        ownClients.add(via);
+      }
+      pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories,
-        config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts);
+        config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
+        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl()));
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -136,6 +147,11 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
           + ": " + t.getMessage());
     }
+  }
+
+  /** An upstream client with the egress settings and the given timeouts. */
+  private static UpstreamClient clientFor(ServerConfig config, Upstream.Timeouts t) {
+    return new UpstreamClient(EgressSettings.settings(config.egress(), t, "pypi-guard/" + Version.current()));
   }
 
   /** The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a ConfigException. */
@@ -198,9 +214,15 @@ public final class ProxyServer implements AutoCloseable {
     var server = new ProxyServer(config);
     server.policy.watch(2_000);
     LOG.info("listening on {}", server.uri());
-    LOG.info("upstream {}{}, cache {}", Upstream.names(config.upstreams()),
-        config.offline() ? " (offline: never contacted)" : " " + config.upstreams().get(0).simpleUrl(),
-        config.cacheDir());
+    for (Upstream u : config.upstreams()) {
+      LOG.info("upstream {} {}{}{}", u.name(), u.simpleUrl(),
+          u.projects().isEmpty() ? "" : ", owns " + u.projects(),
+          config.offline() ? " (offline: never contacted)" : "");
+    }
+    if (config.egress().proxy().isPresent()) {
+      LOG.info("egress through {}", config.egress());
+    }
+    LOG.info("cache {}", config.cacheDir());
     return server;
   }
 
@@ -277,5 +299,6 @@ public final class ProxyServer implements AutoCloseable {
     services.audit().close();
     blocking.shutdown();
     client.close();
+    ownClients.forEach(UpstreamClient::close);
   }
 }

@@ -99,6 +99,7 @@ public final class TestUpstream implements AutoCloseable {
   private final String origin;
   private volatile Mode mode;
   private volatile String apiVersion = "1.1";
+  private volatile String requiredAuthorization;
 
   // Catalog: guarded by "this"; pages are rendered from a consistent view.
   private final Map<String, String> displayNames = new TreeMap<>();
@@ -117,9 +118,16 @@ public final class TestUpstream implements AutoCloseable {
 
   private final List<RecordedRequest> log = Collections.synchronizedList(new ArrayList<>());
 
-  private TestUpstream(Mode mode) throws IOException {
+  private TestUpstream(Mode mode, javax.net.ssl.SSLContext tls) throws IOException {
     this.mode = Objects.requireNonNull(mode);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    var address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls == null) {
+      server = HttpServer.create(address, 64);
+    } else {
+      var https = com.sun.net.httpserver.HttpsServer.create(address, 64);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    }
     AtomicInteger n = new AtomicInteger();
     pool =
         Executors.newCachedThreadPool(
@@ -131,7 +139,7 @@ public final class TestUpstream implements AutoCloseable {
     server.setExecutor(pool);
     server.createContext("/", this::handle);
     server.start();
-    origin = "http://127.0.0.1:" + server.getAddress().getPort();
+    origin = (tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Starts an upstream in {@link Mode#JSON_AND_HTML} on a free port. */
@@ -142,10 +150,28 @@ public final class TestUpstream implements AutoCloseable {
   /** Starts an upstream in {@code mode} on a free port. */
   public static TestUpstream start(Mode mode) {
     try {
-      return new TestUpstream(mode);
+      return new TestUpstream(mode, null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Starts an https upstream on a free port, serving with {@code tls}. */
+  public static TestUpstream startTls(javax.net.ssl.SSLContext tls) {
+    try {
+      return new TestUpstream(Mode.JSON_AND_HTML, tls);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Answers 401 to every request whose {@code Authorization} header is not {@code expected}, as
+   * a private index does; null serves everyone again.
+   */
+  public TestUpstream requireAuthorization(String expected) {
+    requiredAuthorization = expected;
+    return this;
   }
 
   /** The simple index URL, {@code http://127.0.0.1:PORT/simple/}; pass it to pip or the proxy. */
@@ -366,6 +392,12 @@ public final class TestUpstream implements AutoCloseable {
       Duration d = longestPrefix(delays, path);
       if (d != null) {
         Thread.sleep(d.toMillis());
+      }
+      String required = requiredAuthorization;
+      if (required != null && !required.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"test\"");
+        sendText(ex, 401, "unauthorized");
+        return;
       }
       Integer failure = longestPrefix(failures, path);
       if (failure != null) {

@@ -177,7 +177,7 @@ class PolicyLoaderTest {
     String msg = problems("release-age:\n  minimum: \"-3d\"\n");
     assertThat(msg)
         .isEqualTo(
-            "policies.yaml:2: release-age.minimum: \"-3d\" (expected: a duration like 30s, 10m,"
+            "policies.yaml:2: release-age.minimum: \"-3d\" (expected: a duration like 500ms, 30s, 10m,"
                 + " 12h, 7d, 2w or P7D)");
   }
 

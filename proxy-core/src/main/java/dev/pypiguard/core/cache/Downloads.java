@@ -20,20 +20,19 @@ import java.util.function.Consumer;
  */
 public final class Downloads {
   private final BlobStore store;
-  private final UpstreamClient client;
   private final ConcurrentHashMap<Sha256, Download> inFlight = new ConcurrentHashMap<>();
   private final java.util.function.Consumer<Download> onStart;
 
   /** {@code onStart} sees each download once, as it starts (for logs and metrics). */
-  public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart) {
+  public Downloads(BlobStore store, java.util.function.Consumer<Download> onStart) {
     this.store = store;
-    this.client = client;
     this.onStart = onStart;
   }
 
   /**
-   * Returns the running download of {@code key}, or starts one from {@code url}. The caller
-   * checks the store first; a blob published meanwhile is simply downloaded no more.
+   * Returns the running download of {@code key}, or starts one from {@code url} through {@code
+   * via}. The caller checks the store first; a blob published meanwhile is simply downloaded no
+   * more.
    */
   public Download fetch(
       Sha256 key,
@@ -41,7 +40,8 @@ public final class Downloads {
       URI url,
       OptionalLong declaredSize,
       Set<String> allowedHosts,
-      Consumer<HttpRequest.Builder> decorate) {
+      Consumer<HttpRequest.Builder> decorate,
+      UpstreamClient via) {
     boolean[] started = {false};
     Download d =
         inFlight.computeIfAbsent(
@@ -57,7 +57,7 @@ public final class Downloads {
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
       onStart.accept(d);
-      client.download(url, allowedHosts, decorate, d);
+      via.download(url, allowedHosts, decorate, d);
     }
     return d;
   }

@@ -109,6 +109,11 @@ public final class PageCache {
     return 1024;
   }
 
+  /** The client that reaches this upstream (with its own timeouts, when it has them). */
+  public UpstreamClient client() {
+    return client;
+  }
+
   public Upstream upstream() {
     return upstream;
   }
@@ -198,7 +203,7 @@ public final class PageCache {
           long start = System.nanoTime();
           return client
               .page(url, Negotiation.upstreamAccept(), copy.flatMap(CachedPage::etag),
-                  upstream.allowedHosts(), upstream::decorate)
+                  upstream.allowedHosts(), upstream.decorateFor(url))
               .thenApplyAsync(
                   fetch -> {
                     Duration latency = Duration.ofNanos(System.nanoTime() - start);

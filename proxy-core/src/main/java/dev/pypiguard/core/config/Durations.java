@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as configuration writes them: {@code 30s}, {@code 10m}, {@code 12h}, {@code 7d}, {@code 2w}, or ISO 8601 {@code P7D}. */
+/** Durations as configuration writes them: {@code 500ms}, {@code 30s}, {@code 10m}, {@code 12h}, {@code 7d}, {@code 2w}, or ISO 8601 {@code P7D}. */
 public final class Durations {
-  private static final Pattern SHORT = Pattern.compile("(\\d{1,9})\\s*([smhdw])");
+  private static final Pattern SHORT = Pattern.compile("(\\d{1,9})\\s*(ms|[smhdw])");
 
   private Durations() {}
 
@@ -24,6 +24,7 @@ public final class Durations {
       long n = Long.parseLong(m.group(1));
       return Optional.of(
           switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
@@ -45,6 +46,9 @@ public final class Durations {
   /** A duration in the short form, for messages: {@code 7d}, {@code 36h}, {@code 90s}. */
   public static String format(Duration d) {
     long s = d.getSeconds();
+    if (d.getNano() != 0) {
+      return d.toMillis() + "ms";
+    }
     if (s != 0 && s % 86400 == 0) {
       return s / 86400 + "d";
     }
@@ -58,5 +62,5 @@ public final class Durations {
   }
 
   /** Expected-form text for messages. */
-  public static final String EXPECTED = "a duration like 30s, 10m, 12h, 7d, 2w or P7D";
+  public static final String EXPECTED = "a duration like 500ms, 30s, 10m, 12h, 7d, 2w or P7D";
 }

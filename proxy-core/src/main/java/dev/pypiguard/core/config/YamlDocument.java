@@ -154,4 +154,84 @@ public final class YamlDocument {
               }
             });
   }
+
+  /**
+   * Replaces {@code ${NAME}} in every string value with the environment variable {@code NAME}
+   * ({@code ${NAME:-default}} when it may be unset; {@code $${} is a literal {@code ${}). An unset
+   * variable without a default is a problem at its key. The variable's value is never put in a
+   * message: it may be a secret.
+   */
+  public void expandEnvironment(java.util.function.Function<String, String> env) {
+    expand(root, "", env);
+  }
+
+  private void expand(JsonNode node, String path, java.util.function.Function<String, String> env) {
+    if (node instanceof ObjectNode obj) {
+      var names = new ArrayList<String>();
+      obj.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        String child = path.isEmpty() ? name : path + "." + name;
+        JsonNode v = obj.get(name);
+        if (v.isTextual()) {
+          expandText(v.asText(), child, env).ifPresent(t -> obj.put(name, t));
+        } else {
+          expand(v, child, env);
+        }
+      }
+    } else if (node instanceof ArrayNode arr) {
+      for (int i = 0; i < arr.size(); i++) {
+        String child = path + "[" + i + "]";
+        JsonNode v = arr.get(i);
+        if (v.isTextual()) {
+          int at = i;
+          expandText(v.asText(), child, env).ifPresent(t -> arr.set(at, JsonNodeFactory.instance.textNode(t)));
+        } else {
+          expand(v, child, env);
+        }
+      }
+    }
+  }
+
+  private java.util.Optional<String> expandText(
+      String text, String path, java.util.function.Function<String, String> env) {
+    if (!text.contains("${")) {
+      return java.util.Optional.empty();
+    }
+    var out = new StringBuilder();
+    int i = 0;
+    while (i < text.length()) {
+      if (text.startsWith("$${", i)) {
+        out.append("${");
+        i += 3;
+        continue;
+      }
+      if (!text.startsWith("${", i)) {
+        out.append(text.charAt(i++));
+        continue;
+      }
+      int end = text.indexOf('}', i + 2);
+      if (end < 0) {
+        problem(path, "unclosed ${ (expected: ${NAME} or ${NAME:-default})");
+        return java.util.Optional.empty();
+      }
+      String body = text.substring(i + 2, end);
+      int dflt = body.indexOf(":-");
+      String name = dflt < 0 ? body : body.substring(0, dflt);
+      if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        problem(path, "\"${" + body + "}\" is not an environment variable reference (expected: ${NAME})");
+        return java.util.Optional.empty();
+      }
+      String value = env.apply(name);
+      if (value == null) {
+        if (dflt < 0) {
+          problem(path, "the environment variable " + name + " is not set");
+          return java.util.Optional.empty();
+        }
+        value = body.substring(dflt + 2);
+      }
+      out.append(value);
+      i = end + 1;
+    }
+    return java.util.Optional.of(out.toString());
+  }
 }

@@ -1,29 +1,82 @@
 package dev.pypiguard.core.upstream;
 
+import dev.pypiguard.core.project.Glob;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * One upstream index: where its simple API lives, which hosts it may send us to for files, and
- * the credentials it wants.
+ * One upstream index: where its simple API lives, which hosts it may send us to for files, the
+ * credentials it wants, the projects it owns and how long to wait for it.
  *
  * @param name a short name, used in the cache layout, logs and explanations
  * @param simpleUrl the simple API root, ending in {@code /}
  * @param fileHosts extra {@code host:port} names that its pages may point files at
- * @param authorization the {@code Authorization} header value, never logged
+ * @param authorization the {@code Authorization} header value, sent to the index's own host only
+ *     and never logged
+ * @param projects the names this upstream owns: they are served by it alone, never by another
+ *     upstream, also while it is down (empty: it owns none)
+ * @param timeouts connect and read timeouts of its own, when set; else the server's
  */
 public record Upstream(
-    String name, URI simpleUrl, Set<String> fileHosts, Optional<String> authorization) {
+    String name,
+    URI simpleUrl,
+    Set<String> fileHosts,
+    Optional<String> authorization,
+    List<Glob> projects,
+    Optional<Timeouts> timeouts) {
+
+  /** Connect and read timeouts (read: time to a page, or between bytes of a file). */
+  public record Timeouts(Duration connect, Duration read) {}
+
   public Upstream {
     String s = simpleUrl.toString();
     if (!s.endsWith("/")) {
       simpleUrl = URI.create(s + "/");
     }
     fileHosts = Set.copyOf(fileHosts);
+    projects = List.copyOf(projects);
+  }
+
+  public Upstream(String name, URI simpleUrl, Set<String> fileHosts, Optional<String> authorization) {
+    this(name, simpleUrl, fileHosts, authorization, List.of(), Optional.empty());
+  }
+
+  /** A copy that owns the projects {@code globs} match. */
+  public Upstream withProjects(List<Glob> globs) {
+    return new Upstream(name, simpleUrl, fileHosts, authorization, globs, timeouts);
+  }
+
+  /** A copy that sends {@code header} as its {@code Authorization}. */
+  public Upstream withAuthorization(Optional<String> header) {
+    return new Upstream(name, simpleUrl, fileHosts, header, projects, timeouts);
+  }
+
+  /** A copy with timeouts of its own. */
+  public Upstream withTimeouts(Optional<Timeouts> t) {
+    return new Upstream(name, simpleUrl, fileHosts, authorization, projects, t);
+  }
+
+  /** A copy that may also point files at {@code hosts} ({@code host:port}). */
+  public Upstream withFileHosts(Set<String> hosts) {
+    var all = new LinkedHashSet<String>(fileHosts);
+    all.addAll(hosts);
+    return new Upstream(name, simpleUrl, all, authorization, projects, timeouts);
+  }
+
+  /** Whether this upstream owns a normalized project name (dependency-confusion protection). */
+  public boolean owns(String normalizedName) {
+    for (Glob g : projects) {
+      if (g.matches(normalizedName)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -60,9 +113,24 @@ public record Upstream(
     return simpleUrl.resolve(normalizedName + "/");
   }
 
-  /** Adds this upstream's credentials to a request. */
+  /**
+   * Adds this upstream's credentials to a request. The client applies it only to requests to
+   * the index's own host: a file host or a redirect elsewhere never sees them.
+   */
   public void decorate(HttpRequest.Builder request) {
     authorization.ifPresent(a -> request.header("Authorization", a));
+  }
+
+  /** The credentials for a request to {@code url}: this upstream's own host only. */
+  public Consumer<HttpRequest.Builder> decorateFor(URI url) {
+    return UpstreamClient.hostOf(url).equals(UpstreamClient.hostOf(simpleUrl)) ? this::decorate : b -> {};
+  }
+
+  /** Never prints the credentials. */
+  @Override
+  public String toString() {
+    return "Upstream[" + name + " " + simpleUrl + (authorization.isPresent() ? " (with credentials)" : "")
+        + (projects.isEmpty() ? "" : " owns " + projects) + "]";
   }
 
   /** Upstream names in a list, for messages. */

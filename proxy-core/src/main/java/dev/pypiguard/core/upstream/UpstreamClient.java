@@ -151,7 +151,7 @@ public final class UpstreamClient implements AutoCloseable {
             executor)
         .thenCompose(
             o -> o instanceof URI next
-                ? page(next, accept, etag, allowedHosts, decorate, hops + 1)
+                ? page(next, accept, etag, allowedHosts, sameHost(url, next, decorate), hops + 1)
                 : CompletableFuture.completedFuture((PageFetch) o))
         .exceptionally(e -> new PageFetch.Failed(describe(e), isTimeout(e)));
   }
@@ -222,7 +222,7 @@ public final class UpstreamClient implements AutoCloseable {
               if (isRedirect(status)) {
                 var next = redirect(url, resp.headers(), allowedHosts, hops);
                 if (next.isPresent()) {
-                  download(next.get(), allowedHosts, decorate, sink, hops + 1)
+                  download(next.get(), allowedHosts, sameHost(url, next.get(), decorate), sink, hops + 1)
                       .whenComplete((v, e) -> done.complete(null));
                 } else {
                   subscriber.fail("refused redirect from " + url + " to "
@@ -261,6 +261,12 @@ public final class UpstreamClient implements AutoCloseable {
         return Optional.empty();
       }
     });
+  }
+
+  /** Credentials follow a redirect to the same host only (as curl does without --location-trusted). */
+  private static Consumer<HttpRequest.Builder> sameHost(
+      URI from, URI to, Consumer<HttpRequest.Builder> decorate) {
+    return hostOf(from).equals(hostOf(to)) ? decorate : b -> {};
   }
 
   /** The host and port of a URL as the allowed-host sets spell it: {@code host:port}. */

@@ -26,7 +26,7 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls");
+          "advisories", "tls", "upstreams", "egress");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -47,7 +47,13 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static ServerConfig load(Optional<Path> configFile, Flags flags) {
+    return load(configFile, flags, System::getenv);
+  }
+
+  /** As {@link #load(Optional, Flags)}, reading {@code ${NAME}} references from {@code env}. */
+  public static ServerConfig load(Optional<Path> configFile, Flags flags, Function<String, String> env) {
     Optional<YamlDocument> doc = configFile.map(YamlDocument::read);
+    doc.ifPresent(d -> d.expandEnvironment(env));
     JsonNode root = doc.map(YamlDocument::root).orElse(null);
     var problems = new java.util.ArrayList<String>();
     Function<String, String> where = k -> doc.map(d -> d.where(k)).orElse("config");
@@ -85,28 +91,24 @@ public final class ConfigLoader {
       }
     }
 
-    String upstream = flags.upstream().orElseGet(() -> text(root, "upstream").orElse(ServerConfig.DEFAULT_UPSTREAM));
-    String upWhere = flags.upstream().isPresent() ? "--upstream" : where.apply("upstream");
-    URI upstreamUri = null;
-    if (upstream.regionMatches(true, 0, "file:", 0, 5)) {
-      // INTERFACE.md §2: file:DIR, a local mirror tree (a static PEP 503 tree or an export).
-      var local = LocalMirror.simpleUrl(upstream);
-      if (local.isEmpty()) {
-        problems.add(upWhere + ": \"" + upstream + "\" (expected: file:DIR, a directory holding simple/)");
+    // upstreams: a list (INTERFACE.md §4) replaces upstream; --upstream replaces both.
+    Path base = configFile.map(f -> f.toAbsolutePath().getParent()).orElse(Path.of("."));
+    List<Upstream> upstreams = List.of();
+    JsonNode upstreamList = root == null ? null : root.get("upstreams");
+    if (flags.upstream().isEmpty() && upstreamList != null && !upstreamList.isNull()) {
+      if (root.hasNonNull("upstream")) {
+        problems.add(where.apply("upstream") + ": give upstream or upstreams, not both");
       }
-      upstream = local.map(URI::toString).orElse(ServerConfig.DEFAULT_UPSTREAM);
+      upstreams = new UpstreamsConfig(doc.get(), base).upstreams(upstreamList);
+    } else {
+      String upstream = flags.upstream().orElseGet(() -> text(root, "upstream").orElse(ServerConfig.DEFAULT_UPSTREAM));
+      String upWhere = flags.upstream().isPresent() ? "--upstream" : where.apply("upstream");
+      upstreams = UpstreamsConfig.simpleUrl(upstream, m -> problems.add(upWhere + ": " + m))
+          .map(u -> List.of(Upstream.of("pypi", u))).orElse(List.of());
     }
-    try {
-      upstreamUri = new URI(upstream);
-      String scheme = upstreamUri.getScheme() == null ? "" : upstreamUri.getScheme().toLowerCase(Locale.ROOT);
-      boolean local = scheme.equals("file");
-      if (!local && (!(scheme.equals("http") || scheme.equals("https")) || upstreamUri.getHost() == null)) {
-        problems.add(upWhere + ": \"" + upstream + "\" (expected: an http or https URL of a simple index, like https://pypi.org/simple/)");
-        upstreamUri = null;
-      }
-    } catch (URISyntaxException e) {
-      problems.add(upWhere + ": \"" + upstream + "\" (expected: a URL)");
-    }
+    ServerConfig.Egress egress = doc.map(d -> new UpstreamsConfig(d, base).egress(root.get("egress")))
+        .orElse(ServerConfig.Egress.DIRECT);
+    doc.ifPresent(YamlDocument::check);
 
     Path cacheDir = flags.cacheDir().orElseGet(() -> text(root, "cache-dir").map(Path::of)
         .orElse(Path.of(System.getProperty("user.home"), ".cache", "pypi-guard")));
@@ -191,7 +193,6 @@ public final class ConfigLoader {
       if (cert.isEmpty() || key.isEmpty()) {
         problems.add(where.apply("tls") + ": needs both cert and key (PEM files)");
       } else {
-        Path base = configFile.get().toAbsolutePath().getParent();
         Path c = base.resolve(cert.get());
         Path k = base.resolve(key.get());
         if (!java.nio.file.Files.isReadable(c)) {
@@ -208,8 +209,9 @@ public final class ConfigLoader {
       throw new ConfigException(String.join("\n", problems));
     }
     return new ServerConfig(
-        host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize);
+        host, port, upstreams, cacheDir, baseUrl, offline, ttl,
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
+        egress);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param recordFile where {@code serve --record} appends every file served, for a later seed
  * @param tls the PEM certificate chain and private key to serve https with, when set
  * @param maxCacheBytes the artifact store's size limit (least recently used evicted), 0: none
+ * @param egress how upstream connections leave: directly or through a proxy, and whom to trust
  */
 public record ServerConfig(
     String host,
@@ -47,10 +48,42 @@ public record ServerConfig(
     Duration advisoriesRefresh,
     Optional<Path> recordFile,
     Optional<Tls> tls,
-    long maxCacheBytes) {
+    long maxCacheBytes,
+    Egress egress) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
+
+  /**
+   * How upstream connections leave this machine.
+   *
+   * @param proxy an HTTP proxy ({@code http://host:port}, without credentials): https upstreams
+   *     are reached through CONNECT tunnels, http ones through the proxy
+   * @param username the proxy user, when it wants Basic credentials
+   * @param password the proxy password, never logged
+   * @param caBundle PEM certificates trusted for upstream TLS, in addition to the system's
+   * @param noProxy hosts reached directly ({@code .corp.example} matches its subdomains)
+   */
+  public record Egress(
+      Optional<URI> proxy,
+      Optional<String> username,
+      Optional<String> password,
+      Optional<Path> caBundle,
+      List<String> noProxy) {
+    public static final Egress DIRECT =
+        new Egress(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+
+    public Egress {
+      noProxy = List.copyOf(noProxy);
+    }
+
+    /** Never prints the password. */
+    @Override
+    public String toString() {
+      return "Egress[" + proxy.map(URI::toString).orElse("direct")
+          + username.map(u -> " as " + u).orElse("") + caBundle.map(c -> ", trusting " + c).orElse("") + "]";
+    }
+  }
 
 
   public ServerConfig {
@@ -80,7 +113,8 @@ public record ServerConfig(
         Duration.ofHours(1),
         Optional.empty(),
         Optional.empty(),
-        0);
+        0,
+        Egress.DIRECT);
   }
 
   public ServerConfig withPort(int newPort) {
@@ -130,6 +164,10 @@ public record ServerConfig(
     return edit(b -> b.tls = newTls);
   }
 
+  public ServerConfig withEgress(Egress e) {
+    return edit(b -> b.egress = e);
+  }
+
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return edit(b -> b.policyFile = file);
   }
@@ -164,6 +202,7 @@ public record ServerConfig(
     public Optional<Path> recordFile;
     public Optional<Tls> tls;
     public long maxCacheBytes;
+    public Egress egress;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -183,6 +222,7 @@ public record ServerConfig(
       recordFile = c.recordFile;
       tls = c.tls;
       maxCacheBytes = c.maxCacheBytes;
+      egress = c.egress;
     }
 
     public ServerConfig build() {
@@ -203,7 +243,8 @@ public record ServerConfig(
           advisoriesRefresh,
           recordFile,
           tls,
-          maxCacheBytes);
+          maxCacheBytes,
+          egress);
     }
   }
 }

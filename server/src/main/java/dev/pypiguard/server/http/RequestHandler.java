@@ -225,12 +225,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void index(Exchange ex, SimpleFormat format) {
-    PageCache pages = s.pages().get(0);
-    pages.index().thenAcceptAsync(lookup -> {
+    s.router().index().thenAcceptAsync(lookup -> {
       if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
         CachedPage<ProjectIndex> page = found.page();
         PageJudge judge = s.judge().get();
-        var rendered = s.rendered().index(pages.upstream().name(), page.version(),
+        var rendered = s.rendered().index(s.router().indexKey(), page.version(),
             judge.version(), format, () -> visible(page.value(), judge));
         sendPage(ex, rendered, format, found.stale());
       } else {
@@ -257,22 +256,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return null;
   }
 
-  /** A project's page from the first upstream that has it. */
-  CompletableFuture<Resolved> resolve(ProjectName name) {
-    return resolve(name, 0, Optional.empty());
-  }
-
-  /** A page found for a project, with the upstream it came from. */
-  record Resolved(PageCache pages, PageLookup<ProjectPage> lookup) {}
-
-  private CompletableFuture<Resolved> resolve(ProjectName name, int i, Optional<Resolved> firstFailure) {
-    PageCache pages = s.pages().get(i);
-    return pages.project(name.value()).thenCompose(lookup -> {
-      if (lookup instanceof PageLookup.Missing && i + 1 < s.pages().size()) {
-        return resolve(name, i + 1, firstFailure);
-      }
-      return CompletableFuture.completedFuture(new Resolved(pages, lookup));
-    });
+  /** A project's page from the one upstream that serves it (see {@link UpstreamRouter}). */
+  CompletableFuture<UpstreamRouter.Resolved> resolve(ProjectName name) {
+    return s.router().resolve(name);
   }
 
   private void project(Exchange ex, ProjectName name, SimpleFormat format) {
@@ -490,7 +476,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
-        pages.upstream().allowedHosts(), pages.upstream()::decorate);
+        pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client());
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
         p -> FileSender.sendStored(ex, s, p, meta),
@@ -547,9 +533,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     s.metrics().artifact("metadata", "miss");
-    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata",
-        URI.create(file.url() + ".metadata"), OptionalLong.empty(),
-        pages.upstream().allowedHosts(), pages.upstream()::decorate);
+    URI metaUrl = URI.create(file.url() + ".metadata");
+    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
+        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client());
     FileSender.sendDownload(ex, s, d, meta, Long.MAX_VALUE,
         () -> s.store().find(sha.get()).ifPresentOrElse(
             p -> FileSender.sendStored(ex, s, p, meta),

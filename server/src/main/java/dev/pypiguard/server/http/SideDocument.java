@@ -51,9 +51,9 @@ final class SideDocument {
   static CompletableFuture<Fetched> fetch(Services s, PageCache pages, URI url, String accept) {
     var result = new CompletableFuture<Fetched>();
     var out = new ByteArrayOutputStream();
-    s.client().download(url, pages.upstream().allowedHosts(),
+    pages.client().download(url, pages.upstream().allowedHosts(),
         b -> {
-          pages.upstream().decorate(b);
+          pages.upstream().decorateFor(url).accept(b);
           b.header("Accept", accept);
         },
         new DownloadSink() {

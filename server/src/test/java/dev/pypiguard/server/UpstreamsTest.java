@@ -1,0 +1,194 @@
+package dev.pypiguard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pypiguard.server.config.ConfigLoader;
+import dev.pypiguard.testing.PipResult;
+import dev.pypiguard.testing.PythonEnv;
+import dev.pypiguard.testing.TestUpstream;
+import dev.pypiguard.testing.WheelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several upstreams from {@code upstreams:}: a private index that owns {@code mycorp-*} and
+ * wants credentials, and a public one that also publishes a {@code mycorp-tools} (the dependency
+ * confusion attack). The public one must never be asked for, nor serve, a name the private owns.
+ */
+class UpstreamsTest {
+  private static final String PASSWORD = "s3cret-from-file";
+  private static final String BASIC = "Basic " + Base64.getEncoder()
+      .encodeToString(("ci-reader:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  private TestUpstream privateIndex;
+  private TestUpstream publicIndex;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void upstreams() {
+    privateIndex = TestUpstream.start().requireAuthorization(BASIC);
+    privateIndex.publish(WheelBuilder.of("mycorp-tools", "1.0").requires("alpha").build());
+    privateIndex.publish(WheelBuilder.of("mycorp-cache", "2.0").build());
+    publicIndex = TestUpstream.start();
+    // The attacker's upload: a higher version of the private name, on the public index.
+    publicIndex.publish(WheelBuilder.of("mycorp-tools", "99.0").build());
+    publicIndex.publish(WheelBuilder.of("mycorp-ghost", "1.0").build());
+    publicIndex.publish(WheelBuilder.of("alpha", "1.0").build());
+  }
+
+  @AfterEach
+  void stop() {
+    privateIndex.close();
+    publicIndex.close();
+  }
+
+  /** The config of INTERFACE.md §4, with the password in a file and the user from ${ENV}. */
+  private ProxyServer start() throws IOException {
+    Files.writeString(dir.resolve("private-password"), PASSWORD + "\n");
+    Path config = dir.resolve("pypi-guard.yaml");
+    Files.writeString(config, String.join("\n",
+        "listen: 127.0.0.1:0",
+        "cache-dir: " + dir.resolve("cache"),
+        "cache: {stale-after: 500ms}",
+        "timeouts: {connect: 2s, read: 3s}",
+        "upstreams:",
+        "  - name: private",
+        "    url: " + privateIndex.uri(),
+        "    projects: [\"mycorp-*\"]",
+        "    username: ${PRIVATE_USER}",
+        "    password-file: private-password",
+        "  - name: pypi",
+        "    url: " + publicIndex.uri(),
+        ""));
+    return ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags(),
+        Map.of("PRIVATE_USER", "ci-reader")::get));
+  }
+
+  private HttpResponse<String> get(ProxyServer proxy, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(proxy.uri() + path))
+        .header("Accept", "application/vnd.pypi.simple.v1+json").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int publicAsked(TestUpstream up, String project) {
+    return (int) up.requestLog().stream().filter(r -> r.path().contains(project)).count();
+  }
+
+  @Test
+  void pip_getsPrivatePackage_neverThePublicOne_andPublicDependencies() throws Exception {
+    PythonEnv.assumePython3();
+    try (ProxyServer proxy = start()) {
+      PipResult r = PythonEnv.shared().install(URI.create(proxy.uri() + "/simple/"),
+          List.of("--only-binary", ":all:", "mycorp-tools"));
+      assertThat(r.succeeded()).as(r.toString()).isTrue();
+      assertThat(r.installedVersions()).isEqualTo(Map.of("mycorp-tools", "1.0", "alpha", "1.0"));
+      assertThat(publicAsked(publicIndex, "mycorp-tools")).isZero();
+
+      // Credentials reach the private index on every request, and the public one never.
+      assertThat(privateIndex.requestLog()).isNotEmpty()
+          .allSatisfy(req -> assertThat(req.headers().get("Authorization")).containsExactly(BASIC));
+      assertThat(publicIndex.requestLog()).isNotEmpty()
+          .allSatisfy(req -> assertThat(req.headers()).doesNotContainKey("Authorization"));
+
+      JsonNode explain = JSON.readTree(get(proxy, "/-/explain/mycorp-tools").body());
+      assertThat(explain.path("upstream").asText()).isEqualTo("private");
+      assertThat(JSON.readTree(get(proxy, "/-/explain/alpha").body()).path("upstream").asText()).isEqualTo("pypi");
+    }
+  }
+
+  @Test
+  void ownedName_missingOnPrivate_is404_evenThoughPublicHasIt() throws Exception {
+    try (ProxyServer proxy = start()) {
+      var r = get(proxy, "/simple/mycorp-ghost/");
+      assertThat(r.statusCode()).isEqualTo(404);
+      assertThat(r.body()).contains("private");
+      assertThat(publicAsked(publicIndex, "mycorp-ghost")).isZero();
+      assertThat(get(proxy, "/files/mycorp-ghost/mycorp_ghost-1.0-py3-none-any.whl").statusCode())
+          .isEqualTo(404);
+      assertThat(publicAsked(publicIndex, "mycorp-ghost")).isZero();
+    }
+  }
+
+  @Test
+  void ownedName_privateDown_neverFallsThrough_staleCopyStillServed() throws Exception {
+    try (ProxyServer proxy = start()) {
+      assertThat(get(proxy, "/simple/mycorp-cache/").statusCode()).isEqualTo(200);
+      privateIndex.stop();
+
+      // Cached before: its stale copy, from the private index.
+      var cached = get(proxy, "/simple/mycorp-cache/?format=application/vnd.pypi.simple.v1+json");
+      assertThat(cached.statusCode()).isEqualTo(200);
+      assertThat(cached.body()).contains("mycorp_cache-2.0");
+
+      // Never cached: 502, and the public index is not asked for it.
+      var down = get(proxy, "/simple/mycorp-tools/");
+      assertThat(down.statusCode()).isEqualTo(502);
+      assertThat(publicAsked(publicIndex, "mycorp-tools")).isZero();
+    }
+  }
+
+  @Test
+  void unownedName_earlierUpstreamDown_laterOneOnlyIfItServedTheNameBefore() throws Exception {
+    publicIndex.publish(WheelBuilder.of("beta", "1.0").build());
+    try (ProxyServer proxy = start()) {
+      assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
+      privateIndex.stop();
+
+      // alpha came from the public index before, so the private one did not have it then.
+      var alpha = get(proxy, "/simple/alpha/");
+      assertThat(alpha.statusCode()).isEqualTo(200);
+      assertThat(alpha.body()).contains("alpha-1.0");
+
+      // beta was never seen: the private index, which is down, might hold it.
+      var beta = get(proxy, "/simple/beta/");
+      assertThat(beta.statusCode()).isEqualTo(502);
+      assertThat(beta.body()).contains("private");
+      assertThat(publicAsked(publicIndex, "/simple/beta/")).isZero();
+    }
+  }
+
+  @Test
+  void unownedName_askedOfPrivateOnce_then404IsRemembered() throws Exception {
+    try (ProxyServer proxy = start()) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
+      }
+      assertThat(privateIndex.requests("/simple/alpha/")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void index_listsEachNameOnce_ownedNamesOnlyFromTheirOwner() throws Exception {
+    try (ProxyServer proxy = start()) {
+      var r = get(proxy, "/simple/");
+      assertThat(r.statusCode()).isEqualTo(200);
+      List<String> names = JSON.readTree(r.body()).findValuesAsText("name");
+      assertThat(names).containsExactlyInAnyOrder("mycorp-tools", "mycorp-cache", "alpha");
+    }
+  }
+
+  @Test
+  void credentials_neverInLogsOrConfigText() throws Exception {
+    try (ProxyServer proxy = start()) {
+      String printed = proxy.config().toString();
+      assertThat(printed).doesNotContain(PASSWORD).doesNotContain(BASIC.substring(6)).contains("with credentials");
+    }
+  }
+}
