@@ -27,7 +27,7 @@ import javax.net.ssl.X509TrustManager;
  * Basic credentials when given), the hosts reached directly, and the CA certificates trusted in
  * addition to the system's.
  */
-final class EgressSettings {
+public final class EgressSettings {
   /**
    * The JDK refuses Basic credentials on CONNECT tunnels unless this property is cleared before
    * its HTTP client first loads (net.properties sets it to "Basic"). A corporate proxy that asks
@@ -38,7 +38,7 @@ final class EgressSettings {
 
   private EgressSettings() {}
 
-  static void allowBasicForTunnels() {
+  public static void allowBasicForTunnels() {
     if (System.getProperty(TUNNELING_DISABLED_SCHEMES) == null) {
       System.setProperty(TUNNELING_DISABLED_SCHEMES, "");
     }

@@ -100,6 +100,7 @@ public final class TestUpstream implements AutoCloseable {
   private volatile Mode mode;
   private volatile String apiVersion = "1.1";
   private volatile String requiredAuthorization;
+  private volatile String fileOrigin;
 
   // Catalog: guarded by "this"; pages are rendered from a consistent view.
   private final Map<String, String> displayNames = new TreeMap<>();
@@ -186,7 +187,17 @@ public final class TestUpstream implements AutoCloseable {
 
   /** The absolute URL of a published file. */
   public URI fileUri(String filename) {
-    return URI.create(origin + "/files/" + encode(filename));
+    String o = fileOrigin;
+    return URI.create((o == null ? origin : o) + "/files/" + encode(filename));
+  }
+
+  /**
+   * Makes pages point files at another server ({@code https://host:port}), as a crafted page
+   * would to make a proxy fetch from a host of the attacker's choosing; null restores.
+   */
+  public TestUpstream fileOrigin(String otherOrigin) {
+    fileOrigin = otherOrigin;
+    return this;
   }
 
   /** The absolute URL of a project page ({@code name} is normalized). */

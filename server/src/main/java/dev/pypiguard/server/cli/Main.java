@@ -23,6 +23,8 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Before anything loads the JDK's HTTP client (see EgressSettings).
+    dev.pypiguard.server.EgressSettings.allowBasicForTunnels();
     System.exit(run(args));
   }
 
