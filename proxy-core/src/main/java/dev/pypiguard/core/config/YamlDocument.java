@@ -128,6 +128,11 @@ public final class YamlDocument {
     problems.add(where(path) + ": " + message);
   }
 
+  /** The problems recorded so far, as {@code file:line: key: message}. */
+  public List<String> problems() {
+    return List.copyOf(problems);
+  }
+
   public boolean hasProblems() {
     return !problems.isEmpty();
   }

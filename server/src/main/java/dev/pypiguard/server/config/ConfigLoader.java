@@ -64,9 +64,6 @@ public final class ConfigLoader {
       d.allowOnly(root, "", KEYS);
       d.allowOnly(root.get("cache"), "cache", CACHE_KEYS);
       d.allowOnly(root.get("timeouts"), "timeouts", TIMEOUT_KEYS);
-      if (d.hasProblems()) {
-        d.check();
-      }
     });
 
     String listen = flags.listen().orElseGet(() -> text(root, "listen").orElse(ServerConfig.DEFAULT_LISTEN));
@@ -108,7 +105,6 @@ public final class ConfigLoader {
     }
     ServerConfig.Egress egress = doc.map(d -> new UpstreamsConfig(d, base).egress(root.get("egress")))
         .orElse(ServerConfig.Egress.DIRECT);
-    doc.ifPresent(YamlDocument::check);
 
     Path cacheDir = flags.cacheDir().orElseGet(() -> text(root, "cache-dir").map(Path::of)
         .orElse(Path.of(System.getProperty("user.home"), ".cache", "pypi-guard")));
@@ -153,7 +149,6 @@ public final class ConfigLoader {
       JsonNode list = adv;
       if (adv.isObject()) {
         doc.get().allowOnly(adv, "advisories", Set.of("sources", "refresh"));
-        doc.get().check();
         list = adv.path("sources");
         refresh = duration(root, "advisories", "refresh", refresh, where, problems);
       }
@@ -187,7 +182,6 @@ public final class ConfigLoader {
     JsonNode tlsNode = root == null ? null : root.get("tls");
     if (tlsNode != null && !tlsNode.isNull()) {
       doc.get().allowOnly(tlsNode, "tls", Set.of("cert", "key"));
-      doc.get().check();
       Optional<String> cert = text(tlsNode, "cert");
       Optional<String> key = text(tlsNode, "key");
       if (cert.isEmpty() || key.isEmpty()) {
@@ -205,6 +199,8 @@ public final class ConfigLoader {
       }
     }
 
+    // Every problem at once, those found while walking the file first.
+    doc.ifPresent(d -> problems.addAll(0, d.problems()));
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", problems));
     }

@@ -72,17 +72,17 @@ final class UpstreamsConfig {
       Optional<String> url = text(u, "url", at);
       if (url.isEmpty()) {
         doc.problem(at, "needs a url (a PEP 503/691 simple index, or file:DIR)");
-        continue;
       }
-      Optional<URI> simple = simpleUrl(url.get(), m -> doc.problem(at + ".url", m));
-      if (simple.isEmpty() || name.isEmpty()) {
-        continue;
+      Optional<URI> simple = url.flatMap(t -> simpleUrl(t, m -> doc.problem(at + ".url", m)));
+      // Everything is checked, also when the name or url is wrong: one pass fixes the file.
+      List<Glob> projects = globs(u.get("projects"), at + ".projects");
+      Optional<String> authorization = authorization(u, at);
+      Set<String> hosts = fileHosts(u.get("file-hosts"), at + ".file-hosts");
+      Optional<Upstream.Timeouts> timeouts = timeouts(u.get("timeouts"), at + ".timeouts");
+      if (simple.isPresent() && name.isPresent()) {
+        result.add(Upstream.of(name.get(), simple.get()).withProjects(projects).withAuthorization(authorization)
+            .withFileHosts(hosts).withTimeouts(timeouts));
       }
-      Upstream up = Upstream.of(name.get(), simple.get())
-          .withProjects(globs(u.get("projects"), at + ".projects"))
-          .withAuthorization(authorization(u, at))
-          .withFileHosts(fileHosts(u.get("file-hosts"), at + ".file-hosts"));
-      result.add(up.withTimeouts(timeouts(u.get("timeouts"), at + ".timeouts")));
     }
     return result;
   }
