@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pypiguard.server.config.ConfigLoader;
 import dev.pypiguard.testing.PipResult;
 import dev.pypiguard.testing.PythonEnv;
+import dev.pypiguard.testing.TestEgressProxy;
 import dev.pypiguard.testing.TestUpstream;
 import dev.pypiguard.testing.WheelBuilder;
 import java.io.IOException;
@@ -62,6 +63,10 @@ class UpstreamsTest {
 
   /** The config of INTERFACE.md §4, with the password in a file and the user from ${ENV}. */
   private ProxyServer start() throws IOException {
+    return start("");
+  }
+
+  private ProxyServer start(String extra) throws IOException {
     Files.writeString(dir.resolve("private-password"), PASSWORD + "\n");
     Path config = dir.resolve("pypi-guard.yaml");
     Files.writeString(config, String.join("\n",
@@ -77,6 +82,7 @@ class UpstreamsTest {
         "    password-file: private-password",
         "  - name: pypi",
         "    url: " + publicIndex.uri(),
+        extra,
         ""));
     return ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags(),
         Map.of("PRIVATE_USER", "ci-reader")::get));
@@ -92,9 +98,10 @@ class UpstreamsTest {
   }
 
   @Test
-  void pip_getsPrivatePackage_neverThePublicOne_andPublicDependencies() throws Exception {
+  void pip_getsPrivatePackage_neverThePublicOne_andPublicDependencies_allThroughTheEgressProxy() throws Exception {
     PythonEnv.assumePython3();
-    try (ProxyServer proxy = start()) {
+    try (TestEgressProxy egress = TestEgressProxy.open();
+        ProxyServer proxy = start("egress: {proxy: " + egress.uri() + "}")) {
       PipResult r = PythonEnv.shared().install(URI.create(proxy.uri() + "/simple/"),
           List.of("--only-binary", ":all:", "mycorp-tools"));
       assertThat(r.succeeded()).as(r.toString()).isTrue();
@@ -110,6 +117,12 @@ class UpstreamsTest {
       JsonNode explain = JSON.readTree(get(proxy, "/-/explain/mycorp-tools").body());
       assertThat(explain.path("upstream").asText()).isEqualTo("private");
       assertThat(JSON.readTree(get(proxy, "/-/explain/alpha").body()).path("upstream").asText()).isEqualTo("pypi");
+
+      // Every upstream request went through the egress proxy.
+      List<String> viaProxy = egress.seen().stream().map(TestEgressProxy.Seen::target).toList();
+      assertThat(viaProxy).contains(privateIndex.uri() + "mycorp-tools/", publicIndex.uri() + "alpha/")
+          .noneMatch(t -> t.startsWith(publicIndex.uri() + "mycorp-tools"));
+      assertThat(viaProxy).hasSize(privateIndex.requestCount() + publicIndex.requestCount());
     }
   }
 
