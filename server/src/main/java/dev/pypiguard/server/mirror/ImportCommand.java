@@ -48,8 +48,9 @@ public final class ImportCommand implements Callable<Integer> {
         Optional.empty(), Optional.empty(), Optional.ofNullable(cacheDir), Optional.empty(),
         Optional.empty(), false, java.util.List.of()));
     Files.createDirectories(cfg.cacheDir());
-    // Pages go where the proxy's first upstream keeps them, so that it serves them.
-    var importer = new Importer(cfg.cacheDir(), cfg.upstreams().get(0).name());
+    // Pages go where the proxy will look for them: the owning upstream's cache, else the first's.
+    var importer = new Importer(cfg.cacheDir(), project -> cfg.upstreams().stream()
+        .filter(u -> u.owns(project)).findFirst().orElse(cfg.upstreams().get(0)).name());
     Importer.Result r = importer.load(in);
     if (r instanceof Importer.Result.Refused refused) {
       PrintWriter err = spec.commandLine().getErr();

@@ -49,11 +49,19 @@ final class Importer {
   }
 
   private final Path cacheDir;
-  private final String upstreamName;
+  private final java.util.function.UnaryOperator<String> upstreamFor;
 
   Importer(Path cacheDir, String upstreamName) {
+    this(cacheDir, project -> upstreamName);
+  }
+
+  /**
+   * An importer whose pages go where the proxy will look for them: {@code upstreamFor} names the
+   * upstream that serves a project (its owner, else the first).
+   */
+  Importer(Path cacheDir, java.util.function.UnaryOperator<String> upstreamFor) {
     this.cacheDir = cacheDir;
-    this.upstreamName = upstreamName;
+    this.upstreamFor = upstreamFor;
   }
 
   Result load(Path in) throws IOException {
@@ -210,20 +218,22 @@ final class Importer {
 
   /** Reads the mirror's pages through a page cache with the mirror as a file: upstream. */
   private void loadPages(Path root, List<String> projects) throws IOException {
-    Upstream mirror = Upstream.of(upstreamName, root.resolve("simple").toUri());
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-import"))) {
-      var pages = new PageCache(mirror, client, cacheDir,
+      java.util.function.Function<String, PageCache> cacheOf = name -> new PageCache(
+          Upstream.of(name, root.resolve("simple").toUri()), client, cacheDir,
           new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
           PageCache.Listener.NONE);
+      var caches = new java.util.HashMap<String, PageCache>();
       for (String p : projects) {
+        PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p), cacheOf);
         pages.purge(p);
         var lookup = pages.project(p).join();
         if (!(lookup instanceof PageLookup.Found<?>)) {
           throw new IOException("simple/" + p + "/: could not be loaded: " + lookup);
         }
       }
-      pages.index().join();
+      caches.values().forEach(c -> c.index().join());
     } finally {
       pool.shutdownNow();
     }
