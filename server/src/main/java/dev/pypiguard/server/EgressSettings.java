@@ -44,7 +44,8 @@ public final class EgressSettings {
     }
   }
 
-  static UpstreamClient.Settings settings(
+  /** The client settings for {@code egress} with the given timeouts. */
+  public static UpstreamClient.Settings settings(
       ServerConfig.Egress egress, Upstream.Timeouts timeouts, String userAgent) {
     Optional<SSLContext> ssl = egress.caBundle().map(EgressSettings::trusting);
     Optional<ProxySelector> proxy = egress.proxy().map(p -> selector(p, egress.noProxy()));

@@ -198,6 +198,24 @@ class UpstreamsTest {
   }
 
   @Test
+  void check_withConfig_resolvesAsServeDoes() throws Exception {
+    try (ProxyServer proxy = start()) {
+      String config = dir.resolve("pypi-guard.yaml").toString();
+      // check reads ${PRIVATE_USER} from the real environment: give the user in the file instead.
+      Files.writeString(Path.of(config), Files.readString(Path.of(config)).replace("${PRIVATE_USER}", "ci-reader"));
+      var tools = CliTest.run("check", "--config", config, "mycorp-tools");
+      assertThat(tools.code()).as(tools.out() + tools.err()).isZero();
+      assertThat(tools.out()).contains("mycorp-tools: from upstream private").contains("mycorp-tools==1.0: ALLOWED");
+      var ghost = CliTest.run("check", "--config", config, "mycorp-ghost");
+      assertThat(ghost.code()).isEqualTo(1);
+      assertThat(ghost.out()).contains("mycorp-ghost: NOT FOUND on private");
+      var alpha = CliTest.run("check", "--config", config, "alpha");
+      assertThat(alpha.out()).contains("alpha: from upstream pypi");
+      assertThat(publicAsked(publicIndex, "mycorp-")).isZero();
+    }
+  }
+
+  @Test
   void credentials_neverInLogsOrConfigText() throws Exception {
     try (ProxyServer proxy = start()) {
       String printed = proxy.config().toString();

@@ -18,6 +18,8 @@ import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
+import dev.pypiguard.server.config.ConfigLoader;
+import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.policy.VerdictStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,13 +58,17 @@ import picocli.CommandLine.Spec;
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: built-in defaults).")
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Config file (pypi-guard.yaml): its upstreams (ownership, credentials), egress, policy and advisories, as serve uses them.")
+  Path config;
+
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the config's, else built-in defaults).")
   Path policy;
 
-  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: https://pypi.org/simple/).")
-  String upstream = "https://pypi.org/simple/";
+  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: the config's upstreams, else https://pypi.org/simple/).")
+  String upstream;
 
-  @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, or osv-api.")
+  @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, or osv-api (default: the config's).")
   List<String> advisories = new ArrayList<>();
 
   @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "1..*", description = "Releases to judge.")
@@ -71,18 +77,13 @@ final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Policy p = policy == null ? Policy.DEFAULTS : PolicyLoader.load(policy);
-    URI up;
-    try {
-      up = URI.create(upstream);
-      if (up.getHost() == null) {
-        throw new IllegalArgumentException();
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--upstream: \"" + upstream + "\" (expected: an http or https URL)");
-    }
-    Upstream u = Upstream.of("upstream", up);
-    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(advisories, java.time.Duration.ZERO);
+    // The same config serve reads: upstreams with their ownership and credentials, egress.
+    ServerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), new ConfigLoader.Flags(
+        Optional.empty(), Optional.ofNullable(upstream), Optional.empty(), Optional.ofNullable(policy),
+        Optional.empty(), false, advisories));
+    Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(Policy.DEFAULTS);
+    List<Upstream> upstreams = cfg.upstreams();
+    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(cfg.advisories(), java.time.Duration.ZERO);
     var rules = new ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(List.of()));
     // Provenance is verified here as the server does, but kept only for this run: check has no
     // cache directory, so publisher-change sees only the releases on the page.
@@ -99,7 +100,9 @@ final class CheckCommand implements Callable<Integer> {
     }
     var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(), rules);
     boolean allOk = true;
-    try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
+    try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
+        new Upstream.Timeouts(cfg.connectTimeout(), cfg.readTimeout()),
+        "pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
       for (String spec : releases) {
         int eq = spec.indexOf("==");
         String rawName = eq < 0 ? spec.trim() : spec.substring(0, eq).trim();
@@ -109,17 +112,14 @@ final class CheckCommand implements Callable<Integer> {
           throw new ConfigException("\"" + spec + "\" (expected: PROJECT or PROJECT==VERSION)");
         }
         Optional<Reason> hidden = judge.projectBlocked(name.get());
-        PageFetch fetch = client.page(u.projectUrl(name.get().value()), Negotiation.upstreamAccept(),
-            Optional.empty(), u.allowedHosts(), u::decorate).join();
-        if (fetch instanceof PageFetch.NotFound) {
-          out.printf("%s: NOT FOUND on %s%n", spec, up);
+        Optional<Served> found = find(client, upstreams, name.get());
+        if (found.isEmpty()) {
+          out.printf("%s: NOT FOUND on %s%n", spec, Upstream.names(ownersOrAll(upstreams, name.get())));
           allOk = false;
           continue;
         }
-        if (fetch instanceof PageFetch.Failed f) {
-          throw new ConfigException("upstream " + up + ": " + f.reason());
-        }
-        var fetched = (PageFetch.Fetched) fetch;
+        Upstream u = found.get().upstream();
+        var fetched = found.get().page();
         ProjectPage page = Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
             ? SimpleJson.parsePage(fetched.body(), fetched.url())
             : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
@@ -127,7 +127,10 @@ final class CheckCommand implements Callable<Integer> {
             page.files().stream().map(x -> dev.pypiguard.policy.BaselineJudge.versionOf(page, x)).toList(),
             java.time.Duration.ofSeconds(20)));
         verdicts.ifPresent(v -> verify(v, client, u, page));
-        JudgedPage judged = judge.judge("upstream", page);
+        JudgedPage judged = judge.judge(u.name(), page);
+        if (upstreams.size() > 1) {
+          out.printf("%s: from upstream %s%n", name.get(), u.name());
+        }
         allOk &= report(out, spec, name.get(), wanted, hidden, judged);
       }
     }
@@ -136,6 +139,34 @@ final class CheckCommand implements Callable<Integer> {
     scratch.ifPresent(CheckCommand::delete);
     out.flush();
     return allOk ? 0 : 1;
+  }
+
+  /** A project page and the upstream it came from. */
+  private record Served(Upstream upstream, PageFetch.Fetched page) {}
+
+  /** The upstreams that may serve {@code name}: its owner alone, else all in order. */
+  private static List<Upstream> ownersOrAll(List<Upstream> upstreams, ProjectName name) {
+    return upstreams.stream().filter(u -> u.owns(name.value())).findFirst().map(List::of).orElse(upstreams);
+  }
+
+  /**
+   * The page as serve resolves it: from the owning upstream alone, else from the first that has
+   * it. An upstream that fails is an error (exit 2), not a fall-through: check has no cache to
+   * tell whether the failing upstream holds the name.
+   */
+  private static Optional<Served> find(UpstreamClient client, List<Upstream> upstreams, ProjectName name) {
+    for (Upstream u : ownersOrAll(upstreams, name)) {
+      java.net.URI url = u.projectUrl(name.value());
+      PageFetch fetch = client.page(url, Negotiation.upstreamAccept(), Optional.empty(), u.allowedHosts(),
+          u.decorateFor(url)).join();
+      if (fetch instanceof PageFetch.Fetched f) {
+        return Optional.of(new Served(u, f));
+      }
+      if (fetch instanceof PageFetch.Failed f) {
+        throw new ConfigException("upstream " + u.name() + " (" + u.simpleUrl() + "): " + f.reason());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Gets a verdict for every file of {@code page} that has provenance (waiting up to a minute). */
@@ -153,7 +184,7 @@ final class CheckCommand implements Callable<Integer> {
           return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
         }
         PageFetch r = client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
-            Optional.empty(), u.allowedHosts(), u::decorate).join();
+            Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
         if (r instanceof PageFetch.Fetched ok) {
           return Optional.of(new VerdictStore.Provenance.Document(
               new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
