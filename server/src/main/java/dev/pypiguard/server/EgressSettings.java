@@ -54,6 +54,20 @@ public final class EgressSettings {
     return new UpstreamClient.Settings(timeouts.connect(), timeouts.read(), ssl, proxy, auth, userAgent);
   }
 
+  /**
+   * Applies the egress proxy, its credentials and the CA bundle to a JDK client builder: for the
+   * other outbound connection, to an OSV API.
+   */
+  public static java.util.function.Consumer<java.net.http.HttpClient.Builder> network(ServerConfig.Egress egress) {
+    UpstreamClient.Settings s = settings(egress, new Upstream.Timeouts(java.time.Duration.ofSeconds(10),
+        java.time.Duration.ofSeconds(10)), "");
+    return b -> {
+      s.sslContext().ifPresent(b::sslContext);
+      s.proxy().ifPresent(b::proxy);
+      s.authenticator().ifPresent(b::authenticator);
+    };
+  }
+
   private static ProxySelector selector(URI proxy, List<String> noProxy) {
     var via = List.of(new Proxy(Proxy.Type.HTTP,
         InetSocketAddress.createUnresolved(proxy.getHost(), proxy.getPort())));

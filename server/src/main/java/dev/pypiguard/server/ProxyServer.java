@@ -81,7 +81,8 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
     }
     var metrics = new ProxyMetrics();
-    this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh());
+    this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh(),
+        EgressSettings.network(config.egress()));
     this.verdicts = new VerdictStore(config.cacheDir(), 4);
     verdicts.onVerified(v -> metrics.attestation(
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"

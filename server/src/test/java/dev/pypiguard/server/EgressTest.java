@@ -158,6 +158,33 @@ class EgressTest {
   }
 
   @Test
+  void osvApiLookups_goThroughTheEgressProxyToo() throws Exception {
+    var osv = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    osv.createContext("/v1/querybatch", ex -> {
+      int queries = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("\"package\"").length - 1;
+      byte[] body = ("{\"results\": [" + String.join(",", java.util.Collections.nCopies(queries, "{}")) + "]}")
+          .getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    osv.start();
+    try (TestUpstream up = TestUpstream.start(); TestEgressProxy egress = TestEgressProxy.open()) {
+      up.publish(WheelBuilder.of("alpha", "1.0").build());
+      String section = "egress: {proxy: " + egress.uri() + "}\nadvisories: osv-api:http://127.0.0.1:"
+          + osv.getAddress().getPort();
+      try (ProxyServer proxy = start(section, up.uri())) {
+        assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
+      }
+      assertThat(egress.seen()).extracting(TestEgressProxy.Seen::target)
+          .contains("http://127.0.0.1:" + osv.getAddress().getPort() + "/v1/querybatch");
+    } finally {
+      osv.stop(0);
+    }
+  }
+
+  @Test
   void badEgressSections_areNamedWithFileLineAndKey() throws Exception {
     Path config = dir.resolve("pypi-guard.yaml");
     Files.writeString(config, String.join("\n",

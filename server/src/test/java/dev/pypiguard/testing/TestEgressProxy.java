@@ -179,6 +179,8 @@ public final class TestEgressProxy implements AutoCloseable {
       });
       sb.append("connection: close\r\n\r\n");
       origin.getOutputStream().write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+      long length = Long.parseLong(headers.getOrDefault("content-length", "0"));
+      origin.getOutputStream().write(in.readNBytes((int) length));
       origin.getOutputStream().flush();
       origin.getInputStream().transferTo(out);
       out.flush();

@@ -46,16 +46,22 @@ public final class AdvisorySources implements AdvisoryLookup {
    * @throws IllegalArgumentException naming the spec when it is none of these
    */
   public static AdvisorySource parse(String spec, URI apiBase) {
+    return parse(spec, apiBase, b -> {});
+  }
+
+  /** As {@link #parse(String, URI)}, the OSV API reached over a client {@code network} configures. */
+  public static AdvisorySource parse(
+      String spec, URI apiBase, java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {
     String s = spec.strip();
     if (s.equals("osv-api")) {
-      return new OsvApiSource(apiBase);
+      return new OsvApiSource(apiBase, network);
     }
     if (s.startsWith("osv-api:")) {
       // osv-api:URL points at another OSV API server (a mirror, or a test double).
       try {
         URI base = URI.create(s.substring("osv-api:".length()));
         if (base.getScheme() != null && base.getHost() != null) {
-          return new OsvApiSource(base);
+          return new OsvApiSource(base, network);
         }
       } catch (IllegalArgumentException e) {
         // reported below

@@ -104,6 +104,11 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
     this(base, Duration.ofSeconds(10), Duration.ofHours(1), Clock.systemUTC());
   }
 
+  /** Look-ups against {@code base} over a client that {@code network} configures (proxy, trust). */
+  public OsvApiSource(URI base, java.util.function.Consumer<HttpClient.Builder> network) {
+    this(base, Duration.ofSeconds(10), Duration.ofHours(1), Clock.systemUTC(), network);
+  }
+
   /**
    * Look-ups against {@code base} ({@code https://api.osv.dev}).
    *
@@ -111,6 +116,15 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
    * @param ttl how long an answer holds before it is asked again
    */
   public OsvApiSource(URI base, Duration timeout, Duration ttl, Clock clock) {
+    this(base, timeout, ttl, clock, b -> {});
+  }
+
+  /**
+   * As {@link #OsvApiSource(URI, Duration, Duration, Clock)}, over a client that {@code network}
+   * configures: the egress proxy and trusted CAs the upstreams use.
+   */
+  public OsvApiSource(URI base, Duration timeout, Duration ttl, Clock clock,
+      java.util.function.Consumer<HttpClient.Builder> network) {
     String b = base.toString();
     this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
     this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -124,7 +138,9 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+    network.accept(builder);
+    this.http = builder.build();
   }
 
   /** The API's base URL. */

@@ -83,7 +83,8 @@ final class CheckCommand implements Callable<Integer> {
         Optional.empty(), false, advisories));
     Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(Policy.DEFAULTS);
     List<Upstream> upstreams = cfg.upstreams();
-    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(cfg.advisories(), java.time.Duration.ZERO);
+    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(cfg.advisories(), java.time.Duration.ZERO,
+        dev.pypiguard.server.EgressSettings.network(cfg.egress()));
     var rules = new ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(List.of()));
     // Provenance is verified here as the server does, but kept only for this run: check has no
     // cache directory, so publisher-change sees only the releases on the page.

@@ -37,13 +37,19 @@ public final class AdvisoryFeed implements AutoCloseable {
 
   /** Opens the sources named by {@code --advisories} (bad ones are a ConfigException). */
   public static Optional<AdvisoryFeed> open(List<String> specs, Duration refresh) {
+    return open(specs, refresh, b -> {});
+  }
+
+  /** As {@link #open(List, Duration)}, the OSV API reached over a client {@code network} configures. */
+  public static Optional<AdvisoryFeed> open(List<String> specs, Duration refresh,
+      java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {
     if (specs.isEmpty()) {
       return Optional.empty();
     }
     var parsed = new ArrayList<AdvisorySource>();
     for (String spec : specs) {
       try {
-        parsed.add(AdvisorySources.parse(spec));
+        parsed.add(AdvisorySources.parse(spec, AdvisorySources.OSV_API, network));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
       }
