@@ -36,6 +36,9 @@ public final class UpstreamRouter {
   private final List<PageCache> pages;
   /** (upstream index, name) pairs the upstream recently answered 404 for. */
   private final Cache<String, Boolean> absent;
+  /** The last merged project list, reused while every upstream's list is the same. */
+  private final java.util.concurrent.atomic.AtomicReference<CachedPage<ProjectIndex>> merged =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   public UpstreamRouter(List<PageCache> pages, Duration pageTtl) {
     this.pages = List.copyOf(pages);
@@ -123,45 +126,57 @@ public final class UpstreamRouter {
       return all.get(0);
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      Map<String, String> names = new LinkedHashMap<>();
       List<String> versions = new ArrayList<>();
       Optional<PageLookup<ProjectIndex>> firstFailure = Optional.empty();
-      ProjectIndex first = null;
       boolean stale = false;
-      for (int i = 0; i < pages.size(); i++) {
-        PageLookup<ProjectIndex> lookup = all.get(i).join();
-        if (!(lookup instanceof PageLookup.Found)) {
+      for (var f : all) {
+        PageLookup<ProjectIndex> lookup = f.join();
+        if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
+          versions.add(found.page().version());
+          stale = stale || found.stale();
+        } else {
           firstFailure = firstFailure.or(() -> Optional.of(lookup));
           versions.add("-");
           stale = stale || lookup instanceof PageLookup.Unavailable;
-          continue;
-        }
-        var found = (PageLookup.Found<ProjectIndex>) lookup;
-        CachedPage<ProjectIndex> page = found.page();
-        stale = stale || found.stale();
-        versions.add(page.version());
-        first = first == null ? page.value() : first;
-        for (String n : page.value().projects()) {
-          Optional<ProjectName> parsed = ProjectName.parse(n);
-          if (parsed.isEmpty()) {
-            continue;
-          }
-          Optional<PageCache> owner = owner(parsed.get());
-          if (owner.isEmpty() || owner.get() == pages.get(i)) {
-            names.putIfAbsent(parsed.get().value(), n);
-          }
         }
       }
-      if (first == null) {
+      if (firstFailure.isPresent() && versions.stream().allMatch("-"::equals)) {
         return firstFailure.get();
       }
-      var merged = new ProjectIndex(first.apiVersion(), first.meta(), new ArrayList<>(names.values()), Map.of());
-      var version = dev.pypiguard.core.blob.Sha256.of(
+      String version = dev.pypiguard.core.blob.Sha256.of(
           String.join(",", versions).getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex();
-      var page = new CachedPage<>(merged, version, java.time.Instant.now(), Optional.empty(),
-          pages.get(0).upstream().simpleUrl());
+      CachedPage<ProjectIndex> page = merged.get();
+      if (page == null || !page.version().equals(version)) {
+        // PyPI's list has 600,000 names: merge once per change, not once per request.
+        page = merge(all, version);
+        merged.set(page);
+      }
       return new PageLookup.Found<>(page, stale);
     });
+  }
+
+  private CachedPage<ProjectIndex> merge(List<CompletableFuture<PageLookup<ProjectIndex>>> all, String version) {
+    Map<String, String> names = new LinkedHashMap<>();
+    ProjectIndex first = null;
+    for (int i = 0; i < pages.size(); i++) {
+      if (!(all.get(i).join() instanceof PageLookup.Found<ProjectIndex> found)) {
+        continue;
+      }
+      first = first == null ? found.page().value() : first;
+      for (String n : found.page().value().projects()) {
+        Optional<ProjectName> parsed = ProjectName.parse(n);
+        if (parsed.isEmpty()) {
+          continue;
+        }
+        Optional<PageCache> owner = owner(parsed.get());
+        if (owner.isEmpty() || owner.get() == pages.get(i)) {
+          names.putIfAbsent(parsed.get().value(), n);
+        }
+      }
+    }
+    var index = new ProjectIndex(first.apiVersion(), first.meta(), new ArrayList<>(names.values()), Map.of());
+    return new CachedPage<>(index, version, java.time.Instant.now(), Optional.empty(),
+        pages.get(0).upstream().simpleUrl());
   }
 
   /** The key rendered index pages are cached under: every upstream's name. */
