@@ -216,6 +216,30 @@ class UpstreamsTest {
   }
 
   @Test
+  void upstreamTimeouts_ofItsOwn_applyToThatUpstreamOnly() throws Exception {
+    Files.writeString(dir.resolve("private-password"), PASSWORD);
+    Path config = dir.resolve("timeouts.yaml");
+    Files.writeString(config, String.join("\n",
+        "listen: 127.0.0.1:0",
+        "cache-dir: " + dir.resolve("cache"),
+        "timeouts: {connect: 2s, read: 20s}",
+        "upstreams:",
+        "  - {name: private, url: " + privateIndex.uri() + ", projects: [\"mycorp-*\"],",
+        "     username: ci-reader, password-file: private-password, timeouts: {read: 300ms}}",
+        "  - {name: pypi, url: " + publicIndex.uri() + "}",
+        ""));
+    privateIndex.delay("/simple/", java.time.Duration.ofSeconds(5));
+    publicIndex.delay("/simple/", java.time.Duration.ofSeconds(1));
+    try (ProxyServer proxy = ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()))) {
+      // The private index's 300 ms read timeout gives up long before its 5 s delay...
+      assertThat(get(proxy, "/simple/mycorp-tools/").statusCode()).isEqualTo(504);
+      // ...while the public index, slower than 300 ms, is waited for under the global 20 s.
+      privateIndex.resetKnobs();
+      assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void credentials_neverInLogsOrConfigText() throws Exception {
     try (ProxyServer proxy = start()) {
       String printed = proxy.config().toString();
