@@ -26,7 +26,7 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls");
+          "advisories", "tls", "auth");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -204,12 +204,16 @@ public final class ConfigLoader {
       }
     }
 
+    Optional<Path> tokensFile = root == null ? Optional.empty()
+        : AuthConfig.tokensFile(doc.get(), configFile.get(), problems);
+
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", problems));
     }
     return new ServerConfig(
         host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize);
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
+        tokensFile);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

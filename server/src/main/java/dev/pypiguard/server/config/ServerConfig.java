@@ -29,6 +29,8 @@ import java.util.Optional;
  * @param recordFile where {@code serve --record} appends every file served, for a later seed
  * @param tls the PEM certificate chain and private key to serve https with, when set
  * @param maxCacheBytes the artifact store's size limit (least recently used evicted), 0: none
+ * @param tokensFile the clients allowed in and their roles ({@code auth: {tokens-file}}); without
+ *     it every client may read, and only loopback clients may use the admin API
  */
 public record ServerConfig(
     String host,
@@ -47,7 +49,8 @@ public record ServerConfig(
     Duration advisoriesRefresh,
     Optional<Path> recordFile,
     Optional<Tls> tls,
-    long maxCacheBytes) {
+    long maxCacheBytes,
+    Optional<Path> tokensFile) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -80,7 +83,8 @@ public record ServerConfig(
         Duration.ofHours(1),
         Optional.empty(),
         Optional.empty(),
-        0);
+        0,
+        Optional.empty());
   }
 
   public ServerConfig withPort(int newPort) {
@@ -164,6 +168,7 @@ public record ServerConfig(
     public Optional<Path> recordFile;
     public Optional<Tls> tls;
     public long maxCacheBytes;
+    public Optional<Path> tokensFile;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -183,6 +188,7 @@ public record ServerConfig(
       recordFile = c.recordFile;
       tls = c.tls;
       maxCacheBytes = c.maxCacheBytes;
+      tokensFile = c.tokensFile;
     }
 
     public ServerConfig build() {
@@ -203,7 +209,8 @@ public record ServerConfig(
           advisoriesRefresh,
           recordFile,
           tls,
-          maxCacheBytes);
+          maxCacheBytes,
+          tokensFile);
     }
   }
 }

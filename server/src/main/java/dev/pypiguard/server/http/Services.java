@@ -30,6 +30,7 @@ import java.util.function.Supplier;
  * @param advisories the OSV data, when --advisories names any
  * @param record the {@code serve --record} file, when given
  * @param verdicts the provenance verdicts the attestation rules read
+ * @param ops access control, upstream health, recent blocks and reloads (the admin API's)
  */
 public record Services(
     ServerConfig config,
@@ -46,7 +47,8 @@ public record Services(
     java.util.concurrent.atomic.AtomicInteger active,
     java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories,
     java.util.Optional<FetchRecord> record,
-    dev.pypiguard.server.policy.VerdictStore verdicts) {
+    dev.pypiguard.server.policy.VerdictStore verdicts,
+    dev.pypiguard.server.admin.Operations ops) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {
