@@ -25,7 +25,7 @@ public final class StatusPage {
   private static final String STYLE = """
       body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
       h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em}
-      table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}
+      table{border-collapse:collapse;width:100%}table#cache{width:auto;min-width:28em}th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}
       th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
       code{background:#f4f4f4;padding:0 .3em}.muted{color:#777}
       .up{color:#176f2c;font-weight:bold}.down{color:#b00020;font-weight:bold}.unknown,.offline{color:#777;font-weight:bold}
