@@ -139,4 +139,15 @@ class AccessTokensTest {
         """.formatted(sha("same-secret-123"))))
         .hasMessageContaining("tokens[1].token: the same token as a");
   }
+
+  @Test
+  void shippedExample_isValid_andItsReadTokenWorks() throws Exception {
+    java.nio.file.Path example = java.nio.file.Path.of("..", "distribution", "src", "conf", "tokens.example.yaml");
+    AccessTokens t = AccessTokens.parse(example.toString(), java.nio.file.Files.readString(example),
+        n -> Optional.of("value-of-" + n));
+    assertThat(t.size()).isEqualTo(3);
+    assertThat(principal(t.authenticate(basic("__token__", "example-read-token-change-me"))))
+        .isEqualTo(new Principal("ci", Role.READ));
+    assertThat(principal(t.authenticate("Bearer value-of-PYPI_GUARD_ADMIN_TOKEN")).role()).isEqualTo(Role.ADMIN);
+  }
 }
