@@ -106,6 +106,7 @@ class AccessControlTest {
       assertThat(r.statusCode()).as(header).isEqualTo(401);
       assertThat(text(r)).isEqualTo("wrong credentials\n");
     }
+    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"wrong\"} 6.0");
   }
 
   @Test
@@ -130,6 +131,7 @@ class AccessControlTest {
     assertThat(h.send("POST", "/-/admin/reload", "Authorization", basic("dev", "dev-password-1")).statusCode())
         .isEqualTo(403);
     assertThat(h.get("/-/admin/stats", "Authorization", bearer(ADMIN_TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"role\"} 2.0");
     assertThat(h.send("POST", "/-/admin/reload", "Authorization", basic("__token__", ADMIN_TOKEN)).statusCode())
         .isEqualTo(200);
   }
@@ -242,5 +244,42 @@ class AccessControlTest {
     PipResult refused = PythonEnv.shared().install(index, List.of("-vv", "--only-binary", ":all:", "alpha"));
     assertThat(refused.succeeded()).isFalse();
     assertThat(refused.output()).contains("401 Client Error: Unauthorized for url: " + index + "alpha/");
+  }
+
+  @Test
+  void tokenCommand_printsATokenAndAnEntryThatAcceptsIt() {
+    CliTest.Run r = CliTest.run("token", "deploy-bot", "--role", "admin");
+    assertThat(r.code()).as(r.err()).isZero();
+    String token = r.out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
+    String entry = r.out().lines().filter(l -> l.startsWith("  - {")).findFirst().orElseThrow();
+    assertThat(entry).doesNotContain(token).contains("sha256:" + Sha256.of(token.getBytes(StandardCharsets.UTF_8)).hex());
+    var tokens = dev.pypiguard.server.admin.AccessTokens.parse("generated", "tokens:\n" + entry + "\n", n -> Optional.empty());
+    assertThat(tokens.authenticate(bearer(token)))
+        .isEqualTo(new dev.pypiguard.server.admin.Authentication.Authenticated(
+            new dev.pypiguard.server.admin.Principal("deploy-bot", dev.pypiguard.server.admin.Role.ADMIN)));
+    CliTest.Run bad = CliTest.run("token", "x", "--role", "root");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--role: \"root\" (expected: read or admin)");
+  }
+
+  @Test
+  void accessLog_showsThePrincipalName_neverTheSecret() throws Exception {
+    startWithAuth();
+    var captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.err;
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    String log = "";
+    try {
+      assertThat(h.get("/simple/alpha/", "Authorization", basic("__token__", READ_TOKEN)).statusCode()).isEqualTo(200);
+      // The line is written off the event loop: wait (bounded) for it.
+      for (int i = 0; i < 200 && !log.contains("\"GET /simple/alpha/ HTTP/1.1\" 200"); i++) {
+        Thread.sleep(25);
+        log = captured.toString(StandardCharsets.UTF_8);
+      }
+    } finally {
+      System.setErr(old);
+    }
+    assertThat(log).contains("127.0.0.1 - ci [").contains("\"GET /simple/alpha/ HTTP/1.1\" 200")
+        .doesNotContain(READ_TOKEN).doesNotContain(basic("__token__", READ_TOKEN).substring(6));
   }
 }

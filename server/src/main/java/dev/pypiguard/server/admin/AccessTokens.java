@@ -51,6 +51,11 @@ public final class AccessTokens {
     this.users = List.copyOf(users);
   }
 
+  /** Whether {@code name} may name a token or user: it appears in log lines as is. */
+  public static boolean validName(String name) {
+    return NAME.matcher(name).matches();
+  }
+
   /** How many tokens and users there are. */
   public int size() {
     return tokens.size() + users.size();

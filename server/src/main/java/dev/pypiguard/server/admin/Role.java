@@ -18,7 +18,8 @@ public enum Role {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  static Optional<Role> parse(String s) {
+  /** The role spelled {@code s} ({@code read}, {@code admin}). */
+  public static Optional<Role> parse(String s) {
     for (Role r : values()) {
       if (r.spelling().equals(s)) {
         return Optional.of(r);

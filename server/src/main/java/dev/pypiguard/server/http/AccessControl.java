@@ -45,6 +45,7 @@ final class AccessControl {
     Optional<AccessTokens> tokens = s.ops().tokens();
     if (tokens.isEmpty()) {
       if (needed.isPresent() && needed.get() == Role.ADMIN && !localAndDirect(ex)) {
+        count(s, "not-local");
         refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only loopback clients"
             + " while the proxy has no auth: {tokens-file: ...} configured");
         return false;
@@ -55,6 +56,7 @@ final class AccessControl {
     if (a instanceof Authentication.Authenticated ok) {
       ex.user = ok.principal().name();
       if (needed.isPresent() && !ok.principal().role().includes(needed.get())) {
+        count(s, "role");
         refuse(ex, HttpResponseStatus.FORBIDDEN, ok.principal().name() + " has the "
             + ok.principal().role().spelling() + " role; this needs " + needed.get().spelling());
         return false;
@@ -64,6 +66,7 @@ final class AccessControl {
     if (needed.isEmpty()) {
       return true;
     }
+    count(s, a instanceof Authentication.Missing ? "missing" : "wrong");
     if (a instanceof Authentication.Refused r) {
       // Never the secret: the reason names the scheme or user at most.
       LOG.info("refused credentials from {} for {} {}: {}", ex.remote(), ex.method, path(ex), r.why());
@@ -76,6 +79,15 @@ final class AccessControl {
     ex.route = "unauthorized";
     ex.send(response);
     return false;
+  }
+
+  /** Counts a refusal: {@code missing} or {@code wrong} credentials, or a role that does not suffice. */
+  private static void count(Services s, String outcome) {
+    io.micrometer.core.instrument.Counter.builder("pypiguard.auth.refusals")
+        .description("Requests refused by access control, by why")
+        .tag("why", outcome)
+        .register(s.metrics().registry())
+        .increment();
   }
 
   private static void refuse(Exchange ex, HttpResponseStatus status, String why) {
