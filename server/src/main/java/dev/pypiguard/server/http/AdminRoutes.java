@@ -289,7 +289,9 @@ final class AdminRoutes {
 
   static CompletableFuture<Snapshot> snapshot(Services s, String base) {
     return CompletableFuture.supplyAsync(() -> {
-      long[] store = usage(s.store().root().resolve("sha256"));
+      // The store's directory (as ProxyServer lays it out), not a FileSystemBlobStore method:
+      // what is measured is what this machine holds.
+      long[] store = usage(s.config().cacheDir().resolve("blobs").resolve("sha256"));
       var pages = new LinkedHashMap<String, Long>();
       for (PageCache pc : s.pages()) {
         String name = pc.upstream().name();
@@ -309,7 +311,7 @@ final class AdminRoutes {
       var judge = s.judge().get();
       var ops = s.ops();
       return new Snapshot(Version.current(), Instant.now(), ops.started(), base + "/simple/", store[0], store[1],
-          pages, cache, ops.health().states(s.config().upstreams()),
+          pages, cache, ops.health().states(s.pages().stream().map(PageCache::upstream).toList()),
           ops.blocks().newest(ops.blocks().capacity()),
           new Snapshot.Policy(judge.version(), ops.policy().policy().mode().spelling(),
               ops.policy().file().map(Path::toString)),
