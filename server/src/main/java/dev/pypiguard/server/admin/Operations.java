@@ -34,7 +34,7 @@ public final class Operations implements AutoCloseable {
     this.tokens = config.tokensFile().map(f -> new WatchedFile<>("tokens", f,
         (path, bytes) -> AccessTokens.parse(path.toString(), new String(bytes, StandardCharsets.UTF_8),
             AccessTokens::environment),
-        t -> t.size() + " tokens and users", registry, "pypiguard.auth.reloads"));
+        t -> t.size() + " principal(s)", registry, "pypiguard.auth.reloads"));
   }
 
   /** Whether clients must authenticate. */
