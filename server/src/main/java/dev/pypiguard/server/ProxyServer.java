@@ -8,6 +8,7 @@ import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
+import dev.pypiguard.server.admin.Operations;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.http.AuditLog;
 import dev.pypiguard.server.http.FetchRecord;
@@ -64,6 +65,7 @@ public final class ProxyServer implements AutoCloseable {
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
+  private final Operations ops;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   static {
@@ -98,6 +100,14 @@ public final class ProxyServer implements AutoCloseable {
       metrics.gauge("pypiguard.advisories.online.reachable", "1 when the OSV API answered last time",
           () -> a.onlineReachable() ? 1 : 0);
     });
+    try {
+      this.ops = new Operations(config, policy, metrics.registry(), Clock.systemUTC());
+    } catch (ConfigException e) {
+      policy.close();
+      advisories.ifPresent(AdvisoryFeed::close);
+      verdicts.close();
+      throw e;
+    }
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.client = clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
@@ -112,13 +122,14 @@ public final class ProxyServer implements AutoCloseable {
       if (via != client) {
         ownClients.add(via);
       }
-      pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
+      pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(),
+          ops.health().listener(u.name(), metrics)));
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), config.tls().isPresent(),
-        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories,
-        config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
-        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl()));
+        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
+        advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
+        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl()), ops);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -214,6 +225,7 @@ public final class ProxyServer implements AutoCloseable {
   public static ProxyServer start(ServerConfig config) throws IOException {
     var server = new ProxyServer(config);
     server.policy.watch(2_000);
+    server.ops.watch(2_000);
     LOG.info("listening on {}", server.uri());
     for (Upstream u : config.upstreams()) {
       LOG.info("upstream {} {}{}{}", u.name(), u.simpleUrl(),
@@ -294,6 +306,7 @@ public final class ProxyServer implements AutoCloseable {
 
   private void shutdownExecutors() {
     policy.close();
+    ops.close();
     advisories.ifPresent(AdvisoryFeed::close);
     verdicts.close();
     services.record().ifPresent(FetchRecord::close);

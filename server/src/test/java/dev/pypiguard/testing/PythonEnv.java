@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -214,12 +213,7 @@ public final class PythonEnv {
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       sanitize(pb.environment());
       Process p = pb.start();
-      boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!done) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-      }
+      boolean done = Processes.waitOrKill(p, timeout);
       String output = Files.readString(log, StandardCharsets.UTF_8);
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       return new ProcessOutput(done ? p.exitValue() : -1, output, !done, elapsed);

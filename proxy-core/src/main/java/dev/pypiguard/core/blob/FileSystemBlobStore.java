@@ -115,6 +115,9 @@ public final class FileSystemBlobStore implements BlobStore {
 
   @Override
   public boolean delete(Sha256 key) throws IOException {
+    if (eviction != null) {
+      eviction.removed(key);
+    }
     return Files.deleteIfExists(pathOf(key));
   }
 

@@ -64,6 +64,14 @@ final class LruEviction {
     sizes.get(key); // access order: moves it to the most recent end
   }
 
+  /** A blob deleted from the store: no longer counted. */
+  synchronized void removed(Sha256 key) {
+    Long size = sizes.remove(key);
+    if (size != null) {
+      total -= size;
+    }
+  }
+
   synchronized void pin(Sha256 key) {
     pins.merge(key, 1, Integer::sum);
   }

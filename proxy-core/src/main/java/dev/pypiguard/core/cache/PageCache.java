@@ -51,6 +51,9 @@ public final class PageCache {
 
     void upstream(String kind, Duration latency, String outcome);
 
+    /** Why a request to the upstream failed, right after {@link #upstream} reported it. */
+    default void upstreamFailure(String kind, String why) {}
+
     Listener NONE =
         new Listener() {
           @Override
@@ -229,6 +232,7 @@ public final class PageCache {
       } catch (RuntimeException e) {
         listener.upstream(kindName, latency, "malformed");
         LOG.warn("malformed {} page from {}: {}", kindName, f.url(), e.getMessage());
+        listener.upstreamFailure(kindName, "malformed " + kindName + " page: " + e.getMessage());
         return stale(
             copy, "malformed page from upstream " + upstream.name() + ": " + e.getMessage(), false);
       }
@@ -259,6 +263,7 @@ public final class PageCache {
     var e = (PageFetch.Failed) fetch;
     listener.upstream(kindName, latency, e.timedOut() ? "timeout" : "error");
     LOG.warn("upstream {} failed for {}: {}", upstream.name(), key, e.reason());
+    listener.upstreamFailure(kindName, e.reason());
     return stale(copy, "upstream " + upstream.name() + ": " + e.reason(), e.timedOut());
   }
 

@@ -145,7 +145,7 @@ public final class SimpleHtml {
    * Escapes text for HTML element content and for double- or single-quoted attribute values
    * (HTML §13.1.2.3 and §13.1.3 forbid a raw {@code <} and {@code &}; the quotes end a value).
    */
-  static String escape(String s) {
+  public static String escape(String s) {
     var out = new StringBuilder(s.length() + 8);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

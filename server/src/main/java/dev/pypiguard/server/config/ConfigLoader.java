@@ -26,7 +26,7 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls", "upstreams", "egress");
+          "advisories", "tls", "upstreams", "egress", "auth");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -199,6 +199,9 @@ public final class ConfigLoader {
       }
     }
 
+    Optional<Path> tokensFile = root == null ? Optional.empty()
+        : AuthConfig.tokensFile(doc.get(), configFile.get(), problems);
+
     // Every problem at once, those found while walking the file first.
     doc.ifPresent(d -> problems.addAll(0, d.problems()));
     if (!problems.isEmpty()) {
@@ -207,7 +210,7 @@ public final class ConfigLoader {
     return new ServerConfig(
         host, port, upstreams, cacheDir, baseUrl, offline, ttl,
         staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
-        egress);
+        egress, tokensFile);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param tls the PEM certificate chain and private key to serve https with, when set
  * @param maxCacheBytes the artifact store's size limit (least recently used evicted), 0: none
  * @param egress how upstream connections leave: directly or through a proxy, and whom to trust
+ * @param tokensFile the clients allowed in and their roles ({@code auth: {tokens-file}}); without
+ *     it every client may read, and only loopback clients may use the admin API
  */
 public record ServerConfig(
     String host,
@@ -49,7 +51,8 @@ public record ServerConfig(
     Optional<Path> recordFile,
     Optional<Tls> tls,
     long maxCacheBytes,
-    Egress egress) {
+    Egress egress,
+    Optional<Path> tokensFile) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -114,7 +117,8 @@ public record ServerConfig(
         Optional.empty(),
         Optional.empty(),
         0,
-        Egress.DIRECT);
+        Egress.DIRECT,
+        Optional.empty());
   }
 
   public ServerConfig withPort(int newPort) {
@@ -203,6 +207,7 @@ public record ServerConfig(
     public Optional<Tls> tls;
     public long maxCacheBytes;
     public Egress egress;
+    public Optional<Path> tokensFile;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -223,6 +228,7 @@ public record ServerConfig(
       tls = c.tls;
       maxCacheBytes = c.maxCacheBytes;
       egress = c.egress;
+      tokensFile = c.tokensFile;
     }
 
     public ServerConfig build() {
@@ -244,7 +250,8 @@ public record ServerConfig(
           recordFile,
           tls,
           maxCacheBytes,
-          egress);
+          egress,
+          tokensFile);
     }
   }
 }

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One line per request in the Combined Log Format, followed by the time taken: {@code 127.0.0.1 -
- * - [25/Nov/2026:10:00:00 +0000] "GET /simple/x/ HTTP/1.1" 200 1234 "-" "pip/23.2.1" 3ms}.
+ * ci [25/Nov/2026:10:00:00 +0000] "GET /simple/x/ HTTP/1.1" 200 1234 "-" "pip/23.2.1" 3ms}, where
+ * {@code ci} is the name of the client's token or user ({@code -} without one), never its secret.
  */
 final class AccessLog {
   static final Logger LOG = LoggerFactory.getLogger("pypi-guard.access");
@@ -31,8 +32,9 @@ final class AccessLog {
     String referer = ex.headers.get("Referer", "-");
     String line = String.format(
         Locale.ROOT,
-        "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %dms%s",
+        "%s - %s [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %dms%s",
         ex.remote(),
+        clean(ex.user),
         CLF.format(ZonedDateTime.now(ZoneOffset.UTC)),
         ex.method,
         clean(ex.uri),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.Reason;
+import dev.pypiguard.server.admin.RecentBlocks;
 import dev.pypiguard.server.metrics.ProxyMetrics;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -29,13 +30,16 @@ public final class AuditLog implements AutoCloseable {
   private final Path file;
   private final Executor blocking;
   private final ProxyMetrics metrics;
+  private final RecentBlocks recent;
   private BufferedWriter out;
   private boolean failed;
 
-  public AuditLog(Path file, Executor blocking, ProxyMetrics metrics) {
+  /** Writes to {@code file} and remembers the newest decisions in {@code recent}. */
+  public AuditLog(Path file, Executor blocking, ProxyMetrics metrics, RecentBlocks recent) {
     this.file = file;
     this.blocking = blocking;
     this.metrics = metrics;
+    this.recent = recent;
   }
 
   public Path file() {
@@ -43,11 +47,13 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** Records the decisions that blocked (or would have blocked) files served by one request. */
-  void record(String client, String via, String project, List<FileDecision> decisions, String policyVersion) {
+  void record(String client, String user, String via, String project, List<FileDecision> decisions,
+      String policyVersion) {
     if (decisions.isEmpty()) {
       return;
     }
-    String time = Instant.now().toString();
+    Instant now = Instant.now();
+    String time = now.toString();
     blocking.execute(() -> {
       var lines = new StringBuilder();
       for (FileDecision d : decisions) {
@@ -64,6 +70,9 @@ public final class AuditLog implements AutoCloseable {
         ObjectNode o = JSON.createObjectNode();
         o.put("time", time);
         o.put("client", client);
+        if (!user.equals("-")) {
+          o.put("user", user);
+        }
         o.put("via", via);
         o.put("project", project);
         o.put("file", d.file().filename());
@@ -74,6 +83,8 @@ public final class AuditLog implements AutoCloseable {
         o.put("reason", String.join("; ", reasons.stream().map(Reason::toString).toList()));
         o.put("policy", policyVersion);
         lines.append(o).append('\n');
+        recent.add(now, project, d.file().filename(), d.version(), outcome, via, o.get("rule").asText(),
+            o.get("reason").asText(), client, user);
       }
       write(lines.toString());
     });

@@ -38,6 +38,8 @@ final class Exchange {
   private final AtomicBoolean finished = new AtomicBoolean();
   volatile boolean forceClose;
   volatile String route = "other";
+  /** The authenticated client's name, for the logs; {@code -} when there is none. */
+  volatile String user = "-";
   volatile int status;
   volatile long bytes;
 

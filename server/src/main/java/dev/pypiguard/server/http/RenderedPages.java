@@ -54,6 +54,13 @@ public final class RenderedPages {
     return cache.get(key, k -> render(k, judge.get()));
   }
 
+  /** Forgets every rendered page of a project; returns how many there were. */
+  int purge(String project) {
+    var keys = cache.asMap().keySet().stream().filter(k -> k.project().equals(project)).toList();
+    cache.invalidateAll(keys);
+    return keys.size();
+  }
+
   Rendered index(String upstream, String pageVersion, String judgeVersion, SimpleFormat format,
       java.util.function.Supplier<ProjectIndex> visible) {
     var key = new Key(upstream, "", pageVersion, judgeVersion, format, "");

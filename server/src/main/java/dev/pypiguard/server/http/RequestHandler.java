@@ -102,7 +102,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void route(Exchange ex) {
-    if (!(ex.method.equals(HttpMethod.GET) || ex.method.equals(HttpMethod.HEAD))) {
+    boolean admin = ex.uri.startsWith("/-/admin/") || ex.uri.equals("/-/admin");
+    if (!(ex.method.equals(HttpMethod.GET) || ex.method.equals(HttpMethod.HEAD)
+        || (admin && ex.method.equals(HttpMethod.POST)))) {
       var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
       r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
       ex.route = "bad-request";
@@ -117,13 +119,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     RequestPath path = parsed.get();
     List<String> seg = path.segments();
+    if (!AccessControl.admit(ex, s, seg)) {
+      return;
+    }
     String first = seg.isEmpty() ? "" : seg.get(0);
     switch (first) {
-      case "" -> {
-        ex.route = "home";
-        ex.send(Exchange.text(HttpResponseStatus.OK,
-            "pypi-guard: point pip at " + base(ex) + "/simple/"));
-      }
+      case "" -> AdminRoutes.home(ex, s, base(ex));
       case "healthz" -> {
         ex.route = "healthz";
         // The first line is the verdict; the lines after it say how the advisory sources are.
@@ -144,7 +145,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       case "files" -> files(ex, path);
       case "integrity" -> integrity(ex, path);
       case "-" -> {
-        if (path.segments().size() == 3 && path.segments().get(1).equals("explain")) {
+        if (seg.size() >= 2 && seg.get(1).equals("admin")) {
+          AdminRoutes.serve(ex, s, path, base(ex));
+        } else if (path.segments().size() == 3 && path.segments().get(1).equals("explain")) {
           Explain.send(ex, s, this, path.segments().get(2));
         } else {
           notFound(ex, "no such path");
@@ -430,7 +433,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
     var relevant = files.stream().filter(f -> !f.decision().reasons().isEmpty()).toList();
-    s.audit().record(ex.remote(), via, name.value(), relevant, version);
+    s.audit().record(ex.remote(), ex.user, via, name.value(), relevant, version);
   }
 
   private void sendArtifact(Exchange ex, PageCache pages, FileEntry file) {

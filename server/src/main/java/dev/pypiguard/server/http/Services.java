@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  * @param record the {@code serve --record} file, when given
  * @param verdicts the provenance verdicts the attestation rules read
  * @param router which upstream serves which project
+ * @param ops access control, upstream health, recent blocks and reloads (the admin API's)
  */
 public record Services(
     ServerConfig config,
@@ -48,7 +49,8 @@ public record Services(
     java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories,
     java.util.Optional<FetchRecord> record,
     dev.pypiguard.server.policy.VerdictStore verdicts,
-    UpstreamRouter router) {
+    UpstreamRouter router,
+    dev.pypiguard.server.admin.Operations ops) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

@@ -1,0 +1,111 @@
+package dev.pypiguard.server.http;
+
+import dev.pypiguard.server.admin.AccessTokens;
+import dev.pypiguard.server.admin.Authentication;
+import dev.pypiguard.server.admin.Role;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may ask for what. With a tokens file, the index, files, provenance, explanations and the
+ * status page need the {@code read} role and {@code /-/admin/} the {@code admin} role, while
+ * {@code /healthz} and {@code /metrics} stay open (load balancers and scrapers; they name no
+ * project or client). Without one, everything is open except {@code /-/admin/}, which then
+ * answers only clients on the loopback interface that came without a proxy's forwarding header.
+ */
+final class AccessControl {
+  private static final Logger LOG = LoggerFactory.getLogger(AccessControl.class);
+  static final String CHALLENGE = "Basic realm=\"pypi-guard\", charset=\"UTF-8\"";
+
+  private AccessControl() {}
+
+  /** The role a path needs, or empty when it is open to everyone. */
+  static Optional<Role> needed(List<String> segments) {
+    String first = segments.isEmpty() ? "" : segments.get(0);
+    if (first.equals("healthz") || first.equals("metrics")) {
+      return Optional.empty();
+    }
+    if (first.equals("-") && segments.size() > 1 && segments.get(1).equals("admin")) {
+      return Optional.of(Role.ADMIN);
+    }
+    return Optional.of(Role.READ);
+  }
+
+  /**
+   * Whether the request may go on; when it may not, its answer (401 or 403) is sent. The
+   * principal's name is set on the exchange for the access and audit logs.
+   */
+  static boolean admit(Exchange ex, Services s, List<String> segments) {
+    Optional<Role> needed = needed(segments);
+    Optional<AccessTokens> tokens = s.ops().tokens();
+    if (tokens.isEmpty()) {
+      if (needed.isPresent() && needed.get() == Role.ADMIN && !localAndDirect(ex)) {
+        count(s, "not-local");
+        refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only loopback clients"
+            + " while the proxy has no auth: {tokens-file: ...} configured");
+        return false;
+      }
+      return true;
+    }
+    Authentication a = tokens.get().authenticate(ex.headers.get(HttpHeaderNames.AUTHORIZATION));
+    if (a instanceof Authentication.Authenticated ok) {
+      ex.user = ok.principal().name();
+      if (needed.isPresent() && !ok.principal().role().includes(needed.get())) {
+        count(s, "role");
+        refuse(ex, HttpResponseStatus.FORBIDDEN, ok.principal().name() + " has the "
+            + ok.principal().role().spelling() + " role; this needs " + needed.get().spelling());
+        return false;
+      }
+      return true;
+    }
+    if (needed.isEmpty()) {
+      return true;
+    }
+    count(s, a instanceof Authentication.Missing ? "missing" : "wrong");
+    if (a instanceof Authentication.Refused r) {
+      // Never the secret: the reason names the scheme or user at most.
+      LOG.info("refused credentials from {} for {} {}: {}", ex.remote(), ex.method, path(ex), r.why());
+    }
+    var response = Exchange.text(HttpResponseStatus.UNAUTHORIZED, a instanceof Authentication.Missing
+        ? "authentication required: a token (Authorization: Bearer TOKEN, or the token as the"
+            + " basic-auth password, e.g. https://__token__:TOKEN@host/simple/) or a user name and password"
+        : "wrong credentials");
+    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, CHALLENGE);
+    ex.route = "unauthorized";
+    ex.send(response);
+    return false;
+  }
+
+  /** Counts a refusal: {@code missing} or {@code wrong} credentials, or a role that does not suffice. */
+  private static void count(Services s, String outcome) {
+    io.micrometer.core.instrument.Counter.builder("pypiguard.auth.refusals")
+        .description("Requests refused by access control, by why")
+        .tag("why", outcome)
+        .register(s.metrics().registry())
+        .increment();
+  }
+
+  private static void refuse(Exchange ex, HttpResponseStatus status, String why) {
+    ex.route = "forbidden";
+    ex.send(Exchange.text(status, why));
+  }
+
+  /** A loopback client that is not a reverse proxy relaying someone else. */
+  private static boolean localAndDirect(Exchange ex) {
+    boolean loopback = ex.ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        && a.getAddress() != null && a.getAddress().isLoopbackAddress();
+    return loopback && !ex.headers.contains("Forwarded") && !ex.headers.contains("X-Forwarded-For")
+        && !ex.headers.contains("X-Real-IP");
+  }
+
+  private static String path(Exchange ex) {
+    int q = ex.uri.indexOf('?');
+    String p = q < 0 ? ex.uri : ex.uri.substring(0, q);
+    return p.length() > 200 ? p.substring(0, 200) + "..." : p.replaceAll("[\\x00-\\x1f\\x7f]", "?");
+  }
+}
