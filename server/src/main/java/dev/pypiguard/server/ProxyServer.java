@@ -112,7 +112,10 @@ public final class ProxyServer implements AutoCloseable {
     this.client = clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     blocking.execute(store::scanForEviction);
-    var downloads = new Downloads(store, d -> watch(d, metrics));
+    var downloads = new Downloads(store, d -> {
+      watch(d, metrics);
+      d.result().thenRun(ops::storeChanged);
+    });
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {

@@ -25,12 +25,24 @@ public final class Operations implements AutoCloseable {
   private final RecentBlocks blocks = new RecentBlocks(RECENT_BLOCKS);
   private final UpstreamHealth health;
   private final Instant started;
+  private final Clock clock;
+  /** The last measurement of the store's disk usage, reused until the store changes. */
+  private Measured usage;
+  /** Bumped by every change this server makes to the store (a download stored, a purge). */
+  private final java.util.concurrent.atomic.AtomicLong storeGeneration = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How long a measurement is reused at most: other processes (import, eviction) change the store too. */
+  public static final java.time.Duration USAGE_TTL = java.time.Duration.ofSeconds(30);
+
+  /** Files and bytes in the store, when they were counted, and at which store generation. */
+  public record Measured(long files, long bytes, Instant at, long generation) {}
 
   /** Reads the tokens file of {@code config}, if any: a bad one is a ConfigException. */
   public Operations(ServerConfig config, LivePolicy policy, MeterRegistry registry, Clock clock) {
     this.policy = policy;
     this.health = new UpstreamHealth(clock);
     this.started = clock.instant();
+    this.clock = clock;
     this.tokens = config.tokensFile().map(f -> new WatchedFile<>("tokens", f,
         (path, bytes) -> AccessTokens.parse(path.toString(), new String(bytes, StandardCharsets.UTF_8),
             AccessTokens::environment),
@@ -53,6 +65,26 @@ public final class Operations implements AutoCloseable {
 
   public UpstreamHealth health() {
     return health;
+  }
+
+  /**
+   * The store's usage, measured by {@code measure} again only when this server changed the store
+   * or {@link #USAGE_TTL} passed: a status page reloaded in a loop must not walk a million files
+   * each time. One walk runs at a time; callers meanwhile wait for it and share its answer.
+   */
+  public synchronized Measured storeUsage(java.util.function.Supplier<long[]> measure) {
+    Instant now = clock.instant();
+    long generation = storeGeneration.get();
+    if (usage == null || usage.generation() != generation || usage.at().plus(USAGE_TTL).isBefore(now)) {
+      long[] n = measure.get();
+      usage = new Measured(n[0], n[1], now, generation);
+    }
+    return usage;
+  }
+
+  /** The store changed (a download was stored, files were purged): measure again next time. */
+  public void storeChanged() {
+    storeGeneration.incrementAndGet();
   }
 
   public Instant started() {

@@ -243,6 +243,7 @@ final class AdminRoutes {
         return;
       }
       long[] deleted = delete(s, files);
+      s.ops().storeChanged();
       ObjectNode o = JSON.createObjectNode();
       o.put("project", name);
       filename.ifPresent(f -> o.put("file", f));
@@ -291,7 +292,8 @@ final class AdminRoutes {
     return CompletableFuture.supplyAsync(() -> {
       // The store's directory (as ProxyServer lays it out), not a FileSystemBlobStore method:
       // what is measured is what this machine holds.
-      long[] store = usage(s.config().cacheDir().resolve("blobs").resolve("sha256"));
+      var measured = s.ops().storeUsage(() -> usage(s.config().cacheDir().resolve("blobs").resolve("sha256")));
+      long[] store = {measured.files(), measured.bytes()};
       var pages = new LinkedHashMap<String, Long>();
       for (PageCache pc : s.pages()) {
         String name = pc.upstream().name();
