@@ -240,6 +240,24 @@ class UpstreamsTest {
   }
 
   @Test
+  void statusAndStats_showEachUpstreamWithWhatItOwns_andItsHealth() throws Exception {
+    try (ProxyServer proxy = start()) {
+      assertThat(get(proxy, "/simple/mycorp-tools/").statusCode()).isEqualTo(200);
+      privateIndex.stop();
+      assertThat(get(proxy, "/simple/mycorp-ghost/").statusCode()).isEqualTo(502);
+      JsonNode ups = JSON.readTree(get(proxy, "/-/admin/stats").body()).path("upstreams");
+      assertThat(ups.get(0).path("name").asText()).isEqualTo("private");
+      assertThat(ups.get(0).path("owns").get(0).asText()).isEqualTo("mycorp-*");
+      assertThat(ups.get(0).path("state").asText()).isEqualTo("down");
+      assertThat(ups.get(1).path("name").asText()).isEqualTo("pypi");
+      assertThat(ups.get(1).path("owns").isArray() && ups.get(1).path("owns").isEmpty()).isTrue();
+      var html = http.send(HttpRequest.newBuilder(URI.create(proxy.uri() + "/")).header("Accept", "text/html").build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(html).contains("owns mycorp-*").contains("data-upstream=\"pypi\"");
+    }
+  }
+
+  @Test
   void credentials_neverInLogsOrConfigText() throws Exception {
     try (ProxyServer proxy = start()) {
       String printed = proxy.config().toString();

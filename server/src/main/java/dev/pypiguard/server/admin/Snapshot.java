@@ -88,6 +88,7 @@ public record Snapshot(
       ObjectNode n = ups.addObject();
       n.put("name", u.name());
       n.put("url", u.url());
+      u.owns().forEach(n.withArray("owns")::add);
       n.put("state", offline ? "offline" : u.state());
       n.put("last-success", u.lastSuccess().map(Instant::toString).orElse(null));
       n.put("last-failure", u.lastFailure().map(Instant::toString).orElse(null));

@@ -68,6 +68,8 @@ public final class StatusPage {
     for (UpstreamHealth.State u : s.upstreams()) {
       String state = s.offline() ? "offline" : u.state();
       h.append("<tr data-upstream=\"").append(esc(u.name())).append("\"><td>").append(esc(u.name()))
+          .append(u.owns().isEmpty() ? "" : "<br><span class=\"muted owns\">owns " + esc(String.join(", ", u.owns()))
+              + "</span>")
           .append("</td><td><code>").append(esc(u.url())).append("</code></td><td class=\"state ")
           .append(state).append("\">").append(state).append("</td><td>").append(when(u.lastSuccess(), s.now()))
           .append("</td><td>").append(when(u.lastFailure(), s.now())).append("</td><td>")
@@ -108,7 +110,8 @@ public final class StatusPage {
     t.append("pages cached: ").append(s.pages()).append('\n');
     t.append("hit rate: ").append(rate(s.allLookups())).append('\n');
     for (UpstreamHealth.State u : s.upstreams()) {
-      t.append("upstream ").append(u.name()).append(": ").append(s.offline() ? "offline" : u.state())
+      t.append("upstream ").append(u.name()).append(u.owns().isEmpty() ? "" : " (owns " + String.join(", ", u.owns()) + ")")
+          .append(": ").append(s.offline() ? "offline" : u.state())
           .append(u.lastError().isEmpty() ? "" : " (last error: " + u.lastError() + ")").append('\n');
     }
     for (RecentBlocks.Entry b : s.blocks().subList(0, Math.min(BLOCKS_SHOWN, s.blocks().size()))) {

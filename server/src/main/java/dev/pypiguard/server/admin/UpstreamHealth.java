@@ -20,10 +20,15 @@ public final class UpstreamHealth {
    * @param state {@code up} (its last answer was one), {@code down} (its last request failed) or
    *     {@code unknown} (not asked yet)
    * @param lastError what went wrong last time it failed, empty when it never did
+   * @param owns the project globs it alone serves (dependency-confusion protection)
    */
   public record State(String name, String url, String state, Optional<Instant> lastSuccess,
       Optional<Instant> lastFailure, String lastError, Optional<Duration> lastLatency, long failuresInARow,
-      long requests) {}
+      long requests, List<String> owns) {
+    public State {
+      owns = List.copyOf(owns);
+    }
+  }
 
   private static final class Track {
     Instant lastSuccess;
@@ -82,12 +87,17 @@ public final class UpstreamHealth {
 
   /** The state of the upstream {@code name} at {@code url} (credentials removed from it). */
   public State state(String name, java.net.URI url) {
+    return state(name, url, List.of());
+  }
+
+  /** As {@link #state(String, java.net.URI)}, for an upstream that owns {@code owns}. */
+  public State state(String name, java.net.URI url, List<String> owns) {
     Track t = tracks.getOrDefault(name, new Track());
     synchronized (t) {
       String state = t.requests == 0 ? "unknown" : t.lastFailed ? "down" : "up";
       return new State(name, withoutUserInfo(url), state, Optional.ofNullable(t.lastSuccess),
           Optional.ofNullable(t.lastFailure), t.lastError, Optional.ofNullable(t.lastLatency), t.failuresInARow,
-          t.requests);
+          t.requests, owns);
     }
   }
 
@@ -100,6 +110,8 @@ public final class UpstreamHealth {
 
   /** The states of these upstreams, in order. */
   public List<State> states(List<dev.pypiguard.core.upstream.Upstream> upstreams) {
-    return upstreams.stream().map(u -> state(u.name(), u.simpleUrl())).toList();
+    return upstreams.stream()
+        .map(u -> state(u.name(), u.simpleUrl(), u.projects().stream().map(Object::toString).toList()))
+        .toList();
   }
 }

@@ -17,7 +17,7 @@ class StatusPageRenderTest {
   static Snapshot snapshot(String text) {
     Instant now = Instant.parse("2026-11-25T10:00:00Z");
     var down = new UpstreamHealth.State(text, "http://" + text + "/simple/", "down", Optional.empty(),
-        Optional.of(now.minusSeconds(30)), text, Optional.of(Duration.ofMillis(12)), 3, 3);
+        Optional.of(now.minusSeconds(30)), text, Optional.of(Duration.ofMillis(12)), 3, 3, List.of(text));
     var block = new RecentBlocks.Entry(now.minusSeconds(90), now.minusSeconds(60), 2, text, text, "1.0", "block",
         "page", text, text, text, text);
     return new Snapshot("1.2.3", now, now.minus(Duration.ofHours(3)), "http://127.0.0.1:8080/simple/", 7, 3 * 1024 * 1024,
