@@ -18,6 +18,7 @@ import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.server.policy.LivePolicy;
+import dev.pypiguard.server.storage.SharedStorage;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -62,6 +63,7 @@ public final class ProxyServer implements AutoCloseable {
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
+  private final SharedStorage storage;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ProxyServer(ServerConfig config) throws IOException {
@@ -75,6 +77,7 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
     }
     var metrics = new ProxyMetrics();
+    this.storage = SharedStorage.open(config.storage(), metrics.registry());
     this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh());
     this.verdicts = new VerdictStore(config.cacheDir(), 4);
     verdicts.onVerified(v -> metrics.attestation(
@@ -97,16 +100,17 @@ public final class ProxyServer implements AutoCloseable {
         Optional.empty(), "pypi-guard/" + Version.current()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     blocking.execute(store::scanForEviction);
-    var downloads = new Downloads(store, client, d -> watch(d, metrics));
+    var downloads = new Downloads(store, client, d -> watch(d, metrics), storage.blobs());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {
-      pages.add(new PageCache(u, client, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics));
+      pages.add(new PageCache(u, client, config.cacheDir(), settings, blocking, Clock.systemUTC(), metrics,
+          storage.store()));
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics), new AtomicInteger(), advisories,
-        config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts);
+        config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts, storage);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -277,5 +281,6 @@ public final class ProxyServer implements AutoCloseable {
     services.audit().close();
     blocking.shutdown();
     client.close();
+    storage.close();
   }
 }

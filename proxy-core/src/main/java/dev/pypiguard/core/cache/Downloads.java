@@ -23,12 +23,23 @@ public final class Downloads {
   private final UpstreamClient client;
   private final ConcurrentHashMap<Sha256, Download> inFlight = new ConcurrentHashMap<>();
   private final java.util.function.Consumer<Download> onStart;
+  private final Optional<SharedBlobs> shared;
 
   /** {@code onStart} sees each download once, as it starts (for logs and metrics). */
   public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart) {
+    this(store, client, onStart, Optional.empty());
+  }
+
+  /**
+   * Downloads that look in {@code shared} before the upstream, and keep there what they fetched
+   * from the upstream once it is verified.
+   */
+  public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart,
+      Optional<SharedBlobs> shared) {
     this.store = store;
     this.client = client;
     this.onStart = onStart;
+    this.shared = shared;
   }
 
   /**
@@ -57,7 +68,23 @@ public final class Downloads {
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
       onStart.accept(d);
-      client.download(url, allowedHosts, decorate, d);
+      if (shared.isEmpty()) {
+        client.download(url, allowedHosts, decorate, d);
+        return d;
+      }
+      SharedBlobs s = shared.get();
+      s.fill(key, d).whenComplete((filled, e) -> {
+        if (Boolean.TRUE.equals(filled)) {
+          d.result().whenComplete((p, failure) -> {
+            if (failure instanceof dev.pypiguard.core.blob.IntegrityException) {
+              s.forget(key);
+            }
+          });
+          return;
+        }
+        d.result().thenAccept(p -> s.keep(key, p));
+        client.download(url, allowedHosts, decorate, d);
+      });
     }
     return d;
   }

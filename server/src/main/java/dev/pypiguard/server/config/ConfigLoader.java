@@ -26,7 +26,7 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls");
+          "advisories", "tls", "storage");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -204,12 +204,15 @@ public final class ConfigLoader {
       }
     }
 
+    Storage storage = doc.map(d -> StorageSection.read(d, root.get("storage"), System.getenv(), problems))
+        .orElseGet(Storage.FileSystem::new);
+
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", problems));
     }
     return new ServerConfig(
         host, port, List.of(Upstream.of("pypi", upstreamUri)), cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize);
+        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize, storage);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

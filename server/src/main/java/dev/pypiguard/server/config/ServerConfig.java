@@ -29,6 +29,8 @@ import java.util.Optional;
  * @param recordFile where {@code serve --record} appends every file served, for a later seed
  * @param tls the PEM certificate chain and private key to serve https with, when set
  * @param maxCacheBytes the artifact store's size limit (least recently used evicted), 0: none
+ * @param storage where artifacts and shared records live: {@code cache-dir}, or a bucket
+ *     shared by replicas (then {@code cache-dir} is this replica's local tier)
  */
 public record ServerConfig(
     String host,
@@ -47,7 +49,8 @@ public record ServerConfig(
     Duration advisoriesRefresh,
     Optional<Path> recordFile,
     Optional<Tls> tls,
-    long maxCacheBytes) {
+    long maxCacheBytes,
+    Storage storage) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -80,7 +83,8 @@ public record ServerConfig(
         Duration.ofHours(1),
         Optional.empty(),
         Optional.empty(),
-        0);
+        0,
+        new Storage.FileSystem());
   }
 
   public ServerConfig withPort(int newPort) {
@@ -130,6 +134,10 @@ public record ServerConfig(
     return edit(b -> b.tls = newTls);
   }
 
+  public ServerConfig withStorage(Storage newStorage) {
+    return edit(b -> b.storage = newStorage);
+  }
+
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return edit(b -> b.policyFile = file);
   }
@@ -164,6 +172,7 @@ public record ServerConfig(
     public Optional<Path> recordFile;
     public Optional<Tls> tls;
     public long maxCacheBytes;
+    public Storage storage;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -183,6 +192,7 @@ public record ServerConfig(
       recordFile = c.recordFile;
       tls = c.tls;
       maxCacheBytes = c.maxCacheBytes;
+      storage = c.storage;
     }
 
     public ServerConfig build() {
@@ -203,7 +213,8 @@ public record ServerConfig(
           advisoriesRefresh,
           recordFile,
           tls,
-          maxCacheBytes);
+          maxCacheBytes,
+          storage);
     }
   }
 }

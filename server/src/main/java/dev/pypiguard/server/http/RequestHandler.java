@@ -129,6 +129,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         // The first line is the verdict; the lines after it say how the advisory sources are.
         var lines = new java.util.ArrayList<String>(List.of("ok"));
         s.advisories().ifPresent(a -> lines.addAll(a.health()));
+        lines.addAll(s.storage().health());
         ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
       }
       case "metrics" -> {

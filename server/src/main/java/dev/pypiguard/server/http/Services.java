@@ -30,6 +30,7 @@ import java.util.function.Supplier;
  * @param advisories the OSV data, when --advisories names any
  * @param record the {@code serve --record} file, when given
  * @param verdicts the provenance verdicts the attestation rules read
+ * @param storage the object store shared with other replicas, when configured
  */
 public record Services(
     ServerConfig config,
@@ -46,7 +47,8 @@ public record Services(
     java.util.concurrent.atomic.AtomicInteger active,
     java.util.Optional<dev.pypiguard.server.policy.AdvisoryFeed> advisories,
     java.util.Optional<FetchRecord> record,
-    dev.pypiguard.server.policy.VerdictStore verdicts) {
+    dev.pypiguard.server.policy.VerdictStore verdicts,
+    dev.pypiguard.server.storage.SharedStorage storage) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

@@ -215,7 +215,7 @@ final class Importer {
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-import"))) {
       var pages = new PageCache(mirror, client, cacheDir,
           new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
-          PageCache.Listener.NONE);
+          PageCache.Listener.NONE, java.util.Optional.empty());
       for (String p : projects) {
         pages.purge(p);
         var lookup = pages.project(p).join();

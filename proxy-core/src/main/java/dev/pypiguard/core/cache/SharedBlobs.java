@@ -1,0 +1,131 @@
+package dev.pypiguard.core.cache;
+
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.store.ObjectStore;
+import dev.pypiguard.core.upstream.DownloadSink;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The artifacts every replica shares, in an {@link ObjectStore} under {@code
+ * blobs/sha256/ab/<sha256>}: looked up before the upstream, and kept there once verified.
+ *
+ * <p>An object is only ever written from a local file already verified against its sha256, and
+ * read back through the same verifying {@link Download} as an upstream body, so a corrupt object
+ * is never served. The same content always goes to the same key, so replicas racing to keep one
+ * file both end with the one correct object.
+ */
+public final class SharedBlobs {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedBlobs.class);
+  private static final int CHUNK = 256 * 1024;
+
+  private final ObjectStore store;
+  private final Executor io;
+
+  /** {@code io} runs the store's blocking calls; a read holds one of its threads while it streams. */
+  public SharedBlobs(ObjectStore store, Executor io) {
+    this.store = store;
+    this.io = io;
+  }
+
+  /** The object key of a blob. */
+  public static String key(Sha256 sha) {
+    return "blobs/sha256/" + sha.hex().substring(0, 2) + "/" + sha.hex();
+  }
+
+  /**
+   * Streams the stored blob into {@code sink}. Completes with true when the store had it (the
+   * sink then heard the whole story, success or failure), false when the store has no such
+   * object or could not be read before the first byte: the caller then asks the upstream.
+   */
+  CompletableFuture<Boolean> fill(Sha256 sha, DownloadSink sink) {
+    if (!store.reachable()) {
+      // A store known to be down would only add its timeout to every cold fetch.
+      return CompletableFuture.completedFuture(false);
+    }
+    try {
+      return CompletableFuture.supplyAsync(() -> copy(sha, sink), io);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(false);
+    }
+  }
+
+  private boolean copy(Sha256 sha, DownloadSink sink) {
+    Optional<ObjectStore.Body> found;
+    try {
+      found = store.open(key(sha));
+    } catch (IOException e) {
+      LOG.warn("shared store: cannot read {}: {}", key(sha), e.getMessage());
+      return false;
+    }
+    if (found.isEmpty()) {
+      return false;
+    }
+    try (ObjectStore.Body body = found.get()) {
+      try {
+        sink.start(OptionalLong.of(body.length()));
+      } catch (IOException e) {
+        LOG.warn("shared store: {} has the wrong size, ignoring it: {}", key(sha), e.getMessage());
+        return false;
+      }
+      byte[] buf = new byte[CHUNK];
+      int n;
+      while ((n = body.stream().read(buf)) >= 0) {
+        if (n > 0) {
+          sink.data(ByteBuffer.wrap(buf, 0, n));
+        }
+      }
+      sink.end();
+    } catch (IOException e) {
+      sink.failed("shared store: reading " + key(sha) + ": " + e.getMessage(), false, false);
+    }
+    return true;
+  }
+
+  /** Deletes a stored blob that failed verification, so the next fetch asks the upstream. */
+  void forget(Sha256 sha) {
+    run(() -> {
+      store.delete(key(sha));
+      LOG.error("shared store: deleted {}, which does not match its sha256", key(sha));
+    });
+  }
+
+  /** Uploads a verified local blob, unless the store has it already (in the background). */
+  void keep(Sha256 sha, Path file) {
+    run(() -> {
+      String key = key(sha);
+      if (!store.exists(key)) {
+        store.upload(key, file);
+      }
+    });
+  }
+
+  private void run(IoAction action) {
+    try {
+      io.execute(() -> {
+        try {
+          action.run();
+        } catch (NoSuchFileException e) {
+          LOG.info("shared store: {} left the local tier before it could be uploaded", e.getFile());
+        } catch (IOException e) {
+          LOG.warn("shared store: {}", e.getMessage());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      LOG.warn("shared store: too much queued, skipping one upload");
+    }
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
+  }
+}
