@@ -79,11 +79,11 @@ public final class ProxyServer implements AutoCloseable {
     var metrics = new ProxyMetrics();
     this.storage = SharedStorage.open(config.storage(), metrics.registry());
     this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh());
-    this.verdicts = new VerdictStore(config.cacheDir(), 4);
+    this.verdicts = new VerdictStore(config.cacheDir(), 4, storage.store(), storage.publishers());
     verdicts.onVerified(v -> metrics.attestation(
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
             : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
-    this.policy = new LivePolicy(config.policyFile(), config.cacheDir(), Clock.systemUTC(), metrics.registry(),
+    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
         p -> {
           var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
           rules.addAll(verdicts.rules(p));

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,9 @@ public interface ObjectStore {
 
   /** Whether an object exists under {@code key}. */
   boolean exists(String key) throws IOException;
+
+  /** The keys that start with {@code prefix}, in key order. */
+  List<String> list(String prefix) throws IOException;
 
   /** Writes a small object, replacing any earlier one whole. */
   void write(String key, byte[] content) throws IOException;

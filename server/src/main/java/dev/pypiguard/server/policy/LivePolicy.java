@@ -2,7 +2,6 @@ package dev.pypiguard.server.policy;
 
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.config.ConfigException;
-import dev.pypiguard.policy.FileFirstSeen;
 import dev.pypiguard.policy.FirstSeen;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.PolicyJudge;
@@ -44,12 +43,12 @@ public final class LivePolicy implements AutoCloseable {
   private volatile String digest = "";
   private ScheduledExecutorService watcher;
 
-  public LivePolicy(Optional<Path> file, Path cacheDir, Clock clock, MeterRegistry registry,
+  public LivePolicy(Optional<Path> file, FirstSeen firstSeen, Clock clock, MeterRegistry registry,
       java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
     this.file = file;
     this.clock = clock;
     this.extraRules = extraRules;
-    this.firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
+    this.firstSeen = firstSeen;
     this.reloadOk = Counter.builder("pypiguard.policy.reloads").tag("outcome", "ok")
         .description("Policy file reloads, by outcome").register(registry);
     this.reloadInvalid = Counter.builder("pypiguard.policy.reloads").tag("outcome", "invalid")

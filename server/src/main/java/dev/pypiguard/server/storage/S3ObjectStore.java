@@ -204,6 +204,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
+  public List<String> list(String p) throws IOException {
+    return timed("list", () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(key(p))).contents()
+        .stream().map(o -> o.key().substring(prefix.length())).toList());
+  }
+
+  @Override
   public void write(String k, byte[] content) throws IOException {
     timed("put", () -> s3.putObject(b -> b.bucket(bucket).key(key(k)), RequestBody.fromBytes(content)));
   }

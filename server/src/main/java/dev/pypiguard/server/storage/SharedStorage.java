@@ -3,7 +3,11 @@ package dev.pypiguard.server.storage;
 import dev.pypiguard.core.cache.SharedBlobs;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.server.config.Storage;
+import dev.pypiguard.policy.FileFirstSeen;
+import dev.pypiguard.policy.FirstSeen;
+import dev.pypiguard.policy.attestation.PublisherMemory;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -54,6 +58,20 @@ public final class SharedStorage implements AutoCloseable {
   /** The shared artifacts, when there is a shared store. */
   public Optional<SharedBlobs> blobs() {
     return store.map(s -> new SharedBlobs(s, io.orElseThrow()));
+  }
+
+  /**
+   * Where first sightings are kept: {@code <cacheDir>/first-seen.tsv}, behind the shared store
+   * when there is one.
+   */
+  public FirstSeen firstSeen(Path cacheDir) {
+    var local = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
+    return store.<FirstSeen>map(s -> new SharedFirstSeen(s, local)).orElse(local);
+  }
+
+  /** The publishers remembered for {@code publisher-change}, when there is a shared store. */
+  public Optional<PublisherMemory.Shared> publishers() {
+    return store.map(SharedPublishers::new);
   }
 
   /** Lines for {@code /healthz}: none without a shared store. */
