@@ -196,4 +196,158 @@ class ScaleOutTest {
   static String text(HttpResponse<byte[]> r) {
     return new String(r.body(), StandardCharsets.UTF_8);
   }
+
+  /** A replica in a JVM of its own, so that it can be killed (SIGKILL) like a crashed node. */
+  final class Child implements AutoCloseable {
+    final Process process;
+    final URI uri;
+
+    Child(String name) throws Exception {
+      Path yaml = dir.resolve(name + ".yaml");
+      Files.writeString(yaml, s3.storageYaml(PREFIX));
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      process = new ProcessBuilder(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+          "dev.pypiguard.server.cli.Main", "serve", "--config", yaml.toString(), "--listen", "127.0.0.1:0",
+          "--upstream", upstream.uri().toString(), "--cache-dir", dir.resolve(name).toString())
+          .redirectErrorStream(true).start();
+      var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      var listening = java.util.regex.Pattern.compile("listening on (http://\\S+)");
+      URI found = null;
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        var m = listening.matcher(line);
+        if (m.find()) {
+          found = URI.create(m.group(1));
+          break;
+        }
+      }
+      if (found == null) {
+        throw new AssertionError("the replica did not start");
+      }
+      uri = found;
+      // Keep draining its log so that it never blocks on a full pipe.
+      Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+      drain.setDaemon(true);
+      drain.start();
+    }
+
+    void kill() throws InterruptedException {
+      process.destroyForcibly().waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      kill();
+    }
+  }
+
+  /** Sends a GET for {@code path} to {@code base}, and reads the body until {@code bytes} arrived. */
+  java.io.InputStream startReading(URI base, String path, long bytes) throws Exception {
+    var r = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(r.statusCode()).isEqualTo(200);
+    java.io.InputStream in = r.body();
+    byte[] buf = new byte[64 * 1024];
+    long got = 0;
+    while (got < bytes) {
+      int n = in.read(buf);
+      assertThat(n).as("the body ended early").isPositive();
+      got += n;
+    }
+    return in;
+  }
+
+  /** What issue 8 promises after a crash: the object is absent, or whole and correct. */
+  void assertNoPartialObject(Artifact a) {
+    if (s3.keys(PREFIX + "blobs/").contains(blobKey(a))) {
+      assertThat(sha256(s3.read(blobKey(a)))).isEqualTo(a.sha256());
+    }
+  }
+
+  @Test
+  void replicaKilledInTheMiddleOfALargeDownload_leavesNoObject_andAnotherReplicaServesTheFile() throws Exception {
+    Artifact big = WheelBuilder.large("big", "1.0", 24 * 1024 * 1024, 3);
+    upstream.publish(big);
+    upstream.throttle(big.filename(), 64 * 1024, Duration.ofMillis(20));
+    String path = "/files/big/" + big.filename();
+    try (Child a = new Child("a")) {
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(a.uri + "/simple/big/")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+      try (var partial = startReading(a.uri, path, 6 * 1024 * 1024)) {
+        a.kill();
+      } catch (IOException expected) {
+        // the connection died with the replica
+      }
+    }
+    assertThat(s3.keys(PREFIX + "blobs/")).isEmpty();
+    assertThat(s3.pendingUploads()).isZero();
+
+    upstream.resetKnobs();
+    ProxyServer b = replica("b");
+    var r = get(b, path);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(sha256(r.body())).isEqualTo(big.sha256());
+    eventually("B's verified copy is visible", () -> s3.keys(PREFIX + "blobs/").equals(List.of(blobKey(big))));
+    assertThat(sha256(s3.read(blobKey(big)))).isEqualTo(big.sha256());
+  }
+
+  @Test
+  void replicaKilledWhileUploading_neverLeavesAPartialObjectVisible() throws Exception {
+    // Six 16 MiB parts: the multipart upload takes long enough to be caught in the middle.
+    Artifact big = WheelBuilder.large("big", "1.0", 96 * 1024 * 1024, 5);
+    upstream.publish(big);
+    String path = "/files/big/" + big.filename();
+    try (Child a = new Child("a")) {
+      var r = http.send(HttpRequest.newBuilder(URI.create(a.uri + path)).build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertThat(r.statusCode()).isEqualTo(200);
+      eventually("the upload has started", () -> s3.pendingUploads() > 0 || s3.keys(PREFIX + "blobs/")
+          .contains(blobKey(big)));
+      a.kill();
+    }
+    assertNoPartialObject(big);
+
+    upstream.stop();
+    ProxyServer b = replica("b");
+    assertThat(get(b, "/simple/big/").statusCode()).isIn(200, 502);
+    boolean visible = s3.keys(PREFIX + "blobs/").contains(blobKey(big));
+    if (visible) {
+      // The kill came after CompleteMultipartUpload: B serves the whole object from the store.
+      var file = get(b, path);
+      assertThat(file.statusCode()).isEqualTo(200);
+      assertThat(sha256(file.body())).isEqualTo(big.sha256());
+    }
+  }
+
+  @Test
+  void storeGoesAway_replicaServesItsLocalTier_healthSaysSo_andCatchesUpWhenItIsBack() throws Exception {
+    Artifact one = WheelBuilder.of("one", "1.0").build();
+    Artifact two = WheelBuilder.of("two", "1.0").build();
+    Artifact three = WheelBuilder.of("three", "1.0").build();
+    upstream.publishAll(one, two, three);
+    ProxyServer a = replica("a");
+    assertThat(get(a, "/files/one/" + one.filename()).statusCode()).isEqualTo(200);
+    eventually("one is uploaded", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(one)));
+    assertThat(text(get(a, "/healthz"))).startsWith("ok\n").contains("storage s3://pypi-guard/fleet/ at")
+        .contains(": reachable");
+
+    s3.stop();
+    eventually("/healthz reports the store unreachable",
+        () -> text(get(a, "/healthz")).contains("unreachable since"));
+    var healthz = get(a, "/healthz");
+    assertThat(healthz.statusCode()).isEqualTo(200);
+    assertThat(text(healthz)).startsWith("ok\n").contains("serving what the local tier holds");
+    var cached = get(a, "/files/one/" + one.filename());
+    assertThat(cached.statusCode()).isEqualTo(200);
+    assertThat(cached.body()).isEqualTo(one.bytes());
+    var cold = get(a, "/files/two/" + two.filename());
+    assertThat(cold.statusCode()).as("a cold file still comes from the upstream").isEqualTo(200);
+    assertThat(cold.body()).isEqualTo(two.bytes());
+    assertThat(text(get(a, "/metrics"))).contains("pypiguard_store_requests_seconds_count{op=\"probe\",outcome=\"error\"}");
+
+    s3.restart();
+    eventually("/healthz reports the store reachable again",
+        () -> text(get(a, "/healthz")).contains(": reachable"));
+    assertThat(get(a, "/files/three/" + three.filename()).statusCode()).isEqualTo(200);
+    eventually("new files are uploaded again", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(three)));
+  }
 }

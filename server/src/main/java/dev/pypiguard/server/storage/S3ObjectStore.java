@@ -46,8 +46,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * without it from then on, and the value read back after the write is the one answered.
  *
  * <p>Every request is timed in {@code pypiguard_store_requests_seconds{op, outcome}}; a network
- * error or a 5xx marks the store unreachable until a request or the background probe (every 2
- * seconds while unreachable) gets through again.
+ * error or a 5xx marks the store unreachable until a request or the background probe (a HEAD
+ * of the bucket every 2 seconds) gets through again.
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStore.class);
@@ -134,9 +134,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   private void probeOnce() {
-    if (reachable && Duration.between(since, Instant.now()).toSeconds() < 10) {
-      return;
-    }
     try {
       timed("probe", () -> s3.headBucket(b -> b.bucket(bucket)));
     } catch (IOException e) {
