@@ -105,7 +105,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       throw new ConfigException("storage: cannot use " + config.describe() + ": " + e.getMessage());
     }
     var store = new S3ObjectStore(client, config, registry);
-    store.check();
+    try {
+      store.check();
+    } catch (ConfigException e) {
+      store.close();
+      throw e;
+    }
     store.probe.scheduleWithFixedDelay(store::probeOnce, 2, 2, TimeUnit.SECONDS);
     return store;
   }
