@@ -222,21 +222,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     if (earlier.isPresent()) {
       return earlier.get();
     }
-    try {
-      timed("put", () -> s3.putObject(b -> {
-        b.bucket(bucket).key(key(k));
-        if (conditional) {
-          b.ifNoneMatch("*");
-        }
-      }, RequestBody.fromBytes(content)));
-    } catch (IOException e) {
-      if (refusesConditions(e)) {
-        return create(k, content);
+    // 412: another replica wrote it first; 409: it was being written meanwhile.
+    boolean written = ignoringExisting(() -> timed("put", () -> s3.putObject(b -> {
+      b.bucket(bucket).key(key(k));
+      if (conditional) {
+        b.ifNoneMatch("*");
       }
-      if (!(e.getCause() instanceof S3Exception s) || s.statusCode() != 412 && s.statusCode() != 409) {
-        throw e;
-      }
-      // 412: another replica wrote it first; 409: it was being written meanwhile.
+    }, RequestBody.fromBytes(content))));
+    if (written && conditional) {
+      return content; // the store checked that this writer was first
     }
     return read(k).orElse(content);
   }
