@@ -230,12 +230,16 @@ class ScaleOutTest {
       drain.start();
     }
 
-    void kill() throws InterruptedException {
-      process.destroyForcibly().waitFor();
+    void kill() {
+      try {
+        process.destroyForcibly().waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       kill();
     }
   }
@@ -272,8 +276,10 @@ class ScaleOutTest {
     try (Child a = new Child("a")) {
       assertThat(http.send(HttpRequest.newBuilder(URI.create(a.uri + "/simple/big/")).build(),
           HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
-      try (var partial = startReading(a.uri, path, 6 * 1024 * 1024)) {
-        a.kill();
+      java.io.InputStream partial = startReading(a.uri, path, 6 * 1024 * 1024);
+      a.kill();
+      try {
+        partial.close();
       } catch (IOException expected) {
         // the connection died with the replica
       }
@@ -349,5 +355,25 @@ class ScaleOutTest {
         () -> text(get(a, "/healthz")).contains(": reachable"));
     assertThat(get(a, "/files/three/" + three.filename()).statusCode()).isEqualTo(200);
     eventually("new files are uploaded again", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(three)));
+  }
+
+  @Test
+  void corruptObjectInTheStore_isNeverServed_theUpstreamAnswersAndTheObjectIsReplaced() {
+    Artifact wheel = WheelBuilder.of("alpha", "1.0").build();
+    upstream.publish(wheel);
+    ProxyServer a = replica("a");
+    assertThat(get(a, "/files/alpha/" + wheel.filename()).statusCode()).isEqualTo(200);
+    eventually("the wheel is uploaded", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(wheel)));
+    byte[] evil = wheel.bytes().clone();
+    evil[evil.length / 2] ^= 1;
+    s3.write(blobKey(wheel), evil);
+
+    ProxyServer b = replica("b");
+    var r = get(b, "/files/alpha/" + wheel.filename());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo(wheel.bytes());
+    eventually("the corrupt object is replaced by the verified one",
+        () -> s3.keys(PREFIX + "blobs/").contains(blobKey(wheel))
+            && sha256(s3.read(blobKey(wheel))).equals(wheel.sha256()));
   }
 }

@@ -25,7 +25,7 @@ public final class Downloads {
   private final java.util.function.Consumer<Download> onStart;
   private final Optional<SharedBlobs> shared;
 
-  /** {@code onStart} sees each download once, as it starts (for logs and metrics). */
+  /** {@code onStart} sees each upstream download once, as it starts (for logs and metrics). */
   public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart) {
     this(store, client, onStart, Optional.empty());
   }
@@ -67,9 +67,12 @@ public final class Downloads {
             });
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
-      onStart.accept(d);
-      if (shared.isEmpty()) {
+      Runnable fromUpstream = () -> {
+        onStart.accept(d);
         client.download(url, allowedHosts, decorate, d);
+      };
+      if (shared.isEmpty()) {
+        fromUpstream.run();
         return d;
       }
       SharedBlobs s = shared.get();
@@ -83,7 +86,7 @@ public final class Downloads {
           return;
         }
         d.result().thenAccept(p -> s.keep(key, p));
-        client.download(url, allowedHosts, decorate, d);
+        fromUpstream.run();
       });
     }
     return d;

@@ -27,6 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class SharedBlobs {
   private static final Logger LOG = LoggerFactory.getLogger(SharedBlobs.class);
   private static final int CHUNK = 256 * 1024;
+  /**
+   * Objects up to this size are read and verified whole before the download sees a byte, so a
+   * corrupt one is simply missing and the upstream answers instead, unnoticed by the client.
+   * Larger ones stream, verified on the way (the last byte is held back), and a corrupt one
+   * fails its request.
+   */
+  static final int VERIFY_FIRST = 1024 * 1024;
 
   private final ObjectStore store;
   private final Executor io;
@@ -71,10 +78,10 @@ public final class SharedBlobs {
       return false;
     }
     try (ObjectStore.Body body = found.get()) {
-      try {
-        sink.start(OptionalLong.of(body.length()));
-      } catch (IOException e) {
-        LOG.warn("shared store: {} has the wrong size, ignoring it: {}", key(sha), e.getMessage());
+      if (body.length() <= VERIFY_FIRST) {
+        return copySmall(sha, body, sink);
+      }
+      if (!started(sha, sink, body.length())) {
         return false;
       }
       byte[] buf = new byte[CHUNK];
@@ -86,8 +93,46 @@ public final class SharedBlobs {
       }
       sink.end();
     } catch (IOException e) {
+      LOG.warn("shared store: reading {} failed midway: {}", key(sha), e.getMessage());
       sink.failed("shared store: reading " + key(sha) + ": " + e.getMessage(), false, false);
     }
+    return true;
+  }
+
+  /** Starts the sink; false (nothing given to it) when the object's size is not the declared one. */
+  private static boolean started(Sha256 sha, DownloadSink sink, long length) {
+    try {
+      sink.start(OptionalLong.of(length));
+      return true;
+    } catch (IOException e) {
+      LOG.warn("shared store: {} has the wrong size, ignoring it: {}", key(sha), e.getMessage());
+      return false;
+    }
+  }
+
+  /** Reads and verifies a small object whole; false (nothing given to the sink) when it fails. */
+  private boolean copySmall(Sha256 sha, ObjectStore.Body body, DownloadSink sink) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = body.stream().readNBytes(VERIFY_FIRST + 1);
+    } catch (IOException e) {
+      LOG.warn("shared store: cannot read {}: {}", key(sha), e.getMessage());
+      return false;
+    }
+    if (bytes.length != body.length() || !Sha256.of(bytes).equals(sha)) {
+      LOG.error("shared store: {} does not match its sha256; deleting it and asking the upstream", key(sha));
+      try {
+        store.delete(key(sha));
+      } catch (IOException e) {
+        LOG.warn("shared store: cannot delete {}: {}", key(sha), e.getMessage());
+      }
+      return false;
+    }
+    if (!started(sha, sink, bytes.length)) {
+      return false;
+    }
+    sink.data(ByteBuffer.wrap(bytes));
+    sink.end();
     return true;
   }
 

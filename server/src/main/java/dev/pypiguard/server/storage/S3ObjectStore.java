@@ -130,11 +130,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             + "): check access-key and secret-key, or the AWS environment variables");
       }
       failed(e);
-      LOG.warn("storage: {} answered HTTP {} at start; serving the local tier until it answers", name, status);
     } catch (SdkException e) {
       failed(e);
-      LOG.warn("storage: {} is unreachable at start ({}); serving the local tier until it answers",
-          name, e.getMessage());
     }
   }
 
@@ -374,7 +371,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private void failed(Exception e) {
     lastError = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     if (reachable) {
-      LOG.warn("storage: {} is unreachable: {}", name, lastError);
+      LOG.warn("storage: {} is unreachable: {}; serving what the local tier holds until it answers",
+          name, lastError);
       since = Instant.now();
     }
     reachable = false;
