@@ -94,7 +94,8 @@ class ScaleOutTest {
   }
 
   static String blobKey(Artifact a) {
-    return PREFIX + "blobs/sha256/" + a.sha256().substring(0, 2) + "/" + a.sha256();
+    String h = a.sha256();
+    return PREFIX + "blobs/sha256/" + h.substring(0, 2) + "/" + h.substring(2, 4) + "/" + h;
   }
 
   static String sha256(byte[] bytes) {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The artifacts every replica shares, in an {@link ObjectStore} under {@code
- * blobs/sha256/ab/<sha256>}: looked up before the upstream, and kept there once verified.
+ * blobs/sha256/ab/cd/<sha256>} (the local tier's layout, so that an existing cache directory can
+ * be copied into a bucket as it is): looked up before the upstream, and kept there once verified.
  *
  * <p>An object is only ever written from a local file already verified against its sha256, and
  * read back through the same verifying {@link Download} as an upstream body, so a corrupt object
@@ -46,7 +47,8 @@ public final class SharedBlobs {
 
   /** The object key of a blob. */
   public static String key(Sha256 sha) {
-    return "blobs/sha256/" + sha.hex().substring(0, 2) + "/" + sha.hex();
+    String h = sha.hex();
+    return "blobs/sha256/" + h.substring(0, 2) + "/" + h.substring(2, 4) + "/" + h;
   }
 
   /**
