@@ -326,7 +326,7 @@ class ScaleOutTest {
   }
 
   @Test
-  void storeGoesAway_replicaServesItsLocalTier_healthSaysSo_andCatchesUpWhenItIsBack() throws Exception {
+  void storeGoesAway_replicaServesItsLocalTier_healthSaysSo_andUploadsWhatItMissedWhenItIsBack() throws Exception {
     Artifact one = WheelBuilder.of("one", "1.0").build();
     Artifact two = WheelBuilder.of("two", "1.0").build();
     Artifact three = WheelBuilder.of("three", "1.0").build();
@@ -354,6 +354,8 @@ class ScaleOutTest {
     s3.restart();
     eventually("/healthz reports the store reachable again",
         () -> text(get(a, "/healthz")).contains(": reachable"));
+    eventually("the file fetched during the outage is uploaded now",
+        () -> s3.keys(PREFIX + "blobs/").contains(blobKey(two)));
     assertThat(get(a, "/files/three/" + three.filename()).statusCode()).isEqualTo(200);
     eventually("new files are uploaded again", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(three)));
   }

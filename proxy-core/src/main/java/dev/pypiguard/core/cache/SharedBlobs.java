@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -36,8 +38,12 @@ public final class SharedBlobs {
    */
   static final int VERIFY_FIRST = 1024 * 1024;
 
+  /** Blobs to upload once the store answers again; beyond this many, the oldest outage wins. */
+  static final int BACKLOG_MAX = 100_000;
+
   private final ObjectStore store;
   private final Executor io;
+  private final Map<Sha256, Path> backlog = new ConcurrentHashMap<>();
 
   /** {@code io} runs the store's blocking calls; a read holds one of its threads while it streams. */
   public SharedBlobs(ObjectStore store, Executor io) {
@@ -143,20 +149,43 @@ public final class SharedBlobs {
     run(() -> {
       store.delete(key(sha));
       LOG.error("shared store: deleted {}, which does not match its sha256", key(sha));
-    });
+    }, () -> { });
   }
 
-  /** Uploads a verified local blob, unless the store has it already (in the background). */
+  /**
+   * Uploads a verified local blob, unless the store has it already (in the background). While
+   * the store cannot be reached, the blob waits in a bounded backlog for {@link #retryBacklog}.
+   */
   void keep(Sha256 sha, Path file) {
+    if (!store.reachable()) {
+      postpone(sha, file);
+      return;
+    }
     run(() -> {
       String key = key(sha);
       if (!store.exists(key)) {
         store.upload(key, file);
       }
-    });
+    }, () -> postpone(sha, file));
   }
 
-  private void run(IoAction action) {
+  private void postpone(Sha256 sha, Path file) {
+    if (backlog.size() < BACKLOG_MAX) {
+      backlog.put(sha, file);
+    }
+  }
+
+  /** Uploads the blobs kept while the store was unreachable (call when it answers again). */
+  public void retryBacklog() {
+    for (var e : backlog.entrySet()) {
+      if (backlog.remove(e.getKey(), e.getValue())) {
+        keep(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  /** Runs {@code action} on the store's pool; {@code failed} runs when the store did not answer. */
+  private void run(IoAction action, Runnable failed) {
     try {
       io.execute(() -> {
         try {
@@ -165,10 +194,12 @@ public final class SharedBlobs {
           LOG.info("shared store: {} left the local tier before it could be uploaded", e.getFile());
         } catch (IOException e) {
           LOG.warn("shared store: {}", e.getMessage());
+          failed.run();
         }
       });
     } catch (RejectedExecutionException e) {
-      LOG.warn("shared store: too much queued, skipping one upload");
+      LOG.warn("shared store: too much queued, postponing one request");
+      failed.run();
     }
   }
 

@@ -64,6 +64,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private volatile String lastError = "";
   private volatile Instant since = Instant.now();
   private volatile boolean conditional = true;
+  private volatile Runnable onReachable = () -> { };
 
   private S3ObjectStore(S3Client s3, Storage.S3 config, MeterRegistry registry) {
     this.s3 = s3;
@@ -364,8 +365,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     if (!reachable) {
       LOG.info("storage: {} is reachable again", name);
       since = Instant.now();
+      reachable = true;
+      onReachable.run();
     }
-    reachable = true;
+  }
+
+  /** Runs {@code action} (briefly: it must not block) each time the store answers again. */
+  public void onReachableAgain(Runnable action) {
+    this.onReachable = action;
   }
 
   private void failed(Exception e) {

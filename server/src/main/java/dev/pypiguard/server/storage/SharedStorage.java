@@ -27,10 +27,14 @@ public final class SharedStorage implements AutoCloseable {
 
   private final Optional<S3ObjectStore> store;
   private final Optional<ExecutorService> io;
+  private final Optional<SharedBlobs> blobs;
 
   private SharedStorage(Optional<S3ObjectStore> store, Optional<ExecutorService> io) {
     this.store = store;
     this.io = io;
+    this.blobs = store.map(s -> new SharedBlobs(s, io.orElseThrow()));
+    // Files fetched while the store was away are uploaded once it answers again.
+    blobs.ifPresent(b -> store.get().onReachableAgain(b::retryBacklog));
   }
 
   /** Opens the configured storage; see {@link S3ObjectStore#open} for what fails at once. */
@@ -57,7 +61,7 @@ public final class SharedStorage implements AutoCloseable {
 
   /** The shared artifacts, when there is a shared store. */
   public Optional<SharedBlobs> blobs() {
-    return store.map(s -> new SharedBlobs(s, io.orElseThrow()));
+    return blobs;
   }
 
   /**
