@@ -379,4 +379,16 @@ class ScaleOutTest {
         () -> s3.keys(PREFIX + "blobs/").contains(blobKey(wheel))
             && sha256(s3.read(blobKey(wheel))).equals(wheel.sha256()));
   }
+
+  @Test
+  void serve_credentialsTheStoreRefuses_exits2WithOneLine_withoutTheSecret() throws Exception {
+    Path yaml = dir.resolve("wrong.yaml");
+    Files.writeString(yaml, s3.storageYaml(PREFIX).replace(S3Server.SECRET_KEY, "not-the-secret")
+        + "listen: 127.0.0.1:0\n");
+    CliTest.Run r = CliTest.run("serve", "--config", yaml.toString(), "--cache-dir", dir.resolve("c").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).singleElement().asString()
+        .contains("storage: s3://pypi-guard/fleet/ at " + s3.endpoint() + " refused the credentials (HTTP 403)")
+        .doesNotContain("not-the-secret");
+  }
 }
