@@ -89,6 +89,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         .<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
             AwsBasicCredentials.create(c.accessKey(), c.secretKey())))
         .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+    try {
+      credentials.resolveCredentials();
+    } catch (SdkException e) {
+      throw new ConfigException("storage: no credentials for " + config.describe()
+          + ": give access-key and secret-key (or their -file forms), or set AWS_ACCESS_KEY_ID and"
+          + " AWS_SECRET_ACCESS_KEY");
+    }
     var builder = S3Client.builder()
         .region(Region.of(config.region()))
         .credentialsProvider(credentials)

@@ -47,6 +47,17 @@ class S3ObjectStoreTest {
   }
 
   @Test
+  void open_noCredentialsAnywhere_isOneLineConfigError() {
+    // The test JVM has no AWS_* variables, profiles or instance role.
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null
+        && !Files.exists(Path.of(System.getProperty("user.home"), ".aws")));
+    var none = new Storage.S3(Optional.of(s3.endpoint()), "us-east-1", S3Server.BUCKET, "", true, Optional.empty());
+    var e = catchThrowableOfType(ConfigException.class, () -> S3ObjectStore.open(none, new SimpleMeterRegistry()));
+    assertThat(e.getMessage()).startsWith("storage: no credentials for s3://pypi-guard/")
+        .endsWith("or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
+
+  @Test
   void open_missingBucket_isOneLineConfigError() {
     var e = catchThrowableOfType(ConfigException.class, () -> S3ObjectStore.open(
         config(s3.endpoint(), "no-such-bucket", S3Server.SECRET_KEY), new SimpleMeterRegistry()));
