@@ -100,7 +100,8 @@ public final class ProxyServer implements AutoCloseable {
         Optional.empty(), "pypi-guard/" + Version.current()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     blocking.execute(store::scanForEviction);
-    var downloads = new Downloads(store, client, d -> watch(d, metrics), storage.blobs());
+    var downloads = new Downloads(store, client, d -> watch(d, metrics), storage.blobs(),
+        config.offline());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {

@@ -66,6 +66,10 @@ class ScaleOutTest {
 
   /** A replica configured through a config file's {@code storage:} section. */
   ProxyServer replica(String name) {
+    return replica(name, c -> c);
+  }
+
+  ProxyServer replica(String name, java.util.function.UnaryOperator<ServerConfig> tweak) {
     try {
       Path yaml = dir.resolve(name + ".yaml");
       Files.writeString(yaml, s3.storageYaml(PREFIX));
@@ -73,7 +77,7 @@ class ScaleOutTest {
               Optional.of("127.0.0.1:0"), Optional.of(upstream.uri().toString()),
               Optional.of(dir.resolve(name)), Optional.empty(), Optional.empty(), false, List.of()))
           .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(500));
-      ProxyServer p = ProxyServer.start(c);
+      ProxyServer p = ProxyServer.start(tweak.apply(c));
       replicas.add(p);
       return p;
     } catch (IOException e) {
@@ -390,5 +394,39 @@ class ScaleOutTest {
     assertThat(r.err().strip().lines()).singleElement().asString()
         .contains("storage: s3://pypi-guard/fleet/ at " + s3.endpoint() + " refused the credentials (HTTP 403)")
         .doesNotContain("not-the-secret");
+  }
+
+  @Test
+  void offlineReplica_servesPagesAndFilesFromTheStore_andNeverAsksTheUpstream() {
+    Artifact cached = WheelBuilder.of("alpha", "1.0").build();
+    Artifact never = WheelBuilder.of("alpha", "2.0").build();
+    upstream.publish(cached);
+    ProxyServer a = replica("a");
+    assertThat(get(a, "/files/alpha/" + cached.filename()).statusCode()).isEqualTo(200);
+    eventually("the wheel is uploaded", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(cached)));
+    upstream.publish(never);
+
+    ProxyServer b = replica("b", c -> c.withOffline(true));
+    upstream.clearRequests();
+    assertThat(text(get(b, "/simple/alpha/"))).contains(cached.filename()).doesNotContain(never.filename());
+    var file = get(b, "/files/alpha/" + cached.filename());
+    assertThat(file.statusCode()).isEqualTo(200);
+    assertThat(file.body()).isEqualTo(cached.bytes());
+    assertThat(upstream.requestCount()).isZero();
+  }
+
+  @Test
+  void offlineReplica_fileInNeitherTier_is404() {
+    Artifact wheel = WheelBuilder.of("alpha", "1.0").build();
+    upstream.publish(wheel);
+    ProxyServer a = replica("a");
+    assertThat(get(a, "/simple/alpha/").statusCode()).isEqualTo(200);
+    eventually("the page is shared", () -> s3.keys(PREFIX + "pages/").contains(PREFIX + "pages/pypi/alpha.json"));
+
+    ProxyServer b = replica("b", c -> c.withOffline(true));
+    var r = get(b, "/files/alpha/" + wheel.filename());
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(text(r)).contains("is not in the cache nor the shared store, and the proxy is offline");
+    assertThat(upstream.requests(URI.create(upstream.fileUri(wheel.filename()).toString()).getPath())).isZero();
   }
 }

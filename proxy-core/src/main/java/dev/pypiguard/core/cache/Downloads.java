@@ -24,22 +24,24 @@ public final class Downloads {
   private final ConcurrentHashMap<Sha256, Download> inFlight = new ConcurrentHashMap<>();
   private final java.util.function.Consumer<Download> onStart;
   private final Optional<SharedBlobs> shared;
+  private final boolean offline;
 
   /** {@code onStart} sees each upstream download once, as it starts (for logs and metrics). */
   public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart) {
-    this(store, client, onStart, Optional.empty());
+    this(store, client, onStart, Optional.empty(), false);
   }
 
   /**
    * Downloads that look in {@code shared} before the upstream, and keep there what they fetched
-   * from the upstream once it is verified.
+   * from the upstream once it is verified; when {@code offline}, only in {@code shared}.
    */
   public Downloads(BlobStore store, UpstreamClient client, java.util.function.Consumer<Download> onStart,
-      Optional<SharedBlobs> shared) {
+      Optional<SharedBlobs> shared, boolean offline) {
     this.store = store;
     this.client = client;
     this.onStart = onStart;
     this.shared = shared;
+    this.offline = offline;
   }
 
   /**
@@ -83,6 +85,10 @@ public final class Downloads {
               s.forget(key);
             }
           });
+          return;
+        }
+        if (offline) {
+          d.notCached("is not in the cache nor the shared store, and the proxy is offline");
           return;
         }
         d.result().thenAccept(p -> s.keep(key, p));

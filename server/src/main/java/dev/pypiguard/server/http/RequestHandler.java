@@ -461,7 +461,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FileSender.sendStored(ex, s, stored.get(), meta);
       return;
     }
-    if (s.config().offline()) {
+    if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("file", "miss");
       notFound(ex, file.filename() + " is not in the cache, and the proxy is offline");
       return;
@@ -502,7 +502,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private static void downloadFailed(Exchange ex, String filename, Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    if (cause instanceof IntegrityException) {
+    if (cause instanceof Download.NotCached) {
+      notFound(ex, filename + " " + cause.getMessage());
+    } else if (cause instanceof IntegrityException) {
       ex.send(Exchange.withPhrase(502, "Bad Gateway: upstream bytes do not match their hash",
           "refused " + filename + " from the upstream: " + cause.getMessage()));
     } else if (cause instanceof Download.DownloadFailure f && f.timedOut()) {
@@ -542,7 +544,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FileSender.sendStored(ex, s, stored.get(), meta);
       return;
     }
-    if (s.config().offline()) {
+    if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("metadata", "miss");
       notFound(ex, file.filename() + ".metadata is not in the cache, and the proxy is offline");
       return;
