@@ -429,4 +429,29 @@ class ScaleOutTest {
     assertThat(text(r)).contains("is not in the cache nor the shared store, and the proxy is offline");
     assertThat(upstream.requests(URI.create(upstream.fileUri(wheel.filename()).toString()).getPath())).isZero();
   }
+
+  @Test
+  void importWithStorage_putsTheMirrorInTheBucket_andAnOfflineReplicaInstallsFromIt() throws Exception {
+    PythonEnv.assumePython3();
+    upstream.publishAll(WheelBuilder.of("alpha", "1.0").requires("beta").build(), WheelBuilder.of("beta", "1.0").build());
+    Path seeded = dir.resolve("seeded");
+    Path out = dir.resolve("export");
+    assertThat(dev.pypiguard.server.cli.Main.run("seed", "--upstream", upstream.uri().toString(),
+        "--cache-dir", seeded.toString(), "--project", "alpha")).isZero();
+    assertThat(dev.pypiguard.server.cli.Main.run("export", "--cache-dir", seeded.toString(), out.toString())).isZero();
+    upstream.stop();
+
+    Path yaml = dir.resolve("import.yaml");
+    Files.writeString(yaml, s3.storageYaml(PREFIX));
+    CliTest.Run imported = CliTest.run("import", "--config", yaml.toString(), "--cache-dir",
+        dir.resolve("importer").toString(), out.toString());
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(imported.out()).contains("and s3://pypi-guard/fleet/");
+    assertThat(s3.keys(PREFIX + "pages/pypi/")).contains(PREFIX + "pages/pypi/alpha.json", PREFIX + "pages/pypi/beta.json");
+
+    ProxyServer b = replica("b", c -> c.withOffline(true));
+    PipResult r = PythonEnv.shared().install(URI.create(b.uri() + "/simple/"), List.of("--only-binary", ":all:", "alpha"));
+    assertThat(r.succeeded()).as(r.toString()).isTrue();
+    assertThat(r.installedVersions()).isEqualTo(Map.of("alpha", "1.0", "beta", "1.0"));
+  }
 }

@@ -6,6 +6,8 @@ import dev.pypiguard.core.blob.BlobWriter;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.cache.SharedBlobs;
+import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
@@ -50,10 +52,20 @@ final class Importer {
 
   private final Path cacheDir;
   private final String upstreamName;
+  private final java.util.Optional<ObjectStore> shared;
 
   Importer(Path cacheDir, String upstreamName) {
+    this(cacheDir, upstreamName, java.util.Optional.empty());
+  }
+
+  /**
+   * An importer that also puts what it imports into {@code shared} (the bucket of {@code
+   * storage: {type: s3}}), so that every replica serves it; it returns once all is there.
+   */
+  Importer(Path cacheDir, String upstreamName, java.util.Optional<ObjectStore> shared) {
     this.cacheDir = cacheDir;
     this.upstreamName = upstreamName;
+    this.shared = shared;
   }
 
   Result load(Path in) throws IOException {
@@ -112,8 +124,11 @@ final class Importer {
         Files.copy(e.file(), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, side, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } else if (store.find(e.sha()).isEmpty()) {
-        publish(store, e);
+      } else {
+        if (store.find(e.sha()).isEmpty()) {
+          publish(store, e);
+        }
+        share(store, e.sha());
       }
     }
     loadPages(root, projects);
@@ -208,6 +223,17 @@ final class Importer {
     }
   }
 
+  /** Uploads a published blob to the shared store, unless it is there already. */
+  private void share(FileSystemBlobStore store, Sha256 sha) throws IOException {
+    if (shared.isEmpty()) {
+      return;
+    }
+    String key = SharedBlobs.key(sha);
+    if (!shared.get().exists(key)) {
+      shared.get().upload(key, store.find(sha).orElseThrow(() -> new IOException("blob " + sha + " vanished")));
+    }
+  }
+
   /** Reads the mirror's pages through a page cache with the mirror as a file: upstream. */
   private void loadPages(Path root, List<String> projects) throws IOException {
     Upstream mirror = Upstream.of(upstreamName, root.resolve("simple").toUri());
@@ -215,7 +241,7 @@ final class Importer {
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-import"))) {
       var pages = new PageCache(mirror, client, cacheDir,
           new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
-          PageCache.Listener.NONE, java.util.Optional.empty());
+          PageCache.Listener.NONE, shared);
       for (String p : projects) {
         pages.purge(p);
         var lookup = pages.project(p).join();
@@ -224,6 +250,14 @@ final class Importer {
         }
       }
       pages.index().join();
+      // The page cache shares its copies on the pool: let those writes finish.
+      pool.shutdown();
+      if (!pool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES)) {
+        throw new IOException("the pages could not be shared within 10 minutes");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while sharing pages", e);
     } finally {
       pool.shutdownNow();
     }
