@@ -34,7 +34,7 @@ public final class SharedBlobs {
    * Objects up to this size are read and verified whole before the download sees a byte, so a
    * corrupt one is simply missing and the upstream answers instead, unnoticed by the client.
    * Larger ones stream, verified on the way (the last byte is held back), and a corrupt one
-   * fails its request.
+   * fails its request. Memory: at most one such buffer per thread of the store's pool.
    */
   static final int VERIFY_FIRST = 1024 * 1024;
 
