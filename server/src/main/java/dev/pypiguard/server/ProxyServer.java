@@ -19,6 +19,7 @@ import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.server.policy.LivePolicy;
+import dev.pypiguard.server.storage.SharedStorage;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -66,6 +67,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
   private final Operations ops;
+  private final SharedStorage storage;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   static {
@@ -83,13 +85,14 @@ public final class ProxyServer implements AutoCloseable {
       throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
     }
     var metrics = new ProxyMetrics();
+    this.storage = SharedStorage.open(config.storage(), metrics.registry());
     this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh(),
         EgressSettings.network(config.egress()));
-    this.verdicts = new VerdictStore(config.cacheDir(), 4);
+    this.verdicts = new VerdictStore(config.cacheDir(), 4, storage.store(), storage.publishers());
     verdicts.onVerified(v -> metrics.attestation(
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
             : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
-    this.policy = new LivePolicy(config.policyFile(), config.cacheDir(), Clock.systemUTC(), metrics.registry(),
+    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
         p -> {
           var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
           rules.addAll(verdicts.rules(p));
@@ -115,7 +118,7 @@ public final class ProxyServer implements AutoCloseable {
     var downloads = new Downloads(store, d -> {
       watch(d, metrics);
       d.result().thenRun(ops::storeChanged);
-    });
+    }, storage.blobs(), config.offline());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {
@@ -126,13 +129,13 @@ public final class ProxyServer implements AutoCloseable {
         ownClients.add(via);
       }
       pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(),
-          ops.health().listener(u.name(), metrics)));
+          ops.health().listener(u.name(), metrics), storage.store()));
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
-        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl()), ops);
+        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl()), ops, storage);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -317,5 +320,6 @@ public final class ProxyServer implements AutoCloseable {
     blocking.shutdown();
     client.close();
     ownClients.forEach(UpstreamClient::close);
+    storage.close();
   }
 }

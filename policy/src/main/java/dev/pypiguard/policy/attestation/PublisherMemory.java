@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -36,23 +37,47 @@ public final class PublisherMemory {
     }
   }
 
+  /**
+   * Where a memory also keeps what it learns, so that every replica of a fleet remembers what
+   * any of them saw. Each release's publisher is one immutable record; the earliest wins.
+   * Implementations never throw: an unreachable store answers nothing.
+   */
+  public interface Shared {
+    /** Keeps that release {@code r.since()} of {@code project} is attested by {@code r}'s publisher. */
+    void keep(String project, Remembered r);
+
+    /** The releases of {@code project} that any replica kept. */
+    List<Remembered> all(String project);
+  }
+
+  /** How long the shared records of a project are trusted before they are read again. */
+  private static final long SYNC_NANOS = 10_000_000_000L;
+
   private final Optional<Path> file;
+  private final Optional<Shared> shared;
   private final Map<String, Remembered> projects = new TreeMap<>();
+  private final Map<String, Long> synced = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile String generation;
 
-  private PublisherMemory(Optional<Path> file) {
+  private PublisherMemory(Optional<Path> file, Optional<Shared> shared) {
     this.file = file;
+    this.shared = shared;
     this.generation = digest();
   }
 
   /** A memory that lasts as long as the process. */
   public static PublisherMemory inMemory() {
-    return new PublisherMemory(Optional.empty());
+    return new PublisherMemory(Optional.empty(), Optional.empty());
   }
 
   /** A memory kept in {@code file}, read now when it exists; lines it cannot read are skipped. */
   public static PublisherMemory open(Path file) {
-    PublisherMemory m = new PublisherMemory(Optional.of(file));
+    return open(file, Optional.empty());
+  }
+
+  /** A memory kept in {@code file} and, when given, in {@code shared} with other replicas. */
+  public static PublisherMemory open(Path file, Optional<Shared> shared) {
+    PublisherMemory m = new PublisherMemory(Optional.of(file), shared);
     if (Files.exists(file)) {
       try {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -70,8 +95,43 @@ public final class PublisherMemory {
   }
 
   /** What is remembered of {@code project} (PEP 503-normalized). */
-  public synchronized Optional<Remembered> remembered(String project) {
-    return Optional.ofNullable(projects.get(project));
+  public Optional<Remembered> remembered(String project) {
+    shared.ifPresent(s -> sync(s, project));
+    synchronized (this) {
+      return Optional.ofNullable(projects.get(project));
+    }
+  }
+
+  /** Merges what other replicas kept of {@code project}, at most once per {@link #SYNC_NANOS}. */
+  private void sync(Shared s, String project) {
+    long now = System.nanoTime();
+    Long last = synced.get(project);
+    if (last != null && now - last < SYNC_NANOS) {
+      return;
+    }
+    synced.put(project, now);
+    boolean changed = false;
+    for (Remembered r : s.all(project)) {
+      changed |= merge(project, r);
+    }
+    if (changed) {
+      save();
+    }
+  }
+
+  /** Keeps {@code r} when it is the earliest release known of {@code project}. */
+  private synchronized boolean merge(String project, Remembered r) {
+    Optional<Version> v = Version.tryParse(r.since());
+    if (v.isEmpty()) {
+      return false;
+    }
+    Remembered known = projects.get(project);
+    if (known != null && v.get().compareTo(Version.parse(known.since())) >= 0) {
+      return false;
+    }
+    projects.put(project, r);
+    generation = digest();
+    return true;
   }
 
   /**
@@ -79,22 +139,15 @@ public final class PublisherMemory {
    * The publisher of the earliest verified release is the one remembered: a later, different one
    * is what the rule reports, not a new truth, whatever order the releases are seen in.
    */
-  public synchronized void record(String project, String version, CertificateIdentity identity) {
-    Optional<Version> v = Version.tryParse(version);
-    if (v.isEmpty() || project.contains("\t") || project.contains("\n")) {
+  public void record(String project, String version, CertificateIdentity identity) {
+    if (project.contains("\t") || project.contains("\n")) {
       return;
     }
-    String key = key(identity);
-    Remembered r = projects.get(project);
-    if (r == null) {
-      projects.put(project, new Remembered(key, identity.display(), version));
-    } else if (v.get().compareTo(Version.parse(r.since())) < 0) {
-      projects.put(project, new Remembered(key, identity.display(), version));
-    } else {
-      return;
+    var r = new Remembered(key(identity), identity.display(), version);
+    if (merge(project, r)) {
+      save();
+      shared.ifPresent(s -> s.keep(project, r));
     }
-    generation = digest();
-    save();
   }
 
   /** Names the current content: changes whenever an answer could change. */
@@ -123,7 +176,7 @@ public final class PublisherMemory {
     return Integer.toHexString(projects.hashCode());
   }
 
-  private void save() {
+  private synchronized void save() {
     if (file.isEmpty()) {
       return;
     }

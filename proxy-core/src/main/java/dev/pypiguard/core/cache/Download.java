@@ -137,6 +137,29 @@ public final class Download implements DownloadSink {
     notifyListeners();
   }
 
+  /**
+   * Ends a download the upstream may not be asked for (the proxy is offline) and the shared
+   * store did not have: completes with {@link NotCached}.
+   */
+  void notCached(String reason) {
+    try {
+      writer.close();
+    } catch (IOException e) {
+      // nothing was written
+    }
+    result.completeExceptionally(new NotCached(reason));
+    notifyListeners();
+  }
+
+  /** The blob is in neither the local tier nor the shared store, and the proxy is offline. */
+  public static final class NotCached extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotCached(String reason) {
+      super(reason);
+    }
+  }
+
   /** Why an upstream download produced no blob. */
   public static final class DownloadFailure extends IOException {
     private static final long serialVersionUID = 1L;

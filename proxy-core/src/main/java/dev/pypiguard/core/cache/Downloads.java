@@ -22,11 +22,24 @@ public final class Downloads {
   private final BlobStore store;
   private final ConcurrentHashMap<Sha256, Download> inFlight = new ConcurrentHashMap<>();
   private final java.util.function.Consumer<Download> onStart;
+  private final Optional<SharedBlobs> shared;
+  private final boolean offline;
 
-  /** {@code onStart} sees each download once, as it starts (for logs and metrics). */
+  /** {@code onStart} sees each upstream download once, as it starts (for logs and metrics). */
   public Downloads(BlobStore store, java.util.function.Consumer<Download> onStart) {
+    this(store, onStart, Optional.empty(), false);
+  }
+
+  /**
+   * Downloads that look in {@code shared} before the upstream, and keep there what they fetched
+   * from the upstream once it is verified; when {@code offline}, only in {@code shared}.
+   */
+  public Downloads(BlobStore store, java.util.function.Consumer<Download> onStart,
+      Optional<SharedBlobs> shared, boolean offline) {
     this.store = store;
     this.onStart = onStart;
+    this.shared = shared;
+    this.offline = offline;
   }
 
   /**
@@ -56,8 +69,31 @@ public final class Downloads {
             });
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
-      onStart.accept(d);
-      via.download(url, allowedHosts, decorate, d);
+      Runnable fromUpstream = () -> {
+        onStart.accept(d);
+        via.download(url, allowedHosts, decorate, d);
+      };
+      if (shared.isEmpty()) {
+        fromUpstream.run();
+        return d;
+      }
+      SharedBlobs s = shared.get();
+      s.fill(key, d).whenComplete((filled, e) -> {
+        if (Boolean.TRUE.equals(filled)) {
+          d.result().whenComplete((p, failure) -> {
+            if (failure instanceof dev.pypiguard.core.blob.IntegrityException) {
+              s.forget(key);
+            }
+          });
+          return;
+        }
+        if (offline) {
+          d.notCached("is not in the cache nor the shared store, and the proxy is offline");
+          return;
+        }
+        d.result().thenAccept(p -> s.keep(key, p));
+        fromUpstream.run();
+      });
     }
     return d;
   }

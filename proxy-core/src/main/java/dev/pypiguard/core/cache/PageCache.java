@@ -8,6 +8,7 @@ import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.simple.Negotiation;
 import dev.pypiguard.core.simple.ProjectIndex;
 import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.upstream.PageFetch;
 import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
@@ -71,10 +72,16 @@ public final class PageCache {
   private final Executor blocking;
   private final Clock clock;
   private final Listener listener;
+  private final Optional<ObjectStore> shared;
   private final Cache<String, CachedPage<?>> memory;
   private final ConcurrentHashMap<String, CompletableFuture<PageLookup<?>>> refreshing =
       new ConcurrentHashMap<>();
 
+  /**
+   * A page cache over {@code <cacheDir>/pages/<upstream>/}. With a {@code shared} store, copies
+   * are also kept there, under {@code pages/<upstream>/<name>.json}, so that another replica can
+   * serve them while the upstream is down. A copy is one whole object, replaced whole: any replica's latest copy is a valid page.
+   */
   public PageCache(
       Upstream upstream,
       UpstreamClient client,
@@ -82,7 +89,9 @@ public final class PageCache {
       Settings settings,
       Executor blocking,
       Clock clock,
-      Listener listener) {
+      Listener listener,
+      Optional<ObjectStore> shared) {
+    this.shared = shared;
     this.upstream = upstream;
     this.client = client;
     this.dir = cacheDir.resolve("pages").resolve(upstream.name());
@@ -141,13 +150,23 @@ public final class PageCache {
     return CompletableFuture.supplyAsync(() -> readDisk(normalizedName, PageKind.PROJECT), blocking);
   }
 
-  /** Forgets a page in memory and on disk. */
+  /**
+   * Forgets a page in memory, on disk and in the shared store (blocking: call off the event
+   * loop), so that the next request asks the upstream.
+   */
   public void purge(String normalizedName) {
     memory.invalidate(normalizedName);
     try {
       Files.deleteIfExists(file(normalizedName));
     } catch (IOException e) {
       LOG.warn("could not delete {}: {}", file(normalizedName), e.toString());
+    }
+    if (shared.isPresent()) {
+      try {
+        shared.get().delete(sharedKey(normalizedName));
+      } catch (IOException e) {
+        LOG.warn("could not delete the shared copy of page {}: {}", normalizedName, e.getMessage());
+      }
     }
   }
 
@@ -283,7 +302,7 @@ public final class PageCache {
 
   private <T> Optional<CachedPage<T>> readDisk(String key, PageKind<T> kind) {
     Path p = file(key);
-    if (!Files.isRegularFile(p)) {
+    if (!Files.isRegularFile(p) && !fetchShared(key, p)) {
       return Optional.empty();
     }
     try {
@@ -310,11 +329,44 @@ public final class PageCache {
       root.put("fetched-at", page.fetchedAt().toString());
       page.etag().ifPresent(e -> root.put("etag", e));
       root.set("page", JSON.readTree(canonical));
-      Path tmp = Files.createTempFile(dir, key, ".tmp");
-      Files.write(tmp, JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8));
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      byte[] bytes = JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+      writeLocal(p, key, bytes);
+      shared.filter(ObjectStore::reachable).ifPresent(store -> blocking.execute(() -> {
+        try {
+          store.write(sharedKey(key), bytes);
+        } catch (IOException e) {
+          LOG.warn("could not share page {}: {}", key, e.getMessage());
+        }
+      }));
     } catch (IOException e) {
       LOG.warn("could not persist page {}: {}", p, e.toString());
     }
+  }
+
+  private void writeLocal(Path p, String key, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(dir, key, ".tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private String sharedKey(String key) {
+    return "pages/" + upstream.name() + "/" + key + ".json";
+  }
+
+  /** Copies another replica's copy of a page to the local disk; false when there is none. */
+  private boolean fetchShared(String key, Path p) {
+    if (shared.isEmpty() || !shared.get().reachable()) {
+      return false;
+    }
+    try {
+      Optional<byte[]> copy = shared.get().read(sharedKey(key));
+      if (copy.isPresent()) {
+        writeLocal(p, key, copy.get());
+        return true;
+      }
+    } catch (IOException e) {
+      LOG.warn("could not read the shared copy of page {}: {}", key, e.getMessage());
+    }
+    return false;
   }
 }

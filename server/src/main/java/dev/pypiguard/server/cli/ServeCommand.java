@@ -27,7 +27,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, PEP 503/691, or file:DIR for a local mirror tree (default: https://pypi.org/simple/).")
   String upstream;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Artifact store and page cache; survives restarts (default: ~/.cache/pypi-guard).")
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Artifact store and page cache; survives restarts (default: ~/.cache/pypi-guard). With storage: {type: s3} in the config, this replica's local tier.")
   Path cacheDir;
 
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (see policies.example.yaml).")

@@ -26,7 +26,7 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls", "upstreams", "egress", "auth");
+          "advisories", "tls", "upstreams", "egress", "auth", "storage");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
 
@@ -201,6 +201,8 @@ public final class ConfigLoader {
 
     Optional<Path> tokensFile = root == null ? Optional.empty()
         : AuthConfig.tokensFile(doc.get(), configFile.get(), problems);
+    Storage storage = doc.map(d -> StorageSection.read(d, root.get("storage"), problems))
+        .orElseGet(Storage.FileSystem::new);
 
     // Every problem at once, those found while walking the file first.
     doc.ifPresent(d -> problems.addAll(0, d.problems()));
@@ -210,7 +212,7 @@ public final class ConfigLoader {
     return new ServerConfig(
         host, port, upstreams, cacheDir, baseUrl, offline, ttl,
         staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
-        egress, tokensFile);
+        egress, tokensFile, storage);
   }
 
   private static Optional<String> text(JsonNode node, String key) {

@@ -32,6 +32,8 @@ import java.util.Optional;
  * @param egress how upstream connections leave: directly or through a proxy, and whom to trust
  * @param tokensFile the clients allowed in and their roles ({@code auth: {tokens-file}}); without
  *     it every client may read, and only loopback clients may use the admin API
+ * @param storage where artifacts and shared records live: {@code cache-dir}, or a bucket
+ *     shared by replicas (then {@code cache-dir} is this replica's local tier)
  */
 public record ServerConfig(
     String host,
@@ -52,7 +54,8 @@ public record ServerConfig(
     Optional<Tls> tls,
     long maxCacheBytes,
     Egress egress,
-    Optional<Path> tokensFile) {
+    Optional<Path> tokensFile,
+    Storage storage) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -118,7 +121,8 @@ public record ServerConfig(
         Optional.empty(),
         0,
         Egress.DIRECT,
-        Optional.empty());
+        Optional.empty(),
+        new Storage.FileSystem());
   }
 
   public ServerConfig withPort(int newPort) {
@@ -172,6 +176,10 @@ public record ServerConfig(
     return edit(b -> b.egress = e);
   }
 
+  public ServerConfig withStorage(Storage newStorage) {
+    return edit(b -> b.storage = newStorage);
+  }
+
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return edit(b -> b.policyFile = file);
   }
@@ -208,6 +216,7 @@ public record ServerConfig(
     public long maxCacheBytes;
     public Egress egress;
     public Optional<Path> tokensFile;
+    public Storage storage;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -229,6 +238,7 @@ public record ServerConfig(
       maxCacheBytes = c.maxCacheBytes;
       egress = c.egress;
       tokensFile = c.tokensFile;
+      storage = c.storage;
     }
 
     public ServerConfig build() {
@@ -251,7 +261,8 @@ public record ServerConfig(
           tls,
           maxCacheBytes,
           egress,
-          tokensFile);
+          tokensFile,
+          storage);
     }
   }
 }

@@ -267,12 +267,18 @@ final class AdminRoutes {
     return keys;
   }
 
-  /** Deletes blobs: how many were there, and their bytes. */
+  /**
+   * Deletes blobs here and from the store shared with other replicas (else the next request
+   * would fetch them back from it): how many were here, and their bytes.
+   */
   private static long[] delete(Services s, Set<Sha256> keys) {
     long count = 0;
     long bytes = 0;
     for (Sha256 k : keys) {
       try {
+        if (s.storage().store().isPresent()) {
+          s.storage().store().get().delete(dev.pypiguard.core.cache.SharedBlobs.key(k));
+        }
         Optional<Path> p = s.store().find(k);
         long size = p.isPresent() ? Files.size(p.get()) : 0;
         if (s.store().delete(k)) {

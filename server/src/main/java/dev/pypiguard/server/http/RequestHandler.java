@@ -130,6 +130,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         // The first line is the verdict; the lines after it say how the advisory sources are.
         var lines = new java.util.ArrayList<String>(List.of("ok"));
         s.advisories().ifPresent(a -> lines.addAll(a.health()));
+        lines.addAll(s.storage().health());
         ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
       }
       case "metrics" -> {
@@ -449,7 +450,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FileSender.sendStored(ex, s, stored.get(), meta);
       return;
     }
-    if (s.config().offline()) {
+    if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("file", "miss");
       notFound(ex, file.filename() + " is not in the cache, and the proxy is offline");
       return;
@@ -490,7 +491,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private static void downloadFailed(Exchange ex, String filename, Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    if (cause instanceof IntegrityException) {
+    if (cause instanceof Download.NotCached) {
+      notFound(ex, filename + " " + cause.getMessage());
+    } else if (cause instanceof IntegrityException) {
       ex.send(Exchange.withPhrase(502, "Bad Gateway: upstream bytes do not match their hash",
           "refused " + filename + " from the upstream: " + cause.getMessage()));
     } else if (cause instanceof Download.DownloadFailure f && f.timedOut()) {
@@ -530,7 +533,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FileSender.sendStored(ex, s, stored.get(), meta);
       return;
     }
-    if (s.config().offline()) {
+    if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("metadata", "miss");
       notFound(ex, file.filename() + ".metadata is not in the cache, and the proxy is offline");
       return;

@@ -32,6 +32,7 @@ import java.util.function.Supplier;
  * @param verdicts the provenance verdicts the attestation rules read
  * @param router which upstream serves which project
  * @param ops access control, upstream health, recent blocks and reloads (the admin API's)
+ * @param storage the object store shared with other replicas, when configured
  */
 public record Services(
     ServerConfig config,
@@ -50,7 +51,8 @@ public record Services(
     java.util.Optional<FetchRecord> record,
     dev.pypiguard.server.policy.VerdictStore verdicts,
     UpstreamRouter router,
-    dev.pypiguard.server.admin.Operations ops) {
+    dev.pypiguard.server.admin.Operations ops,
+    dev.pypiguard.server.storage.SharedStorage storage) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

@@ -3,6 +3,9 @@ package dev.pypiguard.server.mirror;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.server.config.ConfigLoader;
 import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.config.Storage;
+import dev.pypiguard.server.storage.SharedStorage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +27,8 @@ import picocli.CommandLine.Spec;
       "Every file's size and sha256 is checked against IN_DIR/manifest.json first; a missing",
       "or altered file is named and the whole mirror is refused: nothing of it is imported.",
       "An incremental export (--since) imports on top of the earlier one.",
+      "With storage: {type: s3} in --config, files and pages also go to the shared bucket,",
+      "so that every replica serves them.",
       "Exit codes: 0 imported, 1 refused, 2 bad input.",
       ""
     })
@@ -49,9 +54,15 @@ public final class ImportCommand implements Callable<Integer> {
         Optional.empty(), false, java.util.List.of()));
     Files.createDirectories(cfg.cacheDir());
     // Pages go where the proxy will look for them: the owning upstream's cache, else the first's.
-    var importer = new Importer(cfg.cacheDir(), project -> cfg.upstreams().stream()
-        .filter(u -> u.owns(project)).findFirst().orElse(cfg.upstreams().get(0)).name());
-    Importer.Result r = importer.load(in);
+    Importer.Result r;
+    try (var storage = SharedStorage.open(cfg.storage(), new SimpleMeterRegistry())) {
+      if (storage.store().isPresent() && !storage.store().get().reachable()) {
+        throw new ConfigException("storage: " + storage.health().get(0));
+      }
+      r = new Importer(cfg.cacheDir(), project -> cfg.upstreams().stream()
+          .filter(u -> u.owns(project)).findFirst().orElse(cfg.upstreams().get(0)).name(), storage.store())
+          .load(in);
+    }
     if (r instanceof Importer.Result.Refused refused) {
       PrintWriter err = spec.commandLine().getErr();
       err.println("pypi-guard: refused " + in + ", nothing imported:");
@@ -61,7 +72,8 @@ public final class ImportCommand implements Callable<Integer> {
     }
     var ok = (Importer.Result.Imported) r;
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("imported %d file(s) of %d project(s) into %s%n", ok.files(), ok.projects(), cfg.cacheDir());
+    out.printf("imported %d file(s) of %d project(s) into %s%s%n", ok.files(), ok.projects(), cfg.cacheDir(),
+        cfg.storage() instanceof Storage.S3 s3 ? " and " + s3.describe() : "");
     out.flush();
     return 0;
   }

@@ -6,6 +6,8 @@ import dev.pypiguard.core.blob.BlobWriter;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.cache.SharedBlobs;
+import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
@@ -50,18 +52,23 @@ final class Importer {
 
   private final Path cacheDir;
   private final java.util.function.UnaryOperator<String> upstreamFor;
+  private final java.util.Optional<ObjectStore> shared;
 
   Importer(Path cacheDir, String upstreamName) {
-    this(cacheDir, project -> upstreamName);
+    this(cacheDir, project -> upstreamName, java.util.Optional.empty());
   }
 
   /**
-   * An importer whose pages go where the proxy will look for them: {@code upstreamFor} names the
-   * upstream that serves a project (its owner, else the first).
+   * An importer whose pages go where the proxy will look for them ({@code upstreamFor} names the
+   * upstream that serves a project: its owner, else the first), and that also puts what it
+   * imports into {@code shared} (the bucket of {@code storage: {type: s3}}), so that every replica
+   * serves it; it returns once all is there.
    */
-  Importer(Path cacheDir, java.util.function.UnaryOperator<String> upstreamFor) {
+  Importer(Path cacheDir, java.util.function.UnaryOperator<String> upstreamFor,
+      java.util.Optional<ObjectStore> shared) {
     this.cacheDir = cacheDir;
     this.upstreamFor = upstreamFor;
+    this.shared = shared;
   }
 
   Result load(Path in) throws IOException {
@@ -120,8 +127,11 @@ final class Importer {
         Files.copy(e.file(), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, side, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } else if (store.find(e.sha()).isEmpty()) {
-        publish(store, e);
+      } else {
+        if (store.find(e.sha()).isEmpty()) {
+          publish(store, e);
+        }
+        share(store, e.sha());
       }
     }
     loadPages(root, projects);
@@ -216,6 +226,17 @@ final class Importer {
     }
   }
 
+  /** Uploads a published blob to the shared store, unless it is there already. */
+  private void share(FileSystemBlobStore store, Sha256 sha) throws IOException {
+    if (shared.isEmpty()) {
+      return;
+    }
+    String key = SharedBlobs.key(sha);
+    if (!shared.get().exists(key)) {
+      shared.get().upload(key, store.find(sha).orElseThrow(() -> new IOException("blob " + sha + " vanished")));
+    }
+  }
+
   /** Reads the mirror's pages through a page cache with the mirror as a file: upstream. */
   private void loadPages(Path root, List<String> projects) throws IOException {
     ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -223,7 +244,7 @@ final class Importer {
       java.util.function.Function<String, PageCache> cacheOf = name -> new PageCache(
           Upstream.of(name, root.resolve("simple").toUri()), client, cacheDir,
           new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
-          PageCache.Listener.NONE);
+          PageCache.Listener.NONE, shared);
       var caches = new java.util.HashMap<String, PageCache>();
       for (String p : projects) {
         PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p), cacheOf);
@@ -234,6 +255,14 @@ final class Importer {
         }
       }
       caches.values().forEach(c -> c.index().join());
+      // The page caches share their copies on the pool: let those writes finish.
+      pool.shutdown();
+      if (!pool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES)) {
+        throw new IOException("the pages could not be shared within 10 minutes");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while sharing pages", e);
     } finally {
       pool.shutdownNow();
     }

@@ -1,6 +1,6 @@
 package dev.pypiguard.server.policy;
 
-import dev.pypiguard.policy.FileFirstSeen;
+import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.policy.FirstSeen;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.PolicyJudge;
@@ -27,9 +27,9 @@ public final class LivePolicy implements AutoCloseable {
   private final Optional<WatchedFile<PolicyJudge>> file;
   private final PolicyJudge defaults;
 
-  public LivePolicy(Optional<Path> file, Path cacheDir, Clock clock, MeterRegistry registry,
+  public LivePolicy(Optional<Path> file, FirstSeen firstSeen, Clock clock, MeterRegistry registry,
       java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
-    this.firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
+    this.firstSeen = firstSeen;
     java.util.function.Function<Policy, PolicyJudge> judge =
         p -> new PolicyJudge(p, clock, firstSeen, extraRules.apply(p));
     this.file = file.map(f -> new WatchedFile<>("policy", f,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.policy.Rule;
 import dev.pypiguard.policy.attestation.AttestationRule;
 import dev.pypiguard.policy.attestation.AttestationVerifier;
@@ -55,6 +56,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   private record Root(String id, AttestationVerifier verifier) {}
 
   private final Path dir;
+  private final Optional<ObjectStore> shared;
   private final ExecutorService pool;
   private final PublisherMemory memory;
   private final Map<String, Verification> verdicts = new ConcurrentHashMap<>();
@@ -67,6 +69,18 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
 
   /** A store under {@code <cacheDir>/provenance}, verifying with at most {@code threads} threads. */
   public VerdictStore(Path cacheDir, int threads) {
+    this(cacheDir, threads, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * A store that also keeps its verdicts in {@code shared} under {@code
+   * verdicts/<sha[0:2]>/<sha>.<root>.verdict}, and reads those of other replicas: a verdict is a
+   * function of the file and the trusted root, so every replica would write the same one. The
+   * publishers remembered for {@code publisher-change} are shared through {@code publishers}.
+   */
+  public VerdictStore(Path cacheDir, int threads, Optional<ObjectStore> shared,
+      Optional<PublisherMemory.Shared> publishers) {
+    this.shared = shared;
     this.dir = cacheDir.resolve("provenance");
     var n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(threads, r -> {
@@ -74,7 +88,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.memory = PublisherMemory.open(dir.resolve("publishers.tsv"));
+    this.memory = PublisherMemory.open(dir.resolve("publishers.tsv"), publishers);
     this.root = production();
   }
 
@@ -206,7 +220,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
 
   private Optional<Verification> readStored(String sha256, String rootId) {
     Path p = path(sha256, rootId);
-    if (!Files.isRegularFile(p)) {
+    if (!Files.isRegularFile(p) && !fetchShared(p)) {
       return Optional.empty();
     }
     try {
@@ -228,8 +242,36 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
       Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
       JSON.writeValue(tmp.toFile(), json.get());
       Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      if (shared.isPresent() && shared.get().reachable()) {
+        shared.get().create(sharedKey(p), Files.readAllBytes(p));
+      }
     } catch (IOException e) {
       LOG.warn("cannot persist verdict {}: {}", p, e.toString());
+    }
+  }
+
+  private String sharedKey(Path p) {
+    return "verdicts/" + p.getParent().getFileName() + "/" + p.getFileName();
+  }
+
+  /** Copies another replica's verdict to the local disk; false when there is none. */
+  private boolean fetchShared(Path p) {
+    if (shared.isEmpty() || !shared.get().reachable()) {
+      return false;
+    }
+    try {
+      Optional<byte[]> bytes = shared.get().read(sharedKey(p));
+      if (bytes.isEmpty()) {
+        return false;
+      }
+      Files.createDirectories(p.getParent());
+      Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
+      Files.write(tmp, bytes.get());
+      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return true;
+    } catch (IOException e) {
+      LOG.warn("cannot read the shared verdict {}: {}", sharedKey(p), e.getMessage());
+      return false;
     }
   }
 
