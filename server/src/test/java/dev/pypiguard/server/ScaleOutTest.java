@@ -464,6 +464,10 @@ class ScaleOutTest {
     eventually("the wheel uploaded", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(alpha)));
     eventually("the page shared", () -> s3.keys(PREFIX + "pages/pypi/").contains(PREFIX + "pages/pypi/alpha.json"));
 
+    // The status page says where the shared files are, and that the count is this replica's.
+    String status = new String(get(a, "/").body(), StandardCharsets.UTF_8);
+    assertThat(status).contains("shared store: s3://").contains(": reachable");
+
     // Admin API: loopback clients may use it when no tokens file is configured.
     var purge = http.send(HttpRequest.newBuilder(URI.create(a.uri() + "/-/admin/purge/alpha"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param pagesByUpstream project pages cached on disk, by upstream name
  * @param cache lookups by kind of asset ({@code file}, {@code metadata}, {@code project}, {@code index})
  * @param blocks the newest blocking decisions, newest first
+ * @param sharedStore the bucket shared with other replicas and how it is, when {@code storage:
+ *     {type: s3}} (the stored files above are then this replica's local tier)
  */
 public record Snapshot(
     String version,
@@ -31,7 +33,8 @@ public record Snapshot(
     List<RecentBlocks.Entry> blocks,
     Policy policy,
     boolean authEnabled,
-    boolean offline) {
+    boolean offline,
+    Optional<String> sharedStore) {
 
   /** Cache lookups of one kind: answered from the cache, fetched, or revalidated with the upstream. */
   public record Lookups(long hits, long misses, long revalidations) {
@@ -75,6 +78,7 @@ public record Snapshot(
     o.put("uptime-seconds", uptime().toSeconds());
     o.put("offline", offline);
     o.put("auth", authEnabled);
+    o.put("shared-store", sharedStore.orElse(null));
     o.putObject("artifacts").put("files", storedFiles).put("bytes", storedBytes);
     ObjectNode pages = o.putObject("pages");
     pages.put("cached", pages());

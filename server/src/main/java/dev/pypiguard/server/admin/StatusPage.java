@@ -48,7 +48,9 @@ public final class StatusPage {
         .append(".</p>\n");
 
     h.append("<h2>Cache</h2><table id=\"cache\"><tbody>")
-        .append(row("Files stored (artifacts and core metadata)", "stored-files", Long.toString(s.storedFiles())))
+        .append(s.sharedStore().map(st -> row("Shared store", "shared-store", esc(st))).orElse(""))
+        .append(row(s.sharedStore().isPresent() ? "Files stored on this replica (artifacts and core metadata)"
+            : "Files stored (artifacts and core metadata)", "stored-files", Long.toString(s.storedFiles())))
         .append(row("Bytes stored", "stored-bytes", bytes(s.storedBytes())))
         .append(row("Project pages cached", "pages", Long.toString(s.pages())))
         .append(row("Hit rate", "hit-rate", rate(s.allLookups())))
@@ -106,6 +108,7 @@ public final class StatusPage {
   public static String text(Snapshot s) {
     var t = new StringBuilder();
     t.append("pypi-guard: point pip at ").append(s.indexUrl()).append('\n');
+    s.sharedStore().ifPresent(st -> t.append("shared store: ").append(st).append('\n'));
     t.append("files stored: ").append(s.storedFiles()).append(" (").append(bytes(s.storedBytes())).append(")\n");
     t.append("pages cached: ").append(s.pages()).append('\n');
     t.append("hit rate: ").append(rate(s.allLookups())).append('\n');

@@ -323,7 +323,9 @@ final class AdminRoutes {
           ops.blocks().newest(ops.blocks().capacity()),
           new Snapshot.Policy(judge.version(), ops.policy().policy().mode().spelling(),
               ops.policy().file().map(Path::toString)),
-          ops.authEnabled(), s.config().offline());
+          ops.authEnabled(), s.config().offline(),
+          s.config().storage() instanceof dev.pypiguard.server.config.Storage.S3 b
+              ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty());
     }, s.blocking());
   }
 
