@@ -87,6 +87,20 @@ class AdminApiTest {
   }
 
   @Test
+  void stats_filesHostFailing_whilePagesCome_saysDownWithTheFile() throws Exception {
+    assertThat(h.get("/simple/alpha/").statusCode()).isEqualTo(200);
+    h.upstream.failWith("/files/", 503);
+    assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(502);
+    JsonNode up = json(h.get("/-/admin/stats")).path("upstreams").get(0);
+    assertThat(up.path("state").asText()).isEqualTo("down");
+    assertThat(up.path("last-error").asText()).contains("file " + old.filename()).contains("503");
+
+    h.upstream.resetKnobs();
+    assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
+    assertThat(json(h.get("/-/admin/stats")).path("upstreams").get(0).path("state").asText()).isEqualTo("up");
+  }
+
+  @Test
   void stats_upstreamDown_saysDownWithTheLastError() throws Exception {
     h.upstream.failWith("/simple/", 500);
     assertThat(h.get("/simple/alpha/").statusCode()).isEqualTo(502);

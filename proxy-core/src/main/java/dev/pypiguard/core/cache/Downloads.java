@@ -44,8 +44,9 @@ public final class Downloads {
 
   /**
    * Returns the running download of {@code key}, or starts one from {@code url} through {@code
-   * via}. The caller checks the store first; a blob published meanwhile is simply downloaded no
-   * more.
+   * via}; {@code fromUpstream} sees it when it is a new one that goes to the upstream (not one
+   * joined, nor one filled from the shared store). The caller checks the store first; a blob
+   * published meanwhile is simply downloaded no more.
    */
   public Download fetch(
       Sha256 key,
@@ -54,7 +55,8 @@ public final class Downloads {
       OptionalLong declaredSize,
       Set<String> allowedHosts,
       Consumer<HttpRequest.Builder> decorate,
-      UpstreamClient via) {
+      UpstreamClient via,
+      Consumer<Download> fromUpstream) {
     boolean[] started = {false};
     Download d =
         inFlight.computeIfAbsent(
@@ -69,12 +71,13 @@ public final class Downloads {
             });
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
-      Runnable fromUpstream = () -> {
+      Runnable upstream = () -> {
         onStart.accept(d);
+        fromUpstream.accept(d);
         via.download(url, allowedHosts, decorate, d);
       };
       if (shared.isEmpty()) {
-        fromUpstream.run();
+        upstream.run();
         return d;
       }
       SharedBlobs s = shared.get();
@@ -92,7 +95,7 @@ public final class Downloads {
           return;
         }
         d.result().thenAccept(p -> s.keep(key, p));
-        fromUpstream.run();
+        upstream.run();
       });
     }
     return d;

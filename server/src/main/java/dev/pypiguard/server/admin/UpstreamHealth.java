@@ -47,6 +47,40 @@ public final class UpstreamHealth {
     this.clock = clock;
   }
 
+  /**
+   * Follows a file download from the upstream {@code name}: its end counts as an answer (bytes,
+   * or a 404) or a failure (refused connection, timeout, bytes that do not match their hash), as
+   * a page request does. A files host that fails while pages still come shows the upstream down.
+   */
+  public void watch(String name, dev.pypiguard.core.cache.Download download) {
+    Track t = tracks.computeIfAbsent(name, n -> new Track());
+    long start = System.nanoTime();
+    download.result().whenComplete((path, e) -> {
+      Duration latency = Duration.ofNanos(System.nanoTime() - start);
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      boolean answered = cause == null
+          || (cause instanceof dev.pypiguard.core.cache.Download.DownloadFailure f && f.notFound());
+      record(t, latency, answered, cause == null ? "" : "file " + download.filename() + ": " + cause.getMessage());
+    });
+  }
+
+  private void record(Track t, Duration latency, boolean answered, String error) {
+    synchronized (t) {
+      t.requests++;
+      t.lastLatency = latency;
+      t.lastFailed = !answered;
+      if (answered) {
+        t.lastSuccess = clock.instant();
+        t.failuresInARow = 0;
+      } else {
+        t.lastFailure = clock.instant();
+        t.failuresInARow++;
+        t.lastError = error;
+      }
+    }
+  }
+
   /** A page cache listener for the upstream {@code name} that also tells {@code next}. */
   public PageCache.Listener listener(String name, PageCache.Listener next) {
     Track t = tracks.computeIfAbsent(name, n -> new Track());
@@ -60,19 +94,7 @@ public final class UpstreamHealth {
       public void upstream(String kind, Duration latency, String outcome) {
         next.upstream(kind, latency, outcome);
         boolean answered = outcome.equals("ok") || outcome.equals("not-modified") || outcome.equals("not-found");
-        synchronized (t) {
-          t.requests++;
-          t.lastLatency = latency;
-          t.lastFailed = !answered;
-          if (answered) {
-            t.lastSuccess = clock.instant();
-            t.failuresInARow = 0;
-          } else {
-            t.lastFailure = clock.instant();
-            t.failuresInARow++;
-            t.lastError = outcome;
-          }
-        }
+        record(t, latency, answered, outcome);
       }
 
       @Override

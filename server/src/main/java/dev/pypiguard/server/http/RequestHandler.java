@@ -480,7 +480,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
-        pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client());
+        pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client(),
+        started -> s.ops().health().watch(pages.upstream().name(), started));
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
         p -> FileSender.sendStored(ex, s, p, meta),
@@ -541,7 +542,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     s.metrics().artifact("metadata", "miss");
     URI metaUrl = URI.create(file.url() + ".metadata");
     Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
-        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client());
+        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
+        started -> s.ops().health().watch(pages.upstream().name(), started));
     FileSender.sendDownload(ex, s, d, meta, Long.MAX_VALUE,
         () -> s.store().find(sha.get()).ifPresentOrElse(
             p -> FileSender.sendStored(ex, s, p, meta),
