@@ -129,7 +129,7 @@ public final class ProxyServer implements AutoCloseable {
         ownClients.add(via);
       }
       pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(),
-          ops.health().listener(u.name(), metrics), storage.store()));
+          ops.health().listener(u.name(), metrics.forUpstream(u.name())), storage.store()));
     }
     this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
         blocking, new RenderedPages(), config.tls().isPresent(),
@@ -205,13 +205,13 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
-  /** Logs and counts the end of each upstream download. */
+  /**
+   * Logs the end of each upstream download and counts integrity failures (the request handler
+   * times it, by upstream: {@link ProxyMetrics#watchDownload}).
+   */
   private static void watch(Download d, ProxyMetrics metrics) {
-    long start = System.nanoTime();
     d.result().whenComplete((p, e) -> {
-      var took = java.time.Duration.ofNanos(System.nanoTime() - start);
       if (e == null) {
-        metrics.download(took, "ok", d.written());
         return;
       }
       Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
@@ -219,10 +219,8 @@ public final class ProxyServer implements AutoCloseable {
       if (cause instanceof IntegrityException) {
         metrics.integrityFailure("file");
         LOG.error("refused {} from the upstream: {}", d.filename(), cause.getMessage());
-        metrics.download(took, "integrity", d.written());
       } else {
         LOG.warn("download of {} failed: {}", d.filename(), cause.getMessage());
-        metrics.download(took, "error", d.written());
       }
     });
   }

@@ -118,6 +118,15 @@ class UpstreamsTest {
       assertThat(explain.path("upstream").asText()).isEqualTo("private");
       assertThat(JSON.readTree(get(proxy, "/-/explain/alpha").body()).path("upstream").asText()).isEqualTo("pypi");
 
+      // Metrics say which upstream answered what, pages and files.
+      String metrics = http.send(HttpRequest.newBuilder(URI.create(proxy.uri() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics)
+          .contains("pypiguard_upstream_requests_seconds_count{kind=\"project\",outcome=\"ok\",upstream=\"private\"}")
+          .contains("pypiguard_upstream_requests_seconds_count{kind=\"file\",outcome=\"ok\",upstream=\"private\"}")
+          .contains("pypiguard_upstream_requests_seconds_count{kind=\"project\",outcome=\"not-found\",upstream=\"private\"}")
+          .contains("pypiguard_upstream_requests_seconds_count{kind=\"file\",outcome=\"ok\",upstream=\"pypi\"}");
+
       // Every upstream request went through the egress proxy.
       List<String> viaProxy = egress.seen().stream().map(TestEgressProxy.Seen::target).toList();
       assertThat(viaProxy).contains(privateIndex.uri() + "mycorp-tools/", publicIndex.uri() + "alpha/")

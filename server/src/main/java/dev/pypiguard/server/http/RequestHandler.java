@@ -481,13 +481,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
         pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client(),
-        started -> s.ops().health().watch(pages.upstream().name(), started));
+        started -> watchDownload(pages, started));
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
         p -> FileSender.sendStored(ex, s, p, meta),
         () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
     FileSender.sendDownload(ex, s, d, meta, ranged ? Long.MAX_VALUE : s.config().streamAfter(),
         whenStored, e -> downloadFailed(ex, file.filename(), e));
+  }
+
+  /** Health and metrics follow a download that goes to the upstream of {@code pages}. */
+  private void watchDownload(PageCache pages, Download d) {
+    s.ops().health().watch(pages.upstream().name(), d);
+    s.metrics().watchDownload(pages.upstream().name(), d);
   }
 
   private static void downloadFailed(Exchange ex, String filename, Throwable e) {
@@ -543,7 +549,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     URI metaUrl = URI.create(file.url() + ".metadata");
     Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
         pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
-        started -> s.ops().health().watch(pages.upstream().name(), started));
+        started -> watchDownload(pages, started));
     FileSender.sendDownload(ex, s, d, meta, Long.MAX_VALUE,
         () -> s.store().find(sha.get()).ifPresentOrElse(
             p -> FileSender.sendStored(ex, s, p, meta),

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * The proxy's Prometheus metrics: requests by route and status, cache hits and misses, upstream
  * latency and errors, bytes served, downloads in flight and integrity failures.
  */
-public final class ProxyMetrics implements PageCache.Listener {
+public final class ProxyMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter bytesServed;
@@ -89,32 +89,53 @@ public final class ProxyMetrics implements PageCache.Listener {
         .increment();
   }
 
-  public void download(Duration latency, String outcome, long bytes) {
-    Timer.builder("pypiguard.upstream.requests")
-        .description("Upstream requests, by kind and outcome")
-        .tag("kind", "file")
-        .tag("outcome", outcome)
-        .register(registry)
-        .record(latency);
-    DistributionSummary.builder("pypiguard.upstream.download.size")
-        .baseUnit("bytes")
-        .register(registry)
-        .record(bytes);
+  /**
+   * Times a file download from the upstream {@code upstream} and records its size, by outcome:
+   * {@code ok}, {@code not-found}, {@code integrity} (bytes that did not match), {@code timeout}
+   * or {@code error}.
+   */
+  public void watchDownload(String upstream, dev.pypiguard.core.cache.Download d) {
+    long start = System.nanoTime();
+    d.result().whenComplete((p, e) -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      String outcome = cause == null ? "ok"
+          : cause instanceof dev.pypiguard.core.blob.IntegrityException ? "integrity"
+          : cause instanceof dev.pypiguard.core.cache.Download.DownloadFailure f
+              ? (f.notFound() ? "not-found" : f.timedOut() ? "timeout" : "error")
+          : "error";
+      upstreamRequest(upstream, "file", Duration.ofNanos(System.nanoTime() - start), outcome);
+      DistributionSummary.builder("pypiguard.upstream.download.size")
+          .description("Bytes of files downloaded from upstreams")
+          .baseUnit("bytes")
+          .register(registry)
+          .record(d.written());
+    });
   }
 
   public void gauge(String name, String description, Supplier<Number> value) {
     io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);
   }
 
-  @Override
-  public void lookup(String kind, String result) {
-    artifact(kind, result);
+  /** Page lookups and upstream page requests of the upstream {@code upstream}, for its page cache. */
+  public PageCache.Listener forUpstream(String upstream) {
+    return new PageCache.Listener() {
+      @Override
+      public void lookup(String kind, String result) {
+        artifact(kind, result);
+      }
+
+      @Override
+      public void upstream(String kind, Duration latency, String outcome) {
+        upstreamRequest(upstream, kind, latency, outcome);
+      }
+    };
   }
 
-  @Override
-  public void upstream(String kind, Duration latency, String outcome) {
+  private void upstreamRequest(String upstream, String kind, Duration latency, String outcome) {
     Timer.builder("pypiguard.upstream.requests")
-        .description("Upstream requests, by kind and outcome")
+        .description("Upstream requests, by upstream, kind and outcome")
+        .tag("upstream", upstream)
         .tag("kind", kind)
         .tag("outcome", outcome)
         .register(registry)
