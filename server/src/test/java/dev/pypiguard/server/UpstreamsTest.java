@@ -107,6 +107,8 @@ class UpstreamsTest {
       assertThat(r.succeeded()).as(r.toString()).isTrue();
       assertThat(r.installedVersions()).isEqualTo(Map.of("mycorp-tools", "1.0", "alpha", "1.0"));
       assertThat(publicAsked(publicIndex, "mycorp-tools")).isZero();
+      // ...and the private index is not asked for what it does not own.
+      assertThat(privateIndex.requestPaths()).noneMatch(path -> path.contains("alpha"));
 
       // Credentials reach the private index on every request, and the public one never.
       assertThat(privateIndex.requestLog()).isNotEmpty()
@@ -124,7 +126,7 @@ class UpstreamsTest {
       assertThat(metrics)
           .contains("pypiguard_upstream_requests_seconds_count{kind=\"project\",outcome=\"ok\",upstream=\"private\"}")
           .contains("pypiguard_upstream_requests_seconds_count{kind=\"file\",outcome=\"ok\",upstream=\"private\"}")
-          .contains("pypiguard_upstream_requests_seconds_count{kind=\"project\",outcome=\"not-found\",upstream=\"private\"}")
+          .contains("pypiguard_upstream_requests_seconds_count{kind=\"project\",outcome=\"ok\",upstream=\"pypi\"}")
           .contains("pypiguard_upstream_requests_seconds_count{kind=\"file\",outcome=\"ok\",upstream=\"pypi\"}");
 
       // Every upstream request went through the egress proxy.
@@ -166,33 +168,78 @@ class UpstreamsTest {
     }
   }
 
+  /** Three upstreams: the private owner of mycorp-*, then a mirror and PyPI for everything else. */
+  private ProxyServer startWithMirror(TestUpstream mirror) throws IOException {
+    Files.writeString(dir.resolve("private-password"), PASSWORD);
+    Path config = dir.resolve("mirror.yaml");
+    Files.writeString(config, String.join("\n",
+        "listen: 127.0.0.1:0",
+        "cache-dir: " + dir.resolve("cache"),
+        "cache: {stale-after: 500ms}",
+        "timeouts: {connect: 2s, read: 3s}",
+        "upstreams:",
+        "  - {name: private, url: " + privateIndex.uri() + ", projects: [\"mycorp-*\"],",
+        "     username: ci-reader, password-file: private-password}",
+        "  - {name: mirror, url: " + mirror.uri() + "}",
+        "  - {name: pypi, url: " + publicIndex.uri() + "}",
+        ""));
+    return ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()));
+  }
+
   @Test
   void unownedName_earlierUpstreamDown_laterOneOnlyIfItServedTheNameBefore() throws Exception {
     publicIndex.publish(WheelBuilder.of("beta", "1.0").build());
-    try (ProxyServer proxy = start()) {
+    try (TestUpstream mirror = TestUpstream.start(); ProxyServer proxy = startWithMirror(mirror)) {
       assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
-      privateIndex.stop();
+      mirror.stop();
 
-      // alpha came from the public index before, so the private one did not have it then.
+      // alpha came from PyPI before, so the mirror did not have it then.
       var alpha = get(proxy, "/simple/alpha/");
       assertThat(alpha.statusCode()).isEqualTo(200);
       assertThat(alpha.body()).contains("alpha-1.0");
 
-      // beta was never seen: the private index, which is down, might hold it.
+      // beta was never seen: the mirror, which is down, might hold it.
       var beta = get(proxy, "/simple/beta/");
       assertThat(beta.statusCode()).isEqualTo(502);
-      assertThat(beta.body()).contains("private");
+      assertThat(beta.body()).contains("mirror");
       assertThat(publicAsked(publicIndex, "/simple/beta/")).isZero();
     }
   }
 
   @Test
-  void unownedName_askedOfPrivateOnce_then404IsRemembered() throws Exception {
-    try (ProxyServer proxy = start()) {
+  void unownedName_neverAskedOfTheOwningUpstream_anUnownedUpstreams404IsRemembered() throws Exception {
+    try (TestUpstream mirror = TestUpstream.start(); ProxyServer proxy = startWithMirror(mirror)) {
       for (int i = 0; i < 3; i++) {
         assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
       }
-      assertThat(privateIndex.requests("/simple/alpha/")).isEqualTo(1);
+      assertThat(privateIndex.requestCount()).isZero();
+      assertThat(mirror.requests("/simple/alpha/")).isEqualTo(1);
+      assertThat(publicIndex.requests("/simple/alpha/")).isEqualTo(1);
+
+      // The private index is down: names it does not own are not affected at all.
+      privateIndex.stop();
+      publicIndex.publish(WheelBuilder.of("gamma", "1.0").build());
+      assertThat(get(proxy, "/simple/gamma/").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void nameOwnedByNobody_whenEveryUpstreamOwnsGlobs_is404() throws Exception {
+    Files.writeString(dir.resolve("private-password"), PASSWORD);
+    Path config = dir.resolve("owned-only.yaml");
+    Files.writeString(config, String.join("\n",
+        "listen: 127.0.0.1:0",
+        "cache-dir: " + dir.resolve("cache"),
+        "upstreams:",
+        "  - {name: private, url: " + privateIndex.uri() + ", projects: [\"mycorp-*\"],",
+        "     username: ci-reader, password-file: private-password}",
+        ""));
+    try (ProxyServer proxy = ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()))) {
+      var r = get(proxy, "/simple/alpha/");
+      assertThat(r.statusCode()).isEqualTo(404);
+      assertThat(r.body()).contains("owned by no upstream");
+      assertThat(get(proxy, "/simple/mycorp-tools/").statusCode()).isEqualTo(200);
+      assertThat(privateIndex.requests("/simple/alpha/")).isZero();
     }
   }
 

@@ -133,6 +133,22 @@ public record Upstream(
         + (projects.isEmpty() ? "" : " owns " + projects) + "]";
   }
 
+  /**
+   * The upstreams that may serve {@code normalizedName}, in order (INTERFACE.md §4): the first
+   * upstream whose {@code projects} globs match it, alone (it owns the name: no other upstream is
+   * ever asked); else every upstream without {@code projects} ("everything not owned above"),
+   * of which the first that has the name serves it. Empty when all upstreams own globs and none
+   * matches.
+   */
+  public static List<Upstream> serving(List<Upstream> upstreams, String normalizedName) {
+    for (Upstream u : upstreams) {
+      if (u.owns(normalizedName)) {
+        return List.of(u);
+      }
+    }
+    return upstreams.stream().filter(u -> u.projects().isEmpty()).toList();
+  }
+
   /** Upstream names in a list, for messages. */
   public static String names(List<Upstream> upstreams) {
     return String.join(", ", upstreams.stream().map(Upstream::name).toList());

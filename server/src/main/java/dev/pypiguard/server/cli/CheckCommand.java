@@ -115,7 +115,7 @@ final class CheckCommand implements Callable<Integer> {
         Optional<Reason> hidden = judge.projectBlocked(name.get());
         Optional<Served> found = find(client, upstreams, name.get());
         if (found.isEmpty()) {
-          out.printf("%s: NOT FOUND on %s%n", spec, Upstream.names(ownersOrAll(upstreams, name.get())));
+          out.printf("%s: NOT FOUND on %s%n", spec, Upstream.names(Upstream.serving(upstreams, name.get().value())));
           allOk = false;
           continue;
         }
@@ -145,18 +145,14 @@ final class CheckCommand implements Callable<Integer> {
   /** A project page and the upstream it came from. */
   private record Served(Upstream upstream, PageFetch.Fetched page) {}
 
-  /** The upstreams that may serve {@code name}: its owner alone, else all in order. */
-  private static List<Upstream> ownersOrAll(List<Upstream> upstreams, ProjectName name) {
-    return upstreams.stream().filter(u -> u.owns(name.value())).findFirst().map(List::of).orElse(upstreams);
-  }
 
   /**
-   * The page as serve resolves it: from the owning upstream alone, else from the first that has
-   * it. An upstream that fails is an error (exit 2), not a fall-through: check has no cache to
+   * The page as serve resolves it: from the owning upstream alone, else from the first upstream
+   * without {@code projects} that has it. An upstream that fails is an error (exit 2), not a fall-through: check has no cache to
    * tell whether the failing upstream holds the name.
    */
   private static Optional<Served> find(UpstreamClient client, List<Upstream> upstreams, ProjectName name) {
-    for (Upstream u : ownersOrAll(upstreams, name)) {
+    for (Upstream u : Upstream.serving(upstreams, name.value())) {
       java.net.URI url = u.projectUrl(name.value());
       PageFetch fetch = client.page(url, Negotiation.upstreamAccept(), Optional.empty(), u.allowedHosts(),
           u.decorateFor(url)).join();

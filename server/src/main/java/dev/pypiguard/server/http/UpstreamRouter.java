@@ -20,16 +20,17 @@ import java.util.concurrent.CompletableFuture;
  * Decides which upstream serves a project, closing dependency confusion by construction.
  *
  * <ul>
- *   <li>A name an upstream owns (its {@code projects} globs) is served by that upstream alone: when
- *       it does not have the name the answer is 404, when it is down the answer is its stale copy
- *       or 502/504. No other upstream is ever asked.
- *   <li>Any other name is served whole by the first upstream, in order, that has it. Pages are
- *       never merged. An upstream that answered 404 is remembered as not having the name for the
- *       page TTL, so later requests skip it.
- *   <li>When an earlier upstream is down, a later one is used only if it served this name before
- *       (its page is cached): the earlier one did not have the name then. Otherwise the answer is
- *       the earlier upstream's failure, because a later upstream's page might be the very package
- *       the earlier one would have shadowed.
+ *   <li>A name an upstream owns (the first whose {@code projects} globs match it) is served by
+ *       that upstream alone: when it does not have the name the answer is 404, when it is down
+ *       the answer is its stale copy or 502/504. No other upstream is ever asked.
+ *   <li>An upstream with {@code projects} serves nothing else. Any other name is served whole by
+ *       the first upstream without {@code projects}, in order, that has it ("everything not owned
+ *       above"). Pages are never merged. An upstream that answered 404 is remembered as not
+ *       having the name for the page TTL, so later requests skip it.
+ *   <li>When an earlier such upstream is down, a later one is used only if it served this name
+ *       before (its page is cached): the earlier one did not have the name then. Otherwise the
+ *       answer is the earlier upstream's failure, because a later upstream's page might be the
+ *       very package the earlier one would have shadowed.
  * </ul>
  */
 public final class UpstreamRouter {
@@ -61,26 +62,36 @@ public final class UpstreamRouter {
     return Optional.empty();
   }
 
-  /** The page of {@code name} from the one upstream that serves it. */
-  public CompletableFuture<Resolved> resolve(ProjectName name) {
-    Optional<PageCache> owner = owner(name);
-    if (owner.isPresent()) {
-      PageCache p = owner.get();
-      return p.project(name.value()).thenApply(lookup -> new Resolved(p, lookup));
-    }
-    return next(name, 0, Optional.empty());
+  /** The page caches of the upstreams that may serve {@code name}, in order. */
+  private List<PageCache> serving(ProjectName name) {
+    var ups = dev.pypiguard.core.upstream.Upstream.serving(
+        pages.stream().map(PageCache::upstream).toList(), name.value());
+    return pages.stream().filter(p -> ups.contains(p.upstream())).toList();
   }
 
-  private CompletableFuture<Resolved> next(ProjectName name, int i, Optional<Resolved> failure) {
-    if (i >= pages.size()) {
-      return CompletableFuture.completedFuture(failure.orElseGet(() -> new Resolved(pages.get(0),
-          new PageLookup.Missing<>(name.value() + " is not on "
-              + (pages.size() == 1 ? "the upstream" : "any upstream (" + names() + ")")))));
+  /** The page of {@code name} from the one upstream that serves it. */
+  public CompletableFuture<Resolved> resolve(ProjectName name) {
+    List<PageCache> candidates = serving(name);
+    if (candidates.size() == 1) {
+      PageCache p = candidates.get(0);
+      return p.project(name.value()).thenApply(lookup -> new Resolved(p, lookup));
     }
-    PageCache p = pages.get(i);
-    String key = i + "/" + name.value();
+    return next(name, candidates, 0, Optional.empty());
+  }
+
+  private CompletableFuture<Resolved> next(
+      ProjectName name, List<PageCache> candidates, int i, Optional<Resolved> failure) {
+    if (i >= candidates.size()) {
+      return CompletableFuture.completedFuture(failure.orElseGet(() -> new Resolved(
+          candidates.isEmpty() ? pages.get(0) : candidates.get(0),
+          new PageLookup.Missing<>(candidates.isEmpty()
+              ? name.value() + " is owned by no upstream, and every upstream serves only the projects it owns"
+              : name.value() + " is not on any upstream (" + names(candidates) + ")"))));
+    }
+    PageCache p = candidates.get(i);
+    String key = p.upstream().name() + "/" + name.value();
     if (absent.getIfPresent(key) != null) {
-      return next(name, i + 1, failure);
+      return next(name, candidates, i + 1, failure);
     }
     return p.project(name.value()).thenCompose(lookup -> {
       if (lookup instanceof PageLookup.Found) {
@@ -88,24 +99,21 @@ public final class UpstreamRouter {
         return CompletableFuture.completedFuture(new Resolved(p, lookup));
       }
       if (lookup instanceof PageLookup.Missing) {
-        if (pages.size() > 1) {
-          absent.put(key, Boolean.TRUE);
-        }
-        return next(name, i + 1, failure);
+        absent.put(key, Boolean.TRUE);
+        return next(name, candidates, i + 1, failure);
       }
       // Down: a later upstream may answer only if it served this name before.
       Resolved down = failure.orElse(new Resolved(p, lookup));
-      return servedBefore(name, i + 1).thenCompose(later -> later
-          ? next(name, i + 1, Optional.of(down))
+      return servedBefore(name, candidates.subList(i + 1, candidates.size())).thenCompose(later -> later
+          ? next(name, candidates, i + 1, Optional.of(down))
           : CompletableFuture.completedFuture(down));
     });
   }
 
-  /** Whether an upstream from index {@code from} on holds a cached page of {@code name}. */
-  private CompletableFuture<Boolean> servedBefore(ProjectName name, int from) {
+  /** Whether one of {@code later} holds a cached page of {@code name}. */
+  private static CompletableFuture<Boolean> servedBefore(ProjectName name, List<PageCache> later) {
     CompletableFuture<Boolean> any = CompletableFuture.completedFuture(false);
-    for (int j = from; j < pages.size(); j++) {
-      PageCache p = pages.get(j);
+    for (PageCache p : later) {
       any = any.thenCompose(found -> found
           ? CompletableFuture.completedFuture(true)
           : p.cached(name.value()).thenApply(Optional::isPresent));
@@ -114,8 +122,9 @@ public final class UpstreamRouter {
   }
 
   /**
-   * The project list: every upstream's names, a name owned by an upstream listed from that
-   * upstream only. Upstreams that fail are left out; when all fail, the first failure.
+   * The project list: every upstream's names that it may serve (an upstream with {@code
+   * projects} lists only the names it owns, the others only names nobody owns). Upstreams that
+   * fail are left out; when all fail, the first failure.
    */
   public CompletableFuture<PageLookup<ProjectIndex>> index() {
     List<CompletableFuture<PageLookup<ProjectIndex>>> all = new ArrayList<>();
@@ -169,7 +178,8 @@ public final class UpstreamRouter {
           continue;
         }
         Optional<PageCache> owner = owner(parsed.get());
-        if (owner.isEmpty() || owner.get() == pages.get(i)) {
+        boolean serves = owner.isPresent() ? owner.get() == pages.get(i) : pages.get(i).upstream().projects().isEmpty();
+        if (serves) {
           names.putIfAbsent(parsed.get().value(), n);
         }
       }
@@ -184,7 +194,7 @@ public final class UpstreamRouter {
     return String.join("+", pages.stream().map(p -> p.upstream().name()).toList());
   }
 
-  private String names() {
-    return String.join(", ", pages.stream().map(p -> p.upstream().name()).toList());
+  private static String names(List<PageCache> list) {
+    return String.join(", ", list.stream().map(p -> p.upstream().name()).toList());
   }
 }

@@ -1,6 +1,7 @@
 package dev.pypiguard.server.mirror;
 
 import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.server.config.ConfigLoader;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.config.Storage;
@@ -53,14 +54,14 @@ public final class ImportCommand implements Callable<Integer> {
         Optional.empty(), Optional.empty(), Optional.ofNullable(cacheDir), Optional.empty(),
         Optional.empty(), false, java.util.List.of()));
     Files.createDirectories(cfg.cacheDir());
-    // Pages go where the proxy will look for them: the owning upstream's cache, else the first's.
+    // Pages go where the proxy will look for them: the owner's cache, else the first unowned upstream's.
     Importer.Result r;
     try (var storage = SharedStorage.open(cfg.storage(), new SimpleMeterRegistry())) {
       if (storage.store().isPresent() && !storage.store().get().reachable()) {
         throw new ConfigException("storage: " + storage.health().get(0));
       }
-      r = new Importer(cfg.cacheDir(), project -> cfg.upstreams().stream()
-          .filter(u -> u.owns(project)).findFirst().orElse(cfg.upstreams().get(0)).name(), storage.store())
+      r = new Importer(cfg.cacheDir(), project -> Upstream.serving(cfg.upstreams(), project).stream()
+          .findFirst().orElse(cfg.upstreams().get(0)).name(), storage.store())
           .load(in);
     }
     if (r instanceof Importer.Result.Refused refused) {
