@@ -168,22 +168,31 @@ class UpstreamsTest {
     }
   }
 
-  /** Three upstreams: the private owner of mycorp-*, then a mirror and PyPI for everything else. */
-  private ProxyServer startWithMirror(TestUpstream mirror) throws IOException {
+  /**
+   * A proxy over the private index (owning mycorp-*, with {@code privateExtra} in its entry)
+   * followed by {@code others} upstream entries, under the global {@code timeouts}.
+   */
+  private ProxyServer startWith(String timeouts, String privateExtra, String... others) throws IOException {
     Files.writeString(dir.resolve("private-password"), PASSWORD);
-    Path config = dir.resolve("mirror.yaml");
-    Files.writeString(config, String.join("\n",
+    Path config = dir.resolve("more.yaml");
+    var lines = new java.util.ArrayList<>(List.of(
         "listen: 127.0.0.1:0",
         "cache-dir: " + dir.resolve("cache"),
         "cache: {stale-after: 500ms}",
-        "timeouts: {connect: 2s, read: 3s}",
+        "timeouts: " + timeouts,
         "upstreams:",
         "  - {name: private, url: " + privateIndex.uri() + ", projects: [\"mycorp-*\"],",
-        "     username: ci-reader, password-file: private-password}",
-        "  - {name: mirror, url: " + mirror.uri() + "}",
-        "  - {name: pypi, url: " + publicIndex.uri() + "}",
-        ""));
+        "     username: ci-reader, password-file: private-password" + privateExtra + "}"));
+    lines.addAll(List.of(others));
+    Files.writeString(config, String.join("\n", lines) + "\n");
     return ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()));
+  }
+
+  /** Three upstreams: the private owner of mycorp-*, then a mirror and PyPI for everything else. */
+  private ProxyServer startWithMirror(TestUpstream mirror) throws IOException {
+    return startWith("{connect: 2s, read: 3s}", "",
+        "  - {name: mirror, url: " + mirror.uri() + "}",
+        "  - {name: pypi, url: " + publicIndex.uri() + "}");
   }
 
   @Test
@@ -225,16 +234,7 @@ class UpstreamsTest {
 
   @Test
   void nameOwnedByNobody_whenEveryUpstreamOwnsGlobs_is404() throws Exception {
-    Files.writeString(dir.resolve("private-password"), PASSWORD);
-    Path config = dir.resolve("owned-only.yaml");
-    Files.writeString(config, String.join("\n",
-        "listen: 127.0.0.1:0",
-        "cache-dir: " + dir.resolve("cache"),
-        "upstreams:",
-        "  - {name: private, url: " + privateIndex.uri() + ", projects: [\"mycorp-*\"],",
-        "     username: ci-reader, password-file: private-password}",
-        ""));
-    try (ProxyServer proxy = ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()))) {
+    try (ProxyServer proxy = startWith("{connect: 2s, read: 3s}", "")) {
       var r = get(proxy, "/simple/alpha/");
       assertThat(r.statusCode()).isEqualTo(404);
       assertThat(r.body()).contains("owned by no upstream");
@@ -273,20 +273,10 @@ class UpstreamsTest {
 
   @Test
   void upstreamTimeouts_ofItsOwn_applyToThatUpstreamOnly() throws Exception {
-    Files.writeString(dir.resolve("private-password"), PASSWORD);
-    Path config = dir.resolve("timeouts.yaml");
-    Files.writeString(config, String.join("\n",
-        "listen: 127.0.0.1:0",
-        "cache-dir: " + dir.resolve("cache"),
-        "timeouts: {connect: 2s, read: 20s}",
-        "upstreams:",
-        "  - {name: private, url: " + privateIndex.uri() + ", projects: [\"mycorp-*\"],",
-        "     username: ci-reader, password-file: private-password, timeouts: {read: 300ms}}",
-        "  - {name: pypi, url: " + publicIndex.uri() + "}",
-        ""));
     privateIndex.delay("/simple/", java.time.Duration.ofSeconds(5));
     publicIndex.delay("/simple/", java.time.Duration.ofSeconds(1));
-    try (ProxyServer proxy = ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()))) {
+    try (ProxyServer proxy = startWith("{connect: 2s, read: 20s}", ", timeouts: {read: 300ms}",
+        "  - {name: pypi, url: " + publicIndex.uri() + "}")) {
       // The private index's 300 ms read timeout gives up long before its 5 s delay...
       assertThat(get(proxy, "/simple/mycorp-tools/").statusCode()).isEqualTo(504);
       // ...while the public index, slower than 300 ms, is waited for under the global 20 s.
