@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
       "Logs 'listening on http://HOST:PORT' once serving; stops gracefully on SIGTERM/SIGINT."
     })
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml); keys mirror these flags.")
+  @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml); keys mirror these flags, and only a file says"
+      + " upstreams (several, with owned projects and credentials), egress (proxy, CA bundle), tls,"
+      + " auth (tokens file), cache, timeouts and storage (s3); conf/pypi-guard.yaml shows every key.")
   Path config;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default: 127.0.0.1:8080; port 0 picks a free port).")
