@@ -282,4 +282,81 @@ class AccessControlTest {
     assertThat(log).contains("127.0.0.1 - ci [").contains("\"GET /simple/alpha/ HTTP/1.1\" 200")
         .doesNotContain(READ_TOKEN).doesNotContain(basic("__token__", READ_TOKEN).substring(6));
   }
+
+  /** Runs {@code action} with System.err captured, until {@code until} shows up in it (bounded). */
+  static String stderrOf(ThrowingRunnable action, String until) throws Exception {
+    var captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.err;
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    String log = "";
+    try {
+      action.run();
+      for (int i = 0; i < 200 && !log.contains(until); i++) {
+        Thread.sleep(25);
+        log = captured.toString(StandardCharsets.UTF_8);
+      }
+    } finally {
+      System.setErr(old);
+    }
+    return log;
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Test
+  void tokensFile_changed_isReadAgainByItself_withinSeconds() throws Exception {
+    startWithAuth();
+    assertThat(h.get("/simple/alpha/", "Authorization", bearer(READ_TOKEN)).statusCode()).isEqualTo(200);
+    // Revoking a leaked token: remove it from the file, and send nothing else.
+    Path tokens = dir.resolve("tokens.yaml");
+    Files.writeString(tokens, Files.readString(tokens).lines().filter(l -> !l.contains("name: ci"))
+        .collect(java.util.stream.Collectors.joining("\n")) + "\n");
+    int status = 200;
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(4).toNanos();
+    while (status == 200 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      status = h.get("/simple/alpha/", "Authorization", bearer(READ_TOKEN)).statusCode();
+    }
+    assertThat(status).isEqualTo(401);
+    assertThat(h.get("/simple/alpha/", "Authorization", bearer(ADMIN_TOKEN)).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void wrongCredentials_loggedWithTheClientAddress_neverTheSecret() throws Exception {
+    startWithAuth();
+    String guess = "guessed-token-987654321";
+    String log = stderrOf(() -> assertThat(h.get("/simple/alpha/", "Authorization", bearer(guess)).statusCode())
+        .isEqualTo(401), "refused credentials");
+    assertThat(log).contains("refused credentials from 127.0.0.1").doesNotContain(guess);
+  }
+
+  @Test
+  void refusals_countedByWhy_missingAndNotLocal_andXRealIpIsAProxyToo() throws Exception {
+    startWithAuth();
+    assertThat(h.get("/simple/alpha/").statusCode()).isEqualTo(401);
+    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"missing\"} 1.0");
+    h.close();
+    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache2"), c -> c);
+    assertThat(h.get("/-/admin/stats", "X-Real-IP", "203.0.113.9").statusCode()).isEqualTo(403);
+    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"not-local\"} 1.0");
+  }
+
+  @Test
+  void metrics_openWithoutCredentials_nameNoProjectClientOrPrincipal() throws Exception {
+    Path policy = dir.resolve("policies.yaml");
+    Files.writeString(policy, "files: {sdists: block}\n");
+    Path tokens = writeTokens(dir);
+    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
+        c -> withTokens(c, tokens).withPolicyFile(Optional.of(policy)));
+    var sdist = dev.pypiguard.testing.SdistBuilder.of("secretproj", "1.0").build();
+    h.upstream.publish(sdist);
+    assertThat(h.get("/simple/secretproj/", "Authorization", bearer(READ_TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(h.get("/files/secretproj/" + sdist.filename(), "Authorization", bearer(READ_TOKEN)).statusCode())
+        .isEqualTo(403);
+    String metrics = text(h.get("/metrics"));
+    assertThat(metrics).contains("pypiguard_policy_decisions_total")
+        .doesNotContain("secretproj").doesNotContain("127.0.0.1").doesNotContain("\"ci\"");
+  }
 }
