@@ -72,6 +72,11 @@ public final class FileFirstSeen implements FirstSeen, Closeable {
     }
   }
 
+  /** The first sighting recorded for {@code key}, without recording one. */
+  public java.util.Optional<Instant> recorded(String key) {
+    return java.util.Optional.ofNullable(times.get(FirstSeen.checkKey(key)));
+  }
+
   @Override
   public Instant firstSeen(String key, Instant now) {
     FirstSeen.checkKey(key);

@@ -112,7 +112,15 @@ public final class SeedCommand implements Callable<Integer> {
         Optional.of("127.0.0.1:0"), Optional.ofNullable(upstream), Optional.ofNullable(cacheDir),
         Optional.ofNullable(policy), Optional.empty(), false, java.util.List.of()))
         // A seed reads the upstream as it is now: cached pages are revalidated, not trusted.
-        .withPageTtl(java.time.Duration.ZERO);
+        .withPageTtl(java.time.Duration.ZERO)
+        // The in-process server is the seeder's alone: plain http on loopback, links to itself,
+        // no client auth, and online whatever the config serves with.
+        .edit(b -> {
+          b.baseUrl = Optional.empty();
+          b.tls = Optional.empty();
+          b.tokensFile = Optional.empty();
+          b.offline = false;
+        });
     try (ProxyServer server = ProxyServer.start(cfg)) {
       FileSystemBlobStore store = server.services().store();
       var seeder = new Seeder(server.uri(), store, targets, jobs,

@@ -47,7 +47,9 @@ public final class SharedFirstSeen implements FirstSeen, Closeable {
       return local.firstSeen(key, now);
     }
     try {
-      String record = key + "\t" + now.toEpochMilli();
+      // Offer this replica's own first sighting, if it has one (after an outage, or a cache that
+      // moved to shared storage): a file must not start its cooldown again.
+      String record = key + "\t" + local.recorded(key).orElse(now).toEpochMilli();
       byte[] held = store.create(objectKey(key), record.getBytes(StandardCharsets.UTF_8));
       Instant shared = parse(key, new String(held, StandardCharsets.UTF_8)).orElse(now);
       known.put(key, shared);

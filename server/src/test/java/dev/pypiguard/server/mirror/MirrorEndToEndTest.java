@@ -157,6 +157,49 @@ class MirrorEndToEndTest {
   }
 
   @Test
+  void seed_withTheServingConfig_baseUrlAuthAndOffline_stillSeedsThroughItsOwnServer() throws Exception {
+    Path tokens = tmp.resolve("tokens.yaml");
+    Files.writeString(tokens, "tokens:\n  - {name: ci, role: read, token: a-token-0123456789}\n");
+    try (TestUpstream up = TestUpstream.start()) {
+      up.publish(WheelBuilder.of("alpha", "1.0").build());
+      Path config = tmp.resolve("pypi-guard.yaml");
+      Files.writeString(config, String.join("\n",
+          "upstream: " + up.uri(),
+          "cache-dir: " + tmp.resolve("cache"),
+          "base-url: https://pypi.example.com",
+          "offline: true",
+          "auth: {tokens-file: tokens.yaml}",
+          ""));
+      assertThat(Main.run("seed", "--config", config.toString(), "--project", "alpha")).isZero();
+      assertThat(up.requests("/files/alpha-1.0-py3-none-any.whl")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void seedAndExport_withAPolicy_leaveOutWhatItBlocks() throws Exception {
+    Path cache = tmp.resolve("cache");
+    Path policy = tmp.resolve("policies.yaml");
+    Files.writeString(policy, "versions:\n  deny: {beta: \"==2.0\"}\n");
+    try (TestUpstream up = TestUpstream.start()) {
+      up.publishAll(WheelBuilder.of("beta", "1.0").build(), WheelBuilder.of("beta", "2.0").build());
+      assertThat(Main.run("seed", "--upstream", up.uri().toString(), "--cache-dir", cache.toString(),
+          "--policy", policy.toString(), "--project", "beta")).isZero();
+      assertThat(up.requests("/files/beta-1.0-py3-none-any.whl")).isEqualTo(1);
+      assertThat(up.requests("/files/beta-2.0-py3-none-any.whl")).isZero();
+      // Without the policy the cache gets 2.0 too; an export with the policy still leaves it out.
+      assertThat(Main.run("seed", "--upstream", up.uri().toString(), "--cache-dir", cache.toString(),
+          "--project", "beta")).isZero();
+      assertThat(up.requests("/files/beta-2.0-py3-none-any.whl")).isEqualTo(1);
+    }
+    Path out = tmp.resolve("out");
+    assertThat(Main.run("export", "--cache-dir", cache.toString(), "--policy", policy.toString(),
+        out.toString())).isZero();
+    String manifest = Files.readString(out.resolve("manifest.json"));
+    assertThat(manifest).contains("beta-1.0-py3-none-any.whl").doesNotContain("beta-2.0");
+    assertThat(Files.readString(out.resolve("simple/beta/index.json"))).doesNotContain("beta-2.0");
+  }
+
+  @Test
   void seed_unsatisfiableRequirement_exitsOne() throws Exception {
     Path req = tmp.resolve("r.txt");
     Files.writeString(req, "alpha==9.9\n");

@@ -70,6 +70,20 @@ class SharedStateTest {
   }
 
   @Test
+  void firstSeen_aSightingThisReplicaRecordedBefore_isKept_notRestartedAtNow() throws Exception {
+    Instant earlier = Instant.parse("2026-10-01T00:00:00Z");
+    Path file = dir.resolve("moved/first-seen.tsv");
+    try (var before = new FileFirstSeen(file)) {
+      before.firstSeen("alpha/alpha-1.0.tar.gz", earlier); // seen while on filesystem storage
+    }
+    try (var shared = new SharedFirstSeen(a, new FileFirstSeen(file));
+        var other = new SharedFirstSeen(b, new FileFirstSeen(dir.resolve("other/first-seen.tsv")))) {
+      assertThat(shared.firstSeen("alpha/alpha-1.0.tar.gz", earlier.plusSeconds(86_400 * 30))).isEqualTo(earlier);
+      assertThat(other.firstSeen("alpha/alpha-1.0.tar.gz", Instant.now())).isEqualTo(earlier);
+    }
+  }
+
+  @Test
   void firstSeen_twoReplicas_answerTheFirstReplicasTime() throws Exception {
     Instant t1 = Instant.parse("2026-11-01T00:00:00Z");
     try (var seenByA = new SharedFirstSeen(a, new FileFirstSeen(dir.resolve("a/first-seen.tsv")));
