@@ -117,7 +117,7 @@ public final class ProxyServer implements AutoCloseable {
     blocking.execute(store::scanForEviction);
     var downloads = new Downloads(store, d -> {
       watch(d, metrics);
-      d.result().thenRun(ops::storeChanged);
+      d.result().thenRun(() -> ops.storeAdded(d.written()));
     }, storage.blobs(), config.offline());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();

@@ -26,16 +26,14 @@ public final class Operations implements AutoCloseable {
   private final UpstreamHealth health;
   private final Instant started;
   private final Clock clock;
-  /** The last measurement of the store's disk usage, reused until the store changes. */
+  /** The last measurement of the store's disk usage, with what was stored since. */
   private Measured usage;
-  /** Bumped by every change this server makes to the store (a download stored, a purge). */
-  private final java.util.concurrent.atomic.AtomicLong storeGeneration = new java.util.concurrent.atomic.AtomicLong();
 
-  /** How long a measurement is reused at most: other processes (import, eviction) change the store too. */
+  /** How long a measurement is reused at most: eviction and other processes (import) change the store too. */
   public static final java.time.Duration USAGE_TTL = java.time.Duration.ofSeconds(30);
 
-  /** Files and bytes in the store, when they were counted, and at which store generation. */
-  public record Measured(long files, long bytes, Instant at, long generation) {}
+  /** Files and bytes in the store, and when they were last counted by a walk. */
+  public record Measured(long files, long bytes, Instant at) {}
 
   /** Reads the tokens file of {@code config}, if any: a bad one is a ConfigException. */
   public Operations(ServerConfig config, LivePolicy policy, MeterRegistry registry, Clock clock) {
@@ -68,23 +66,31 @@ public final class Operations implements AutoCloseable {
   }
 
   /**
-   * The store's usage, measured by {@code measure} again only when this server changed the store
-   * or {@link #USAGE_TTL} passed: a status page reloaded in a loop must not walk a million files
-   * each time. One walk runs at a time; callers meanwhile wait for it and share its answer.
+   * The store's usage, measured by {@code measure} (a walk of every stored file) only when there
+   * is no measurement, a purge dropped it, or {@link #USAGE_TTL} passed: a status page reloaded
+   * in a loop, or on a busy server, must not walk a million files each time. Files this server
+   * stores meanwhile are added to the measurement as they come ({@link #storeAdded}). One walk
+   * runs at a time; callers meanwhile wait for it and share its answer.
    */
   public synchronized Measured storeUsage(java.util.function.Supplier<long[]> measure) {
     Instant now = clock.instant();
-    long generation = storeGeneration.get();
-    if (usage == null || usage.generation() != generation || usage.at().plus(USAGE_TTL).isBefore(now)) {
+    if (usage == null || usage.at().plus(USAGE_TTL).isBefore(now)) {
       long[] n = measure.get();
-      usage = new Measured(n[0], n[1], now, generation);
+      usage = new Measured(n[0], n[1], now);
     }
     return usage;
   }
 
-  /** The store changed (a download was stored, files were purged): measure again next time. */
-  public void storeChanged() {
-    storeGeneration.incrementAndGet();
+  /** A file of {@code bytes} was stored: counted without measuring again. */
+  public synchronized void storeAdded(long bytes) {
+    if (usage != null) {
+      usage = new Measured(usage.files() + 1, usage.bytes() + bytes, usage.at());
+    }
+  }
+
+  /** Files were removed (a purge): the next look measures again. */
+  public synchronized void storeChanged() {
+    usage = null;
   }
 
   public Instant started() {
