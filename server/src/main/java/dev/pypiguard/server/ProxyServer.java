@@ -135,7 +135,7 @@ public final class ProxyServer implements AutoCloseable {
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
-        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl()), ops, storage);
+        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

@@ -66,6 +66,8 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
   private final ExecutorService executor;
   private final Map<Query, Answer> answers = new ConcurrentHashMap<>();
   private final Map<String, Advisory> records = new ConcurrentHashMap<>();
+  /** Malicious records that affect every version of a project, by project: read on every request. */
+  private final Map<String, Advisory> maliciousProjects = new ConcurrentHashMap<>();
   private final Set<Query> queued = ConcurrentHashMap.newKeySet();
   /** Queued queries whose batch has left and not yet come back: not queued again meanwhile. */
   private final Set<Query> inFlight = ConcurrentHashMap.newKeySet();
@@ -189,9 +191,19 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
 
   /** A malicious record already fetched that affects every version of {@code project}. */
   Optional<Advisory> maliciousProject(ProjectName project) {
-    return records.values().stream()
-        .filter(a -> a.malicious() && a.affectsAllVersions(project.value()))
-        .findFirst();
+    return Optional.ofNullable(maliciousProjects.get(project.value()));
+  }
+
+  /** Keeps a fetched record, indexing it when it makes a whole project malicious. */
+  private void keep(Advisory a) {
+    records.put(a.id(), a);
+    if (a.malicious()) {
+      for (Advisory.Affected affected : a.affected()) {
+        if (a.affectsAllVersions(affected.project())) {
+          maliciousProjects.putIfAbsent(affected.project(), a);
+        }
+      }
+    }
   }
 
   /**
@@ -253,7 +265,7 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
       var parser = new OsvParser();
       for (String id : missing) {
         JsonNode record = call(vulnRequest(id));
-        parser.parse(base + "/v1/vulns/" + id, record).ifPresent(a -> records.put(a.id(), a));
+        parser.parse(base + "/v1/vulns/" + id, record).ifPresent(this::keep);
       }
       boolean changed = false;
       for (Map.Entry<Query, List<String>> e : found.entrySet()) {

@@ -70,7 +70,9 @@ class OsvApiSourceTest {
     for (JsonNode q : body.path("queries")) {
       queriesSeen.incrementAndGet();
       boolean hit = q.path("package").path("name").asText().equals("jinja2") && q.path("version").asText().startsWith("3.1.");
-      results.add(hit ? "{\"vulns\": [{\"id\": \"GHSA-aaaa-bbbb-cccc\", \"modified\": \"2024-05-01T00:00:00Z\"}]}" : "{}");
+      boolean evil = q.path("package").path("name").asText().equals("evil-pkg");
+      results.add(hit ? "{\"vulns\": [{\"id\": \"GHSA-aaaa-bbbb-cccc\", \"modified\": \"2024-05-01T00:00:00Z\"}]}"
+          : evil ? "{\"vulns\": [{\"id\": \"MAL-2025-1\", \"modified\": \"2025-01-01T00:00:00Z\"}]}" : "{}");
     }
     reply(ex, 200, "{\"results\": [" + String.join(",", results) + "]}");
   }
@@ -79,6 +81,12 @@ class OsvApiSourceTest {
     details.incrementAndGet();
     if (ex.getRequestURI().getPath().endsWith("/GHSA-aaaa-bbbb-cccc")) {
       reply(ex, 200, RECORD);
+    } else if (ex.getRequestURI().getPath().endsWith("/MAL-2025-1")) {
+      reply(ex, 200, """
+          {"id": "MAL-2025-1", "modified": "2025-01-01T00:00:00Z", "summary": "Malicious code in evil-pkg",
+           "affected": [{"package": {"ecosystem": "PyPI", "name": "evil-pkg"},
+                         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}
+          """);
     } else {
       reply(ex, 404, "{}");
     }
@@ -114,6 +122,17 @@ class OsvApiSourceTest {
     assertThat(api.known(new ProjectName("flask"), "2.3")).isEmpty();
     assertThat(api.status().reachable()).isTrue();
     assertThat(api.status().lastSuccess()).isPresent();
+  }
+
+  @Test
+  void maliciousOnEveryVersion_fetchedOnce_marksTheProjectItself() throws Exception {
+    api = new OsvApiSource(base(), Duration.ofSeconds(5), Duration.ofHours(1), Clock.systemUTC());
+    assertThat(api.maliciousProject(new ProjectName("evil-pkg"))).isEmpty();
+    api.prefetch(List.of(new OsvApiSource.Query(new ProjectName("evil-pkg"), "1.0"),
+        new OsvApiSource.Query(new ProjectName("jinja2"), "3.1.2"))).get(10, TimeUnit.SECONDS);
+    assertThat(api.maliciousProject(new ProjectName("evil-pkg"))).hasValueSatisfying(
+        a -> assertThat(a.id()).isEqualTo("MAL-2025-1"));
+    assertThat(api.maliciousProject(new ProjectName("jinja2"))).isEmpty();
   }
 
   @Test

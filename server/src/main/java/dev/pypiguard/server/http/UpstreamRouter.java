@@ -41,8 +41,12 @@ public final class UpstreamRouter {
   private final java.util.concurrent.atomic.AtomicReference<CachedPage<ProjectIndex>> merged =
       new java.util.concurrent.atomic.AtomicReference<>();
 
-  public UpstreamRouter(List<PageCache> pages, Duration pageTtl) {
+  /** Where the project lists are merged: 600,000 names are never merged on an event loop. */
+  private final java.util.concurrent.Executor blocking;
+
+  public UpstreamRouter(List<PageCache> pages, Duration pageTtl, java.util.concurrent.Executor blocking) {
     this.pages = List.copyOf(pages);
+    this.blocking = blocking;
     this.absent = Caffeine.newBuilder()
         .expireAfterWrite(pageTtl.isZero() ? Duration.ofSeconds(1) : pageTtl)
         .maximumSize(200_000)
@@ -134,7 +138,7 @@ public final class UpstreamRouter {
     if (pages.size() == 1) {
       return all.get(0);
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(v -> {
       List<String> versions = new ArrayList<>();
       Optional<PageLookup<ProjectIndex>> firstFailure = Optional.empty();
       boolean stale = false;
@@ -161,7 +165,7 @@ public final class UpstreamRouter {
         merged.set(page);
       }
       return new PageLookup.Found<>(page, stale);
-    });
+    }, blocking);
   }
 
   private CachedPage<ProjectIndex> merge(List<CompletableFuture<PageLookup<ProjectIndex>>> all, String version) {
