@@ -91,6 +91,8 @@ class ResilienceTest {
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertThat(page.statusCode()).isEqualTo(504);
     assertThat(ms).isLessThan(10_000);
+    // explain answers as the page does.
+    assertThat(h.get("/-/explain/alpha").statusCode()).isEqualTo(504);
   }
 
   @Test

@@ -36,13 +36,12 @@ public final class Explain {
     PageJudge judge = s.judge().get();
     router.resolve(name.get()).thenAcceptAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        String why = r.lookup() instanceof PageLookup.Missing<ProjectPage> m ? m.why()
-            : ((PageLookup.Unavailable<ProjectPage>) r.lookup()).why();
-        int status = r.lookup() instanceof PageLookup.Missing ? 404 : 502;
-        ex.send(Exchange.withPhrase(status, status == 404 ? "Not Found" : "Bad Gateway", why));
+        RequestHandler.sendLookupFailure(ex, r.lookup());
         return;
       }
       String upstream = r.pages().upstream().name();
+      // The same waits as a page and a download: the decision shown is the one served.
+      router.prefetchAdvisories(name.get(), found.page().value());
       Provenance.prefetch(s, r.pages(), found.page().value(), RequestHandler.PROVENANCE_WAIT);
       JudgedPage judged = judge.judge(upstream, found.page().value());
       ObjectNode body = explain(name.get(), upstream, judge, judged);
@@ -58,10 +57,7 @@ public final class Explain {
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       ex.send(resp);
-    }, s.blocking()).exceptionally(e -> {
-      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e));
-      return null;
-    });
+    }, s.blocking()).exceptionally(e -> router.internalError(ex, e));
   }
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */

@@ -254,7 +254,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return new ProjectIndex(index.apiVersion(), index.meta(), names, index.extra());
   }
 
-  private Void internalError(Exchange ex, Throwable e) {
+  Void internalError(Exchange ex, Throwable e) {
     LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
     ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
     return null;
@@ -289,7 +289,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }, s.blocking()).exceptionally(e -> internalError(ex, e));
   }
 
-  private static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
+  static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
     if (lookup instanceof PageLookup.Missing<?> m) {
       notFound(ex, m.why());
     } else if (lookup instanceof PageLookup.Unavailable<?> u) {
@@ -426,7 +426,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
-  private void prefetchAdvisories(ProjectName name, ProjectPage page) {
+  void prefetchAdvisories(ProjectName name, ProjectPage page) {
     s.advisories().ifPresent(a -> a.prefetch(name,
         page.files().stream().map(f -> dev.pypiguard.policy.BaselineJudge.versionOf(page, f)).toList(),
         java.time.Duration.ofSeconds(3)));
