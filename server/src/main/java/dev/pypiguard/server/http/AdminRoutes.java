@@ -76,7 +76,7 @@ final class AdminRoutes {
       r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       r.headers().set(HttpHeaderNames.VARY, "Accept");
       ex.send(r);
-    }).exceptionally(e -> failed(ex, e));
+    }).exceptionally(ex::internalError);
   }
 
   // ---- the admin API ---------------------------------------------------------------------
@@ -101,7 +101,7 @@ final class AdminRoutes {
     }
     switch (action) {
       case "stats" -> snapshot(s, base).thenAccept(snap -> json(ex, HttpResponseStatus.OK, snap.toJson()))
-          .exceptionally(e -> failed(ex, e));
+          .exceptionally(ex::internalError);
       case "blocks" -> blocks(ex, s, path);
       case "reload" -> s.blocking().execute(() -> reload(ex, s));
       case "purge" -> purge(ex, s, seg.get(3), seg.size() == 5 ? Optional.of(seg.get(4)) : Optional.empty());
@@ -255,7 +255,7 @@ final class AdminRoutes {
       o.put("bytes", deleted[1]);
       LOG.info("purge asked by {} ({}): {}", ex.user, ex.remote(), o);
       json(ex, HttpResponseStatus.OK, o);
-    }, s.blocking()).exceptionally(e -> failed(ex, e));
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   /** The store keys of a file and of its core metadata. */
@@ -390,9 +390,4 @@ final class AdminRoutes {
     return r;
   }
 
-  private static Void failed(Exchange ex, Throwable e) {
-    LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
-    ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
-    return null;
-  }
 }

@@ -57,7 +57,7 @@ public final class Explain {
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       ex.send(resp);
-    }, s.blocking()).exceptionally(e -> router.internalError(ex, e));
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */

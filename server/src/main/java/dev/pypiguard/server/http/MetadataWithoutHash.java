@@ -52,7 +52,8 @@ final class MetadataWithoutHash {
             // Serving what we have beats failing: the next request fetches again.
           }
           respond(ex, f.body().get());
-        }, s.blocking());
+        }, s.blocking())
+        .exceptionally(ex::internalError);
   }
 
   private static void respond(Exchange ex, byte[] body) {

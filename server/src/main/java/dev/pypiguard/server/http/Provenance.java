@@ -84,7 +84,8 @@ final class Provenance {
             return;
           }
           respond(ex, body);
-        }, s.blocking());
+        }, s.blocking())
+        .exceptionally(ex::internalError);
   }
 
   /**

@@ -239,7 +239,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       } else {
         sendLookupFailure(ex, lookup);
       }
-    }, s.blocking()).exceptionally(e -> internalError(ex, e));
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   /** The project list without the projects the policy hides. */
@@ -252,12 +252,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
     }
     return new ProjectIndex(index.apiVersion(), index.meta(), names, index.extra());
-  }
-
-  Void internalError(Exchange ex, Throwable e) {
-    LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
-    ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
-    return null;
   }
 
   /** A project's page from the one upstream that serves it (see {@link UpstreamRouter}). */
@@ -286,7 +280,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       } else {
         sendLookupFailure(ex, r.lookup());
       }
-    }, s.blocking()).exceptionally(e -> internalError(ex, e));
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
@@ -422,7 +416,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return;
       }
       action.run(r.pages(), decision);
-    }, s.blocking()).exceptionally(e -> internalError(ex, e));
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
