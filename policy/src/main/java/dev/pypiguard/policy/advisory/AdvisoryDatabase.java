@@ -4,7 +4,6 @@ import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.Version;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -224,10 +223,6 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
   }
 
   private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return dev.pypiguard.core.blob.Sha256.digest();
   }
 }

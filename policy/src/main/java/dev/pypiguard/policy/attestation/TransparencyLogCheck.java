@@ -171,10 +171,6 @@ final class TransparencyLogCheck {
   }
 
   private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
+    return dev.pypiguard.core.blob.Sha256.digest();
   }
 }

@@ -5,12 +5,9 @@ import dev.pypiguard.core.config.Durations;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.SpecifierSet;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -395,12 +392,7 @@ public record Policy(
           .append(quote(r.publisher().toString()))
           .append('\n');
     }
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(c.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return dev.pypiguard.core.blob.Sha256.of(c.toString().getBytes(StandardCharsets.UTF_8)).hex();
   }
 
   private static String globs(List<Glob> globs) {
