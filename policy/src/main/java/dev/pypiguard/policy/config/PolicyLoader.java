@@ -20,7 +20,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,7 +105,7 @@ public final class PolicyLoader {
         throw new ConfigException(
             doc.source() + ": " + kind(root) + " (expected: a mapping with keys " + list(TOP) + ")");
       }
-      keys(root, "", TOP);
+      doc.allowOnly(root, "", TOP);
       Policy.Mode mode =
           choice(root, "mode", Policy.Mode.values(), Policy.Mode::spelling)
               .orElse(Policy.Mode.ENFORCE);
@@ -208,7 +207,7 @@ public final class PolicyLoader {
           "a list of {project, versions, until, reason} entries")) {
         String path = entry.getKey();
         JsonNode e = entry.getValue();
-        keys(e, path, EXCEPTION);
+        doc.allowOnly(e, path, EXCEPTION);
         Optional<Glob> project =
             required(e, path, "project", Glob.EXPECTED)
                 .flatMap(s -> parsed(s, path + ".project", PolicyLoader::glob, Glob.EXPECTED));
@@ -281,7 +280,7 @@ public final class PolicyLoader {
             "a list of {id, until, reason} entries")) {
           String path = entry.getKey();
           JsonNode e = entry.getValue();
-          keys(e, path, ADVISORY_IGNORE);
+          doc.allowOnly(e, path, ADVISORY_IGNORE);
           Optional<String> id = required(e, path, "id", "an advisory id like PYSEC-2024-1").map(String::strip);
           Optional<Policy.Until> until =
               required(e, path, "until", DATE)
@@ -342,7 +341,7 @@ public final class PolicyLoader {
             "a list of {project, publisher} entries")) {
           String path = entry.getKey();
           JsonNode e = entry.getValue();
-          keys(e, path, REQUIRE);
+          doc.allowOnly(e, path, REQUIRE);
           Optional<Glob> project =
               required(e, path, "project", Glob.EXPECTED)
                   .flatMap(s -> parsed(s, path + ".project", PolicyLoader::glob, Glob.EXPECTED));
@@ -386,7 +385,7 @@ public final class PolicyLoader {
       switch (kind.get()) {
         case "GitHub":
           {
-            keys(p, path, Set.of("kind", "repository", "workflow", "environment"));
+            doc.allowOnly(p, path, Set.of("kind", "repository", "workflow", "environment"));
             Optional<String> repo = required(p, path, "repository", "owner/name");
             Optional<String> wf = required(p, path, "workflow", "a workflow file name like release.yml");
             Optional<String> env = scalar(p, path + ".environment", "a GitHub environment name");
@@ -396,7 +395,7 @@ public final class PolicyLoader {
           }
         case "GitLab":
           {
-            keys(p, path, Set.of("kind", "repository", "workflow_filepath", "environment"));
+            doc.allowOnly(p, path, Set.of("kind", "repository", "workflow_filepath", "environment"));
             Optional<String> repo = required(p, path, "repository", "namespace/project");
             Optional<String> wf =
                 required(p, path, "workflow_filepath", "a CI file path like .gitlab-ci.yml");
@@ -407,7 +406,7 @@ public final class PolicyLoader {
           }
         case "Google":
           {
-            keys(p, path, Set.of("kind", "email"));
+            doc.allowOnly(p, path, Set.of("kind", "email"));
             return required(p, path, "email", "a service account email")
                 .map(s -> new Publisher.Google(s.strip()));
           }
@@ -429,19 +428,8 @@ public final class PolicyLoader {
         doc.problem(key, kind(n.get()) + " (expected: a mapping with keys " + list(known) + ")");
         return Optional.empty();
       }
-      keys(n.get(), key, known);
+      doc.allowOnly(n.get(), key, known);
       return n;
-    }
-
-    private void keys(JsonNode node, String path, Set<String> known) {
-      Iterator<String> names = node.fieldNames();
-      while (names.hasNext()) {
-        String k = names.next();
-        if (!known.contains(k)) {
-          String p = path.isEmpty() ? k : path + "." + k;
-          doc.problem(p, "unknown key (expected one of: " + list(known) + ")");
-        }
-      }
     }
 
     /** A list of globs at {@code path} (the last segment is the key under {@code parent}). */
