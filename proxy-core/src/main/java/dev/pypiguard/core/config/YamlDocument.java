@@ -229,7 +229,7 @@ public final class YamlDocument {
       String value = env.apply(name);
       if (value == null) {
         if (dflt < 0) {
-          problem(path, "the environment variable " + name + " is not set");
+          problem(path, "environment variable " + name + " is not set");
           return java.util.Optional.empty();
         }
         value = body.substring(dflt + 2);

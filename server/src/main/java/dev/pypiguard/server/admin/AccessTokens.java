@@ -36,7 +36,6 @@ import java.util.regex.Pattern;
  */
 public final class AccessTokens {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+\\-]{0,63}");
-  private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)\\}");
   private static final Pattern HASHED = Pattern.compile("sha256:([0-9a-fA-F]{64})");
   /** A plain secret shorter than this is refused: it could be guessed. */
   static final int MIN_SECRET = 8;
@@ -69,6 +68,7 @@ public final class AccessTokens {
    */
   public static AccessTokens parse(String source, String text, Function<String, Optional<String>> env) {
     YamlDocument doc = YamlDocument.parse(source, text);
+    doc.expandEnvironment(name -> env.apply(name).orElse(null));
     JsonNode root = doc.root();
     if (!root.isObject()) {
       throw new ConfigException(source + ": expected a mapping with tokens: and users: lists");
@@ -145,19 +145,7 @@ public final class AccessTokens {
           + " (expected: sha256:<64 hex digits>, the secret itself, or ${ENV_VARIABLE})");
       return Optional.empty();
     }
-    String text = value.asText();
-    Matcher m = ENV.matcher(text);
-    var resolved = new StringBuilder();
-    while (m.find()) {
-      Optional<String> v = env.apply(m.group(1));
-      if (v.isEmpty()) {
-        doc.problem(at, "environment variable " + m.group(1) + " is not set");
-        return Optional.empty();
-      }
-      m.appendReplacement(resolved, Matcher.quoteReplacement(v.get()));
-    }
-    m.appendTail(resolved);
-    String secret = resolved.toString();
+    String secret = value.asText();
     if (secret.regionMatches(true, 0, "sha256:", 0, 7)) {
       Matcher h = HASHED.matcher(secret);
       if (!h.matches()) {

@@ -83,7 +83,7 @@ class StorageSectionTest {
         cfg + ":3: storage.endpoint: \"ftp://nowhere\" (expected: an http or https URL of an S3 API",
         cfg + ":4: storage.bucket: \"Not_A_Bucket\" (expected: a bucket name",
         cfg + ":5: storage.path-style: maybe (expected: true or false)",
-        cfg + ":6: storage.access-key: the environment variable NOT_SET_ANYWHERE_42 is not set");
+        cfg + ":6: storage.access-key: environment variable NOT_SET_ANYWHERE_42 is not set");
     assertThat(e.getMessage().lines()).allSatisfy(l -> assertThat(l).startsWith(cfg.toString()));
   }
 

@@ -99,7 +99,7 @@ class UpstreamsConfigTest {
         .hasMessageContaining("pypi-guard.yaml:10: upstreams[1].colour: unknown key")
         .hasMessageContaining("upstreams[1].password-file: /nonexistent/secret cannot be read")
         .hasMessageContaining("pypi-guard.yaml:12: upstreams[2].name: \"pypi\" names two upstreams")
-        .hasMessageContaining("pypi-guard.yaml:14: upstreams[2].username: the environment variable UNSET_VAR is not set")
+        .hasMessageContaining("pypi-guard.yaml:14: upstreams[2].username: environment variable UNSET_VAR is not set")
         .hasMessageContaining("pypi-guard.yaml:1: upstream: give upstream or upstreams, not both")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("t0ps3cret").doesNotContain("hunter2"));
   }
