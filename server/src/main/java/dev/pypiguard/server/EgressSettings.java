@@ -107,9 +107,6 @@ public final class EgressSettings {
   private static SSLContext trusting(java.nio.file.Path bundle) {
     try {
       X509Certificate[] extra = PemFiles.certificates(bundle);
-      if (extra.length == 0) {
-        throw new ConfigException("egress.ca-bundle: " + bundle + " holds no PEM certificate");
-      }
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
       var system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

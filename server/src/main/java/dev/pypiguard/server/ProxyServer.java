@@ -131,7 +131,7 @@ public final class ProxyServer implements AutoCloseable {
       pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(),
           ops.health().listener(u.name(), metrics.forUpstream(u.name())), storage.store()));
     }
-    this.services = new Services(config, pages, store, downloads, client, policy::current, metrics,
+    this.services = new Services(config, pages, store, downloads, policy::current, metrics,
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,

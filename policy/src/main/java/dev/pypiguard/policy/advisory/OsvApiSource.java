@@ -101,11 +101,6 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
 
   private record Answer(List<String> ids, Instant asked) {}
 
-  /** Look-ups against {@code base} with a 10 s time limit per request and a 1 h cache. */
-  public OsvApiSource(URI base) {
-    this(base, Duration.ofSeconds(10), Duration.ofHours(1), Clock.systemUTC());
-  }
-
   /** Look-ups against {@code base} over a client that {@code network} configures (proxy, trust). */
   public OsvApiSource(URI base, java.util.function.Consumer<HttpClient.Builder> network) {
     this(base, Duration.ofSeconds(10), Duration.ofHours(1), Clock.systemUTC(), network);
@@ -163,11 +158,6 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
   /** Changes whenever an answer arrives that differs from what was known. */
   public String generation() {
     return "osv-api-" + revision.get();
-  }
-
-  /** Whether an answer, fresh or stale, is known for {@code q}. */
-  public boolean isKnown(Query q) {
-    return answers.containsKey(q);
   }
 
   /**

@@ -39,8 +39,8 @@ public record Policy(
 
   /** The policy of an empty file: nothing blocked beyond the baseline. */
   public static final Policy DEFAULTS =
-      new Policy(
-          Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of());
+      new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
+          Advisories.DEFAULTS, Attestations.NONE);
 
   public Policy {
     Objects.requireNonNull(mode, "mode");
@@ -51,18 +51,6 @@ public record Policy(
     exceptions = List.copyOf(exceptions);
     Objects.requireNonNull(advisories, "advisories");
     Objects.requireNonNull(attestations, "attestations");
-  }
-
-  /** A policy without an {@code attestations} section. */
-  public Policy(
-      Mode mode,
-      Projects projects,
-      Versions versions,
-      ReleaseAge releaseAge,
-      Files files,
-      List<Waiver> exceptions,
-      Advisories advisories) {
-    this(mode, projects, versions, releaseAge, files, exceptions, advisories, Attestations.NONE);
   }
 
   /**
@@ -113,17 +101,6 @@ public record Policy(
       Objects.requireNonNull(project, "project");
       Objects.requireNonNull(publisher, "publisher");
     }
-  }
-
-  /** A policy with the default {@code advisories} section. */
-  public Policy(
-      Mode mode,
-      Projects projects,
-      Versions versions,
-      ReleaseAge releaseAge,
-      Files files,
-      List<Waiver> exceptions) {
-    this(mode, projects, versions, releaseAge, files, exceptions, Advisories.DEFAULTS);
   }
 
   /**

@@ -107,13 +107,8 @@ public final class UpstreamHealth {
     };
   }
 
-  /** The state of the upstream {@code name} at {@code url} (credentials removed from it). */
-  public State state(String name, java.net.URI url) {
-    return state(name, url, List.of());
-  }
-
-  /** As {@link #state(String, java.net.URI)}, for an upstream that owns {@code owns}. */
-  public State state(String name, java.net.URI url, List<String> owns) {
+  /** The state of the upstream {@code name} at {@code url} (credentials removed), which owns {@code owns}. */
+  private State state(String name, java.net.URI url, List<String> owns) {
     Track t = tracks.getOrDefault(name, new Track());
     synchronized (t) {
       String state = t.requests == 0 ? "unknown" : t.lastFailed ? "down" : "up";

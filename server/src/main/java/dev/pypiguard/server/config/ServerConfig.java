@@ -172,20 +172,8 @@ public record ServerConfig(
     return edit(b -> b.tls = newTls);
   }
 
-  public ServerConfig withEgress(Egress e) {
-    return edit(b -> b.egress = e);
-  }
-
-  public ServerConfig withStorage(Storage newStorage) {
-    return edit(b -> b.storage = newStorage);
-  }
-
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return edit(b -> b.policyFile = file);
-  }
-
-  public ServerConfig withUpstreams(List<Upstream> list) {
-    return edit(b -> b.upstreams = list);
   }
 
   /** A copy with the changes {@code change} makes to a builder holding this config. */

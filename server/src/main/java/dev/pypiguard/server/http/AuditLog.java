@@ -42,10 +42,6 @@ public final class AuditLog implements AutoCloseable {
     this.recent = recent;
   }
 
-  public Path file() {
-    return file;
-  }
-
   /** Records the decisions that blocked (or would have blocked) files served by one request. */
   void record(String client, String user, String via, String project, List<FileDecision> decisions,
       String policyVersion) {

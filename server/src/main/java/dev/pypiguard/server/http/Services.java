@@ -3,7 +3,6 @@ package dev.pypiguard.server.http;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.cache.Downloads;
 import dev.pypiguard.core.cache.PageCache;
-import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.metrics.ProxyMetrics;
@@ -19,7 +18,6 @@ import java.util.function.Supplier;
  * @param pages one page cache per upstream, in the configured order
  * @param store the artifact store
  * @param downloads the downloads in flight
- * @param client the upstream client
  * @param judge the current judge (it changes when the policy is reloaded)
  * @param metrics metrics
  * @param blocking the executor for disk I/O, hashing, parsing and rendering
@@ -39,7 +37,6 @@ public record Services(
     List<PageCache> pages,
     FileSystemBlobStore store,
     Downloads downloads,
-    UpstreamClient client,
     Supplier<PageJudge> judge,
     ProxyMetrics metrics,
     ExecutorService blocking,
