@@ -181,6 +181,21 @@ class PolicyServerTest {
   }
 
   @Test
+  void check_badInputOrUnreachableUpstream_exitsTwoWithOneLine() throws Exception {
+    int closed;
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    var down = CliTest.run("check", "--upstream", "http://127.0.0.1:" + closed + "/simple/", "alpha");
+    assertThat(down.code()).as(down.out() + down.err()).isEqualTo(2);
+    assertThat(down.err()).contains("upstream pypi").contains("connection refused").doesNotContain("\tat ");
+    var noPolicy = CliTest.run("check", "--policy", h.cacheDir.resolve("missing.yaml").toString(),
+        "--upstream", h.upstream.uri().toString(), "alpha");
+    assertThat(noPolicy.code()).isEqualTo(2);
+    assertThat(noPolicy.err()).contains("missing.yaml: no such file");
+  }
+
+  @Test
   void pip_installsNewestAllowed_andPinnedBlockedFailsClearly() {
     PythonEnv.assumePython3();
     PipResult r = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha"));

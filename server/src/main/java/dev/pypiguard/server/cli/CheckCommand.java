@@ -101,6 +101,7 @@ final class CheckCommand implements Callable<Integer> {
     }
     var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(), rules);
     boolean allOk = true;
+    // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
     try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
         new Upstream.Timeouts(cfg.connectTimeout(), cfg.readTimeout()),
         "pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
@@ -134,17 +135,17 @@ final class CheckCommand implements Callable<Integer> {
         }
         allOk &= report(out, spec, name.get(), wanted, hidden, judged);
       }
+    } finally {
+      feed.ifPresent(AdvisoryFeed::close);
+      verdicts.ifPresent(VerdictStore::close);
+      scratch.ifPresent(CheckCommand::delete);
     }
-    feed.ifPresent(AdvisoryFeed::close);
-    verdicts.ifPresent(VerdictStore::close);
-    scratch.ifPresent(CheckCommand::delete);
     out.flush();
     return allOk ? 0 : 1;
   }
 
   /** A project page and the upstream it came from. */
   private record Served(Upstream upstream, PageFetch.Fetched page) {}
-
 
   /**
    * The page as serve resolves it: from the owning upstream alone, else from the first upstream
