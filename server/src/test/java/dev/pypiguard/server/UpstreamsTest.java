@@ -304,6 +304,37 @@ class UpstreamsTest {
   }
 
   @Test
+  void fileHosts_filesComeFromThem_andCredentialsStayWithTheIndexHost_directOrByRedirect() throws Exception {
+    var tools = WheelBuilder.of("mycorp-tools", "1.0").requires("alpha").build();
+    var cache = WheelBuilder.of("mycorp-cache", "2.0").build();
+    try (TestUpstream cdn = TestUpstream.start()) {
+      cdn.publishAll(tools, cache);
+      String cdnOrigin = "http://127.0.0.1:" + cdn.port();
+      privateIndex.fileOrigin(cdnOrigin);
+      try (ProxyServer proxy = startWith("{connect: 2s, read: 3s}", ", file-hosts: [\"127.0.0.1:" + cdn.port() + "\"]")) {
+        // Pages point files at the CDN: fetched there, without the index's credentials.
+        var direct = http.send(HttpRequest.newBuilder(URI.create(proxy.uri() + "/files/mycorp-tools/" + tools.filename()))
+            .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(direct.statusCode()).isEqualTo(200);
+        assertThat(direct.body()).isEqualTo(tools.bytes());
+
+        // The index itself redirects a file to the CDN: followed, again without credentials.
+        privateIndex.fileOrigin(null);
+        privateIndex.redirectFiles(cdnOrigin);
+        var redirected = http.send(HttpRequest.newBuilder(
+            URI.create(proxy.uri() + "/files/mycorp-cache/" + cache.filename())).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(redirected.statusCode()).isEqualTo(200);
+        assertThat(redirected.body()).isEqualTo(cache.bytes());
+        assertThat(privateIndex.requests("/files/" + cache.filename())).isEqualTo(1);
+        assertThat(cdn.requests("/files/" + cache.filename())).isEqualTo(1);
+      }
+      assertThat(cdn.requestLog()).isNotEmpty()
+          .allSatisfy(r -> assertThat(r.headers()).doesNotContainKey("Authorization"));
+    }
+  }
+
+  @Test
   void credentials_neverInLogsOrConfigText() throws Exception {
     try (ProxyServer proxy = start()) {
       String printed = proxy.config().toString();

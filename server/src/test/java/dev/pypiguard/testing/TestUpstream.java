@@ -101,6 +101,7 @@ public final class TestUpstream implements AutoCloseable {
   private volatile String apiVersion = "1.1";
   private volatile String requiredAuthorization;
   private volatile String fileOrigin;
+  private volatile String redirectFilesTo;
 
   // Catalog: guarded by "this"; pages are rendered from a consistent view.
   private final Map<String, String> displayNames = new TreeMap<>();
@@ -189,6 +190,15 @@ public final class TestUpstream implements AutoCloseable {
   public URI fileUri(String filename) {
     String o = fileOrigin;
     return URI.create((o == null ? origin : o) + "/files/" + encode(filename));
+  }
+
+  /**
+   * Answers every {@code /files/...} request with a 302 to the same path on {@code otherOrigin}
+   * ({@code http://host:port}), as an index that keeps its files on a CDN does; null stops.
+   */
+  public TestUpstream redirectFiles(String otherOrigin) {
+    redirectFilesTo = otherOrigin;
+    return this;
   }
 
   /**
@@ -472,6 +482,9 @@ public final class TestUpstream implements AutoCloseable {
       } else {
         servePage(ex, norm);
       }
+    } else if (path.startsWith("/files/") && redirectFilesTo != null) {
+      ex.getResponseHeaders().set("Location", redirectFilesTo + ex.getRequestURI().getRawPath());
+      sendText(ex, 302, "found");
     } else if (path.startsWith("/files/")) {
       serveFile(ex, path.substring("/files/".length()));
     } else if (path.startsWith("/integrity/") && path.endsWith("/provenance")) {
