@@ -336,9 +336,22 @@ class UpstreamsTest {
 
   @Test
   void credentials_neverInLogsOrConfigText() throws Exception {
-    try (ProxyServer proxy = start()) {
-      String printed = proxy.config().toString();
-      assertThat(printed).doesNotContain(PASSWORD).doesNotContain(BASIC.substring(6)).contains("with credentials");
+    String proxyPassword = "egress-pass-4242";
+    try (TestEgressProxy egress = TestEgressProxy.start("gw", proxyPassword)) {
+      String[] printed = new String[1];
+      // Start-up logs every upstream and the egress proxy; a request logs access and upstream lines.
+      String log = AccessControlTest.stderrOf(() -> {
+        try (ProxyServer proxy = start("egress: {proxy: \"http://gw:" + proxyPassword + "@127.0.0.1:"
+            + egress.uri().getPort() + "\"}")) {
+          printed[0] = proxy.config().toString();
+          privateIndex.stop();
+          get(proxy, "/simple/mycorp-tools/");
+        }
+      }, "\"GET /simple/mycorp-tools/ HTTP/1.1\"");
+      assertThat(log).contains("egress through").contains("upstream private")
+          .doesNotContain(PASSWORD).doesNotContain(BASIC.substring(6)).doesNotContain(proxyPassword);
+      assertThat(printed[0]).doesNotContain(PASSWORD).doesNotContain(BASIC.substring(6))
+          .doesNotContain(proxyPassword).contains("with credentials");
     }
   }
 }
