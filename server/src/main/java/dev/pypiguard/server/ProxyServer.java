@@ -86,7 +86,8 @@ public final class ProxyServer implements AutoCloseable {
     }
     var metrics = new ProxyMetrics();
     this.storage = SharedStorage.open(config.storage(), metrics.registry());
-    this.advisories = AdvisoryFeed.open(advisorySources(config), config.advisoriesRefresh(),
+    this.advisories = AdvisoryFeed.open(AdvisoryFeed.namedOrImported(config.advisories(), config.cacheDir()),
+        config.advisoriesRefresh(),
         EgressSettings.network(config.egress()));
     this.verdicts = new VerdictStore(config.cacheDir(), 4, storage.store(), storage.publishers());
     verdicts.onVerified(v -> metrics.attestation(
@@ -185,23 +186,6 @@ public final class ProxyServer implements AutoCloseable {
           .build());
     } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
       throw new ConfigException("tls: cannot use " + t.cert() + " and " + t.key() + ": " + e.getMessage());
-    }
-  }
-
-  /** The configured sources, or else what {@code advisories update} imported into the cache. */
-  private static List<String> advisorySources(ServerConfig config) {
-    if (!config.advisories().isEmpty()) {
-      return config.advisories();
-    }
-    Path imported = config.cacheDir().resolve("advisories");
-    if (!Files.isDirectory(imported)) {
-      return List.of();
-    }
-    try (var files = Files.list(imported)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".zip")).sorted()
-          .map(Path::toString).toList();
-    } catch (IOException e) {
-      return List.of();
     }
   }
 

@@ -5,6 +5,8 @@ import dev.pypiguard.policy.FileFirstSeen;
 import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
+import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.VerdictStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
       "  files/<project>/<file>[.metadata|.provenance]  artifacts, core metadata, provenance",
       "  manifest.json  {\"files\": [{path, sha256, size, upload-time, project, version,",
       "                  kind, decision, reasons}], \"pages\": [...], \"policy-version\"}",
-      "Only files the cache holds and the policy allows now are exported. Any static web",
+      "Only files the cache holds and the policy allows now are exported (with the advisories",
+      "and provenance verdicts serve would judge them by). Any static web",
       "server can serve OUT_DIR to pip (--index-url http://HOST/simple/), and",
       "'pypi-guard serve --upstream file:OUT_DIR' serves it with the full proxy.",
       "--since MANIFEST writes only files that manifest does not list; pages stay complete,",
@@ -43,6 +46,10 @@ public final class ExportCommand implements Callable<Integer> {
 
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy the exported files must pass (default: built-in defaults).")
   Path policy;
+
+  @Option(names = "--advisories", paramLabel = "PATH",
+      description = "OSV advisories the exported files must pass, repeatable (default: what 'advisories update' imported into the cache).")
+  java.util.List<String> advisories = new java.util.ArrayList<>();
 
   @Option(names = "--since", paramLabel = "MANIFEST", description = "An earlier export's manifest.json: write only what it lacks.")
   Path since;
@@ -60,13 +67,21 @@ public final class ExportCommand implements Callable<Integer> {
       throw new ConfigException("--since: " + since + ": no such file");
     }
     Policy p = policy == null ? Policy.DEFAULTS : PolicyLoader.load(policy);
-    try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"))) {
-      var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen);
+    // The rules serve judges with: the policy, the advisories and the provenance verdicts held.
+    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(AdvisoryFeed.namedOrImported(advisories, cacheDir),
+        java.time.Duration.ZERO);
+    try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
+        var verdicts = new VerdictStore(cacheDir, 1)) {
+      var rules = new java.util.ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(java.util.List.of()));
+      rules.addAll(verdicts.rules(p));
+      var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen, rules);
       Exporter.Summary s = new Exporter(cacheDir, judge).export(out, Optional.ofNullable(since));
       w.printf("exported %d project(s), %d file(s) (%s) to %s%s%n", s.projects(), s.files(),
           Progress.human(s.bytes()), out,
           since == null ? "" : "; " + s.skippedAsKnown() + " already in " + since);
       w.flush();
+    } finally {
+      feed.ifPresent(AdvisoryFeed::close);
     }
     return 0;
   }

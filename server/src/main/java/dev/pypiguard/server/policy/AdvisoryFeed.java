@@ -40,6 +40,23 @@ public final class AdvisoryFeed implements AutoCloseable {
     return open(specs, refresh, b -> {});
   }
 
+  /** The sources named, or else what {@code advisories update} imported into {@code cacheDir}. */
+  public static List<String> namedOrImported(List<String> named, java.nio.file.Path cacheDir) {
+    if (!named.isEmpty()) {
+      return named;
+    }
+    java.nio.file.Path imported = cacheDir.resolve("advisories");
+    if (!java.nio.file.Files.isDirectory(imported)) {
+      return List.of();
+    }
+    try (var files = java.nio.file.Files.list(imported)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".zip")).sorted()
+          .map(java.nio.file.Path::toString).toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
   /** As {@link #open(List, Duration)}, the OSV API reached over a client {@code network} configures. */
   public static Optional<AdvisoryFeed> open(List<String> specs, Duration refresh,
       java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {

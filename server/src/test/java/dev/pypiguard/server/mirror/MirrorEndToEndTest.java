@@ -200,6 +200,27 @@ class MirrorEndToEndTest {
   }
 
   @Test
+  void export_judgesWithAdvisoriesAsServeDoes_maliciousReleaseLeftOut() throws Exception {
+    Path cache = tmp.resolve("cache");
+    try (TestUpstream up = TestUpstream.start()) {
+      up.publishAll(WheelBuilder.of("beta", "1.0").build(), WheelBuilder.of("beta", "2.0").build());
+      assertThat(Main.run("seed", "--upstream", up.uri().toString(), "--cache-dir", cache.toString(),
+          "--project", "beta")).isZero();
+    }
+    Path osv = tmp.resolve("osv");
+    Files.createDirectories(osv);
+    Files.writeString(osv.resolve("MAL-2026-1.json"), """
+        {"id": "MAL-2026-1", "modified": "2026-01-01T00:00:00Z", "summary": "Malicious code in beta 2.0",
+         "affected": [{"package": {"ecosystem": "PyPI", "name": "beta"}, "versions": ["2.0"]}]}
+        """);
+    Path out = tmp.resolve("out");
+    assertThat(Main.run("export", "--cache-dir", cache.toString(), "--advisories", osv.toString(),
+        out.toString())).isZero();
+    String manifest = Files.readString(out.resolve("manifest.json"));
+    assertThat(manifest).contains("beta-1.0-py3-none-any.whl").doesNotContain("beta-2.0");
+  }
+
+  @Test
   void seed_unsatisfiableRequirement_exitsOne() throws Exception {
     Path req = tmp.resolve("r.txt");
     Files.writeString(req, "alpha==9.9\n");
