@@ -127,6 +127,22 @@ class AdvisoryServerTest {
     try (var files = Files.list(cache.resolve("advisories"))) {
       assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("osv.zip");
     }
+    // serve without --advisories judges with what was imported.
+    h.close();
+    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c.withPolicyFile(Optional.of(policy)));
+    h.upstream.publishAll(WheelBuilder.of("alpha", "1.5").build(), WheelBuilder.of("alpha", "2.0").build());
+    assertThat(h.get("/files/alpha/alpha-2.0-py3-none-any.whl").statusCode()).isEqualTo(403);
+    assertThat(h.get("/files/alpha/alpha-1.5-py3-none-any.whl").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void advisoriesUpdate_withConfig_importsIntoTheConfigsCacheDir() throws Exception {
+    Path cache = dir.resolve("configured-cache");
+    Path config = dir.resolve("pypi-guard.yaml");
+    Files.writeString(config, "cache-dir: " + cache + "\n");
+    var r = CliTest.run("advisories", "update", "--advisories", osv.toString(), "--config", config.toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(cache.resolve("advisories").resolve("osv.zip")).isRegularFile();
   }
 
   @Test

@@ -52,13 +52,22 @@ final class AdvisoriesCommand implements Runnable {
         description = "Source, repeatable: a directory of OSV files, an OSV zip export, or osv-api.")
     List<String> advisories = new ArrayList<>();
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache directory (default: ~/.cache/pypi-guard).")
-    Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "pypi-guard");
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Config file (pypi-guard.yaml): import into its cache-dir, where serve looks.")
+    Path config;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+        description = "Cache directory (default: the config's cache-dir, else ~/.cache/pypi-guard).")
+    Path cacheDir;
 
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
-      Path target = cacheDir.resolve("advisories");
+      Path dir = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.ofNullable(config),
+          new dev.pypiguard.server.config.ConfigLoader.Flags(java.util.Optional.empty(), java.util.Optional.empty(),
+              java.util.Optional.ofNullable(cacheDir), java.util.Optional.empty(), java.util.Optional.empty(), false,
+              List.of())).cacheDir();
+      Path target = dir.resolve("advisories");
       for (String source : advisories) {
         try (AdvisoryFeed feed = AdvisoryFeed.open(List.of(source), Duration.ZERO).orElseThrow()) {
           AdvisoryDatabase db = feed.sources().database();
