@@ -23,6 +23,9 @@ final class SharedPublishers implements PublisherMemory.Shared {
 
   private final ObjectStore store;
 
+  /** Records already read, by object key: they are immutable, so each is read once. */
+  private final java.util.Map<String, PublisherMemory.Remembered> read = new java.util.concurrent.ConcurrentHashMap<>();
+
   SharedPublishers(ObjectStore store) {
     this.store = store;
   }
@@ -56,10 +59,17 @@ final class SharedPublishers implements PublisherMemory.Shared {
         if (!SAFE.matcher(version).matches()) {
           continue;
         }
+        PublisherMemory.Remembered known = read.get(key);
+        if (known != null) {
+          out.add(known);
+          continue;
+        }
         store.read(key).ifPresent(bytes -> {
           String[] f = new String(bytes, StandardCharsets.UTF_8).split("\t", 2);
           if (f.length == 2) {
-            out.add(new PublisherMemory.Remembered(f[0], f[1].strip(), version));
+            var r = new PublisherMemory.Remembered(f[0], f[1].strip(), version);
+            read.put(key, r);
+            out.add(r);
           }
         });
       }
