@@ -90,28 +90,20 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
 
   /** The advisories affecting {@code version} of {@code project}, one per flaw. */
   public List<Advisory> affecting(ProjectName project, Version version) {
-    var hits = new ArrayList<Advisory>();
-    for (Advisory a : records(project)) {
-      if (a.affects(project.value(), version)) {
-        hits.add(a);
-      }
-    }
-    return merge(project.value(), hits);
+    return merge(project.value(), records(project).stream().filter(a -> a.affects(project.value(), version)).toList());
   }
 
   @Override
   public List<Advisory> affecting(ProjectName project, String version) {
+    return merge(project.value(), hits(project, version));
+  }
+
+  /** The records affecting {@code version} of {@code project}, unmerged (a version string that is not PEP 440 too). */
+  List<Advisory> hits(ProjectName project, String version) {
     Optional<Version> v = Version.tryParse(version);
-    if (v.isPresent()) {
-      return affecting(project, v.get());
-    }
-    var hits = new ArrayList<Advisory>();
-    for (Advisory a : records(project)) {
-      if (a.affects(project.value(), version)) {
-        hits.add(a);
-      }
-    }
-    return merge(project.value(), hits);
+    return records(project).stream()
+        .filter(a -> v.isPresent() ? a.affects(project.value(), v.get()) : a.affects(project.value(), version))
+        .toList();
   }
 
   @Override

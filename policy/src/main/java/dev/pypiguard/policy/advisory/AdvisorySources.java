@@ -155,23 +155,19 @@ public final class AdvisorySources implements AdvisoryLookup {
    */
   @Override
   public List<Advisory> affecting(ProjectName project, String version) {
-    List<Advisory> fromFiles = database.get().affecting(project, version);
+    // One database for the whole answer, even if a refresh swaps it meanwhile.
+    AdvisoryDatabase files = database.get();
     if (online.isEmpty()) {
-      return fromFiles;
+      return files.affecting(project, version);
     }
     OsvApiSource api = online.get();
     api.request(new OsvApiSource.Query(project, version));
     List<Advisory> fromApi = api.known(project, version);
     if (fromApi.isEmpty()) {
-      return fromFiles;
+      return files.affecting(project, version);
     }
-    // Re-merge unmerged records from both: the files' raw hits and the API's records.
-    var raw = new ArrayList<Advisory>();
-    for (Advisory a : database.get().records(project)) {
-      if (a.affects(project.value(), version)) {
-        raw.add(a);
-      }
-    }
+    // Merge the unmerged records of both: the files' hits and the API's records.
+    var raw = new ArrayList<Advisory>(files.hits(project, version));
     var seen = new java.util.HashSet<String>();
     raw.forEach(a -> seen.add(a.id()));
     for (Advisory a : fromApi) {
