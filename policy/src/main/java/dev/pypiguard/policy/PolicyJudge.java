@@ -125,13 +125,11 @@ public final class PolicyJudge implements PageJudge {
     if (policy.mode() == Policy.Mode.AUDIT) {
       return Optional.empty();
     }
-    // A malicious advisory on every version hides the project; no exception lifts it.
+    // A rule that hides the whole project (a malicious advisory on every version); no exception lifts it.
     for (Rule r : extraRules) {
-      if (r instanceof dev.pypiguard.policy.advisory.AdvisoryRule) {
-        Optional<Reason> m = ((dev.pypiguard.policy.advisory.AdvisoryRule) r).projectBlocked(project);
-        if (m.isPresent()) {
-          return m;
-        }
+      Optional<Reason> m = r.projectBlocked(project);
+      if (m.isPresent()) {
+        return m;
       }
     }
     Optional<Reason> reason = projects.blocks(project.value());

@@ -22,6 +22,14 @@ public interface Rule {
     return "";
   }
 
+  /**
+   * Why this rule makes a whole project not exist, whatever its files (a malicious advisory on
+   * every version, say); no exception lifts it. Empty by default.
+   */
+  default java.util.Optional<Reason> projectBlocked(dev.pypiguard.core.project.ProjectName project) {
+    return java.util.Optional.empty();
+  }
+
   /** Whether a judgement can change as time passes with nothing else changed. */
   default boolean timeDependent() {
     return false;

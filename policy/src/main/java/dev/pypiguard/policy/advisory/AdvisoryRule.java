@@ -77,6 +77,7 @@ public final class AdvisoryRule implements Rule {
    * Why the whole project is hidden: a malicious advisory affecting every version of it.
    * {@link PolicyJudge#projectBlocked} asks this.
    */
+  @Override
   public Optional<Reason> projectBlocked(ProjectName project) {
     return lookup.maliciousProject(project)
         .map(a -> new Reason(PolicyJudge.MALICIOUS, describeMalicious(a) + " (every version)"));
