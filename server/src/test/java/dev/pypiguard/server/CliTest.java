@@ -66,6 +66,28 @@ class CliTest {
   }
 
   @Test
+  void policyPrintDefault_printsTheBuiltInPolicyAsYaml_issue18() {
+    Run r = run("policy", "--print-default");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo(dev.pypiguard.policy.config.BuiltInPolicy.yaml())
+        .contains("minimum: 7d", "unknown: first-seen", "min-severity: high", "publisher-change: block");
+    // What it prints is a policy file that judges as the built-in policy does.
+    assertThat(dev.pypiguard.policy.config.PolicyLoader.parse("printed", r.out()).digest())
+        .isEqualTo(dev.pypiguard.policy.config.BuiltInPolicy.policy().digest());
+  }
+
+  @Test
+  void policyHelp_andNoOption_issue18() {
+    Run help = run("policy", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--print-default", "built-in");
+    Run none = run("policy");
+    assertThat(none.code()).isEqualTo(2);
+    assertThat(none.err()).contains("--print-default").doesNotContain("Exception");
+    assertThat(run("--help").out()).contains("policy");
+  }
+
+  @Test
   void badListen_exits2NamingTheFlag() {
     Run r = run("serve", "--listen", "localhost:99999", "--cache-dir", dir.toString());
     assertThat(r.code()).isEqualTo(2);

@@ -42,6 +42,31 @@ final class Harness implements AutoCloseable {
     return new Harness(TestUpstream.start(mode), cacheDir, tweak);
   }
 
+  /**
+   * An explicit policy file that blocks nothing beyond the baseline rules, for tests of serving
+   * rather than of policy: without a policy file the server enforces the built-in policy
+   * (issue 18), whose cooldown, first-seen and attestation rules those tests do not set up for.
+   */
+  static ServerConfig permissive(ServerConfig c) {
+    return c.withPolicyFile(java.util.Optional.of(PermissivePolicy.FILE));
+  }
+
+  /** The permissive policy file, written once per test run. */
+  private static final class PermissivePolicy {
+    static final Path FILE = write();
+
+    private static Path write() {
+      try {
+        Path f = java.nio.file.Files.createTempFile("permissive-policy", ".yaml");
+        f.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(f, "# An empty policy: nothing blocked beyond the baseline rules.\n");
+        return f;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
   /** The config every test starts from: short timeouts, port 0. */
   ServerConfig config() {
     return tweak.apply(

@@ -37,7 +37,10 @@ public record Policy(
     Advisories advisories,
     Attestations attestations) {
 
-  /** The policy of an empty file: nothing blocked beyond the baseline. */
+  /**
+   * The policy of an empty policy file: nothing blocked beyond the baseline. Not what runs
+   * without a policy file: that is {@link BuiltInPolicy}.
+   */
   public static final Policy DEFAULTS =
       new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
           Advisories.DEFAULTS, Attestations.NONE);

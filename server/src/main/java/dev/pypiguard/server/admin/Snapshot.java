@@ -52,7 +52,7 @@ public record Snapshot(
     }
   }
 
-  /** The policy in force: its version, mode and file (none: the built-in defaults). */
+  /** The policy in force: its version, mode and file (none: the built-in policy). */
   public record Policy(String version, String mode, Optional<String> file) {}
 
   public long pages() {

@@ -44,7 +44,7 @@ public final class StatusPage {
         .append("</code>. Version ").append(esc(s.version())).append(", up ").append(age(s.uptime()))
         .append(s.offline() ? ", <strong>offline</strong> (the upstreams are never contacted)" : "")
         .append(". Policy <code>").append(esc(s.policy().mode())).append("</code> from ")
-        .append(s.policy().file().map(f -> "<code>" + esc(f) + "</code>").orElse("the built-in defaults"))
+        .append(s.policy().file().map(f -> "<code>" + esc(f) + "</code>").orElse("the built-in policy (<code>pypi-guard policy --print-default</code>)"))
         .append(".</p>\n");
 
     h.append("<h2>Cache</h2><table id=\"cache\"><tbody>")

@@ -62,7 +62,7 @@ final class CheckCommand implements Callable<Integer> {
       description = "Config file (pypi-guard.yaml): its upstreams (ownership, credentials), egress, policy and advisories, as serve uses them.")
   Path config;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the config's, else built-in defaults).")
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the config's, else the built-in policy: pypi-guard policy --print-default).")
   Path policy;
 
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: the config's upstreams, else https://pypi.org/simple/).")
@@ -81,7 +81,7 @@ final class CheckCommand implements Callable<Integer> {
     ServerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), new ConfigLoader.Flags(
         Optional.empty(), Optional.ofNullable(upstream), Optional.empty(), Optional.ofNullable(policy),
         Optional.empty(), false, advisories));
-    Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(Policy.DEFAULTS);
+    Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(dev.pypiguard.policy.config.BuiltInPolicy.policy());
     List<Upstream> upstreams = cfg.upstreams();
     Optional<AdvisoryFeed> feed = AdvisoryFeed.open(cfg.advisories(), java.time.Duration.ZERO,
         dev.pypiguard.server.EgressSettings.network(cfg.egress()));

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
       "Point pip at it: pip install --index-url http://127.0.0.1:8080/simple/ requests"
     },
     subcommands = {ServeCommand.class, CheckCommand.class, VerifyCommand.class,
-      AdvisoriesCommand.class, TokenCommand.class, dev.pypiguard.server.mirror.SeedCommand.class,
+      PolicyCommand.class, AdvisoriesCommand.class, TokenCommand.class, dev.pypiguard.server.mirror.SeedCommand.class,
       dev.pypiguard.server.mirror.ExportCommand.class, dev.pypiguard.server.mirror.ImportCommand.class,
       CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -32,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Artifact store and page cache; survives restarts (default: ~/.cache/pypi-guard). With storage: {type: s3} in the config, this replica's local tier.")
   Path cacheDir;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (see policies.example.yaml).")
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (see policies.example.yaml; default: the built-in policy, which 'pypi-guard policy --print-default' prints).")
   Path policy;
 
   @Option(names = "--advisories", paramLabel = "PATH", description = {

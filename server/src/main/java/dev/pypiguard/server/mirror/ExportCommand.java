@@ -44,7 +44,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to export (default: ~/.cache/pypi-guard).")
   Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "pypi-guard");
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy the exported files must pass (default: built-in defaults).")
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy the exported files must pass (default: the built-in policy: pypi-guard policy --print-default).")
   Path policy;
 
   @Option(names = "--advisories", paramLabel = "PATH",
@@ -66,7 +66,7 @@ public final class ExportCommand implements Callable<Integer> {
     if (since != null && !Files.isRegularFile(since)) {
       throw new ConfigException("--since: " + since + ": no such file");
     }
-    Policy p = policy == null ? Policy.DEFAULTS : PolicyLoader.load(policy);
+    Policy p = policy == null ? dev.pypiguard.policy.config.BuiltInPolicy.policy() : PolicyLoader.load(policy);
     // The rules serve judges with: the policy, the advisories and the provenance verdicts held.
     Optional<AdvisoryFeed> feed = AdvisoryFeed.open(AdvisoryFeed.namedOrImported(advisories, cacheDir),
         java.time.Duration.ZERO);

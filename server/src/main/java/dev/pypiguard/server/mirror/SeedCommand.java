@@ -53,7 +53,7 @@ public final class SeedCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to fill (default: ~/.cache/pypi-guard).")
   Path cacheDir;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file; only what it allows is seeded.")
+  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file; only what it allows is seeded (default: the built-in policy: pypi-guard policy --print-default).")
   Path policy;
 
   @Option(names = {"-r", "--requirement"}, paramLabel = "FILE", description = "A pip requirements file (repeatable): pins, ranges, --hash, markers, -r includes.")

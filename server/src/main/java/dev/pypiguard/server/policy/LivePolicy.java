@@ -4,6 +4,7 @@ import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.policy.FirstSeen;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.PolicyJudge;
+import dev.pypiguard.policy.config.BuiltInPolicy;
 import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.server.config.Reload;
@@ -16,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The policy in force: loaded at start (a bad file refuses the start), then reloaded when the
- * file changes. A changed file that fails to parse or validate is logged and counted, and the
+ * The policy in force: the policy file, loaded at start (a bad file refuses the start) and
+ * reloaded when it changes, or {@link BuiltInPolicy} when there is none. A changed file that fails to parse or validate is logged and counted, and the
  * last good policy stays in force (see {@link WatchedFile}).
  */
 public final class LivePolicy implements AutoCloseable {
@@ -36,7 +37,7 @@ public final class LivePolicy implements AutoCloseable {
         (path, bytes) -> judge.apply(PolicyLoader.parse(path.toString(),
             new String(bytes, java.nio.charset.StandardCharsets.UTF_8), dir(path))),
         PolicyJudge::version, registry, "pypiguard.policy.reloads"));
-    this.defaults = this.file.isPresent() ? null : judge.apply(Policy.DEFAULTS);
+    this.defaults = this.file.isPresent() ? null : judge.apply(BuiltInPolicy.policy());
   }
 
   /** The policy file's directory, where a relative {@code attestations.trusted-root} lives. */
