@@ -86,7 +86,9 @@ public final class ProxyServer implements AutoCloseable {
     }
     var metrics = new ProxyMetrics();
     this.storage = SharedStorage.open(config.storage(), metrics.registry());
-    this.advisories = AdvisoryFeed.open(AdvisoryFeed.namedOrImported(config.advisories(), config.cacheDir()),
+    this.advisories = AdvisoryFeed.open(
+        dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(config.advisories(), config.cacheDir(),
+            config.upstreams(), config.offline()),
         config.advisoriesRefresh(),
         EgressSettings.network(config.egress()));
     this.verdicts = new VerdictStore(config.cacheDir(), 4, storage.store(), storage.publishers());

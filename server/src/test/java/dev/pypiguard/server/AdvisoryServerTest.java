@@ -145,6 +145,71 @@ class AdvisoryServerTest {
     assertThat(cache.resolve("advisories").resolve("osv.zip")).isRegularFile();
   }
 
+  /** An HTTP server on port 0 answering {@code path} with {@code body}, as OSV's export bucket does. */
+  static com.sun.net.httpserver.HttpServer exportServer(String path, int status, byte[] body) throws Exception {
+    var server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(path, ex -> {
+      ex.sendResponseHeaders(status, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    return server;
+  }
+
+  static byte[] zipOf(Path dir) throws Exception {
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var zip = new java.util.zip.ZipOutputStream(bytes); var files = Files.list(dir)) {
+      for (Path f : files.sorted().toList()) {
+        zip.putNextEntry(new java.util.zip.ZipEntry(f.getFileName().toString()));
+        zip.write(Files.readAllBytes(f));
+        zip.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void advisoriesUpdate_withoutSources_downloadsTheOsvExport_issue18() throws Exception {
+    Path cache = dir.resolve("cache4");
+    var server = exportServer("/PyPI/all.zip", 200, zipOf(osv));
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/PyPI/all.zip";
+      var r = CliTest.run("advisories", "update", "--from", url, "--cache-dir", cache.toString());
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      assertThat(r.out()).contains("3 PyPI records (1 malicious), as of 2024-01-01");
+      try (var files = Files.list(cache.resolve("advisories"))) {
+        assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("osv-PyPI-all.zip");
+      }
+    } finally {
+      server.stop(0);
+    }
+    // A failed refresh keeps what was imported, and says so.
+    var broken = exportServer("/PyPI/all.zip", 200, "not a zip".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      String url = "http://127.0.0.1:" + broken.getAddress().getPort() + "/PyPI/all.zip";
+      var r = CliTest.run("advisories", "update", "--from", url, "--cache-dir", cache.toString());
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.err()).contains("not an OSV zip export", "the earlier data stays").doesNotContain("\tat ");
+      var missing = CliTest.run("advisories", "update", "--from", url.replace("all.zip", "none.zip"),
+          "--cache-dir", cache.toString());
+      assertThat(missing.code()).isEqualTo(2);
+      assertThat(missing.err()).contains("HTTP 404");
+    } finally {
+      broken.stop(0);
+    }
+    try (var files = Files.list(cache.resolve("advisories"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("osv-PyPI-all.zip");
+    }
+    // serve without --advisories judges with it.
+    h.close();
+    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c.withPolicyFile(Optional.of(policy)));
+    h.upstream.publishAll(WheelBuilder.of("alpha", "1.5").build(), WheelBuilder.of("alpha", "2.0").build());
+    assertThat(h.get("/files/alpha/alpha-2.0-py3-none-any.whl").statusCode()).isEqualTo(403);
+    assertThat(h.get("/files/alpha/alpha-1.5-py3-none-any.whl").statusCode()).isEqualTo(200);
+  }
+
   @Test
   void pip_skipsVulnerableRelease_installsNearestSafe() {
     PythonEnv.assumePython3();

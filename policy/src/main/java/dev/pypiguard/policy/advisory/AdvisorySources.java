@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,12 +32,42 @@ public final class AdvisorySources implements AdvisoryLookup {
   private final List<AdvisorySource> files;
   private final Optional<OsvApiSource> online;
   private final AtomicReference<AdvisoryDatabase> database;
+  private final AtomicReference<List<Summary>> summaries;
 
-  private AdvisorySources(
-      List<AdvisorySource> files, Optional<OsvApiSource> online, AdvisoryDatabase first) {
+  /**
+   * What one file source held when it was last read: shown at start, in {@code /healthz} and on
+   * the status page, so that stale data is visible.
+   *
+   * @param source the source, as {@link AdvisorySource#describe()} names it
+   * @param records the records read (withdrawn ones included)
+   * @param malicious how many of them report malicious packages
+   * @param newest the newest {@code modified} among them: the date of the data
+   */
+  public record Summary(String source, int records, long malicious, Optional<Instant> newest) {
+    public Summary {
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(newest, "newest");
+    }
+
+    static Summary of(AdvisorySource s, List<Advisory> records) {
+      return new Summary(s.describe(), records.size(), records.stream().filter(Advisory::malicious).count(),
+          records.stream().flatMap(a -> a.modified().stream()).max(Instant::compareTo));
+    }
+
+    /** {@code bundled ...: 8 records (8 malicious), as of 2026-09-04}. */
+    @Override
+    public String toString() {
+      return source + ": " + records + " records (" + malicious + " malicious)"
+          + newest.map(t -> ", as of " + t.toString().substring(0, 10)).orElse("");
+    }
+  }
+
+  private AdvisorySources(List<AdvisorySource> files, Optional<OsvApiSource> online,
+      AdvisoryDatabase first, List<Summary> summaries) {
     this.files = files;
     this.online = online;
     this.database = new AtomicReference<>(first);
+    this.summaries = new AtomicReference<>(summaries);
   }
 
   /**
@@ -53,6 +84,9 @@ public final class AdvisorySources implements AdvisoryLookup {
   public static AdvisorySource parse(
       String spec, URI apiBase, java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {
     String s = spec.strip();
+    if (s.equals(BundledSnapshot.SPEC)) {
+      return new BundledSnapshot();
+    }
     if (s.equals("osv-api")) {
       return new OsvApiSource(apiBase, network);
     }
@@ -75,7 +109,7 @@ public final class AdvisorySources implements AdvisoryLookup {
       return new OsvZipSource(p);
     }
     throw new IllegalArgumentException(
-        "--advisories: \"" + spec + "\" (expected: a directory of OSV files, an OSV .zip export, osv-api or osv-api:URL)");
+        "--advisories: \"" + spec + "\" (expected: a directory of OSV files, an OSV .zip export, bundled, osv-api or osv-api:URL)");
   }
 
   /** As {@link #parse(String, URI)} with the public OSV API. */
@@ -101,10 +135,14 @@ public final class AdvisorySources implements AdvisoryLookup {
         files.add(s);
       }
     }
-    return new AdvisorySources(List.copyOf(files), online, read(files));
+    var summaries = new ArrayList<Summary>();
+    AdvisoryDatabase db = read(files, summaries);
+    return new AdvisorySources(List.copyOf(files), online, db, List.copyOf(summaries));
   }
 
-  private static AdvisoryDatabase read(List<AdvisorySource> files) throws IOException {
+  /** Reads every file source into one database, adding what each held to {@code summaries}. */
+  private static AdvisoryDatabase read(List<AdvisorySource> files, List<Summary> summaries)
+      throws IOException {
     var all = new ArrayList<Advisory>();
     for (AdvisorySource s : files) {
       long start = System.nanoTime();
@@ -113,11 +151,14 @@ public final class AdvisorySources implements AdvisoryLookup {
         got = d.load();
       } else if (s instanceof OsvZipSource z) {
         got = z.load();
+      } else if (s instanceof BundledSnapshot b) {
+        got = b.load();
       } else {
         throw new IllegalStateException("not a file source: " + s.describe());
       }
       LOG.info("read {} PyPI advisories from {} in {} ms", got.size(), s.describe(), (System.nanoTime() - start) / 1_000_000);
       all.addAll(got);
+      summaries.add(Summary.of(s, got));
     }
     return AdvisoryDatabase.of(all);
   }
@@ -130,7 +171,9 @@ public final class AdvisorySources implements AdvisoryLookup {
    */
   public boolean reload() {
     try {
-      AdvisoryDatabase next = read(files);
+      var read = new ArrayList<Summary>();
+      AdvisoryDatabase next = read(files, read);
+      summaries.set(List.copyOf(read));
       AdvisoryDatabase before = database.getAndSet(next);
       return !before.generation().equals(next.generation());
     } catch (IOException | RuntimeException e) {
@@ -142,6 +185,11 @@ public final class AdvisorySources implements AdvisoryLookup {
   /** The current database of the file sources. */
   public AdvisoryDatabase database() {
     return database.get();
+  }
+
+  /** What each file source held when last read, in the order given. */
+  public List<Summary> summaries() {
+    return summaries.get();
   }
 
   /** The online source, when {@code osv-api} was given. */

@@ -28,6 +28,12 @@ import picocli.CommandLine.Spec;
     description = "OSV advisory data.",
     subcommands = {AdvisoriesCommand.Update.class})
 final class AdvisoriesCommand implements Runnable {
+  /** OSV's export of every record that concerns PyPI (https://google.github.io/osv.dev/data). */
+  static final String OSV_EXPORT = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
+
+  /** The name a downloaded export is imported under: one file, replaced by the next update. */
+  static final String EXPORT_FILE = "osv-PyPI-all.zip";
+
   @Spec CommandSpec spec;
 
   @Override
@@ -40,17 +46,26 @@ final class AdvisoriesCommand implements Runnable {
       name = "update",
       mixinStandardHelpOptions = true,
       description = {
-        "Read OSV sources now, report what they hold, and import file sources into",
-        "<cache-dir>/advisories/ as zip files. 'serve' without --advisories uses what was",
-        "imported there, so an air-gapped proxy can take a copied PyPI/all.zip. osv-api has",
-        "nothing to import: it is asked at serve time. Exit 0 when every source was read, 2 otherwise."
+        "Refresh the advisory data serve uses without --advisories. With no --advisories,",
+        "download OSV's PyPI export (every PYSEC-, GHSA- and MAL- record: --from, default",
+        AdvisoriesCommand.OSV_EXPORT + ")",
+        "through the config's egress; with --advisories, read those sources now. Either way,",
+        "report what they hold and import file sources into <cache-dir>/advisories/ as zip",
+        "files, where serve, check and export find them beside the bundled malicious-packages",
+        "snapshot (a newer copy of a record wins). In an air gap, copy PyPI/all.zip across",
+        "and import it with --advisories. osv-api has nothing to import: it is asked at serve",
+        "time. Exit 0 when every source was read, 2 otherwise."
       })
   static final class Update implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--advisories", required = true, paramLabel = "PATH",
-        description = "Source, repeatable: a directory of OSV files, an OSV zip export, or osv-api.")
+    @Option(names = "--advisories", paramLabel = "PATH",
+        description = "Source, repeatable: a directory of OSV files, an OSV zip export, or osv-api (default: download --from).")
     List<String> advisories = new ArrayList<>();
+
+    @Option(names = "--from", paramLabel = "URL",
+        description = "Where to download the OSV PyPI export from without --advisories (a mirror of it).")
+    java.net.URI from = java.net.URI.create(OSV_EXPORT);
 
     @Option(names = "--config", paramLabel = "FILE",
         description = "Config file (pypi-guard.yaml): import into its cache-dir, where serve looks.")
@@ -63,11 +78,14 @@ final class AdvisoriesCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
-      Path dir = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.ofNullable(config),
+      var cfg = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.ofNullable(config),
           new dev.pypiguard.server.config.ConfigLoader.Flags(java.util.Optional.empty(), java.util.Optional.empty(),
               java.util.Optional.ofNullable(cacheDir), java.util.Optional.empty(), java.util.Optional.empty(), false,
-              List.of())).cacheDir();
-      Path target = dir.resolve("advisories");
+              List.of()));
+      Path target = cfg.cacheDir().resolve("advisories");
+      if (advisories.isEmpty()) {
+        return download(out, cfg, target);
+      }
       for (String source : advisories) {
         try (AdvisoryFeed feed = AdvisoryFeed.open(List.of(source), Duration.ZERO).orElseThrow()) {
           AdvisoryDatabase db = feed.sources().database();
@@ -92,6 +110,74 @@ final class AdvisoriesCommand implements Runnable {
       }
       out.flush();
       return 0;
+    }
+
+    /**
+     * Downloads the OSV export to a temporary file beside its place, checks that it reads as OSV
+     * records, and only then moves it over the earlier import: a failed or truncated download
+     * leaves the earlier data in force.
+     */
+    private int download(PrintWriter out, dev.pypiguard.server.config.ServerConfig cfg, Path target)
+        throws IOException {
+      String scheme = String.valueOf(from.getScheme()).toLowerCase(java.util.Locale.ROOT);
+      if (!(scheme.equals("https") || scheme.equals("http")) || from.getHost() == null) {
+        throw new dev.pypiguard.core.config.ConfigException(
+            "--from: \"" + from + "\" (expected: an http(s) URL of an OSV zip export)");
+      }
+      Files.createDirectories(target);
+      Path tmp = Files.createTempFile(target, "download", ".part");
+      try {
+        var builder = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(java.net.http.HttpClient.Redirect.NORMAL);
+        dev.pypiguard.server.EgressSettings.network(cfg.egress()).accept(builder);
+        var response = send(builder.build(), java.net.http.HttpRequest.newBuilder(from)
+            .timeout(Duration.ofMinutes(10)).header("User-Agent", "pypi-guard/" + dev.pypiguard.server.Version.current())
+            .GET().build(), tmp);
+        if (response.statusCode() != 200) {
+          throw new dev.pypiguard.core.config.ConfigException(
+              "advisories update: " + from + " answered HTTP " + response.statusCode() + "; the earlier data stays");
+        }
+        var summary = summarise(tmp);
+        if (summary.records() == 0) {
+          throw new dev.pypiguard.core.config.ConfigException(
+              "advisories update: " + from + " holds no PyPI OSV records; the earlier data stays");
+        }
+        Path dest = target.resolve(EXPORT_FILE);
+        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        out.printf("%s: %d PyPI records (%d malicious)%s%n", from, summary.records(), summary.malicious(),
+            summary.newest().map(t -> ", as of " + t.toString().substring(0, 10)).orElse(""));
+        out.printf("  imported into %s%n", dest);
+        out.flush();
+        return 0;
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }
+
+    private static java.net.http.HttpResponse<Path> send(java.net.http.HttpClient http,
+        java.net.http.HttpRequest request, Path into) {
+      try {
+        // Java 17's client is not AutoCloseable; its threads are daemons and end with the command.
+        return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofFile(into));
+      } catch (IOException e) {
+        throw new dev.pypiguard.core.config.ConfigException(
+            "advisories update: cannot download " + request.uri() + ": " + e + "; the earlier data stays");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new dev.pypiguard.core.config.ConfigException("advisories update: interrupted");
+      }
+    }
+
+    /** What a downloaded zip holds; an unreadable one is refused. */
+    private dev.pypiguard.policy.advisory.AdvisorySources.Summary summarise(Path zip) {
+      try {
+        var sources = dev.pypiguard.policy.advisory.AdvisorySources.load(
+            List.of(new dev.pypiguard.policy.advisory.OsvZipSource(zip)));
+        return sources.summaries().get(0);
+      } catch (IOException | RuntimeException e) {
+        throw new dev.pypiguard.core.config.ConfigException(
+            "advisories update: " + from + " is not an OSV zip export (" + e.getMessage() + "); the earlier data stays");
+      }
     }
 
     private static long countMalicious(AdvisoryFeed feed) {

@@ -68,7 +68,7 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: the config's upstreams, else https://pypi.org/simple/).")
   String upstream;
 
-  @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, or osv-api (default: the config's).")
+  @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, bundled, or osv-api (default: the config's, else as serve: imported, bundled, and osv-api in front of pypi.org).")
   List<String> advisories = new ArrayList<>();
 
   @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "1..*", description = "Releases to judge.")
@@ -83,7 +83,9 @@ final class CheckCommand implements Callable<Integer> {
         Optional.empty(), false, advisories));
     Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(dev.pypiguard.policy.config.BuiltInPolicy.policy());
     List<Upstream> upstreams = cfg.upstreams();
-    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(cfg.advisories(), java.time.Duration.ZERO,
+    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(
+        dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(cfg.advisories(), cfg.cacheDir(), upstreams,
+            cfg.offline()), java.time.Duration.ZERO,
         dev.pypiguard.server.EgressSettings.network(cfg.egress()));
     var rules = new ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(List.of()));
     // Provenance is verified here as the server does, but kept only for this run: check has no

@@ -37,7 +37,11 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--advisories", paramLabel = "PATH", description = {
       "OSV advisories, repeatable: a directory of OSV JSON/YAML files, an OSV zip export",
-      "(PyPI/all.zip), or osv-api (osv-api:URL for another server) for online look-ups."})
+      "(PyPI/all.zip), bundled (the OpenSSF malicious-packages snapshot shipped with",
+      "pypi-guard), or osv-api (osv-api:URL for another server) for online look-ups.",
+      "Naming any replaces the defaults: what 'advisories update' imported, bundled, and",
+      "osv-api when the upstream is pypi.org and not --offline (--advisories bundled: no",
+      "look-ups leave the machine)."})
   java.util.List<String> advisories = new java.util.ArrayList<>();
 
   @Option(names = "--record", paramLabel = "FILE", description = {

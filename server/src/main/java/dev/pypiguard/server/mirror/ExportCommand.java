@@ -48,7 +48,7 @@ public final class ExportCommand implements Callable<Integer> {
   Path policy;
 
   @Option(names = "--advisories", paramLabel = "PATH",
-      description = "OSV advisories the exported files must pass, repeatable (default: what 'advisories update' imported into the cache).")
+      description = "OSV advisories the exported files must pass, repeatable (default: what 'advisories update' imported into the cache, and the bundled malicious-packages snapshot).")
   java.util.List<String> advisories = new java.util.ArrayList<>();
 
   @Option(names = "--since", paramLabel = "MANIFEST", description = "An earlier export's manifest.json: write only what it lacks.")
@@ -68,7 +68,8 @@ public final class ExportCommand implements Callable<Integer> {
     }
     Policy p = policy == null ? dev.pypiguard.policy.config.BuiltInPolicy.policy() : PolicyLoader.load(policy);
     // The rules serve judges with: the policy, the advisories and the provenance verdicts held.
-    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(AdvisoryFeed.namedOrImported(advisories, cacheDir),
+    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(
+        dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(advisories, cacheDir, java.util.List.of(), true),
         java.time.Duration.ZERO);
     try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
         var verdicts = new VerdictStore(cacheDir, 1)) {

@@ -40,23 +40,6 @@ public final class AdvisoryFeed implements AutoCloseable {
     return open(specs, refresh, b -> {});
   }
 
-  /** The sources named, or else what {@code advisories update} imported into {@code cacheDir}. */
-  public static List<String> namedOrImported(List<String> named, java.nio.file.Path cacheDir) {
-    if (!named.isEmpty()) {
-      return named;
-    }
-    java.nio.file.Path imported = cacheDir.resolve("advisories");
-    if (!java.nio.file.Files.isDirectory(imported)) {
-      return List.of();
-    }
-    try (var files = java.nio.file.Files.list(imported)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".zip")).sorted()
-          .map(java.nio.file.Path::toString).toList();
-    } catch (java.io.IOException e) {
-      return List.of();
-    }
-  }
-
   /** As {@link #open(List, Duration)}, the OSV API reached over a client {@code network} configures. */
   public static Optional<AdvisoryFeed> open(List<String> specs, Duration refresh,
       java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {
@@ -74,6 +57,7 @@ public final class AdvisoryFeed implements AutoCloseable {
     try {
       AdvisorySources sources = AdvisorySources.load(parsed);
       LOG.info("advisories: {} records from {}", sources.database().size(), String.join(", ", specs));
+      sources.summaries().forEach(s -> LOG.info("advisory source {}", s));
       return Optional.of(new AdvisoryFeed(sources, refresh));
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("--advisories: " + e.getMessage());
@@ -114,6 +98,8 @@ public final class AdvisoryFeed implements AutoCloseable {
   public List<String> health() {
     var lines = new ArrayList<String>();
     lines.add("advisories: " + sources.database().size() + " records, generation " + sources.generation());
+    // Each file source with its date, so that data nobody refreshed is visible.
+    sources.summaries().forEach(s -> lines.add("advisory source " + s));
     sources.online().ifPresent(api -> {
       var st = api.status();
       lines.add("osv-api " + api.base() + ": " + (st.reachable() ? "reachable" : "unreachable")
