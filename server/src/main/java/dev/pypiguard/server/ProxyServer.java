@@ -17,6 +17,7 @@ import dev.pypiguard.server.http.ServerInitializer;
 import dev.pypiguard.server.http.Services;
 import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.Defences;
 import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.server.policy.LivePolicy;
 import dev.pypiguard.server.storage.SharedStorage;
@@ -101,6 +102,17 @@ public final class ProxyServer implements AutoCloseable {
           rules.addAll(verdicts.rules(p));
           return rules;
         });
+    for (String name : Defences.NAMES) {
+      for (Defences.State state : Defences.State.values()) {
+        // One series per defence and state, 1 for the state it is in (an OpenMetrics state set).
+        io.micrometer.core.instrument.Gauge.builder("pypiguard.defence", () ->
+                Defences.of(policy.policy(), advisories).stream()
+                    .anyMatch(d -> d.name().equals(name) && d.state() == state) ? 1 : 0)
+            .description("1 for the state (on, off, broken) each defence is in")
+            .tag("defence", name).tag("state", state.spelling())
+            .register(metrics.registry());
+      }
+    }
     advisories.ifPresent(a -> {
       metrics.gauge("pypiguard.advisories.records", "OSV records loaded", () -> a.sources().database().size());
       metrics.gauge("pypiguard.advisories.online.reachable", "1 when the OSV API answered last time",
@@ -226,7 +238,29 @@ public final class ProxyServer implements AutoCloseable {
       LOG.info("egress through {}", config.egress());
     }
     LOG.info("cache {}", config.cacheDir());
+    server.logDefences();
     return server;
+  }
+
+  /**
+   * The defences in force, one line each (README "What the first command protects against"): on
+   * and off at INFO, with what turns an off one on; one that cannot work at ERROR.
+   */
+  private void logDefences() {
+    LOG.info("policy: {}", policy.file().map(Path::toString).orElse(
+        dev.pypiguard.policy.config.BuiltInPolicy.NAME + " (pypi-guard policy --print-default)"));
+    for (Defences.Defence d : defences()) {
+      if (d.state() == Defences.State.BROKEN) {
+        LOG.error("defence {}", d);
+      } else {
+        LOG.info("defence {}", d);
+      }
+    }
+  }
+
+  /** The defences of the policy in force with the advisory data now. */
+  public List<Defences.Defence> defences() {
+    return Defences.of(policy.policy(), advisories);
   }
 
   private static ExecutorService boundedPool(String name, int threads) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param blocks the newest blocking decisions, newest first
  * @param sharedStore the bucket shared with other replicas and how it is, when {@code storage:
  *     {type: s3}} (the stored files above are then this replica's local tier)
+ * @param defences each defence on, off or broken, with what turns it on
  */
 public record Snapshot(
     String version,
@@ -34,7 +35,8 @@ public record Snapshot(
     Policy policy,
     boolean authEnabled,
     boolean offline,
-    Optional<String> sharedStore) {
+    Optional<String> sharedStore,
+    List<dev.pypiguard.server.policy.Defences.Defence> defences) {
 
   /** Cache lookups of one kind: answered from the cache, fetched, or revalidated with the upstream. */
   public record Lookups(long hits, long misses, long revalidations) {
@@ -105,6 +107,14 @@ public record Snapshot(
     p.put("version", policy.version());
     p.put("mode", policy.mode());
     p.put("file", policy.file().orElse(null));
+    var d = o.putArray("defences");
+    for (var defence : defences) {
+      ObjectNode n = d.addObject();
+      n.put("name", defence.name());
+      n.put("state", defence.state().spelling());
+      n.put("detail", defence.detail());
+      n.put("remedy", defence.remedy().orElse(null));
+    }
     o.put("recent-blocks", blocks.size());
     return o;
   }

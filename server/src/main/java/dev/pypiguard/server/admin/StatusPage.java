@@ -1,5 +1,6 @@
 package dev.pypiguard.server.admin;
 
+import dev.pypiguard.server.policy.Defences;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -29,6 +30,7 @@ public final class StatusPage {
       th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
       code{background:#f4f4f4;padding:0 .3em}.muted{color:#777}
       .up{color:#176f2c;font-weight:bold}.down{color:#b00020;font-weight:bold}.unknown,.offline{color:#777;font-weight:bold}
+      .on{color:#176f2c;font-weight:bold}.off{color:#777;font-weight:bold}.broken{color:#fff;background:#b00020;font-weight:bold}
       .block{color:#b00020}.would-block{color:#a05a00}.reason{word-break:break-word}
       """;
 
@@ -46,6 +48,18 @@ public final class StatusPage {
         .append(". Policy <code>").append(esc(s.policy().mode())).append("</code> from ")
         .append(s.policy().file().map(f -> "<code>" + esc(f) + "</code>").orElse("the built-in policy (<code>pypi-guard policy --print-default</code>)"))
         .append(".</p>\n");
+
+    h.append("<h2>Defences</h2><table id=\"defences\"><thead><tr><th>defence</th><th>state</th><th>what it does</th>")
+        .append("<th>to turn it on</th></tr></thead><tbody>");
+    for (Defences.Defence d : s.defences()) {
+      String state = d.state().spelling();
+      h.append("<tr data-defence=\"").append(esc(d.name())).append("\"><td><code>").append(esc(d.name()))
+          .append("</code></td><td class=\"state ").append(state).append("\">")
+          .append(d.state() == Defences.State.BROKEN ? "BROKEN" : state).append("</td><td>").append(esc(d.detail()))
+          .append("</td><td>").append(d.remedy().map(r -> "<code>" + esc(r) + "</code>").orElse(""))
+          .append("</td></tr>");
+    }
+    h.append("</tbody></table>\n");
 
     h.append("<h2>Cache</h2><table id=\"cache\"><tbody>")
         .append(s.sharedStore().map(st -> row("Shared store", "shared-store", esc(st))).orElse(""))
@@ -108,6 +122,7 @@ public final class StatusPage {
   public static String text(Snapshot s) {
     var t = new StringBuilder();
     t.append("pypi-guard: point pip at ").append(s.indexUrl()).append('\n');
+    s.defences().forEach(d -> t.append("defence ").append(d).append('\n'));
     s.sharedStore().ifPresent(st -> t.append("shared store: ").append(st).append('\n'));
     t.append("files stored: ").append(s.storedFiles()).append(" (").append(bytes(s.storedBytes())).append(")\n");
     t.append("pages cached: ").append(s.pages()).append('\n');

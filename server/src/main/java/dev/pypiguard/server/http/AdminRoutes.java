@@ -325,7 +325,8 @@ final class AdminRoutes {
               ops.policy().file().map(Path::toString)),
           ops.authEnabled(), s.config().offline(),
           s.config().storage() instanceof dev.pypiguard.server.config.Storage.S3 b
-              ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty());
+              ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty(),
+          dev.pypiguard.server.policy.Defences.of(ops.policy().policy(), s.advisories()));
     }, s.blocking());
   }
 

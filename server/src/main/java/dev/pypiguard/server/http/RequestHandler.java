@@ -130,6 +130,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         // The first line is the verdict; the lines after it say how the advisory sources are.
         var lines = new java.util.ArrayList<String>(List.of("ok"));
         s.advisories().ifPresent(a -> lines.addAll(a.health()));
+        // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
+        dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
+            .forEach(d -> lines.add("defence " + d));
         lines.addAll(s.storage().health());
         ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
       }

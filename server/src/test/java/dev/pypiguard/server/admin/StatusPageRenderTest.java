@@ -2,6 +2,7 @@ package dev.pypiguard.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pypiguard.server.policy.Defences;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,7 +23,10 @@ class StatusPageRenderTest {
         "page", text, text, text, text);
     return new Snapshot("1.2.3", now, now.minus(Duration.ofHours(3)), "http://127.0.0.1:8080/simple/", 7, 3 * 1024 * 1024,
         Map.of(text, 5L), Map.of("file", new Snapshot.Lookups(3, 1, 0)), List.of(down), List.of(block),
-        new Snapshot.Policy("v1", "enforce", Optional.of(text)), true, false, Optional.of(text));
+        new Snapshot.Policy("v1", "enforce", Optional.of(text)), true, false, Optional.of(text),
+        List.of(new Defences.Defence("release-age", Defences.State.ON, text, Optional.empty()),
+            new Defences.Defence("advisories.vulnerable", Defences.State.BROKEN, "no data", Optional.of(text)),
+            new Defences.Defence("files.sdists", Defences.State.OFF, "sdists served", Optional.of("files: {sdists: block}"))));
   }
 
   @Test
@@ -31,6 +35,18 @@ class StatusPageRenderTest {
     assertThat(html).doesNotContain("<script").contains(ESCAPED);
     // The project, file, rule, reason, client, user, upstream name, URL, error and policy file.
     assertThat(html.split(java.util.regex.Pattern.quote(ESCAPED), -1).length - 1).isGreaterThanOrEqualTo(10);
+  }
+
+  @Test
+  void render_listsDefences_brokenOnesLoudly_issue18() {
+    String html = StatusPage.render(snapshot("pypi"));
+    assertThat(html).contains("<h2>Defences</h2>", "data-defence=\"release-age\"",
+        "<td class=\"state broken\">BROKEN</td>", "<td class=\"state off\">off</td>",
+        "<code>files: {sdists: block}</code>");
+    assertThat(html.indexOf("id=\"defences\"")).isLessThan(html.indexOf("id=\"cache\""));
+    assertThat(StatusPage.text(snapshot("pypi"))).contains("defence advisories.vulnerable: BROKEN (no data; fix: pypi)",
+        "defence files.sdists: off (sdists served; turn on: files: {sdists: block})");
+    assertThat(snapshot("pypi").toJson().path("defences").get(1).path("state").asText()).isEqualTo("broken");
   }
 
   @Test
