@@ -151,6 +151,37 @@ class SecureByDefaultTest {
   }
 
   @Test
+  void check_withoutPolicyOrAdvisories_judgesAsServeDoes() throws Exception {
+    // A config only to keep check away from this machine's own ~/.cache/pypi-guard imports.
+    Path config = home.resolve("check.yaml");
+    Files.writeString(config, "cache-dir: " + home.resolve("check-cache") + "\n");
+    var r = CliTest.run("check", "--config", config.toString(), "--upstream", upstream.uri().toString(),
+        "fresh", "fresh==2.0", "0requests==0.0.1");
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+    assertThat(r.out()).contains("fresh==1.0: ALLOWED", "fresh==2.0: BLOCKED", "minimum is 7 days",
+        "0requests==0.0.1: BLOCKED", "MAL-2026-15859");
+  }
+
+  @Test
+  void export_withoutPolicy_leavesOutWhatTheBuiltInPolicyBlocks(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path cache = dir.resolve("cache");
+    // Cached by a server that allowed everything: both releases are in the store.
+    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive)) {
+      h.upstream.publish(WheelBuilder.of("fresh", "1.0").build(), FileOptions.defaults());
+      h.upstream.publish(WheelBuilder.of("fresh", "2.0").build(),
+          FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofHours(1))));
+      h.get("/simple/fresh/", "Accept", JSON_V1);
+      assertThat(h.get("/files/fresh/fresh-1.0-py3-none-any.whl").statusCode()).isEqualTo(200);
+      assertThat(h.get("/files/fresh/fresh-2.0-py3-none-any.whl").statusCode()).isEqualTo(200);
+    }
+    var r = CliTest.run("export", "--cache-dir", cache.toString(), dir.resolve("out").toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    String manifest = Files.readString(dir.resolve("out").resolve("manifest.json"));
+    assertThat(manifest).contains("fresh-1.0-py3-none-any.whl").doesNotContain("fresh-2.0-py3-none-any.whl");
+  }
+
+  @Test
   void startLog_listsEachDefence_onOffOrBroken_withWhatTurnsItOn() {
     String out = log.toString();
     assertThat(out).contains("policy: the built-in policy (pypi-guard policy --print-default)")
