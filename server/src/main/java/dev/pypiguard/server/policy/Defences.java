@@ -164,8 +164,12 @@ public final class Defences {
     }
 
     String apiState() {
-      return api.map(a -> "osv-api " + a.base() + (a.status().reachable() ? "" : " UNREACHABLE"
-          + a.status().lastError().map(e -> " (" + e + ")").orElse(""))).orElse("");
+      return api.map(a -> {
+        OsvApiSource.Status st = a.status();
+        String state = !st.reachable() ? " UNREACHABLE" + st.lastError().map(e -> " (" + e + ")").orElse("")
+            : st.lastSuccess().isEmpty() ? " (not asked yet)" : "";
+        return "osv-api " + a.base() + state;
+      }).orElse("");
     }
 
     String sources() {

@@ -46,8 +46,9 @@ class DefencesTest {
     try (AdvisoryFeed feed = AdvisoryFeed.open(List.of("osv-api:http://127.0.0.1:" + closed), Duration.ZERO)
         .orElseThrow()) {
       // Not asked yet: counts as answering.
-      assertThat(byName(BuiltInPolicy.policy(), Optional.of(feed)).get("advisories.vulnerable").state())
-          .isEqualTo(Defences.State.ON);
+      assertThat(byName(BuiltInPolicy.policy(), Optional.of(feed)).get("advisories.vulnerable"))
+          .satisfies(d -> assertThat(d.state()).isEqualTo(Defences.State.ON))
+          .satisfies(d -> assertThat(d.detail()).contains("(not asked yet)"));
       feed.prefetch(dev.pypiguard.core.project.ProjectName.parse("x").orElseThrow(), List.of("1.0"),
           Duration.ofSeconds(10));
       var d = byName(BuiltInPolicy.policy(), Optional.of(feed));
