@@ -93,7 +93,8 @@ public final class ProxyServer implements AutoCloseable {
     verdicts.onVerified(v -> metrics.attestation(
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
             : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
-    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
+    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()),
+        storage.knownFiles(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
         p -> {
           var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
           rules.addAll(verdicts.rules(p));

@@ -134,7 +134,7 @@ class AdvisoryRuleTest {
 
   @Test
   void exceptionOverMalicious_stillBlocked() {
-    String yaml = "exceptions: [{project: \"*\", until: 2099-01-01, reason: everything}]\nadvisories:\n  ignore: [{id: MAL-2026-2, until: 2099-01-01, reason: no}]\n";
+    String yaml = "exceptions: [{project: \"*\", until: 2099-01-01, reason: everything, date: 2099-01-01}]\nadvisories:\n  ignore: [{id: MAL-2026-2, until: 2099-01-01, reason: no}]\n";
     Decision d = decide(yaml, "requestz", "requestz-6.6.6.tar.gz");
     assertThat(d).isInstanceOf(Decision.Block.class);
     assertThat(d.reasons()).extracting(Reason::rule).containsExactly("malicious");
@@ -144,10 +144,11 @@ class AdvisoryRuleTest {
 
   @Test
   void projectBlocked_maliciousOnEveryVersion_hiddenEvenWithException() {
-    PolicyJudge j = judge("exceptions: [{project: evil, until: 2099-01-01, reason: x}]\n", DB);
+    PolicyJudge j = judge("exceptions: [{project: evil, until: 2099-01-01, reason: x, date: 2099-01-01}]\n", DB);
     assertThat(j.projectBlocked(new ProjectName("evil"))).hasValueSatisfying(r -> assertThat(r.rule()).isEqualTo("malicious"));
     assertThat(j.projectBlocked(new ProjectName("requestz"))).isEmpty();
-    assertThat(judge("mode: audit\n", DB).projectBlocked(new ProjectName("evil"))).isEmpty();
+    // Issue 13: audit mode does not let a malicious project out either.
+    assertThat(judge("mode: audit\n", DB).projectBlocked(new ProjectName("evil"))).isPresent();
   }
 
   @Test

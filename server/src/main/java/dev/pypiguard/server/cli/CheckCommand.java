@@ -12,7 +12,6 @@ import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.InMemoryFirstSeen;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
@@ -99,7 +98,11 @@ final class CheckCommand implements Callable<Integer> {
       verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
       rules.addAll(verdicts.get().rules(p));
     }
-    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(), rules);
+    // The server's first sightings and known file hashes, read and never written: check judges
+    // a file first seen a week ago by serve as seen a week ago (issue 13), and a swap as a swap.
+    var judge = new PolicyJudge(p, Clock.systemUTC(),
+        dev.pypiguard.policy.FileFirstSeen.readOnly(cfg.cacheDir().resolve("first-seen.tsv")),
+        dev.pypiguard.policy.FileKnownFiles.readOnly(cfg.cacheDir().resolve("known-files.tsv")), rules);
     boolean allOk = true;
     // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
     try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
@@ -231,11 +234,9 @@ final class CheckCommand implements Callable<Integer> {
         return false;
       }
     } else {
-      version = byVersion.entrySet().stream()
-          .filter(e -> e.getValue().stream().anyMatch(d -> d.decision().allowed()))
-          .map(Map.Entry::getKey).findFirst().orElse(null);
+      version = pipWouldPick(byVersion).orElse(null);
       if (version == null) {
-        out.printf("%s: BLOCKED (no version has an allowed file)%n", spec);
+        out.printf("%s: BLOCKED (no version has an allowed file pip would pick)%n", spec);
         hidden.ifPresent(r -> out.printf("  %s%n", r));
         byVersion.values().stream().findFirst().ifPresent(files -> files.forEach(d -> print(out, d)));
         return false;
@@ -243,13 +244,39 @@ final class CheckCommand implements Callable<Integer> {
     }
     List<FileDecision> files = byVersion.get(version);
     boolean allowed = files.stream().anyMatch(d -> d.decision().allowed());
-    out.printf("%s==%s: %s%n", name, version, allowed ? "ALLOWED" : "BLOCKED");
+    boolean held = !allowed && files.stream().anyMatch(d -> d.decision().label().equals("hold"));
+    out.printf("%s==%s: %s%n", name, version, allowed ? "ALLOWED" : held ? "HELD" : "BLOCKED");
     files.forEach(d -> print(out, d));
     return allowed;
   }
 
+  /**
+   * The version pip would install for a bare {@code PROJECT}: the newest with an allowed file
+   * that is not yanked (PEP 592: yanked files are only for exact pins), final releases before
+   * pre-releases (pip takes a pre-release only when nothing else is left).
+   */
+  static Optional<String> pipWouldPick(Map<String, List<FileDecision>> newestFirst) {
+    Optional<String> pre = Optional.empty();
+    for (Map.Entry<String, List<FileDecision>> e : newestFirst.entrySet()) {
+      boolean installable = e.getValue().stream()
+          .anyMatch(d -> d.decision().allowed() && !d.file().yanked().yanked());
+      Optional<Version> v = Version.tryParse(e.getKey());
+      if (!installable || v.isEmpty()) {
+        continue;
+      }
+      if (!v.get().isPrerelease()) {
+        return Optional.of(e.getKey());
+      }
+      if (pre.isEmpty()) {
+        pre = Optional.of(e.getKey());
+      }
+    }
+    return pre;
+  }
+
   private static void print(PrintWriter out, FileDecision d) {
-    out.printf("  %s: %s%n", d.file().filename(), d.decision().allowed() ? "allow" : "block");
+    out.printf("  %s: %s%s%n", d.file().filename(), d.decision().label(),
+        d.file().yanked().yanked() ? " (yanked" + d.file().yanked().reason().map(r -> ": " + r).orElse("") + ")" : "");
     for (Reason r : d.decision().reasons()) {
       out.printf("    %s%n", r);
     }

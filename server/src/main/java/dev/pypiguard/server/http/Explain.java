@@ -73,11 +73,8 @@ public final class Explain {
       ObjectNode f = files.addObject();
       f.put("filename", d.file().filename());
       f.put("version", d.version());
-      f.put("decision", d.decision().allowed() ? "allow" : "block");
-      ArrayNode reasons = f.putArray("reasons");
-      for (Reason r : d.decision().reasons()) {
-        reasons.addObject().put("rule", r.rule()).put("message", r.message());
-      }
+      f.put("decision", d.decision().label());
+      RenderedPages.putReasons(f, d);
     }
     return o;
   }

@@ -53,6 +53,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** How long a page waits for its files' provenance verdicts before being judged without. */
   static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
   private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
+  /** Seconds a client is told to wait before asking again for a held file. */
+  static final int HELD_RETRY_AFTER_SECONDS = 5;
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
 
@@ -411,6 +413,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FileDecision decision = judged.file(filename).orElseThrow();
       audit(ex, "file", name, List.of(decision), judge.version());
       if (decision.decision() instanceof Decision.Block block) {
+        if (block.held()) {
+          // README §Fail closed: an answer is still awaited (provenance, advisories). Never
+          // served on a guess; pip retries a 503, and the page leaves the file out meanwhile.
+          var held = Exchange.withPhrase(503, "Held by policy: " + block.summary(),
+              "503 Held by policy until an awaited answer arrives: " + block.summary());
+          held.headers().set(HttpHeaderNames.RETRY_AFTER, HELD_RETRY_AFTER_SECONDS);
+          ex.send(held);
+          return;
+        }
         ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
             "403 Blocked by policy: " + block.summary()));
         return;
