@@ -128,8 +128,7 @@ final class CheckCommand implements Callable<Integer> {
         ProjectPage page = Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
             ? SimpleJson.parsePage(fetched.body(), fetched.url())
             : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
-        feed.ifPresent(f -> f.prefetch(name.get(),
-            page.files().stream().map(x -> dev.pypiguard.policy.BaselineJudge.versionOf(page, x)).toList(),
+        feed.ifPresent(f -> f.prefetch(name.get(), AdvisoryFeed.versionsToAsk(page),
             java.time.Duration.ofSeconds(20)));
         verdicts.ifPresent(v -> verify(v, client, u, page));
         JudgedPage judged = judge.judge(u.name(), page);

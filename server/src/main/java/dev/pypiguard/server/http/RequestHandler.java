@@ -16,6 +16,7 @@ import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.policy.AdvisoryFeed;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -130,7 +131,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       case "healthz" -> {
         ex.route = "healthz";
         // The first line is the verdict; the lines after it say how the advisory sources are.
-        var lines = new java.util.ArrayList<String>(List.of("ok"));
+        // An advisory source that does not answer holds releases: degraded (README §Fail closed),
+        // still 200 so that load balancers keep the replicas that serve what they can.
+        boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
+        var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
         s.advisories().ifPresent(a -> lines.addAll(a.health()));
         lines.addAll(s.storage().health());
         ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
@@ -432,8 +436,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
   void prefetchAdvisories(ProjectName name, ProjectPage page) {
-    s.advisories().ifPresent(a -> a.prefetch(name,
-        page.files().stream().map(f -> dev.pypiguard.policy.BaselineJudge.versionOf(page, f)).toList(),
+    s.advisories().ifPresent(a -> a.prefetch(name, AdvisoryFeed.versionsToAsk(page),
         java.time.Duration.ofSeconds(3)));
   }
 

@@ -110,6 +110,21 @@ public final class AdvisoryFeed implements AutoCloseable {
     }
   }
 
+  /**
+   * The versions of a page's files to ask an online source about: each as its name writes it,
+   * and a local version's public version too (the advisory rule looks both up).
+   */
+  public static List<String> versionsToAsk(dev.pypiguard.core.simple.ProjectPage page) {
+    var out = new java.util.LinkedHashSet<String>();
+    for (var f : page.files()) {
+      String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
+      out.add(v);
+      dev.pypiguard.core.version.Version.tryParse(v).filter(p -> p.local().isPresent())
+          .ifPresent(p -> out.add(p.publicVersion().toString()));
+    }
+    return List.copyOf(out);
+  }
+
   /** One line per source state, for {@code /healthz}. */
   public List<String> health() {
     var lines = new ArrayList<String>();
