@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * @param exceptions explicit, expiring allows that win over every rule but malicious
  * @param advisories what to do with releases OSV advisories name
  * @param attestations what PEP 740 provenance a file must carry
+ * @param metadata rules on a release's core metadata
  */
 public record Policy(
     Mode mode,
@@ -35,12 +36,34 @@ public record Policy(
     Files files,
     List<Waiver> exceptions,
     Advisories advisories,
-    Attestations attestations) {
+    Attestations attestations,
+    Metadata metadata) {
 
   /** The policy of an empty file: nothing blocked beyond the baseline. */
   public static final Policy DEFAULTS =
       new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
           Advisories.DEFAULTS, Attestations.NONE);
+
+  /** A policy with the default {@code metadata} section. */
+  public Policy(Mode mode, Projects projects, Versions versions, ReleaseAge releaseAge, Files files,
+      List<Waiver> exceptions, Advisories advisories, Attestations attestations) {
+    this(mode, projects, versions, releaseAge, files, exceptions, advisories, attestations, Metadata.DEFAULTS);
+  }
+
+  /**
+   * {@code metadata}: rules on a release's core metadata (README §Fail closed).
+   *
+   * @param allowDirectUrls projects whose {@code Requires-Dist: name @ URL} dependencies are
+   *     allowed; every other project's such release is blocked, since pip would fetch the URL
+   *     around the proxy
+   */
+  public record Metadata(List<Glob> allowDirectUrls) {
+    public static final Metadata DEFAULTS = new Metadata(List.of());
+
+    public Metadata {
+      allowDirectUrls = List.copyOf(allowDirectUrls);
+    }
+  }
 
   public Policy {
     Objects.requireNonNull(mode, "mode");
@@ -51,6 +74,7 @@ public record Policy(
     exceptions = List.copyOf(exceptions);
     Objects.requireNonNull(advisories, "advisories");
     Objects.requireNonNull(attestations, "attestations");
+    Objects.requireNonNull(metadata, "metadata");
   }
 
   /**
@@ -436,6 +460,7 @@ public record Policy(
           .append(quote(r.publisher().toString()))
           .append('\n');
     }
+    c.append("metadata.allow-direct-urls=").append(globs(metadata.allowDirectUrls())).append('\n');
     return dev.pypiguard.core.blob.Sha256.of(c.toString().getBytes(StandardCharsets.UTF_8)).hex();
   }
 

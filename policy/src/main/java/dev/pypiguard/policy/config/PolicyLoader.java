@@ -42,7 +42,7 @@ public final class PolicyLoader {
   private static final Set<String> TOP =
       Set.of(
           "mode", "projects", "versions", "release-age", "files", "exceptions", "advisories",
-          "attestations");
+          "attestations", "metadata");
   private static final Set<String> ATTESTATIONS =
       Set.of("verify", "require", "publisher-change", "trusted-root");
   private static final Set<String> REQUIRE = Set.of("project", "publisher");
@@ -120,8 +120,11 @@ public final class PolicyLoader {
       Policy.Advisories advisories = advisories(section(root, "advisories", ADVISORIES));
       Policy.Attestations attestations =
           attestations(section(root, "attestations", ATTESTATIONS));
+      Optional<JsonNode> meta = section(root, "metadata", Set.of("allow-direct-urls"));
+      Policy.Metadata metadata = new Policy.Metadata(
+          meta.map(m -> globs(m, "metadata.allow-direct-urls")).orElse(List.of()));
       doc.check();
-      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations);
+      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations, metadata);
     }
 
     private Policy.Projects projects(Optional<JsonNode> node) {

@@ -395,43 +395,89 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     void run(PageCache pages, FileDecision decision);
   }
 
-  /** Finds a file on its project's page, judges it, and runs {@code action} when it is allowed. */
+  /**
+   * Finds a file on its project's page, judges it, and runs {@code action} when it is allowed.
+   * The file's core metadata is fetched first (when the page advertises it), so that the
+   * {@code metadata} rule has judged what pip would install (README §Fail closed).
+   */
   private void withFile(Exchange ex, ProjectName name, String filename, FileAction action) {
-    resolve(name).thenAcceptAsync(r -> {
+    resolve(name).thenComposeAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         sendLookupFailure(ex, r.lookup());
-        return;
+        return CompletableFuture.completedFuture(null);
       }
       ProjectPage page = found.page().value();
-      if (page.file(filename).isEmpty()) {
+      Optional<FileEntry> entry = page.file(filename);
+      if (entry.isEmpty()) {
         notFound(ex, filename + " is not a file of " + name);
-        return;
+        return CompletableFuture.completedFuture(null);
       }
-      PageJudge judge = s.judge().get();
-      String upstream = r.pages().upstream().name();
-      prefetchAdvisories(name, page);
-      Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT);
-      // The same judged page that the index shows (cached under the same key): one decision.
-      JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
-          judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
-      FileDecision decision = judged.file(filename).orElseThrow();
-      audit(ex, "file", name, List.of(decision), judge.version());
-      if (decision.decision() instanceof Decision.Block block) {
-        if (block.held()) {
-          // README §Fail closed: an answer is still awaited (provenance, advisories). Never
-          // served on a guess; pip retries a 503, and the page leaves the file out meanwhile.
-          var held = Exchange.withPhrase(503, "Held by policy: " + block.summary(),
-              "503 Held by policy until an awaited answer arrives: " + block.summary());
-          held.headers().set(HttpHeaderNames.RETRY_AFTER, HELD_RETRY_AFTER_SECONDS);
-          ex.send(held);
-          return;
-        }
-        ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
-            "403 Blocked by policy: " + block.summary()));
-        return;
-      }
-      action.run(r.pages(), decision);
+      return metadataKnown(r.pages(), entry.get())
+          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action), s.blocking());
     }, s.blocking()).exceptionally(ex::internalError);
+  }
+
+  private void judgeFile(Exchange ex, ProjectName name, String filename, UpstreamRouter.Resolved r,
+      PageLookup.Found<ProjectPage> found, FileAction action) {
+    ProjectPage page = found.page().value();
+    PageJudge judge = s.judge().get();
+    String upstream = r.pages().upstream().name();
+    prefetchAdvisories(name, page);
+    Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT);
+    // The same judged page that the index shows (cached under the same key): one decision.
+    JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
+        judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
+    FileDecision decision = judged.file(filename).orElseThrow();
+    audit(ex, "file", name, List.of(decision), judge.version());
+    if (decision.decision() instanceof Decision.Block block) {
+      if (block.held()) {
+        // README §Fail closed: an answer is still awaited (provenance, advisories). Never
+        // served on a guess; pip retries a 503, and the page leaves the file out meanwhile.
+        var held = Exchange.withPhrase(503, "Held by policy: " + block.summary(),
+            "503 Held by policy until an awaited answer arrives: " + block.summary());
+        held.headers().set(HttpHeaderNames.RETRY_AFTER, HELD_RETRY_AFTER_SECONDS);
+        ex.send(held);
+        return;
+      }
+      ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
+          "403 Blocked by policy: " + block.summary()));
+      return;
+    }
+    action.run(r.pages(), decision);
+  }
+
+  /**
+   * Completes when the file's advertised core metadata is in the store (fetched now if needed),
+   * or at once when there is none, it cannot be fetched (offline), or fetching failed: the file
+   * is then judged without it.
+   */
+  private CompletableFuture<Void> metadataKnown(PageCache pages, FileEntry file) {
+    Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
+    if (sha.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (s.store().find(sha.get()).isPresent()) {
+      s.metadata().noticed(sha.get().hex());
+      return CompletableFuture.completedFuture(null);
+    }
+    URI metaUrl;
+    try {
+      metaUrl = URI.create(file.url() + ".metadata");
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (s.config().offline()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
+        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
+        started -> watchDownload(pages, started));
+    return d.result().handle((stored, failed) -> {
+      if (failed == null) {
+        s.metadata().noticed(sha.get().hex());
+      }
+      return null;
+    });
   }
 
   /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
