@@ -98,6 +98,19 @@ final class CheckCommand implements Callable<Integer> {
       verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
       rules.addAll(verdicts.get().rules(p));
     }
+    // Core metadata fetched here for the metadata rule, as serve fetches it before a download.
+    var metadata = new java.util.concurrent.ConcurrentHashMap<String, String>();
+    rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), new dev.pypiguard.policy.MetadataRule.Source() {
+      @Override
+      public Optional<String> text(String sha256) {
+        return Optional.ofNullable(metadata.get(sha256));
+      }
+
+      @Override
+      public String generation() {
+        return "check";
+      }
+    }));
     // The server's first sightings and known file hashes, read and never written: check judges
     // a file first seen a week ago by serve as seen a week ago (issue 13), and a swap as a swap.
     var judge = new PolicyJudge(p, Clock.systemUTC(),
@@ -131,6 +144,7 @@ final class CheckCommand implements Callable<Integer> {
         feed.ifPresent(f -> f.prefetch(name.get(), AdvisoryFeed.versionsToAsk(page),
             java.time.Duration.ofSeconds(20)));
         verdicts.ifPresent(v -> verify(v, client, u, page));
+        fetchMetadata(client, u, page, wanted, metadata);
         JudgedPage judged = judge.judge(u.name(), page);
         if (upstreams.size() > 1) {
           out.printf("%s: from upstream %s%n", name.get(), u.name());
@@ -201,6 +215,39 @@ final class CheckCommand implements Callable<Integer> {
       // Files left without a verdict are reported as "provenance not verified yet".
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** At most this many core metadata files are fetched per page. */
+  private static final int METADATA_FILES = 200;
+
+  /**
+   * Fetches the advertised core metadata of the page's files (of the wanted version, when one is
+   * named), keeping each whose sha256 matches what the page says.
+   */
+  private static void fetchMetadata(UpstreamClient client, Upstream u, ProjectPage page, Optional<String> wanted,
+      Map<String, String> into) {
+    int fetched = 0;
+    Optional<Version> want = wanted.flatMap(Version::tryParse);
+    for (var f : page.files()) {
+      Optional<String> sha = f.metadata().map(m -> m.hashes().get("sha256"));
+      String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
+      if (sha.isEmpty() || into.containsKey(sha.get()) || fetched >= METADATA_FILES
+          || (want.isPresent() && !Version.tryParse(v).equals(want))) {
+        continue;
+      }
+      fetched++;
+      URI url;
+      try {
+        url = URI.create(f.url() + ".metadata");
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      PageFetch r = client.page(url, "*/*", Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
+      if (r instanceof PageFetch.Fetched ok
+          && dev.pypiguard.core.blob.Sha256.of(ok.body()).hex().equals(sha.get())) {
+        into.put(sha.get(), new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8));
+      }
     }
   }
 
