@@ -104,7 +104,7 @@ public final class PolicyJudge implements PageJudge {
     Objects.requireNonNull(firstSeen, "firstSeen");
     this.projects = new Rules.Projects(policy.projects().allow(), policy.projects().deny());
     var list = new ArrayList<Rule>();
-    list.add(new Rules.Baseline());
+    list.add(new Rules.Baseline(policy.files().weakHashes() == Policy.WeakHashes.VERIFY_AND_PIN));
     list.add(projects);
     if (!policy.versions().deny().isEmpty() || !policy.versions().allow().isEmpty()) {
       list.add(new Rules.Versions(byName(policy.versions().deny()), byName(policy.versions().allow())));

@@ -144,7 +144,7 @@ public final class ProxyServer implements AutoCloseable {
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
         new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage,
-        storedMetadata);
+        storedMetadata, Services.weakHashPins(policy.knownFiles()));
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

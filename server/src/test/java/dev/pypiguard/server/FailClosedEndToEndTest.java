@@ -222,4 +222,42 @@ class FailClosedEndToEndTest {
     PipResult r = pip("victim<1");
     assertThat(r.succeeded()).isFalse();
   }
+
+  static String md5(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+  }
+
+  /** Only md5 from the upstream: blocked by default with the reason, and the setting named. */
+  @Test
+  void md5Only_blockedByDefault() throws Exception {
+    start("");
+    Entry w = wheel("victim", "1.0");
+    upstream.page("victim", w.withHashes(Map.of("md5", md5(w.bytes()))));
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(w.filename(), "block");
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("the upstream gives only md5 for this file, no sha256, so it cannot be verified (files.weak-hashes: block)");
+  }
+
+  /**
+   * files.weak-hashes: verify-and-pin: verified by md5 once, pinned by sha256 for ever (also in
+   * known-files.tsv), then installed by pip; a file whose bytes do not match its md5 stays held.
+   */
+  @Test
+  void md5Only_verifyAndPin_pinnedThenInstalledByPip_aWrongMd5StaysHeld() throws Exception {
+    start("files: {weak-hashes: verify-and-pin}\n");
+    Entry w = wheel("victim", "1.0");
+    Entry wrong = wheel("victim", "2.0");
+    upstream.page("victim", w.withHashes(Map.of("md5", md5(w.bytes()))),
+        wrong.withHashes(Map.of("md5", md5("not these bytes".getBytes(StandardCharsets.UTF_8)))));
+    get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json");
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry(w.filename(), "allow").containsEntry(wrong.filename(), "hold");
+    assertThat(Files.readString(dir.resolve("cache/known-files.tsv")))
+        .contains(w.filename() + "\t" + w.hashes().get("sha256"));
+    assertThat(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body())
+        .contains(w.hashes().get("sha256"));
+    PipResult r = pip("victim");
+    assertThat(r.succeeded()).as(r.toString()).isTrue();
+    assertThat(r.installedVersions()).containsEntry("victim", "1.0");
+  }
 }

@@ -53,6 +53,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
   /** How long a page waits for its files' provenance verdicts before being judged without. */
   static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
+  /** How long a page waits for the OSV API's answers before its unanswered releases are held. */
+  static final java.time.Duration ADVISORY_WAIT = java.time.Duration.ofSeconds(3);
   private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
   /** Seconds a client is told to wait before asking again for a held file. */
   static final int HELD_RETRY_AFTER_SECONDS = 5;
@@ -273,20 +275,37 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       notFound(ex, name + " is blocked by policy: " + hidden.get());
       return;
     }
-    resolve(name).thenAcceptAsync(r -> {
+    resolve(name).thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
+        .thenAcceptAsync(r -> {
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();
         String upstream = r.pages().upstream().name();
-        prefetchAdvisories(name, page.value());
-        Provenance.prefetch(s, r.pages(), page.value(), PROVENANCE_WAIT);
+        PageJudge now = s.judge().get();
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
-            judge.version(), format, base(ex), () -> judge.judge(upstream, page.value()));
+            now.version(), format, base(ex), () -> now.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
-        audit(ex, "page", name, rendered.judged().files(), judge.version());
+        audit(ex, "page", name, rendered.judged().files(), now.version());
       } else {
         sendLookupFailure(ex, r.lookup());
       }
     }, s.blocking()).exceptionally(ex::internalError);
+  }
+
+  /**
+   * What a judgement of the resolved page waits for, composed, never parked on (issue 13): the
+   * OSV API's answers (3 s), provenance verdicts and weak-hash pins (5 s each). Completes
+   * normally in every case; what is still missing then is held by the rules.
+   */
+  CompletableFuture<Void> awaitAnswers(ProjectName name, UpstreamRouter.Resolved r) {
+    if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ProjectPage page = found.page().value();
+    CompletableFuture<Void> advisories = s.advisories()
+        .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
+        .orElse(CompletableFuture.completedFuture(null));
+    return CompletableFuture.allOf(advisories, Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
+        s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
   }
 
   static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
@@ -412,7 +431,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         notFound(ex, filename + " is not a file of " + name);
         return CompletableFuture.completedFuture(null);
       }
-      return metadataKnown(r.pages(), entry.get())
+      return CompletableFuture.allOf(metadataKnown(r.pages(), entry.get()), awaitAnswers(name, r))
           .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action), s.blocking());
     }, s.blocking()).exceptionally(ex::internalError);
   }
@@ -422,8 +441,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ProjectPage page = found.page().value();
     PageJudge judge = s.judge().get();
     String upstream = r.pages().upstream().name();
-    prefetchAdvisories(name, page);
-    Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT);
     // The same judged page that the index shows (cached under the same key): one decision.
     JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
         judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
@@ -478,12 +495,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       return null;
     });
-  }
-
-  /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
-  void prefetchAdvisories(ProjectName name, ProjectPage page) {
-    s.advisories().ifPresent(a -> a.prefetch(name, AdvisoryFeed.versionsToAsk(page),
-        java.time.Duration.ofSeconds(3)));
   }
 
   private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
