@@ -50,9 +50,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Judge releases against a policy, as the server would serve them.",
-      "PROJECT alone judges the release pip would pick (the newest with an allowed file);",
+      "PROJECT alone judges the release pip would pick (the newest with an allowed file that",
+      "is not yanked, final releases first). It reads serve's first sightings and known file",
+      "hashes from the config's cache-dir, without writing.",
       "PROJECT==VERSION judges that release. A release is allowed when at least one of its",
-      "files is. Exit codes: 0 all allowed, 1 any blocked or missing, 2 bad input or upstream error."
+      "files is; HELD when its files wait for an answer (OSV API, provenance).",
+      "Exit codes: 0 all allowed, 1 any blocked, held or missing, 2 bad input or upstream error."
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
