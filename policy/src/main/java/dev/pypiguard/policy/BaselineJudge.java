@@ -28,9 +28,10 @@ public final class BaselineJudge implements PageJudge {
                         "the upstream marks this project quarantined (PEP 792)"
                             + s.reason().map(r -> ": " + r).orElse(""))));
     if (file.sha256().isEmpty()) {
-      reasons.add(
-          new Reason(
-              "integrity", "the upstream gives no sha256 for this file, so it cannot be verified"));
+      reasons.add(new Reason("integrity", file.hashes().isEmpty()
+          ? "the upstream gives no sha256 for this file, so it cannot be verified"
+          : "the upstream gives only " + String.join(", ", file.hashes().keySet())
+              + " for this file, no sha256, so it cannot be verified (files.weak-hashes: block)"));
     }
     return reasons;
   }

@@ -23,6 +23,14 @@ public sealed interface Decision permits Decision.Allow, Decision.Block {
       reasons = List.copyOf(reasons);
     }
 
+    /**
+     * Whether every reason awaits an answer (a provenance verdict, an advisory source): the file
+     * is held, absent from pages and 503 with Retry-After when fetched, until the answer comes.
+     */
+    public boolean held() {
+      return reasons.stream().allMatch(Reason::pending);
+    }
+
     /** One line for a reason phrase and logs: every reason, joined. */
     public String summary() {
       return String.join("; ", reasons.stream().map(Reason::toString).toList());
@@ -33,5 +41,10 @@ public sealed interface Decision permits Decision.Allow, Decision.Block {
 
   default boolean allowed() {
     return this instanceof Allow;
+  }
+
+  /** How commands and logs name it: {@code allow}, {@code block} or {@code hold}. */
+  default String label() {
+    return this instanceof Block b ? (b.held() ? "hold" : "block") : "allow";
   }
 }

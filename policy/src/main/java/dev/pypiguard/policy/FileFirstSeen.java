@@ -2,18 +2,10 @@ package dev.pypiguard.policy;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link FirstSeen} store kept in a file, so that a cooldown started by first sight survives
@@ -25,38 +17,17 @@ import org.slf4j.LoggerFactory;
  * only restarts those files' cooldowns, which errs on the safe side.
  */
 public final class FileFirstSeen implements FirstSeen, Closeable {
-  private static final Logger LOG = LoggerFactory.getLogger(FileFirstSeen.class);
-
-  private final Path file;
   private final Map<String, Instant> times = new ConcurrentHashMap<>();
   private final Object writeLock = new Object();
-  private OutputStream out;
-  private boolean writeFailed;
+  private final AppendLog log;
 
   /**
    * Opens (creating on first write) the store at {@code file}.
    *
-   * @throws UncheckedIOException when the file exists but cannot be read
+   * @throws java.io.UncheckedIOException when the file exists but cannot be read
    */
   public FileFirstSeen(Path file) {
-    this.file = file;
-    boolean needsNewline = false;
-    try {
-      byte[] bytes = Files.readAllBytes(file);
-      String text = new String(bytes, StandardCharsets.UTF_8);
-      text.lines().forEach(this::load);
-      // A torn last line has no line feed: the next record must not be glued to it.
-      needsNewline = bytes.length > 0 && bytes[bytes.length - 1] != '\n';
-    } catch (NoSuchFileException e) {
-      // Nothing seen yet.
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read first-seen store " + file, e);
-    }
-    if (needsNewline) {
-      synchronized (writeLock) {
-        write("\n");
-      }
-    }
+    this.log = new AppendLog(file, "first-seen store", false, this::load);
   }
 
   private void load(String line) {
@@ -77,6 +48,35 @@ public final class FileFirstSeen implements FirstSeen, Closeable {
     return java.util.Optional.ofNullable(times.get(FirstSeen.checkKey(key)));
   }
 
+  /**
+   * The first sightings in {@code file} as they are now, answering {@code now} for others
+   * without writing anything: for commands that judge like the server without changing its
+   * state ({@code check}), so that they see the server's first sightings, not their own.
+   */
+  public static FirstSeen readOnly(Path file) {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      return new InMemoryFirstSeen();
+    }
+    var read = new java.util.HashMap<String, Instant>();
+    try {
+      for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+        int tab = line.lastIndexOf('\t');
+        if (tab > 0) {
+          try {
+            read.merge(line.substring(0, tab), Instant.ofEpochMilli(Long.parseLong(line.substring(tab + 1))),
+                (a, b) -> a.isBefore(b) ? a : b);
+          } catch (NumberFormatException e) {
+            // A torn line.
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read first-seen store " + file, e);
+    }
+    var mine = new InMemoryFirstSeen();
+    return (key, now) -> read.containsKey(key) ? read.get(key) : mine.firstSeen(key, now);
+  }
+
   @Override
   public Instant firstSeen(String key, Instant now) {
     FirstSeen.checkKey(key);
@@ -89,44 +89,16 @@ public final class FileFirstSeen implements FirstSeen, Closeable {
       if (known != null) {
         return known;
       }
-      write(key + "\t" + now.toEpochMilli() + "\n");
+      log.append(key + "\t" + now.toEpochMilli());
       times.put(key, now);
       return now;
-    }
-  }
-
-  /** Appends under {@link #writeLock}; a failure is logged once and the time kept in memory. */
-  private void write(String text) {
-    try {
-      if (out == null) {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        out =
-            Files.newOutputStream(
-                file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-      }
-      // One write per record, unbuffered, so a crash can tear at most the record being written.
-      out.write(text.getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      if (!writeFailed) {
-        writeFailed = true;
-        LOG.warn(
-            "cannot write first-seen store {}: {}; first sightings are kept in memory until restart",
-            file,
-            e.toString());
-      }
     }
   }
 
   @Override
   public void close() throws IOException {
     synchronized (writeLock) {
-      if (out != null) {
-        out.close();
-        out = null;
-      }
+      log.close();
     }
   }
 }

@@ -52,7 +52,15 @@ public final class PolicyJudge implements PageJudge {
   public static final String MALICIOUS = "malicious";
 
   private static final Logger LOG = LoggerFactory.getLogger(PolicyJudge.class);
-  private static final Set<String> BASELINE = Set.of("integrity", "project-status");
+  /** The rule of a file the engine cannot fully name (README §Fail closed). */
+  public static final String FILENAME = "filename";
+
+  /**
+   * Rules that always block: no exception lifts them and audit mode does not turn them into
+   * allows (README §Fail closed). The proxy cannot serve what it cannot verify or name, PEP 792
+   * forbids installing from a quarantined project, and a known-malicious release stays out.
+   */
+  static final Set<String> ALWAYS = Set.of("integrity", "project-status", FILENAME, MALICIOUS);
   /** Expired exceptions already warned about, once per process (judges come and go on reload). */
   private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +72,8 @@ public final class PolicyJudge implements PageJudge {
   private final boolean timeDependent;
   private final String policyVersion;
   private final List<Rule> extraRules;
+  private final KnownFiles knownFiles;
+  private final FirstSeen firstSeen;
 
   /** A judge of {@code policy} with no rules beyond the policy file's. */
   public PolicyJudge(Policy policy, Clock clock, FirstSeen firstSeen) {
@@ -76,12 +86,25 @@ public final class PolicyJudge implements PageJudge {
    * @param firstSeen where {@code release-age.unknown: first-seen} keeps first sightings
    */
   public PolicyJudge(Policy policy, Clock clock, FirstSeen firstSeen, List<Rule> extraRules) {
+    this(policy, clock, firstSeen, KnownFiles.inMemory(), extraRules);
+  }
+
+  /**
+   * A judge of {@code policy} that also runs {@code extraRules}, after the built-in ones.
+   *
+   * @param firstSeen where {@code release-age.unknown: first-seen} keeps first sightings
+   * @param knownFiles the sha256 each file name was first seen with, for swaps
+   */
+  public PolicyJudge(
+      Policy policy, Clock clock, FirstSeen firstSeen, KnownFiles knownFiles, List<Rule> extraRules) {
     this.policy = Objects.requireNonNull(policy, "policy");
+    this.knownFiles = Objects.requireNonNull(knownFiles, "knownFiles");
+    this.firstSeen = firstSeen;
     this.clock = Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(firstSeen, "firstSeen");
     this.projects = new Rules.Projects(policy.projects().allow(), policy.projects().deny());
     var list = new ArrayList<Rule>();
-    list.add(new Rules.Baseline());
+    list.add(new Rules.Baseline(policy.files().weakHashes() == Policy.WeakHashes.VERIFY_AND_PIN));
     list.add(projects);
     if (!policy.versions().deny().isEmpty() || !policy.versions().allow().isEmpty()) {
       list.add(new Rules.Versions(byName(policy.versions().deny()), byName(policy.versions().allow())));
@@ -122,15 +145,16 @@ public final class PolicyJudge implements PageJudge {
    */
   @Override
   public Optional<Reason> projectBlocked(ProjectName project) {
-    if (policy.mode() == Policy.Mode.AUDIT) {
-      return Optional.empty();
-    }
-    // A rule that hides the whole project (a malicious advisory on every version); no exception lifts it.
+    // A rule that hides the whole project (a malicious advisory on every version): neither an
+    // exception nor audit mode lifts it.
     for (Rule r : extraRules) {
       Optional<Reason> m = r.projectBlocked(project);
       if (m.isPresent()) {
         return m;
       }
+    }
+    if (policy.mode() == Policy.Mode.AUDIT) {
+      return Optional.empty();
     }
     Optional<Reason> reason = projects.blocks(project.value());
     if (reason.isEmpty()) {
@@ -160,15 +184,22 @@ public final class PolicyJudge implements PageJudge {
       }
     }
     SpecifierSet yanks = yank.get(project);
+    Map<String, Set<String>> hashesByName = hashesByName(page);
+    var done = new java.util.HashSet<String>();
     var out = new ArrayList<FileDecision>(page.files().size());
     for (FileEntry upstreamFile : page.files()) {
+      // Two entries with one name are one file with one decision (the first entry's), so the
+      // page and /files/ can never disagree about it.
+      if (!done.add(upstreamFile.filename())) {
+        continue;
+      }
       Optional<DistributionFilename> dist =
           name.isPresent()
               ? DistributionFilename.parse(upstreamFile.filename(), name.get())
-              : DistributionFilename.parse(upstreamFile.filename());
+              : Optional.empty();
       String version = dist.map(DistributionFilename::version).orElse("");
       Optional<Version> parsed = version.isEmpty() ? Optional.empty() : Version.tryParse(version);
-      FileEntry file = upstreamFile;
+      FileEntry file = withPinnedHash(upstreamFile);
       FileContext ctx =
           new FileContext(
               upstream, page, project, file, dist, version, parsed, file.uploadInstant(), now);
@@ -179,6 +210,8 @@ public final class PolicyJudge implements PageJudge {
                 upstream, page, project, file, dist, version, parsed, ctx.uploadTime(), now);
       }
       Findings findings = new Findings();
+      filename(ctx, name, findings);
+      hashes(ctx, hashesByName.get(file.filename()), findings);
       for (Rule r : rules) {
         r.check(ctx, findings);
       }
@@ -187,20 +220,90 @@ public final class PolicyJudge implements PageJudge {
     return new JudgedPage(page, out);
   }
 
+  /** Every sha256 each file name is listed with on the page (a missing one counts as ""). */
+  private static Map<String, Set<String>> hashesByName(ProjectPage page) {
+    var out = new HashMap<String, Set<String>>();
+    for (FileEntry f : page.files()) {
+      out.computeIfAbsent(f.filename(), k -> new java.util.TreeSet<>()).add(f.sha256().orElse(""));
+    }
+    return out;
+  }
+
+  /**
+   * {@code files.weak-hashes: verify-and-pin}: a file without a sha256 whose bytes were verified
+   * once by the hash the upstream gives is served by the sha256 pinned then.
+   */
+  private FileEntry withPinnedHash(FileEntry f) {
+    if (f.sha256().isPresent() || policy.files().weakHashes() != Policy.WeakHashes.VERIFY_AND_PIN) {
+      return f;
+    }
+    Optional<String> pin = knownFiles.pinned(f.filename());
+    if (pin.isEmpty()) {
+      return f;
+    }
+    var hashes = new java.util.LinkedHashMap<String, String>(f.hashes());
+    hashes.put("sha256", pin.get());
+    return new FileEntry(f.filename(), f.url(), hashes, f.requiresPython(), f.yanked(), f.size(),
+        f.uploadTime(), f.coreMetadata(), f.distInfoMetadata(), f.gpgSig(), f.provenance(), f.extra());
+  }
+
+  /**
+   * The {@value #FILENAME} rule: a file whose name does not parse as a distribution of the page's
+   * project with a PEP 440 version, as pip and packaging parse names, is blocked, so that no
+   * version rule, advisory or publisher check is ever skipped because a name was odd.
+   */
+  private static void filename(FileContext f, Optional<ProjectName> project, Findings out) {
+    String n = f.file().filename();
+    if (project.isEmpty()) {
+      out.block(new Reason(FILENAME, "the page's project name \"" + f.page().name() + "\" is not a valid project name"));
+    } else if (f.distribution().isEmpty()) {
+      Optional<DistributionFilename> any = DistributionFilename.parse(n);
+      out.block(new Reason(FILENAME, any.isPresent() && !any.get().project().equals(project.get())
+          ? n + " names project " + any.get().project() + ", not " + project.get()
+          : n + " is not a distribution file name of " + project.get() + " as pip reads names"));
+    } else if (f.parsedVersion().isEmpty()) {
+      out.block(new Reason(FILENAME, "version \"" + f.version() + "\" of " + n
+          + " is not valid PEP 440, so no version rule or advisory could judge it"));
+    }
+  }
+
+  /**
+   * Duplicates and swaps ({@code integrity}): one name listed with several hashes, or a known
+   * name listed with other bytes than it was first seen with (PyPI never reuses a file name).
+   */
+  private void hashes(FileContext f, Set<String> listed, Findings out) {
+    String n = f.file().filename();
+    if (listed != null && listed.size() > 1) {
+      out.block(new Reason("integrity", "the page lists " + n + " with different sha256s ("
+          + String.join(", ", listed.stream().map(h -> h.isEmpty() ? "none" : h).toList())
+          + "), so neither can be trusted"));
+      return;
+    }
+    Optional<String> sha = f.file().sha256();
+    if (sha.isEmpty()) {
+      return;
+    }
+    String known = knownFiles.pin(f.project(), n, sha.get());
+    if (!known.equals(sha.get())) {
+      out.block(new Reason("integrity", n + " was first seen with sha256 " + known
+          + "; the upstream now gives sha256 " + sha.get() + " (a file name never gets new bytes)"));
+    }
+  }
+
   private Decision decide(FileContext ctx, Findings findings, List<Policy.Waiver> waivers) {
     List<Reason> blocks = findings.blocks();
     if (blocks.isEmpty()) {
       return findings.notes().isEmpty() ? Decision.ALLOW : new Decision.Allow(findings.notes());
     }
-    boolean baseline = false;
-    boolean malicious = false;
+    boolean always = false;
     for (Reason r : blocks) {
-      baseline |= BASELINE.contains(r.rule());
-      malicious |= MALICIOUS.equals(r.rule());
+      always |= ALWAYS.contains(r.rule()) || awaitsAdvisories(r);
     }
-    if (!baseline && !malicious) {
+    if (!always) {
+      Optional<Instant> uploaded = ctx.uploadTime();
       for (Policy.Waiver w : waivers) {
-        if (w.versions().isEmpty() || Rules.matches(w.versions().get(), ctx)) {
+        if ((w.versions().isEmpty() || Rules.matches(w.versions().get(), ctx))
+            && w.coversFile(ctx.file().sha256(), uploaded.or(() -> sighting(ctx)))) {
           var reasons = new ArrayList<Reason>(blocks.size() + 1 + findings.notes().size());
           reasons.add(new Reason("exception", allowedBy(w)));
           reasons.addAll(blocks);
@@ -209,18 +312,39 @@ public final class PolicyJudge implements PageJudge {
         }
       }
     }
-    if (policy.mode() == Policy.Mode.AUDIT && !baseline) {
-      var reasons = new ArrayList<Reason>(blocks);
-      reasons.addAll(findings.notes());
-      return new Decision.Allow(reasons);
+    if (policy.mode() == Policy.Mode.AUDIT) {
+      // Audit mode reports instead of blocking, except what always blocks (README §Fail closed).
+      var kept = blocks.stream().filter(r -> ALWAYS.contains(r.rule()) || awaitsAdvisories(r)).toList();
+      if (kept.isEmpty()) {
+        var reasons = new ArrayList<Reason>(blocks);
+        reasons.addAll(findings.notes());
+        return new Decision.Allow(reasons);
+      }
+      return new Decision.Block(kept);
     }
     return new Decision.Block(blocks);
+  }
+
+  /**
+   * An advisory source that has not answered yet: it could name the release malicious, so, like
+   * {@value #MALICIOUS}, neither an exception nor audit mode lets it through.
+   */
+  private static boolean awaitsAdvisories(Reason r) {
+    return r.pending() && r.rule().equals("advisories");
+  }
+
+  /** A file without an upload time: its first sighting stands in for it, for exceptions. */
+  private Optional<Instant> sighting(FileContext ctx) {
+    return firstSeen == null ? Optional.empty()
+        : Optional.of(firstSeen.firstSeen(Rules.firstSeenKey(ctx), ctx.now()));
   }
 
   private static String allowedBy(Policy.Waiver w) {
     return "allowed by the exception for "
         + w.project()
         + w.versions().map(v -> " " + v).orElse("")
+        + (w.sha256s().isEmpty() ? " (files uploaded before " + w.date().orElseThrow() + ")"
+            : " (" + w.sha256s().size() + " file" + (w.sha256s().size() == 1 ? "" : "s") + " by sha256)")
         + " until "
         + w.until()
         + ": "
@@ -251,7 +375,7 @@ public final class PolicyJudge implements PageJudge {
    */
   @Override
   public String version() {
-    StringBuilder v = new StringBuilder(policyVersion);
+    StringBuilder v = new StringBuilder(policyVersion).append('+').append(knownFiles.generation());
     for (Rule r : extraRules) {
       String fp = r.fingerprint();
       if (!fp.isEmpty()) {

@@ -87,7 +87,7 @@ class PolicyJudgeTest {
         FileEntry.of("requests-2.32.0.tar.gz", "https://files.example/x", Map.of("md5", "00"));
     Decision d =
         decide(
-            "mode: audit\nexceptions: [{project: requests, until: 2099-01-01, reason: r}]\n",
+            "mode: audit\nexceptions: [{project: requests, until: 2099-01-01, reason: r, date: 2099-01-01}]\n",
             page("requests", noHash),
             "requests-2.32.0.tar.gz");
     assertThat(d).isInstanceOf(Decision.Block.class);
@@ -144,7 +144,7 @@ class PolicyJudgeTest {
   @Test
   void projectBlocked_activeException_empty() {
     PolicyJudge j =
-        judge("projects: {deny: [\"evil-*\"]}\nexceptions: [{project: evil-ok, until: 2027-01-01, reason: T-1}]\n");
+        judge("projects: {deny: [\"evil-*\"]}\nexceptions: [{project: evil-ok, until: 2027-01-01, reason: T-1, date: 2099-01-01}]\n");
     assertThat(j.projectBlocked(new ProjectName("evil-ok"))).isEmpty();
     assertThat(j.projectBlocked(new ProjectName("evil-bad"))).isPresent();
   }
@@ -177,40 +177,90 @@ class PolicyJudgeTest {
         .isEqualTo("version 4.1.0 is not allowed by \"<6,>=4.2\"");
   }
 
+  /** Issue 13: a version that is not PEP 440 is never judged as if it had none. */
   @Test
-  void judge_invalidUpstreamVersion_denySkippedWithNoteAllowFailsClosed() {
+  void judge_invalidUpstreamVersion_blockedByFilenameRuleWhateverTheVersionRules() {
     ProjectPage p = page("foo", file("foo-1.0-beta-final.tar.gz"), file("foo-2.0.tar.gz"));
-    JudgedPage denied = judge("versions: {deny: {foo: \"<3\"}}\n").judge("pypi", p);
-    Decision legacy = denied.file("foo-1.0-beta-final.tar.gz").orElseThrow().decision();
-    assertThat(legacy.allowed()).isTrue();
-    assertThat(legacy.reasons())
-        .containsExactly(
-            new Reason(
-                "versions",
-                "version \"1.0-beta-final\" is not valid PEP 440; versions.deny \"<3\" cannot apply to it"));
-    assertThat(denied.file("foo-2.0.tar.gz").orElseThrow().decision().allowed()).isFalse();
-
-    Decision allowList =
-        decide("versions: {allow: {foo: \">=1\"}}\n", p, "foo-1.0-beta-final.tar.gz");
-    assertThat(allowList.allowed()).isFalse();
-    assertThat(allowList.reasons().get(0).message())
-        .isEqualTo("version \"1.0-beta-final\" is not valid PEP 440, so it cannot match the allowed \">=1\"");
+    for (String yaml : List.of("", "versions: {deny: {foo: \"<3\"}}\n", "versions: {allow: {foo: \">=1\"}}\n",
+        "mode: audit\n", "exceptions: [{project: foo, until: 2099-01-01, reason: r, date: 2099-01-01}]\n")) {
+      Decision legacy = decide(yaml, p, "foo-1.0-beta-final.tar.gz");
+      assertThat(legacy.allowed()).as(yaml).isFalse();
+      assertThat(legacy.reasons()).as(yaml).first().isEqualTo(new Reason("filename",
+          "version \"1.0-beta-final\" of foo-1.0-beta-final.tar.gz is not valid PEP 440, so no version rule or advisory could judge it"));
+    }
+    assertThat(decide("", p, "foo-2.0.tar.gz").allowed()).isTrue();
   }
 
+  /** Issue 13: a listed file of another project, or no distribution at all, is blocked by name. */
   @Test
-  void judge_invalidVersionWithoutVersionRules_cleanAllow() {
-    assertThat(decide("release-age: {minimum: 1d}\n", page("foo", file("foo-1.0-beta-final.tar.gz")), "foo-1.0-beta-final.tar.gz"))
-        .isEqualTo(Decision.ALLOW);
+  void judge_fileNameOfAnotherProject_blockedByFilenameRule() {
+    ProjectPage p = page("foo", file("bar-1.0.tar.gz"), file("README"), file("foo-1.0.tbz"));
+    JudgedPage judged = judge("mode: audit\n").judge("pypi", p);
+    assertThat(judged.file("bar-1.0.tar.gz").orElseThrow().decision().reasons())
+        .containsExactly(new Reason("filename", "bar-1.0.tar.gz names project bar, not foo"));
+    assertThat(judged.file("README").orElseThrow().decision().reasons())
+        .containsExactly(new Reason("filename", "README is not a distribution file name of foo as pip reads names"));
+    assertThat(judged.file("foo-1.0.tbz").orElseThrow().decision().allowed()).isTrue();
+    assertThat(judged.file("foo-1.0.tbz").orElseThrow().version()).isEqualTo("1.0");
   }
 
+  /** Issue 13: an sdist suffix pip accepts but the engine did not know skipped the version rules. */
   @Test
-  void judge_fileNameOfAnotherProject_judgedWithoutVersion() {
-    ProjectPage p = page("foo", file("bar-1.0.tar.gz"), file("README"));
-    JudgedPage judged = judge("projects: {deny: [foo]}\nversions: {deny: {foo: \"<3\"}}\n").judge("pypi", p);
-    assertThat(judged.files()).allSatisfy(f -> {
-      assertThat(f.version()).isEmpty();
-      assertThat(f.decision().reasons()).extracting(Reason::rule).containsExactly("projects");
-    });
+  void judge_oddSdistSuffix_judgedByTheVersionRules() {
+    ProjectPage p = page("foo", file("foo-1.0.tar.lzma"), file("Foo_-1.0.txz"));
+    JudgedPage judged = judge("versions: {deny: {foo: \"<3\"}}\n").judge("pypi", p);
+    assertThat(judged.file("foo-1.0.tar.lzma").orElseThrow().decision().reasons())
+        .extracting(Reason::rule).containsExactly("versions");
+    assertThat(judged.file("Foo_-1.0.txz").orElseThrow().decision().allowed()).isFalse();
+  }
+
+  /** Issue 13: one name listed twice is one file: with one hash one decision, with two a block. */
+  @Test
+  void judge_duplicateNames_oneDecisionOrBothBlocked() {
+    FileEntry a = file("foo-1.0.tar.gz");
+    FileEntry same = file("foo-1.0.tar.gz");
+    JudgedPage once = judge("").judge("pypi", page("foo", a, same));
+    assertThat(once.files()).hasSize(1);
+    assertThat(once.served().files()).hasSize(1);
+    FileEntry other = new FileEntry("foo-1.0.tar.gz", a.url() + "#x", Map.of("sha256", "cd".repeat(32)),
+        Optional.empty(), Yanked.NO, OptionalLong.empty(), a.uploadTime(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty(), Map.of());
+    JudgedPage twice = judge("mode: audit\n").judge("pypi", page("foo", a, other));
+    assertThat(twice.served().files()).isEmpty();
+    assertThat(twice.files().get(0).decision().reasons().get(0).message())
+        .contains("different sha256s").contains(SHA).contains("cd".repeat(32));
+  }
+
+  /** Issue 13: a known name that comes back with other bytes is a swap, with both hashes named. */
+  @Test
+  void judge_swappedBytesUnderAKnownName_blockedAsIntegrityWithBothHashes() {
+    KnownFiles known = KnownFiles.inMemory();
+    PolicyJudge j = new PolicyJudge(policy("mode: audit\n"), Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(),
+        known, List.of());
+    assertThat(decision(j, page("foo", file("foo-1.0.tar.gz")), "foo-1.0.tar.gz").allowed()).isTrue();
+    FileEntry swapped = new FileEntry("foo-1.0.tar.gz", "https://files.example/x", Map.of("sha256", "cd".repeat(32)),
+        Optional.empty(), Yanked.NO, OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.empty(), Map.of());
+    Decision d = decision(j, page("foo", swapped), "foo-1.0.tar.gz");
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.reasons()).containsExactly(new Reason("integrity", "foo-1.0.tar.gz was first seen with sha256 "
+        + SHA + "; the upstream now gives sha256 " + "cd".repeat(32) + " (a file name never gets new bytes)"));
+  }
+
+  /** Issue 13: an exception without sha256s covers only files uploaded before its date. */
+  @Test
+  void judge_exceptionByDateOrSha256_coversOnlyTheFilesItWasWrittenFor() {
+    String deny = "versions: {deny: {foo: \"<3\"}}\n";
+    ProjectPage p = page("foo", file("foo-1.0.tar.gz", NOW.minus(Duration.ofDays(30))),
+        file("foo-1.0-py3-none-any.whl", NOW.minus(Duration.ofDays(1))));
+    JudgedPage byDate = judge(deny + "exceptions: [{project: foo, until: 2099-01-01, reason: T, date: "
+        + NOW.minus(Duration.ofDays(10)) + "}]\n").judge("pypi", p);
+    assertThat(byDate.file("foo-1.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
+    assertThat(byDate.file("foo-1.0-py3-none-any.whl").orElseThrow().decision().allowed())
+        .as("added after the exception was written").isFalse();
+    JudgedPage bySha = judge(deny + "exceptions: [{project: foo, until: 2099-01-01, reason: T, sha256: [" + "cd".repeat(32)
+        + "]}]\n").judge("pypi", p);
+    assertThat(bySha.allowed()).isEmpty();
   }
 
   // --- release-age ------------------------------------------------------------------------------
@@ -399,14 +449,14 @@ class PolicyJudgeTest {
             "requests",
             file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))),
             file("requests-2.29.0.tar.gz"));
-    String yaml = STRICT + "exceptions: [{project: Requests, versions: \"==2.30.0\", until: 2027-01-01, reason: TICKET-42}]\n";
+    String yaml = STRICT + "exceptions: [{project: Requests, versions: \"==2.30.0\", until: 2027-01-01, reason: TICKET-42, date: 2099-01-01}]\n";
     JudgedPage judged = judge(yaml).judge("pypi", p);
     Decision d = judged.file("requests-2.30.0.tar.gz").orElseThrow().decision();
     assertThat(d).isInstanceOf(Decision.Allow.class);
     assertThat(d.reasons()).extracting(Reason::rule)
         .containsExactly("exception", "versions", "release-age", "sdists");
     assertThat(d.reasons().get(0).message())
-        .isEqualTo("allowed by the exception for requests ==2.30.0 until 2027-01-01: TICKET-42");
+        .isEqualTo("allowed by the exception for requests ==2.30.0 (files uploaded before 2099-01-01T00:00:00Z) until 2027-01-01: TICKET-42");
     assertThat(judged.file("requests-2.29.0.tar.gz").orElseThrow().decision().allowed())
         .as("versions outside the exception stay blocked")
         .isFalse();
@@ -415,7 +465,7 @@ class PolicyJudgeTest {
   @Test
   void judge_exceptionUntilDate_holdsThroughThatDayThenExpires() {
     ProjectPage p = page("requests", file("requests-2.30.0-py3-none-any.whl"));
-    String yaml = "versions: {deny: {requests: \"<2.31\"}}\nexceptions: [{project: \"req*\", until: 2027-01-01, reason: T}]\n";
+    String yaml = "versions: {deny: {requests: \"<2.31\"}}\nexceptions: [{project: \"req*\", until: 2027-01-01, reason: T, date: 2099-01-01}]\n";
     assertThat(decision(judge(yaml, Instant.parse("2027-01-01T23:59:00Z")), p, "requests-2.30.0-py3-none-any.whl").allowed())
         .isTrue();
     PolicyJudge expired = judge(yaml, Instant.parse("2027-01-02T00:00:00Z"));
@@ -428,7 +478,7 @@ class PolicyJudgeTest {
   @Test
   void warnOnce_sameExpiredException_trueOnlyFirstTime() {
     Policy.Waiver w =
-        policy("exceptions: [{project: warn-once-test, until: 2020-01-01, reason: old}]\n").exceptions().get(0);
+        policy("exceptions: [{project: warn-once-test, until: 2020-01-01, reason: old, date: 2099-01-01}]\n").exceptions().get(0);
     assertThat(PolicyJudge.warnOnce(w)).isTrue();
     assertThat(PolicyJudge.warnOnce(w)).isFalse();
   }
@@ -450,7 +500,7 @@ class PolicyJudgeTest {
 
   @Test
   void judge_exceptionOverMalicious_stillBlocked() {
-    Policy p = policy("exceptions: [{project: \"*\", until: 2099-01-01, reason: everything}]\n");
+    Policy p = policy("exceptions: [{project: \"*\", until: 2099-01-01, reason: everything, date: 2099-01-01}]\n");
     PolicyJudge j = new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
     JudgedPage judged = j.judge("pypi", page("a", file("a-6.6.6.tar.gz"), file("a-1.0.tar.gz")));
     assertThat(judged.file("a-6.6.6.tar.gz").orElseThrow().decision())
@@ -471,12 +521,13 @@ class PolicyJudgeTest {
     assertThat(judged.served().files()).hasSize(2);
   }
 
+  /** Issue 13: audit mode reports instead of blocking, but never lets a malicious release out. */
   @Test
-  void judge_auditModeMalicious_allowedWithReason() {
+  void judge_auditModeMalicious_stillBlocked() {
     Policy p = policy("mode: audit\n");
     PolicyJudge j = new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
     Decision d = decision(j, page("a", file("a-6.6.6.tar.gz")), "a-6.6.6.tar.gz");
-    assertThat(d.allowed()).isTrue();
+    assertThat(d.allowed()).isFalse();
     assertThat(d.reasons()).extracting(Reason::rule).containsExactly("malicious");
   }
 
@@ -499,7 +550,7 @@ class PolicyJudgeTest {
     assertThat(v).endsWith("@2026-11-21T10:00:00Z");
     assertThat(judge(yaml, NOW.plusSeconds(1)).version()).isEqualTo(v);
     assertThat(judge(yaml, NOW.plusSeconds(60)).version()).isNotEqualTo(v);
-    assertThat(judge("exceptions: [{project: a, until: 2099-01-01, reason: r}]\n").version()).contains("@");
+    assertThat(judge("exceptions: [{project: a, until: 2099-01-01, reason: r, date: 2099-01-01}]\n").version()).contains("@");
   }
 
   // --- scale ------------------------------------------------------------------------------------
@@ -522,7 +573,7 @@ class PolicyJudgeTest {
             versions: {deny: {big-project: "<10"}, allow: {big-project: "!=20.5"}}
             release-age: {minimum: 7d, exempt: ["mycorp-*"]}
             files: {sdists: block, yank: {big-project: "==30.*"}}
-            exceptions: [{project: "big-*", versions: "==40.1", until: 2099-01-01, reason: T}]
+            exceptions: [{project: "big-*", versions: "==40.1", until: 2099-01-01, reason: T, date: 2099-01-01}]
             """);
     JudgedPage judged = j.judge("pypi", page("Big_Project", files.toArray(FileEntry[]::new)));
     assertThat(judged.files()).hasSize(5000);

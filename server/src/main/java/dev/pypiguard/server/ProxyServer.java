@@ -96,10 +96,13 @@ public final class ProxyServer implements AutoCloseable {
     verdicts.onVerified(v -> metrics.attestation(
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
             : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
-    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
+    var storedMetadata = new dev.pypiguard.server.policy.StoredMetadata();
+    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()),
+        storage.knownFiles(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
         p -> {
           var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
           rules.addAll(verdicts.rules(p));
+          rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), storedMetadata));
           return rules;
         });
     for (String name : Defences.NAMES) {
@@ -129,10 +132,14 @@ public final class ProxyServer implements AutoCloseable {
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.client = clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
+    storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
     var downloads = new Downloads(store, d -> {
       watch(d, metrics);
       d.result().thenRun(() -> ops.storeAdded(d.written()));
+      if (d.filename().endsWith(".metadata")) {
+        d.result().thenRun(() -> storedMetadata.noticed(d.key().hex()));
+      }
     }, storage.blobs(), config.offline());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
@@ -150,7 +157,8 @@ public final class ProxyServer implements AutoCloseable {
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
-        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage);
+        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage,
+        storedMetadata, Services.weakHashPins(policy.knownFiles()));
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

@@ -99,15 +99,26 @@ class AdvisoryServerTest {
   }
 
   @Test
-  void unreachableOsvApi_pagesStillServed_healthSaysSo() throws Exception {
+  void unreachableOsvApi_releasesHeld_healthDegraded_unlessOnUnavailableAllow() throws Exception {
     int closedPort;
     try (var s = new java.net.ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
     h.restart(c -> c.withAdvisories(List.of(osv.toString(), "osv-api:http://127.0.0.1:" + closedPort),
         Duration.ofHours(1)));
+    // Issue 13: a release the OSV API never answered for is held, not allowed.
+    assertThat(files("alpha")).doesNotContain("alpha-1.5-").doesNotContain("alpha-2.0-");
+    var held = h.get("/files/alpha/alpha-1.5-py3-none-any.whl");
+    assertThat(held.statusCode()).isEqualTo(503);
+    assertThat(held.headers().firstValue("Retry-After")).isPresent();
+    assertThat(text(held)).contains("is unreachable").contains("advisories.on-unavailable: hold");
+    String health = text(h.get("/healthz"));
+    assertThat(health.lines().findFirst()).hasValue("degraded");
+    assertThat(health).contains("unreachable");
+
+    Files.writeString(policy, "advisories:\n  vulnerable: block\n  on-unavailable: allow\n");
+    h.proxy.policy().reloadIfChanged();
     assertThat(files("alpha")).contains("alpha-1.5-").doesNotContain("alpha-2.0-");
-    assertThat(text(h.get("/healthz"))).contains("unreachable");
   }
 
   @Test

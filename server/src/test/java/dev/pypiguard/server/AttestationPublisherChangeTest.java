@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +34,12 @@ class AttestationPublisherChangeTest {
   static final String NEW_WHEEL = "proj-1.1-py3-none-any.whl";
   static final String POLICY =
       "attestations:\n  verify: true\n  publisher-change: block\n  trusted-root: trusted_root.json\n";
+  /** When 1.0 was uploaded; 1.1 comes a day later (issue 13: upload order sets the reference). */
+  static final Instant T0 = Instant.parse("2026-10-01T00:00:00Z");
   static final String REASON =
-      "attestations: release 1.1 is attested by other/two@release.yml, but releases of proj"
-          + " since 1.0 were attested by owner/one@release.yml (publisher-change: block)";
+      "attestations: release 1.1 is attested by other/two@release.yml, but files of proj"
+          + " uploaded since 2026-10-01T00:00:00Z (release 1.0) are attested by owner/one@release.yml"
+          + " (publisher-change: block)";
 
   @TempDir Path dir;
   TestSigstore sigstore;
@@ -65,7 +69,8 @@ class AttestationPublisherChangeTest {
   void publish(String filename, TestSigstore.Publisher publisher) {
     Artifact a = Artifact.ofBytes(filename, ("dist " + filename).getBytes(StandardCharsets.UTF_8));
     h.upstream.publish(a, FileOptions.defaults().withProvenance(
-        sigstore.provenance(a.filename(), a.sha256(), publisher)));
+        sigstore.provenance(a.filename(), a.sha256(), publisher))
+        .withUploadTime(filename.equals(OLD) ? T0 : T0.plus(Duration.ofDays(1))));
   }
 
   String files() throws Exception {
@@ -97,7 +102,7 @@ class AttestationPublisherChangeTest {
 
     Files.writeString(policy, POLICY
         + "exceptions:\n  - {project: proj, versions: \"==1.1\", until: 2099-01-01,"
-        + " reason: \"T-9 moved to other/two\"}\n");
+        + " reason: \"T-9 moved to other/two\", date: 2099-01-01}\n");
     h.proxy.policy().reloadIfChanged();
     assertThat(files()).contains(OLD).contains(NEW).contains(NEW_WHEEL);
     assertThat(h.get("/files/proj/" + NEW_WHEEL).statusCode()).isEqualTo(200);

@@ -55,8 +55,10 @@ class AttestationServerTest {
   void publishAttested(String provenanceFixture) throws Exception {
     h.upstream.publish(Artifact.ofBytes(SDIST, fixture(SDIST)),
         FileOptions.defaults().withProvenance(
-            new String(fixture(provenanceFixture), StandardCharsets.UTF_8)));
+            new String(fixture(provenanceFixture), StandardCharsets.UTF_8)).withUploadTime(T0));
   }
+
+  static final java.time.Instant T0 = java.time.Instant.parse("2026-10-01T00:00:00Z");
 
   String files() throws Exception {
     return MAPPER.readTree(h.get("/simple/pypi-attestations/", "Accept", JSON).body()).path("files").toString();
@@ -102,9 +104,12 @@ class AttestationServerTest {
 
     // The page waits 5 s for the verdict, the download 5 s more; neither gets it in time.
     assertThat(files()).doesNotContain(SDIST);
+    // Issue 13: held, never served on a guess nor refused for good: 503 with Retry-After.
     var r = h.get(FILE_URL);
-    assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: provenance not verified yet\n");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.headers().firstValue("Retry-After")).contains("5");
+    assertThat(text(r)).isEqualTo(
+        "503 Held by policy until an awaited answer arrives: attestations: provenance not verified yet\n");
     // When the verdict arrives the page is judged again (the rule's fingerprint changed).
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
     while (!files().contains(SDIST) && System.nanoTime() < deadline) {
@@ -188,20 +193,21 @@ class AttestationServerTest {
     start("attestations:\n  publisher-change: block\n");
     publishAttested(SDIST + ".provenance");
     h.upstream.publish(Artifact.ofBytes("pypi_attestations-0.0.20.tar.gz",
-        "a fabricated 0.0.20 without provenance".getBytes(StandardCharsets.UTF_8)));
+        "a fabricated 0.0.20 without provenance".getBytes(StandardCharsets.UTF_8)),
+        FileOptions.defaults().withUploadTime(T0.plusSeconds(86_400)));
 
     assertThat(files()).contains(SDIST).doesNotContain("pypi_attestations-0.0.20.tar.gz");
     var r = h.get("/files/pypi-attestations/pypi_attestations-0.0.20.tar.gz");
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: release 0.0.20 has lost its"
-        + " attestation (it has no provenance), but releases of pypi-attestations since 0.0.19"
-        + " were attested by trailofbits/pypi-attestations@release.yml\n");
+        + " attestation (it has no provenance), but files of pypi-attestations uploaded since"
+        + " 2026-10-01T00:00:00Z (release 0.0.19) are attested by trailofbits/pypi-attestations@release.yml\n");
     assertThat(h.get(FILE_URL).statusCode()).isEqualTo(200);
 
     // The memory outlives the process, and an exception naming the release lifts the block.
     Files.writeString(dir.resolve("policies.yaml"), "attestations:\n  publisher-change: block\n"
         + "exceptions:\n  - {project: pypi-attestations, versions: \"==0.0.20\", until: 2099-01-01,"
-        + " reason: \"T-7 moved to a new publisher\"}\n");
+        + " reason: \"T-7 moved to a new publisher\", date: 2099-01-01}\n");
     h.restart();
     assertThat(files()).contains("pypi_attestations-0.0.20.tar.gz");
     assertThat(h.get("/files/pypi-attestations/pypi_attestations-0.0.20.tar.gz").statusCode())

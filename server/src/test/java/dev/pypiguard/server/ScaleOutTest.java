@@ -157,7 +157,8 @@ class ScaleOutTest {
   void coldFetch_fromBothReplicasAtOnce_bothGetTheFileAndTheStoreHoldsOneCorrectObject() {
     // Larger than a multipart part (16 MiB): the upload goes in parts.
     Artifact big = WheelBuilder.large("big", "1.0", 40 * 1024 * 1024, 7);
-    upstream.publish(big);
+    // One object per file: without advertised core metadata (fetched before a download, issue 13).
+    upstream.publish(big, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
     ProxyServer a = replica("a");
     ProxyServer b = replica("b");
     String path = "/files/big/" + big.filename();
@@ -275,7 +276,8 @@ class ScaleOutTest {
   @Test
   void replicaKilledInTheMiddleOfALargeDownload_leavesNoObject_andAnotherReplicaServesTheFile() throws Exception {
     Artifact big = WheelBuilder.large("big", "1.0", 24 * 1024 * 1024, 3);
-    upstream.publish(big);
+    // One object per file: without advertised core metadata (fetched before a download, issue 13).
+    upstream.publish(big, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
     upstream.throttle(big.filename(), 64 * 1024, Duration.ofMillis(20));
     String path = "/files/big/" + big.filename();
     try (Child a = new Child("a")) {

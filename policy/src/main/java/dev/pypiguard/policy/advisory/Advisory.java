@@ -113,8 +113,12 @@ public record Advisory(
      * ranges (OSV schema §Evaluation: a version is affected if either says so).
      */
     public boolean affects(Version v) {
-      return Collections.binarySearch(versions, v) >= 0
-          || ranges.stream().anyMatch(r -> r.includes(v));
+      if (Collections.binarySearch(versions, v) >= 0 || ranges.stream().anyMatch(r -> r.includes(v))) {
+        return true;
+      }
+      // PEP 440 §Local version identifiers: 1.0.1+anything is a build of 1.0.1, so an advisory
+      // about 1.0.1 covers it (issue 13).
+      return v.local().isPresent() && affects(v.publicVersion());
     }
 
     /** As {@link #affects(Version)}; a version that is not PEP 440 can only be listed verbatim. */

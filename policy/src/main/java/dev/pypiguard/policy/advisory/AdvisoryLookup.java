@@ -18,6 +18,20 @@ public interface AdvisoryLookup {
   /** A malicious advisory that affects every version of {@code project}, if there is one. */
   Optional<Advisory> maliciousProject(ProjectName project);
 
+  /**
+   * Whether every source has answered for {@code version} of {@code project}: false while an
+   * online source (the OSV API) never has, so that the release is held rather than judged
+   * without it (README §Fail closed). File sources always have.
+   */
+  default boolean answered(ProjectName project, String version) {
+    return true;
+  }
+
+  /** Why a source has not answered, for messages: its state, like {@code unreachable: HTTP 503}. */
+  default String unansweredWhy() {
+    return "not answered yet";
+  }
+
   /** Names the current content: changes whenever an answer could change. */
   String generation();
 }

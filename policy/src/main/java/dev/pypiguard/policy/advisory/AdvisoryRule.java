@@ -43,8 +43,29 @@ public final class AdvisoryRule implements Rule {
     if (project.isEmpty()) {
       return;
     }
+    // A local version (1.0.1+build) is also looked up as its public version: an online source
+    // answers for releases as published.
+    List<String> asked = file.parsedVersion()
+        .filter(v -> v.local().isPresent())
+        .map(v -> List.of(file.version(), v.publicVersion().toString()))
+        .orElse(List.of(file.version()));
+    var affecting = new java.util.LinkedHashMap<String, Advisory>();
+    boolean answered = true;
+    for (String v : asked) {
+      lookup.affecting(project.get(), v).forEach(a -> affecting.putIfAbsent(a.id(), a));
+      answered &= lookup.answered(project.get(), v);
+    }
+    if (!answered) {
+      String why = lookup.unansweredWhy() + " for " + file.project() + " " + file.version();
+      if (config.onUnavailable() == Policy.OnUnavailable.HOLD) {
+        // README §Fail closed: never judged without a source that could name it malicious.
+        findings.block(Reason.pending(NAME, why + "; held until it answers (advisories.on-unavailable: hold)"));
+      } else {
+        findings.note(new Reason(NAME, why + "; judged without it (advisories.on-unavailable: allow)"));
+      }
+    }
     var vulnerable = new ArrayList<String>();
-    for (Advisory a : lookup.affecting(project.get(), file.version())) {
+    for (Advisory a : affecting.values()) {
       if (a.malicious()) {
         // Malicious releases are blocked whatever the policy says, ignores included.
         findings.block(new Reason(PolicyJudge.MALICIOUS, describeMalicious(a)));

@@ -228,6 +228,20 @@ public final class AdvisorySources implements AdvisoryLookup {
   }
 
   @Override
+  public boolean answered(ProjectName project, String version) {
+    return online.map(a -> a.answered(new OsvApiSource.Query(project, version))).orElse(true);
+  }
+
+  @Override
+  public String unansweredWhy() {
+    return online.map(a -> {
+      var st = a.status();
+      return a.describe() + (st.reachable() ? " has not answered yet"
+          : " is unreachable" + st.lastError().map(e -> " (" + e + ")").orElse(""));
+    }).orElse("not answered yet");
+  }
+
+  @Override
   public Optional<Advisory> maliciousProject(ProjectName project) {
     Optional<Advisory> m = database.get().maliciousProject(project);
     return m.isPresent() ? m : online.flatMap(a -> a.maliciousProject(project));

@@ -179,6 +179,11 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
     return out;
   }
 
+  /** Whether the API ever answered for {@code q} (a stale answer counts: it is still used). */
+  public boolean answered(Query q) {
+    return answers.containsKey(q);
+  }
+
   /** A malicious record already fetched that affects every version of {@code project}. */
   Optional<Advisory> maliciousProject(ProjectName project) {
     return Optional.ofNullable(maliciousProjects.get(project.value()));

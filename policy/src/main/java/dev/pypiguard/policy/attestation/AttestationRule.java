@@ -6,10 +6,13 @@ import dev.pypiguard.policy.Findings;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.Rule;
 import dev.pypiguard.policy.config.Policy;
-import java.util.LinkedHashSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The {@code attestations} rule (INTERFACE.md §5): blocks files whose PEP 740 provenance fails
@@ -40,7 +43,7 @@ public final class AttestationRule implements Rule {
   }
 
   /** The page last scanned (compared by identity) and the verdicts it was scanned with. */
-  private record Scan(dev.pypiguard.core.simple.ProjectPage page, String generation) {}
+  private record Scan(dev.pypiguard.core.simple.ProjectPage page, String generation, Scanned found) {}
 
   private volatile Scan lastScan;
 
@@ -49,25 +52,25 @@ public final class AttestationRule implements Rule {
     boolean hasProvenance = file.file().provenance().isPresent();
     Optional<Verification> verdict =
         hasProvenance ? file.file().sha256().flatMap(verdicts::verdict) : Optional.empty();
-    // A set: verify and require may find the same fault, which is worth saying once.
-    Set<String> reasons = new LinkedHashSet<>();
+    // Message to whether it awaits a verdict: verify and require may find the same fault, which
+    // is worth saying once.
+    Map<String, Boolean> reasons = new LinkedHashMap<>();
     Optional<Policy.Requirement> required = config.requirementFor(file.project());
     if (required.isPresent()) {
       required(file, hasProvenance, verdict, required.get().publisher(), reasons);
     }
     if (config.verify() && hasProvenance) {
       if (verdict.isEmpty()) {
-        reasons.add(PENDING);
+        reasons.put(PENDING, true);
       } else if (verdict.get() instanceof Verification.Failed f) {
-        reasons.add(failed(f));
+        reasons.put(failed(f), false);
       }
     }
     if (config.publisherChange()) {
       publisherChange(file, hasProvenance, verdict, reasons);
     }
-    for (String r : reasons) {
-      findings.block(new Reason(NAME, r));
-    }
+    reasons.forEach((r, pending) ->
+        findings.block(pending ? Reason.pending(NAME, r) : new Reason(NAME, r)));
   }
 
   private static void required(
@@ -75,82 +78,121 @@ public final class AttestationRule implements Rule {
       boolean hasProvenance,
       Optional<Verification> verdict,
       Publisher want,
-      Set<String> reasons) {
+      Map<String, Boolean> reasons) {
     if (!hasProvenance) {
-      reasons.add("no provenance; " + file.project() + " requires provenance from " + want.display());
+      reasons.put("no provenance; " + file.project() + " requires provenance from " + want.display(), false);
     } else if (verdict.isEmpty()) {
-      reasons.add(PENDING);
+      reasons.put(PENDING, true);
     } else if (verdict.get() instanceof Verification.Failed f) {
-      reasons.add(failed(f));
+      reasons.put(failed(f), false);
     } else if (verdict.get() instanceof Verification.Unverified u) {
-      reasons.add(
-          "provenance unverified: " + u.reason() + "; required publisher " + want.display());
+      reasons.put(
+          "provenance unverified: " + u.reason() + "; required publisher " + want.display(), false);
     } else if (verdict.get() instanceof Verification.Verified ok && !want.satisfiedBy(ok.identity())) {
-      reasons.add(
+      reasons.put(
           "provenance publisher "
               + ok.identity().display()
               + " does not match required "
-              + want.display());
+              + want.display(), false);
     }
   }
 
   /**
-   * Records every verified release of the page before any of its files is judged, so that the
-   * earliest one sets the remembered publisher whatever order the upstream lists files in (a
-   * newer release listed first must not become the reference). Once per page object.
+   * What one scan of a page found: the first upload whose verdict is still pending (it could
+   * become the project's reference publisher), if any.
    */
-  private void rememberPage(FileContext file) {
+  private record Scanned(Optional<Instant> firstPending, boolean pendingWithoutTime) {}
+
+  /**
+   * Records every verified file of the page before any of its files is judged, in upload order,
+   * so that the first verified upload sets the remembered publisher whatever order the upstream
+   * lists files in, and whatever their version numbers (issue 13). Once per page object.
+   */
+  private Scanned rememberPage(FileContext file) {
     var page = file.page();
     String generation = verdicts.generation();
     Scan last = lastScan;
     if (last != null && last.page() == page && last.generation().equals(generation)) {
-      return;
+      return last.found();
     }
+    var verified = new ArrayList<dev.pypiguard.core.simple.FileEntry>();
+    Optional<Instant> firstPending = Optional.empty();
+    boolean pendingWithoutTime = false;
     for (var f : page.files()) {
       if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
         continue;
       }
       Optional<Verification> v = verdicts.verdict(f.sha256().get());
-      if (v.isPresent() && v.get() instanceof Verification.Verified ok) {
-        memory.record(file.project(), dev.pypiguard.policy.BaselineJudge.versionOf(page, f), ok.identity());
+      if (v.isEmpty()) {
+        Optional<Instant> t = f.uploadInstant();
+        pendingWithoutTime |= t.isEmpty();
+        if (t.isPresent() && (firstPending.isEmpty() || t.get().isBefore(firstPending.get()))) {
+          firstPending = t;
+        }
+      } else if (v.get() instanceof Verification.Verified) {
+        verified.add(f);
       }
     }
-    lastScan = new Scan(page, generation);
+    verified.sort(Comparator.comparing((dev.pypiguard.core.simple.FileEntry f) -> f.uploadInstant().orElse(Instant.MAX)));
+    for (var f : verified) {
+      var ok = (Verification.Verified) verdicts.verdict(f.sha256().get()).orElseThrow();
+      memory.record(file.project(), dev.pypiguard.policy.BaselineJudge.versionOf(page, f), f.uploadInstant(),
+          ok.identity());
+    }
+    Scanned found = new Scanned(firstPending, pendingWithoutTime);
+    lastScan = new Scan(page, generation, found);
+    return found;
   }
 
   private void publisherChange(
       FileContext file,
       boolean hasProvenance,
       Optional<Verification> verdict,
-      Set<String> reasons) {
+      Map<String, Boolean> reasons) {
     if (file.parsedVersion().isEmpty()) {
       return;
     }
-    rememberPage(file);
+    Scanned scan = rememberPage(file);
     Optional<PublisherMemory.Remembered> known = memory.remembered(file.project());
+    Optional<Instant> uploaded = file.uploadTime();
+    boolean mayBeDecided = scan.pendingWithoutTime()
+        || scan.firstPending().isPresent()
+            && (known.isEmpty() || known.get().uploaded().isEmpty()
+                || scan.firstPending().get().isBefore(known.get().uploaded().get()))
+            && (uploaded.isEmpty() || !uploaded.get().isBefore(scan.firstPending().get()));
+    if (mayBeDecided && !(hasProvenance && verdict.isEmpty())) {
+      // A verdict still pending could set the publisher this file must match: held, never
+      // served on a guess (README §Fail closed).
+      reasons.put("held until the provenance of an earlier upload of " + file.project()
+          + " is verified, since it may set the publisher this file must match", true);
+      return;
+    }
     if (known.isEmpty()) {
       return;
     }
     PublisherMemory.Remembered r = known.get();
-    Version since = Version.parse(r.since());
-    if (file.parsedVersion().get().compareTo(since) < 0) {
-      // Releases from before the project adopted attestations are not a change.
+    if (r.uploaded().isPresent()) {
+      if (uploaded.isPresent() && uploaded.get().isBefore(r.uploaded().get())) {
+        // Files uploaded before the project's first attested upload are not a change.
+        return;
+      }
+    } else if (file.parsedVersion().get().compareTo(Version.parse(r.since())) < 0) {
+      // A record from before upload order counted: releases before it are not a change.
       return;
     }
-    String earlier = "releases of " + file.project() + " since " + r.since() + " were attested by " + r.display();
+    String earlier = r.uploaded()
+        .map(t -> "files of " + file.project() + " uploaded since " + t + " (release " + r.since()
+            + ") are attested by " + r.display())
+        .orElse("releases of " + file.project() + " since " + r.since() + " were attested by " + r.display());
+    String subject = "release " + file.version()
+        + (uploaded.isEmpty() && r.uploaded().isPresent() ? " (no upload time, so counted as later)" : "");
     if (verdict.isPresent() && verdict.get() instanceof Verification.Verified ok) {
       if (!PublisherMemory.key(ok.identity()).equals(r.key())) {
-        reasons.add(
-            "release "
-                + file.version()
-                + " is attested by "
-                + ok.identity().display()
-                + ", but "
-                + earlier
-                + " (publisher-change: block)");
+        reasons.put(subject + " is attested by " + ok.identity().display() + ", but " + earlier
+            + " (publisher-change: block)", false);
       }
     } else if (hasProvenance && verdict.isEmpty()) {
-      reasons.add(PENDING);
+      reasons.put(PENDING, true);
     } else {
       String why =
           !hasProvenance
@@ -158,8 +200,7 @@ public final class AttestationRule implements Rule {
               : verdict.get() instanceof Verification.Failed f
                   ? "its provenance failed verification: " + f.reason()
                   : "its provenance is unverified: " + ((Verification.Unverified) verdict.get()).reason();
-      reasons.add(
-          "release " + file.version() + " has lost its attestation (" + why + "), but " + earlier);
+      reasons.put(subject + " has lost its attestation (" + why + "), but " + earlier, false);
     }
   }
 

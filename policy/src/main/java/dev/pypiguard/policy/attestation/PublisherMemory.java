@@ -27,13 +27,36 @@ public final class PublisherMemory {
    *
    * @param key the publisher's identity, compared for equality (see {@link #key})
    * @param display the publisher as messages name it
-   * @param since the earliest release it verified
+   * @param since the release of the first verified upload
+   * @param uploaded when that file was uploaded; empty in records kept before upload order
+   *     counted (issue 13), which are compared by version
    */
-  public record Remembered(String key, String display, String since) {
+  public record Remembered(String key, String display, String since, Optional<java.time.Instant> uploaded) {
     public Remembered {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(display, "display");
       Objects.requireNonNull(since, "since");
+      Objects.requireNonNull(uploaded, "uploaded");
+    }
+
+    /** A record without an upload time, compared by version. */
+    public Remembered(String key, String display, String since) {
+      this(key, display, since, Optional.empty());
+    }
+
+    /** Whether {@code other} was verified before this one, so that it is the one to remember. */
+    boolean supersededBy(Remembered other) {
+      if (uploaded.isPresent() && other.uploaded.isPresent()) {
+        return other.uploaded.get().isBefore(uploaded.get());
+      }
+      if (uploaded.isEmpty() && other.uploaded.isEmpty()) {
+        Optional<Version> mine = Version.tryParse(since);
+        Optional<Version> theirs = Version.tryParse(other.since);
+        return mine.isPresent() && theirs.isPresent() && theirs.get().compareTo(mine.get()) < 0;
+      }
+      // One side lacks the upload time: the one remembered first stays; a later sighting never
+      // replaces it (a lower version uploaded later must not become the reference).
+      return false;
     }
   }
 
@@ -82,8 +105,8 @@ public final class PublisherMemory {
       try {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
           String[] f = line.split("\t", -1);
-          if (f.length == 4 && Version.tryParse(f[1]).isPresent()) {
-            m.projects.put(f[0], new Remembered(f[2], f[3], f[1]));
+          if ((f.length == 4 || f.length == 5) && Version.tryParse(f[1]).isPresent()) {
+            m.projects.put(f[0], new Remembered(f[2], f[3], f[1], f.length == 5 ? millis(f[4]) : Optional.empty()));
           }
         }
       } catch (IOException e) {
@@ -119,14 +142,22 @@ public final class PublisherMemory {
     }
   }
 
-  /** Keeps {@code r} when it is the earliest release known of {@code project}. */
+  /** Epoch milliseconds as written in the file, or empty. */
+  public static Optional<java.time.Instant> millis(String s) {
+    try {
+      return Optional.of(java.time.Instant.ofEpochMilli(Long.parseLong(s.strip())));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Keeps {@code r} when it is the first verified upload known of {@code project}. */
   private synchronized boolean merge(String project, Remembered r) {
-    Optional<Version> v = Version.tryParse(r.since());
-    if (v.isEmpty()) {
+    if (Version.tryParse(r.since()).isEmpty()) {
       return false;
     }
     Remembered known = projects.get(project);
-    if (known != null && v.get().compareTo(Version.parse(known.since())) >= 0) {
+    if (known != null && !known.supersededBy(r)) {
       return false;
     }
     projects.put(project, r);
@@ -134,16 +165,24 @@ public final class PublisherMemory {
     return true;
   }
 
-  /**
-   * Records that {@code version} of {@code project} is verified as published by {@code identity}.
-   * The publisher of the earliest verified release is the one remembered: a later, different one
-   * is what the rule reports, not a new truth, whatever order the releases are seen in.
-   */
+  /** As {@link #record(String, String, Optional, CertificateIdentity)} without an upload time. */
   public void record(String project, String version, CertificateIdentity identity) {
+    record(project, version, Optional.empty(), identity);
+  }
+
+  /**
+   * Records that the file of {@code version} of {@code project} uploaded at {@code uploaded} is
+   * verified as published by {@code identity}. The publisher of the first verified upload is the
+   * one remembered (issue 13: in upload order, not version order, so an attacker's later upload
+   * of a lower version never becomes the reference): a later, different one is what the rule
+   * reports, not a new truth, whatever order the files are seen in.
+   */
+  public void record(String project, String version, Optional<java.time.Instant> uploaded,
+      CertificateIdentity identity) {
     if (project.contains("\t") || project.contains("\n")) {
       return;
     }
-    var r = new Remembered(key(identity), identity.display(), version);
+    var r = new Remembered(key(identity), identity.display(), version, uploaded);
     if (merge(project, r)) {
       save();
       shared.ifPresent(s -> s.keep(project, r));
@@ -184,7 +223,8 @@ public final class PublisherMemory {
     projects.forEach(
         (p, r) ->
             lines.add(
-                p + "\t" + r.since() + "\t" + r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ')));
+                p + "\t" + r.since() + "\t" + r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ')
+                    + r.uploaded().map(t -> "\t" + t.toEpochMilli()).orElse("")));
     Path target = file.get();
     try {
       Files.createDirectories(target.toAbsolutePath().getParent());

@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * @param exceptions explicit, expiring allows that win over every rule but malicious
  * @param advisories what to do with releases OSV advisories name
  * @param attestations what PEP 740 provenance a file must carry
+ * @param metadata rules on a release's core metadata
  */
 public record Policy(
     Mode mode,
@@ -35,7 +36,8 @@ public record Policy(
     Files files,
     List<Waiver> exceptions,
     Advisories advisories,
-    Attestations attestations) {
+    Attestations attestations,
+    Metadata metadata) {
 
   /**
    * The policy of an empty policy file: nothing blocked beyond the baseline. Not what runs
@@ -44,6 +46,27 @@ public record Policy(
   public static final Policy DEFAULTS =
       new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
           Advisories.DEFAULTS, Attestations.NONE);
+
+  /** A policy with the default {@code metadata} section. */
+  public Policy(Mode mode, Projects projects, Versions versions, ReleaseAge releaseAge, Files files,
+      List<Waiver> exceptions, Advisories advisories, Attestations attestations) {
+    this(mode, projects, versions, releaseAge, files, exceptions, advisories, attestations, Metadata.DEFAULTS);
+  }
+
+  /**
+   * {@code metadata}: rules on a release's core metadata (README §Fail closed).
+   *
+   * @param allowDirectUrls projects whose {@code Requires-Dist: name @ URL} dependencies are
+   *     allowed; every other project's such release is blocked, since pip would fetch the URL
+   *     around the proxy
+   */
+  public record Metadata(List<Glob> allowDirectUrls) {
+    public static final Metadata DEFAULTS = new Metadata(List.of());
+
+    public Metadata {
+      allowDirectUrls = List.copyOf(allowDirectUrls);
+    }
+  }
 
   public Policy {
     Objects.requireNonNull(mode, "mode");
@@ -54,6 +77,7 @@ public record Policy(
     exceptions = List.copyOf(exceptions);
     Objects.requireNonNull(advisories, "advisories");
     Objects.requireNonNull(attestations, "attestations");
+    Objects.requireNonNull(metadata, "metadata");
   }
 
   /**
@@ -112,11 +136,14 @@ public record Policy(
    * @param vulnerable whether vulnerable releases are blocked
    * @param minSeverity the lowest severity that blocks; an advisory without one counts as high
    * @param ignore advisories not to act on, each until a date
+   * @param onUnavailable what to do with a release an online source (the OSV API) has never
+   *     answered for: hold it (the default), or judge it without that source
    */
   public record Advisories(
       boolean vulnerable,
       dev.pypiguard.policy.advisory.Severity minSeverity,
-      List<AdvisoryIgnore> ignore) {
+      List<AdvisoryIgnore> ignore,
+      OnUnavailable onUnavailable) {
     /** Without the section: only known-malicious releases are blocked (INTERFACE.md §2). */
     public static final Advisories DEFAULTS =
         new Advisories(false, dev.pypiguard.policy.advisory.Severity.MEDIUM, List.of());
@@ -124,7 +151,30 @@ public record Policy(
     public Advisories {
       Objects.requireNonNull(minSeverity, "minSeverity");
       ignore = List.copyOf(ignore);
+      Objects.requireNonNull(onUnavailable, "onUnavailable");
     }
+
+    /** The section with {@code on-unavailable: hold}, the fail-closed default. */
+    public Advisories(
+        boolean vulnerable, dev.pypiguard.policy.advisory.Severity minSeverity, List<AdvisoryIgnore> ignore) {
+      this(vulnerable, minSeverity, ignore, OnUnavailable.HOLD);
+    }
+  }
+
+  /** {@code advisories.on-unavailable}: a release an online source has not answered for. */
+  public enum OnUnavailable implements Spelled {
+    /** Held (absent from pages, 503 when fetched) until the source answers. */
+    HOLD,
+    /** Judged with the other sources alone: an operator's explicit choice, never the default. */
+    ALLOW
+  }
+
+  /** {@code files.weak-hashes}: a file whose upstream gives no sha256, only md5 or the like. */
+  public enum WeakHashes implements Spelled {
+    /** Never served (the default): its bytes cannot be verified as the upstream meant them. */
+    BLOCK,
+    /** Downloaded once, verified by the hash given, then pinned by sha256 for ever. */
+    VERIFY_AND_PIN
   }
 
   /**
@@ -253,14 +303,22 @@ public record Policy(
    * @param yanked pass PEP 592 yanks through, or hide yanked files
    * @param yank local yanks: matching versions are served marked yanked
    * @param sdists serve source distributions, or wheels only
+   * @param weakHashes what to do with a file the upstream gives no sha256 for
    */
-  public record Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists) {
+  public record Files(
+      YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists, WeakHashes weakHashes) {
     public static final Files DEFAULTS = new Files(YankedFiles.KEEP, Map.of(), Sdists.ALLOW);
 
     public Files {
       Objects.requireNonNull(yanked, "yanked");
       yank = Sorted.copy(yank);
       Objects.requireNonNull(sdists, "sdists");
+      Objects.requireNonNull(weakHashes, "weakHashes");
+    }
+
+    /** The section with {@code weak-hashes: block}, the default. */
+    public Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists) {
+      this(yanked, yank, sdists, WeakHashes.BLOCK);
     }
   }
 
@@ -290,8 +348,17 @@ public record Policy(
    * @param versions the versions it covers; empty for every version
    * @param until when it stops holding
    * @param reason why it exists (a ticket, a name), shown with every file it lets through
+   * @param sha256s when not empty, the only files it covers (lower-case hex)
+   * @param date when it was written: without {@code sha256s} it covers only files uploaded
+   *     before this instant, never files added to a release later (README §Fail closed)
    */
-  public record Waiver(Glob project, Optional<SpecifierSet> versions, Until until, String reason) {
+  public record Waiver(
+      Glob project,
+      Optional<SpecifierSet> versions,
+      Until until,
+      String reason,
+      List<String> sha256s,
+      Optional<Instant> date) {
     public Waiver {
       Objects.requireNonNull(project, "project");
       Objects.requireNonNull(versions, "versions");
@@ -299,11 +366,29 @@ public record Policy(
       if (reason == null || reason.isBlank()) {
         throw new IllegalArgumentException("exception reason: \"\" (expected: a ticket or why)");
       }
+      sha256s = sha256s.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
+      Objects.requireNonNull(date, "date");
+      if (sha256s.isEmpty() && date.isEmpty()) {
+        throw new IllegalArgumentException(
+            "exception for " + project + ": neither sha256 nor date (expected: the files it covers, or the date it was written)");
+      }
     }
 
     /** Whether it still holds at {@code now}. */
     public boolean activeAt(Instant now) {
       return now.isBefore(until.expires());
+    }
+
+    /**
+     * Whether it covers the file with this sha256 and upload time: one of its {@code sha256s},
+     * or, without them, a file uploaded before its {@code date} (a file without an upload time
+     * cannot be shown to be, so it is not covered).
+     */
+    public boolean coversFile(Optional<String> sha256, Optional<Instant> uploaded) {
+      if (!sha256s.isEmpty()) {
+        return sha256.map(h -> sha256s.contains(h.toLowerCase(java.util.Locale.ROOT))).orElse(false);
+      }
+      return uploaded.isPresent() && uploaded.get().isBefore(date.orElseThrow());
     }
 
     /** One line naming it: {@code jinja2 ==3.1.2 until 2027-01-01 (TICKET-42)}. */
@@ -336,6 +421,7 @@ public record Policy(
     c.append("files.yanked=").append(files.yanked().spelling()).append('\n');
     c.append("files.yank=").append(specs(files.yank())).append('\n');
     c.append("files.sdists=").append(files.sdists().spelling()).append('\n');
+    c.append("files.weak-hashes=").append(files.weakHashes().spelling()).append('\n');
     for (Waiver w : exceptions) {
       c.append("exception=")
           .append(quote(w.project().toString()))
@@ -345,10 +431,15 @@ public record Policy(
           .append(w.until().expires())
           .append(',')
           .append(quote(w.reason()))
+          .append(',')
+          .append(String.join("+", w.sha256s()))
+          .append(',')
+          .append(w.date().map(Instant::toString).orElse(""))
           .append('\n');
     }
     c.append("advisories.vulnerable=").append(advisories.vulnerable()).append('\n');
     c.append("advisories.min-severity=").append(advisories.minSeverity().spelling()).append('\n');
+    c.append("advisories.on-unavailable=").append(advisories.onUnavailable().spelling()).append('\n');
     for (AdvisoryIgnore i : advisories.ignore()) {
       c.append("advisories.ignore=")
           .append(quote(i.id()))
@@ -372,6 +463,7 @@ public record Policy(
           .append(quote(r.publisher().toString()))
           .append('\n');
     }
+    c.append("metadata.allow-direct-urls=").append(globs(metadata.allowDirectUrls())).append('\n');
     return dev.pypiguard.core.blob.Sha256.of(c.toString().getBytes(StandardCharsets.UTF_8)).hex();
   }
 

@@ -42,7 +42,7 @@ public final class PolicyLoader {
   private static final Set<String> TOP =
       Set.of(
           "mode", "projects", "versions", "release-age", "files", "exceptions", "advisories",
-          "attestations");
+          "attestations", "metadata");
   private static final Set<String> ATTESTATIONS =
       Set.of("verify", "require", "publisher-change", "trusted-root");
   private static final Set<String> REQUIRE = Set.of("project", "publisher");
@@ -50,13 +50,16 @@ public final class PolicyLoader {
       "{kind: GitHub, repository, workflow, environment?} | {kind: GitLab, repository,"
           + " workflow_filepath, environment?} | {kind: Google, email}";
   private static final Set<String> ADVISORIES =
-      Set.of("malicious", "vulnerable", "min-severity", "ignore");
+      Set.of("malicious", "vulnerable", "min-severity", "ignore", "on-unavailable");
   private static final Set<String> ADVISORY_IGNORE = Set.of("id", "until", "reason");
   private static final Set<String> PROJECTS = Set.of("allow", "deny");
   private static final Set<String> VERSIONS = Set.of("deny", "allow");
   private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
-  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists");
-  private static final Set<String> EXCEPTION = Set.of("project", "versions", "until", "reason");
+  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists", "weak-hashes");
+  private static final Set<String> EXCEPTION =
+      Set.of("project", "versions", "until", "reason", "sha256", "date");
+  private static final String SHA256 = "a list of sha256 hex digests, 64 characters each";
+  private static final java.util.regex.Pattern HEX64 = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
   private static final String SPECIFIERS = "PEP 440 specifiers like \">=1.0,<2\" or \"==3.1.2\"";
   private static final String DATE = "a date like 2027-01-31 or an RFC 3339 time like 2027-01-31T12:00:00Z";
@@ -117,8 +120,11 @@ public final class PolicyLoader {
       Policy.Advisories advisories = advisories(section(root, "advisories", ADVISORIES));
       Policy.Attestations attestations =
           attestations(section(root, "attestations", ATTESTATIONS));
+      Optional<JsonNode> meta = section(root, "metadata", Set.of("allow-direct-urls"));
+      Policy.Metadata metadata = new Policy.Metadata(
+          meta.map(m -> globs(m, "metadata.allow-direct-urls")).orElse(List.of()));
       doc.check();
-      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations);
+      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations, metadata);
     }
 
     private Policy.Projects projects(Optional<JsonNode> node) {
@@ -172,7 +178,10 @@ public final class PolicyLoader {
       Policy.Sdists sdists =
           choice(n, "files.sdists", Policy.Sdists.values(), Policy.Sdists::spelling)
               .orElse(Policy.Sdists.ALLOW);
-      return new Policy.Files(yanked, yank, sdists);
+      Policy.WeakHashes weak =
+          choice(n, "files.weak-hashes", Policy.WeakHashes.values(), Policy.WeakHashes::spelling)
+              .orElse(Policy.WeakHashes.BLOCK);
+      return new Policy.Files(yanked, yank, sdists, weak);
     }
 
     /**
@@ -204,10 +213,21 @@ public final class PolicyLoader {
     private List<Policy.Waiver> exceptions(JsonNode root) {
       var out = new ArrayList<Policy.Waiver>();
       for (var entry : objects(child(root, "exceptions"), "exceptions",
-          "a list of {project, versions, until, reason} entries")) {
+          "a list of {project, versions, until, reason, sha256 | date} entries")) {
         String path = entry.getKey();
         JsonNode e = entry.getValue();
         doc.allowOnly(e, path, EXCEPTION);
+        List<String> sha256s = sha256s(e, path + ".sha256");
+        Optional<Instant> date =
+            scalar(e, path + ".date", DATE)
+                .flatMap(s -> parsed(s, path + ".date", t -> instant(t, false), DATE));
+        boolean coverageOk = !sha256s.isEmpty() || date.isPresent();
+        if (!coverageOk && child(e, "sha256").isEmpty() && child(e, "date").isEmpty()) {
+          // Fail closed (README §Fail closed): an exception covers the files that existed when
+          // it was written, so it must say which (sha256) or when it was written (date).
+          doc.problem(path, "neither sha256 nor date (expected: sha256: [the files it covers] or"
+              + " date: the day it was written, so that files uploaded later are not covered)");
+        }
         Optional<Glob> project =
             required(e, path, "project", Glob.EXPECTED)
                 .flatMap(s -> parsed(s, path + ".project", PolicyLoader::glob, Glob.EXPECTED));
@@ -230,8 +250,8 @@ public final class PolicyLoader {
                       return !r.isBlank();
                     });
         boolean versionsOk = child(e, "versions").isEmpty() || versions.isPresent();
-        if (project.isPresent() && until.isPresent() && reason.isPresent() && versionsOk) {
-          out.add(new Policy.Waiver(project.get(), versions, until.get(), reason.get().strip()));
+        if (project.isPresent() && until.isPresent() && reason.isPresent() && versionsOk && coverageOk) {
+          out.add(new Policy.Waiver(project.get(), versions, until.get(), reason.get().strip(), sha256s, date));
         }
       }
       return out;
@@ -299,7 +319,10 @@ public final class PolicyLoader {
           }
         }
       }
-      return new Policy.Advisories(vulnerable, min, ignore);
+      Policy.OnUnavailable onUnavailable =
+          choice(n, "advisories.on-unavailable", Policy.OnUnavailable.values(), Policy.OnUnavailable::spelling)
+              .orElse(Policy.OnUnavailable.HOLD);
+      return new Policy.Advisories(vulnerable, min, ignore, onUnavailable);
     }
 
     /**
@@ -452,6 +475,35 @@ public final class PolicyLoader {
           continue;
         }
         parsed(item.asText(), p, PolicyLoader::glob, Glob.EXPECTED).ifPresent(out::add);
+      }
+      return out;
+    }
+
+    /** A list of sha256 digests (one digest alone is a list of one), lower case. */
+    private List<String> sha256s(JsonNode parent, String path) {
+      Optional<JsonNode> n = child(parent, last(path));
+      if (n.isEmpty()) {
+        return List.of();
+      }
+      var items = new ArrayList<java.util.Map.Entry<String, JsonNode>>();
+      if (n.get().isArray()) {
+        int i = 0;
+        for (JsonNode item : n.get()) {
+          items.add(java.util.Map.entry(path + "[" + i++ + "]", item));
+        }
+      } else {
+        items.add(java.util.Map.entry(path, n.get()));
+      }
+      var out = new ArrayList<String>();
+      for (var item : items) {
+        value(item.getValue(), item.getKey(), SHA256)
+            .flatMap(h -> parsed(h.strip(), item.getKey(),
+                t -> HEX64.matcher(t).matches() ? Optional.of(t.toLowerCase(java.util.Locale.ROOT)) : Optional.empty(),
+                SHA256))
+            .ifPresent(out::add);
+      }
+      if (out.isEmpty() && items.isEmpty()) {
+        doc.problem(path, "an empty list (expected: " + SHA256 + ")");
       }
       return out;
     }

@@ -134,7 +134,7 @@ class AdvisoryRuleTest {
 
   @Test
   void exceptionOverMalicious_stillBlocked() {
-    String yaml = "exceptions: [{project: \"*\", until: 2099-01-01, reason: everything}]\nadvisories:\n  ignore: [{id: MAL-2026-2, until: 2099-01-01, reason: no}]\n";
+    String yaml = "exceptions: [{project: \"*\", until: 2099-01-01, reason: everything, date: 2099-01-01}]\nadvisories:\n  ignore: [{id: MAL-2026-2, until: 2099-01-01, reason: no}]\n";
     Decision d = decide(yaml, "requestz", "requestz-6.6.6.tar.gz");
     assertThat(d).isInstanceOf(Decision.Block.class);
     assertThat(d.reasons()).extracting(Reason::rule).containsExactly("malicious");
@@ -144,10 +144,11 @@ class AdvisoryRuleTest {
 
   @Test
   void projectBlocked_maliciousOnEveryVersion_hiddenEvenWithException() {
-    PolicyJudge j = judge("exceptions: [{project: evil, until: 2099-01-01, reason: x}]\n", DB);
+    PolicyJudge j = judge("exceptions: [{project: evil, until: 2099-01-01, reason: x, date: 2099-01-01}]\n", DB);
     assertThat(j.projectBlocked(new ProjectName("evil"))).hasValueSatisfying(r -> assertThat(r.rule()).isEqualTo("malicious"));
     assertThat(j.projectBlocked(new ProjectName("requestz"))).isEmpty();
-    assertThat(judge("mode: audit\n", DB).projectBlocked(new ProjectName("evil"))).isEmpty();
+    // Issue 13: audit mode does not let a malicious project out either.
+    assertThat(judge("mode: audit\n", DB).projectBlocked(new ProjectName("evil"))).isPresent();
   }
 
   @Test
@@ -203,5 +204,67 @@ class AdvisoryRuleTest {
         .hasMessageContaining("p.yaml:4: advisories.min-severity: \"none\" (expected: low | medium | high | critical)")
         .hasMessageContaining("p.yaml:6: advisories.ignore[0]: missing key until")
         .hasMessageContaining("p.yaml:7: advisories.extra: unknown key");
+  }
+
+  /** Issue 13: an advisory listing 1.0.1 covers 1.0.1+anything (PEP 440 local versions). */
+  @Test
+  void judge_localVersionOfAnAffectedRelease_blocked() {
+    var listed = new Advisory("MAL-2026-9", List.of(), Optional.empty(), "bad", true, Optional.empty(),
+        List.of(new Advisory.Affected("lib", List.of(), List.of(dev.pypiguard.core.version.Version.parse("1.0.1")), List.of())),
+        Optional.empty());
+    var db = AdvisoryDatabase.of(List.of(listed, vuln("PYSEC-2099-7", "lib", "1.0.1", Optional.empty())));
+    PolicyJudge j = judge("advisories: {vulnerable: block}\n", db);
+    Decision local = j.judge("pypi", page("lib", "lib-1.0.1+corp.2-py3-none-any.whl")).files().get(0).decision();
+    assertThat(local.reasons()).extracting(Reason::rule).containsExactly("malicious");
+    Decision below = j.judge("pypi", page("lib", "lib-1.0.0+corp.2-py3-none-any.whl")).files().get(0).decision();
+    assertThat(below.reasons()).extracting(Reason::rule).containsExactly("advisories");
+  }
+
+  /** A source that has answered for nothing, as the OSV API before its first answer or while down. */
+  static final AdvisoryLookup SILENT = new AdvisoryLookup() {
+    @Override
+    public List<Advisory> affecting(ProjectName project, String version) {
+      return List.of();
+    }
+
+    @Override
+    public Optional<Advisory> maliciousProject(ProjectName project) {
+      return Optional.empty();
+    }
+
+    @Override
+    public boolean answered(ProjectName project, String version) {
+      return false;
+    }
+
+    @Override
+    public String unansweredWhy() {
+      return "osv-api http://osv.test is unreachable (HTTP 503)";
+    }
+
+    @Override
+    public String generation() {
+      return "silent";
+    }
+  };
+
+  /**
+   * Issue 13: a release the online source never answered for is held, in audit mode and under
+   * an exception too; {@code on-unavailable: allow} is the operator's explicit way out.
+   */
+  @Test
+  void judge_sourceNeverAnswered_heldUnlessOnUnavailableAllow() {
+    for (String yaml : List.of("", "mode: audit\n",
+        "exceptions: [{project: flask, until: 2099-01-01, reason: r, date: 2099-01-01}]\n")) {
+      Decision d = judge(yaml, SILENT).judge("pypi", page("flask", "flask-1.0.tar.gz")).files().get(0).decision();
+      assertThat(d).as(yaml).isInstanceOf(Decision.Block.class);
+      assertThat(((Decision.Block) d).held()).as(yaml).isTrue();
+      assertThat(d.reasons().get(0).message()).isEqualTo("osv-api http://osv.test is unreachable (HTTP 503) for flask 1.0;"
+          + " held until it answers (advisories.on-unavailable: hold)");
+    }
+    Decision allowed = judge("advisories: {on-unavailable: allow}\n", SILENT)
+        .judge("pypi", page("flask", "flask-1.0.tar.gz")).files().get(0).decision();
+    assertThat(allowed.allowed()).isTrue();
+    assertThat(allowed.reasons().get(0).message()).endsWith("judged without it (advisories.on-unavailable: allow)");
   }
 }

@@ -162,7 +162,7 @@ class AttestationRuleTest {
         .containsExactly("release 1.1 has lost its attestation (it has no provenance), but releases of demo since 1.0 were attested by trailofbits/pypi-attestations@release.yml");
     assertThat(d.get(2)).isEqualTo(Decision.ALLOW);
     var excepted = decisions(judge("attestations:\n  publisher-change: block\n"
-        + "exceptions:\n  - {project: demo, versions: \"==1.1\", until: 2027-01-01, reason: T-1}\n",
+        + "exceptions:\n  - {project: demo, versions: \"==1.1\", until: 2027-01-01, reason: T-1, date: 2099-01-01}\n",
         v, PublisherMemory.inMemory()), page);
     assertThat(excepted.get(1)).isInstanceOf(Decision.Allow.class);
   }
@@ -182,6 +182,51 @@ class AttestationRuleTest {
         page(file("demo-2.0.tar.gz", 'b', true)));
     assertThat(reasons(d.get(0))).extracting(Reason::message)
         .containsExactly("release 2.0 is attested by other/repo@release.yml, but releases of demo since 1.0 were attested by trailofbits/pypi-attestations@release.yml (publisher-change: block)");
+  }
+
+  /**
+   * Issue 13: the remembered publisher is the first verified in upload order. An attacker's later
+   * upload of a lower version, attested by their own publisher, neither becomes the reference nor
+   * escapes the check; an unattested file uploaded later is blocked whatever its version.
+   */
+  @Test
+  void publisherChange_lowerVersionUploadedLater_isATakeoverNotTheReference() {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    var v = new FakeVerdicts().put(sha('a'), verified(TRAIL)).put(sha('b'), verified(OTHER));
+    PublisherMemory memory = PublisherMemory.inMemory();
+    ProjectPage page = page(
+        uploaded(file("demo-2.0.tar.gz", 'a', true), t0),
+        uploaded(file("demo-0.1.tar.gz", 'b', true), t0.plusSeconds(86_400)),
+        uploaded(file("demo-0.0.1.tar.gz", 'c', false), t0.plusSeconds(2 * 86_400)),
+        uploaded(file("demo-1.0.tar.gz", 'd', false), t0.minusSeconds(86_400)));
+    var d = decisions(judge("attestations:\n  publisher-change: block\n", v, memory), page);
+    assertThat(d.get(0)).isEqualTo(Decision.ALLOW);
+    assertThat(reasons(d.get(1))).extracting(Reason::message).singleElement().asString()
+        .startsWith("release 0.1 is attested by other/repo@release.yml, but files of demo uploaded since 2026-01-01T00:00:00Z");
+    assertThat(reasons(d.get(2))).extracting(Reason::message).singleElement().asString()
+        .startsWith("release 0.0.1 has lost its attestation (it has no provenance)");
+    assertThat(d.get(3)).as("uploaded before the first attested upload").isEqualTo(Decision.ALLOW);
+    assertThat(memory.remembered("demo")).map(PublisherMemory.Remembered::since).contains("2.0");
+  }
+
+  /** Issue 13: while an earlier upload's verdict is pending, later files it could decide are held. */
+  @Test
+  void publisherChange_pendingEarlierVerdict_holdsLaterFiles() {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    var v = new FakeVerdicts();
+    ProjectPage page = page(uploaded(file("demo-1.0.tar.gz", 'a', true), t0),
+        uploaded(file("demo-1.1.tar.gz", 'b', false), t0.plusSeconds(60)),
+        uploaded(file("demo-0.9.tar.gz", 'c', false), t0.minusSeconds(60)));
+    var d = decisions(judge("attestations:\n  verify: false\n  publisher-change: block\n", v, PublisherMemory.inMemory()), page);
+    assertThat(d.get(0)).as("allowed whatever its verdict: nothing is remembered yet").isEqualTo(Decision.ALLOW);
+    assertThat(((Decision.Block) d.get(1)).held()).isTrue();
+    assertThat(reasons(d.get(1))).extracting(Reason::message).singleElement().asString().startsWith("held until");
+    assertThat(d.get(2)).isEqualTo(Decision.ALLOW);
+  }
+
+  private static FileEntry uploaded(FileEntry f, Instant t) {
+    return new FileEntry(f.filename(), f.url(), f.hashes(), f.requiresPython(), f.yanked(), f.size(),
+        Optional.of(t.toString()), f.coreMetadata(), f.distInfoMetadata(), f.gpgSig(), f.provenance(), f.extra());
   }
 
   @Test

@@ -57,8 +57,8 @@ class PolicyLoaderTest {
               yank: {urllib3: "==2.0.0"}
               sdists: block
             exceptions:
-              - {project: jinja2, versions: "==3.1.2", until: 2027-01-01, reason: "TICKET-42"}
-              - {project: "foo-*", until: "2027-03-01T12:00:00+01:00", reason: why}
+              - {project: jinja2, versions: "==3.1.2", until: 2027-01-01, reason: "TICKET-42", date: 2099-01-01}
+              - {project: "foo-*", until: "2027-03-01T12:00:00+01:00", reason: why, date: 2099-01-01}
             """);
     assertThat(p.mode()).isEqualTo(Policy.Mode.AUDIT);
     assertThat(p.projects().allow()).extracting(Glob::toString).containsExactly("mycorp-*", "requests");
@@ -216,9 +216,10 @@ class PolicyLoaderTest {
         problems(
             """
             exceptions:
-              - {project: a, until: 2027-01-01, reason: ok}
+              - {project: a, until: 2027-01-01, reason: ok, date: 2099-01-01}
               - project: b
                 until: "31/01/2027"
+                date: 2026-01-01
                 reason: nope
             """);
     assertThat(msg)
@@ -286,7 +287,7 @@ class PolicyLoaderTest {
             "policies.yaml:5: release-age.exempt: \"mycorp-*\" (expected: a list of project-name"
                 + " globs like [\"evil-*\"])",
             "policies.yaml:6: exceptions: a mapping (expected: a list of {project, versions, until,"
-                + " reason} entries)");
+                + " reason, sha256 | date} entries)");
   }
 
   @Test
@@ -301,7 +302,7 @@ class PolicyLoaderTest {
             versions:
               allow: {django: "~=4"}
             exceptions:
-              - {project: x, until: tomorrow, reason: r}
+              - {project: x, until: tomorrow, reason: r, date: 2099-01-01}
             """);
     assertThat(msg.lines()).hasSize(4);
     assertThat(msg)

@@ -49,9 +49,18 @@ public record DistributionFilename(
     OTHER
   }
 
-  /** Archive suffixes a source distribution may have (PEP 527 §File extensions, and older). */
+  /**
+   * Archive suffixes a source distribution may have: every one pip accepts as an sdist
+   * ({@code pip._internal.utils.filetypes.ARCHIVE_EXTENSIONS} without {@code .whl}), a superset of
+   * PEP 527's. A file pip would install must never escape the judge because its name is odd.
+   */
   private static final List<String> SDIST_SUFFIXES =
-      List.of(".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar");
+      List.of(
+          ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.lzma", ".tar.lz", ".tgz", ".tbz", ".txz", ".tlz",
+          ".zip", ".tar");
+
+  /** packaging's check on a wheel's name part: word characters, dots and single underscores. */
+  private static final Pattern WHEEL_NAME = Pattern.compile("[\\w.]*", Pattern.UNICODE_CHARACTER_CLASS);
 
   /** {@code {name}-{version}.{platform}(-py{X.Y})?.exe|msi}, as distutils wrote them. */
   private static final Pattern WINDOWS_INSTALLER =
@@ -155,7 +164,10 @@ public record DistributionFilename(
    * Binary distribution format §File name convention:
    * {@code {name}-{ver}(-{build})?-{python}-{abi}-{platform}.whl}, where dashes in the name and
    * version are escaped as {@code _}, the build tag starts with a digit, and each tag may be a
-   * compressed set such as {@code py2.py3}.
+   * compressed set such as {@code py2.py3}. As packaging's {@code parse_wheel_filename} (which
+   * pip uses): 4 or 5 dashes, a name part of word characters and dots without {@code __}, and
+   * tag sets whose members may be empty ({@code py3.-none-any} is accepted by pip, so it is
+   * named here and judged like any other wheel).
    */
   private static Optional<DistributionFilename> wheel(String filename, Optional<ProjectName> known) {
     String stem = filename.substring(0, filename.length() - ".whl".length());
@@ -163,10 +175,9 @@ public record DistributionFilename(
     if (parts.length != 5 && parts.length != 6) {
       return Optional.empty();
     }
-    for (String part : parts) {
-      if (part.isEmpty()) {
-        return Optional.empty();
-      }
+    if (parts[0].isEmpty() || parts[1].isEmpty() || parts[0].contains("__")
+        || !WHEEL_NAME.matcher(parts[0]).matches()) {
+      return Optional.empty();
     }
     Optional<ProjectName> name = matchingName(parts[0], known);
     if (name.isEmpty()) {
@@ -174,6 +185,9 @@ public record DistributionFilename(
     }
     Optional<String> build = Optional.empty();
     if (parts.length == 6) {
+      if (parts[2].isEmpty()) {
+        return Optional.empty();
+      }
       char first = parts[2].charAt(0);
       if (first < '0' || first > '9') {
         return Optional.empty();
@@ -199,13 +213,13 @@ public record DistributionFilename(
             platform.get()));
   }
 
-  /** A compressed tag set ({@code py2.py3}), lower case; empty when a member is empty. */
+  /**
+   * A compressed tag set ({@code py2.py3}), lower case. Empty members are kept, as packaging's
+   * {@code parse_tag} keeps them.
+   */
   private static Optional<Set<String>> tagSet(String compressed) {
     Set<String> tags = new LinkedHashSet<>();
     for (String tag : compressed.split("\\.", -1)) {
-      if (tag.isEmpty()) {
-        return Optional.empty();
-      }
       tags.add(tag.toLowerCase(Locale.ROOT));
     }
     return Optional.of(tags);

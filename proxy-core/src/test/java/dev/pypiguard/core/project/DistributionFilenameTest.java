@@ -195,8 +195,8 @@ class DistributionFilenameTest {
         "foo-1.0-py3-none.whl",
         "foo-1.0-x-y-py3-none-any.whl",
         "foo-1.0-build-py3-none-any.whl",
-        "foo-1.0-py3..py2-none-any.whl",
-        "foo-1.0--none-any.whl",
+        "foo__bar-1.0-py3-none-any.whl",
+        "foo-1.0-py3-none-any.tar.Z",
         "-1.0-py3-none-any.whl",
         "foo!-1.0-py3-none-any.whl",
         "foo.tar.gz",
@@ -214,6 +214,33 @@ class DistributionFilenameTest {
       })
   void parse_notADistributionName_isEmpty(String filename) {
     assertThat(DistributionFilename.parse(filename)).isEmpty();
+  }
+
+  /**
+   * Issue 13: names packaging's {@code parse_wheel_filename} and pip accept must be named here
+   * too, or the file would be judged without a version. Tag sets may have empty members.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "foo-1.0-py3..py2-none-any.whl, 1.0, 'py3,,py2'",
+    "foo-1.0--none-any.whl, 1.0, ''",
+    "foo-1.0-py3.-none-any.whl, 1.0, 'py3,'",
+  })
+  void parse_wheelWithEmptyTagMembers_isNamedAsPackagingNamesIt(String filename, String version, String python) {
+    DistributionFilename d = DistributionFilename.parse(filename, new ProjectName("foo")).orElseThrow();
+    assertThat(d.version()).isEqualTo(version);
+    assertThat(d.pythonTags()).containsExactly(python.split(",", -1));
+  }
+
+  /** Issue 13: every archive suffix pip accepts for an sdist (pip's ARCHIVE_EXTENSIONS). */
+  @ParameterizedTest
+  @ValueSource(strings = {".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz",
+      ".tar.lz", ".tar.lzma", ".zip", ".TAR.GZ", ".Zip"})
+  void parse_everySdistSuffixPipAccepts_isAnSdistWithItsVersion(String suffix) {
+    DistributionFilename d =
+        DistributionFilename.parse("Foo_Bar-2.0.post1" + suffix, new ProjectName("foo-bar")).orElseThrow();
+    assertThat(d.kind()).isEqualTo(DistributionFilename.Kind.SDIST);
+    assertThat(d.version()).isEqualTo("2.0.post1");
   }
 
   @Test

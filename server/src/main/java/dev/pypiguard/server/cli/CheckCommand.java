@@ -12,7 +12,6 @@ import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.InMemoryFirstSeen;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
@@ -51,9 +50,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Judge releases against a policy, as the server would serve them.",
-      "PROJECT alone judges the release pip would pick (the newest with an allowed file);",
+      "PROJECT alone judges the release pip would pick (the newest with an allowed file that",
+      "is not yanked, final releases first). It reads serve's first sightings and known file",
+      "hashes from the config's cache-dir, without writing.",
       "PROJECT==VERSION judges that release. A release is allowed when at least one of its",
-      "files is. Exit codes: 0 all allowed, 1 any blocked or missing, 2 bad input or upstream error."
+      "files is; HELD when its files wait for an answer (OSV API, provenance).",
+      "Exit codes: 0 all allowed, 1 any blocked, held or missing, 2 bad input or upstream error."
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -101,7 +103,24 @@ final class CheckCommand implements Callable<Integer> {
       verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
       rules.addAll(verdicts.get().rules(p));
     }
-    var judge = new PolicyJudge(p, Clock.systemUTC(), new InMemoryFirstSeen(), rules);
+    // Core metadata fetched here for the metadata rule, as serve fetches it before a download.
+    var metadata = new java.util.concurrent.ConcurrentHashMap<String, String>();
+    rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), new dev.pypiguard.policy.MetadataRule.Source() {
+      @Override
+      public Optional<String> text(String sha256) {
+        return Optional.ofNullable(metadata.get(sha256));
+      }
+
+      @Override
+      public String generation() {
+        return "check";
+      }
+    }));
+    // The server's first sightings and known file hashes, read and never written: check judges
+    // a file first seen a week ago by serve as seen a week ago (issue 13), and a swap as a swap.
+    var judge = new PolicyJudge(p, Clock.systemUTC(),
+        dev.pypiguard.policy.FileFirstSeen.readOnly(cfg.cacheDir().resolve("first-seen.tsv")),
+        dev.pypiguard.policy.FileKnownFiles.readOnly(cfg.cacheDir().resolve("known-files.tsv")), rules);
     boolean allOk = true;
     // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
     try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
@@ -127,10 +146,10 @@ final class CheckCommand implements Callable<Integer> {
         ProjectPage page = Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
             ? SimpleJson.parsePage(fetched.body(), fetched.url())
             : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
-        feed.ifPresent(f -> f.prefetch(name.get(),
-            page.files().stream().map(x -> dev.pypiguard.policy.BaselineJudge.versionOf(page, x)).toList(),
+        feed.ifPresent(f -> f.prefetch(name.get(), AdvisoryFeed.versionsToAsk(page),
             java.time.Duration.ofSeconds(20)));
         verdicts.ifPresent(v -> verify(v, client, u, page));
+        fetchMetadata(client, u, page, wanted, metadata);
         JudgedPage judged = judge.judge(u.name(), page);
         if (upstreams.size() > 1) {
           out.printf("%s: from upstream %s%n", name.get(), u.name());
@@ -204,6 +223,39 @@ final class CheckCommand implements Callable<Integer> {
     }
   }
 
+  /** At most this many core metadata files are fetched per page. */
+  private static final int METADATA_FILES = 200;
+
+  /**
+   * Fetches the advertised core metadata of the page's files (of the wanted version, when one is
+   * named), keeping each whose sha256 matches what the page says.
+   */
+  private static void fetchMetadata(UpstreamClient client, Upstream u, ProjectPage page, Optional<String> wanted,
+      Map<String, String> into) {
+    int fetched = 0;
+    Optional<Version> want = wanted.flatMap(Version::tryParse);
+    for (var f : page.files()) {
+      Optional<String> sha = f.metadata().map(m -> m.hashes().get("sha256"));
+      String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
+      if (sha.isEmpty() || into.containsKey(sha.get()) || fetched >= METADATA_FILES
+          || (want.isPresent() && !Version.tryParse(v).equals(want))) {
+        continue;
+      }
+      fetched++;
+      URI url;
+      try {
+        url = URI.create(f.url() + ".metadata");
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      PageFetch r = client.page(url, "*/*", Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
+      if (r instanceof PageFetch.Fetched ok
+          && dev.pypiguard.core.blob.Sha256.of(ok.body()).hex().equals(sha.get())) {
+        into.put(sha.get(), new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+  }
+
   private static void delete(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -233,11 +285,9 @@ final class CheckCommand implements Callable<Integer> {
         return false;
       }
     } else {
-      version = byVersion.entrySet().stream()
-          .filter(e -> e.getValue().stream().anyMatch(d -> d.decision().allowed()))
-          .map(Map.Entry::getKey).findFirst().orElse(null);
+      version = pipWouldPick(byVersion).orElse(null);
       if (version == null) {
-        out.printf("%s: BLOCKED (no version has an allowed file)%n", spec);
+        out.printf("%s: BLOCKED (no version has an allowed file pip would pick)%n", spec);
         hidden.ifPresent(r -> out.printf("  %s%n", r));
         byVersion.values().stream().findFirst().ifPresent(files -> files.forEach(d -> print(out, d)));
         return false;
@@ -245,13 +295,39 @@ final class CheckCommand implements Callable<Integer> {
     }
     List<FileDecision> files = byVersion.get(version);
     boolean allowed = files.stream().anyMatch(d -> d.decision().allowed());
-    out.printf("%s==%s: %s%n", name, version, allowed ? "ALLOWED" : "BLOCKED");
+    boolean held = !allowed && files.stream().anyMatch(d -> d.decision().label().equals("hold"));
+    out.printf("%s==%s: %s%n", name, version, allowed ? "ALLOWED" : held ? "HELD" : "BLOCKED");
     files.forEach(d -> print(out, d));
     return allowed;
   }
 
+  /**
+   * The version pip would install for a bare {@code PROJECT}: the newest with an allowed file
+   * that is not yanked (PEP 592: yanked files are only for exact pins), final releases before
+   * pre-releases (pip takes a pre-release only when nothing else is left).
+   */
+  static Optional<String> pipWouldPick(Map<String, List<FileDecision>> newestFirst) {
+    Optional<String> pre = Optional.empty();
+    for (Map.Entry<String, List<FileDecision>> e : newestFirst.entrySet()) {
+      boolean installable = e.getValue().stream()
+          .anyMatch(d -> d.decision().allowed() && !d.file().yanked().yanked());
+      Optional<Version> v = Version.tryParse(e.getKey());
+      if (!installable || v.isEmpty()) {
+        continue;
+      }
+      if (!v.get().isPrerelease()) {
+        return Optional.of(e.getKey());
+      }
+      if (pre.isEmpty()) {
+        pre = Optional.of(e.getKey());
+      }
+    }
+    return pre;
+  }
+
   private static void print(PrintWriter out, FileDecision d) {
-    out.printf("  %s: %s%n", d.file().filename(), d.decision().allowed() ? "allow" : "block");
+    out.printf("  %s: %s%s%n", d.file().filename(), d.decision().label(),
+        d.file().yanked().yanked() ? " (yanked" + d.file().yanked().reason().map(r -> ": " + r).orElse("") + ")" : "");
     for (Reason r : d.decision().reasons()) {
       out.printf("    %s%n", r);
     }

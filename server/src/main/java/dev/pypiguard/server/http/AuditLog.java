@@ -54,7 +54,7 @@ public final class AuditLog implements AutoCloseable {
       var lines = new StringBuilder();
       for (FileDecision d : decisions) {
         boolean blocked = !d.decision().allowed();
-        String outcome = blocked ? "block" : "would-block";
+        String outcome = blocked ? d.decision().label() : "would-block";
         List<Reason> reasons = d.decision().reasons().stream()
             .filter(r -> !r.rule().equals("exception")).toList();
         if (reasons.isEmpty() || (!blocked && !auditAllow(d))) {

@@ -33,16 +33,15 @@ public final class Explain {
       ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "not a valid project name: " + rawName));
       return;
     }
-    PageJudge judge = s.judge().get();
-    router.resolve(name.get()).thenAcceptAsync(r -> {
+    // The same waits as a page and a download, composed: the decision shown is the one served.
+    router.resolve(name.get()).thenComposeAsync(r -> router.awaitAnswers(name.get(), r).thenApply(done -> r),
+        s.blocking()).thenAcceptAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         RequestHandler.sendLookupFailure(ex, r.lookup());
         return;
       }
+      PageJudge judge = s.judge().get();
       String upstream = r.pages().upstream().name();
-      // The same waits as a page and a download: the decision shown is the one served.
-      router.prefetchAdvisories(name.get(), found.page().value());
-      Provenance.prefetch(s, r.pages(), found.page().value(), RequestHandler.PROVENANCE_WAIT);
       JudgedPage judged = judge.judge(upstream, found.page().value());
       ObjectNode body = explain(name.get(), upstream, judge, judged);
       body.put("stale", found.stale());
@@ -73,11 +72,8 @@ public final class Explain {
       ObjectNode f = files.addObject();
       f.put("filename", d.file().filename());
       f.put("version", d.version());
-      f.put("decision", d.decision().allowed() ? "allow" : "block");
-      ArrayNode reasons = f.putArray("reasons");
-      for (Reason r : d.decision().reasons()) {
-        reasons.addObject().put("rule", r.rule()).put("message", r.message());
-      }
+      f.put("decision", d.decision().label());
+      RenderedPages.putReasons(f, d);
     }
     return o;
   }

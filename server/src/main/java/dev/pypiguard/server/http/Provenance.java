@@ -94,10 +94,10 @@ final class Provenance {
    * A file still without one is judged "not verified yet", and re-judged when it arrives (the
    * verdicts' generation is in the judge's version).
    */
-  static void prefetch(Services s, PageCache pages, ProjectPage page, Duration wait) {
+  static CompletableFuture<Void> prefetch(Services s, PageCache pages, ProjectPage page, Duration wait) {
     VerdictStore verdicts = s.verdicts();
     if (!verdicts.active()) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     var pending = new ArrayList<CompletableFuture<Void>>();
     for (FileEntry f : page.files()) {
@@ -107,18 +107,20 @@ final class Provenance {
       pending.add(verdicts.ensure(f.sha256().get(), f.filename(), () -> document(s, pages, f)));
     }
     if (pending.isEmpty()) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
-    try {
-      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
-          .get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      LOG.info("provenance of {} not verified within {}; judged as not verified yet", page.name(), wait);
-    } catch (ExecutionException e) {
-      LOG.warn("verifying provenance of {} failed", page.name(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // Composed, never awaited with get(): the caller judges when this completes (issue 13).
+    var all = CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
+    return all.handle((ok, failed) -> {
+      if (failed != null) {
+        LOG.warn("verifying provenance of {} failed", page.name(), failed);
+      }
+      return (Void) null;
+    }).completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, failed) -> {
+      if (!all.isDone()) {
+        LOG.info("provenance of {} not verified within {}; judged as not verified yet", page.name(), wait);
+      }
+    });
   }
 
   /** The stored provenance of {@code file}, or else the upstream's (stored now); blocking. */

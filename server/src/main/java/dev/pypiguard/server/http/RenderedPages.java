@@ -128,11 +128,22 @@ public final class RenderedPages {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("filename", d.file().filename());
     o.put("version", d.version());
+    if (!d.decision().allowed()) {
+      o.put("decision", d.decision().label());
+    }
+    putReasons(o, d);
+    return o;
+  }
+
+  /** A decision's reasons as {@code reasons: [{rule, message, pending?}]}, as explain shows them. */
+  static void putReasons(ObjectNode o, FileDecision d) {
     ArrayNode reasons = o.putArray("reasons");
     for (Reason r : d.decision().reasons()) {
-      reasons.addObject().put("rule", r.rule()).put("message", r.message());
+      ObjectNode n = reasons.addObject().put("rule", r.rule()).put("message", r.message());
+      if (r.pending()) {
+        n.put("pending", true);
+      }
     }
-    return o;
   }
 
   private static String etag(Key k) {

@@ -16,6 +16,7 @@ import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.policy.AdvisoryFeed;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -52,7 +53,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
   /** How long a page waits for its files' provenance verdicts before being judged without. */
   static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
+  /** How long a page waits for the OSV API's answers before its unanswered releases are held. */
+  static final java.time.Duration ADVISORY_WAIT = java.time.Duration.ofSeconds(3);
   private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
+  /** Seconds a client is told to wait before asking again for a held file. */
+  static final int HELD_RETRY_AFTER_SECONDS = 5;
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
 
@@ -128,7 +133,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       case "healthz" -> {
         ex.route = "healthz";
         // The first line is the verdict; the lines after it say how the advisory sources are.
-        var lines = new java.util.ArrayList<String>(List.of("ok"));
+        // An advisory source that does not answer holds releases: degraded (README §Fail closed),
+        // still 200 so that load balancers keep the replicas that serve what they can.
+        boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
+        var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
         s.advisories().ifPresent(a -> lines.addAll(a.health()));
         // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
         dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
@@ -270,20 +278,37 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       notFound(ex, name + " is blocked by policy: " + hidden.get());
       return;
     }
-    resolve(name).thenAcceptAsync(r -> {
+    resolve(name).thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
+        .thenAcceptAsync(r -> {
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();
         String upstream = r.pages().upstream().name();
-        prefetchAdvisories(name, page.value());
-        Provenance.prefetch(s, r.pages(), page.value(), PROVENANCE_WAIT);
+        PageJudge now = s.judge().get();
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
-            judge.version(), format, base(ex), () -> judge.judge(upstream, page.value()));
+            now.version(), format, base(ex), () -> now.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
-        audit(ex, "page", name, rendered.judged().files(), judge.version());
+        audit(ex, "page", name, rendered.judged().files(), now.version());
       } else {
         sendLookupFailure(ex, r.lookup());
       }
     }, s.blocking()).exceptionally(ex::internalError);
+  }
+
+  /**
+   * What a judgement of the resolved page waits for, composed, never parked on (issue 13): the
+   * OSV API's answers (3 s), provenance verdicts and weak-hash pins (5 s each). Completes
+   * normally in every case; what is still missing then is held by the rules.
+   */
+  CompletableFuture<Void> awaitAnswers(ProjectName name, UpstreamRouter.Resolved r) {
+    if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    ProjectPage page = found.page().value();
+    CompletableFuture<Void> advisories = s.advisories()
+        .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
+        .orElse(CompletableFuture.completedFuture(null));
+    return CompletableFuture.allOf(advisories, Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
+        s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
   }
 
   static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
@@ -392,41 +417,87 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     void run(PageCache pages, FileDecision decision);
   }
 
-  /** Finds a file on its project's page, judges it, and runs {@code action} when it is allowed. */
+  /**
+   * Finds a file on its project's page, judges it, and runs {@code action} when it is allowed.
+   * The file's core metadata is fetched first (when the page advertises it), so that the
+   * {@code metadata} rule has judged what pip would install (README §Fail closed).
+   */
   private void withFile(Exchange ex, ProjectName name, String filename, FileAction action) {
-    resolve(name).thenAcceptAsync(r -> {
+    resolve(name).thenComposeAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         sendLookupFailure(ex, r.lookup());
-        return;
+        return CompletableFuture.completedFuture(null);
       }
       ProjectPage page = found.page().value();
-      if (page.file(filename).isEmpty()) {
+      Optional<FileEntry> entry = page.file(filename);
+      if (entry.isEmpty()) {
         notFound(ex, filename + " is not a file of " + name);
-        return;
+        return CompletableFuture.completedFuture(null);
       }
-      PageJudge judge = s.judge().get();
-      String upstream = r.pages().upstream().name();
-      prefetchAdvisories(name, page);
-      Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT);
-      // The same judged page that the index shows (cached under the same key): one decision.
-      JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
-          judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
-      FileDecision decision = judged.file(filename).orElseThrow();
-      audit(ex, "file", name, List.of(decision), judge.version());
-      if (decision.decision() instanceof Decision.Block block) {
-        ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
-            "403 Blocked by policy: " + block.summary()));
-        return;
-      }
-      action.run(r.pages(), decision);
+      return CompletableFuture.allOf(metadataKnown(r.pages(), entry.get()), awaitAnswers(name, r))
+          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action), s.blocking());
     }, s.blocking()).exceptionally(ex::internalError);
   }
 
-  /** With the OSV API as a source, its answers for a page's versions are awaited (briefly) first. */
-  void prefetchAdvisories(ProjectName name, ProjectPage page) {
-    s.advisories().ifPresent(a -> a.prefetch(name,
-        page.files().stream().map(f -> dev.pypiguard.policy.BaselineJudge.versionOf(page, f)).toList(),
-        java.time.Duration.ofSeconds(3)));
+  private void judgeFile(Exchange ex, ProjectName name, String filename, UpstreamRouter.Resolved r,
+      PageLookup.Found<ProjectPage> found, FileAction action) {
+    ProjectPage page = found.page().value();
+    PageJudge judge = s.judge().get();
+    String upstream = r.pages().upstream().name();
+    // The same judged page that the index shows (cached under the same key): one decision.
+    JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
+        judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
+    FileDecision decision = judged.file(filename).orElseThrow();
+    audit(ex, "file", name, List.of(decision), judge.version());
+    if (decision.decision() instanceof Decision.Block block) {
+      if (block.held()) {
+        // README §Fail closed: an answer is still awaited (provenance, advisories). Never
+        // served on a guess; pip retries a 503, and the page leaves the file out meanwhile.
+        var held = Exchange.withPhrase(503, "Held by policy: " + block.summary(),
+            "503 Held by policy until an awaited answer arrives: " + block.summary());
+        held.headers().set(HttpHeaderNames.RETRY_AFTER, HELD_RETRY_AFTER_SECONDS);
+        ex.send(held);
+        return;
+      }
+      ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
+          "403 Blocked by policy: " + block.summary()));
+      return;
+    }
+    action.run(r.pages(), decision);
+  }
+
+  /**
+   * Completes when the file's advertised core metadata is in the store (fetched now if needed),
+   * or at once when there is none, it cannot be fetched (offline), or fetching failed: the file
+   * is then judged without it.
+   */
+  private CompletableFuture<Void> metadataKnown(PageCache pages, FileEntry file) {
+    Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
+    if (sha.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (s.store().find(sha.get()).isPresent()) {
+      s.metadata().noticed(sha.get().hex());
+      return CompletableFuture.completedFuture(null);
+    }
+    URI metaUrl;
+    try {
+      metaUrl = URI.create(file.url() + ".metadata");
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (s.config().offline()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
+        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
+        started -> watchDownload(pages, started));
+    return d.result().handle((stored, failed) -> {
+      if (failed == null) {
+        s.metadata().noticed(sha.get().hex());
+      }
+      return null;
+    });
   }
 
   private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {

@@ -31,6 +31,8 @@ import java.util.function.Supplier;
  * @param router which upstream serves which project
  * @param ops access control, upstream health, recent blocks and reloads (the admin API's)
  * @param storage the object store shared with other replicas, when configured
+ * @param metadata the stored core metadata the {@code metadata} rule reads
+ * @param weakHashes verification and pinning of files with only a weak hash
  */
 public record Services(
     ServerConfig config,
@@ -49,7 +51,14 @@ public record Services(
     dev.pypiguard.server.policy.VerdictStore verdicts,
     UpstreamRouter router,
     dev.pypiguard.server.admin.Operations ops,
-    dev.pypiguard.server.storage.SharedStorage storage) {
+    dev.pypiguard.server.storage.SharedStorage storage,
+    dev.pypiguard.server.policy.StoredMetadata metadata,
+    WeakHashPins weakHashes) {
+
+  /** The weak-hash verifier over {@code known}, for the server's wiring. */
+  public static WeakHashPins weakHashPins(dev.pypiguard.policy.KnownFiles known) {
+    return new WeakHashPins(known);
+  }
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {

@@ -72,10 +72,11 @@ public final class ExportCommand implements Callable<Integer> {
         dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(advisories, cacheDir, java.util.List.of(), true),
         java.time.Duration.ZERO);
     try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
+        var known = new dev.pypiguard.policy.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
         var verdicts = new VerdictStore(cacheDir, 1)) {
       var rules = new java.util.ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(java.util.List.of()));
       rules.addAll(verdicts.rules(p));
-      var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen, rules);
+      var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen, known, rules);
       Exporter.Summary s = new Exporter(cacheDir, judge).export(out, Optional.ofNullable(since));
       w.printf("exported %d project(s), %d file(s) (%s) to %s%s%n", s.projects(), s.files(),
           Progress.human(s.bytes()), out,

@@ -14,9 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,19 +77,43 @@ public final class AdvisoryFeed implements AutoCloseable {
    * timeout or an outage the last known answers are used.
    */
   public void prefetch(ProjectName project, Collection<String> versions, Duration wait) {
+    prefetchAsync(project, versions, wait).join();
+  }
+
+  /**
+   * As {@link #prefetch}, without waiting: completes (never exceptionally) when the answers are
+   * in, the API failed, or {@code wait} passed, whichever comes first; the server judges then
+   * (issue 13: no pool thread parks on the answers).
+   */
+  public java.util.concurrent.CompletableFuture<Void> prefetchAsync(ProjectName project, Collection<String> versions,
+      Duration wait) {
     Optional<OsvApiSource> api = sources.online();
     if (api.isEmpty() || versions.isEmpty()) {
-      return;
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
     var queries = versions.stream().filter(v -> !v.isEmpty()).distinct()
         .map(v -> new OsvApiSource.Query(project, v)).toList();
-    try {
-      api.get().prefetch(queries).get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      LOG.debug("OSV API answers for {} not in time: {}", project, e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    return api.get().prefetch(queries).handle((ok, failed) -> {
+      if (failed != null) {
+        LOG.debug("OSV API answers for {} failed: {}", project, failed.toString());
+      }
+      return (Void) null;
+    }).completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The versions of a page's files to ask an online source about: each as its name writes it,
+   * and a local version's public version too (the advisory rule looks both up).
+   */
+  public static List<String> versionsToAsk(dev.pypiguard.core.simple.ProjectPage page) {
+    var out = new java.util.LinkedHashSet<String>();
+    for (var f : page.files()) {
+      String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
+      out.add(v);
+      dev.pypiguard.core.version.Version.tryParse(v).filter(p -> p.local().isPresent())
+          .ifPresent(p -> out.add(p.publicVersion().toString()));
     }
+    return List.copyOf(out);
   }
 
   /** One line per source state, for {@code /healthz}. */

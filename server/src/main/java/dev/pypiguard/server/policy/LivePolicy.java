@@ -25,14 +25,23 @@ public final class LivePolicy implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LivePolicy.class);
 
   private final FirstSeen firstSeen;
+  private final dev.pypiguard.policy.KnownFiles knownFiles;
   private final Optional<WatchedFile<PolicyJudge>> file;
   private final PolicyJudge defaults;
 
   public LivePolicy(Optional<Path> file, FirstSeen firstSeen, Clock clock, MeterRegistry registry,
       java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
+    this(file, firstSeen, dev.pypiguard.policy.KnownFiles.inMemory(), clock, registry, extraRules);
+  }
+
+  /** As above, with the name→sha256 memory swaps are judged against (README §Fail closed). */
+  public LivePolicy(Optional<Path> file, FirstSeen firstSeen, dev.pypiguard.policy.KnownFiles knownFiles,
+      Clock clock, MeterRegistry registry,
+      java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
     this.firstSeen = firstSeen;
+    this.knownFiles = knownFiles;
     java.util.function.Function<Policy, PolicyJudge> judge =
-        p -> new PolicyJudge(p, clock, firstSeen, extraRules.apply(p));
+        p -> new PolicyJudge(p, clock, firstSeen, knownFiles, extraRules.apply(p));
     this.file = file.map(f -> new WatchedFile<>("policy", f,
         (path, bytes) -> judge.apply(PolicyLoader.parse(path.toString(),
             new String(bytes, java.nio.charset.StandardCharsets.UTF_8), dir(path))),
@@ -79,9 +88,21 @@ public final class LivePolicy implements AutoCloseable {
     return file.map(WatchedFile::reload).orElseGet(() -> new Reload.Unchanged(defaults.version()));
   }
 
+  /** The name→sha256 memory the judges use. */
+  public dev.pypiguard.policy.KnownFiles knownFiles() {
+    return knownFiles;
+  }
+
   @Override
   public void close() {
     file.ifPresent(WatchedFile::close);
+    if (knownFiles instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing the known-files memory: {}", e.toString());
+      }
+    }
     if (firstSeen instanceof AutoCloseable c) {
       try {
         c.close();

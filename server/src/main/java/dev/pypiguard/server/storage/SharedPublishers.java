@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The publishers remembered for {@code attestations.publisher-change}, shared by every replica:
  * one immutable object per attested release, {@code publishers/<project>/<version>}, holding
- * {@code key TAB display}. Nothing is ever rewritten, so concurrent replicas cannot lose each
- * other's records; the earliest release wins when they are read back.
+ * {@code key TAB display TAB upload-epoch-millis}. Nothing is ever rewritten, so concurrent replicas cannot lose each
+ * other's records; the first verified upload wins when they are read back.
  */
 final class SharedPublishers implements PublisherMemory.Shared {
   private static final Logger LOG = LoggerFactory.getLogger(SharedPublishers.class);
@@ -39,7 +39,8 @@ final class SharedPublishers implements PublisherMemory.Shared {
     if (!SAFE.matcher(project).matches() || !SAFE.matcher(r.since()).matches() || !store.reachable()) {
       return;
     }
-    String record = r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ');
+    String record = r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ')
+        + r.uploaded().map(t -> "\t" + t.toEpochMilli()).orElse("");
     try {
       store.create(dir(project) + r.since(), record.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
@@ -65,9 +66,10 @@ final class SharedPublishers implements PublisherMemory.Shared {
           continue;
         }
         store.read(key).ifPresent(bytes -> {
-          String[] f = new String(bytes, StandardCharsets.UTF_8).split("\t", 2);
-          if (f.length == 2) {
-            var r = new PublisherMemory.Remembered(f[0], f[1].strip(), version);
+          String[] f = new String(bytes, StandardCharsets.UTF_8).split("\t", 3);
+          if (f.length >= 2) {
+            var r = new PublisherMemory.Remembered(f[0], f[1].strip(), version,
+                f.length == 3 ? PublisherMemory.millis(f[2]) : java.util.Optional.empty());
             read.put(key, r);
             out.add(r);
           }

@@ -73,6 +73,16 @@ public final class SharedStorage implements AutoCloseable {
     return store.<FirstSeen>map(s -> new SharedFirstSeen(s, local)).orElse(local);
   }
 
+  /**
+   * The sha256 each file name was first seen with: {@code <cacheDir>/known-files.tsv}, shared
+   * with the other replicas when there is a shared store (README §Fail closed).
+   */
+  public dev.pypiguard.policy.KnownFiles knownFiles(Path cacheDir) {
+    var local = new dev.pypiguard.policy.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
+    return store.<dev.pypiguard.policy.KnownFiles>map(s -> new SharedKnownFiles(s, local, io.orElseThrow()))
+        .orElse(local);
+  }
+
   /** The publishers remembered for {@code publisher-change}, when there is a shared store. */
   public Optional<PublisherMemory.Shared> publishers() {
     return store.map(SharedPublishers::new);

@@ -1,0 +1,103 @@
+package dev.pypiguard.policy;
+
+import dev.pypiguard.core.project.Glob;
+import dev.pypiguard.policy.config.Policy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The {@value #NAME} rule (README §Fail closed): a release whose core metadata declares a
+ * direct-URL dependency ({@code Requires-Dist: name @ https://...}, PEP 508 §URL_requirement) is
+ * blocked, because pip would fetch that URL around the proxy, past every rule. Projects listed
+ * in {@code metadata.allow-direct-urls} are let through.
+ *
+ * <p>It reads core metadata the proxy has stored (by the metadata file's sha256, PEP 658), never
+ * fetches: the server fetches a file's metadata before it judges a download of the file or of
+ * its metadata, so that what pip installs has always been checked; a page lists a file whose
+ * metadata nobody has fetched yet, and drops it once the metadata is known to be bad.
+ */
+public final class MetadataRule implements Rule {
+  /** The rule name of every reason it gives. */
+  public static final String NAME = "metadata";
+
+  /** Where stored core metadata is read. Answers never block on the network. */
+  public interface Source {
+    /** The text of the stored core metadata file with this sha256, when stored. */
+    Optional<String> text(String metadataSha256);
+
+    /** Changes whenever a metadata file is stored that could change an answer. */
+    String generation();
+  }
+
+  /** {@code name [extras] @ url}, before any marker: PEP 508's URL form. */
+  private static final Pattern DIRECT =
+      Pattern.compile("\\s*([A-Za-z0-9][A-Za-z0-9._-]*)\\s*(\\[[^\\]]*\\])?\\s*@\\s*(\\S+).*", Pattern.DOTALL);
+
+  private static final int CACHE_LIMIT = 10_000;
+
+  private final List<Glob> allowed;
+  private final Source source;
+  private final Map<String, List<String>> parsed = new ConcurrentHashMap<>();
+
+  public MetadataRule(Policy.Metadata config, Source source) {
+    this.allowed = Objects.requireNonNull(config, "config").allowDirectUrls();
+    this.source = Objects.requireNonNull(source, "source");
+  }
+
+  @Override
+  public void check(FileContext f, Findings out) {
+    Optional<String> sha = f.file().metadata().map(m -> m.hashes().get("sha256"));
+    if (sha.isEmpty() || Rules.any(allowed, f.project())) {
+      return;
+    }
+    List<String> direct = parsed.get(sha.get());
+    if (direct == null) {
+      Optional<String> text = source.text(sha.get());
+      if (text.isEmpty()) {
+        return;
+      }
+      direct = directUrlRequirements(text.get());
+      if (parsed.size() < CACHE_LIMIT) {
+        parsed.put(sha.get(), direct);
+      }
+    }
+    if (!direct.isEmpty()) {
+      out.block(new Reason(NAME, "core metadata requires " + String.join(", ", direct)
+          + ", which pip would fetch around the proxy (allow with metadata.allow-direct-urls)"));
+    }
+  }
+
+  /**
+   * The {@code Requires-Dist} values of a core metadata file (its header part, before the first
+   * blank line) that name a direct URL, as written.
+   */
+  public static List<String> directUrlRequirements(String metadata) {
+    var out = new ArrayList<String>();
+    for (String line : metadata.split("\r?\n", -1)) {
+      if (line.isEmpty()) {
+        break;
+      }
+      int colon = line.indexOf(':');
+      if (colon <= 0 || !line.substring(0, colon).trim().equalsIgnoreCase("Requires-Dist")) {
+        continue;
+      }
+      String value = line.substring(colon + 1).trim();
+      int marker = value.indexOf(';');
+      String requirement = marker < 0 ? value : value.substring(0, marker);
+      if (DIRECT.matcher(requirement).matches()) {
+        out.add(value);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String fingerprint() {
+    return "metadata-" + source.generation();
+  }
+}

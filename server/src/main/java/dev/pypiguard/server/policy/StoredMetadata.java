@@ -1,0 +1,65 @@
+package dev.pypiguard.server.policy;
+
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.policy.MetadataRule;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The core metadata files in the store, as the {@code metadata} rule reads them (README §Fail
+ * closed). Its generation changes each time a metadata file is first noticed stored, so that
+ * cached pages are judged again with it.
+ */
+public final class StoredMetadata implements MetadataRule.Source {
+  /** Core metadata is a few KiB; a bigger file is read no further than this. */
+  private static final long LIMIT = 1 << 20;
+
+  private volatile FileSystemBlobStore store;
+  private final AtomicLong generation = new AtomicLong();
+  private final Set<String> noticed = ConcurrentHashMap.newKeySet();
+
+  /** Reads from {@code store} from now on (the store is built after the policy). */
+  public void use(FileSystemBlobStore store) {
+    this.store = store;
+  }
+
+  /** Says that the metadata file with this sha256 is now stored; idempotent. */
+  public void noticed(String sha256) {
+    if (noticed.add(sha256)) {
+      generation.incrementAndGet();
+    }
+  }
+
+  @Override
+  public Optional<String> text(String metadataSha256) {
+    FileSystemBlobStore s = store;
+    Optional<Sha256> sha = Sha256.parse(metadataSha256);
+    if (s == null || sha.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Path> p = s.find(sha.get());
+    if (p.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      if (Files.size(p.get()) > LIMIT) {
+        return Optional.empty();
+      }
+      return Optional.of(new String(Files.readAllBytes(p.get()), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public String generation() {
+    return Long.toString(generation.get());
+  }
+}
