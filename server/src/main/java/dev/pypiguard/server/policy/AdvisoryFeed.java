@@ -75,8 +75,8 @@ public final class AdvisoryFeed implements AutoCloseable {
       AdvisorySources sources = AdvisorySources.load(parsed);
       LOG.info("advisories: {} records from {}", sources.database().size(), String.join(", ", specs));
       return Optional.of(new AdvisoryFeed(sources, refresh));
-    } catch (IOException | RuntimeException e) {
-      throw new ConfigException("--advisories: " + e.getMessage());
+    } catch (IOException | RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      throw new ConfigException("--advisories: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     }
   }
 
@@ -114,6 +114,9 @@ public final class AdvisoryFeed implements AutoCloseable {
   public List<String> health() {
     var lines = new ArrayList<String>();
     lines.add("advisories: " + sources.database().size() + " records, generation " + sources.generation());
+    var refresh = sources.lastRefresh();
+    refresh.failure().ifPresent(why -> lines.add("advisories: refresh failed at " + refresh.at()
+        + ", keeping the previous data: " + why));
     sources.online().ifPresent(api -> {
       var st = api.status();
       lines.add("osv-api " + api.base() + ": " + (st.reachable() ? "reachable" : "unreachable")
