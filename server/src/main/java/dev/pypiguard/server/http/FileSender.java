@@ -196,7 +196,9 @@ final class FileSender {
       @Override
       public void run() {
         boolean done = d.result().isDone();
-        if (!done && d.written() < streamAfter) {
+        // A file known to be small is verified whole before its first byte, whatever arrives.
+        boolean small = d.length().isPresent() && d.length().getAsLong() <= streamAfter;
+        if (!done && (small || d.written() < streamAfter)) {
           return;
         }
         if (!started.compareAndSet(false, true)) {
@@ -211,7 +213,7 @@ final class FileSender {
           }
           return;
         }
-        new Follower(ex, s, d, meta).start();
+        new Follower(ex, s, d, meta, onFailure).start();
       }
     };
     d.onProgress(check);
@@ -224,15 +226,17 @@ final class FileSender {
     private final Services s;
     private final Download d;
     private final Meta meta;
+    private final java.util.function.Consumer<Throwable> onFailure;
     private final AtomicBoolean waiting = new AtomicBoolean();
     private FileChannel ch;
     private long pos;
 
-    Follower(Exchange ex, Services s, Download d, Meta meta) {
+    Follower(Exchange ex, Services s, Download d, Meta meta, java.util.function.Consumer<Throwable> onFailure) {
       this.ex = ex;
       this.s = s;
       this.d = d;
       this.meta = meta;
+      this.onFailure = onFailure;
     }
 
     void start() {
@@ -240,7 +244,12 @@ final class FileSender {
         try {
           ch = d.openReader();
         } catch (IOException e) {
-          ex.abort("cannot follow download: " + e.getMessage());
+          // A download that failed meanwhile took its partial file along: answer its failure.
+          if (d.result().isCompletedExceptionally()) {
+            d.result().whenComplete((p, failure) -> onFailure.accept(failure));
+          } else {
+            ex.abort("cannot follow download: " + e.getMessage());
+          }
           return;
         }
         ex.onLoop(() -> {
