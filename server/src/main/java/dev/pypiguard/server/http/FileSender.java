@@ -19,8 +19,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Sends artifact bodies: a stored blob zero-copy (a {@link DefaultFileRegion}, or chunks read
@@ -28,7 +26,6 @@ import java.util.regex.Pattern;
  * following its file as it grows, one chunk in flight per client so memory stays flat.
  */
 final class FileSender {
-  private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
   private static final int CHUNK = 256 * 1024;
 
   /** What a file response says about the bytes. */
@@ -103,30 +100,18 @@ final class FileSender {
     String range = ex.headers.get(HttpHeaderNames.RANGE);
     String ifRange = ex.headers.get(HttpHeaderNames.IF_RANGE);
     if (range != null && (ifRange == null || ifRange.trim().equals(meta.etag()))) {
-      Matcher m = RANGE.matcher(range.trim());
-      // Several ranges are rare for wheels: RFC 9110 §14.2 lets us answer them with the whole file.
-      if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
-        try {
-          if (m.group(1).isEmpty()) {
-            long suffix = Long.parseLong(m.group(2));
-            start = Math.max(0, length - suffix);
-          } else {
-            start = Long.parseLong(m.group(1));
-            if (!m.group(2).isEmpty()) {
-              end = Math.min(end, Long.parseLong(m.group(2)));
-            }
-          }
-        } catch (NumberFormatException e) {
-          start = length; // absurdly large numbers: unsatisfiable
-        }
-        if (start >= length || start > end || (m.group(1).isEmpty() && Long.parseLong("0" + m.group(2)) == 0)) {
-          close(ch);
-          release.run();
-          var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
-          r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
-          ex.send(r);
-          return;
-        }
+      ByteRange.Answer answer = ByteRange.parse(range, length);
+      if (answer instanceof ByteRange.Unsatisfiable) {
+        close(ch);
+        release.run();
+        var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
+        r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
+        ex.send(r);
+        return;
+      }
+      if (answer instanceof ByteRange.Part part) {
+        start = part.range().start();
+        end = part.range().end();
         status = HttpResponseStatus.PARTIAL_CONTENT;
       }
     }
