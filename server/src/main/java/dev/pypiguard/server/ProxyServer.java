@@ -140,7 +140,7 @@ public final class ProxyServer implements AutoCloseable {
       if (d.filename().endsWith(".metadata")) {
         d.result().thenRun(() -> storedMetadata.noticed(d.key().hex()));
       }
-    }, storage.blobs(), config.offline());
+    }, storage.blobs(), config.offline(), config.limits().fileSize());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {
@@ -173,7 +173,12 @@ public final class ProxyServer implements AutoCloseable {
           .channel(channelType)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ServerInitializer(services, ssl))
+          // Requests are small: small reads bound what one read can queue (InOrderResponses).
+          .childOption(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.AdaptiveRecvByteBufAllocator(
+              64, 1024, dev.pypiguard.server.http.InOrderResponses.MAX_READ))
+          .handler(new dev.pypiguard.server.http.AcceptFailures())
+          .childHandler(new ServerInitializer(services, ssl, new dev.pypiguard.server.http.ConnectionLimits(
+              config.limits().connections(), config.limits().connectionsPerClient())))
           .bind(config.host(), config.port())
           .sync()
           .channel();
@@ -192,7 +197,8 @@ public final class ProxyServer implements AutoCloseable {
 
   /** An upstream client with the egress settings and the given timeouts. */
   private static UpstreamClient clientFor(ServerConfig config, Upstream.Timeouts t) {
-    return new UpstreamClient(EgressSettings.settings(config.egress(), t, "pypi-guard/" + Version.current()));
+    return new UpstreamClient(EgressSettings.settings(config.egress(), t, "pypi-guard/" + Version.current())
+        .withMaxPageBytes(config.limits().pageSize()));
   }
 
   /** The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a ConfigException. */

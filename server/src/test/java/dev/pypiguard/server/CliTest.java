@@ -159,4 +159,23 @@ class CliTest {
       assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
   }
+
+  /** Issue 14: an advisory source with an oversized entry is one line and exit 2, no stack trace. */
+  @Test
+  void advisoriesUpdate_oversizedEntry_oneLineExit2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path zip = tmp.resolve("all.zip");
+    try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      z.putNextEntry(new java.util.zip.ZipEntry("PYSEC-1.json"));
+      byte[] chunk = new byte[1 << 20];
+      java.util.Arrays.fill(chunk, (byte) ' ');
+      for (int i = 0; i < 17; i++) {
+        z.write(chunk);
+      }
+      z.closeEntry();
+    }
+    Run r = run("advisories", "update", "--advisories", zip.toString(), "--cache-dir", tmp.resolve("c").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).contains("is larger than").doesNotContain("Exception");
+  }
 }

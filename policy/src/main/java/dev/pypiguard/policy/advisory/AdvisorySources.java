@@ -175,11 +175,25 @@ public final class AdvisorySources implements AdvisoryLookup {
       AdvisoryDatabase next = read(files, read);
       summaries.set(List.copyOf(read));
       AdvisoryDatabase before = database.getAndSet(next);
+      lastRefresh = new RefreshState(java.time.Instant.now(), Optional.empty());
       return !before.generation().equals(next.generation());
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("advisories not reloaded, keeping the previous ones: {}", e.getMessage());
+    } catch (IOException | RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // Whatever a bad source does, the refresher lives on and the last good data stays.
+      String why = e.getMessage() == null ? e.toString() : e.getMessage();
+      lastRefresh = new RefreshState(java.time.Instant.now(), Optional.of(why));
+      LOG.warn("advisories not reloaded, keeping the previous ones: {}", why);
       return false;
     }
+  }
+
+  /** When the file sources were last read, and why that failed when it did. */
+  public record RefreshState(java.time.Instant at, Optional<String> failure) {}
+
+  private volatile RefreshState lastRefresh = new RefreshState(java.time.Instant.now(), Optional.empty());
+
+  /** The last reading of the file sources (at start, or by the refresher). */
+  public RefreshState lastRefresh() {
+    return lastRefresh;
   }
 
   /** The current database of the file sources. */
@@ -280,8 +294,13 @@ public final class AdvisorySources implements AdvisoryLookup {
       long ms = interval.toMillis();
       timer.scheduleWithFixedDelay(
           () -> {
-            if (sources.reload()) {
-              LOG.info("advisories changed: now {}", sources.generation());
+            // An escaping throwable would cancel every later run: nothing may escape.
+            try {
+              if (sources.reload()) {
+                LOG.info("advisories changed: now {}", sources.generation());
+              }
+            } catch (Throwable t) {
+              LOG.warn("advisory refresh failed, keeping the previous data: {}", t.toString());
             }
           },
           ms,

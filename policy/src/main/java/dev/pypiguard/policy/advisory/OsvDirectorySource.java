@@ -33,6 +33,10 @@ public record OsvDirectorySource(Path root) implements AdvisorySource {
         if (Files.isRegularFile(f)
             && OsvParser.isRecordName(f.getFileName().toString())
             && !hidden(f)) {
+          if (Files.size(f) > OsvZipSource.MAX_RECORD_BYTES) {
+            throw new IOException(f + " is larger than " + OsvZipSource.MAX_RECORD_BYTES
+                + " bytes: not an OSV record");
+          }
           parser.parse(f.toString(), Files.readAllBytes(f)).ifPresent(out::add);
         }
       }

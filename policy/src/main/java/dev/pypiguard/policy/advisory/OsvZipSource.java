@@ -17,6 +17,9 @@ import java.util.zip.ZipFile;
  * @param zip the zip file
  */
 public record OsvZipSource(Path zip) implements AdvisorySource {
+  /** The largest record read; OSV records are kilobytes. */
+  static final int MAX_RECORD_BYTES = 16 << 20;
+
   public OsvZipSource {
     Objects.requireNonNull(zip, "zip");
   }
@@ -35,7 +38,13 @@ public record OsvZipSource(Path zip) implements AdvisorySource {
         }
         byte[] bytes;
         try (InputStream in = z.getInputStream(e)) {
-          bytes = in.readAllBytes();
+          // An OSV record is a few kilobytes: a huge entry (or a zip bomb) fails the read
+          // rather than the heap, and the last good data stays in force.
+          bytes = in.readNBytes(MAX_RECORD_BYTES + 1);
+        }
+        if (bytes.length > MAX_RECORD_BYTES) {
+          throw new IOException(zip + "!" + name + " is larger than " + MAX_RECORD_BYTES
+              + " bytes: not an OSV record");
         }
         parser.parse(zip + "!" + name, bytes).ifPresent(out::add);
       }

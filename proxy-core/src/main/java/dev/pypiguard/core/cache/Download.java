@@ -1,6 +1,7 @@
 package dev.pypiguard.core.cache;
 
 import dev.pypiguard.core.blob.BlobWriter;
+import dev.pypiguard.core.blob.IntegrityException;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.upstream.DownloadSink;
 import java.io.IOException;
@@ -17,6 +18,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Bytes go to a partial file as they arrive; readers follow the file and may send up to
  * {@link #releasable()} bytes, which holds the last byte back until the digest is verified, so a
  * client can never receive a whole body that turns out to be wrong.
+ *
+ * <p>A download never takes more than its limit: the page's declared size, or the configured
+ * maximum when the page declares none. The byte after the limit is refused unwritten, the
+ * transfer is cut and the download fails as an {@link IntegrityException}, so a lying or endless
+ * upstream can neither fill the disk nor push one byte past the size a response announced
+ * (README, "Hostile upstreams and clients").
  */
 public final class Download implements DownloadSink {
   private final Sha256 key;
@@ -27,18 +34,24 @@ public final class Download implements DownloadSink {
   private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final java.util.function.Function<Sha256, java.util.Optional<Path>> locate;
   private volatile OptionalLong length = OptionalLong.empty();
+  /** The most bytes this download may take: the declared size, or the configured maximum. */
+  private final long limit;
+  /** Why the upstream's bytes were refused before the end, when they were. */
+  private volatile IntegrityException refused;
 
   Download(
       Sha256 key,
       String filename,
       BlobWriter writer,
       OptionalLong declaredSize,
+      long maxUndeclared,
       java.util.function.Function<Sha256, java.util.Optional<Path>> locate) {
     this.key = key;
     this.filename = filename;
     this.writer = writer;
     this.declaredSize = declaredSize;
     this.length = declaredSize;
+    this.limit = declaredSize.orElse(maxUndeclared);
     this.locate = locate;
   }
 
@@ -64,12 +77,22 @@ public final class Download implements DownloadSink {
     return writer.written();
   }
 
-  /** How many bytes a reader may send now: everything once verified, all but one byte before. */
+  /**
+   * How many bytes a reader may send now: everything once verified, all but one byte before, and
+   * never more than the expected length.
+   */
   public long releasable() {
+    long written = writer.written();
     if (result.isDone() && !result.isCompletedExceptionally()) {
-      return writer.written();
+      return written;
     }
-    return Math.max(0, writer.written() - 1);
+    long cap = Math.min(limit, length.orElse(Long.MAX_VALUE));
+    return Math.max(0, Math.min(written, cap) - 1);
+  }
+
+  /** The most bytes this download takes before it is cut: the declared size, or the maximum. */
+  public long limit() {
+    return limit;
   }
 
   /** Opens a channel that reads the content from the start, while it grows and after. */
@@ -101,6 +124,10 @@ public final class Download implements DownloadSink {
           "Content-Length " + contentLength.getAsLong() + " differs from the declared size "
               + declaredSize.getAsLong());
     }
+    if (contentLength.isPresent() && contentLength.getAsLong() > limit) {
+      throw refuse("Content-Length " + contentLength.getAsLong() + " is more than the limit of "
+          + limit + " bytes for a file whose page declares no size");
+    }
     if (declaredSize.isEmpty()) {
       length = contentLength;
     }
@@ -108,8 +135,19 @@ public final class Download implements DownloadSink {
 
   @Override
   public void data(ByteBuffer bytes) throws IOException {
+    if (writer.written() + bytes.remaining() > limit) {
+      throw refuse(declaredSize.isPresent()
+          ? "the upstream sent more than the declared size of " + limit + " bytes"
+          : "the upstream sent more than the limit of " + limit + " bytes (the page declares no size)");
+    }
     writer.append(bytes);
     notifyListeners();
+  }
+
+  private IntegrityException refuse(String why) {
+    var e = new IntegrityException(why);
+    refused = e;
+    return e;
   }
 
   @Override
@@ -133,7 +171,8 @@ public final class Download implements DownloadSink {
     } catch (IOException e) {
       // The partial file is garbage either way; the store sweeps its tmp folder at start.
     }
-    result.completeExceptionally(new DownloadFailure(reason, notFound, timedOut));
+    IOException why = refused != null ? refused : new DownloadFailure(reason, notFound, timedOut);
+    result.completeExceptionally(why);
     notifyListeners();
   }
 

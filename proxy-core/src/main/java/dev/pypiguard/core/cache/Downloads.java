@@ -24,22 +24,28 @@ public final class Downloads {
   private final java.util.function.Consumer<Download> onStart;
   private final Optional<SharedBlobs> shared;
   private final boolean offline;
+  private final long maxUndeclared;
+
+  /** The limit of a download whose page declares no size, unless one is configured. */
+  public static final long DEFAULT_MAX_UNDECLARED = 4L * 1024 * 1024 * 1024;
 
   /** {@code onStart} sees each upstream download once, as it starts (for logs and metrics). */
   public Downloads(BlobStore store, java.util.function.Consumer<Download> onStart) {
-    this(store, onStart, Optional.empty(), false);
+    this(store, onStart, Optional.empty(), false, DEFAULT_MAX_UNDECLARED);
   }
 
   /**
    * Downloads that look in {@code shared} before the upstream, and keep there what they fetched
-   * from the upstream once it is verified; when {@code offline}, only in {@code shared}.
+   * from the upstream once it is verified; when {@code offline}, only in {@code shared}. A
+   * download whose page declares no size takes at most {@code maxUndeclared} bytes.
    */
   public Downloads(BlobStore store, java.util.function.Consumer<Download> onStart,
-      Optional<SharedBlobs> shared, boolean offline) {
+      Optional<SharedBlobs> shared, boolean offline, long maxUndeclared) {
     this.store = store;
     this.onStart = onStart;
     this.shared = shared;
     this.offline = offline;
+    this.maxUndeclared = maxUndeclared;
   }
 
   /**
@@ -64,7 +70,7 @@ public final class Downloads {
             k -> {
               try {
                 started[0] = true;
-                return new Download(k, filename, store.create(k), declaredSize, this::find);
+                return new Download(k, filename, store.create(k), declaredSize, maxUndeclared, this::find);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }

@@ -76,6 +76,16 @@ public final class PageCache {
   private final Cache<String, CachedPage<?>> memory;
   private final ConcurrentHashMap<String, CompletableFuture<PageLookup<?>>> refreshing =
       new ConcurrentHashMap<>();
+  /**
+   * Upstream failures remembered briefly, or as long as the upstream's {@code Retry-After} asks
+   * (at most 5 minutes): meanwhile lookups answer from the copy or fail fast, without asking.
+   */
+  private final Cache<String, HeldFailure> failures =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+  /** How long an upstream failure without {@code Retry-After} is remembered. */
+  static final Duration FAILURE_MEMORY = Duration.ofSeconds(1);
+
+  private record HeldFailure(PageFetch.Failed failure, Instant until) {}
 
   /**
    * A page cache over {@code <cacheDir>/pages/<upstream>/}. With a {@code shared} store, copies
@@ -156,6 +166,7 @@ public final class PageCache {
    */
   public void purge(String normalizedName) {
     memory.invalidate(normalizedName);
+    failures.invalidate(normalizedName);
     try {
       Files.deleteIfExists(file(normalizedName));
     } catch (IOException e) {
@@ -221,6 +232,13 @@ public final class PageCache {
             return CompletableFuture.completedFuture(
                 new PageLookup.Missing<>("not in the cache, and the proxy is offline"));
           }
+          HeldFailure held = failures.getIfPresent(key);
+          if (held != null && clock.instant().isBefore(held.until())) {
+            listener.lookup(kindName, copy.isPresent() ? "stale" : "miss");
+            return CompletableFuture.completedFuture(stale(copy,
+                "upstream " + upstream.name() + ": " + held.failure().reason()
+                    + " (not asked again until " + held.until() + ")", held.failure().timedOut()));
+          }
           listener.lookup(kindName, copy.isPresent() ? "revalidate" : "miss");
           long start = System.nanoTime();
           return client
@@ -255,6 +273,7 @@ public final class PageCache {
         return stale(
             copy, "malformed page from upstream " + upstream.name() + ": " + e.getMessage(), false);
       }
+      failures.invalidate(key);
       listener.upstream(kindName, latency, "ok");
       byte[] canonical = kind.canonical(value);
       var page = new CachedPage<>(value, Sha256.of(canonical).hex(), now, f.etag(), f.url());
@@ -280,6 +299,7 @@ public final class PageCache {
       return new PageLookup.Missing<>("not found on upstream " + upstream.name());
     }
     var e = (PageFetch.Failed) fetch;
+    failures.put(key, new HeldFailure(e, now.plus(e.retryAfter().orElse(FAILURE_MEMORY))));
     listener.upstream(kindName, latency, e.timedOut() ? "timeout" : "error");
     LOG.warn("upstream {} failed for {}: {}", upstream.name(), key, e.reason());
     listener.upstreamFailure(kindName, e.reason());

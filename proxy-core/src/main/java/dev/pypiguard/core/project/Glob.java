@@ -1,7 +1,8 @@
 package dev.pypiguard.core.project;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A project-name glob such as {@code evil-*}, {@code requests?} or {@code [a-c]*-utils}, matched
@@ -10,6 +11,10 @@ import java.util.regex.Pattern;
  * <p>{@code *} matches any run of characters, {@code ?} one character, {@code [...]} one of a set
  * (ranges like {@code a-z}, {@code [!...]} negates). The glob itself is normalized as a name is, so
  * {@code Foo_*} matches {@code foo-bar}. It is compiled once, when the policy is loaded.
+ *
+ * <p>Matching never backtracks more than to the last {@code *} seen (the classic wildcard
+ * algorithm), so it takes at most (name length) x (glob length) steps: no crafted glob or long
+ * name can make it exponential, as a backtracking regular expression like {@code .*a.*a.*b} can.
  */
 public final class Glob {
   /** What a bad glob's message says was expected. */
@@ -17,12 +22,26 @@ public final class Glob {
       "a project-name glob of letters, digits, '-', '_', '.' and the wildcards *, ? and [...]";
 
   private final String text;
-  private final Pattern pattern;
+  /** One element per character matched; {@code null} stands for {@code *}. */
+  private final CharSet[] tokens;
   private final boolean literal;
 
-  private Glob(String text, Pattern pattern, boolean literal) {
+  /** The characters one glob element matches: a literal, {@code ?}, or {@code [...]}. */
+  private record CharSet(boolean negate, String singles, String ranges) {
+    boolean matches(char c) {
+      boolean in = singles.indexOf(c) >= 0;
+      for (int i = 0; !in && i + 1 < ranges.length(); i += 2) {
+        in = c >= ranges.charAt(i) && c <= ranges.charAt(i + 1);
+      }
+      return in != negate;
+    }
+
+    static final CharSet ANY = new CharSet(true, "", "");
+  }
+
+  private Glob(String text, List<CharSet> tokens, boolean literal) {
     this.text = text;
-    this.pattern = pattern;
+    this.tokens = tokens.toArray(new CharSet[0]);
     this.literal = literal;
   }
 
@@ -34,7 +53,7 @@ public final class Glob {
   public static Glob parse(String raw) {
     Objects.requireNonNull(raw, "raw");
     StringBuilder norm = new StringBuilder();
-    StringBuilder regex = new StringBuilder();
+    List<CharSet> tokens = new ArrayList<>();
     boolean literal = true;
     int i = 0;
     while (i < raw.length()) {
@@ -42,23 +61,26 @@ public final class Glob {
       if (isAlnum(c)) {
         char l = Character.toLowerCase(c);
         norm.append(l);
-        regex.append(l);
+        tokens.add(new CharSet(false, String.valueOf(l), ""));
         i++;
       } else if (c == '-' || c == '_' || c == '.') {
         // A run of separators is one '-' in a normalized name, so it is one in the glob too.
         if (norm.length() == 0 || norm.charAt(norm.length() - 1) != '-') {
           norm.append('-');
-          regex.append("\\-");
+          tokens.add(new CharSet(false, "-", ""));
         }
         i++;
       } else if (c == '*') {
+        // Two stars in a row match what one does.
+        if (norm.length() == 0 || norm.charAt(norm.length() - 1) != '*') {
+          tokens.add(null);
+        }
         norm.append('*');
-        regex.append(".*");
         literal = false;
         i++;
       } else if (c == '?') {
         norm.append('?');
-        regex.append('.');
+        tokens.add(CharSet.ANY);
         literal = false;
         i++;
       } else if (c == '[') {
@@ -66,7 +88,7 @@ public final class Glob {
         if (end < 0) {
           throw bad(raw, "an unclosed [");
         }
-        klass(raw, raw.substring(i + 1, end), norm, regex);
+        klass(raw, raw.substring(i + 1, end), norm, tokens);
         literal = false;
         i = end + 1;
       } else {
@@ -76,17 +98,18 @@ public final class Glob {
     if (norm.length() == 0) {
       throw bad(raw, "nothing to match");
     }
-    return new Glob(norm.toString(), Pattern.compile(regex.toString()), literal);
+    return new Glob(norm.toString(), tokens, literal);
   }
 
-  private static void klass(String raw, String body, StringBuilder norm, StringBuilder regex) {
+  private static void klass(String raw, String body, StringBuilder norm, List<CharSet> tokens) {
     boolean negate = body.startsWith("!");
     String items = negate ? body.substring(1) : body;
     if (items.isEmpty()) {
       throw bad(raw, "an empty [...]");
     }
     norm.append('[').append(negate ? "!" : "");
-    regex.append('[').append(negate ? "^" : "");
+    StringBuilder singles = new StringBuilder();
+    StringBuilder ranges = new StringBuilder();
     int j = 0;
     while (j < items.length()) {
       char c = items.charAt(j);
@@ -102,23 +125,23 @@ public final class Glob {
           throw bad(raw, "the reversed range " + c + "-" + items.charAt(j + 2));
         }
         norm.append(lo).append('-').append(hi);
-        regex.append(lo).append('-').append(hi);
+        ranges.append(lo).append(hi);
         j += 3;
       } else if (isAlnum(c)) {
         char l = Character.toLowerCase(c);
         norm.append(l);
-        regex.append(l);
+        singles.append(l);
         j++;
       } else if (c == '-' || c == '_' || c == '.') {
         norm.append('_');
-        regex.append("\\-");
+        singles.append('-');
         j++;
       } else {
         throw bad(raw, "the character '" + c + "' in [...]");
       }
     }
     norm.append(']');
-    regex.append(']');
+    tokens.add(new CharSet(negate, singles.toString(), ranges.toString()));
   }
 
   private static boolean isAlnum(char c) {
@@ -132,7 +155,33 @@ public final class Glob {
 
   /** Whether a PEP 503-normalized name matches. */
   public boolean matches(String normalizedName) {
-    return literal ? text.equals(normalizedName) : pattern.matcher(normalizedName).matches();
+    return literal ? text.equals(normalizedName) : wildcard(normalizedName);
+  }
+
+  /** The wildcard match: on a mismatch, retry only from the last star, one character later. */
+  private boolean wildcard(String name) {
+    int p = 0;
+    int n = 0;
+    int starP = -1;
+    int starN = -1;
+    while (n < name.length()) {
+      if (p < tokens.length && tokens[p] != null && tokens[p].matches(name.charAt(n))) {
+        p++;
+        n++;
+      } else if (p < tokens.length && tokens[p] == null) {
+        starP = p++;
+        starN = n;
+      } else if (starP >= 0) {
+        p = starP + 1;
+        n = ++starN;
+      } else {
+        return false;
+      }
+    }
+    while (p < tokens.length && tokens[p] == null) {
+      p++;
+    }
+    return p == tokens.length;
   }
 
   /** Whether a project's name matches. */

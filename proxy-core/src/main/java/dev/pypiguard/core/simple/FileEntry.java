@@ -65,9 +65,25 @@ public record FileEntry(
         Map.of());
   }
 
-  /** The sha256 digest, when the upstream gave one. */
+  /**
+   * The sha256 digest, when the upstream gave a well-formed one (64 hex digits): a malformed
+   * value counts as none (it could otherwise reach a file path or a comparison).
+   */
   public Optional<String> sha256() {
-    return Optional.ofNullable(hashes.get("sha256"));
+    return Optional.ofNullable(hashes.get("sha256")).filter(FileEntry::wellFormedSha256);
+  }
+
+  private static boolean wellFormedSha256(String hex) {
+    if (hex.length() != 64) {
+      return false;
+    }
+    for (int i = 0; i < 64; i++) {
+      char c = hex.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The upload time parsed as an instant, when present and well formed. */

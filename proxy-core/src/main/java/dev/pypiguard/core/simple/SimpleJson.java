@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -167,7 +166,9 @@ public final class SimpleJson {
       throw new MalformedPageException("body is not valid JSON: " + e.getOriginalMessage()
           + location(e), e);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // Not JacksonException: bytes Jackson took for UTF-16/32 and could not decode (found by
+      // SimpleJsonFuzzTest). A page is JSON text in UTF-8 (RFC 8259 §8.1) or malformed.
+      throw new MalformedPageException("body is not valid JSON: " + e.getMessage(), e);
     }
   }
 

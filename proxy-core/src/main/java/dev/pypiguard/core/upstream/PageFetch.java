@@ -15,6 +15,14 @@ public sealed interface PageFetch {
   /** The upstream has no such page (HTTP 404 or 410). */
   record NotFound() implements PageFetch {}
 
-  /** No usable answer: connection failure, timeout, an error status or a refused redirect. */
-  record Failed(String reason, boolean timedOut) implements PageFetch {}
+  /**
+   * No usable answer: connection failure, timeout, an error status or a refused redirect; {@code
+   * retryAfter} is how long the upstream asked us to wait (its {@code Retry-After} on 429/503).
+   */
+  record Failed(String reason, boolean timedOut, Optional<java.time.Duration> retryAfter)
+      implements PageFetch {
+    public Failed(String reason, boolean timedOut) {
+      this(reason, timedOut, Optional.empty());
+    }
+  }
 }

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -43,16 +44,32 @@ import javax.net.ssl.SSLContext;
  */
 public final class UpstreamClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
-  private static final long MAX_PAGE_BYTES = 512L * 1024 * 1024;
+  /** The most bytes a page may have, as sent and once decompressed, unless configured. */
+  public static final long DEFAULT_MAX_PAGE_BYTES = 64L * 1024 * 1024;
 
-  /** How the client connects; the defaults suit pypi.org. */
+  /**
+   * How the client connects; the defaults suit pypi.org.
+   *
+   * @param maxPageBytes the most bytes an index page may have, as sent and decompressed
+   */
   public record Settings(
       Duration connectTimeout,
       Duration readTimeout,
       Optional<SSLContext> sslContext,
       Optional<java.net.ProxySelector> proxy,
       Optional<java.net.Authenticator> authenticator,
-      String userAgent) {
+      String userAgent,
+      long maxPageBytes) {
+    public Settings(Duration connectTimeout, Duration readTimeout, Optional<SSLContext> sslContext,
+        Optional<java.net.ProxySelector> proxy, Optional<java.net.Authenticator> authenticator,
+        String userAgent) {
+      this(connectTimeout, readTimeout, sslContext, proxy, authenticator, userAgent, DEFAULT_MAX_PAGE_BYTES);
+    }
+
+    public Settings withMaxPageBytes(long max) {
+      return new Settings(connectTimeout, readTimeout, sslContext, proxy, authenticator, userAgent, max);
+    }
+
     public static Settings defaults(String userAgent) {
       return new Settings(
           Duration.ofSeconds(10),
@@ -116,36 +133,43 @@ public final class UpstreamClient implements AutoCloseable {
             .header("Accept-Encoding", "gzip");
     etag.ifPresent(e -> req.header("If-None-Match", e));
     decorate.accept(req);
-    return http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofInputStream())
+    // timeouts.read bounds the whole page, not only the wait for its headers: a page dripped a
+    // byte at a time is cut at the deadline (README, "Hostile upstreams and clients").
+    long deadline = System.nanoTime() + settings.readTimeout().toNanos();
+    return http.sendAsync(req.build(), info -> info.statusCode() == 200
+            ? new PageBody(settings.maxPageBytes(), deadline, timer)
+            : HttpResponse.BodySubscribers.replacing((byte[]) null))
         .thenApplyAsync(
             resp -> {
               int status = resp.statusCode();
-              try (InputStream in = resp.body()) {
-                if (isRedirect(status)) {
-                  return redirect(url, resp.headers(), allowedHosts, hops)
-                      .<Object>map(next -> next)
-                      .orElseGet(() -> new PageFetch.Failed(
-                          "refused redirect from " + url + " to "
-                              + resp.headers().firstValue("Location").orElse("(none)")
-                              + ": not an upstream host", false));
-                }
-                if (status == 304) {
-                  return new PageFetch.NotModified();
-                }
-                if (status == 404 || status == 410) {
-                  return new PageFetch.NotFound();
-                }
-                if (status != 200) {
-                  return new PageFetch.Failed("HTTP " + status + " from " + url, false);
-                }
-                byte[] body = readBody(in, resp.headers());
+              if (isRedirect(status)) {
+                return redirect(url, resp.headers(), allowedHosts, hops)
+                    .<Object>map(next -> next)
+                    .orElseGet(() -> new PageFetch.Failed(
+                        "refused redirect from " + url + " to "
+                            + resp.headers().firstValue("Location").orElse("(none)")
+                            + ": not an upstream host", false));
+              }
+              if (status == 304) {
+                return new PageFetch.NotModified();
+              }
+              if (status == 404 || status == 410) {
+                return new PageFetch.NotFound();
+              }
+              if (status != 200) {
+                return new PageFetch.Failed("HTTP " + status + " from " + url, false,
+                    status == 429 || status == 503 ? RetryAfter.parse(resp.headers(), Instant.now())
+                        : Optional.empty());
+              }
+              try {
+                byte[] body = decode(resp.body(), resp.headers(), settings.maxPageBytes());
                 return new PageFetch.Fetched(
                     resp.uri(),
                     body,
                     resp.headers().firstValue("Content-Type").orElse("text/html"),
                     resp.headers().firstValue("ETag"));
               } catch (IOException e) {
-                return new PageFetch.Failed("reading " + url + ": " + describe(e), isTimeout(e));
+                return new PageFetch.Failed("reading " + url + ": " + describe(e), false);
               }
             },
             executor)
@@ -156,22 +180,31 @@ public final class UpstreamClient implements AutoCloseable {
         .exceptionally(e -> new PageFetch.Failed(describe(e), isTimeout(e)));
   }
 
-  private static byte[] readBody(InputStream raw, HttpHeaders headers) throws IOException {
+  /**
+   * A page's body as it came (perhaps gzip), decompressed with a bound: a gzip bomb is refused
+   * once it inflates past {@code max} bytes, before it costs more memory than that.
+   */
+  static byte[] decode(byte[] raw, HttpHeaders headers, long max) throws IOException {
     boolean gzip =
         headers.firstValue("Content-Encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("gzip"))
             .orElse(false);
-    try (InputStream in = gzip ? new GZIPInputStream(raw) : raw) {
+    if (!gzip) {
+      return raw;
+    }
+    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
       var out = new ByteArrayOutputStream();
       byte[] buf = new byte[64 * 1024];
       long total = 0;
       for (int n; (n = in.read(buf)) > 0; ) {
         total += n;
-        if (total > MAX_PAGE_BYTES) {
-          throw new IOException("page larger than " + MAX_PAGE_BYTES + " bytes");
+        if (total > max) {
+          throw new IOException("page inflates to more than " + max + " bytes (limits.page-size)");
         }
         out.write(buf, 0, n);
       }
       return out.toByteArray();
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new IOException("page is not valid gzip: " + e.getMessage());
     }
   }
 
@@ -305,7 +338,7 @@ public final class UpstreamClient implements AutoCloseable {
       return "connect timed out";
     }
     if (t instanceof HttpTimeoutException) {
-      return "timed out";
+      return t.getMessage() != null && t.getMessage().contains("timeouts.") ? t.getMessage() : "timed out";
     }
     if (t instanceof ConnectException) {
       return "connection refused";

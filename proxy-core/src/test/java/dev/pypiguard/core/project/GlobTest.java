@@ -47,4 +47,55 @@ class GlobTest {
   void equals_sameNormalizedText_equal() {
     assertThat(Glob.parse("Foo_*")).isEqualTo(Glob.parse("foo-*")).hasSameHashCodeAs(Glob.parse("foo.*"));
   }
+
+  /** Issue 14: a crafted glob against a long name finishes (a backtracking regex would not). */
+  @Test
+  @org.junit.jupiter.api.Timeout(10)
+  void matches_craftedGlobAndLongName_noBacktrackingBlowUp() {
+    Glob g = Glob.parse("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b");
+    assertThat(g.matches("a".repeat(100_000))).isFalse();
+    assertThat(g.matches("a".repeat(100_000) + "b")).isTrue();
+  }
+
+  /** The wildcard algorithm answers as fnmatch (here: as the equivalent regular expression). */
+  @Test
+  void matches_randomGlobs_agreeWithRegularExpressions() {
+    var rnd = new java.util.Random(14);
+    String[] parts = {"a", "b", "-", "*", "?", "[ab]", "[!a]", "[a-b]"};
+    for (int i = 0; i < 5_000; i++) {
+      var glob = new StringBuilder();
+      var regex = new StringBuilder();
+      for (int k = 1 + rnd.nextInt(5); k > 0; k--) {
+        String p = parts[rnd.nextInt(parts.length)];
+        glob.append(p);
+        regex.append(switch (p) {
+          case "*" -> ".*";
+          case "?" -> ".";
+          case "-" -> "\\-";
+          case "[!a]" -> "[^a]";
+          default -> p;
+        });
+      }
+      if (glob.toString().replace("-", "").isEmpty() || glob.toString().startsWith("-")) {
+        continue;
+      }
+      var name = new StringBuilder();
+      for (int k = rnd.nextInt(7); k > 0; k--) {
+        name.append("ab-".charAt(rnd.nextInt(3)));
+      }
+      Glob g;
+      try {
+        g = Glob.parse(glob.toString());
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      // Separators in a glob collapse as in a name; compare only globs that normalization keeps.
+      if (!g.toString().equals(glob.toString().replace("[!a]", "[!a]"))) {
+        continue;
+      }
+      assertThat(g.matches(name.toString()))
+          .as("%s against %s", glob, name)
+          .isEqualTo(name.toString().matches(regex.toString()));
+    }
+  }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml); keys mirror these flags, and only a file says"
       + " upstreams (several, with owned projects and credentials), egress (proxy, CA bundle), tls,"
-      + " auth (tokens file), cache, timeouts and storage (s3); conf/pypi-guard.yaml shows every key.")
+      + " auth (tokens file), cache, timeouts, limits (connections, sizes) and storage (s3);"
+      + " conf/pypi-guard.yaml shows every key.")
   Path config;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default: 127.0.0.1:8080; port 0 picks a free port).")

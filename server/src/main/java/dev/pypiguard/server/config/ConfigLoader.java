@@ -26,9 +26,11 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls", "upstreams", "egress", "auth", "storage");
+          "advisories", "tls", "upstreams", "egress", "auth", "storage", "limits");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
-  private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read");
+  private static final Set<String> LIMIT_KEYS =
+      Set.of("connections", "connections-per-client", "file-size", "page-size");
+  private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read", "request-headers", "idle");
 
   /** The flags of {@code serve}; each is set only when given on the command line. */
   public record Flags(
@@ -64,6 +66,7 @@ public final class ConfigLoader {
       d.allowOnly(root, "", KEYS);
       d.allowOnly(root.get("cache"), "cache", CACHE_KEYS);
       d.allowOnly(root.get("timeouts"), "timeouts", TIMEOUT_KEYS);
+      d.allowOnly(root.get("limits"), "limits", LIMIT_KEYS);
     });
 
     String listen = flags.listen().orElseGet(() -> text(root, "listen").orElse(ServerConfig.DEFAULT_LISTEN));
@@ -128,8 +131,9 @@ public final class ConfigLoader {
 
     Duration ttl = duration(root, "cache", "page-ttl", Duration.ofMinutes(10), where, problems);
     Duration staleAfter = duration(root, "cache", "stale-after", Duration.ofSeconds(2), where, problems);
-    Duration connect = duration(root, "timeouts", "connect", Duration.ofSeconds(5), where, problems);
-    Duration read = duration(root, "timeouts", "read", Duration.ofSeconds(10), where, problems);
+    Duration connect = positive(root, "timeouts", "connect", Duration.ofSeconds(5), where, problems);
+    Duration read = positive(root, "timeouts", "read", Duration.ofSeconds(10), where, problems);
+    Limits limits = limits(root, where, problems);
     long streamAfter = 4L * 1024 * 1024;
     Optional<String> sa = root == null ? Optional.empty() : text(root.get("cache"), "stream-after");
     if (sa.isPresent()) {
@@ -212,7 +216,58 @@ public final class ConfigLoader {
     return new ServerConfig(
         host, port, upstreams, cacheDir, baseUrl, offline, ttl,
         staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
-        egress, tokensFile, storage);
+        egress, tokensFile, storage, limits);
+  }
+
+  /** {@code timeouts.request-headers}, {@code timeouts.idle} and the {@code limits:} section. */
+  private static Limits limits(JsonNode root, Function<String, String> where, List<String> problems) {
+    Limits d = Limits.DEFAULTS;
+    Duration headers = positive(root, "timeouts", "request-headers", d.requestHeaders(), where, problems);
+    Duration idle = positive(root, "timeouts", "idle", d.idle(), where, problems);
+    JsonNode sec = root == null ? null : root.get("limits");
+    int all = count(sec, "connections", d.connections(), where, problems);
+    int perClient = count(sec, "connections-per-client", d.connectionsPerClient(), where, problems);
+    long file = size(sec, "file-size", d.fileSize(), where, problems);
+    long page = size(sec, "page-size", d.pageSize(), where, problems);
+    return new Limits(headers, idle, all, perClient, file, page);
+  }
+
+  private static int count(JsonNode sec, String key, int dflt, Function<String, String> where, List<String> problems) {
+    if (sec == null || !sec.hasNonNull(key)) {
+      return dflt;
+    }
+    JsonNode v = sec.get(key);
+    if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 1) {
+      problems.add(where.apply("limits." + key) + ": " + v + " (expected: a whole number >= 1)");
+      return dflt;
+    }
+    return v.intValue();
+  }
+
+  private static long size(JsonNode sec, String key, long dflt, Function<String, String> where, List<String> problems) {
+    Optional<String> t = text(sec, key);
+    if (t.isEmpty()) {
+      return dflt;
+    }
+    Optional<Long> parsed = Sizes.parse(t.get()).filter(n -> n > 0);
+    if (parsed.isEmpty()) {
+      problems.add(where.apply("limits." + key) + ": \"" + t.get() + "\" (expected: a size > 0, like 64MB or 4GB)");
+      return dflt;
+    }
+    return parsed.get();
+  }
+
+  /** A duration that must be more than zero: a zero timeout would fail every request at once. */
+  private static Duration positive(JsonNode root, String section, String key, Duration dflt,
+      Function<String, String> where, List<String> problems) {
+    JsonNode sec = root == null ? null : root.get(section);
+    Optional<String> t = text(sec, key);
+    Duration d = duration(root, section, key, dflt, where, problems);
+    if (t.isPresent() && d.isZero()) {
+      problems.add(where.apply(section + "." + key) + ": \"" + t.get() + "\" (expected: a duration > 0, like 10s)");
+      return dflt;
+    }
+    return d;
   }
 
   private static Optional<String> text(JsonNode node, String key) {

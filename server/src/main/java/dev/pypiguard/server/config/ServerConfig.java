@@ -34,6 +34,7 @@ import java.util.Optional;
  *     it every client may read, and only loopback clients may use the admin API
  * @param storage where artifacts and shared records live: {@code cache-dir}, or a bucket
  *     shared by replicas (then {@code cache-dir} is this replica's local tier)
+ * @param limits deadlines, connection limits and size bounds against hostile peers
  */
 public record ServerConfig(
     String host,
@@ -55,7 +56,8 @@ public record ServerConfig(
     long maxCacheBytes,
     Egress egress,
     Optional<Path> tokensFile,
-    Storage storage) {
+    Storage storage,
+    Limits limits) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -122,7 +124,8 @@ public record ServerConfig(
         0,
         Egress.DIRECT,
         Optional.empty(),
-        new Storage.FileSystem());
+        new Storage.FileSystem(),
+        Limits.DEFAULTS);
   }
 
   public ServerConfig withPort(int newPort) {
@@ -172,6 +175,10 @@ public record ServerConfig(
     return edit(b -> b.tls = newTls);
   }
 
+  public ServerConfig withLimits(Limits newLimits) {
+    return edit(b -> b.limits = newLimits);
+  }
+
   public ServerConfig withPolicyFile(Optional<Path> file) {
     return edit(b -> b.policyFile = file);
   }
@@ -205,6 +212,7 @@ public record ServerConfig(
     public Egress egress;
     public Optional<Path> tokensFile;
     public Storage storage;
+    public Limits limits;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -227,6 +235,7 @@ public record ServerConfig(
       egress = c.egress;
       tokensFile = c.tokensFile;
       storage = c.storage;
+      limits = c.limits;
     }
 
     public ServerConfig build() {
@@ -250,7 +259,8 @@ public record ServerConfig(
           maxCacheBytes,
           egress,
           tokensFile,
-          storage);
+          storage,
+          limits);
     }
   }
 }

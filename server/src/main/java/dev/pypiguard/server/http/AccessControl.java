@@ -50,6 +50,13 @@ final class AccessControl {
             + " while the proxy has no auth: {tokens-file: ...} configured");
         return false;
       }
+      if (needed.isPresent() && needed.get() == Role.ADMIN && !localHost(ex, s)) {
+        // DNS rebinding: a web page's script reaches 127.0.0.1 under its own name.
+        count(s, "host");
+        refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only requests for the listen"
+            + " address or a loopback name (Host: localhost, 127.0.0.1, [::1]) while the proxy has no auth");
+        return false;
+      }
       return true;
     }
     Authentication a = tokens.get().authenticate(ex.headers.get(HttpHeaderNames.AUTHORIZATION));
@@ -101,6 +108,37 @@ final class AccessControl {
         && a.getAddress() != null && a.getAddress().isLoopbackAddress();
     return loopback && !ex.headers.contains("Forwarded") && !ex.headers.contains("X-Forwarded-For")
         && !ex.headers.contains("X-Real-IP");
+  }
+
+  /**
+   * Whether the request's {@code Host} names this server as only a local client would: a loopback
+   * name or address, the listen address, or the base URL's host. No Host at all (HTTP/1.0) is
+   * not a browser's request and passes.
+   */
+  static boolean localHost(Exchange ex, Services s) {
+    String host = ex.headers.get(HttpHeaderNames.HOST);
+    if (host == null) {
+      return true;
+    }
+    String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      h = end < 0 ? h : h.substring(1, end);
+    } else if (h.indexOf(':') == h.lastIndexOf(':') && h.indexOf(':') >= 0) {
+      h = h.substring(0, h.indexOf(':'));
+    }
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    if (h.equals("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+      return true;
+    }
+    String listen = s.config().host().toLowerCase(java.util.Locale.ROOT);
+    if (h.equals(listen) && !listen.isEmpty() && !listen.equals("0.0.0.0") && !listen.equals("::")) {
+      return true;
+    }
+    String base = s.config().baseUrl().map(u -> u.getHost()).orElse(null);
+    return base != null && h.equals(base.toLowerCase(java.util.Locale.ROOT));
   }
 
   private static String path(Exchange ex) {

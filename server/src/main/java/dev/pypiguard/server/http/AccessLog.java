@@ -52,9 +52,23 @@ final class AccessLog {
     }
   }
 
-  /** Quotes and control characters from a client could forge log lines: escape them. */
-  private static String clean(String s) {
+  /**
+   * Quotes and control characters from a client could forge log lines: escape them ({@code \"},
+   * {@code \\}, {@code \xNN}), and cut the text at 512 characters.
+   */
+  static String clean(String s) {
     String t = s.length() > 512 ? s.substring(0, 512) + "..." : s;
-    return t.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f\\x7f]", "?");
+    var sb = new StringBuilder(t.length() + 8);
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c == '\\' || c == '"') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 }

@@ -32,7 +32,13 @@ public final class AuditLog implements AutoCloseable {
   private final ProxyMetrics metrics;
   private final RecentBlocks recent;
   private BufferedWriter out;
-  private boolean failed;
+  /** Lines not yet written (while the file cannot be written). */
+  private final StringBuilder held = new StringBuilder();
+  private long dropped;
+  private long failures;
+  private String failure;
+  /** How much is held while the file cannot be written. */
+  static final int MAX_HELD = 4 << 20;
 
   /** Writes to {@code file} and remembers the newest decisions in {@code recent}. */
   public AuditLog(Path file, Executor blocking, ProxyMetrics metrics, RecentBlocks recent) {
@@ -91,27 +97,78 @@ public final class AuditLog implements AutoCloseable {
     return d.decision().reasons().stream().noneMatch(r -> r.rule().equals("exception"));
   }
 
-  private synchronized void write(String lines) {
-    if (lines.isEmpty() || failed) {
+  /**
+   * Appends lines. When the file cannot be written (disk full, removed directory), the writer is
+   * dropped, the lines are held (up to {@link #MAX_HELD} characters, the newest dropped beyond),
+   * and every later write tries again; the first that succeeds writes what was held, then a line
+   * saying how many were lost, and the log says it recovered. Nothing is silently off.
+   */
+  synchronized void write(String lines) {
+    if (lines.isEmpty()) {
       return;
     }
+    if (held.length() + lines.length() <= MAX_HELD) {
+      held.append(lines);
+    } else {
+      dropped += lines.chars().filter(c -> c == '\n').count();
+    }
+    writeHeld();
+  }
+
+  private void writeHeld() {
     try {
       if (out == null) {
         Files.createDirectories(file.getParent());
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
             StandardOpenOption.APPEND);
       }
-      out.write(lines);
+      if (dropped > 0) {
+        ObjectNode gap = JSON.createObjectNode();
+        gap.put("time", Instant.now().toString());
+        gap.put("event", "audit-log-gap");
+        gap.put("lost", dropped);
+        gap.put("reason", failure == null ? "" : failure);
+        held.append(gap).append('\n');
+      }
+      out.write(held.toString());
       out.flush();
+      if (failure != null) {
+        LOG.warn("the audit log {} is writable again after {} failed writes; {} held lines written, {} lost",
+            file, failures, held.chars().filter(c -> c == '\n').count() - (dropped > 0 ? 1 : 0), dropped);
+      }
+      held.setLength(0);
+      dropped = 0;
+      failures = 0;
+      failure = null;
     } catch (IOException e) {
-      failed = true;
-      LOG.error("cannot write the audit log {}: {}; blocking decisions are no longer recorded there",
-          file, e.toString());
+      if (failures++ == 0) {
+        LOG.error("cannot write the audit log {}: {}; holding its lines and retrying with each new one",
+            file, e.toString());
+      }
+      failure = e.toString();
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException ignored) {
+          // the writer is broken either way; a new one is opened on the next write
+        }
+        out = null;
+      }
     }
+  }
+
+  /** A line for {@code /healthz} while the audit log cannot be written; empty when it can. */
+  public synchronized java.util.Optional<String> health() {
+    return failure == null ? java.util.Optional.empty()
+        : java.util.Optional.of("audit log " + file + ": cannot be written (" + failure + "), "
+            + failures + " failed writes, lines held and retried");
   }
 
   @Override
   public synchronized void close() {
+    if (held.length() > 0 || dropped > 0) {
+      writeHeld();
+    }
     if (out != null) {
       try {
         out.close();

@@ -72,7 +72,7 @@ final class Exchange {
    * trace; for {@code exceptionally}, so that no exchange is left without an answer.
    */
   Void internalError(Throwable e) {
-    org.slf4j.LoggerFactory.getLogger(RequestHandler.class).error("failed to serve {} {}", method, uri, e);
+    org.slf4j.LoggerFactory.getLogger(RequestHandler.class).error("failed to serve {} {}", method, AccessLog.clean(uri), e);
     send(text(io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
     return null;
   }
@@ -120,8 +120,12 @@ final class Exchange {
               }
               log(f.isSuccess());
               if (reuse) {
-                f.channel().config().setAutoRead(true);
-                f.channel().read();
+                InOrderResponses queue = f.channel().pipeline().get(InOrderResponses.class);
+                if (queue != null) {
+                  queue.responded();
+                } else {
+                  f.channel().read();
+                }
               }
             });
   }
@@ -132,7 +136,7 @@ final class Exchange {
         () -> {
           if (finished.compareAndSet(false, true)) {
             services.active().decrementAndGet();
-            AccessLog.LOG.warn("aborted {} {}: {}", method, uri, why);
+            AccessLog.LOG.warn("aborted {} {}: {}", method, AccessLog.clean(uri), why);
             ctx.channel().close();
             log(false);
           }

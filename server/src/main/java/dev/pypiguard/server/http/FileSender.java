@@ -19,8 +19,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Sends artifact bodies: a stored blob zero-copy (a {@link DefaultFileRegion}, or chunks read
@@ -28,7 +26,6 @@ import java.util.regex.Pattern;
  * following its file as it grows, one chunk in flight per client so memory stays flat.
  */
 final class FileSender {
-  private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
   private static final int CHUNK = 256 * 1024;
 
   /** What a file response says about the bytes. */
@@ -103,30 +100,18 @@ final class FileSender {
     String range = ex.headers.get(HttpHeaderNames.RANGE);
     String ifRange = ex.headers.get(HttpHeaderNames.IF_RANGE);
     if (range != null && (ifRange == null || ifRange.trim().equals(meta.etag()))) {
-      Matcher m = RANGE.matcher(range.trim());
-      // Several ranges are rare for wheels: RFC 9110 §14.2 lets us answer them with the whole file.
-      if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
-        try {
-          if (m.group(1).isEmpty()) {
-            long suffix = Long.parseLong(m.group(2));
-            start = Math.max(0, length - suffix);
-          } else {
-            start = Long.parseLong(m.group(1));
-            if (!m.group(2).isEmpty()) {
-              end = Math.min(end, Long.parseLong(m.group(2)));
-            }
-          }
-        } catch (NumberFormatException e) {
-          start = length; // absurdly large numbers: unsatisfiable
-        }
-        if (start >= length || start > end || (m.group(1).isEmpty() && Long.parseLong("0" + m.group(2)) == 0)) {
-          close(ch);
-          release.run();
-          var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
-          r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
-          ex.send(r);
-          return;
-        }
+      ByteRange.Answer answer = ByteRange.parse(range, length);
+      if (answer instanceof ByteRange.Unsatisfiable) {
+        close(ch);
+        release.run();
+        var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
+        r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
+        ex.send(r);
+        return;
+      }
+      if (answer instanceof ByteRange.Part part) {
+        start = part.range().start();
+        end = part.range().end();
         status = HttpResponseStatus.PARTIAL_CONTENT;
       }
     }
@@ -196,7 +181,9 @@ final class FileSender {
       @Override
       public void run() {
         boolean done = d.result().isDone();
-        if (!done && d.written() < streamAfter) {
+        // A file known to be small is verified whole before its first byte, whatever arrives.
+        boolean small = d.length().isPresent() && d.length().getAsLong() <= streamAfter;
+        if (!done && (small || d.written() < streamAfter)) {
           return;
         }
         if (!started.compareAndSet(false, true)) {
@@ -211,7 +198,7 @@ final class FileSender {
           }
           return;
         }
-        new Follower(ex, s, d, meta).start();
+        new Follower(ex, s, d, meta, onFailure).start();
       }
     };
     d.onProgress(check);
@@ -224,15 +211,17 @@ final class FileSender {
     private final Services s;
     private final Download d;
     private final Meta meta;
+    private final java.util.function.Consumer<Throwable> onFailure;
     private final AtomicBoolean waiting = new AtomicBoolean();
     private FileChannel ch;
     private long pos;
 
-    Follower(Exchange ex, Services s, Download d, Meta meta) {
+    Follower(Exchange ex, Services s, Download d, Meta meta, java.util.function.Consumer<Throwable> onFailure) {
       this.ex = ex;
       this.s = s;
       this.d = d;
       this.meta = meta;
+      this.onFailure = onFailure;
     }
 
     void start() {
@@ -240,7 +229,12 @@ final class FileSender {
         try {
           ch = d.openReader();
         } catch (IOException e) {
-          ex.abort("cannot follow download: " + e.getMessage());
+          // A download that failed meanwhile took its partial file along: answer its failure.
+          if (d.result().isCompletedExceptionally()) {
+            d.result().whenComplete((p, failure) -> onFailure.accept(failure));
+          } else {
+            ex.abort("cannot follow download: " + e.getMessage());
+          }
           return;
         }
         ex.onLoop(() -> {

@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Routes requests: the simple API, files and their metadata and provenance, health and metrics.
  *
- * <p>One instance per connection. Reading is paused while a request is served and resumed when
- * its response is written, so responses leave in request order and a client cannot queue work
- * faster than it takes answers.
+ * <p>One instance per connection. It sees one request at a time: {@link InOrderResponses}, before
+ * it in the pipeline, holds pipelined requests back until the response to the one before is
+ * written, so responses leave in request order, each with its own request.
  */
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
@@ -68,14 +68,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   @Override
-  public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    // Reads are requested one request at a time (see the class comment).
-    ctx.channel().config().setAutoRead(false);
-    ctx.read();
-    super.channelActive(ctx);
-  }
-
-  @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     var ex = new Exchange(ctx, request, s);
     if (request.decoderResult().isFailure()) {
@@ -94,7 +86,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     try {
       route(ex);
     } catch (RuntimeException e) {
-      LOG.error("failed to serve {} {}", ex.method, ex.uri, e);
+      LOG.error("failed to serve {} {}", ex.method, AccessLog.clean(ex.uri), e);
       ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
     }
   }
@@ -142,6 +134,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
             .forEach(d -> lines.add("defence " + d));
         lines.addAll(s.storage().health());
+        s.audit().health().ifPresent(lines::add);
         ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
       }
       case "metrics" -> {
@@ -153,19 +146,35 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           ex.send(r);
         });
       }
-      case "simple" -> simple(ex, path);
-      case "files" -> files(ex, path);
-      case "integrity" -> integrity(ex, path);
+      // Routes that name a project match policy and upstream globs against it: off the loop.
+      case "simple" -> offLoop(ex, () -> simple(ex, path));
+      case "files" -> offLoop(ex, () -> files(ex, path));
+      case "integrity" -> offLoop(ex, () -> integrity(ex, path));
       case "-" -> {
         if (seg.size() >= 2 && seg.get(1).equals("admin")) {
           AdminRoutes.serve(ex, s, path, base(ex));
         } else if (path.segments().size() == 3 && path.segments().get(1).equals("explain")) {
-          Explain.send(ex, s, this, path.segments().get(2));
+          offLoop(ex, () -> Explain.send(ex, s, this, path.segments().get(2)));
         } else {
           notFound(ex, "no such path");
         }
       }
       default -> notFound(ex, "no such path");
+    }
+  }
+
+  /** Runs a route on the blocking executor; a full executor answers 503 at once. */
+  private void offLoop(Exchange ex, Runnable route) {
+    try {
+      s.blocking().execute(() -> {
+        try {
+          route.run();
+        } catch (RuntimeException e) {
+          ex.internalError(e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      ex.send(Exchange.withPhrase(503, "Service Unavailable", "the server is too busy; try again"));
     }
   }
 
@@ -531,10 +540,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       r.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
       ex.onLoop(() -> {
         ex.prepare(r);
+        // Without a declared size the length is unknown until the file is fetched: say nothing
+        // rather than a false Content-Length: 0 (RFC 9110 §8.6 lets HEAD omit it).
         file.size().ifPresent(n -> r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n));
-        if (file.size().isEmpty()) {
-          r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
-        }
         ex.finish(ex.ctx.writeAndFlush(r));
       });
       return;

@@ -15,7 +15,7 @@ import java.util.Optional;
  * <p>Segments are percent-decoded one by one (never as form data, so {@code +} stays {@code +}).
  * A target whose decoded segments would contain {@code /}, {@code \}, NUL or control characters,
  * or that has {@code .} or {@code ..} segments, is rejected: no decoding trick reaches a
- * different path than the one the router sees.
+ * different path than the one the router sees. So is a query with control bytes.
  */
 record RequestPath(List<String> segments, boolean trailingSlash, String rawQuery) {
 
@@ -29,6 +29,9 @@ record RequestPath(List<String> segments, boolean trailingSlash, String rawQuery
     int hash = path.indexOf('#');
     if (hash >= 0) {
       path = path.substring(0, hash);
+    }
+    if (!cleanQuery(query)) {
+      return Optional.empty();
     }
     var segments = new ArrayList<String>();
     String[] parts = path.substring(1).split("/", -1);
@@ -58,6 +61,27 @@ record RequestPath(List<String> segments, boolean trailingSlash, String rawQuery
       segments.add(s);
     }
     return Optional.of(new RequestPath(List.copyOf(segments), trailing, query));
+  }
+
+  /**
+   * A query with control bytes, raw or percent-encoded, is refused (400): it can only be an
+   * attack on whatever later reads or logs it (issue 14).
+   */
+  private static boolean cleanQuery(String query) {
+    for (int i = 0; i < query.length(); i++) {
+      char c = query.charAt(i);
+      if (c < 0x20 || c >= 0x7f) {
+        return false;
+      }
+      if (c == '%' && i + 2 < query.length()) {
+        int hi = Character.digit(query.charAt(i + 1), 16);
+        int lo = Character.digit(query.charAt(i + 2), 16);
+        if (hi >= 0 && lo >= 0 && (hi * 16 + lo < 0x20 || hi * 16 + lo == 0x7f)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static Optional<String> decode(String raw) {

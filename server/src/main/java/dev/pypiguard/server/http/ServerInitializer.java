@@ -11,7 +11,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Assembles a connection's pipeline: [TLS], HTTP codec, aggregation, chunked writes, routing. */
+/**
+ * Assembles a connection's pipeline: [TLS], request deadlines, HTTP codec, aggregation, the
+ * in-order queue of pipelined requests, chunked writes, routing; a connection over the limits
+ * is closed before any of it.
+ */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /** Request line limit: longer targets answer 414. */
   static final int MAX_LINE = 8 * 1024;
@@ -20,17 +24,25 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
   private final Services services;
   private final Optional<SslContext> tls;
+  private final ConnectionLimits limits;
 
-  public ServerInitializer(Services services, Optional<SslContext> tls) {
+  public ServerInitializer(Services services, Optional<SslContext> tls, ConnectionLimits limits) {
     this.services = services;
     this.tls = tls;
+    this.limits = limits;
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    if (!limits.admit(ch)) {
+      return;
+    }
     ChannelPipeline p = ch.pipeline();
     tls.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())));
-    // Idle keep-alive connections are closed after five minutes; a slow reader is not idle.
+    var l = services.config().limits();
+    p.addLast("deadline", new RequestDeadline(l.requestHeaders(), l.idle()));
+    // A backstop while a response is being written: a client that reads nothing for five
+    // minutes is gone (a slow reader is not idle).
     p.addLast("idle", new IdleStateHandler(0, 0, 300, TimeUnit.SECONDS) {
       @Override
       protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx,
@@ -38,9 +50,14 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         ctx.close();
       }
     });
-    p.addLast("http", new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192));
+    // Netty's codec keeps its own count of requests awaiting a response: room for all that
+    // InOrderResponses may hold.
+    p.addLast("http", new HttpServerCodec(new io.netty.handler.codec.http.HttpDecoderConfig()
+        .setMaxInitialLineLength(MAX_LINE).setMaxHeaderSize(MAX_HEADERS).setMaxChunkSize(8192),
+        InOrderResponses.MAX_PENDING + 2));
     // Requests carry no body worth having: anything larger is refused with 413.
     p.addLast("aggregate", new HttpObjectAggregator(64 * 1024));
+    p.addLast("in-order", new InOrderResponses());
     p.addLast("chunked", new ChunkedWriteHandler());
     p.addLast("route", new RequestHandler(services));
   }

@@ -77,7 +77,10 @@ final class Seeder {
       t.setDaemon(true);
       return t;
     });
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(pool)
+    // The client gets threads of its own: a synchronous send on a pool thread waits for the
+    // client's executor to deliver the answer, so with the pool as that executor, as many
+    // downloads at once as --jobs starved it and seed hung for ever (issue 14).
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
         .version(HttpClient.Version.HTTP_1_1).build();
   }
 

@@ -57,8 +57,8 @@ public final class AdvisoryFeed implements AutoCloseable {
       LOG.info("advisories: {} records from {}", sources.database().size(), String.join(", ", specs));
       sources.summaries().forEach(s -> LOG.info("advisory source {}", s));
       return Optional.of(new AdvisoryFeed(sources, refresh));
-    } catch (IOException | RuntimeException e) {
-      throw new ConfigException("--advisories: " + e.getMessage());
+    } catch (IOException | RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      throw new ConfigException("--advisories: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     }
   }
 
@@ -122,6 +122,9 @@ public final class AdvisoryFeed implements AutoCloseable {
     lines.add("advisories: " + sources.database().size() + " records, generation " + sources.generation());
     // Each file source with its date, so that data nobody refreshed is visible.
     sources.summaries().forEach(s -> lines.add("advisory source " + s));
+    var refresh = sources.lastRefresh();
+    refresh.failure().ifPresent(why -> lines.add("advisories: refresh failed at " + refresh.at()
+        + ", keeping the previous data: " + why));
     sources.online().ifPresent(api -> {
       var st = api.status();
       lines.add("osv-api " + api.base() + ": " + (st.reachable() ? "reachable" : "unreachable")
