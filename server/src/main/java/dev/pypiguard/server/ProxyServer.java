@@ -133,7 +133,7 @@ public final class ProxyServer implements AutoCloseable {
           ops.health().listener(u.name(), metrics.forUpstream(u.name())), storage.store()));
     }
     this.services = new Services(config, pages, store, downloads, policy::current, metrics,
-        blocking, new RenderedPages(), config.tls().isPresent(),
+        blocking, new RenderedPages(store::find), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
         new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage);

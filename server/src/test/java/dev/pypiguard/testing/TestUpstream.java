@@ -99,6 +99,7 @@ public final class TestUpstream implements AutoCloseable {
   private final String origin;
   private volatile Mode mode;
   private volatile String apiVersion = "1.1";
+  private volatile boolean legacyMetadataNames;
   private volatile String requiredAuthorization;
   private volatile String fileOrigin;
   private volatile String redirectFilesTo;
@@ -237,6 +238,16 @@ public final class TestUpstream implements AutoCloseable {
    */
   public TestUpstream apiVersion(String version) {
     this.apiVersion = Objects.requireNonNull(version);
+    return this;
+  }
+
+  /**
+   * Advertises core metadata only under its pre-PEP 714 names, as indexes did before mid-2023:
+   * {@code data-dist-info-metadata} in HTML, and PyPI's misnamed {@code data-dist-info-metadata}
+   * key in JSON.
+   */
+  public TestUpstream legacyMetadataNames(boolean legacy) {
+    this.legacyMetadataNames = legacy;
     return this;
   }
 
@@ -674,7 +685,9 @@ public final class TestUpstream implements AutoCloseable {
       }
       f.put("size", a.size()); // PEP 700
       f.put("upload-time", DateTimeFormatter.ISO_INSTANT.format(o.uploadTime())); // PEP 700
-      if (metadataServed(p)) {
+      if (metadataServed(p) && legacyMetadataNames) {
+        f.set("data-dist-info-metadata", NODES.objectNode().put("sha256", a.metadataSha256()));
+      } else if (metadataServed(p)) {
         // PEP 714 renamed dist-info-metadata to core-metadata; both are sent for old clients.
         ObjectNode hash = NODES.objectNode().put("sha256", a.metadataSha256());
         f.set("core-metadata", hash);
@@ -715,7 +728,9 @@ public final class TestUpstream implements AutoCloseable {
       }
       if (metadataServed(p)) {
         String v = "sha256=" + a.metadataSha256();
-        sb.append(" data-core-metadata=\"").append(v).append('"'); // PEP 714
+        if (!legacyMetadataNames) {
+          sb.append(" data-core-metadata=\"").append(v).append('"'); // PEP 714
+        }
         sb.append(" data-dist-info-metadata=\"").append(v).append('"'); // PEP 658
       }
       if (o.provenance() != null) {

@@ -55,7 +55,8 @@ public record ServerConfig(
     long maxCacheBytes,
     Egress egress,
     Optional<Path> tokensFile,
-    Storage storage) {
+    Storage storage,
+    TrustedProxies trustedProxies) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -122,7 +123,8 @@ public record ServerConfig(
         0,
         Egress.DIRECT,
         Optional.empty(),
-        new Storage.FileSystem());
+        new Storage.FileSystem(),
+        TrustedProxies.NONE);
   }
 
   public ServerConfig withPort(int newPort) {
@@ -205,6 +207,7 @@ public record ServerConfig(
     public Egress egress;
     public Optional<Path> tokensFile;
     public Storage storage;
+    public TrustedProxies trustedProxies;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -227,6 +230,7 @@ public record ServerConfig(
       egress = c.egress;
       tokensFile = c.tokensFile;
       storage = c.storage;
+      trustedProxies = c.trustedProxies;
     }
 
     public ServerConfig build() {
@@ -250,7 +254,8 @@ public record ServerConfig(
           maxCacheBytes,
           egress,
           tokensFile,
-          storage);
+          storage,
+          trustedProxies);
     }
   }
 }

@@ -13,6 +13,7 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleFormat;
 import dev.pypiguard.core.simple.SimpleHtml;
 import dev.pypiguard.core.simple.SimpleJson;
+import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.Reason;
@@ -20,6 +21,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
@@ -31,10 +33,26 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class RenderedPages {
   /** A page ready to send: identity and gzip bodies and an ETag. */
-  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged) {}
+  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged) {
+    /** The gzip body's own strong ETag (RFC 9110 §8.8.3: one per representation). */
+    String gzipEtag() {
+      return etag.substring(0, etag.length() - 1) + "-gzip\"";
+    }
+  }
 
   private record Key(String upstream, String project, String pageVersion, String judgeVersion,
       SimpleFormat format, String base) {}
+
+  private final java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored;
+
+  /** Pages whose files lack a size take it from {@code stored}, where the file is kept. */
+  public RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
+    this.stored = stored;
+  }
+
+  RenderedPages() {
+    this(sha -> Optional.empty());
+  }
 
   private final Cache<Key, Rendered> cache =
       Caffeine.newBuilder()
@@ -51,7 +69,7 @@ public final class RenderedPages {
       String base,
       java.util.function.Supplier<JudgedPage> judge) {
     var key = new Key(upstream, project, pageVersion, judgeVersion, format, base);
-    return cache.get(key, k -> render(k, judge.get()));
+    return cache.get(key, k -> render(k, judge.get(), stored));
   }
 
   /** Forgets every rendered page of a project; returns how many there were. */
@@ -73,13 +91,14 @@ public final class RenderedPages {
         });
   }
 
-  private static Rendered render(Key k, JudgedPage judged) {
+  private static Rendered render(Key k, JudgedPage judged,
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
     String project = k.project();
     var files = new java.util.ArrayList<FileEntry>();
     for (FileDecision d : judged.allowed()) {
-      files.add(rewrite(d, project, k.base()));
+      files.add(withStoredSize(rewrite(d, project, k.base()), stored));
     }
-    ProjectPage served = judged.page().withFiles(files);
+    ProjectPage served = judged.page().withFiles(files).withVersions(Optional.of(versions(judged)));
     if (k.format().isJson()) {
       Map<String, JsonNode> extra = new LinkedHashMap<>(served.extra());
       extra.put("_pypi-guard", guardKey(judged, k.upstream()));
@@ -87,6 +106,60 @@ public final class RenderedPages {
     }
     byte[] body = k.format().isJson() ? SimpleJson.render(served) : SimpleHtml.render(served);
     return new Rendered(body, gzip(body), etag(k), judged);
+  }
+
+  /**
+   * PEP 700 {@code versions} as served: the upstream's list without the versions whose every
+   * file policy hid (so that update bots do not propose them; a version the upstream lists
+   * without files stays), or, when the upstream gave none (HTML), the versions of the files
+   * served, in PEP 440 order.
+   */
+  static List<String> versions(JudgedPage judged) {
+    var offered = new java.util.HashSet<String>();
+    var hidden = new java.util.HashSet<String>();
+    for (FileDecision d : judged.files()) {
+      String v = normalized(d.version());
+      if (!v.isEmpty()) {
+        (d.decision().allowed() ? offered : hidden).add(v);
+      }
+    }
+    hidden.removeAll(offered);
+    Optional<List<String>> upstream = judged.page().versions();
+    if (upstream.isPresent()) {
+      return upstream.get().stream().filter(v -> !hidden.contains(normalized(v))).toList();
+    }
+    var out = new java.util.TreeMap<Version, String>();
+    var unparsed = new java.util.LinkedHashSet<String>();
+    for (FileDecision d : judged.allowed()) {
+      if (!d.version().isEmpty()) {
+        Version.tryParse(d.version()).ifPresentOrElse(
+            v -> out.putIfAbsent(v, d.version()), () -> unparsed.add(d.version()));
+      }
+    }
+    var list = new java.util.ArrayList<>(out.values());
+    list.addAll(unparsed);
+    return list;
+  }
+
+  private static String normalized(String version) {
+    return Version.tryParse(version).map(Version::toString).orElse(version);
+  }
+
+  /** PEP 700 {@code size}, from the stored file when the upstream did not say (HTML, mirrors). */
+  private static FileEntry withStoredSize(FileEntry f,
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
+    if (f.size().isPresent()) {
+      return f;
+    }
+    Optional<java.nio.file.Path> path = f.sha256().flatMap(Sha256::parse).flatMap(stored);
+    if (path.isEmpty()) {
+      return f;
+    }
+    try {
+      return f.withSize(java.util.OptionalLong.of(java.nio.file.Files.size(path.get())));
+    } catch (IOException e) {
+      return f; // evicted meanwhile: the size stays unknown
+    }
   }
 
   /** Points a file's URLs at this proxy. */

@@ -295,8 +295,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private static void sendPage(Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
     String inm = ex.headers.get(HttpHeaderNames.IF_NONE_MATCH);
     boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
+    // RFC 9110 §8.8.3: a strong ETag names one representation; the gzip body is another one.
+    String etag = gzip ? page.gzipEtag() : page.etag();
     FullHttpResponse r;
-    if (inm != null && FileSender.etagMatches(inm, page.etag())) {
+    if (inm != null && FileSender.etagMatches(inm, etag)) {
       r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
     } else {
       byte[] body = gzip ? page.gzip() : page.body();
@@ -307,7 +309,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         r.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
       }
     }
-    r.headers().set(HttpHeaderNames.ETAG, page.etag());
+    r.headers().set(HttpHeaderNames.ETAG, etag);
     r.headers().set(HttpHeaderNames.VARY, "Accept, Accept-Encoding");
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, PAGE_CACHE_CONTROL);
     if (stale) {
@@ -335,12 +337,23 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return false;
   }
 
-  /** The external URL of this proxy: {@code --base-url}, or the scheme and Host of the request. */
+  /**
+   * The external URL of this proxy: {@code --base-url}; or, from a {@code trusted-proxies} peer,
+   * the scheme and host its {@code Forwarded} or {@code X-Forwarded-Proto}/{@code -Host} headers
+   * give (README "Behind a load balancer"); or the scheme and Host of the request.
+   */
   private String base(Exchange ex) {
     if (s.config().baseUrl().isPresent()) {
       return s.config().baseUrl().get().toString();
     }
+    String scheme = s.tls() ? "https" : "http";
     String host = ex.headers.get(HttpHeaderNames.HOST);
+    if (ex.ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress peer
+        && peer.getAddress() != null && s.config().trustedProxies().trusts(peer.getAddress())) {
+      Forwarding f = Forwarding.of(ex.headers);
+      scheme = f.proto().orElse(scheme);
+      host = f.host().orElse(host);
+    }
     if (host == null || !HOST.matcher(host).matches()) {
       // A forged Host must not end up in links (and in the rendered-page cache).
       var local = (java.net.InetSocketAddress) ex.ctx.channel().localAddress();
@@ -348,7 +361,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           ? "[" + local.getAddress().getHostAddress() + "]" : local.getAddress().getHostAddress())
           + ":" + local.getPort();
     }
-    return (s.tls() ? "https://" : "http://") + host.toLowerCase(Locale.ROOT);
+    return scheme + "://" + host.toLowerCase(Locale.ROOT);
   }
 
   // ---- files ----------------------------------------------------------------------------
@@ -567,6 +580,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       notFound(ex, "no such file");
       return;
     }
-    withFile(ex, name.get(), filename, (pages, decision) -> Provenance.send(ex, s, pages, decision.file()));
+    String version = seg.get(2);
+    withFile(ex, name.get(), filename, (pages, decision) -> {
+      // The Integrity API names a file by project, version and filename; a version that is not
+      // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
+      if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
+        notFound(ex, filename + " is not a file of " + name.get() + " " + version);
+        return;
+      }
+      Provenance.send(ex, s, pages, decision.file());
+    });
+  }
+
+  /** PEP 440 equality where both parse (1.0 is 1.0.0), exact text otherwise. */
+  static boolean sameVersion(String a, String b) {
+    var va = dev.pypiguard.core.version.Version.tryParse(a);
+    var vb = dev.pypiguard.core.version.Version.tryParse(b);
+    return va.isPresent() && vb.isPresent() ? va.get().equals(vb.get()) : a.equals(b);
   }
 }
