@@ -104,7 +104,7 @@ class AttestationServerTest {
     assertThat(files()).doesNotContain(SDIST);
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: provenance not verified yet\n");
+    assertThat(text(r)).startsWith("403 Blocked by policy: attestations: provenance not verified yet; see ");
     // When the verdict arrives the page is judged again (the rule's fingerprint changed).
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
     while (!files().contains(SDIST) && System.nanoTime() < deadline) {
@@ -124,7 +124,7 @@ class AttestationServerTest {
 
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).isEqualTo("403 Blocked by policy: " + reason + "\n");
+    assertThat(text(r)).startsWith("403 Blocked by policy: " + reason + "; see ").endsWith("/-/explain/pypi-attestations\n");
     assertThat(files()).doesNotContain(SDIST);
     assertThat(explainMessages()).contains(
         "provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
@@ -195,7 +195,8 @@ class AttestationServerTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: release 0.0.20 has lost its"
         + " attestation (it has no provenance), but releases of pypi-attestations since 0.0.19"
-        + " were attested by trailofbits/pypi-attestations@release.yml\n");
+        + " were attested by trailofbits/pypi-attestations@release.yml; see " + h.proxy.uri()
+        + "/-/explain/pypi-attestations\n");
     assertThat(h.get(FILE_URL).statusCode()).isEqualTo(200);
 
     // The memory outlives the process, and an exception naming the release lifts the block.

@@ -178,6 +178,19 @@ public record Policy(
     HIDE
   }
 
+  /**
+   * {@code files.blocked}: how a blocked file appears on pages. {@code hide}: absent (the
+   * default). {@code yank}: kept on the page as yanked (PEP 592) with a reason naming the rule,
+   * the date the block lifts and the explain URL, so that pip shows it; only for the rules that
+   * say nothing bad of the file (release-age, versions, sdists): a file blocked as malicious,
+   * vulnerable, badly attested or unverifiable stays hidden. README "Blocks a pip user can
+   * understand".
+   */
+  public enum BlockedFiles implements Spelled {
+    HIDE,
+    YANK
+  }
+
   /** {@code files.sdists}: serve source distributions, or wheels only. */
   public enum Sdists implements Spelled {
     ALLOW,
@@ -250,14 +263,22 @@ public record Policy(
    * @param yanked pass PEP 592 yanks through, or hide yanked files
    * @param yank local yanks: matching versions are served marked yanked
    * @param sdists serve source distributions, or wheels only
+   * @param blocked how blocked files appear on pages: absent, or as yanked with the reason
    */
-  public record Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists) {
-    public static final Files DEFAULTS = new Files(YankedFiles.KEEP, Map.of(), Sdists.ALLOW);
+  public record Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists,
+      BlockedFiles blocked) {
+    public static final Files DEFAULTS =
+        new Files(YankedFiles.KEEP, Map.of(), Sdists.ALLOW, BlockedFiles.HIDE);
+
+    public Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists) {
+      this(yanked, yank, sdists, BlockedFiles.HIDE);
+    }
 
     public Files {
       Objects.requireNonNull(yanked, "yanked");
       yank = Sorted.copy(yank);
       Objects.requireNonNull(sdists, "sdists");
+      Objects.requireNonNull(blocked, "blocked");
     }
   }
 
@@ -333,6 +354,7 @@ public record Policy(
     c.append("files.yanked=").append(files.yanked().spelling()).append('\n');
     c.append("files.yank=").append(specs(files.yank())).append('\n');
     c.append("files.sdists=").append(files.sdists().spelling()).append('\n');
+    c.append("files.blocked=").append(files.blocked().spelling()).append('\n');
     for (Waiver w : exceptions) {
       c.append("exception=")
           .append(quote(w.project().toString()))

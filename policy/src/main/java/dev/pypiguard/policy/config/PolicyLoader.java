@@ -55,7 +55,7 @@ public final class PolicyLoader {
   private static final Set<String> PROJECTS = Set.of("allow", "deny");
   private static final Set<String> VERSIONS = Set.of("deny", "allow");
   private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
-  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists");
+  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists", "blocked");
   private static final Set<String> EXCEPTION = Set.of("project", "versions", "until", "reason");
 
   private static final String SPECIFIERS = "PEP 440 specifiers like \">=1.0,<2\" or \"==3.1.2\"";
@@ -172,7 +172,10 @@ public final class PolicyLoader {
       Policy.Sdists sdists =
           choice(n, "files.sdists", Policy.Sdists.values(), Policy.Sdists::spelling)
               .orElse(Policy.Sdists.ALLOW);
-      return new Policy.Files(yanked, yank, sdists);
+      Policy.BlockedFiles blocked =
+          choice(n, "files.blocked", Policy.BlockedFiles.values(), Policy.BlockedFiles::spelling)
+              .orElse(Policy.BlockedFiles.HIDE);
+      return new Policy.Files(yanked, yank, sdists, blocked);
     }
 
     /**

@@ -14,7 +14,10 @@ import dev.pypiguard.core.simple.SimpleFormat;
 import dev.pypiguard.core.simple.SimpleHtml;
 import dev.pypiguard.core.simple.SimpleJson;
 import dev.pypiguard.core.version.Version;
+import dev.pypiguard.core.simple.Yanked;
+import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.Reason;
 import java.io.ByteArrayOutputStream;
@@ -41,17 +44,28 @@ public final class RenderedPages {
   }
 
   private record Key(String upstream, String project, String pageVersion, String judgeVersion,
-      SimpleFormat format, String base) {}
+      SimpleFormat format, String base, long metadataGeneration) {}
 
   private final java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored;
+  private final GeneratedMetadata metadata;
 
-  /** Pages whose files lack a size take it from {@code stored}, where the file is kept. */
-  public RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
+  /**
+   * Pages whose files lack a size take it from {@code stored}, where the file is kept; wheels
+   * without upstream metadata are advertised with what {@code metadata} generates.
+   */
+  public RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata) {
     this.stored = stored;
+    this.metadata = metadata;
   }
 
   RenderedPages() {
-    this(sha -> Optional.empty());
+    this(sha -> Optional.empty(), GeneratedMetadata.none());
+  }
+
+  /** Core metadata made from wheels (README "Core metadata for every wheel"). */
+  public GeneratedMetadata metadata() {
+    return metadata;
   }
 
   private final Cache<Key, Rendered> cache =
@@ -67,9 +81,11 @@ public final class RenderedPages {
       String judgeVersion,
       SimpleFormat format,
       String base,
+      Policy.BlockedFiles blocked,
       java.util.function.Supplier<JudgedPage> judge) {
-    var key = new Key(upstream, project, pageVersion, judgeVersion, format, base);
-    return cache.get(key, k -> render(k, judge.get(), stored));
+    var key = new Key(upstream, project, pageVersion, judgeVersion, format, base,
+        metadata.generation(project));
+    return cache.get(key, k -> render(k, judge.get(), stored, metadata, blocked));
   }
 
   /** Forgets every rendered page of a project; returns how many there were. */
@@ -81,7 +97,7 @@ public final class RenderedPages {
 
   Rendered index(String upstream, String pageVersion, String judgeVersion, SimpleFormat format,
       java.util.function.Supplier<ProjectIndex> visible) {
-    var key = new Key(upstream, "", pageVersion, judgeVersion, format, "");
+    var key = new Key(upstream, "", pageVersion, judgeVersion, format, "", 0);
     return cache.get(
         key,
         k -> {
@@ -92,11 +108,20 @@ public final class RenderedPages {
   }
 
   private static Rendered render(Key k, JudgedPage judged,
-      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata, Policy.BlockedFiles blocked) {
     String project = k.project();
     var files = new java.util.ArrayList<FileEntry>();
-    for (FileDecision d : judged.allowed()) {
-      files.add(withStoredSize(rewrite(d, project, k.base()), stored));
+    for (FileDecision d : judged.files()) {
+      if (d.decision().allowed()) {
+        files.add(withGeneratedMetadata(withStoredSize(rewrite(d, project, k.base()), stored), metadata));
+      } else if (blocked == Policy.BlockedFiles.YANK && d.decision() instanceof Decision.Block b
+          && BlockNotice.showable(b)) {
+        // files.blocked: yank: on the page, as yanked with the reason pip prints; fetching it
+        // still answers 403 with the same words.
+        files.add(rewrite(d, project, k.base()).withYanked(
+            Yanked.because("blocked by pypi-guard: " + BlockNotice.text(b, k.base(), project))));
+      }
     }
     ProjectPage served = judged.page().withFiles(files).withVersions(Optional.of(versions(judged)));
     if (k.format().isJson()) {
@@ -143,6 +168,19 @@ public final class RenderedPages {
 
   private static String normalized(String version) {
     return Version.tryParse(version).map(Version::toString).orElse(version);
+  }
+
+  /**
+   * A wheel without upstream metadata is advertised with the metadata read from it (PEP 658/714
+   * with its sha256 once known; {@code true}, "it exists", until the first request reads it).
+   */
+  private static FileEntry withGeneratedMetadata(FileEntry f, GeneratedMetadata metadata) {
+    if (!GeneratedMetadata.applies(f)) {
+      return f;
+    }
+    return f.withCoreMetadata(Optional.of(metadata.sha256Of(f.sha256().orElseThrow())
+        .map(sha -> new dev.pypiguard.core.simple.MetadataRef(Map.of("sha256", sha)))
+        .orElseGet(dev.pypiguard.core.simple.MetadataRef::withoutHashes)));
   }
 
   /** PEP 700 {@code size}, from the stored file when the upstream did not say (HTML, mirrors). */
@@ -210,7 +248,7 @@ public final class RenderedPages {
 
   private static String etag(Key k) {
     String id = String.join("\n", k.upstream(), k.project(), k.pageVersion(), k.judgeVersion(),
-        k.format().name(), k.base());
+        k.format().name(), k.base(), Long.toString(k.metadataGeneration()));
     return "\"" + Sha256.of(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 32) + "\"";
   }
 
