@@ -18,6 +18,14 @@ public interface PageJudge {
     return java.util.Optional.empty();
   }
 
+  /**
+   * How blocked files appear on pages ({@code files.blocked}); part of what {@link #version}
+   * names.
+   */
+  default dev.pypiguard.policy.config.Policy.BlockedFiles blockedFiles() {
+    return dev.pypiguard.policy.config.Policy.BlockedFiles.HIDE;
+  }
+
   /** Changes whenever a judgement could change (new policy, new advisories, time passing). */
   String version();
 }

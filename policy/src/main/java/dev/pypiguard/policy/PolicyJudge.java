@@ -133,6 +133,11 @@ public final class PolicyJudge implements PageJudge {
     return out;
   }
 
+  @Override
+  public Policy.BlockedFiles blockedFiles() {
+    return policy.files().blocked();
+  }
+
   /** The policy this judge applies. */
   public Policy policy() {
     return policy;

@@ -1,5 +1,8 @@
 package dev.pypiguard.policy;
 
+import java.time.Instant;
+import java.util.Optional;
+
 /**
  * Why a rule blocked (or, in audit mode, would have blocked) a file.
  *
@@ -8,16 +11,22 @@ package dev.pypiguard.policy;
  * @param pending whether the answer that decides it is still awaited (a provenance verdict, an
  *     advisory source): a file blocked only by pending reasons is held, not refused (README
  *     §Fail closed)
+ * @param lifts when the block ends by itself (a release-age cooldown), if it does
  */
-public record Reason(String rule, String message, boolean pending) {
-  /** A reason that is final. */
+public record Reason(String rule, String message, boolean pending, Optional<Instant> lifts) {
+  /** A reason that is final and does not lift by itself. */
   public Reason(String rule, String message) {
-    this(rule, message, false);
+    this(rule, message, false, Optional.empty());
+  }
+
+  /** A final reason that lifts by itself at {@code lifts}, if given. */
+  public Reason(String rule, String message, Optional<Instant> lifts) {
+    this(rule, message, false, lifts);
   }
 
   /** A reason that holds a file until an awaited answer arrives. */
   public static Reason pending(String rule, String message) {
-    return new Reason(rule, message, true);
+    return new Reason(rule, message, true, Optional.empty());
   }
 
   @Override

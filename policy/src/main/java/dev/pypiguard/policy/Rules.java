@@ -167,9 +167,11 @@ final class Rules {
         out.block(
             new Reason(
                 "release-age",
-                what + at + ", later than the proxy's clock (" + now + "), minimum is " + exact(min)));
+                what + at + ", later than the proxy's clock (" + now + "), minimum is " + exact(min),
+                Optional.of(at.plus(min))));
       } else if (age.compareTo(min) < 0) {
-        out.block(new Reason("release-age", what + ago(age) + " ago, minimum is " + exact(min)));
+        out.block(new Reason("release-age", what + ago(age) + " ago, minimum is " + exact(min),
+            Optional.of(at.plus(min))));
       }
     }
 

@@ -269,7 +269,9 @@ class PolicyJudgeTest {
   void judge_releaseAgeYoungFile_blockedWithAgeAndMinimum() {
     ProjectPage p = page("requests", file("requests-2.33.0.tar.gz", NOW.minus(Duration.ofDays(2)).minusSeconds(3600)));
     assertThat(decide("release-age: {minimum: 7d}\n", p, "requests-2.33.0.tar.gz").reasons())
-        .containsExactly(new Reason("release-age", "uploaded 2 days ago, minimum is 7 days"));
+        // Issue 16: the block says when it lifts (upload time + minimum).
+        .containsExactly(new Reason("release-age", "uploaded 2 days ago, minimum is 7 days",
+            java.util.Optional.of(NOW.minus(Duration.ofDays(2)).minusSeconds(3600).plus(Duration.ofDays(7)))));
   }
 
   @Test
@@ -282,7 +284,8 @@ class PolicyJudgeTest {
     JudgedPage judged = judge("release-age: {minimum: 7d}\n").judge("pypi", p);
     assertThat(judged.file("requests-1.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
     assertThat(judged.file("requests-1.1.tar.gz").orElseThrow().decision().reasons())
-        .containsExactly(new Reason("release-age", "uploaded 6 days ago, minimum is 7 days"));
+        .containsExactly(new Reason("release-age", "uploaded 6 days ago, minimum is 7 days",
+            java.util.Optional.of(NOW.plusSeconds(1))));
   }
 
   @Test
@@ -333,7 +336,8 @@ class PolicyJudgeTest {
           .containsExactly(
               new Reason(
                   "release-age",
-                  "no upload time from the upstream; first seen 0 seconds ago, minimum is 7 days"));
+                  "no upload time from the upstream; first seen 0 seconds ago, minimum is 7 days",
+                  java.util.Optional.of(NOW.plus(Duration.ofDays(7)))));
     }
     try (FileFirstSeen reopened = new FileFirstSeen(store)) {
       Instant later = NOW.plus(Duration.ofDays(3));

@@ -134,12 +134,16 @@ public final class ProxyServer implements AutoCloseable {
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
+    var generated = new dev.pypiguard.server.http.GeneratedMetadata(config.cacheDir());
     var downloads = new Downloads(store, d -> {
       watch(d, metrics);
       d.result().thenRun(() -> ops.storeAdded(d.written()));
       if (d.filename().endsWith(".metadata")) {
         d.result().thenRun(() -> storedMetadata.noticed(d.key().hex()));
       }
+      // README "Core metadata for every wheel": metadata read by ranges is checked against the
+      // wheel once the wheel itself is stored (verified).
+      d.result().thenAcceptAsync(p -> generated.verify(services(), d.key(), d.filename(), p), blocking);
     }, storage.blobs(), config.offline(), config.limits().fileSize());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
@@ -154,7 +158,7 @@ public final class ProxyServer implements AutoCloseable {
           ops.health().listener(u.name(), metrics.forUpstream(u.name())), storage.store()));
     }
     this.services = new Services(config, pages, store, downloads, policy::current, metrics,
-        blocking, new RenderedPages(), config.tls().isPresent(),
+        blocking, new RenderedPages(store::find, generated), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
         new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage,

@@ -90,10 +90,10 @@ class AttestationPublisherChangeTest {
     assertThat(text(old)).isEqualTo("dist " + OLD);
     var blocked = h.get("/files/proj/" + NEW);
     assertThat(blocked.statusCode()).isEqualTo(403);
-    assertThat(text(blocked)).isEqualTo("403 Blocked by policy: " + REASON + "\n");
+    assertThat(text(blocked)).startsWith("403 Blocked by policy: " + REASON + "; see ").endsWith("/-/explain/proj\n");
     var blockedWheel = h.get("/files/proj/" + NEW_WHEEL);
     assertThat(blockedWheel.statusCode()).isEqualTo(403);
-    assertThat(text(blockedWheel)).isEqualTo("403 Blocked by policy: " + REASON + "\n");
+    assertThat(text(blockedWheel)).startsWith("403 Blocked by policy: " + REASON + "; see ").endsWith("/-/explain/proj\n");
     assertThat(h.get("/-/explain/proj").body()).asString(StandardCharsets.UTF_8)
         .contains(REASON.substring("attestations: ".length()));
     // The first publisher is the one remembered, from the release it first verified.
@@ -135,7 +135,7 @@ class AttestationPublisherChangeTest {
     assertThat(files()).contains(OLD).doesNotContain(NEW);
     var blocked = h.get("/files/proj/" + NEW);
     assertThat(blocked.statusCode()).isEqualTo(403);
-    assertThat(text(blocked)).isEqualTo("403 Blocked by policy: " + REASON + "\n");
+    assertThat(text(blocked)).startsWith("403 Blocked by policy: " + REASON + "; see ").endsWith("/-/explain/proj\n");
   }
 
   @Test

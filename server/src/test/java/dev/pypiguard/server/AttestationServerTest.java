@@ -129,7 +129,7 @@ class AttestationServerTest {
 
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).isEqualTo("403 Blocked by policy: " + reason + "\n");
+    assertThat(text(r)).startsWith("403 Blocked by policy: " + reason + "; see ").endsWith("/-/explain/pypi-attestations\n");
     assertThat(files()).doesNotContain(SDIST);
     assertThat(explainMessages()).contains(
         "provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
@@ -201,7 +201,8 @@ class AttestationServerTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: release 0.0.20 has lost its"
         + " attestation (it has no provenance), but files of pypi-attestations uploaded since"
-        + " 2026-10-01T00:00:00Z (release 0.0.19) are attested by trailofbits/pypi-attestations@release.yml\n");
+        + " 2026-10-01T00:00:00Z (release 0.0.19) are attested by trailofbits/pypi-attestations@release.yml; see "
+        + h.proxy.uri() + "/-/explain/pypi-attestations\n");
     assertThat(h.get(FILE_URL).statusCode()).isEqualTo(200);
 
     // The memory outlives the process, and an exception naming the release lifts the block.

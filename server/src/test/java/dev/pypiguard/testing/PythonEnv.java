@@ -56,9 +56,56 @@ public final class PythonEnv {
   private final Path runs;
 
   private PythonEnv(Path venv) {
+    this(venv, venv.resolve("bin").resolve("python"), venv.resolveSibling("pip-runs"));
+  }
+
+  private PythonEnv(Path venv, Path python, Path runs) {
     this.venv = venv;
-    this.python = venv.resolve("bin").resolve("python");
-    this.runs = venv.resolveSibling("pip-runs");
+    this.python = python;
+    this.runs = runs;
+  }
+
+  /** Debian's own pip ({@code python3-pip}, 23.0.1 on Debian 12), run by the system python3. */
+  public static final Path DEBIAN_PIP = Path.of("/usr/lib/python3/dist-packages/pip");
+
+  /**
+   * The system python3 with Debian's pip, when the package is installed (the pip of Debian 12
+   * and of Python 3.8 to 3.10 era installers: it predates PEP 714).
+   */
+  public static java.util.Optional<PythonEnv> debian() {
+    Path python3 = Path.of("/usr/bin/python3");
+    if (!Files.isDirectory(DEBIAN_PIP) || !Files.isExecutable(python3)) {
+      return java.util.Optional.empty();
+    }
+    Path base = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
+    PythonEnv env = new PythonEnv(python3.getParent(), python3, base.resolve("target").resolve("pip-runs"));
+    return env.works() ? java.util.Optional.of(env) : java.util.Optional.empty();
+  }
+
+  /**
+   * A venv of its own under {@code target/<name>} with pip upgraded from a local wheel file
+   * (no index is asked), e.g. {@code pip-26.2.1-py3-none-any.whl}.
+   */
+  public static PythonEnv withPipWheel(String name, Path pipWheel) {
+    Path base = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
+    PythonEnv env = create(base.resolve("target").resolve(name));
+    String wanted = pipWheel.getFileName().toString().split("-")[1];
+    if (!env.pipVersion().equals(wanted)) {
+      ProcessOutput out = run(List.of(env.python.toString(), "-m", "pip", "--isolated", "install",
+          "--no-index", "--no-cache-dir", "--disable-pip-version-check", "--upgrade",
+          pipWheel.toString()), Duration.ofMinutes(2));
+      if (!out.succeeded()) {
+        throw new IllegalStateException("installing " + pipWheel + " failed:\n" + out.output());
+      }
+    }
+    return env;
+  }
+
+  /** The version pip reports ({@code pip --version}). */
+  public String pipVersion() {
+    ProcessOutput out = run(List.of(python.toString(), "-m", "pip", "--version"), Duration.ofSeconds(60));
+    String[] words = out.output().strip().split("\\s+");
+    return words.length > 1 ? words[1] : "";
   }
 
   /** Whether a {@code python3} executable is on the PATH. */

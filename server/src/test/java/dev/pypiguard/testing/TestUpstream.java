@@ -99,6 +99,9 @@ public final class TestUpstream implements AutoCloseable {
   private final String origin;
   private volatile Mode mode;
   private volatile String apiVersion = "1.1";
+  private volatile boolean legacyMetadataNames;
+  private volatile boolean ranges;
+  private final Map<String, byte[]> rangeBodies = new ConcurrentHashMap<>();
   private volatile String requiredAuthorization;
   private volatile String fileOrigin;
   private volatile String redirectFilesTo;
@@ -238,6 +241,39 @@ public final class TestUpstream implements AutoCloseable {
   public TestUpstream apiVersion(String version) {
     this.apiVersion = Objects.requireNonNull(version);
     return this;
+  }
+
+  /**
+   * Advertises core metadata only under its pre-PEP 714 names, as indexes did before mid-2023:
+   * {@code data-dist-info-metadata} in HTML, and PyPI's misnamed {@code data-dist-info-metadata}
+   * key in JSON.
+   */
+  public TestUpstream legacyMetadataNames(boolean legacy) {
+    this.legacyMetadataNames = legacy;
+    return this;
+  }
+
+  /**
+   * Answers single byte ranges of files ({@code Range: bytes=a-b}, {@code bytes=-n}) with 206, as
+   * PyPI's CDN does; off (the default), a Range header is ignored and the whole file sent.
+   */
+  public TestUpstream serveRanges(boolean on) {
+    this.ranges = on;
+    return this;
+  }
+
+  /** Answers range requests for {@code filename} from {@code bytes} (a lying server); whole GETs stay true. */
+  public TestUpstream rangeBody(String filename, byte[] bytes) {
+    rangeBodies.put(filename, bytes);
+    return this;
+  }
+
+  /** Requests for {@code path} that carried a Range header. */
+  public int rangeRequests(String path) {
+    synchronized (log) {
+      return (int) log.stream()
+          .filter(r -> r.path().equals(path) && r.headers().containsKey("range")).count();
+    }
   }
 
   /** Stops the server: the port is freed and later connections are refused. */
@@ -674,7 +710,9 @@ public final class TestUpstream implements AutoCloseable {
       }
       f.put("size", a.size()); // PEP 700
       f.put("upload-time", DateTimeFormatter.ISO_INSTANT.format(o.uploadTime())); // PEP 700
-      if (metadataServed(p)) {
+      if (metadataServed(p) && legacyMetadataNames) {
+        f.set("data-dist-info-metadata", NODES.objectNode().put("sha256", a.metadataSha256()));
+      } else if (metadataServed(p)) {
         // PEP 714 renamed dist-info-metadata to core-metadata; both are sent for old clients.
         ObjectNode hash = NODES.objectNode().put("sha256", a.metadataSha256());
         f.set("core-metadata", hash);
@@ -715,7 +753,9 @@ public final class TestUpstream implements AutoCloseable {
       }
       if (metadataServed(p)) {
         String v = "sha256=" + a.metadataSha256();
-        sb.append(" data-core-metadata=\"").append(v).append('"'); // PEP 714
+        if (!legacyMetadataNames) {
+          sb.append(" data-core-metadata=\"").append(v).append('"'); // PEP 714
+        }
         sb.append(" data-dist-info-metadata=\"").append(v).append('"'); // PEP 658
       }
       if (o.provenance() != null) {
@@ -811,6 +851,31 @@ public final class TestUpstream implements AutoCloseable {
     if (ex.getRequestMethod().equals("HEAD")) {
       h.set("Content-Length", Long.toString(body.length));
       ex.sendResponseHeaders(200, -1);
+      return;
+    }
+    String range = ex.getRequestHeaders().getFirst("Range");
+    var rm = range == null ? null : java.util.regex.Pattern.compile("bytes=(\\d*)-(\\d*)").matcher(range.trim());
+    if (ranges && rm != null && rm.matches() && !(rm.group(1).isEmpty() && rm.group(2).isEmpty())) {
+      byte[] whole = rangeBodies.getOrDefault(name, body);
+      long first;
+      long last;
+      if (rm.group(1).isEmpty()) {
+        first = Math.max(0, whole.length - Long.parseLong(rm.group(2)));
+        last = whole.length - 1;
+      } else {
+        first = Long.parseLong(rm.group(1));
+        last = rm.group(2).isEmpty() ? whole.length - 1 : Math.min(whole.length - 1, Long.parseLong(rm.group(2)));
+      }
+      if (first >= whole.length || first > last) {
+        h.set("Content-Range", "bytes */" + whole.length);
+        ex.sendResponseHeaders(416, -1);
+        return;
+      }
+      h.set("Content-Range", "bytes " + first + "-" + last + "/" + whole.length);
+      ex.sendResponseHeaders(206, last - first + 1);
+      OutputStream out = ex.getResponseBody();
+      out.write(whole, (int) first, (int) (last - first + 1));
+      out.flush();
       return;
     }
     Long truncation = truncations.get(name);

@@ -231,6 +231,19 @@ public record Policy(
     HIDE
   }
 
+  /**
+   * {@code files.blocked}: how a blocked file appears on pages. {@code hide}: absent (the
+   * default). {@code yank}: kept on the page as yanked (PEP 592) with a reason naming the rule,
+   * the date the block lifts and the explain URL, so that pip shows it; only for the rules that
+   * say nothing bad of the file (release-age, versions, sdists): a file blocked as malicious,
+   * vulnerable, badly attested or unverifiable stays hidden. README "Blocks a pip user can
+   * understand".
+   */
+  public enum BlockedFiles implements Spelled {
+    HIDE,
+    YANK
+  }
+
   /** {@code files.sdists}: serve source distributions, or wheels only. */
   public enum Sdists implements Spelled {
     ALLOW,
@@ -304,9 +317,10 @@ public record Policy(
    * @param yank local yanks: matching versions are served marked yanked
    * @param sdists serve source distributions, or wheels only
    * @param weakHashes what to do with a file the upstream gives no sha256 for
+   * @param blocked how blocked files appear on pages: absent, or as yanked with the reason
    */
-  public record Files(
-      YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists, WeakHashes weakHashes) {
+  public record Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists,
+      WeakHashes weakHashes, BlockedFiles blocked) {
     public static final Files DEFAULTS = new Files(YankedFiles.KEEP, Map.of(), Sdists.ALLOW);
 
     public Files {
@@ -314,11 +328,12 @@ public record Policy(
       yank = Sorted.copy(yank);
       Objects.requireNonNull(sdists, "sdists");
       Objects.requireNonNull(weakHashes, "weakHashes");
+      Objects.requireNonNull(blocked, "blocked");
     }
 
-    /** The section with {@code weak-hashes: block}, the default. */
+    /** The section with {@code weak-hashes: block} and {@code blocked: hide}, the defaults. */
     public Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists) {
-      this(yanked, yank, sdists, WeakHashes.BLOCK);
+      this(yanked, yank, sdists, WeakHashes.BLOCK, BlockedFiles.HIDE);
     }
   }
 
@@ -422,6 +437,7 @@ public record Policy(
     c.append("files.yank=").append(specs(files.yank())).append('\n');
     c.append("files.sdists=").append(files.sdists().spelling()).append('\n');
     c.append("files.weak-hashes=").append(files.weakHashes().spelling()).append('\n');
+    c.append("files.blocked=").append(files.blocked().spelling()).append('\n');
     for (Waiver w : exceptions) {
       c.append("exception=")
           .append(quote(w.project().toString()))

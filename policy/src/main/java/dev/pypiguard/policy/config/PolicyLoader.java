@@ -55,7 +55,7 @@ public final class PolicyLoader {
   private static final Set<String> PROJECTS = Set.of("allow", "deny");
   private static final Set<String> VERSIONS = Set.of("deny", "allow");
   private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
-  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists", "weak-hashes");
+  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists", "weak-hashes", "blocked");
   private static final Set<String> EXCEPTION =
       Set.of("project", "versions", "until", "reason", "sha256", "date");
   private static final String SHA256 = "a list of sha256 hex digests, 64 characters each";
@@ -181,7 +181,10 @@ public final class PolicyLoader {
       Policy.WeakHashes weak =
           choice(n, "files.weak-hashes", Policy.WeakHashes.values(), Policy.WeakHashes::spelling)
               .orElse(Policy.WeakHashes.BLOCK);
-      return new Policy.Files(yanked, yank, sdists, weak);
+      Policy.BlockedFiles blocked =
+          choice(n, "files.blocked", Policy.BlockedFiles.values(), Policy.BlockedFiles::spelling)
+              .orElse(Policy.BlockedFiles.HIDE);
+      return new Policy.Files(yanked, yank, sdists, weak, blocked);
     }
 
     /**

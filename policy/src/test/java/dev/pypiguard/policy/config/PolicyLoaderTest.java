@@ -338,6 +338,19 @@ class PolicyLoaderTest {
         .hasMessage(f + ":1: mode: \"strict\" (expected: enforce | audit)");
   }
 
+  /** Issue 16: how blocked files appear, hide by default. */
+  @Test
+  void filesBlocked_yankHideAndNonsense(@TempDir Path dir) throws Exception {
+    assertThat(parse("files: {blocked: yank}\n").files().blocked()).isEqualTo(Policy.BlockedFiles.YANK);
+    assertThat(parse("files: {sdists: block}\n").files().blocked()).isEqualTo(Policy.BlockedFiles.HIDE);
+    assertThat(parse("mode: enforce\n").files().blocked()).isEqualTo(Policy.BlockedFiles.HIDE);
+    assertThat(parse("files: {blocked: yank}\n").digest()).isNotEqualTo(parse("files: {blocked: hide}\n").digest());
+    Path f = dir.resolve("blocked.yaml");
+    Files.writeString(f, "files:\n  blocked: show\n");
+    assertThatThrownBy(() -> PolicyLoader.load(f)).hasMessageContaining("files.blocked")
+        .hasMessageContaining("hide | yank");
+  }
+
   @Test
   void load_exampleAtRepoRoot_loads() {
     Policy p = PolicyLoader.load(Path.of("../policies.example.yaml"));
@@ -347,6 +360,7 @@ class PolicyLoaderTest {
     assertThat(p.exceptions()).isNotEmpty();
     assertThat(p.attestations().verify()).isTrue();
     assertThat(p.attestations().publisherChange()).isTrue();
+    assertThat(p.files().blocked()).isEqualTo(Policy.BlockedFiles.YANK);
     assertThat(p.exceptions())
         .allSatisfy(w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
   }

@@ -119,6 +119,18 @@ public record FileEntry(
         distInfoMetadata, gpgSig, provenance, extra);
   }
 
+  public FileEntry withSize(OptionalLong newSize) {
+    return new FileEntry(
+        filename, url, hashes, requiresPython, yanked, newSize, uploadTime, coreMetadata,
+        distInfoMetadata, gpgSig, provenance, extra);
+  }
+
+  public FileEntry withCoreMetadata(Optional<MetadataRef> newMetadata) {
+    return new FileEntry(
+        filename, url, hashes, requiresPython, yanked, size, uploadTime, newMetadata,
+        Optional.empty(), gpgSig, provenance, extra);
+  }
+
   public FileEntry withProvenance(Optional<String> newProvenance) {
     return new FileEntry(
         filename, url, hashes, requiresPython, yanked, size, uploadTime, coreMetadata,

@@ -38,6 +38,10 @@ public record ProjectPage(
     return new ProjectPage(name, apiVersion, meta, newFiles, versions, projectStatus, extra);
   }
 
+  public ProjectPage withVersions(Optional<List<String>> newVersions) {
+    return new ProjectPage(name, apiVersion, meta, files, newVersions, projectStatus, extra);
+  }
+
   public ProjectPage withExtra(Map<String, JsonNode> newExtra) {
     return new ProjectPage(name, apiVersion, meta, files, versions, projectStatus, newExtra);
   }

@@ -27,7 +27,9 @@ import org.jsoup.nodes.Element;
  * {@code <base href>}) to an http(s) URL, or when its file name is not a plain file name. Only a
  * fragment of the form {@code <algo>=<hex>} becomes a hash and is removed from the stored URL;
  * other fragments stay. HTML cannot carry PEP 700 size, upload time or versions, nor unknown
- * keys, so those are empty after reading and dropped when writing.
+ * keys, so those are empty after reading and dropped when writing; PEP 708's {@code tracks} and
+ * {@code alternate-locations} meta tags are read into, and written from, the page's JSON-form
+ * extra keys of the same names.
  *
  * <p>Writing produces an HTML5 document shaped like PyPI's. PEP 503 allows one hash in the URL
  * fragment, and the {@code data-*-metadata} attributes carry one hash too; the strongest is
@@ -50,6 +52,9 @@ public final class SimpleHtml {
 
   private static final String DEFAULT_API_VERSION = "1.0";
 
+  /** The PEP 708 page keys, the same in JSON (top-level arrays) and HTML ({@code pypi:} meta). */
+  public static final List<String> PEP_708_KEYS = List.of("tracks", "alternate-locations");
+
   private SimpleHtml() {}
 
   /**
@@ -66,8 +71,19 @@ public final class SimpleHtml {
     Optional<ProjectStatus> status =
         metaContent(doc, "pypi:project-status")
             .map(s -> new ProjectStatus(s, metaContent(doc, "pypi:project-status-reason")));
+    // PEP 708 §HTML: repeated <meta name="pypi:tracks"> and "pypi:alternate-locations" tags,
+    // kept as the JSON form's top-level arrays so that both formats carry them.
+    var extra = new java.util.LinkedHashMap<String, com.fasterxml.jackson.databind.JsonNode>();
+    for (String key : PEP_708_KEYS) {
+      List<String> urls = metaContents(doc, "pypi:" + key);
+      if (!urls.isEmpty()) {
+        var array = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        urls.forEach(array::add);
+        extra.put(key, array);
+      }
+    }
     return new ProjectPage(
-        projectName, apiVersion(doc), Map.of(), files, Optional.empty(), status, Map.of());
+        projectName, apiVersion(doc), Map.of(), files, Optional.empty(), status, extra);
   }
 
   /**
@@ -89,10 +105,24 @@ public final class SimpleHtml {
     return new ProjectIndex(apiVersion(doc), Map.of(), projects, Map.of());
   }
 
-  /** Writes a project page as an HTML5 document in UTF-8. */
+  /**
+   * Writes a project page as an HTML5 document in UTF-8. The repository version is what this
+   * codec implements (PEP 629), never the upstream's: later versions add nothing mandatory to
+   * HTML, so it is {@value SimpleJson#IMPLEMENTED_API_VERSION}.
+   */
   public static byte[] render(ProjectPage page) {
     var out = new StringBuilder(256 + 300 * page.files().size());
-    head(out, page.apiVersion());
+    head(out, SimpleJson.IMPLEMENTED_API_VERSION);
+    for (String key : PEP_708_KEYS) {
+      com.fasterxml.jackson.databind.JsonNode urls = page.extra().get(key);
+      if (urls != null && urls.isArray()) {
+        urls.forEach(u -> {
+          if (u.isTextual()) {
+            meta(out, "pypi:" + key, u.textValue());
+          }
+        });
+      }
+    }
     page.projectStatus()
         .ifPresent(
             s -> {
@@ -110,9 +140,12 @@ public final class SimpleHtml {
       if (f.yanked().yanked()) {
         attr(out, "data-yanked", f.yanked().reason().orElse(""));
       }
-      f.coreMetadata().ifPresent(m -> attr(out, "data-core-metadata", metadataValue(m)));
-      // PEP 714 §Clients: keep the old name too, for installers that only know PEP 658.
-      f.distInfoMetadata().ifPresent(m -> attr(out, "data-dist-info-metadata", metadataValue(m)));
+      // PEP 714: the new name always, and the old one beside it with the same value, for
+      // installers that only know PEP 658 (pip before 23.2).
+      f.metadata().ifPresent(m -> {
+        attr(out, "data-core-metadata", metadataValue(m));
+        attr(out, "data-dist-info-metadata", metadataValue(m));
+      });
       f.gpgSig().ifPresent(g -> attr(out, "data-gpg-sig", g.toString()));
       f.provenance().ifPresent(p -> attr(out, "data-provenance", p));
       out.append('>').append(escape(f.filename())).append("</a><br>\n");
@@ -128,7 +161,7 @@ public final class SimpleHtml {
    */
   public static byte[] render(ProjectIndex index) {
     var out = new StringBuilder(256 + 60 * index.projects().size());
-    head(out, index.apiVersion());
+    head(out, SimpleJson.IMPLEMENTED_API_VERSION);
     title(out, "Simple index");
     out.append("  </head>\n  <body>\n");
     for (String name : index.projects()) {
@@ -293,6 +326,17 @@ public final class SimpleHtml {
       }
     }
     return Optional.empty();
+  }
+
+  private static List<String> metaContents(Document doc, String name) {
+    var out = new ArrayList<String>();
+    for (Element m : doc.select("meta[name]")) {
+      String content = m.attr("content").strip();
+      if (m.attr("name").equalsIgnoreCase(name) && !content.isEmpty()) {
+        out.add(content);
+      }
+    }
+    return out;
   }
 
   /** PEP 629: {@code <meta name="pypi:repository-version">}, 1.0 when missing. */

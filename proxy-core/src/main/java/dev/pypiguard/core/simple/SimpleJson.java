@@ -41,13 +41,13 @@ import java.util.Set;
  *   <li>Unknown keys of the page, {@code meta} and each file are kept as {@code extra}/{@code
  *       meta} and written back unchanged. Unknown keys inside {@code project-status} and inside
  *       each {@code projects[]} entry of the index have no home in the model and are dropped.
- *   <li>PyPI also writes the misnamed {@code data-dist-info-metadata} key; it is not a PEP 691
- *       key, so it travels as an unknown key (pip does not read it either).
+ *   <li>PyPI also writes the misnamed {@code data-dist-info-metadata} key; it is read as the
+ *       metadata reference when neither {@code core-metadata} nor {@code dist-info-metadata} is
+ *       there (an upstream with only that key still gets metadata out).
  * </ul>
  *
  * <p>Writing uses a fixed key order (meta, name, project-status, versions, files, then unknown
- * keys; within a file: filename, url, hashes, requires-python, core-metadata,
- * dist-info-metadata, gpg-sig, yanked, size, upload-time, provenance, then unknown keys). Absent
+ * keys; within a file: filename, url, hashes, requires-python, core-metadata, gpg-sig, yanked, size, upload-time, provenance, then unknown keys). Absent
  * optional values are omitted rather than written as {@code null}; PEP 691 treats the two alike.
  * {@code yanked} is always written ({@code false}, {@code true} or the reason), as PyPI does,
  * because it is the one flag a client must never miss. An unknown key that collides with a known
@@ -67,10 +67,22 @@ public final class SimpleJson {
   private static final Set<String> PAGE_KEYS =
       Set.of("meta", "name", "files", "versions", "project-status");
   private static final Set<String> INDEX_KEYS = Set.of("meta", "projects");
+  /**
+   * PyPI's misnamed PEP 658 key (PEP 714 §Motivation), read as the metadata reference when
+   * neither proper key is there, and never written.
+   */
+  private static final String LEGACY_PYPI_METADATA = "data-dist-info-metadata";
   private static final Set<String> FILE_KEYS =
       Set.of(
           "filename", "url", "hashes", "requires-python", "core-metadata", "dist-info-metadata",
-          "gpg-sig", "yanked", "size", "upload-time", "provenance");
+          LEGACY_PYPI_METADATA, "gpg-sig", "yanked", "size", "upload-time", "provenance");
+
+  /**
+   * The highest simple-API version this codec writes in full (PEP 629): 1.1 PEP 700
+   * {@code versions}/{@code size}, 1.2 PEP 708 {@code tracks}/{@code alternate-locations}, 1.3
+   * PEP 740 {@code provenance}, 1.4 PEP 792 {@code project-status}. See {@link #render(ProjectPage)}.
+   */
+  public static final String IMPLEMENTED_API_VERSION = "1.4";
 
   private SimpleJson() {}
 
@@ -119,10 +131,18 @@ public final class SimpleJson {
     return new ProjectIndex(apiVersion, meta, projects, unknown(root, INDEX_KEYS));
   }
 
-  /** Writes a project page as PEP 691 JSON (UTF-8), in the key order described above. */
+  /**
+   * Writes a project page as PEP 691 JSON (UTF-8), in the key order described above.
+   *
+   * <p>{@code meta.api-version} says what this response implements, never the upstream's number
+   * (an upstream's 2.0 copied through would make clients refuse a page we wrote): {@value
+   * #IMPLEMENTED_API_VERSION} when the page has {@code versions} and every file its {@code size}
+   * (PEP 700 makes both mandatory from 1.1 on), 1.0 otherwise. The keys of later versions are
+   * optional, so a 1.0 page may still carry them; 1.0 clients ignore what they do not know.
+   */
   public static byte[] render(ProjectPage page) {
     ObjectNode root = NODES.objectNode();
-    root.set("meta", meta(page.apiVersion(), page.meta()));
+    root.set("meta", meta(apiVersionOf(page), page.meta()));
     root.put("name", page.name());
     page.projectStatus()
         .ifPresent(
@@ -143,10 +163,21 @@ public final class SimpleJson {
     return write(root);
   }
 
-  /** Writes the root index as PEP 691 JSON (UTF-8): meta, projects, then unknown keys. */
+  /** The api-version a rendered page claims (see {@link #render(ProjectPage)}). */
+  public static String apiVersionOf(ProjectPage page) {
+    boolean complete =
+        page.versions().isPresent() && page.files().stream().allMatch(f -> f.size().isPresent());
+    return complete ? IMPLEMENTED_API_VERSION : DEFAULT_API_VERSION;
+  }
+
+  /**
+   * Writes the root index as PEP 691 JSON (UTF-8): meta, projects, then unknown keys. No API
+   * version after 1.0 adds a mandatory key to the index, so it claims {@value
+   * #IMPLEMENTED_API_VERSION}.
+   */
   public static byte[] render(ProjectIndex index) {
     ObjectNode root = NODES.objectNode();
-    root.set("meta", meta(index.apiVersion(), index.meta()));
+    root.set("meta", meta(IMPLEMENTED_API_VERSION, index.meta()));
     ArrayNode projects = root.putArray("projects");
     index.projects().forEach(p -> projects.addObject().put("name", p));
     putUnknown(root, index.extra(), INDEX_KEYS);
@@ -203,7 +234,8 @@ public final class SimpleJson {
         size(f.get("size"), where + ".size"),
         optionalString(f.get("upload-time"), where + ".upload-time"),
         metadata(f.get("core-metadata"), where + ".core-metadata"),
-        metadata(f.get("dist-info-metadata"), where + ".dist-info-metadata"),
+        metadata(f.get("dist-info-metadata"), where + ".dist-info-metadata")
+            .or(() -> metadata(f.get(LEGACY_PYPI_METADATA), where + "." + LEGACY_PYPI_METADATA)),
         optionalBoolean(f.get("gpg-sig"), where + ".gpg-sig"),
         // PEP 740 gives an absolute URL; a relative one (a static mirror) is read against the page.
         optionalString(f.get("provenance"), where + ".provenance")
@@ -383,8 +415,9 @@ public final class SimpleJson {
     ObjectNode hashes = o.putObject("hashes");
     f.hashes().forEach(hashes::put);
     f.requiresPython().ifPresent(r -> o.put("requires-python", r));
-    f.coreMetadata().ifPresent(m -> o.set("core-metadata", metadata(m)));
-    f.distInfoMetadata().ifPresent(m -> o.set("dist-info-metadata", metadata(m)));
+    // PEP 714: only the new name. pip 22.3 to 23.1 read "dist-info-metadata" as a string and
+    // crash on the hash object ("unhashable type: 'dict'"), so the old key is never written.
+    f.metadata().ifPresent(m -> o.set("core-metadata", metadata(m)));
     f.gpgSig().ifPresent(g -> o.put("gpg-sig", g.booleanValue()));
     Yanked y = f.yanked();
     if (y.reason().isPresent()) {

@@ -270,6 +270,144 @@ public final class UpstreamClient implements AutoCloseable {
     return done;
   }
 
+  /** The answer to a range request. */
+  public sealed interface Ranged permits Ranged.Partial, Ranged.Refused, Ranged.Failed {
+    /** 206: {@code bytes} start at {@code start} of a file of {@code total} bytes. */
+    record Partial(byte[] bytes, long start, long total) implements Ranged {}
+
+    /** The upstream sent the whole file (200) or cannot serve ranges (a {@code file:} tree). */
+    record Refused(String why) implements Ranged {}
+
+    /** Failed; {@code notFound} for 404/410. */
+    record Failed(String reason, boolean notFound, boolean timedOut) implements Ranged {}
+  }
+
+  /**
+   * Asks for part of a file ({@code Range: bytes=...}, RFC 9110 §14), following redirects to
+   * allowed hosts as {@link #download} does. A 206 body longer than {@code maxBytes} fails; a 200
+   * is not read (the connection is dropped) and answers {@link Ranged.Refused}.
+   */
+  public CompletableFuture<Ranged> range(URI url, Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate, String range, int maxBytes) {
+    if (LocalTree.handles(url)) {
+      return CompletableFuture.completedFuture(new Ranged.Refused("a local tree"));
+    }
+    return range(url, allowedHosts, decorate, range, maxBytes, 0);
+  }
+
+  private CompletableFuture<Ranged> range(URI url, Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate, String range, int maxBytes, int hops) {
+    if (!allowedHosts.contains(hostOf(url))) {
+      return CompletableFuture.completedFuture(
+          new Ranged.Failed("refused to fetch " + url + ": not an upstream host", false, false));
+    }
+    HttpRequest.Builder req = request(url).header("Accept-Encoding", "identity")
+        .header("Range", range).timeout(settings.readTimeout());
+    decorate.accept(req);
+    return http.sendAsync(req.build(), info -> new BoundedBody(info.statusCode() == 206 ? maxBytes : -1))
+        .handle((resp, err) -> {
+          if (err != null) {
+            return CompletableFuture.<Ranged>completedFuture(
+                new Ranged.Failed(describe(err), false, isTimeout(err)));
+          }
+          int status = resp.statusCode();
+          if (isRedirect(status)) {
+            var next = redirect(url, resp.headers(), allowedHosts, hops);
+            return next.isPresent()
+                ? range(next.get(), allowedHosts, sameHost(url, next.get(), decorate), range, maxBytes, hops + 1)
+                : CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
+                    "refused redirect from " + url + ": not an upstream host", false, false));
+          }
+          if (status == 200) {
+            return CompletableFuture.<Ranged>completedFuture(new Ranged.Refused("HTTP 200 to a range request"));
+          }
+          if (status != 206) {
+            return CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
+                "HTTP " + status + " from " + url, status == 404 || status == 410, false));
+          }
+          // RFC 9110 §14.4: Content-Range: bytes first-last/complete-length
+          var m = java.util.regex.Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)")
+              .matcher(resp.headers().firstValue("Content-Range").orElse("").trim());
+          byte[] body = resp.body();
+          if (body == null) {
+            return CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
+                "a range answer longer than the " + maxBytes + " bytes asked for", false, false));
+          }
+          if (!m.matches()) {
+            return CompletableFuture.<Ranged>completedFuture(
+                new Ranged.Refused("a 206 without a usable Content-Range"));
+          }
+          long first = Long.parseLong(m.group(1));
+          long last = Long.parseLong(m.group(2));
+          long total = Long.parseLong(m.group(3));
+          if (body.length == 0 || last - first + 1 != body.length || last >= total) {
+            return CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
+                "a range answer of " + body.length + " bytes does not match its Content-Range", false, false));
+          }
+          return CompletableFuture.<Ranged>completedFuture(new Ranged.Partial(body, first, total));
+        })
+        .thenCompose(f -> f);
+  }
+
+  /**
+   * A body read into memory up to {@code max} bytes; past that (or with {@code max < 0}: a body
+   * not wanted at all) the transfer is cancelled and the body is {@code null}. The body's future
+   * completes in every case, so a cancelled transfer cannot leave the request hanging.
+   */
+  private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final int max;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private Flow.Subscription sub;
+
+    BoundedBody(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      sub = s;
+      if (max < 0) {
+        s.cancel(); // a whole wheel we did not ask for: stop it here
+        body.complete(null);
+      } else {
+        s.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer b : items) {
+        if (body.isDone()) {
+          return;
+        }
+        if (out.size() + b.remaining() > max) {
+          sub.cancel();
+          body.complete(null);
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        out.write(chunk, 0, chunk.length);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      body.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(out.toByteArray());
+    }
+  }
+
   private HttpRequest.Builder request(URI url) {
     HttpRequest.Builder b = HttpRequest.newBuilder(url).header("User-Agent", settings.userAgent());
     if ("http".equalsIgnoreCase(url.getScheme())) {

@@ -262,7 +262,8 @@ class SimpleHtmlTest {
   void roundTrip_staticHtmlPage_isIdentityOnModel() {
     ProjectPage page = SimpleHtml.parsePage(bytes("static-page.html"), STATIC, "x");
 
-    assertThat(SimpleHtml.parsePage(SimpleHtml.render(page), STATIC, "x")).isEqualTo(page);
+    assertThat(SimpleHtml.parsePage(SimpleHtml.render(page), STATIC, "x"))
+        .usingRecursiveComparison().ignoringFields("apiVersion").isEqualTo(page);
   }
 
   @Test
@@ -298,7 +299,7 @@ class SimpleHtmlTest {
     String html = string(SimpleHtml.render(index));
 
     assertThat(html)
-        .contains("<meta name=\"pypi:repository-version\" content=\"1.1\">")
+        .contains("<meta name=\"pypi:repository-version\" content=\"1.4\">")
         .contains("<a href=\"django/\">Django</a><br>")
         .contains("<a href=\"zope-interface/\">zope.interface</a><br>")
         .doesNotContain("\"../\"")

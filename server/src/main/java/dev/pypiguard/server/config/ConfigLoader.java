@@ -26,7 +26,8 @@ public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
           "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls", "upstreams", "egress", "auth", "storage", "limits");
+          "advisories", "tls", "upstreams", "egress", "auth", "storage", "limits",
+          "trusted-proxies");
   private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> LIMIT_KEYS =
       Set.of("connections", "connections-per-client", "file-size", "page-size");
@@ -208,6 +209,18 @@ public final class ConfigLoader {
     Storage storage = doc.map(d -> StorageSection.read(d, root.get("storage"), problems))
         .orElseGet(Storage.FileSystem::new);
 
+    TrustedProxies trusted = TrustedProxies.NONE;
+    if (root != null && root.hasNonNull("trusted-proxies")) {
+      JsonNode tp = root.get("trusted-proxies");
+      var entries = new java.util.ArrayList<String>();
+      if (tp.isArray()) {
+        tp.forEach(n -> entries.add(n.asText()));
+      } else {
+        entries.add(tp.asText());
+      }
+      trusted = TrustedProxies.parse(entries, where.apply("trusted-proxies"), problems);
+    }
+
     // Every problem at once, those found while walking the file first.
     doc.ifPresent(d -> problems.addAll(0, d.problems()));
     if (!problems.isEmpty()) {
@@ -216,7 +229,7 @@ public final class ConfigLoader {
     return new ServerConfig(
         host, port, upstreams, cacheDir, baseUrl, offline, ttl,
         staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
-        egress, tokensFile, storage, limits);
+        egress, tokensFile, storage, limits, trusted);
   }
 
   /** {@code timeouts.request-headers}, {@code timeouts.idle} and the {@code limits:} section. */

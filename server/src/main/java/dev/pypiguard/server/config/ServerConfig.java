@@ -57,7 +57,8 @@ public record ServerConfig(
     Egress egress,
     Optional<Path> tokensFile,
     Storage storage,
-    Limits limits) {
+    Limits limits,
+    TrustedProxies trustedProxies) {
 
   /** A PEM certificate chain and its private key (PKCS#8, or PKCS#1 RSA/EC). */
   public record Tls(Path cert, Path key) {}
@@ -125,7 +126,8 @@ public record ServerConfig(
         Egress.DIRECT,
         Optional.empty(),
         new Storage.FileSystem(),
-        Limits.DEFAULTS);
+        Limits.DEFAULTS,
+        TrustedProxies.NONE);
   }
 
   public ServerConfig withPort(int newPort) {
@@ -213,6 +215,7 @@ public record ServerConfig(
     public Optional<Path> tokensFile;
     public Storage storage;
     public Limits limits;
+    public TrustedProxies trustedProxies;
 
     Builder(ServerConfig c) {
       host = c.host;
@@ -236,6 +239,7 @@ public record ServerConfig(
       tokensFile = c.tokensFile;
       storage = c.storage;
       limits = c.limits;
+      trustedProxies = c.trustedProxies;
     }
 
     public ServerConfig build() {
@@ -260,7 +264,8 @@ public record ServerConfig(
           egress,
           tokensFile,
           storage,
-          limits);
+          limits,
+          trustedProxies);
     }
   }
 }

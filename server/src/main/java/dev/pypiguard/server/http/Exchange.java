@@ -42,6 +42,12 @@ final class Exchange {
   volatile String user = "-";
   volatile int status;
   volatile long bytes;
+  /**
+   * Whether the client was handed every byte of a body of known length. The empty last chunk
+   * written after it may still fail (a client that closes once it has Content-Length bytes),
+   * and that must not be logged as an incomplete download.
+   */
+  volatile boolean delivered;
 
   Exchange(ChannelHandlerContext ctx, HttpRequest request, Services services) {
     this.ctx = ctx;
@@ -83,7 +89,14 @@ final class Exchange {
         () -> {
           status = response.status().code();
           bytes = head() ? 0 : response.content().readableBytes();
-          HttpUtil.setContentLength(response, response.content().readableBytes());
+          if (response.status().code() == 304) {
+            // RFC 9110 §15.4.5: a 304 has no body, and a Content-Length there would have to be
+            // the selected representation's; "0" would be a lie some caches believe.
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+            response.content().clear();
+          } else {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+          }
           if (head()) {
             response.content().clear();
           }
@@ -118,7 +131,7 @@ final class Exchange {
               if (!reuse) {
                 f.channel().close();
               }
-              log(f.isSuccess());
+              log(f.isSuccess() || delivered);
               if (reuse) {
                 InOrderResponses queue = f.channel().pipeline().get(InOrderResponses.class);
                 if (queue != null) {
@@ -136,9 +149,11 @@ final class Exchange {
         () -> {
           if (finished.compareAndSet(false, true)) {
             services.active().decrementAndGet();
-            AccessLog.LOG.warn("aborted {} {}: {}", method, AccessLog.clean(uri), why);
+            if (!delivered) {
+              AccessLog.LOG.warn("aborted {} {}: {}", method, AccessLog.clean(uri), why);
+            }
             ctx.channel().close();
-            log(false);
+            log(delivered);
           }
         });
   }

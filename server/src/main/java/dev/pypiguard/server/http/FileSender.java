@@ -143,7 +143,11 @@ final class FileSender {
         return;
       }
     } else {
-      ex.ctx.write(new DefaultFileRegion(ch, start, count));
+      ex.ctx.write(new DefaultFileRegion(ch, start, count)).addListener(f -> {
+        if (f.isSuccess()) {
+          ex.delivered = true;
+        }
+      });
       last = ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     last.addListener(f -> {
@@ -288,8 +292,12 @@ final class FileSender {
           return;
         }
         ex.bytes = pos;
+        long sent = pos;
         ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> {
           if (f.isSuccess()) {
+            if (d.length().isPresent() && sent == d.length().getAsLong()) {
+              ex.delivered = true; // every byte of a Content-Length body is with the client
+            }
             pump();
           } else {
             cleanup();

@@ -20,7 +20,8 @@ import java.util.Optional;
 final class MetadataWithoutHash {
   private MetadataWithoutHash() {}
 
-  static void send(Exchange ex, Services s, PageCache pages, FileEntry file) {
+  static void send(Exchange ex, Services s, PageCache pages, FileEntry file,
+      java.util.function.Consumer<FileEntry> fromWheel) {
     if (file.sha256().isEmpty()) {
       ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no metadata for " + file.filename()));
       return;
@@ -40,6 +41,10 @@ final class MetadataWithoutHash {
     s.metrics().artifact("metadata", "miss");
     SideDocument.fetch(s, pages, URI.create(file.url() + ".metadata"), "*/*")
         .thenAcceptAsync(f -> {
+          if (f.body().isEmpty() && f.status() == 404 && file.filename().endsWith(".whl")) {
+            fromWheel.accept(file); // advertised, then 404: the wheel's own METADATA
+            return;
+          }
           if (f.body().isEmpty()) {
             ex.send(Exchange.withPhrase(f.status() == 404 ? 502 : f.status(),
                 f.status() == 504 ? "Gateway Timeout" : "Bad Gateway",

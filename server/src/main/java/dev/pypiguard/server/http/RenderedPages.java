@@ -13,13 +13,18 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleFormat;
 import dev.pypiguard.core.simple.SimpleHtml;
 import dev.pypiguard.core.simple.SimpleJson;
+import dev.pypiguard.core.version.Version;
+import dev.pypiguard.core.simple.Yanked;
+import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
@@ -31,10 +36,37 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class RenderedPages {
   /** A page ready to send: identity and gzip bodies and an ETag. */
-  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged) {}
+  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged) {
+    /** The gzip body's own strong ETag (RFC 9110 §8.8.3: one per representation). */
+    String gzipEtag() {
+      return etag.substring(0, etag.length() - 1) + "-gzip\"";
+    }
+  }
 
   private record Key(String upstream, String project, String pageVersion, String judgeVersion,
-      SimpleFormat format, String base) {}
+      SimpleFormat format, String base, long metadataGeneration) {}
+
+  private final java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored;
+  private final GeneratedMetadata metadata;
+
+  /**
+   * Pages whose files lack a size take it from {@code stored}, where the file is kept; wheels
+   * without upstream metadata are advertised with what {@code metadata} generates.
+   */
+  public RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata) {
+    this.stored = stored;
+    this.metadata = metadata;
+  }
+
+  RenderedPages() {
+    this(sha -> Optional.empty(), GeneratedMetadata.none());
+  }
+
+  /** Core metadata made from wheels (README "Core metadata for every wheel"). */
+  public GeneratedMetadata metadata() {
+    return metadata;
+  }
 
   private final Cache<Key, Rendered> cache =
       Caffeine.newBuilder()
@@ -49,9 +81,11 @@ public final class RenderedPages {
       String judgeVersion,
       SimpleFormat format,
       String base,
+      Policy.BlockedFiles blocked,
       java.util.function.Supplier<JudgedPage> judge) {
-    var key = new Key(upstream, project, pageVersion, judgeVersion, format, base);
-    return cache.get(key, k -> render(k, judge.get()));
+    var key = new Key(upstream, project, pageVersion, judgeVersion, format, base,
+        metadata.generation(project));
+    return cache.get(key, k -> render(k, judge.get(), stored, metadata, blocked));
   }
 
   /** Forgets every rendered page of a project; returns how many there were. */
@@ -63,7 +97,7 @@ public final class RenderedPages {
 
   Rendered index(String upstream, String pageVersion, String judgeVersion, SimpleFormat format,
       java.util.function.Supplier<ProjectIndex> visible) {
-    var key = new Key(upstream, "", pageVersion, judgeVersion, format, "");
+    var key = new Key(upstream, "", pageVersion, judgeVersion, format, "", 0);
     return cache.get(
         key,
         k -> {
@@ -73,13 +107,23 @@ public final class RenderedPages {
         });
   }
 
-  private static Rendered render(Key k, JudgedPage judged) {
+  private static Rendered render(Key k, JudgedPage judged,
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata, Policy.BlockedFiles blocked) {
     String project = k.project();
     var files = new java.util.ArrayList<FileEntry>();
-    for (FileDecision d : judged.allowed()) {
-      files.add(rewrite(d, project, k.base()));
+    for (FileDecision d : judged.files()) {
+      if (d.decision().allowed()) {
+        files.add(withGeneratedMetadata(withStoredSize(rewrite(d, project, k.base()), stored), metadata));
+      } else if (blocked == Policy.BlockedFiles.YANK && d.decision() instanceof Decision.Block b
+          && BlockNotice.showable(b)) {
+        // files.blocked: yank: on the page, as yanked with the reason pip prints; fetching it
+        // still answers 403 with the same words.
+        files.add(rewrite(d, project, k.base()).withYanked(
+            Yanked.because("blocked by pypi-guard: " + BlockNotice.text(b, k.base(), project))));
+      }
     }
-    ProjectPage served = judged.page().withFiles(files);
+    ProjectPage served = judged.page().withFiles(files).withVersions(Optional.of(versions(judged)));
     if (k.format().isJson()) {
       Map<String, JsonNode> extra = new LinkedHashMap<>(served.extra());
       extra.put("_pypi-guard", guardKey(judged, k.upstream()));
@@ -87,6 +131,73 @@ public final class RenderedPages {
     }
     byte[] body = k.format().isJson() ? SimpleJson.render(served) : SimpleHtml.render(served);
     return new Rendered(body, gzip(body), etag(k), judged);
+  }
+
+  /**
+   * PEP 700 {@code versions} as served: the upstream's list without the versions whose every
+   * file policy hid (so that update bots do not propose them; a version the upstream lists
+   * without files stays), or, when the upstream gave none (HTML), the versions of the files
+   * served, in PEP 440 order.
+   */
+  static List<String> versions(JudgedPage judged) {
+    var offered = new java.util.HashSet<String>();
+    var hidden = new java.util.HashSet<String>();
+    for (FileDecision d : judged.files()) {
+      String v = normalized(d.version());
+      if (!v.isEmpty()) {
+        (d.decision().allowed() ? offered : hidden).add(v);
+      }
+    }
+    hidden.removeAll(offered);
+    Optional<List<String>> upstream = judged.page().versions();
+    if (upstream.isPresent()) {
+      return upstream.get().stream().filter(v -> !hidden.contains(normalized(v))).toList();
+    }
+    var out = new java.util.TreeMap<Version, String>();
+    var unparsed = new java.util.LinkedHashSet<String>();
+    for (FileDecision d : judged.allowed()) {
+      if (!d.version().isEmpty()) {
+        Version.tryParse(d.version()).ifPresentOrElse(
+            v -> out.putIfAbsent(v, d.version()), () -> unparsed.add(d.version()));
+      }
+    }
+    var list = new java.util.ArrayList<>(out.values());
+    list.addAll(unparsed);
+    return list;
+  }
+
+  private static String normalized(String version) {
+    return Version.tryParse(version).map(Version::toString).orElse(version);
+  }
+
+  /**
+   * A wheel without upstream metadata is advertised with the metadata read from it (PEP 658/714
+   * with its sha256 once known; {@code true}, "it exists", until the first request reads it).
+   */
+  private static FileEntry withGeneratedMetadata(FileEntry f, GeneratedMetadata metadata) {
+    if (!GeneratedMetadata.applies(f)) {
+      return f;
+    }
+    return f.withCoreMetadata(Optional.of(metadata.sha256Of(f.sha256().orElseThrow())
+        .map(sha -> new dev.pypiguard.core.simple.MetadataRef(Map.of("sha256", sha)))
+        .orElseGet(dev.pypiguard.core.simple.MetadataRef::withoutHashes)));
+  }
+
+  /** PEP 700 {@code size}, from the stored file when the upstream did not say (HTML, mirrors). */
+  private static FileEntry withStoredSize(FileEntry f,
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
+    if (f.size().isPresent()) {
+      return f;
+    }
+    Optional<java.nio.file.Path> path = f.sha256().flatMap(Sha256::parse).flatMap(stored);
+    if (path.isEmpty()) {
+      return f;
+    }
+    try {
+      return f.withSize(java.util.OptionalLong.of(java.nio.file.Files.size(path.get())));
+    } catch (IOException e) {
+      return f; // evicted meanwhile: the size stays unknown
+    }
   }
 
   /** Points a file's URLs at this proxy. */
@@ -148,7 +259,7 @@ public final class RenderedPages {
 
   private static String etag(Key k) {
     String id = String.join("\n", k.upstream(), k.project(), k.pageVersion(), k.judgeVersion(),
-        k.format().name(), k.base());
+        k.format().name(), k.base(), Long.toString(k.metadataGeneration()));
     return "\"" + Sha256.of(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 32) + "\"";
   }
 

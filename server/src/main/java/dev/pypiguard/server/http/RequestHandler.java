@@ -150,6 +150,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       case "simple" -> offLoop(ex, () -> simple(ex, path));
       case "files" -> offLoop(ex, () -> files(ex, path));
       case "integrity" -> offLoop(ex, () -> integrity(ex, path));
+      case "pypi" -> offLoop(ex, () -> legacyJson(ex, path));
       case "-" -> {
         if (seg.size() >= 2 && seg.get(1).equals("admin")) {
           AdminRoutes.serve(ex, s, path, base(ex));
@@ -294,7 +295,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         String upstream = r.pages().upstream().name();
         PageJudge now = s.judge().get();
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
-            now.version(), format, base(ex), () -> now.judge(upstream, page.value()));
+            now.version(), format, base(ex), now.blockedFiles(), () -> now.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
         audit(ex, "page", name, rendered.judged().files(), now.version());
       } else {
@@ -332,8 +333,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private static void sendPage(Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
     String inm = ex.headers.get(HttpHeaderNames.IF_NONE_MATCH);
     boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
+    // RFC 9110 §8.8.3: a strong ETag names one representation; the gzip body is another one.
+    String etag = gzip ? page.gzipEtag() : page.etag();
     FullHttpResponse r;
-    if (inm != null && FileSender.etagMatches(inm, page.etag())) {
+    if (inm != null && FileSender.etagMatches(inm, etag)) {
       r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
     } else {
       byte[] body = gzip ? page.gzip() : page.body();
@@ -344,7 +347,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         r.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
       }
     }
-    r.headers().set(HttpHeaderNames.ETAG, page.etag());
+    r.headers().set(HttpHeaderNames.ETAG, etag);
     r.headers().set(HttpHeaderNames.VARY, "Accept, Accept-Encoding");
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, PAGE_CACHE_CONTROL);
     if (stale) {
@@ -372,12 +375,23 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return false;
   }
 
-  /** The external URL of this proxy: {@code --base-url}, or the scheme and Host of the request. */
+  /**
+   * The external URL of this proxy: {@code --base-url}; or, from a {@code trusted-proxies} peer,
+   * the scheme and host its {@code Forwarded} or {@code X-Forwarded-Proto}/{@code -Host} headers
+   * give (README "Behind a load balancer"); or the scheme and Host of the request.
+   */
   private String base(Exchange ex) {
     if (s.config().baseUrl().isPresent()) {
       return s.config().baseUrl().get().toString();
     }
+    String scheme = s.tls() ? "https" : "http";
     String host = ex.headers.get(HttpHeaderNames.HOST);
+    if (ex.ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress peer
+        && peer.getAddress() != null && s.config().trustedProxies().trusts(peer.getAddress())) {
+      Forwarding f = Forwarding.of(ex.headers);
+      scheme = f.proto().orElse(scheme);
+      host = f.host().orElse(host);
+    }
     if (host == null || !HOST.matcher(host).matches()) {
       // A forged Host must not end up in links (and in the rendered-page cache).
       var local = (java.net.InetSocketAddress) ex.ctx.channel().localAddress();
@@ -385,7 +399,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           ? "[" + local.getAddress().getHostAddress() + "]" : local.getAddress().getHostAddress())
           + ":" + local.getPort();
     }
-    return (s.tls() ? "https://" : "http://") + host.toLowerCase(Locale.ROOT);
+    return scheme + "://" + host.toLowerCase(Locale.ROOT);
   }
 
   // ---- files ----------------------------------------------------------------------------
@@ -455,7 +469,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     String upstream = r.pages().upstream().name();
     // The same judged page that the index shows (cached under the same key): one decision.
     JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
-        judge.version(), SimpleFormat.JSON_V1, base(ex), () -> judge.judge(upstream, page)).judged();
+        judge.version(), SimpleFormat.JSON_V1, base(ex), judge.blockedFiles(),
+        () -> judge.judge(upstream, page)).judged();
     FileDecision decision = judged.file(filename).orElseThrow();
     audit(ex, "file", name, List.of(decision), judge.version());
     if (decision.decision() instanceof Decision.Block block) {
@@ -468,8 +483,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         ex.send(held);
         return;
       }
-      ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.summary(),
-          "403 Blocked by policy: " + block.summary()));
+      // README "Blocks a pip user can understand": pip prints the reason phrase.
+      String notice = BlockNotice.text(block, base(ex), name.value());
+      ex.send(Exchange.withPhrase(403, "Blocked by policy: " + notice, "403 Blocked by policy: " + notice));
       return;
     }
     action.run(r.pages(), decision);
@@ -600,13 +616,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Core metadata (PEP 658/714): stored by its own sha256, fetched from {@code <file URL>.metadata}. */
   private void sendMetadata(Exchange ex, PageCache pages, FileEntry file) {
     var ref = file.metadata();
+    if (ref.isEmpty() && GeneratedMetadata.applies(file)) {
+      sendGenerated(ex, pages, file, Optional.empty());
+      return;
+    }
     if (ref.isEmpty()) {
       notFound(ex, file.filename() + " has no separate core metadata");
       return;
     }
     Optional<Sha256> sha = Sha256.parse(ref.get().hashes().getOrDefault("sha256", ""));
     if (sha.isEmpty()) {
-      MetadataWithoutHash.send(ex, s, pages, file);
+      MetadataWithoutHash.send(ex, s, pages, file, f -> sendGenerated(ex, pages, f, Optional.empty()));
       return;
     }
     var meta = new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
@@ -630,7 +650,99 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         () -> s.store().find(sha.get()).ifPresentOrElse(
             p -> FileSender.sendStored(ex, s, p, meta),
             () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished"))),
-        e -> downloadFailed(ex, file.filename() + ".metadata", e));
+        e -> {
+          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+              ? e.getCause() : e;
+          if (cause instanceof Download.DownloadFailure f && f.notFound()
+              && file.filename().toLowerCase(Locale.ROOT).endsWith(".whl") && file.sha256().isPresent()) {
+            // Advertised, then 404: the wheel's own METADATA instead of a 502 pip retries.
+            sendGenerated(ex, pages, file, Optional.of(sha.get().hex()));
+          } else {
+            downloadFailed(ex, file.filename() + ".metadata", e);
+          }
+        });
+  }
+
+  /**
+   * Core metadata read from the wheel itself (README "Core metadata for every wheel"); when the
+   * page advertised a hash ({@code expected}), the wheel's metadata must have it.
+   */
+  void sendGenerated(Exchange ex, PageCache pages, FileEntry file, Optional<String> expected) {
+    s.rendered().metadata().obtain(s, pages, ProjectName.normalize(nameOf(file)), file).thenAccept(r -> {
+      if (r.body().isEmpty()) {
+        ex.send(Exchange.withPhrase(r.status(), r.status() == 404 ? "Not Found"
+            : r.status() == 504 ? "Gateway Timeout" : "Bad Gateway", r.why()));
+        return;
+      }
+      byte[] body = r.body().get();
+      String sha = Sha256.of(body).hex();
+      if (expected.isPresent() && !expected.get().equals(sha)) {
+        ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream advertised core metadata for "
+            + file.filename() + " with sha256 " + expected.get() + " and has none; the wheel's own has "
+            + sha));
+        return;
+      }
+      var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+      resp.headers().set(HttpHeaderNames.ETAG, "\"" + sha + "\"");
+      ex.send(resp);
+    }).exceptionally(ex::internalError);
+  }
+
+  private static String nameOf(FileEntry file) {
+    return file.filename().split("-")[0];
+  }
+
+  // ---- the legacy JSON API -------------------------------------------------------------
+
+  /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON API"). */
+  private void legacyJson(Exchange ex, RequestPath path) {
+    ex.route = "legacy-json";
+    List<String> seg = path.segments();
+    if ((seg.size() != 3 && seg.size() != 4) || !seg.get(seg.size() - 1).equals("json")) {
+      notFound(ex, "no such path");
+      return;
+    }
+    Optional<ProjectName> name = ProjectName.parse(seg.get(1));
+    if (name.isEmpty()) {
+      notFound(ex, "not a valid project name: " + seg.get(1));
+      return;
+    }
+    Optional<String> version = seg.size() == 4 ? Optional.of(seg.get(2)) : Optional.empty();
+    if (!name.get().value().equals(seg.get(1))) {
+      redirect(ex, "/pypi/" + name.get().value() + "/" + version.map(v -> RequestPath.encode(v) + "/").orElse("")
+          + "json");
+      return;
+    }
+    PageJudge judge = s.judge().get();
+    Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name.get());
+    if (hidden.isPresent()) {
+      notFound(ex, name.get() + " is blocked by policy: " + hidden.get());
+      return;
+    }
+    String base = base(ex);
+    resolve(name.get()).thenComposeAsync(r -> awaitAnswers(name.get(), r).thenApply(done -> r), s.blocking())
+        .thenAcceptAsync(r -> {
+      if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+        sendLookupFailure(ex, r.lookup());
+        return;
+      }
+      String upstream = r.pages().upstream().name();
+      ProjectPage page = found.page().value();
+      JudgedPage judged = s.rendered().project(upstream, name.get().value(), found.page().version(),
+          judge.version(), SimpleFormat.JSON_V1, base, judge.blockedFiles(),
+          () -> judge.judge(upstream, page)).judged();
+      try {
+        Optional<byte[]> body = LegacyJson.render(s, judged, name.get(), version, base);
+        if (body.isEmpty()) {
+          notFound(ex, name.get() + " has no release " + version.orElse("") + " with a file this policy serves");
+        } else {
+          ex.send(LegacyJson.response(body.get()));
+        }
+      } catch (java.io.IOException e) {
+        ex.internalError(e);
+      }
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   // ---- provenance (PEP 740) ------------------------------------------------------------
@@ -649,6 +761,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       notFound(ex, "no such file");
       return;
     }
-    withFile(ex, name.get(), filename, (pages, decision) -> Provenance.send(ex, s, pages, decision.file()));
+    String version = seg.get(2);
+    withFile(ex, name.get(), filename, (pages, decision) -> {
+      // The Integrity API names a file by project, version and filename; a version that is not
+      // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
+      if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
+        notFound(ex, filename + " is not a file of " + name.get() + " " + version);
+        return;
+      }
+      Provenance.send(ex, s, pages, decision.file());
+    });
+  }
+
+  /** PEP 440 equality where both parse (1.0 is 1.0.0), exact text otherwise. */
+  static boolean sameVersion(String a, String b) {
+    var va = dev.pypiguard.core.version.Version.tryParse(a);
+    var vb = dev.pypiguard.core.version.Version.tryParse(b);
+    return va.isPresent() && vb.isPresent() ? va.get().equals(vb.get()) : a.equals(b);
   }
 }

@@ -103,6 +103,11 @@ final class Exporter {
         Optional<Path> meta = f.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")))
             .flatMap(store::find)
             .or(() -> f.metadata().map(m -> side("metadata", sha.get())).filter(Files::isRegularFile));
+        if (meta.isEmpty() && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
+          // README "Core metadata for every wheel": the upstream had none, the wheel has its own,
+          // so that an air-gapped mirror resolves as fast as the proxy does.
+          meta = ownMetadata(blob.get(), f.filename());
+        }
         x = metadata(x, meta.map(Exporter::sha256Of));
         if (meta.isPresent()) {
           ObjectNode m = put(out, dir + f.filename() + ".metadata", meta.get(), known, "metadata", project, version, f, d);
@@ -153,6 +158,28 @@ final class Exporter {
     Optional<MetadataRef> ref = sha.map(s -> new MetadataRef(Map.of("sha256", s.hex())));
     return new FileEntry(f.filename(), f.url(), f.hashes(), f.requiresPython(), f.yanked(), f.size(),
         f.uploadTime(), ref, ref, f.gpgSig(), f.provenance(), f.extra());
+  }
+
+  /** A stored wheel's own METADATA, kept in the store by its digest; empty when it has none. */
+  private Optional<Path> ownMetadata(Path wheel, String filename) {
+    try {
+      Optional<byte[]> own = dev.pypiguard.server.http.GeneratedMetadata.fromWheel(wheel, filename);
+      if (own.isEmpty()) {
+        return Optional.empty();
+      }
+      Sha256 sha = Sha256.of(own.get());
+      Optional<Path> stored = store.find(sha);
+      if (stored.isPresent()) {
+        return stored;
+      }
+      try (var w = store.create(sha)) {
+        w.append(java.nio.ByteBuffer.wrap(own.get()));
+        w.commit(own.get().length);
+      }
+      return store.find(sha);
+    } catch (IOException e) {
+      return Optional.empty(); // an unreadable wheel is exported without metadata
+    }
   }
 
   private Path side(String kind, Sha256 artifact) {

@@ -395,7 +395,7 @@ final class Seeder {
       try {
         Optional<java.nio.file.Path> p = store.find(Sha256.parse(f.sha256().orElse("")).orElseThrow());
         if (p.isPresent()) {
-          Optional<byte[]> m = CoreMetadata.fromWheel(p.get());
+          Optional<byte[]> m = dev.pypiguard.server.http.GeneratedMetadata.fromWheel(p.get(), f.filename());
           if (m.isPresent()) {
             return m;
           }

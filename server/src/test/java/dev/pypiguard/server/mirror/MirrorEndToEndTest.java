@@ -127,6 +127,30 @@ class MirrorEndToEndTest {
     }
   }
 
+  /** Issue 16: an upstream without PEP 658 metadata still gives the mirror metadata files. */
+  @Test
+  void export_upstreamWithoutMetadata_writesTheWheelsOwnMetadata() throws Exception {
+    Path cache = tmp.resolve("cache");
+    var wheel = WheelBuilder.of("beta", "1.0").requires("gamma").build();
+    try (TestUpstream up = TestUpstream.start(TestUpstream.Mode.HTML_ONLY)) {
+      up.publish(wheel, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
+      // seed follows Requires-Dist from the generated metadata too
+      up.publish(WheelBuilder.of("gamma", "1.0").build(), dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
+      assertThat(Main.run("seed", "--upstream", up.uri().toString(), "--cache-dir", cache.toString(),
+          "--project", "beta")).isZero();
+    }
+    Path out = tmp.resolve("mirror");
+    assertThat(Main.run("export", "--cache-dir", cache.toString(), out.toString())).isZero();
+
+    Path meta = out.resolve("files/beta/" + wheel.filename() + ".metadata");
+    assertThat(meta).exists();
+    assertThat(Files.readAllBytes(meta)).isEqualTo(wheel.metadata());
+    String sha = dev.pypiguard.core.blob.Sha256.of(wheel.metadata()).hex();
+    assertThat(Files.readString(out.resolve("simple/beta/index.json"))).contains("\"core-metadata\":{\"sha256\":\"" + sha);
+    assertThat(Files.readString(out.resolve("simple/beta/index.html"))).contains("data-core-metadata=\"sha256=" + sha);
+    assertThat(out.resolve("files/gamma")).isDirectory();
+  }
+
   @Test
   void export_since_writesOnlyNewFilesWithCompletePages() throws Exception {
     Path cache = tmp.resolve("cache");
