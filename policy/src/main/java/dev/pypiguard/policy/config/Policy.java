@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * @param exceptions explicit, expiring allows that win over every rule but malicious
  * @param advisories what to do with releases OSV advisories name
  * @param attestations what PEP 740 provenance a file must carry
+ * @param inspection what to do with what artifact inspection finds (README "Artifact inspection")
+ * @param lookalikes what to do with projects named like popular ones (README "Look-alike names")
  */
 public record Policy(
     Mode mode,
@@ -35,12 +37,14 @@ public record Policy(
     Files files,
     List<Waiver> exceptions,
     Advisories advisories,
-    Attestations attestations) {
+    Attestations attestations,
+    InspectionRules inspection,
+    Lookalikes lookalikes) {
 
   /** The policy of an empty file: nothing blocked beyond the baseline. */
   public static final Policy DEFAULTS =
       new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
-          Advisories.DEFAULTS, Attestations.NONE);
+          Advisories.DEFAULTS, Attestations.NONE, InspectionRules.NONE, Lookalikes.OFF);
 
   public Policy {
     Objects.requireNonNull(mode, "mode");
@@ -51,6 +55,65 @@ public record Policy(
     exceptions = List.copyOf(exceptions);
     Objects.requireNonNull(advisories, "advisories");
     Objects.requireNonNull(attestations, "attestations");
+    Objects.requireNonNull(inspection, "inspection");
+    Objects.requireNonNull(lookalikes, "lookalikes");
+  }
+
+  /**
+   * What a rule does with a file it finds something in: {@code block} it, {@code hold} it (block
+   * until an exception or an admin's review clears its sha256), {@code warn} (allow, with the
+   * finding shown), or nothing ({@code off}).
+   */
+  public enum Action implements Spelled {
+    BLOCK,
+    HOLD,
+    WARN,
+    OFF
+  }
+
+  /**
+   * {@code inspection}: artifact inspection as policy. Without the section, nothing is inspected.
+   *
+   * @param active whether the section is there
+   * @param actions the action per check id; a check not listed blocks when its severity is high
+   *     and warns otherwise
+   */
+  public record InspectionRules(boolean active, Map<String, Action> actions) {
+    public static final InspectionRules NONE = new InspectionRules(false, Map.of());
+
+    public InspectionRules {
+      actions = Collections.unmodifiableMap(new TreeMap<>(actions));
+    }
+
+    /** What to do with a finding of {@code rule} whose severity is {@code severity}. */
+    public Action action(String rule, dev.pypiguard.policy.inspection.Finding.Severity severity) {
+      Action a = actions.get(rule);
+      if (a != null) {
+        return a;
+      }
+      return severity == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Action.BLOCK : Action.WARN;
+    }
+  }
+
+  /**
+   * {@code lookalikes}: projects named like a popular one that are not popular themselves.
+   *
+   * @param action what to do with their files
+   * @param popular names that count as popular beside the bundled list
+   * @param allow projects never treated as look-alikes
+   */
+  public record Lookalikes(Action action, List<String> popular, List<Glob> allow) {
+    public static final Lookalikes OFF = new Lookalikes(Action.OFF, List.of(), List.of());
+
+    public Lookalikes {
+      Objects.requireNonNull(action, "action");
+      popular = List.copyOf(popular);
+      allow = List.copyOf(allow);
+    }
+
+    public boolean active() {
+      return action != Action.OFF;
+    }
   }
 
   /**
@@ -369,6 +432,12 @@ public record Policy(
           .append(quote(r.publisher().toString()))
           .append('\n');
     }
+    c.append("inspection=").append(inspection.active()).append(';');
+    inspection.actions().forEach((k, v) -> c.append(k).append('=').append(v.spelling()).append(';'));
+    c.append('\n');
+    c.append("lookalikes=").append(lookalikes.action().spelling()).append(';')
+        .append(String.join(",", lookalikes.popular().stream().sorted().toList())).append(';')
+        .append(globs(lookalikes.allow())).append('\n');
     return dev.pypiguard.core.blob.Sha256.of(c.toString().getBytes(StandardCharsets.UTF_8)).hex();
   }
 
