@@ -66,6 +66,7 @@ public final class ProxyServer implements AutoCloseable {
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
+  private final dev.pypiguard.server.policy.InspectionStore inspections;
   private final Operations ops;
   private final SharedStorage storage;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -93,10 +94,13 @@ public final class ProxyServer implements AutoCloseable {
     verdicts.onVerified(v -> metrics.attestation(
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
             : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
+    this.inspections = new dev.pypiguard.server.policy.InspectionStore(config.cacheDir(), storage.store(),
+        metrics.registry(), Clock.systemUTC());
     this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
         p -> {
           var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
           rules.addAll(verdicts.rules(p));
+          rules.addAll(inspections.rules(p));
           return rules;
         });
     advisories.ifPresent(a -> {
@@ -110,12 +114,17 @@ public final class ProxyServer implements AutoCloseable {
       policy.close();
       advisories.ifPresent(AdvisoryFeed::close);
       verdicts.close();
+      inspections.close();
       throw e;
     }
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.client = clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     blocking.execute(store::scanForEviction);
+    if (inspections.active()) {
+      // Files cached before inspection was on are inspected in the background, never on a hit.
+      inspections.inspectCached(store);
+    }
     var downloads = new Downloads(store, d -> {
       watch(d, metrics);
       d.result().thenRun(() -> ops.storeAdded(d.written()));
@@ -136,7 +145,8 @@ public final class ProxyServer implements AutoCloseable {
         blocking, new RenderedPages(), config.tls().isPresent(),
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
-        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage);
+        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage,
+        inspections);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -297,6 +307,7 @@ public final class ProxyServer implements AutoCloseable {
     ops.close();
     advisories.ifPresent(AdvisoryFeed::close);
     verdicts.close();
+    inspections.close();
     services.record().ifPresent(FetchRecord::close);
     services.audit().close();
     blocking.shutdown();

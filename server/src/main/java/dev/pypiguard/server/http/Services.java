@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  * @param router which upstream serves which project
  * @param ops access control, upstream health, recent blocks and reloads (the admin API's)
  * @param storage the object store shared with other replicas, when configured
+ * @param inspections the artifact inspections and reviews the inspection rules read
  */
 public record Services(
     ServerConfig config,
@@ -49,7 +50,8 @@ public record Services(
     dev.pypiguard.server.policy.VerdictStore verdicts,
     UpstreamRouter router,
     dev.pypiguard.server.admin.Operations ops,
-    dev.pypiguard.server.storage.SharedStorage storage) {
+    dev.pypiguard.server.storage.SharedStorage storage,
+    dev.pypiguard.server.policy.InspectionStore inspections) {
 
   /** Where provenance documents and other per-file side data are kept. */
   Path sideDir(String kind) {
