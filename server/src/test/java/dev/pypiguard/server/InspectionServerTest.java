@@ -130,4 +130,24 @@ class InspectionServerTest {
     assertThat(status).isEqualTo(403);
     assertThat(h.upstream.requests("/files/" + bad.filename())).isEqualTo(1);
   }
+
+  @Test
+  void checkFile_localAndUrl_printsFindingsAndExitsByDecision() throws Exception {
+    start("mode: enforce\n");
+    Artifact bad = evil("alpha", "1.0");
+    Artifact good = WheelBuilder.of("alpha", "0.9").build();
+    Path local = dir.resolve(good.filename());
+    Files.write(local, good.bytes());
+    h.upstream.publish(bad);
+    // No inspection section: check uses the recommended rules (high blocks).
+    var ok = CliTest.run("check", "--policy", policy.toString(), "--file", local.toString());
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains(good.filename(), "wheel", "ALLOWED");
+    var blocked = CliTest.run("check", "--policy", policy.toString(), "--file", h.upstream.fileUri(bad.filename()).toString());
+    assertThat(blocked.code()).isEqualTo(1);
+    assertThat(blocked.out()).contains("BLOCKED", "finding pth-exec (high) in zz_alpha.pth", "-> block");
+    var missing = CliTest.run("check", "--file", dir.resolve("nope.whl").toString());
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("--file:").contains("is not a readable file");
+  }
 }
