@@ -64,12 +64,21 @@ class InspectionServerTest {
     assertThat(text(h.get("/simple/alpha/"))).contains(good.filename()).doesNotContain(bad.filename());
     assertThat(h.get("/files/alpha/" + bad.filename()).statusCode()).isEqualTo(403);
     JsonNode e = explain("alpha");
-    assertThat(e.toString()).contains("pth-exec");
+    JsonNode badFile = null;
+    for (JsonNode f : e.path("files")) {
+      if (f.path("filename").asText().equals(bad.filename())) {
+        badFile = f;
+      }
+    }
+    assertThat(badFile.path("decision").asText()).isEqualTo("block");
+    assertThat(badFile.path("reasons").get(0).path("rule").asText()).isEqualTo("pth-exec");
+    assertThat(badFile.path("inspection").path("findings").get(0).path("path").asText()).isEqualTo("zz_alpha.pth");
     String audit = Files.readString(dir.resolve("cache/audit.log"));
     assertThat(audit).contains("\"rule\":\"pth-exec\"").contains(bad.sha256());
     assertThat(text(h.get("/metrics"))).contains("pypiguard_inspection_findings_total{rule=\"pth-exec\",severity=\"high\"}")
         .contains("pypiguard_policy_decisions_total{outcome=\"block\",rule=\"pth-exec\"}");
-    assertThat(text(h.get("/"))).contains("pth-exec").contains(bad.filename());
+    assertThat(text(h.get("/"))).contains("finding " + bad.filename() + ": pth-exec (high) in zz_alpha.pth");
+    assertThat(text(h.get("/", "Accept", "text/html"))).contains("Recent findings").contains("pth-exec (high)");
     // Stored where replicas read them.
     assertThat(Files.exists(dir.resolve("cache/inspections").resolve(bad.sha256().substring(0, 2))
         .resolve(bad.sha256() + ".json"))).isTrue();

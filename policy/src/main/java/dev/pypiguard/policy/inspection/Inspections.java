@@ -20,9 +20,16 @@ public interface Inspections {
   /** Told of a file a rule holds (for the admin API's list); by default nothing. */
   default void held(String sha256, String project, String filename, String version, Reason reason) {}
 
-  /** Nothing inspected, nothing reviewed. */
+  /** Nothing inspected, nothing reviewed (one instance). */
   static Inspections none() {
-    return new Inspections() {
+    return Nothing.NONE;
+  }
+
+  /** Holds the one instance of {@link #none()}. */
+  final class Nothing {
+    private Nothing() {}
+
+    static final Inspections NONE = new Inspections() {
       @Override
       public Optional<Inspection> inspection(String sha256) {
         return Optional.empty();

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param blocks the newest blocking decisions, newest first
  * @param sharedStore the bucket shared with other replicas and how it is, when {@code storage:
  *     {type: s3}} (the stored files above are then this replica's local tier)
+ * @param findings the newest inspections that found something, newest first (README "Artifact inspection")
  */
 public record Snapshot(
     String version,
@@ -34,7 +35,22 @@ public record Snapshot(
     Policy policy,
     boolean authEnabled,
     boolean offline,
-    Optional<String> sharedStore) {
+    Optional<String> sharedStore,
+    List<Finding> findings) {
+
+  /**
+   * One file an inspection found something in.
+   *
+   * @param time when it was inspected
+   * @param file its file name (empty when inspected in the background, by sha256 only)
+   * @param sha256 its sha256
+   * @param findings each finding on one line: {@code pth-exec (high) in x.pth: ...}
+   */
+  public record Finding(Instant time, String file, String sha256, List<String> findings) {
+    public Finding {
+      findings = List.copyOf(findings);
+    }
+  }
 
   /** Cache lookups of one kind: answered from the cache, fetched, or revalidated with the upstream. */
   public record Lookups(long hits, long misses, long revalidations) {

@@ -338,7 +338,12 @@ final class AdminRoutes {
               ops.policy().file().map(Path::toString)),
           ops.authEnabled(), s.config().offline(),
           s.config().storage() instanceof dev.pypiguard.server.config.Storage.S3 b
-              ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty());
+              ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty(),
+          s.inspections().recent(StatusPage.FINDINGS_SHOWN).stream().map(r -> new Snapshot.Finding(r.time(),
+              r.filename(), r.sha256(), java.util.stream.Stream.concat(
+                  r.inspection().findings().stream().map(dev.pypiguard.policy.inspection.Finding::describe),
+                  r.inspection().commands().stream().map(c -> "installs the command " + c.name() + " (" + c.path() + ")"))
+                  .toList())).toList());
     }, s.blocking());
   }
 

@@ -22,7 +22,8 @@ class StatusPageRenderTest {
         "page", text, text, text, text);
     return new Snapshot("1.2.3", now, now.minus(Duration.ofHours(3)), "http://127.0.0.1:8080/simple/", 7, 3 * 1024 * 1024,
         Map.of(text, 5L), Map.of("file", new Snapshot.Lookups(3, 1, 0)), List.of(down), List.of(block),
-        new Snapshot.Policy("v1", "enforce", Optional.of(text)), true, false, Optional.of(text));
+        new Snapshot.Policy("v1", "enforce", Optional.of(text)), true, false, Optional.of(text),
+        List.of(new Snapshot.Finding(now.minusSeconds(5), text, "a".repeat(64), List.of(text))));
   }
 
   @Test
