@@ -67,6 +67,7 @@ public final class ProxyServer implements AutoCloseable {
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
+  private final dev.pypiguard.server.policy.InspectionStore inspections;
   private final Operations ops;
   private final SharedStorage storage;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -97,12 +98,15 @@ public final class ProxyServer implements AutoCloseable {
         v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
             : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
     var storedMetadata = new dev.pypiguard.server.policy.StoredMetadata();
+    this.inspections = new dev.pypiguard.server.policy.InspectionStore(config.cacheDir(), storage.store(),
+        metrics.registry(), Clock.systemUTC());
     this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()),
         storage.knownFiles(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
         p -> {
           var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
           rules.addAll(verdicts.rules(p));
           rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), storedMetadata));
+          rules.addAll(inspections.rules(p));
           return rules;
         });
     for (String name : Defences.NAMES) {
@@ -127,6 +131,7 @@ public final class ProxyServer implements AutoCloseable {
       policy.close();
       advisories.ifPresent(AdvisoryFeed::close);
       verdicts.close();
+      inspections.close();
       throw e;
     }
     this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
@@ -135,6 +140,10 @@ public final class ProxyServer implements AutoCloseable {
     storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
     var generated = new dev.pypiguard.server.http.GeneratedMetadata(config.cacheDir());
+    if (inspections.active()) {
+      // Files cached before inspection was on are inspected in the background, never on a hit.
+      inspections.inspectCached(store);
+    }
     var downloads = new Downloads(store, d -> {
       watch(d, metrics);
       d.result().thenRun(() -> ops.storeAdded(d.written()));
@@ -162,7 +171,7 @@ public final class ProxyServer implements AutoCloseable {
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
         advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
         new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage,
-        storedMetadata, Services.weakHashPins(policy.knownFiles()));
+        storedMetadata, Services.weakHashPins(policy.knownFiles()), inspections);
     metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
     IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -351,6 +360,7 @@ public final class ProxyServer implements AutoCloseable {
     ops.close();
     advisories.ifPresent(AdvisoryFeed::close);
     verdicts.close();
+    inspections.close();
     services.record().ifPresent(FetchRecord::close);
     services.audit().close();
     blocking.shutdown();

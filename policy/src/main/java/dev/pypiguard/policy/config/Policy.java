@@ -27,6 +27,8 @@ import java.util.TreeMap;
  * @param advisories what to do with releases OSV advisories name
  * @param attestations what PEP 740 provenance a file must carry
  * @param metadata rules on a release's core metadata
+ * @param inspection what to do with what artifact inspection finds (README "Artifact inspection")
+ * @param lookalikes what to do with projects named like popular ones (README "Look-alike names")
  */
 public record Policy(
     Mode mode,
@@ -37,7 +39,9 @@ public record Policy(
     List<Waiver> exceptions,
     Advisories advisories,
     Attestations attestations,
-    Metadata metadata) {
+    Metadata metadata,
+    InspectionRules inspection,
+    Lookalikes lookalikes) {
 
   /**
    * The policy of an empty policy file: nothing blocked beyond the baseline. Not what runs
@@ -45,12 +49,13 @@ public record Policy(
    */
   public static final Policy DEFAULTS =
       new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
-          Advisories.DEFAULTS, Attestations.NONE);
+          Advisories.DEFAULTS, Attestations.NONE, Metadata.DEFAULTS, InspectionRules.NONE, Lookalikes.OFF);
 
-  /** A policy with the default {@code metadata} section. */
+  /** A policy with the default {@code metadata} section, no inspection and no look-alike rule. */
   public Policy(Mode mode, Projects projects, Versions versions, ReleaseAge releaseAge, Files files,
       List<Waiver> exceptions, Advisories advisories, Attestations attestations) {
-    this(mode, projects, versions, releaseAge, files, exceptions, advisories, attestations, Metadata.DEFAULTS);
+    this(mode, projects, versions, releaseAge, files, exceptions, advisories, attestations, Metadata.DEFAULTS,
+        InspectionRules.NONE, Lookalikes.OFF);
   }
 
   /**
@@ -78,6 +83,65 @@ public record Policy(
     Objects.requireNonNull(advisories, "advisories");
     Objects.requireNonNull(attestations, "attestations");
     Objects.requireNonNull(metadata, "metadata");
+    Objects.requireNonNull(inspection, "inspection");
+    Objects.requireNonNull(lookalikes, "lookalikes");
+  }
+
+  /**
+   * What a rule does with a file it finds something in: {@code block} it, {@code hold} it (block
+   * until an exception or an admin's review clears its sha256), {@code warn} (allow, with the
+   * finding shown), or nothing ({@code off}).
+   */
+  public enum Action implements Spelled {
+    BLOCK,
+    HOLD,
+    WARN,
+    OFF
+  }
+
+  /**
+   * {@code inspection}: artifact inspection as policy. Without the section, nothing is inspected.
+   *
+   * @param active whether the section is there
+   * @param actions the action per check id; a check not listed blocks when its severity is high
+   *     and warns otherwise
+   */
+  public record InspectionRules(boolean active, Map<String, Action> actions) {
+    public static final InspectionRules NONE = new InspectionRules(false, Map.of());
+
+    public InspectionRules {
+      actions = Collections.unmodifiableMap(new TreeMap<>(actions));
+    }
+
+    /** What to do with a finding of {@code rule} whose severity is {@code severity}. */
+    public Action action(String rule, dev.pypiguard.policy.inspection.Finding.Severity severity) {
+      Action a = actions.get(rule);
+      if (a != null) {
+        return a;
+      }
+      return severity == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Action.BLOCK : Action.WARN;
+    }
+  }
+
+  /**
+   * {@code lookalikes}: projects named like a popular one that are not popular themselves.
+   *
+   * @param action what to do with their files
+   * @param popular names that count as popular beside the bundled list
+   * @param allow projects never treated as look-alikes
+   */
+  public record Lookalikes(Action action, List<String> popular, List<Glob> allow) {
+    public static final Lookalikes OFF = new Lookalikes(Action.OFF, List.of(), List.of());
+
+    public Lookalikes {
+      Objects.requireNonNull(action, "action");
+      popular = List.copyOf(popular);
+      allow = List.copyOf(allow);
+    }
+
+    public boolean active() {
+      return action != Action.OFF;
+    }
   }
 
   /**
@@ -480,6 +544,12 @@ public record Policy(
           .append('\n');
     }
     c.append("metadata.allow-direct-urls=").append(globs(metadata.allowDirectUrls())).append('\n');
+    c.append("inspection=").append(inspection.active()).append(';');
+    inspection.actions().forEach((k, v) -> c.append(k).append('=').append(v.spelling()).append(';'));
+    c.append('\n');
+    c.append("lookalikes=").append(lookalikes.action().spelling()).append(';')
+        .append(String.join(",", lookalikes.popular().stream().sorted().toList())).append(';')
+        .append(globs(lookalikes.allow())).append('\n');
     return dev.pypiguard.core.blob.Sha256.of(c.toString().getBytes(StandardCharsets.UTF_8)).hex();
   }
 

@@ -42,7 +42,7 @@ public final class PolicyLoader {
   private static final Set<String> TOP =
       Set.of(
           "mode", "projects", "versions", "release-age", "files", "exceptions", "advisories",
-          "attestations", "metadata");
+          "attestations", "metadata", "inspection", "lookalikes");
   private static final Set<String> ATTESTATIONS =
       Set.of("verify", "require", "publisher-change", "trusted-root");
   private static final Set<String> REQUIRE = Set.of("project", "publisher");
@@ -53,6 +53,8 @@ public final class PolicyLoader {
       Set.of("malicious", "vulnerable", "min-severity", "ignore", "on-unavailable");
   private static final Set<String> ADVISORY_IGNORE = Set.of("id", "until", "reason");
   private static final Set<String> PROJECTS = Set.of("allow", "deny");
+  private static final Set<String> INSPECTION = Set.of("rules");
+  private static final Set<String> LOOKALIKES = Set.of("action", "popular", "allow");
   private static final Set<String> VERSIONS = Set.of("deny", "allow");
   private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
   private static final Set<String> FILES = Set.of("yanked", "yank", "sdists", "weak-hashes", "blocked");
@@ -123,8 +125,67 @@ public final class PolicyLoader {
       Optional<JsonNode> meta = section(root, "metadata", Set.of("allow-direct-urls"));
       Policy.Metadata metadata = new Policy.Metadata(
           meta.map(m -> globs(m, "metadata.allow-direct-urls")).orElse(List.of()));
+      Policy.InspectionRules inspection = inspection(section(root, "inspection", INSPECTION));
+      Policy.Lookalikes lookalikes = lookalikes(section(root, "lookalikes", LOOKALIKES));
       doc.check();
-      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations, metadata);
+      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations,
+          metadata, inspection, lookalikes);
+    }
+
+    /** {@code inspection}: present turns inspection on; {@code rules} maps check ids to actions. */
+    private Policy.InspectionRules inspection(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.InspectionRules.NONE;
+      }
+      var actions = new java.util.TreeMap<String, Policy.Action>();
+      Optional<JsonNode> rules = child(node.get(), "rules");
+      String ids = String.join(", ", java.util.Arrays.stream(dev.pypiguard.policy.inspection.Check.values())
+          .map(dev.pypiguard.policy.inspection.Check::id).sorted().toList());
+      if (rules.isPresent() && !rules.get().isObject()) {
+        doc.problem("inspection.rules", kind(rules.get()) + " (expected: a mapping of check to block | hold | warn | off)");
+      } else if (rules.isPresent()) {
+        for (var f : (Iterable<java.util.Map.Entry<String, JsonNode>>) rules.get().properties()::iterator) {
+          String path = "inspection.rules." + f.getKey();
+          if (dev.pypiguard.policy.inspection.Check.byId(f.getKey()).isEmpty()) {
+            doc.problem(path, "unknown check \"" + f.getKey() + "\" (expected one of: " + ids + ")");
+            continue;
+          }
+          if (f.getValue().isBoolean() && !f.getValue().asBoolean()) {
+            // YAML 1.1 reads an unquoted off as false: it can only mean off here.
+            actions.put(f.getKey(), Policy.Action.OFF);
+            continue;
+          }
+          choice(rules.get(), path, Policy.Action.values(), Policy.Action::spelling)
+              .ifPresent(a -> actions.put(f.getKey(), a));
+        }
+      }
+      return new Policy.InspectionRules(true, actions);
+    }
+
+    /** {@code lookalikes}: {@code action} (default hold), extra {@code popular} names, {@code allow} globs. */
+    private Policy.Lookalikes lookalikes(Optional<JsonNode> node) {
+      if (node.isEmpty()) {
+        return Policy.Lookalikes.OFF;
+      }
+      Policy.Action action = choice(node.get(), "lookalikes.action", Policy.Action.values(), Policy.Action::spelling)
+          .orElse(Policy.Action.HOLD);
+      var popular = new ArrayList<String>();
+      Optional<JsonNode> p = child(node.get(), "popular");
+      if (p.isPresent() && !p.get().isArray()) {
+        doc.problem("lookalikes.popular", kind(p.get()) + " (expected: a list of project names)");
+      } else if (p.isPresent()) {
+        int i = 0;
+        for (JsonNode item : p.get()) {
+          String path = "lookalikes.popular[" + i++ + "]";
+          Optional<ProjectName> name = item.isValueNode() ? ProjectName.parse(item.asText()) : Optional.empty();
+          if (name.isEmpty()) {
+            doc.problem(path, kind(item) + " (expected: a project name)");
+          } else {
+            popular.add(name.get().value());
+          }
+        }
+      }
+      return new Policy.Lookalikes(action, popular, globs(node.get(), "lookalikes.allow"));
     }
 
     private Policy.Projects projects(Optional<JsonNode> node) {

@@ -361,6 +361,12 @@ class PolicyLoaderTest {
     assertThat(p.attestations().verify()).isTrue();
     assertThat(p.attestations().publisherChange()).isTrue();
     assertThat(p.files().blocked()).isEqualTo(Policy.BlockedFiles.YANK);
+    // Issue 17: every check spelled out, the unambiguous (high) ones blocked, the rest warned.
+    for (var c : dev.pypiguard.policy.inspection.Check.values()) {
+      assertThat(p.inspection().actions()).as(c.id()).containsEntry(c.id(),
+          c.severity() == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Policy.Action.BLOCK : Policy.Action.WARN);
+    }
+    assertThat(p.lookalikes().action()).isEqualTo(Policy.Action.HOLD);
     assertThat(p.exceptions())
         .allSatisfy(w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
   }

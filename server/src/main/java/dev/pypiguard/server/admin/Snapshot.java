@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param sharedStore the bucket shared with other replicas and how it is, when {@code storage:
  *     {type: s3}} (the stored files above are then this replica's local tier)
  * @param defences each defence on, off or broken, with what turns it on
+ * @param findings the newest inspections that found something, newest first (README "Artifact inspection")
  */
 public record Snapshot(
     String version,
@@ -36,7 +37,22 @@ public record Snapshot(
     boolean authEnabled,
     boolean offline,
     Optional<String> sharedStore,
-    List<dev.pypiguard.server.policy.Defences.Defence> defences) {
+    List<dev.pypiguard.server.policy.Defences.Defence> defences,
+    List<Finding> findings) {
+
+  /**
+   * One file an inspection found something in.
+   *
+   * @param time when it was inspected
+   * @param file its file name (empty when inspected in the background, by sha256 only)
+   * @param sha256 its sha256
+   * @param findings each finding on one line: {@code pth-exec (high) in x.pth: ...}
+   */
+  public record Finding(Instant time, String file, String sha256, List<String> findings) {
+    public Finding {
+      findings = List.copyOf(findings);
+    }
+  }
 
   /** Cache lookups of one kind: answered from the cache, fetched, or revalidated with the upstream. */
   public record Lookups(long hits, long misses, long revalidations) {

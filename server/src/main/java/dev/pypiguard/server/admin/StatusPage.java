@@ -22,6 +22,8 @@ public final class StatusPage {
 
   /** How many blocking decisions the page lists. */
   static final int BLOCKS_SHOWN = 50;
+  /** The newest inspections with findings shown. */
+  public static final int FINDINGS_SHOWN = 20;
 
   private static final String STYLE = """
       body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
@@ -113,6 +115,19 @@ public final class StatusPage {
       }
       h.append("</tbody></table>\n");
     }
+    h.append("<h2>Recent findings</h2>");
+    if (s.findings().isEmpty()) {
+      h.append("<p id=\"no-findings\" class=\"muted\">No inspection has found anything since the server started.</p>\n");
+    } else {
+      h.append("<table id=\"findings\"><thead><tr><th>inspected</th><th>file</th><th>sha256</th><th>findings</th>")
+          .append("</tr></thead><tbody>");
+      for (Snapshot.Finding f : s.findings()) {
+        h.append("<tr><td>").append(when(Optional.of(f.time()), s.now())).append("</td><td class=\"file\">")
+            .append(esc(f.file())).append("</td><td><code>").append(esc(f.sha256().substring(0, Math.min(12, f.sha256().length()))))
+            .append("</code></td><td class=\"reason\">").append(esc(String.join("; ", f.findings()))).append("</td></tr>");
+      }
+      h.append("</tbody></table>\n");
+    }
     h.append("<p class=\"muted\">As of ").append(s.now()).append(". Also as JSON: <code>/-/admin/stats</code> ")
         .append("(admin role); <code>/metrics</code> for Prometheus.</p>\n</body></html>\n");
     return h.toString();
@@ -135,6 +150,10 @@ public final class StatusPage {
     for (RecentBlocks.Entry b : s.blocks().subList(0, Math.min(BLOCKS_SHOWN, s.blocks().size()))) {
       t.append(b.decision()).append(' ').append(b.project()).append(' ').append(b.file()).append(": ")
           .append(b.reason()).append('\n');
+    }
+    for (Snapshot.Finding f : s.findings()) {
+      t.append("finding ").append(f.file().isEmpty() ? f.sha256() : f.file()).append(": ")
+          .append(String.join("; ", f.findings())).append('\n');
     }
     return t.toString();
   }

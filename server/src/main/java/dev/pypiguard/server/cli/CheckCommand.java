@@ -55,6 +55,8 @@ import picocli.CommandLine.Spec;
       "hashes from the config's cache-dir, without writing.",
       "PROJECT==VERSION judges that release. A release is allowed when at least one of its",
       "files is; HELD when its files wait for an answer (OSV API, provenance).",
+      "--file inspects a wheel or sdist (a path or an http(s) URL) as the server does",
+      "when it stores one, and judges it by the policy's inspection and lookalikes rules.",
       "Exit codes: 0 all allowed, 1 any blocked, held or missing, 2 bad input or upstream error."
     })
 final class CheckCommand implements Callable<Integer> {
@@ -73,8 +75,12 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, bundled, or osv-api (default: the config's, else as serve: imported, bundled, and osv-api in front of pypi.org).")
   List<String> advisories = new ArrayList<>();
 
-  @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "1..*", description = "Releases to judge.")
-  List<String> releases;
+  @Option(names = "--file", paramLabel = "PATH|URL",
+      description = "A wheel or sdist to inspect, repeatable: a local file or an http(s) URL (the recommended inspection rules when the policy has no inspection section).")
+  List<String> files = new ArrayList<>();
+
+  @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "0..*", description = "Releases to judge.")
+  List<String> releases = new ArrayList<>();
 
   @Override
   public Integer call() {
@@ -84,6 +90,17 @@ final class CheckCommand implements Callable<Integer> {
         Optional.empty(), Optional.ofNullable(upstream), Optional.empty(), Optional.ofNullable(policy),
         Optional.empty(), false, advisories));
     Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(dev.pypiguard.policy.config.BuiltInPolicy.policy());
+    if (releases.isEmpty() && files.isEmpty()) {
+      throw new ConfigException("nothing to check (expected: PROJECT[==VERSION]... or --file PATH|URL)");
+    }
+    boolean filesOk = true;
+    for (String f : files) {
+      filesOk &= FileCheck.check(out, f, p, cfg);
+    }
+    if (releases.isEmpty()) {
+      out.flush();
+      return filesOk ? 0 : 1;
+    }
     List<Upstream> upstreams = cfg.upstreams();
     Optional<AdvisoryFeed> feed = AdvisoryFeed.open(
         dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(cfg.advisories(), cfg.cacheDir(), upstreams,
@@ -103,6 +120,11 @@ final class CheckCommand implements Callable<Integer> {
       verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
       rules.addAll(verdicts.get().rules(p));
     }
+    if (p.lookalikes().active()) {
+      // Names need no download; files on a page are not inspected here (use --file).
+      rules.add(new dev.pypiguard.policy.names.LookalikeRule(p.lookalikes(),
+          dev.pypiguard.policy.inspection.Inspections.none()));
+    }
     // Core metadata fetched here for the metadata rule, as serve fetches it before a download.
     var metadata = new java.util.concurrent.ConcurrentHashMap<String, String>();
     rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), new dev.pypiguard.policy.MetadataRule.Source() {
@@ -121,7 +143,7 @@ final class CheckCommand implements Callable<Integer> {
     var judge = new PolicyJudge(p, Clock.systemUTC(),
         dev.pypiguard.policy.FileFirstSeen.readOnly(cfg.cacheDir().resolve("first-seen.tsv")),
         dev.pypiguard.policy.FileKnownFiles.readOnly(cfg.cacheDir().resolve("known-files.tsv")), rules);
-    boolean allOk = true;
+    boolean allOk = filesOk;
     // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
     try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
         new Upstream.Timeouts(cfg.connectTimeout(), cfg.readTimeout()),

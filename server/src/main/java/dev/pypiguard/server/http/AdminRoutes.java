@@ -89,13 +89,15 @@ final class AdminRoutes {
     boolean known = switch (action) {
       case "", "stats", "blocks", "reload" -> seg.size() <= 3;
       case "purge" -> seg.size() == 4 || seg.size() == 5;
+      case "findings" -> seg.size() == 3;
+      case "held" -> seg.size() == 3 || (seg.size() == 5 && seg.get(4).equals("clear"));
       default -> false;
     };
     if (!known) {
       ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no such admin endpoint; GET /-/admin/ lists them"));
       return;
     }
-    boolean change = action.equals("reload") || action.equals("purge");
+    boolean change = action.equals("reload") || action.equals("purge") || seg.size() == 5 && action.equals("held");
     if (!allowedMethod(ex, change) || (change && !sameOrigin(ex))) {
       return;
     }
@@ -105,6 +107,14 @@ final class AdminRoutes {
       case "blocks" -> blocks(ex, s, path);
       case "reload" -> s.blocking().execute(() -> reload(ex, s));
       case "purge" -> purge(ex, s, seg.get(3), seg.size() == 5 ? Optional.of(seg.get(4)) : Optional.empty());
+      case "findings" -> json(ex, HttpResponseStatus.OK, HeldFiles.findings(s, 100));
+      case "held" -> {
+        if (seg.size() == 3) {
+          json(ex, HttpResponseStatus.OK, HeldFiles.list(s));
+        } else {
+          s.blocking().execute(() -> HeldFiles.clear(ex, s, seg.get(3), path.query("reason")));
+        }
+      }
       default -> json(ex, HttpResponseStatus.OK, endpoints());
     }
   }
@@ -116,6 +126,9 @@ final class AdminRoutes {
     o.put("POST /-/admin/purge/<project>", "forget the project's pages and delete its stored files");
     o.put("POST /-/admin/purge/<project>/<filename>", "delete one stored file and its core metadata");
     o.put("POST /-/admin/reload", "read the policy and tokens files now");
+    o.put("GET /-/admin/findings", "the newest inspections that found something (100 at most)");
+    o.put("GET /-/admin/held", "the files held for review (hold rules), newest first");
+    o.put("POST /-/admin/held/<sha256>/clear?reason=...", "clear a held file on every replica, and get its exception entry");
     return o;
   }
 
@@ -326,7 +339,12 @@ final class AdminRoutes {
           ops.authEnabled(), s.config().offline(),
           s.config().storage() instanceof dev.pypiguard.server.config.Storage.S3 b
               ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty(),
-          dev.pypiguard.server.policy.Defences.of(ops.policy().policy(), s.advisories()));
+          dev.pypiguard.server.policy.Defences.of(ops.policy().policy(), s.advisories()),
+          s.inspections().recent(StatusPage.FINDINGS_SHOWN).stream().map(r -> new Snapshot.Finding(r.time(),
+              r.filename(), r.sha256(), java.util.stream.Stream.concat(
+                  r.inspection().findings().stream().map(dev.pypiguard.policy.inspection.Finding::describe),
+                  r.inspection().commands().stream().map(c -> "installs the command " + c.name() + " (" + c.path() + ")"))
+                  .toList())).toList());
     }, s.blocking());
   }
 
@@ -373,7 +391,7 @@ final class AdminRoutes {
 
   // ---- responses ---------------------------------------------------------------------------
 
-  private static void json(Exchange ex, HttpResponseStatus status, ObjectNode body) {
+  static void json(Exchange ex, HttpResponseStatus status, ObjectNode body) {
     byte[] bytes;
     try {
       bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);

@@ -60,9 +60,12 @@ public final class AuditLog implements AutoCloseable {
       var lines = new StringBuilder();
       for (FileDecision d : decisions) {
         boolean blocked = !d.decision().allowed();
-        String outcome = blocked ? d.decision().label() : "would-block";
         List<Reason> reasons = d.decision().reasons().stream()
             .filter(r -> !r.rule().equals("exception")).toList();
+        // Findings a policy only warns about are served, and logged as such (README "Artifact inspection").
+        boolean warned = !blocked && !reasons.isEmpty() && reasons.stream()
+            .allMatch(r -> r.message().endsWith(dev.pypiguard.policy.inspection.Verdicts.WARN));
+        String outcome = blocked ? d.decision().label() : warned ? "warn" : "would-block";
         if (reasons.isEmpty() || (!blocked && !auditAllow(d))) {
           continue;
         }
@@ -85,11 +88,27 @@ public final class AuditLog implements AutoCloseable {
         o.put("reason", String.join("; ", reasons.stream().map(Reason::toString).toList()));
         o.put("policy", policyVersion);
         lines.append(o).append('\n');
+        if (warned) {
+          continue;
+        }
         recent.add(now, project, d.file().filename(), d.version(), outcome, via, o.get("rule").asText(),
             o.get("reason").asText(), client, user);
       }
       write(lines.toString());
     });
+  }
+
+  /** Records an admin's action (clearing a held file), one line like a decision's. */
+  void admin(String client, String user, String action, ObjectNode fields) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("time", Instant.now().toString());
+    o.put("client", client);
+    if (!user.equals("-")) {
+      o.put("user", user);
+    }
+    o.put("action", action);
+    o.setAll(fields);
+    blocking.execute(() -> write(o + "\n"));
   }
 
   /** An allowed file carries reasons only when audit mode let it through or an exception did. */

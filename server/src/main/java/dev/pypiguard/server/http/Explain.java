@@ -43,7 +43,9 @@ public final class Explain {
       PageJudge judge = s.judge().get();
       String upstream = r.pages().upstream().name();
       JudgedPage judged = judge.judge(upstream, found.page().value());
-      ObjectNode body = explain(name.get(), upstream, judge, judged);
+      ObjectNode body = s.inspections().active()
+          ? explain(name.get(), upstream, judge, judged, s.inspections())
+          : explain(name.get(), upstream, judge, judged);
       body.put("stale", found.stale());
       byte[] bytes;
       try {
@@ -61,6 +63,15 @@ public final class Explain {
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */
   public static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
+    return explain(name, upstream, judge, judged, dev.pypiguard.policy.inspection.Inspections.none());
+  }
+
+  /**
+   * The explanation document, with each file's {@code inspection}: {@code pending} until the file
+   * is stored and inspected, then its kind and findings (README "Artifact inspection").
+   */
+  static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged,
+      dev.pypiguard.policy.inspection.Inspections inspections) {
     ObjectNode o = JSON.createObjectNode();
     o.put("project", name.value());
     o.put("upstream", upstream);
@@ -74,6 +85,17 @@ public final class Explain {
       f.put("version", d.version());
       f.put("decision", d.decision().label());
       RenderedPages.putReasons(f, d);
+      var inspected = d.file().sha256().flatMap(inspections::inspection);
+      if (inspected.isPresent()) {
+        ObjectNode i = f.putObject("inspection").put("state", "inspected").put("kind", inspected.get().kind().spelling());
+        ArrayNode found = i.putArray("findings");
+        for (var x : inspected.get().findings()) {
+          found.addObject().put("rule", x.rule()).put("severity", x.severity().spelling()).put("path", x.path())
+              .put("message", x.message());
+        }
+      } else if (inspections != dev.pypiguard.policy.inspection.Inspections.none()) {
+        f.putObject("inspection").put("state", "pending");
+      }
     }
     return o;
   }

@@ -423,7 +423,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ex.route = "metadata";
     }
     String artifact = metadata ? filename.substring(0, filename.length() - ".metadata".length()) : filename;
-    withFile(ex, name.get(), artifact, (pages, decision) -> {
+    withFile(ex, name.get(), artifact, (pages, decision, page) -> {
       if (metadata) {
         sendMetadata(ex, pages, decision.file());
       } else {
@@ -431,13 +431,28 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           s.record().ifPresent(r -> decision.file().sha256()
               .ifPresent(sha -> r.record(name.get().value(), decision.version(), sha)));
         }
-        sendArtifact(ex, pages, decision.file());
+        sendArtifact(ex, pages, decision.file(), () -> rejudge(ex, name.get(), pages, page, artifact));
       }
     });
   }
 
   interface FileAction {
-    void run(PageCache pages, FileDecision decision);
+    void run(PageCache pages, FileDecision decision, ProjectPage page);
+  }
+
+  /**
+   * The decision on a file judged again now, after its inspection: a cold file's findings are
+   * known only once it is stored (README "Artifact inspection"). Audited like the first one.
+   */
+  private Optional<Decision.Block> rejudge(Exchange ex, ProjectName name, PageCache pages, ProjectPage page,
+      String filename) {
+    PageJudge judge = s.judge().get();
+    FileDecision d = judge.judge(pages.upstream().name(), page).file(filename).orElseThrow();
+    if (d.decision() instanceof Decision.Block block) {
+      audit(ex, "file", name, List.of(d), judge.version());
+      return Optional.of(block);
+    }
+    return Optional.empty();
   }
 
   /**
@@ -488,7 +503,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       ex.send(Exchange.withPhrase(403, "Blocked by policy: " + notice, "403 Blocked by policy: " + notice));
       return;
     }
-    action.run(r.pages(), decision);
+    action.run(r.pages(), decision, page);
   }
 
   /**
@@ -530,7 +545,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     s.audit().record(ex.remote(), ex.user, via, name.value(), relevant, version);
   }
 
-  private void sendArtifact(Exchange ex, PageCache pages, FileEntry file) {
+  private void sendArtifact(Exchange ex, PageCache pages, FileEntry file,
+      java.util.function.Supplier<Optional<Decision.Block>> recheck) {
     Sha256 sha = Sha256.parse(file.sha256().orElse("")).orElse(null);
     if (sha == null) {
       ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream gave no valid sha256 for " + file.filename()));
@@ -538,8 +554,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     var meta = new FileSender.Meta(sha.hex(), contentType(file.filename()), FILE_CACHE_CONTROL);
     Optional<java.nio.file.Path> stored = s.store().find(sha);
+    boolean inspect = s.inspections().active();
     if (stored.isPresent()) {
       s.metrics().artifact("file", "hit");
+      if (inspect && s.inspections().inspection(sha.hex()).isEmpty()) {
+        // Cached before inspection was on: inspected in the background, the hit is not delayed.
+        s.inspections().ensure(sha.hex(), stored.get(), Optional.of(file.filename()));
+      }
       FileSender.sendStored(ex, s, stored.get(), meta);
       return;
     }
@@ -576,10 +597,39 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         started -> watchDownload(pages, started));
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
-        p -> FileSender.sendStored(ex, s, p, meta),
+        p -> {
+          if (inspect) {
+            inspectThenSend(ex, file, sha, p, meta, recheck);
+          } else {
+            FileSender.sendStored(ex, s, p, meta);
+          }
+        },
         () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
-    FileSender.sendDownload(ex, s, d, meta, ranged ? Long.MAX_VALUE : s.config().streamAfter(),
+    // With inspection on, a cold file is stored whole and inspected before its first byte.
+    FileSender.sendDownload(ex, s, d, meta, ranged || inspect ? Long.MAX_VALUE : s.config().streamAfter(),
         whenStored, e -> downloadFailed(ex, file.filename(), e));
+  }
+
+  /** Inspects a file just stored, judges it again with the findings, then sends it or 403. */
+  private void inspectThenSend(Exchange ex, FileEntry file, Sha256 sha, java.nio.file.Path p, FileSender.Meta meta,
+      java.util.function.Supplier<Optional<Decision.Block>> recheck) {
+    s.inspections().ensure(sha.hex(), p, Optional.of(file.filename())).handleAsync((inspection, e) -> {
+      if (e != null) {
+        // Fail closed: a file that could not be inspected is not served now (tried again next time).
+        LOG.warn("cannot inspect {}: {}", file.filename(), e.toString());
+        ex.send(Exchange.withPhrase(502, "Bad Gateway", "cannot inspect " + file.filename() + ": " + e.getMessage()));
+        return null;
+      }
+      Optional<Decision.Block> block = recheck.get();
+      if (block.isPresent()) {
+        ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.get().summary(),
+            "403 Blocked by policy: " + block.get().summary()));
+      } else {
+        s.store().find(sha).ifPresentOrElse(stored -> FileSender.sendStored(ex, s, stored, meta),
+            () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
+      }
+      return null;
+    }, s.blocking()).exceptionally(ex::internalError);
   }
 
   /** Health and metrics follow a download that goes to the upstream of {@code pages}. */
@@ -762,7 +812,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     String version = seg.get(2);
-    withFile(ex, name.get(), filename, (pages, decision) -> {
+    withFile(ex, name.get(), filename, (pages, decision, page) -> {
       // The Integrity API names a file by project, version and filename; a version that is not
       // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
       if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {

@@ -33,6 +33,7 @@ import java.util.function.Supplier;
  * @param storage the object store shared with other replicas, when configured
  * @param metadata the stored core metadata the {@code metadata} rule reads
  * @param weakHashes verification and pinning of files with only a weak hash
+ * @param inspections the artifact inspections and reviews the inspection rules read
  */
 public record Services(
     ServerConfig config,
@@ -53,7 +54,8 @@ public record Services(
     dev.pypiguard.server.admin.Operations ops,
     dev.pypiguard.server.storage.SharedStorage storage,
     dev.pypiguard.server.policy.StoredMetadata metadata,
-    WeakHashPins weakHashes) {
+    WeakHashPins weakHashes,
+    dev.pypiguard.server.policy.InspectionStore inspections) {
 
   /** The weak-hash verifier over {@code known}, for the server's wiring. */
   public static WeakHashPins weakHashPins(dev.pypiguard.policy.KnownFiles known) {

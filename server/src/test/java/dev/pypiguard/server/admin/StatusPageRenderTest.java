@@ -26,7 +26,8 @@ class StatusPageRenderTest {
         new Snapshot.Policy("v1", "enforce", Optional.of(text)), true, false, Optional.of(text),
         List.of(new Defences.Defence("release-age", Defences.State.ON, text, Optional.empty()),
             new Defences.Defence("advisories.vulnerable", Defences.State.BROKEN, "no data", Optional.of(text)),
-            new Defences.Defence("files.sdists", Defences.State.OFF, "sdists served", Optional.of("files: {sdists: block}"))));
+            new Defences.Defence("files.sdists", Defences.State.OFF, "sdists served", Optional.of("files: {sdists: block}"))),
+        List.of(new Snapshot.Finding(now.minusSeconds(5), text, "a".repeat(64), List.of(text))));
   }
 
   @Test

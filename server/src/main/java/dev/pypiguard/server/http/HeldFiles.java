@@ -1,0 +1,103 @@
+package dev.pypiguard.server.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.policy.inspection.Finding;
+import dev.pypiguard.server.policy.InspectionStore;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin API's held files (README "Artifact inspection"): {@code GET /-/admin/held} lists
+ * them, {@code POST /-/admin/held/<sha256>/clear} clears one on every replica (a review in the
+ * store) and answers the policy exception entry that clears its release for good, which is also
+ * appended to {@code <cache-dir>/inspections/exceptions.yaml} for the operator to keep.
+ * {@code GET /-/admin/findings} lists the newest inspections that found something.
+ */
+final class HeldFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(HeldFiles.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private HeldFiles() {}
+
+  static ObjectNode list(Services s) {
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode held = o.putArray("held");
+    for (InspectionStore.Held h : s.inspections().heldFiles()) {
+      held.addObject().put("sha256", h.sha256()).put("project", h.project()).put("file", h.filename())
+          .put("version", h.version()).put("since", h.since().toString()).put("rule", h.reason().rule())
+          .put("reason", h.reason().message());
+    }
+    return o;
+  }
+
+  static ObjectNode findings(Services s, int limit) {
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode list = o.putArray("inspections");
+    for (InspectionStore.Recent r : s.inspections().recent(limit)) {
+      ObjectNode i = list.addObject().put("time", r.time().toString()).put("sha256", r.sha256())
+          .put("file", r.filename()).put("kind", r.inspection().kind().spelling());
+      r.inspection().name().ifPresent(n -> i.put("name", n));
+      r.inspection().version().ifPresent(v -> i.put("version", v));
+      ArrayNode f = i.putArray("findings");
+      for (Finding x : r.inspection().findings()) {
+        f.addObject().put("rule", x.rule()).put("severity", x.severity().spelling()).put("path", x.path())
+            .put("message", x.message());
+      }
+      r.inspection().commands().forEach(c -> i.withArray("commands").add(c.name()));
+    }
+    return o;
+  }
+
+  static void clear(Exchange ex, Services s, String rawSha, Optional<String> reason) {
+    Optional<Sha256> sha = Sha256.parse(rawSha);
+    if (sha.isEmpty()) {
+      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "\"" + rawSha + "\" (expected: a sha256 in hex)"));
+      return;
+    }
+    Optional<InspectionStore.Held> held = s.inspections().heldFile(sha.get().hex());
+    if (held.isEmpty()) {
+      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no file with sha256 " + sha.get().hex()
+          + " is held; GET /-/admin/held lists those that are"));
+      return;
+    }
+    InspectionStore.Held h = held.get();
+    String why = reason.filter(r -> !r.isBlank()).orElse("cleared") + " (" + ex.user + ", " + LocalDate.now(ZoneOffset.UTC) + ")";
+    try {
+      s.inspections().clear(h.sha256(), why);
+    } catch (IOException e) {
+      LOG.error("cannot record the review of {}: {}", h.sha256(), e.toString());
+      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot record the review: " + e.getMessage()));
+      return;
+    }
+    String until = LocalDate.now(ZoneOffset.UTC).plusYears(1).toString();
+    String entry = "  - {project: " + h.project() + ", versions: \"==" + h.version() + "\", until: " + until
+        + ", reason: \"" + ("cleared " + h.filename() + " sha256=" + h.sha256() + ": " + why).replace("\"", "'") + "\"}";
+    Path file = s.config().cacheDir().resolve("inspections").resolve("exceptions.yaml");
+    try {
+      Files.createDirectories(file.getParent());
+      boolean fresh = !Files.exists(file);
+      Files.writeString(file, (fresh ? "# Exception entries for files cleared through /-/admin/held; copy them into the\n"
+          + "# policy file's exceptions: to keep them (a review alone covers only that sha256).\nexceptions:\n" : "")
+          + entry + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      LOG.warn("cannot append to {}: {}", file, e.toString());
+    }
+    ObjectNode fields = JSON.createObjectNode().put("sha256", h.sha256()).put("project", h.project())
+        .put("file", h.filename()).put("rule", h.reason().rule()).put("reason", why);
+    s.audit().admin(ex.remote(), ex.user, "clear-held", fields);
+    LOG.info("held file {} ({}) cleared by {} ({}): {}", h.filename(), h.sha256(), ex.user, ex.remote(), why);
+    AdminRoutes.json(ex, HttpResponseStatus.OK, fields.deepCopy().put("exception", entry.strip()).put("exceptions-file", file.toString()));
+  }
+}
