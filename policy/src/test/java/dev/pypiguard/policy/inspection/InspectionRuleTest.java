@@ -142,7 +142,7 @@ class InspectionRuleTest {
   @Test
   void exception_liftsAnInspectionBlock() {
     var store = new MapInspections().put('a', wheel("demo", "1.0", true, false, List.of(PTH_EXEC), List.of()));
-    var d = decide("inspection: {}\nexceptions:\n  - {project: demo, versions: \"==1.0\", until: 2027-01-01, reason: T-1}\n",
+    var d = decide("inspection: {}\nexceptions:\n  - {project: demo, versions: \"==1.0\", until: 2027-01-01, sha256: [" + sha('a') + "], reason: T-1}\n",
         store, page("demo", file("demo-1.0-py3-none-any.whl", 'a')));
     assertThat(d.get(0).allowed()).isTrue();
     assertThat(d.get(0).reasons()).extracting(Reason::rule).containsExactly("exception", "pth-exec");

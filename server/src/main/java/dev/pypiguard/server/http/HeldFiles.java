@@ -83,7 +83,7 @@ final class HeldFiles {
     }
     String until = LocalDate.now(ZoneOffset.UTC).plusYears(1).toString();
     String entry = "  - {project: " + h.project() + ", versions: \"==" + h.version() + "\", until: " + until
-        + ", reason: \"" + ("cleared " + h.filename() + " sha256=" + h.sha256() + ": " + why).replace("\"", "'") + "\"}";
+        + ", sha256: [" + h.sha256() + "], reason: \"" + ("cleared " + h.filename() + " sha256=" + h.sha256() + ": " + why).replace("\"", "'") + "\"}";
     Path file = s.config().cacheDir().resolve("inspections").resolve("exceptions.yaml");
     try {
       Files.createDirectories(file.getParent());
