@@ -16,7 +16,7 @@ import java.util.Arrays;
  * {@code PolicyParsersFuzzTestInputs/parse/}. README, "Fuzzing".
  */
 class PolicyParsersFuzzTest {
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void parse(byte[] data) {
     if (data.length == 0) {
       return;

@@ -29,7 +29,7 @@ import java.util.Optional;
 class CoreParsersFuzzTest {
   private static final URI PAGE = URI.create("https://pypi.example/simple/demo/");
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void parse(byte[] data) {
     if (data.length == 0) {
       return;

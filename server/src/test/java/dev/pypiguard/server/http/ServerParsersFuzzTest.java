@@ -36,7 +36,7 @@ class ServerParsersFuzzTest {
     Files.deleteIfExists(dir);
   }
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void parse(byte[] data) throws IOException {
     if (data.length == 0) {
       return;
