@@ -159,4 +159,21 @@ class InspectionServerTest {
     assertThat(missing.code()).isEqualTo(2);
     assertThat(missing.err()).contains("--file:").contains("is not a readable file");
   }
+
+  @Test
+  void pip_installOfAWheelWithPthExec_failsBeforeInstallingAnything_thenGetsTheCleanRelease() throws Exception {
+    dev.pypiguard.testing.PythonEnv.assumePython3();
+    start("inspection: {}\n");
+    h.upstream.publish(WheelBuilder.of("alpha", "1.0").build()).publish(evil("alpha", "2.0"));
+    var pinned = dev.pypiguard.testing.PythonEnv.shared().install(h.index(), java.util.List.of("--only-binary", ":all:", "alpha==2.0"));
+    assertThat(pinned.succeeded()).isFalse();
+    assertThat(pinned.output()).contains("403");
+    try (var files = Files.walk(pinned.target())) {
+      assertThat(files.map(Path::toString).filter(n -> n.endsWith(".pth"))).isEmpty();
+    }
+    // The inspected file is now hidden from the page: pip picks the clean release.
+    var latest = dev.pypiguard.testing.PythonEnv.shared().install(h.index(), java.util.List.of("--only-binary", ":all:", "alpha"));
+    assertThat(latest.succeeded()).as(latest.toString()).isTrue();
+    assertThat(latest.installedVersions()).isEqualTo(java.util.Map.of("alpha", "1.0"));
+  }
 }

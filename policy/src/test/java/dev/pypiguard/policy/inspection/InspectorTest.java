@@ -182,13 +182,13 @@ class InspectorTest {
 
   @Test
   void inspect_gzipBomb_isArchiveBombWithoutReadingItAll() throws IOException {
-    // 1 GiB of zeros in a tar member: stopped at 200 times its packed size.
+    // 160 MiB of zeros in a tar member (a 160 KB file): stopped by the ratio bound at 100 MiB.
     Path p = dir.resolve("demo-1.0.tar.gz");
     try (OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(p));
         var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
       tar.setBigNumberMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.BIGNUMBER_POSIX);
       var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("demo-1.0/zeros");
-      long n = 1L << 30;
+      long n = 160L << 20;
       e.setSize(n);
       tar.putArchiveEntry(e);
       byte[] chunk = new byte[1 << 20];
@@ -199,6 +199,7 @@ class InspectorTest {
     }
     Inspection i = inspect(p);
     assertThat(rules(i)).containsExactly("archive-bomb");
+    assertThat(i.findings().get(0).message()).contains("times its size");
   }
 
   @Test
