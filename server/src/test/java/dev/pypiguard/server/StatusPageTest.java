@@ -53,7 +53,8 @@ class StatusPageTest {
     assertThat(h.get("/files/alpha/" + good.filename()).statusCode()).isEqualTo(200);
     assertThat(h.get("/files/alpha/" + yanked.filename()).statusCode()).isEqualTo(403);
     String page = awaitPage(yanked.filename());
-    assertThat(page).contains("<td class=\"n\" id=\"stored-files\">1</td>")
+    // The served file and its core metadata, fetched before it (issue 13).
+    assertThat(page).contains("<td class=\"n\" id=\"stored-files\">2</td>")
         .contains("<td class=\"n\" id=\"pages\">1</td>")
         .contains("<code id=\"index-url\">" + h.proxy.uri() + "/simple/</code>")
         .contains("<tr data-upstream=\"pypi\"><td>pypi</td>")

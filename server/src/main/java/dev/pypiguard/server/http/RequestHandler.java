@@ -472,13 +472,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         notFound(ex, filename + " is not a file of " + name);
         return CompletableFuture.completedFuture(null);
       }
-      return CompletableFuture.allOf(metadataKnown(r.pages(), entry.get()), awaitAnswers(name, r))
-          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action), s.blocking());
+      return awaitAnswers(name, r)
+          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action, false), s.blocking());
     }, s.blocking()).exceptionally(ex::internalError);
   }
 
+  /**
+   * Judges the file and answers. An allowed file whose advertised core metadata is not stored
+   * yet has it fetched first and is judged again with it ({@code metadataChecked}), so that the
+   * {@code metadata} rule has seen what pip would install; a file blocked anyway costs nothing.
+   */
   private void judgeFile(Exchange ex, ProjectName name, String filename, UpstreamRouter.Resolved r,
-      PageLookup.Found<ProjectPage> found, FileAction action) {
+      PageLookup.Found<ProjectPage> found, FileAction action, boolean metadataChecked) {
     ProjectPage page = found.page().value();
     PageJudge judge = s.judge().get();
     String upstream = r.pages().upstream().name();
@@ -487,6 +492,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         judge.version(), SimpleFormat.JSON_V1, base(ex), judge.blockedFiles(),
         () -> judge.judge(upstream, page)).judged();
     FileDecision decision = judged.file(filename).orElseThrow();
+    if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())) {
+      metadataKnown(r.pages(), decision.file())
+          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action, true), s.blocking())
+          .exceptionally(ex::internalError);
+      return;
+    }
     audit(ex, "file", name, List.of(decision), judge.version());
     if (decision.decision() instanceof Decision.Block block) {
       if (block.held()) {
@@ -511,13 +522,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * or at once when there is none, it cannot be fetched (offline), or fetching failed: the file
    * is then judged without it.
    */
-  private CompletableFuture<Void> metadataKnown(PageCache pages, FileEntry file) {
+  /** Whether the file advertises core metadata with a sha256 that is not stored (yet). */
+  private boolean metadataMissing(FileEntry file) {
     Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+      return false;
     }
     if (s.store().find(sha.get()).isPresent()) {
       s.metadata().noticed(sha.get().hex());
+      return false;
+    }
+    return true;
+  }
+
+  private CompletableFuture<Void> metadataKnown(PageCache pages, FileEntry file) {
+    Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
+    if (sha.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
     URI metaUrl;

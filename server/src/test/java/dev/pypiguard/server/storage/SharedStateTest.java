@@ -163,4 +163,19 @@ class SharedStateTest {
       assertThat(onB.verdict(sha)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
     }
   }
+
+  /** Issue 13: a name one replica pinned is a swap on another replica that sees other bytes. */
+  @Test
+  void knownFiles_aNamePinnedByOneReplica_isASwapOnAnotherThatSeesOtherBytes() throws Exception {
+    String h1 = "a".repeat(64);
+    String h2 = "b".repeat(64);
+    try (var one = new SharedKnownFiles(a, new dev.pypiguard.policy.FileKnownFiles(dir.resolve("one/known-files.tsv")), Runnable::run);
+        var two = new SharedKnownFiles(b, new dev.pypiguard.policy.FileKnownFiles(dir.resolve("two/known-files.tsv")), Runnable::run)) {
+      assertThat(one.pin("alpha", "alpha-1.0.tar.gz", h1)).isEqualTo(h1);
+      assertThat(s3.keys("state/known-files/alpha/")).containsExactly("state/known-files/alpha/alpha-1.0.tar.gz/" + h1);
+      assertThat(two.pin("alpha", "alpha-1.0.tar.gz", h2)).as("the other replica saw it first").isEqualTo(h1);
+      assertThat(two.pinned("alpha-1.0.tar.gz")).contains(h1);
+      assertThat(two.pin("alpha", "alpha-1.0.tar.gz", h1)).isEqualTo(h1);
+    }
+  }
 }
