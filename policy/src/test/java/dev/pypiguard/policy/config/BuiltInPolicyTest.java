@@ -32,6 +32,11 @@ class BuiltInPolicyTest {
     assertThat(p.attestations().publisherChange()).isTrue();
     assertThat(p.attestations().require()).isEmpty();
     assertThat(p.files().yanked()).isEqualTo(Policy.YankedFiles.KEEP);
+    assertThat(p.files().weakHashes()).isEqualTo(Policy.WeakHashes.BLOCK);
+    assertThat(p.advisories().onUnavailable()).isEqualTo(Policy.OnUnavailable.HOLD);
+    // Looking inside files and at names needs no site data either (issue 17).
+    assertThat(p.inspection().active()).isTrue();
+    assertThat(p.lookalikes().action()).isEqualTo(Policy.Action.HOLD);
     // Nothing site-specific: no project or version lists, no exceptions.
     assertThat(p.projects()).isEqualTo(Policy.Projects.NONE);
     assertThat(p.versions()).isEqualTo(Policy.Versions.NONE);

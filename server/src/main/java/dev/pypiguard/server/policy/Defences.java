@@ -73,7 +73,8 @@ public final class Defences {
   /** Every defence's name, in the order listed (the metric has one series per name and state). */
   public static final List<String> NAMES = List.of("mode", "hashes", "release-age", "advisories.malicious",
       "advisories.vulnerable", "attestations.verify", "attestations.publisher-change", "attestations.require",
-      "projects", "versions", "files.sdists");
+      "projects", "versions", "files.sdists", "files.weak-hashes", "advisories.on-unavailable", "metadata",
+      "inspection", "lookalikes");
 
   private static final String DATA = "--advisories osv-api, or 'pypi-guard advisories update' (OSV's PyPI export)";
 
@@ -118,6 +119,25 @@ public final class Defences {
     out.add(policy.files().sdists() == Policy.Sdists.BLOCK
         ? Defence.on("files.sdists", "wheels only: nothing runs a setup.py at install time")
         : Defence.off("files.sdists", "source distributions are served", "files: {sdists: block}"));
+    // The fail-closed rules (README "Fail closed") and the look-inside rules (README "Artifact
+    // inspection", "Look-alike names").
+    out.add(policy.files().weakHashes() == Policy.WeakHashes.BLOCK
+        ? Defence.on("files.weak-hashes", "a file listed with only md5 (or another weak hash) is blocked")
+        : Defence.on("files.weak-hashes", "verify-and-pin: a weak-hash file is checked once, then pinned by sha256"));
+    out.add(policy.advisories().onUnavailable() == Policy.OnUnavailable.HOLD
+        ? Defence.on("advisories.on-unavailable", "a release the OSV API never answered for is held")
+        : Defence.off("advisories.on-unavailable", "a release the OSV API never answered for is judged without it",
+            "advisories: {on-unavailable: hold}"));
+    out.add(Defence.on("metadata", "a release whose core metadata has Requires-Dist: name @ URL is blocked"
+        + (policy.metadata().allowDirectUrls().isEmpty() ? ""
+            : " (" + policy.metadata().allowDirectUrls().size() + " allowed glob(s))")));
+    out.add(policy.inspection().active()
+        ? Defence.on("inspection", "every stored wheel and sdist is read for install-time code and payloads"
+            + " before it is served")
+        : Defence.off("inspection", "files are not looked inside", "inspection: {} (README \"Artifact inspection\")"));
+    out.add(policy.lookalikes().active()
+        ? Defence.on("lookalikes", "projects named like a popular one: " + policy.lookalikes().action().spelling())
+        : Defence.off("lookalikes", "typosquats of popular names are not noticed", "lookalikes: {action: hold}"));
     return out;
   }
 
