@@ -203,6 +203,32 @@ class ProtocolFidelityTest {
     assertThat(holy.get("alternate-locations")).hasSize(2);
   }
 
+  @Test
+  void htmlUpstream_onceEveryFileIsStored_sizesFilledAndClaims14() throws Exception {
+    try (TestUpstream up = TestUpstream.start(TestUpstream.Mode.HTML_ONLY)) {
+      var one = WheelBuilder.of("alpha", "1.0").build();
+      var two = WheelBuilder.of("alpha", "1.1").build();
+      up.publishAll(one, two);
+      proxy = ProxyServer.start(ServerConfig.defaults(up.uri(), cache).withPort(0));
+
+      JsonNode before = json("alpha");
+      assertThat(get("/files/alpha/" + one.filename()).statusCode()).isEqualTo(200);
+      assertThat(get("/files/alpha/" + two.filename()).statusCode()).isEqualTo(200);
+      JsonNode after = json("alpha");
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!after.path("meta").path("api-version").asText().equals("1.4") && System.nanoTime() < deadline) {
+        Thread.sleep(20); // the stored-file hook runs just after the download completes
+        after = json("alpha");
+      }
+
+      assertThat(before.path("meta").path("api-version").asText()).isEqualTo("1.0");
+      assertThat(before.path("files").get(0).has("size")).isFalse();
+      assertThat(after.path("meta").path("api-version").asText()).isEqualTo("1.4");
+      assertThat(after.path("files").get(0).path("size").asLong()).isEqualTo(one.size());
+      assertThat(after.path("files").get(1).path("size").asLong()).isEqualTo(two.size());
+    }
+  }
+
   // ---- the Integrity API names a file by its version too ----------------------------------
 
   @Test
