@@ -385,6 +385,25 @@ class ProtocolFidelityTest {
   }
 
   @Test
+  void trustedProxies_fromTheConfigFile_readOrRefusedWithFileAndLine() throws Exception {
+    Path cfg = cache.resolve("pypi-guard.yaml");
+    java.nio.file.Files.createDirectories(cache);
+    var flags = new dev.pypiguard.server.config.ConfigLoader.Flags(java.util.Optional.empty(),
+        java.util.Optional.empty(), java.util.Optional.of(cache), java.util.Optional.empty(),
+        java.util.Optional.empty(), false, List.of());
+    java.nio.file.Files.writeString(cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [10.0.0.0/8, \"::1\"]\n");
+    TrustedProxies ok = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags).trustedProxies();
+    assertThat(ok.trusts(InetAddress.getByName("10.1.2.3"))).isTrue();
+    assertThat(ok.trusts(InetAddress.getByName("::1"))).isTrue();
+    assertThat(ok.trusts(InetAddress.getByName("11.0.0.1"))).isFalse();
+
+    java.nio.file.Files.writeString(cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [lb.example]\n");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(
+        () -> dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags)))
+        .hasMessageContaining(cfg + ":2: trusted-proxies: \"lb.example\" (expected: an IP address or CIDR range");
+  }
+
+  @Test
   void trustedProxies_notAnAddress_isRefusedWithTheKey() {
     var problems = new ArrayList<String>();
     TrustedProxies.parse(List.of("10.0.0.0/33", "lb.example", "192.168.0.1"), "pypi-guard.yaml:3: trusted-proxies", problems);
