@@ -203,6 +203,32 @@ class ProtocolFidelityTest {
     assertThat(holy.get("alternate-locations")).hasSize(2);
   }
 
+  @Test
+  void htmlUpstream_onceEveryFileIsStored_sizesFilledAndClaims14() throws Exception {
+    try (TestUpstream up = TestUpstream.start(TestUpstream.Mode.HTML_ONLY)) {
+      var one = WheelBuilder.of("alpha", "1.0").build();
+      var two = WheelBuilder.of("alpha", "1.1").build();
+      up.publishAll(one, two);
+      proxy = ProxyServer.start(ServerConfig.defaults(up.uri(), cache).withPort(0));
+
+      JsonNode before = json("alpha");
+      assertThat(get("/files/alpha/" + one.filename()).statusCode()).isEqualTo(200);
+      assertThat(get("/files/alpha/" + two.filename()).statusCode()).isEqualTo(200);
+      JsonNode after = json("alpha");
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!after.path("meta").path("api-version").asText().equals("1.4") && System.nanoTime() < deadline) {
+        Thread.sleep(20); // the stored-file hook runs just after the download completes
+        after = json("alpha");
+      }
+
+      assertThat(before.path("meta").path("api-version").asText()).isEqualTo("1.0");
+      assertThat(before.path("files").get(0).has("size")).isFalse();
+      assertThat(after.path("meta").path("api-version").asText()).isEqualTo("1.4");
+      assertThat(after.path("files").get(0).path("size").asLong()).isEqualTo(one.size());
+      assertThat(after.path("files").get(1).path("size").asLong()).isEqualTo(two.size());
+    }
+  }
+
   // ---- the Integrity API names a file by its version too ----------------------------------
 
   @Test
@@ -272,27 +298,32 @@ class ProtocolFidelityTest {
   @Test
   void accessLog_clientClosingRightAfterTheLastByte_isNotIncomplete() throws Exception {
     try (TestUpstream up = TestUpstream.start()) {
-      var wheel = WheelBuilder.of("alpha", "1.0").build();
-      up.publish(wheel);
-      proxy = ProxyServer.start(ServerConfig.defaults(up.uri(), cache).withPort(0));
-      String path = "/files/alpha/" + wheel.filename();
-      assertThat(get(path).statusCode()).isEqualTo(200); // now stored: the zero-copy path
+      // Cold files larger than stream-after stream to the client as they arrive; a client that
+      // closes once it has Content-Length bytes got the file whole all the same.
+      var wheels = new ArrayList<dev.pypiguard.testing.Artifact>();
+      for (int i = 0; i < 3; i++) {
+        var w = WheelBuilder.large("big" + i, "1.0", 200_000, i);
+        up.publish(w);
+        up.throttle(w.filename(), 32 * 1024, java.time.Duration.ofMillis(5));
+        wheels.add(w);
+      }
+      proxy = ProxyServer.start(ServerConfig.defaults(up.uri(), cache).withPort(0).withStreamAfter(1024));
       PrintStream saved = System.err;
       var captured = new ByteArrayOutputStream();
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
       try {
-        for (int i = 0; i < 5; i++) {
-          readExactlyThenClose(path, wheel.size());
+        for (var w : wheels) {
+          readExactlyThenClose("/files/" + w.normalizedProject() + "/" + w.filename(), w.size());
         }
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (count(captured, path) < 5 && System.nanoTime() < deadline) {
+        while (count(captured, "/files/") < wheels.size() && System.nanoTime() < deadline) {
           Thread.sleep(20);
         }
       } finally {
         System.setErr(saved);
       }
       String log = captured.toString(StandardCharsets.UTF_8);
-      assertThat(count(captured, path)).as(log).isEqualTo(5);
+      assertThat(count(captured, "/files/")).as(log).isEqualTo(wheels.size());
       assertThat(log).doesNotContain("incomplete").doesNotContain("aborted");
     }
   }
@@ -300,7 +331,7 @@ class ProtocolFidelityTest {
   private static long count(ByteArrayOutputStream log, String path) {
     // Only the raw-socket requests: they send no User-Agent (the warm-up's line may come late).
     return log.toString(StandardCharsets.UTF_8).lines()
-        .filter(l -> l.contains("GET " + path + " ") && l.contains("\"-\" \"-\"")).count();
+        .filter(l -> l.contains("GET " + path) && l.contains("\"-\" \"-\"")).count();
   }
 
   /** Reads the head and exactly Content-Length bytes, then closes at once (as curl does). */
@@ -351,6 +382,25 @@ class ProtocolFidelityTest {
     assertThat(rfc7239.get("files").get(0).get("url").asText())
         .startsWith("https://pypi.corp.example:8443/files/holygrail/");
     assertThat(badHost.get("files").get(0).get("url").asText()).startsWith("http://127.0.0.1:");
+  }
+
+  @Test
+  void trustedProxies_fromTheConfigFile_readOrRefusedWithFileAndLine() throws Exception {
+    Path cfg = cache.resolve("pypi-guard.yaml");
+    java.nio.file.Files.createDirectories(cache);
+    var flags = new dev.pypiguard.server.config.ConfigLoader.Flags(java.util.Optional.empty(),
+        java.util.Optional.empty(), java.util.Optional.of(cache), java.util.Optional.empty(),
+        java.util.Optional.empty(), false, List.of());
+    java.nio.file.Files.writeString(cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [10.0.0.0/8, \"::1\"]\n");
+    TrustedProxies ok = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags).trustedProxies();
+    assertThat(ok.trusts(InetAddress.getByName("10.1.2.3"))).isTrue();
+    assertThat(ok.trusts(InetAddress.getByName("::1"))).isTrue();
+    assertThat(ok.trusts(InetAddress.getByName("11.0.0.1"))).isFalse();
+
+    java.nio.file.Files.writeString(cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [lb.example]\n");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(
+        () -> dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags)))
+        .hasMessageContaining(cfg + ":2: trusted-proxies: \"lb.example\" (expected: an IP address or CIDR range");
   }
 
   @Test

@@ -95,7 +95,10 @@ public final class GeneratedMetadata {
     return Optional.ofNullable(known.get(wheelSha256)).map(Entry::metadataSha256);
   }
 
-  /** Changes whenever a project's wheels get (or change) metadata: part of the page's cache key. */
+  /**
+   * Changes whenever a project's wheels get (or change) metadata, or one of its files is stored
+   * (its size is then known): part of the page's cache key.
+   */
   long generation(String project) {
     AtomicLong g = generations.get(project);
     return g == null ? 0 : g.get();
@@ -181,6 +184,8 @@ public final class GeneratedMetadata {
    * every stored download; does nothing for wheels without such metadata.
    */
   public void verify(Services s, Sha256 wheelSha, String filename, Path wheel) {
+    // A stored file's size is now known (PEP 700): its project's pages render again.
+    bump(dev.pypiguard.core.project.ProjectName.normalize(filename.split("-")[0]));
     Entry e = known.get(wheelSha.hex());
     if (e == null || e.fromWholeWheel()) {
       return;

@@ -89,7 +89,9 @@ final class Exporter {
         }
         String dir = "files/" + project + "/";
         String link = "../../" + dir + encode(f.filename());
-        FileEntry x = f.withUrl(link);
+        // PEP 700 size from the stored file when the upstream gave none, so the JSON claims 1.4.
+        FileEntry x = f.withUrl(link).withSize(f.size().isPresent() ? f.size()
+            : java.util.OptionalLong.of(Files.size(blob.get())));
         String version = DistributionFilename.parse(f.filename(), new ProjectName(project))
             .map(DistributionFilename::version).orElse(d.version());
         ObjectNode entry = put(out, dir + f.filename(), blob.get(), known, "artifact", project, version, f, d);
@@ -134,7 +136,15 @@ final class Exporter {
       // The private _pypi-guard key of a served page is not carried: the mirror is the result.
       var extra = new java.util.LinkedHashMap<>(page.extra());
       extra.remove("_pypi-guard");
-      ProjectPage served = page.withFiles(exported).withExtra(extra);
+      // versions: what the mirror holds (PEP 700), in PEP 440 order.
+      var held = new java.util.TreeMap<dev.pypiguard.core.version.Version, String>();
+      for (FileEntry file : exported) {
+        DistributionFilename.parse(file.filename(), new ProjectName(project))
+            .flatMap(n -> dev.pypiguard.core.version.Version.tryParse(n.version()).map(v -> Map.entry(v, n.version())))
+            .ifPresent(v -> held.putIfAbsent(v.getKey(), v.getValue()));
+      }
+      ProjectPage served = page.withFiles(exported).withExtra(extra)
+          .withVersions(Optional.of(List.copyOf(held.values())));
       pageEntries.add(write(out, "simple/" + project + "/index.html", SimpleHtml.render(served)));
       pageEntries.add(write(out, "simple/" + project + "/index.json", SimpleJson.render(served)));
     }

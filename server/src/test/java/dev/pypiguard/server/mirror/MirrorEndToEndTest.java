@@ -149,6 +149,11 @@ class MirrorEndToEndTest {
     assertThat(Files.readString(out.resolve("simple/beta/index.json"))).contains("\"core-metadata\":{\"sha256\":\"" + sha);
     assertThat(Files.readString(out.resolve("simple/beta/index.html"))).contains("data-core-metadata=\"sha256=" + sha);
     assertThat(out.resolve("files/gamma")).isDirectory();
+    // An HTML upstream gave no sizes nor versions: the mirror's JSON has both, so it is 1.4.
+    JsonNode page = JSON.readTree(out.resolve("simple/beta/index.json").toFile());
+    assertThat(page.path("meta").path("api-version").asText()).isEqualTo("1.4");
+    assertThat(page.path("versions").toString()).isEqualTo("[\"1.0\"]");
+    assertThat(page.path("files").get(0).path("size").asLong()).isEqualTo(wheel.size());
   }
 
   @Test
