@@ -48,7 +48,7 @@ class GeneratedMetadataTest {
 
   @Test
   void wheelWithoutUpstreamMetadata_readByRanges_thenAdvertisedWithItsHash() throws Exception {
-    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c)) {
+    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive)) {
       h.upstream.serveRanges(true);
       Artifact wheel = publishWithoutMetadata(h, WheelBuilder.large("alpha", "1.0", 300_000, 7));
       String filePath = "/files/" + wheel.filename();
@@ -80,7 +80,7 @@ class GeneratedMetadataTest {
 
   @Test
   void rangesRefused_wholeWheelDownloadedOnce_metadataServed() throws Exception {
-    try (Harness h = Harness.start(TestUpstream.Mode.HTML_ONLY, cache, c -> c)) {
+    try (Harness h = Harness.start(TestUpstream.Mode.HTML_ONLY, cache, Harness::permissive)) {
       Artifact wheel = publishWithoutMetadata(h, WheelBuilder.of("beta", "2.0").requires("gamma").build());
 
       HttpResponse<byte[]> meta = h.get("/files/beta/" + wheel.filename() + ".metadata");
@@ -98,7 +98,7 @@ class GeneratedMetadataTest {
 
   @Test
   void rangesLie_storedWheelDisagrees_rangeMetadataDroppedAndSaidSo() throws Exception {
-    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c)) {
+    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive)) {
       h.upstream.serveRanges(true);
       Artifact wheel = publishWithoutMetadata(h, WheelBuilder.of("delta", "1.0").requires("safe").build());
       Artifact impostor = WheelBuilder.of("delta", "1.0").requires("evil").build();
@@ -130,7 +130,7 @@ class GeneratedMetadataTest {
 
   @Test
   void upstreamAdvertisesMetadataThen404_wheelsOwnServed() throws Exception {
-    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c)) {
+    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive)) {
       h.upstream.serveRanges(true);
       Artifact wheel = WheelBuilder.of("eps", "1.0").build();
       h.upstream.publish(wheel);
@@ -146,7 +146,7 @@ class GeneratedMetadataTest {
   @Test
   void pip_staticMirrorWithoutMetadata_resolvesFromGeneratedMetadata() {
     PythonEnv.assumePython3();
-    try (Harness h = Harness.start(TestUpstream.Mode.STATIC_RELATIVE, cache, c -> c)) {
+    try (Harness h = Harness.start(TestUpstream.Mode.STATIC_RELATIVE, cache, Harness::permissive)) {
       h.upstream.serveRanges(true);
       publishWithoutMetadata(h, WheelBuilder.of("alpha", "1.0").requires("beta").build());
       publishWithoutMetadata(h, WheelBuilder.of("beta", "3.1").build());

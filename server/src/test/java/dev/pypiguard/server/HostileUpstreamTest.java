@@ -46,7 +46,7 @@ class HostileUpstreamTest {
   }
 
   private void start(UnaryOperator<ServerConfig> tweak) throws IOException {
-    proxy = ProxyServer.start(tweak.apply(ServerConfig.defaults(up.uri(), cache).withPort(0)
+    proxy = ProxyServer.start(tweak.apply(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0))
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(500))));
   }
 

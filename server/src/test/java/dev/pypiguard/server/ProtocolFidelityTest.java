@@ -64,7 +64,7 @@ class ProtocolFidelityTest {
   }
 
   private ProxyServer proxy(java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
-    proxy = ProxyServer.start(tweak.apply(ServerConfig.defaults(recorded.uri(), cache).withPort(0)));
+    proxy = ProxyServer.start(tweak.apply(Harness.permissive(ServerConfig.defaults(recorded.uri(), cache).withPort(0))));
     return proxy;
   }
 
@@ -209,7 +209,7 @@ class ProtocolFidelityTest {
       var one = WheelBuilder.of("alpha", "1.0").build();
       var two = WheelBuilder.of("alpha", "1.1").build();
       up.publishAll(one, two);
-      proxy = ProxyServer.start(ServerConfig.defaults(up.uri(), cache).withPort(0));
+      proxy = ProxyServer.start(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0)));
 
       JsonNode before = json("alpha");
       assertThat(get("/files/alpha/" + one.filename()).statusCode()).isEqualTo(200);
@@ -307,7 +307,7 @@ class ProtocolFidelityTest {
         up.throttle(w.filename(), 32 * 1024, java.time.Duration.ofMillis(5));
         wheels.add(w);
       }
-      proxy = ProxyServer.start(ServerConfig.defaults(up.uri(), cache).withPort(0).withStreamAfter(1024));
+      proxy = ProxyServer.start(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0).withStreamAfter(1024)));
       PrintStream saved = System.err;
       var captured = new ByteArrayOutputStream();
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

@@ -132,15 +132,18 @@ class MirrorEndToEndTest {
   void export_upstreamWithoutMetadata_writesTheWheelsOwnMetadata() throws Exception {
     Path cache = tmp.resolve("cache");
     var wheel = WheelBuilder.of("beta", "1.0").requires("gamma").build();
+    // An HTML-only upstream has no upload times: the built-in cooldown would hold every file.
+    Path permissive = Files.writeString(tmp.resolve("permissive.yaml"), "# nothing beyond the baseline\n");
     try (TestUpstream up = TestUpstream.start(TestUpstream.Mode.HTML_ONLY)) {
       up.publish(wheel, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
       // seed follows Requires-Dist from the generated metadata too
       up.publish(WheelBuilder.of("gamma", "1.0").build(), dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
       assertThat(Main.run("seed", "--upstream", up.uri().toString(), "--cache-dir", cache.toString(),
-          "--project", "beta")).isZero();
+          "--policy", permissive.toString(), "--project", "beta")).isZero();
     }
     Path out = tmp.resolve("mirror");
-    assertThat(Main.run("export", "--cache-dir", cache.toString(), out.toString())).isZero();
+    assertThat(Main.run("export", "--cache-dir", cache.toString(), "--policy", permissive.toString(),
+        out.toString())).isZero();
 
     Path meta = out.resolve("files/beta/" + wheel.filename() + ".metadata");
     assertThat(meta).exists();
