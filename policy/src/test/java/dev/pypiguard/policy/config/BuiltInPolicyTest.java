@@ -34,8 +34,9 @@ class BuiltInPolicyTest {
     assertThat(p.files().yanked()).isEqualTo(Policy.YankedFiles.KEEP);
     assertThat(p.files().weakHashes()).isEqualTo(Policy.WeakHashes.BLOCK);
     assertThat(p.advisories().onUnavailable()).isEqualTo(Policy.OnUnavailable.HOLD);
-    // Looking inside files and at names needs no site data either (issue 17).
-    assertThat(p.inspection().active()).isTrue();
+    // Names need no site data either (issue 17). Inspection stays opt-in: it stores a cold file
+    // whole before its first byte, which a large download over a slow link would feel.
+    assertThat(p.inspection().active()).isFalse();
     assertThat(p.lookalikes().action()).isEqualTo(Policy.Action.HOLD);
     // Nothing site-specific: no project or version lists, no exceptions.
     assertThat(p.projects()).isEqualTo(Policy.Projects.NONE);
