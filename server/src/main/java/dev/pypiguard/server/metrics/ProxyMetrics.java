@@ -24,6 +24,8 @@ public final class ProxyMetrics {
       java.util.concurrent.ConcurrentHashMap<Integer, Timer>> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.concurrent.ConcurrentHashMap<String, Counter> artifacts =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, Counter> decisions =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public ProxyMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -86,11 +88,12 @@ public final class ProxyMetrics {
 
   /** A policy decision served: {@code outcome} is {@code block} or {@code would-block} (audit mode). */
   public void decision(String rule, String outcome) {
-    Counter.builder("pypiguard.policy.decisions")
+    // Once per blocked file of every judged page served: resolved once per (rule, outcome).
+    decisions.computeIfAbsent(rule + '\n' + outcome, k -> Counter.builder("pypiguard.policy.decisions")
         .description("Blocking decisions served, by rule and outcome")
         .tag("rule", rule)
         .tag("outcome", outcome)
-        .register(registry)
+        .register(registry))
         .increment();
   }
 
