@@ -37,7 +37,10 @@ JSON_ACCEPT='application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers run as an unprivileged user
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "logs and pages kept in $work" >&2; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -266,6 +269,9 @@ printf '%-28s %10s %10s %8s\n' "cached ${FILE_MB} MiB file (MB/s)" pypi-guard ng
 read -r _ a < <(measure "$FILE_CONNS" "$pg$file_path")
 read -r _ b < <(measure "$FILE_CONNS" "http://127.0.0.1:$ng_port/files/bench.whl")
 printf '%-28s %10.0f %10.0f %8s\n' "$FILE_CONNS clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+read -r _ a < <(measure 50 "$pg$file_path")
+read -r _ b < <(measure 50 "http://127.0.0.1:$ng_port/files/bench.whl")
+printf '%-28s %10.0f %10.0f %8s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
 fi
 if want judged; then
 echo
@@ -283,4 +289,4 @@ done
 
 fi
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pg_pid/status")
-echo "pypi-guard peak RSS: $((rss / 1024)) MB"
+echo "pypi-guard peak RSS over the run (pages, then 8 and 50 clients pulling the file): $((rss / 1024)) MB"
