@@ -1,114 +1,292 @@
 #!/usr/bin/env bash
-# Benchmark: cached /simple/<project>/ requests per second and cached file throughput of
-# pypi-guard, each beside nginx serving the same bytes from disk, in the same run.
+# Benchmark (issue 15, README "Speed"): cached pages and files of pypi-guard beside nginx serving
+# the same bytes, in the same run, printed as ratios.
 #
 #   mvn -B -q -DskipTests package && bench/run.sh
+#   DURATION=10 SIZES="100 500 5000" bench/run.sh          # longer runs, all sizes
+#   LAUNCHER=/tmp/old/bin/pypi-guard bench/run.sh         # another build (before/after)
 #
-# Needs nginx, wrk and python3 (Debian: apt-get install nginx wrk). Everything runs on
-# loopback; each load runs for DURATION seconds (default 10) after a warm-up of the same length.
+# Needs nginx, wrk, python3 and curl. Debian: apt-get install -y nginx wrk
+# Everything runs on loopback. For each page (JSON v1 with PEP 700 fields, asked for as pip 26
+# asks, and HTML; identity and gzip; SIZES files) it measures
+#   pypi-guard       with a permissive policy (nothing to judge): the page from its rendered cache
+#   nginx static     the very bytes pypi-guard answered, from disk (gzip_static for gzip)
+#   nginx proxy_cache nginx caching pypi-guard's answers (key: URI, Accept, Accept-Encoding)
+# then a judged page (cooldown, advisories, yanks) against the unjudged one, and a cached
+# FILE_MB MiB file against nginx sendfile. Before measuring, pypi-guard is warmed for WARMUP
+# seconds per page so that C2 has compiled the hot path (the script waits for an empty C2 queue).
+# wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
+# connections for DURATION seconds; each figure is the better of RUNS runs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-launcher="$here/distribution/target/pypi-guard/bin/pypi-guard"
+launcher=${LAUNCHER:-"$here/distribution/target/pypi-guard/bin/pypi-guard"}
 [ -x "$launcher" ] || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
 for tool in nginx wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install nginx wrk)" >&2; exit 2; }
+  command -v "$tool" >/dev/null || { echo "bench needs $tool (Debian: apt-get install -y nginx wrk)" >&2; exit 2; }
 done
-DURATION=${DURATION:-10}
-FILES=${FILES:-500}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-8}
+RUNS=${RUNS:-1}
+SIZES=${SIZES:-"100 500 5000"}
 FILE_MB=${FILE_MB:-64}
+CONNS=${CONNS:-32}
+FILE_CONNS=${FILE_CONNS:-8}
+ONLY=${ONLY:-"pages file judged"}  # which parts to measure
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+JSON_ACCEPT='application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01'
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers run as an unprivileged user
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "logs and pages kept in $work" >&2; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+wait_http() { # url [log]
+  for _ in $(seq 600); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "no answer from $1" >&2; [ -n "${2:-}" ] && tail -5 "$2" >&2; exit 1
+}
 
-# 1. A static HTML-only upstream: one real file of FILE_MB MiB and a page of FILES files.
-python3 - "$work/upstream" "$FILES" "$FILE_MB" <<'PY'
-import hashlib, os, sys
-root, n, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-os.makedirs(f"{root}/simple/benchpkg", exist_ok=True)
+# 1. An upstream serving PEP 691 JSON pages with PEP 700 fields (api-version 1.1, versions, size,
+#    upload-time), one project per size, and one real file of FILE_MB MiB on the first page.
+#    Every tenth release is an hour old (a 7-day cooldown holds it), the others are from 2020.
+mkdir -p "$work/upstream"
+python3 - "$work/upstream" "$FILE_MB" $SIZES <<'PY'
+import datetime, hashlib, json, os, sys
+root, mb, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
 os.makedirs(f"{root}/files", exist_ok=True)
 data = os.urandom(mb * 1024 * 1024)
-real = "benchpkg-1.0-py3-none-any.whl"
+real = f"benchpkg{sizes[0]}-1.0-py3-none-any.whl"
 with open(f"{root}/files/{real}", "wb") as f:
     f.write(data)
-links = [f'<a href="../../files/{real}#sha256={hashlib.sha256(data).hexdigest()}" data-requires-python="&gt;=3.8">{real}</a><br>']
-for i in range(1, n):
-    name = f"benchpkg-1.{i}-py3-none-any.whl"
-    links.append(f'<a href="../../files/{name}#sha256={hashlib.sha256(name.encode()).hexdigest()}" data-requires-python="&gt;=3.8">{name}</a><br>')
-with open(f"{root}/simple/benchpkg/index.html", "w") as f:
-    f.write("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+recent = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+names = []
+for n in sizes:
+    project = f"benchpkg{n}"
+    names.append(project)
+    files, versions = [], []
+    for i in range(n):
+        v = f"1.{i}"
+        name = f"{project}-{v}-py3-none-any.whl"
+        if i == 0 and n == sizes[0]:
+            name, sha, size = real, hashlib.sha256(data).hexdigest(), len(data)
+        else:
+            sha, size = hashlib.sha256(name.encode()).hexdigest(), 1000 + i
+        versions.append(v)
+        files.append({"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": sha},
+                      "requires-python": ">=3.8", "size": size,
+                      "upload-time": recent if i % 10 == 5 else "2020-01-01T00:00:00Z",
+                      "yanked": "broken build" if i % 50 == 7 else False})
+    page = {"meta": {"api-version": "1.1"}, "name": project, "versions": versions, "files": files}
+    os.makedirs(f"{root}/simple/{project}", exist_ok=True)
+    with open(f"{root}/simple/{project}/index.json", "w") as f:
+        json.dump(page, f)
+with open(f"{root}/simple/index.json", "w") as f:
+    json.dump({"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in names]}, f)
+PY
+cat >"$work/upstream.py" <<'PY'
+import http.server, os, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def send_head(self):
+        if self.path.startswith("/simple/"):
+            p = self.translate_path(self.path.split("?")[0]) + "/index.json"
+            if not os.path.isfile(p):
+                self.send_error(404); return None
+            f = open(p, "rb")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+            self.end_headers()
+            return f
+        return super().send_head()
+    def log_message(self, *a): pass
+os.chdir(sys.argv[1])
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
 PY
 up_port=$(free_port)
-(cd "$work/upstream" && exec python3 -m http.server "$up_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+python3 "$work/upstream.py" "$work/upstream" "$up_port" &
 pids+=($!)
-wait_http "http://127.0.0.1:$up_port/simple/benchpkg/"
+wait_http "http://127.0.0.1:$up_port/simple/"
 
-# 2. pypi-guard in front of it, warmed so that the page and the file are cached.
-pg_port=$(free_port)
-"$launcher" serve --listen "127.0.0.1:$pg_port" --upstream "http://127.0.0.1:$up_port/simple/" \
-  --cache-dir "$work/cache" >"$work/pypi-guard.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:$pg_port/healthz"
-page_url="http://127.0.0.1:$pg_port/simple/benchpkg/"
-file_url="http://127.0.0.1:$pg_port/files/benchpkg/benchpkg-1.0-py3-none-any.whl"
-curl -fs "$page_url" -o "$work/page.html"
-curl -fs "$file_url" -o /dev/null
+# 2. pypi-guard with a permissive policy (the built-in one holds releases younger than 7 days)
+#    and no advisories, and a second one with a policy that judges: cooldown, advisories, yanks.
+: >"$work/permissive.yaml"
+mkdir -p "$work/osv"
+first=${SIZES%% *}
+for n in $SIZES; do
+  cat >"$work/osv/BENCH-$n.json" <<OSV
+{"id": "BENCH-$n", "modified": "2026-01-01T00:00:00Z", "summary": "benchmark advisory",
+ "affected": [{"package": {"ecosystem": "PyPI", "name": "benchpkg$n"}, "versions": ["1.2", "1.3"]}],
+ "database_specific": {"severity": "CRITICAL"}}
+OSV
+done
+cat >"$work/judged.yaml" <<POL
+release-age:
+  minimum: 7d
+  unknown: block
+files:
+  yanked: hide
+  yank:
+    benchpkg$first: "==1.4"
+advisories:
+  malicious: block
+  vulnerable: block
+  min-severity: low
+POL
+start_guard() { # name policy [advisories dir]
+  local port; port=$(free_port)
+  local adv=(); [ -n "${3:-}" ] && adv=(--advisories "$3")
+  JAVA_OPTS="${JAVA_OPTS:-}" "$launcher" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$up_port/simple/" \
+    --cache-dir "$work/$1" --policy "$2" "${adv[@]}" >"$work/$1.log" 2>&1 &
+  pids+=($!)
+  eval "${1}_pid=$!; ${1}_port=$port"
+  wait_http "http://127.0.0.1:$port/healthz" "$work/$1.log"
+}
+mkdir -p "$work/osv-none"
+start_guard pg "$work/permissive.yaml" "$work/osv-none"
+start_guard judged "$work/judged.yaml" "$work/osv"
+pg="http://127.0.0.1:$pg_port"
+file_path="/files/benchpkg$first/benchpkg$first-1.0-py3-none-any.whl"
 
-# 3. nginx serving the same bytes from disk.
-mkdir -p "$work/nginx/root/simple/benchpkg" "$work/nginx/root/files"
-cp "$work/page.html" "$work/nginx/root/simple/benchpkg/index.html"
-ln "$work/upstream/files/benchpkg-1.0-py3-none-any.whl" "$work/nginx/root/files/" 2>/dev/null \
-  || cp "$work/upstream/files/benchpkg-1.0-py3-none-any.whl" "$work/nginx/root/files/"
+# 3. What pypi-guard answers, saved for nginx: NAME.json, NAME.html and their .gz.
+mkdir -p "$work/nginx/root/p" "$work/nginx/root/files" "$work/nginx/cache"
+for n in $SIZES; do
+  curl -fs -H "Accept: $JSON_ACCEPT" "$pg/simple/benchpkg$n/" -o "$work/nginx/root/p/$n.json"
+  curl -fs "$pg/simple/benchpkg$n/" -o "$work/nginx/root/p/$n.html"
+  curl -fs -H "Accept: $JSON_ACCEPT" -H 'Accept-Encoding: gzip' "$pg/simple/benchpkg$n/" -o "$work/nginx/root/p/$n.json.gz"
+  curl -fs -H 'Accept-Encoding: gzip' "$pg/simple/benchpkg$n/" -o "$work/nginx/root/p/$n.html.gz"
+  curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$judged_port/simple/benchpkg$n/" -o "$work/judged-$n.json"
+done
+curl -fs "$pg$file_path" -o "$work/nginx/root/files/bench.whl"
+cmp -s "$work/nginx/root/files/bench.whl" "$work/upstream/files/benchpkg$first-1.0-py3-none-any.whl" \
+  || { echo "the cached file differs from the upstream's" >&2; exit 1; }
+
 ng_port=$(free_port)
+nc_port=$(free_port)
 cat >"$work/nginx/nginx.conf" <<NGX
 worker_processes 2;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
   access_log $work/nginx/access.log;
-  sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  sendfile on; tcp_nopush on; keepalive_requests 100000000;
   client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
   uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  types { text/html html; application/zip whl; }
-  server { listen 127.0.0.1:$ng_port; root $work/nginx/root; }
+  types { application/vnd.pypi.simple.v1+json json; text/html html; application/zip whl; }
+  gzip_static on;
+  proxy_cache_path $work/nginx/cache keys_zone=pages:10m max_size=1g inactive=1d;
+  server { listen 127.0.0.1:$ng_port; root $work/nginx/root; etag on; }
+  server {
+    listen 127.0.0.1:$nc_port;
+    location / {
+      proxy_pass $pg;
+      proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_cache pages;
+      proxy_cache_key "\$uri|\$http_accept|\$http_accept_encoding";
+      proxy_ignore_headers Cache-Control Expires Vary;
+      proxy_cache_valid 200 1d;
+      add_header X-Cache-Status \$upstream_cache_status;
+    }
+  }
 }
 NGX
 nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
-wait_http "http://127.0.0.1:$ng_port/simple/benchpkg/"
+wait_http "http://127.0.0.1:$ng_port/p/$first.json"
+wait_http "http://127.0.0.1:$nc_port/healthz"
 
-# 4. A second pypi-guard with a policy, on the same upstream: a judged page served from the
-#    rendered-page cache should cost what an unjudged one does; /-/explain judges on every request.
-cat >"$work/policy.yaml" <<POL
-versions:
-  deny:
-    benchpkg: "<1.10"
-release-age:
-  minimum: 7d
-  unknown: allow
-files:
-  sdists: block
-POL
-pp_port=$(free_port)
-"$launcher" serve --listen "127.0.0.1:$pp_port" --upstream "http://127.0.0.1:$up_port/simple/" \
-  --cache-dir "$work/cache2" --policy "$work/policy.yaml" >"$work/pypi-guard2.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:$pp_port/healthz"
-curl -fs "http://127.0.0.1:$pp_port/simple/benchpkg/" -o /dev/null
-
-run() { # label url connections
-  wrk -t2 -c"$3" -d"${DURATION}s" "$2" >/dev/null
-  wrk -t2 -c"$3" -d"${DURATION}s" "$2" | awk -v l="$1" '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} END {printf "%-34s %12s req/s %12s/s\n", l, r, t}'
+# wrk arguments of one page variant: format, coding.
+hdrs() {
+  local a=()
+  [ "$1" = json ] && a+=(-H "Accept: $JSON_ACCEPT")
+  [ "$2" = gzip ] && a+=(-H 'Accept-Encoding: gzip')
+  [ ${#a[@]} -eq 0 ] || printf '%s\0' "${a[@]}"
 }
-echo "page: $FILES files, $(wc -c <"$work/page.html") bytes; file: $FILE_MB MiB; ${DURATION}s per run on $(nproc) cores"
-run "pypi-guard  /simple/benchpkg/" "$page_url" 50
-run "nginx       /simple/benchpkg/" "http://127.0.0.1:$ng_port/simple/benchpkg/" 50
-run "pypi-guard+policy /simple/benchpkg/" "http://127.0.0.1:$pp_port/simple/benchpkg/" 50
-run "pypi-guard+policy /-/explain/ (judged)" "http://127.0.0.1:$pp_port/-/explain/benchpkg" 8
-run "pypi-guard  file (cached)" "$file_url" 8
-run "nginx       file" "http://127.0.0.1:$ng_port/files/benchpkg-1.0-py3-none-any.whl" 8
+measure() { # connections url headers... -> prints req/s and bytes/s (best of RUNS)
+  local c=$1 url=$2; shift 2
+  local best=0 bestt=0
+  for _ in $(seq "$RUNS"); do
+    local out; out=$(wrk -t1 -c"$c" -d"${DURATION}s" "$@" "$url")
+    local r t; r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    t=$(awk '/Transfer\/sec/ {v=$2; m=1; if (v ~ /GB/) m=1024*1024*1024; else if (v ~ /MB/) m=1048576; else if (v ~ /KB/) m=1024; sub(/[A-Za-z]+/, "", v); print v*m}' <<<"$out")
+    if awk -v a="$r" -v b="$best" 'BEGIN {exit !(a > b)}'; then best=$r; bestt=$t; fi
+    grep -q 'Non-2xx' <<<"$out" && echo "  (non-2xx answers from $url)" >&2
+  done
+  echo "$best $bestt"
+}
+warm() { # url headers...
+  local url=$1; shift
+  wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$@" "$url" >/dev/null
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+
+# 4. Warm-up: every variant of pypi-guard (and nginx's cache once), then wait for C2.
+for n in $SIZES; do
+  for fmt in json html; do
+    for enc in identity gzip; do
+      mapfile -d '' h < <(hdrs $fmt $enc)
+      curl -fs "${h[@]}" "http://127.0.0.1:$nc_port/simple/benchpkg$n/" -o /dev/null
+      warm "$pg/simple/benchpkg$n/" "${h[@]}"
+    done
+  done
+done
+warm "$pg$file_path" -c"$FILE_CONNS"
+status=$(curl -fsI -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$nc_port/simple/benchpkg$first/" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache-status" {print $2}')
+[ "$status" = HIT ] || echo "warning: nginx proxy_cache answered $status, not HIT" >&2
+if command -v jcmd >/dev/null; then
+  for _ in $(seq 60); do
+    q=$(jcmd "$pg_pid" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
+    [ "$q" -le 1 ] && break
+    sleep 1
+  done
+fi
+
+echo "pypi-guard $("$launcher" --version 2>/dev/null | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+  "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS; ratios are pypi-guard / other"
+if want pages; then
+printf '%-28s %10s %10s %10s %8s %8s\n' "page (req/s)" pypi-guard nginx nginx-pc "/nginx" "/pc"
+for n in $SIZES; do
+  for fmt in json html; do
+    for enc in identity gzip; do
+      mapfile -d '' h < <(hdrs $fmt $enc)
+      ext=$fmt; bytes=$(wc -c <"$work/nginx/root/p/$n.$fmt$([ $enc = gzip ] && echo .gz)")
+      read -r a _ < <(measure "$CONNS" "$pg/simple/benchpkg$n/" "${h[@]}")
+      read -r b _ < <(measure "$CONNS" "http://127.0.0.1:$ng_port/p/$n.$ext" "${h[@]}")
+      read -r c _ < <(measure "$CONNS" "http://127.0.0.1:$nc_port/simple/benchpkg$n/" "${h[@]}")
+      printf '%-28s %10.0f %10.0f %10.0f %8s %8s\n' "$n files $fmt $enc ${bytes}B" "$a" "$b" "$c" \
+        "$(ratio "$a" "$b")" "$(ratio "$a" "$c")"
+    done
+  done
+done
+
+fi
+if want file; then
+echo
+printf '%-28s %10s %10s %8s\n' "cached ${FILE_MB} MiB file (MB/s)" pypi-guard nginx ratio
+read -r _ a < <(measure "$FILE_CONNS" "$pg$file_path")
+read -r _ b < <(measure "$FILE_CONNS" "http://127.0.0.1:$ng_port/files/bench.whl")
+printf '%-28s %10.0f %10.0f %8s\n' "$FILE_CONNS clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+read -r _ a < <(measure 50 "$pg$file_path")
+read -r _ b < <(measure 50 "http://127.0.0.1:$ng_port/files/bench.whl")
+printf '%-28s %10.0f %10.0f %8s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+fi
+if want judged; then
+echo
+printf '%-28s %10s %10s %8s\n' "judged page (req/s)" judged unjudged ratio
+for n in $SIZES; do
+  for enc in identity gzip; do
+    mapfile -d '' h < <(hdrs json $enc)
+    warm "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}"
+    read -r a _ < <(measure "$CONNS" "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}")
+    read -r b _ < <(measure "$CONNS" "$pg/simple/benchpkg$n/" "${h[@]}")
+    kept=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['files']))" "$work/judged-$n.json")
+    printf '%-28s %10.0f %10.0f %8s\n' "$n files json $enc ($kept kept)" "$a" "$b" "$(ratio "$a" "$b")"
+  done
+done
+
+fi
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$pg_pid/status")
+echo "pypi-guard peak RSS over the run (pages, then 8 and 50 clients pulling the file): $((rss / 1024)) MB"

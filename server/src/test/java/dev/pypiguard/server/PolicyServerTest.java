@@ -11,12 +11,15 @@ import dev.pypiguard.testing.PipResult;
 import dev.pypiguard.testing.PythonEnv;
 import dev.pypiguard.testing.TestUpstream;
 import dev.pypiguard.testing.WheelBuilder;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -205,5 +208,84 @@ class PolicyServerTest {
     PipResult pinned = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha==2.0"));
     assertThat(pinned.succeeded()).isFalse();
     assertThat(pinned.output()).contains("No matching distribution found for alpha==2.0");
+  }
+
+  // ---- the cached-page fast path (issue 15, README "Speed"): a page answered from its cached
+  // rendering on the event loop is the answer the rendering sent, and follows the policy and
+  // the audit log as before.
+
+  static final List<String> REPLY_HEADERS = List.of("content-type", "content-encoding", "content-length", "etag",
+      "vary", "cache-control", "server");
+
+  @Test
+  void hit_isTheRenderingsAnswer_inEveryFormatAndCoding() throws Exception {
+    for (String[] headers : List.of(new String[] {"Accept", JSON}, new String[] {"Accept", "text/html"},
+        new String[] {"Accept", JSON, "Accept-Encoding", "gzip"}, new String[] {"Accept-Encoding", "gzip;q=1, br"})) {
+      HttpResponse<byte[]> first = h.get("/simple/alpha/", headers);
+      assertThat(first.statusCode()).isEqualTo(200);
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<byte[]> hit = h.get("/simple/alpha/", headers);
+        assertThat(hit.statusCode()).isEqualTo(200);
+        assertThat(hit.body()).isEqualTo(first.body());
+        for (String name : REPLY_HEADERS) {
+          assertThat(hit.headers().allValues(name)).as(name + " of " + String.join(" ", headers))
+              .isEqualTo(first.headers().allValues(name));
+        }
+      }
+      boolean gzip = String.join(" ", headers).contains("gzip");
+      assertThat(first.headers().firstValue("content-encoding")).isEqualTo(gzip ? java.util.Optional.of("gzip")
+          : java.util.Optional.empty());
+      String body = new String(gzip ? gunzip(first.body()) : first.body(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(body).contains("/files/alpha/" + old.filename()).doesNotContain("/files/alpha/" + fresh.filename());
+    }
+  }
+
+  @Test
+  void afterHits_conditionalAndHeadRequestsAreStillAnswered() {
+    HttpResponse<byte[]> first = h.get("/simple/alpha/", "Accept", JSON);
+    h.get("/simple/alpha/", "Accept", JSON);
+    String etag = first.headers().firstValue("etag").orElseThrow();
+    assertThat(h.get("/simple/alpha/", "Accept", JSON, "If-None-Match", etag).statusCode()).isEqualTo(304);
+    HttpResponse<byte[]> head = h.send("HEAD", "/simple/alpha/", "Accept", JSON);
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(head.headers().firstValue("etag")).contains(etag);
+  }
+
+  @Test
+  void afterHits_aChangedPolicyIsANewRendering() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      assertThat(text(h.get("/simple/alpha/", "Accept", JSON))).contains(old.filename());
+    }
+    Files.writeString(policy, "versions:\n  deny:\n    alpha: \"<2\"\n");
+    assertThat(h.proxy.policy().reloadIfChanged()).isTrue();
+    for (int i = 0; i < 2; i++) {
+      String page = text(h.get("/simple/alpha/", "Accept", JSON));
+      assertThat(page).contains("/files/alpha/" + fresh.filename()).doesNotContain("/files/alpha/" + old.filename());
+    }
+  }
+
+  @Test
+  void everyHit_isInTheAuditLog() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      assertThat(h.get("/simple/alpha/", "Accept", JSON).statusCode()).isEqualTo(200);
+    }
+    Path audit = h.cacheDir.resolve("audit.log");
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long lines = 0;
+    while (System.nanoTime() < deadline) {
+      lines = Files.exists(audit) ? Files.readAllLines(audit).stream().filter(l -> l.contains(fresh.filename())).count() : 0;
+      if (lines >= 4) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(lines).isEqualTo(4);
+  }
+
+  private static byte[] gunzip(byte[] body) throws Exception {
+    try (var in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+      return in.readAllBytes();
+    }
   }
 }

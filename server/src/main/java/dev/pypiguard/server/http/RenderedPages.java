@@ -88,6 +88,17 @@ public final class RenderedPages {
     return cache.get(key, k -> render(k, judge.get(), stored, metadata, blocked));
   }
 
+  /** The rendered page if it is cached already, without rendering (the fast path, README "Speed"). */
+  Optional<Rendered> cached(String upstream, String project, String pageVersion, String judgeVersion,
+      SimpleFormat format, String base) {
+    return Optional.ofNullable(
+        cache.getIfPresent(new Key(upstream, project, pageVersion, judgeVersion, format, base,
+            metadata.generation(project))));
+  }
+
+  /** Rendered pages as responses ready to write, for {@link PageReplies}. */
+  final PageReplies replies = new PageReplies();
+
   /** Forgets every rendered page of a project; returns how many there were. */
   int purge(String project) {
     var keys = cache.asMap().keySet().stream().filter(k -> k.project().equals(project)).toList();

@@ -236,8 +236,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ex.send(r);
   }
 
-  private static Optional<SimpleFormat> negotiate(Exchange ex, RequestPath path) {
-    Optional<SimpleFormat> f = Negotiation.choose(ex.headers.get(HttpHeaderNames.ACCEPT), path.query("format"));
+  private Optional<SimpleFormat> negotiate(Exchange ex, RequestPath path) {
+    Optional<SimpleFormat> f = s.rendered().replies.negotiate(  // memoized (issue 15)
+        ex.headers.get(HttpHeaderNames.ACCEPT), path.query("format"));
     if (f.isEmpty()) {
       var r = Exchange.text(HttpResponseStatus.NOT_ACCEPTABLE,
           "none of the requested types is available; this index serves "
@@ -288,7 +289,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       notFound(ex, name + " is blocked by policy: " + hidden.get());
       return;
     }
-    resolve(name).thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
+    CompletableFuture<UpstreamRouter.Resolved> resolved = resolve(name);
+    // ---- issue 15: a cached page hit is answered here, on the event loop (PageReplies) ----
+    if (s.rendered().replies.answer(ex, s, this, resolved, judge, format, base(ex), name)) {
+      return;
+    }
+    // ---- end of the fast-path hook ----
+    resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
         .thenAcceptAsync(r -> {
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();

@@ -1,0 +1,185 @@
+package dev.pypiguard.server.http;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.pypiguard.core.cache.PageLookup;
+import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.simple.Negotiation;
+import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.simple.SimpleFormat;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.PageJudge;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The cached-page fast path (README "Speed"): a project page whose upstream copy is fresh and
+ * whose judged rendering is cached is answered on the event loop, from bytes rendered once per
+ * (page version, judgement version, format, base URL) and kept in direct memory, with headers
+ * built once per content-coding. No hop to the blocking pool, no rendering, no per-request work
+ * over the page's files: what a request allocates is its response object and its header copy.
+ *
+ * <p>Everything else (a page to fetch or revalidate, a stale copy, a page not rendered yet for
+ * this judgement, {@code HEAD}, conditional requests) takes the ordinary path in {@link
+ * RequestHandler}, which renders and caches; the next request then finds it here.
+ */
+final class PageReplies {
+  /** How often a hit re-runs the look-ups a judgement waits for (OSV answers, provenance). */
+  private static final long REFRESH_NANOS = 1_000_000_000L;
+  /** Distinct header values remembered by the negotiation memos; clients send a handful. */
+  private static final int MEMO_LIMIT = 256;
+
+  private static final AsciiString VARY = AsciiString.cached("Accept, Accept-Encoding");
+  private static final AsciiString CACHE_CONTROL = AsciiString.cached(RequestHandler.PAGE_CACHE_CONTROL);
+  private static final AsciiString GZIP = AsciiString.cached("gzip");
+
+  /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
+  private final Cache<RenderedPages.Rendered, Reply> replies = Caffeine.newBuilder().weakKeys().build();
+  private final ConcurrentHashMap<String, Optional<SimpleFormat>> accepts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Boolean> encodings = new ConcurrentHashMap<>();
+
+  /** A rendered page ready to write: both codings in direct memory, and their headers. */
+  static final class Reply {
+    private final ByteBuf identity;
+    private final ByteBuf gzip;
+    private final HttpHeaders identityHeaders;
+    private final HttpHeaders gzipHeaders;
+    /** The decisions the audit log records for each serving of this page (README "Audit log"). */
+    final List<FileDecision> audited;
+    private volatile long refreshedAt = System.nanoTime();
+
+    Reply(RenderedPages.Rendered page, SimpleFormat format) {
+      this.identity = direct(page.body());
+      this.gzip = direct(page.gzip());
+      var type = AsciiString.cached(format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
+      // A strong ETag per content-coding (README "HTTP"): the gzip body is other bytes.
+      this.identityHeaders = headers(type, AsciiString.cached(page.etag()), page.body().length, false);
+      this.gzipHeaders = headers(type, AsciiString.cached(page.gzipEtag()), page.gzip().length, true);
+      this.audited = page.judged() == null ? List.of()
+          : page.judged().files().stream().filter(f -> !f.decision().reasons().isEmpty()).toList();
+    }
+
+    private static HttpHeaders headers(AsciiString type, AsciiString etag, int length, boolean gzip) {
+      HttpHeaders h = new DefaultHttpHeaders(false);
+      h.set(HttpHeaderNames.CONTENT_TYPE, type);
+      if (gzip) {
+        h.set(HttpHeaderNames.CONTENT_ENCODING, GZIP);
+      }
+      h.set(HttpHeaderNames.ETAG, etag);
+      h.set(HttpHeaderNames.VARY, VARY);
+      h.set(HttpHeaderNames.CACHE_CONTROL, CACHE_CONTROL);
+      h.setInt(HttpHeaderNames.CONTENT_LENGTH, length);
+      return h;
+    }
+
+    /** Bytes the socket can write without a copy; never freed by a write, collected with the reply. */
+    private static ByteBuf direct(byte[] bytes) {
+      ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+      return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(b));
+    }
+
+    /** A response of its own (the exchange adds connection headers) over the shared bytes. */
+    DefaultFullHttpResponse response(boolean gzipped) {
+      HttpHeaders h = new DefaultHttpHeaders(false).add(gzipped ? gzipHeaders : identityHeaders);
+      return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+          (gzipped ? gzip : identity).duplicate(), h, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** Whether a hit should re-run the judgement's look-ups now (at most once per second). */
+    boolean refreshDue() {
+      long now = System.nanoTime();
+      long last = refreshedAt;
+      if (now - last < REFRESH_NANOS) {
+        return false;
+      }
+      refreshedAt = now;
+      return true;
+    }
+  }
+
+  /** The reply of a rendered page, built on first use. */
+  Reply reply(RenderedPages.Rendered page, SimpleFormat format) {
+    return replies.get(page, p -> new Reply(p, format));
+  }
+
+  /**
+   * Answers a project page from the caches when everything it depends on is at hand now; false
+   * when the ordinary path must serve it. Runs on the event loop.
+   */
+  boolean answer(Exchange ex, Services s, RequestHandler handler, CompletableFuture<UpstreamRouter.Resolved> resolved,
+      PageJudge judge, SimpleFormat format, String base, ProjectName name) {
+    if (!ex.method.equals(HttpMethod.GET) || ex.headers.contains(HttpHeaderNames.IF_NONE_MATCH)
+        || !resolved.isDone() || resolved.isCompletedExceptionally()) {
+      return false;
+    }
+    UpstreamRouter.Resolved r = resolved.getNow(null);
+    if (r == null || !(r.lookup() instanceof PageLookup.Found<ProjectPage> found) || found.stale()) {
+      return false;
+    }
+    String upstream = r.pages().upstream().name();
+    Optional<RenderedPages.Rendered> page = s.rendered().cached(upstream, name.value(),
+        found.page().version(), judge.version(), format, base);
+    if (page.isEmpty()) {
+      return false;
+    }
+    Reply reply = reply(page.get(), format);
+    boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
+    ex.send(reply.response(gzip));
+    if (!reply.audited.isEmpty()) {
+      s.audit().record(ex.remote(), ex.user, "page", name.value(), reply.audited, judge.version());
+    }
+    if (reply.refreshDue()) {
+      // What a rendering waits for (OSV answers, provenance verdicts) is kept current off the
+      // event loop: a change there is a new judgement version, so the next request re-renders.
+      // Composed futures: nothing parks on a pool thread (issue 13).
+      handler.awaitAnswers(name, r);
+    }
+    return true;
+  }
+
+  /** {@link Negotiation#choose} without a {@code format} parameter, remembered per Accept value. */
+  Optional<SimpleFormat> negotiate(String accept, Optional<String> formatParam) {
+    if (formatParam.isPresent() || accept == null) {
+      return Negotiation.choose(accept, formatParam);
+    }
+    Optional<SimpleFormat> known = accepts.get(accept);
+    if (known != null) {
+      return known;
+    }
+    Optional<SimpleFormat> chosen = Negotiation.choose(accept, formatParam);
+    if (accepts.size() < MEMO_LIMIT) {
+      accepts.put(accept, chosen);
+    }
+    return chosen;
+  }
+
+  /** {@link RequestHandler#acceptsGzip}, remembered per Accept-Encoding value. */
+  boolean acceptsGzip(String acceptEncoding) {
+    if (acceptEncoding == null) {
+      return false;
+    }
+    Boolean known = encodings.get(acceptEncoding);
+    if (known != null) {
+      return known;
+    }
+    boolean gzip = RequestHandler.acceptsGzip(acceptEncoding);
+    if (encodings.size() < MEMO_LIMIT) {
+      encodings.put(acceptEncoding, gzip);
+    }
+    return gzip;
+  }
+}
