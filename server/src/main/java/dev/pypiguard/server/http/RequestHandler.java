@@ -368,7 +368,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return false;
     }
     for (String part : acceptEncoding.toLowerCase(Locale.ROOT).split(",")) {
-      String[] p = part.trim().split(";");
+      String[] p = part.trim().split(";", -1);
       if (p[0].trim().equals("gzip") || p[0].trim().equals("*")) {
         for (int i = 1; i < p.length; i++) {
           String param = p[i].trim().replace(" ", "");
