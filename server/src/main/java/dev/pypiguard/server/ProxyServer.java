@@ -140,6 +140,9 @@ public final class ProxyServer implements AutoCloseable {
     storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
     var generated = new dev.pypiguard.server.http.GeneratedMetadata(config.cacheDir());
+    // The metadata rule reads generated metadata too (README §Fail closed).
+    storedMetadata.useGenerated(generated::sha256Of);
+    generated.onChange(storedMetadata::generatedChanged);
     if (inspections.active()) {
       // Files cached before inspection was on are inspected in the background, never on a hit.
       inspections.inspectCached(store);

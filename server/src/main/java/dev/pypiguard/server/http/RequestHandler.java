@@ -493,7 +493,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         () -> judge.judge(upstream, page)).judged();
     FileDecision decision = judged.file(filename).orElseThrow();
     if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())) {
-      metadataKnown(r.pages(), decision.file())
+      metadataKnown(r.pages(), name, decision.file())
           .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action, true), s.blocking())
           .exceptionally(ex::internalError);
       return;
@@ -522,8 +522,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * or at once when there is none, it cannot be fetched (offline), or fetching failed: the file
    * is then judged without it.
    */
-  /** Whether the file advertises core metadata with a sha256 that is not stored (yet). */
+  /**
+   * Whether the file advertises core metadata with a sha256 that is not stored (yet), or is a
+   * wheel whose metadata the proxy generates (README "Core metadata for every wheel") and has
+   * not generated or no longer stores.
+   */
   private boolean metadataMissing(FileEntry file) {
+    if (GeneratedMetadata.applies(file)) {
+      Optional<String> generated = s.rendered().metadata().sha256Of(file.sha256().orElseThrow());
+      return generated.flatMap(Sha256::parse).flatMap(s.store()::find).isEmpty();
+    }
     Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return false;
@@ -535,7 +543,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return true;
   }
 
-  private CompletableFuture<Void> metadataKnown(PageCache pages, FileEntry file) {
+  private CompletableFuture<Void> metadataKnown(PageCache pages, ProjectName name, FileEntry file) {
+    if (GeneratedMetadata.applies(file)) {
+      // Read from the wheel (by ranges, or the whole wheel, which pip is about to get anyway);
+      // a failure leaves the file judged without it, as for advertised metadata.
+      return s.rendered().metadata().obtain(s, pages, name.value(), file).handle((r, e) -> null);
+    }
     Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return CompletableFuture.completedFuture(null);
