@@ -102,13 +102,8 @@ public final class ProxyServer implements AutoCloseable {
         metrics.registry(), Clock.systemUTC());
     this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()),
         storage.knownFiles(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
-        p -> {
-          var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
-          rules.addAll(verdicts.rules(p));
-          rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), storedMetadata));
-          rules.addAll(inspections.rules(p));
-          return rules;
-        });
+        new dev.pypiguard.server.policy.JudgeRules(advisories, Optional.of(verdicts), storedMetadata,
+            Optional.of(inspections)));
     for (String name : Defences.NAMES) {
       for (Defences.State state : Defences.State.values()) {
         // One series per defence and state, 1 for the state it is in (an OpenMetrics state set).
