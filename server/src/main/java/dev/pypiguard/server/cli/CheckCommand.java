@@ -214,22 +214,26 @@ final class CheckCommand implements Callable<Integer> {
       if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
         continue;
       }
-      pending.add(verdicts.ensure(f.sha256().get(), f.filename(), () -> {
+      // Composed: the verdict pool never waits for the fetch (issue 13).
+      pending.add(verdicts.ensureAsync(f.sha256().get(), f.filename(), () -> {
         URI url;
         try {
           url = URI.create(f.provenance().get());
         } catch (IllegalArgumentException e) {
-          return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
+          return java.util.concurrent.CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
+              new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL")));
         }
-        PageFetch r = client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
-            Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
-        if (r instanceof PageFetch.Fetched ok) {
-          return Optional.of(new VerdictStore.Provenance.Document(
-              new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
-        }
-        return r instanceof PageFetch.NotFound
-            ? Optional.of(new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
-            : Optional.empty();
+        return client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
+            Optional.empty(), u.allowedHosts(), u.decorateFor(url)).thenApply(r -> {
+              if (r instanceof PageFetch.Fetched ok) {
+                return Optional.<VerdictStore.Provenance>of(new VerdictStore.Provenance.Document(
+                    new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
+              }
+              return r instanceof PageFetch.NotFound
+                  ? Optional.<VerdictStore.Provenance>of(
+                      new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
+                  : Optional.<VerdictStore.Provenance>empty();
+            });
       }));
     }
     try {
