@@ -221,6 +221,9 @@ class FailClosedEndToEndTest {
     assertThat(get(proxy, "/-/explain/victim", "application/json").body())
         .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
     assertThat(get(proxy, "/files/victim/" + good.filename(), "*/*").statusCode()).isEqualTo(200);
+    // check reads the metadata serve generated: one decision
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(bad.filename(), "block")
+        .containsEntry(good.filename(), "allow");
 
     PipResult r = pip("--no-deps", "--dry-run", "victim==2.0");
     assertThat(r.succeeded()).isFalse();

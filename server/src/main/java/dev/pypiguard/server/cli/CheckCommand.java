@@ -120,16 +120,26 @@ final class CheckCommand implements Callable<Integer> {
       verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
     }
     // Core metadata fetched here for the metadata rule, as serve fetches it before a download.
+    // Also what serve stored and generated (wheels without advertised metadata), read only, so
+    // that check agrees with serve on a wheel serve has read the METADATA of.
     var metadata = new java.util.concurrent.ConcurrentHashMap<String, String>();
+    var served = new dev.pypiguard.server.policy.StoredMetadata();
+    served.useReadOnly(cfg.cacheDir().resolve("blobs"));
+    served.useGenerated(new dev.pypiguard.server.http.GeneratedMetadata(cfg.cacheDir())::sha256Of);
     MetadataRule.Source fetchedMetadata = new MetadataRule.Source() {
       @Override
       public Optional<String> text(String sha256) {
-        return Optional.ofNullable(metadata.get(sha256));
+        return Optional.ofNullable(metadata.get(sha256)).or(() -> served.text(sha256));
       }
 
       @Override
       public String generation() {
         return "check";
+      }
+
+      @Override
+      public Optional<String> generated(String fileSha256) {
+        return served.generated(fileSha256);
       }
     };
     // The rules serve judges with (one factory for all commands); look-alike names need no

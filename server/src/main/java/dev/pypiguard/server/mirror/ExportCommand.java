@@ -84,14 +84,14 @@ public final class ExportCommand implements Callable<Integer> {
       // The metadata serve judged (advertised or generated), and the METADATA of stored wheels
       // that serve never generated, which export writes beside them.
       var metadata = new StoredMetadata();
-      metadata.use(new dev.pypiguard.core.blob.FileSystemBlobStore(cacheDir.resolve("blobs")));
       var served = new dev.pypiguard.server.http.GeneratedMetadata(cacheDir);
       var read = new java.util.concurrent.ConcurrentHashMap<String, String>();
       metadata.useGenerated(wheel -> served.sha256Of(wheel).or(() -> Optional.ofNullable(read.get(wheel))));
       var rules = new JudgeRules(feed, Optional.of(verdicts), metadata, Optional.of(inspections)).apply(p);
       var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen, known, rules);
-      Exporter.Summary s = new Exporter(cacheDir, judge, Optional.of(inspections), read)
-          .export(out, Optional.ofNullable(since));
+      var exporter = new Exporter(cacheDir, judge, Optional.of(inspections), read);
+      metadata.use(exporter.store());
+      Exporter.Summary s = exporter.export(out, Optional.ofNullable(since));
       w.printf("exported %d project(s), %d file(s) (%s) to %s%s%n", s.projects(), s.files(),
           Progress.human(s.bytes()), out,
           since == null ? "" : "; " + s.skippedAsKnown() + " already in " + since);

@@ -74,6 +74,11 @@ final class Exporter {
     this.generated = generated;
   }
 
+  /** The cache's store, as this export reads (and completes) it. */
+  FileSystemBlobStore store() {
+    return store;
+  }
+
   /**
    * What the rules read about the stored files of {@code page}, made known before it is judged
    * (README §Fail closed): each one's inspection, and a metadata-less wheel's own METADATA. A

@@ -22,14 +22,19 @@ public final class StoredMetadata implements MetadataRule.Source {
   /** Core metadata is a few KiB; a bigger file is read no further than this. */
   private static final long LIMIT = 1 << 20;
 
-  private volatile FileSystemBlobStore store;
+  private volatile Function<Sha256, Optional<Path>> store = key -> Optional.empty();
   private final AtomicLong generation = new AtomicLong();
   private final Set<String> noticed = ConcurrentHashMap.newKeySet();
   private volatile Function<String, Optional<String>> generated = wheel -> Optional.empty();
 
   /** Reads from {@code store} from now on (the store is built after the policy). */
   public void use(FileSystemBlobStore store) {
-    this.store = store;
+    this.store = store::find;
+  }
+
+  /** Reads, never writes, the store under {@code blobs} (a server's, from a command). */
+  public void useReadOnly(Path blobs) {
+    this.store = key -> FileSystemBlobStore.findIn(blobs, key);
   }
 
   /**
@@ -59,12 +64,11 @@ public final class StoredMetadata implements MetadataRule.Source {
 
   @Override
   public Optional<String> text(String metadataSha256) {
-    FileSystemBlobStore s = store;
     Optional<Sha256> sha = Sha256.parse(metadataSha256);
-    if (s == null || sha.isEmpty()) {
+    if (sha.isEmpty()) {
       return Optional.empty();
     }
-    Optional<Path> p = s.find(sha.get());
+    Optional<Path> p = store.apply(sha.get());
     if (p.isEmpty()) {
       return Optional.empty();
     }
