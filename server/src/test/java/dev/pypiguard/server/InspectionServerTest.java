@@ -141,6 +141,24 @@ class InspectionServerTest {
   }
 
   /**
+   * A metadata-less wheel from an upstream that refuses ranges is downloaded whole for its
+   * METADATA (pip asks for .metadata first): it is inspected before it is judged again, so it
+   * is blocked there and never passes for a cached hit at /files/ afterwards.
+   */
+  @Test
+  void wheelDownloadedForItsMetadata_isInspectedBeforeAnyByteOfIt() throws Exception {
+    start("inspection: {}\n");
+    Artifact bad = evil("alpha", "1.0");
+    h.upstream.publish(bad, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
+    var meta = h.get("/files/alpha/" + bad.filename() + ".metadata");
+    assertThat(meta.statusCode()).isEqualTo(403);
+    assertThat(text(meta)).contains("pth-exec");
+    var file = h.get("/files/alpha/" + bad.filename());
+    assertThat(file.statusCode()).isEqualTo(403);
+    assertThat(text(file)).contains("pth-exec");
+  }
+
+  /**
    * Issue 13, one judgement path: export judges with serve's rules (JudgeRules), so a file
    * cached before inspection was on, which serve then blocks by its finding, and a look-alike
    * name serve holds, are both left out of the mirror.
