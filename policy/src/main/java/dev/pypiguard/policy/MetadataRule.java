@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * blocked, because pip would fetch that URL around the proxy, past every rule. Projects listed
  * in {@code metadata.allow-direct-urls} are let through.
  *
- * <p>It reads core metadata the proxy has stored (by the metadata file's sha256, PEP 658), never
+ * <p>It reads core metadata the proxy has stored (by the metadata file's sha256, PEP 658, or,
+ * for a wheel whose upstream advertises none, the metadata generated from the wheel), never
  * fetches: the server fetches a file's metadata before it judges a download of the file or of
  * its metadata, so that what pip installs has always been checked; a page lists a file whose
  * metadata nobody has fetched yet, and drops it once the metadata is known to be bad.
@@ -32,6 +33,14 @@ public final class MetadataRule implements Rule {
 
     /** Changes whenever a metadata file is stored that could change an answer. */
     String generation();
+
+    /**
+     * The sha256 of the core metadata the proxy generated from the file with this sha256 (a
+     * wheel whose upstream advertises none; README "Core metadata for every wheel"), once known.
+     */
+    default Optional<String> generated(String fileSha256) {
+      return Optional.empty();
+    }
   }
 
   /** {@code name [extras] @ url}, before any marker: PEP 508's URL form. */
@@ -51,7 +60,9 @@ public final class MetadataRule implements Rule {
 
   @Override
   public void check(FileContext f, Findings out) {
-    Optional<String> sha = f.file().metadata().map(m -> m.hashes().get("sha256"));
+    Optional<String> sha = f.file().metadata().isPresent()
+        ? f.file().metadata().map(m -> m.hashes().get("sha256"))
+        : f.file().sha256().flatMap(source::generated);
     if (sha.isEmpty() || Rules.any(allowed, f.project())) {
       return;
     }

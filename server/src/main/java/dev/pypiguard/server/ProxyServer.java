@@ -102,13 +102,8 @@ public final class ProxyServer implements AutoCloseable {
         metrics.registry(), Clock.systemUTC());
     this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()),
         storage.knownFiles(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
-        p -> {
-          var rules = new ArrayList<dev.pypiguard.policy.Rule>(advisories.map(a -> a.rules(p)).orElse(List.of()));
-          rules.addAll(verdicts.rules(p));
-          rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), storedMetadata));
-          rules.addAll(inspections.rules(p));
-          return rules;
-        });
+        new dev.pypiguard.server.policy.JudgeRules(advisories, Optional.of(verdicts), storedMetadata,
+            Optional.of(inspections)));
     for (String name : Defences.NAMES) {
       for (Defences.State state : Defences.State.values()) {
         // One series per defence and state, 1 for the state it is in (an OpenMetrics state set).
@@ -140,6 +135,9 @@ public final class ProxyServer implements AutoCloseable {
     storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
     var generated = new dev.pypiguard.server.http.GeneratedMetadata(config.cacheDir());
+    // The metadata rule reads generated metadata too (README §Fail closed).
+    storedMetadata.useGenerated(generated::sha256Of);
+    generated.onChange(storedMetadata::generatedChanged);
     if (inspections.active()) {
       // Files cached before inspection was on are inspected in the background, never on a hit.
       inspections.inspectCached(store);

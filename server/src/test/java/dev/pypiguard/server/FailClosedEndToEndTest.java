@@ -199,6 +199,51 @@ class FailClosedEndToEndTest {
   }
 
   /**
+   * The same dependency in a wheel whose upstream advertises no core metadata (PEP 658): the
+   * metadata the proxy generates from the wheel is judged before the first byte reaches pip,
+   * and the page drops the release once it is known.
+   */
+  @Test
+  void directUrlRequirement_inGeneratedMetadata_blockedBeforePipGetsIt() throws Exception {
+    start("");
+    Artifact bad = WheelBuilder.of("victim", "2.0").requires("evil @ https://127.0.0.1:9/evil-1.0.tar.gz").build();
+    Artifact good = WheelBuilder.of("victim", "1.0").build();
+    upstream.page("victim", withoutMetadata(good), withoutMetadata(bad));
+    assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
+        .as("listed while its metadata is unknown").contains(bad.filename());
+
+    var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
+    assertThat(blocked.statusCode()).isEqualTo(403);
+    assertThat(blocked.body()).contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+    assertThat(get(proxy, "/files/victim/" + bad.filename() + ".metadata", "*/*").statusCode()).isEqualTo(403);
+    assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
+        .as("dropped once its metadata is known").containsExactly(good.filename());
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+    assertThat(get(proxy, "/files/victim/" + good.filename(), "*/*").statusCode()).isEqualTo(200);
+    // check reads the metadata serve generated: one decision
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(bad.filename(), "block")
+        .containsEntry(good.filename(), "allow");
+
+    PipResult r = pip("--no-deps", "--dry-run", "victim==2.0");
+    assertThat(r.succeeded()).isFalse();
+  }
+
+  /** The file names a PEP 691 page lists. */
+  static List<String> served(String page) throws Exception {
+    var files = new com.fasterxml.jackson.databind.ObjectMapper().readTree(page).path("files");
+    var out = new java.util.ArrayList<String>();
+    files.forEach(f -> out.add(f.path("filename").asText()));
+    return out;
+  }
+
+  /** {@code a} as an upstream without PEP 658 lists it: no core metadata advertised or served. */
+  static Entry withoutMetadata(Artifact a) {
+    Entry e = Entry.of(a).uploaded(LONG_AGO);
+    return new Entry(e.filename(), e.bytes(), e.hashes(), e.uploadTime(), e.provenance(), Optional.empty());
+  }
+
+  /**
    * A later upload of a lower version attested by another publisher is a takeover, not the new
    * reference; and an unattested later upload is blocked whatever its version.
    */

@@ -140,6 +140,65 @@ class InspectionServerTest {
     assertThat(h.upstream.requests("/files/" + bad.filename())).isEqualTo(1);
   }
 
+  /**
+   * A metadata-less wheel from an upstream that refuses ranges is downloaded whole for its
+   * METADATA (pip asks for .metadata first): it is inspected before it is judged again, so it
+   * is blocked there and never passes for a cached hit at /files/ afterwards.
+   */
+  @Test
+  void wheelDownloadedForItsMetadata_isInspectedBeforeAnyByteOfIt() throws Exception {
+    start("inspection: {}\n");
+    Artifact bad = evil("alpha", "1.0");
+    h.upstream.publish(bad, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
+    var meta = h.get("/files/alpha/" + bad.filename() + ".metadata");
+    assertThat(meta.statusCode()).isEqualTo(403);
+    assertThat(text(meta)).contains("pth-exec");
+    var file = h.get("/files/alpha/" + bad.filename());
+    assertThat(file.statusCode()).isEqualTo(403);
+    assertThat(text(file)).contains("pth-exec");
+  }
+
+  /**
+   * Issue 13, one judgement path: export judges with serve's rules (JudgeRules), so a file
+   * cached before inspection was on, which serve then blocks by its finding, and a look-alike
+   * name serve holds, are both left out of the mirror.
+   */
+  @Test
+  void export_leavesOutWhatServeBlocksByInspectionOrHoldsAsALookalike() throws Exception {
+    start("mode: enforce\n");
+    Artifact bad = evil("alpha", "1.0");
+    Artifact good = WheelBuilder.of("alpha", "0.9").build();
+    Artifact squat = WheelBuilder.of("reqeusts", "1.0").build();
+    h.upstream.publish(bad).publish(good).publish(squat);
+    for (String f : new String[] {"alpha/" + bad.filename(), "alpha/" + good.filename(), "reqeusts/" + squat.filename()}) {
+      assertThat(h.get("/files/" + f).statusCode()).as(f).isEqualTo(200);
+    }
+    String strict = "inspection: {}\nlookalikes: {action: hold}\n";
+    Path strictPolicy = dir.resolve("strict.yaml");
+    Files.writeString(strictPolicy, strict);
+    Path out = dir.resolve("export");
+    assertThat(dev.pypiguard.server.cli.Main.run("export", "--cache-dir", dir.resolve("cache").toString(),
+        "--policy", strictPolicy.toString(), out.toString())).isZero();
+    String manifest = Files.readString(out.resolve("manifest.json"));
+    assertThat(manifest).contains(good.filename()).doesNotContain(bad.filename()).doesNotContain(squat.filename());
+    assertThat(out.resolve("simple/reqeusts/index.json")).doesNotExist();
+
+    // serve, with the same policy, blocks the one (once inspected) and holds the other
+    Files.writeString(policy, strict);
+    h.restart();
+    var held = h.get("/files/reqeusts/" + squat.filename());
+    assertThat(held.statusCode()).isEqualTo(403);
+    assertThat(text(held)).contains("held for review");
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    int status = 0;
+    while (System.nanoTime() < deadline && status != 403) {
+      status = h.get("/files/alpha/" + bad.filename()).statusCode();
+      Thread.sleep(status == 403 ? 0 : 100);
+    }
+    assertThat(status).isEqualTo(403);
+    assertThat(h.get("/files/alpha/" + good.filename()).statusCode()).isEqualTo(200);
+  }
+
   @Test
   void checkFile_localAndUrl_printsFindingsAndExitsByDecision() throws Exception {
     start("mode: enforce\n");

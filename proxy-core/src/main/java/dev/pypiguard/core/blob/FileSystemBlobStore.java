@@ -102,6 +102,18 @@ public final class FileSystemBlobStore implements BlobStore {
     return root;
   }
 
+  /**
+   * The stored file of {@code key} in the store rooted at {@code root}, read without opening the
+   * store (opening it clears its partial files, which a running server may be writing): for
+   * commands that only read a server's cache.
+   */
+  public static Optional<Path> findIn(Path root, Sha256 key) {
+    String h = key.hex();
+    Path p = root.toAbsolutePath().normalize().resolve("sha256").resolve(h.substring(0, 2))
+        .resolve(h.substring(2, 4)).resolve(h);
+    return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+  }
+
   Path pathOf(Sha256 key) {
     String h = key.hex();
     return root.resolve("sha256").resolve(h.substring(0, 2)).resolve(h.substring(2, 4)).resolve(h);

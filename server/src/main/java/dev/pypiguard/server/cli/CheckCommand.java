@@ -13,6 +13,7 @@ import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.MetadataRule;
 import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.config.Policy;
@@ -106,7 +107,6 @@ final class CheckCommand implements Callable<Integer> {
         dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(cfg.advisories(), cfg.cacheDir(), upstreams,
             cfg.offline()), java.time.Duration.ZERO,
         dev.pypiguard.server.EgressSettings.network(cfg.egress()));
-    var rules = new ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(List.of()));
     // Provenance is verified here as the server does, but kept only for this run: check has no
     // cache directory, so publisher-change sees only the releases on the page.
     Optional<Path> scratch = Optional.empty();
@@ -118,26 +118,33 @@ final class CheckCommand implements Callable<Integer> {
         throw new UncheckedIOException(e);
       }
       verdicts = Optional.of(new VerdictStore(scratch.get(), 4));
-      rules.addAll(verdicts.get().rules(p));
-    }
-    if (p.lookalikes().active()) {
-      // Names need no download; files on a page are not inspected here (use --file).
-      rules.add(new dev.pypiguard.policy.names.LookalikeRule(p.lookalikes(),
-          dev.pypiguard.policy.inspection.Inspections.none()));
     }
     // Core metadata fetched here for the metadata rule, as serve fetches it before a download.
+    // Also what serve stored and generated (wheels without advertised metadata), read only, so
+    // that check agrees with serve on a wheel serve has read the METADATA of.
     var metadata = new java.util.concurrent.ConcurrentHashMap<String, String>();
-    rules.add(new dev.pypiguard.policy.MetadataRule(p.metadata(), new dev.pypiguard.policy.MetadataRule.Source() {
+    var served = new dev.pypiguard.server.policy.StoredMetadata();
+    served.useReadOnly(cfg.cacheDir().resolve("blobs"));
+    served.useGenerated(new dev.pypiguard.server.http.GeneratedMetadata(cfg.cacheDir())::sha256Of);
+    MetadataRule.Source fetchedMetadata = new MetadataRule.Source() {
       @Override
       public Optional<String> text(String sha256) {
-        return Optional.ofNullable(metadata.get(sha256));
+        return Optional.ofNullable(metadata.get(sha256)).or(() -> served.text(sha256));
       }
 
       @Override
       public String generation() {
         return "check";
       }
-    }));
+
+      @Override
+      public Optional<String> generated(String fileSha256) {
+        return served.generated(fileSha256);
+      }
+    };
+    // The rules serve judges with (one factory for all commands); look-alike names need no
+    // download, files on a page are not inspected here (use --file).
+    var rules = new dev.pypiguard.server.policy.JudgeRules(feed, verdicts, fetchedMetadata, Optional.empty()).apply(p);
     // The server's first sightings and known file hashes, read and never written: check judges
     // a file first seen a week ago by serve as seen a week ago (issue 13), and a swap as a swap.
     var judge = new PolicyJudge(p, Clock.systemUTC(),
@@ -217,22 +224,26 @@ final class CheckCommand implements Callable<Integer> {
       if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
         continue;
       }
-      pending.add(verdicts.ensure(f.sha256().get(), f.filename(), () -> {
+      // Composed: the verdict pool never waits for the fetch (issue 13).
+      pending.add(verdicts.ensureAsync(f.sha256().get(), f.filename(), () -> {
         URI url;
         try {
           url = URI.create(f.provenance().get());
         } catch (IllegalArgumentException e) {
-          return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
+          return java.util.concurrent.CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
+              new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL")));
         }
-        PageFetch r = client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
-            Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
-        if (r instanceof PageFetch.Fetched ok) {
-          return Optional.of(new VerdictStore.Provenance.Document(
-              new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
-        }
-        return r instanceof PageFetch.NotFound
-            ? Optional.of(new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
-            : Optional.empty();
+        return client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
+            Optional.empty(), u.allowedHosts(), u.decorateFor(url)).thenApply(r -> {
+              if (r instanceof PageFetch.Fetched ok) {
+                return Optional.<VerdictStore.Provenance>of(new VerdictStore.Provenance.Document(
+                    new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
+              }
+              return r instanceof PageFetch.NotFound
+                  ? Optional.<VerdictStore.Provenance>of(
+                      new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
+                  : Optional.<VerdictStore.Provenance>empty();
+            });
       }));
     }
     try {

@@ -61,6 +61,7 @@ public final class GeneratedMetadata {
   private final Map<String, Entry> known = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
+  private volatile Runnable changed = () -> {};
 
   /** Loads what earlier runs learnt (blocking: at start-up). */
   public GeneratedMetadata(Path cacheDir) {
@@ -79,6 +80,14 @@ public final class GeneratedMetadata {
     }
   }
 
+  /**
+   * Runs {@code r} whenever a wheel's metadata becomes known, changes or is dropped, so that the
+   * {@code metadata} rule judges it (README §Fail closed).
+   */
+  public void onChange(Runnable r) {
+    this.changed = r;
+  }
+
   /** For tests and tools that run without a cache. */
   static GeneratedMetadata none() {
     return new GeneratedMetadata(Path.of("/nonexistent-pypi-guard-cache"));
@@ -91,7 +100,7 @@ public final class GeneratedMetadata {
   }
 
   /** The sha256 of a wheel's generated metadata, once known. */
-  Optional<String> sha256Of(String wheelSha256) {
+  public Optional<String> sha256Of(String wheelSha256) {
     return Optional.ofNullable(known.get(wheelSha256)).map(Entry::metadataSha256);
   }
 
@@ -197,6 +206,7 @@ public final class GeneratedMetadata {
         LOG.warn("core metadata of {} read by ranges is dropped: the stored wheel has no METADATA", filename);
         known.remove(wheelSha.hex());
         bump(project);
+        changed.run();
       } else if (!Sha256.of(real.get()).hex().equals(e.metadataSha256())) {
         LOG.warn("core metadata of {} read by ranges does not match the verified wheel's: dropped,"
             + " the wheel's own METADATA is served from now on", filename);
@@ -231,7 +241,10 @@ public final class GeneratedMetadata {
   }
 
   private synchronized void remember(String wheelSha, Entry e) {
-    known.put(wheelSha, e);
+    Entry before = known.put(wheelSha, e);
+    if (before == null || !before.metadataSha256().equals(e.metadataSha256())) {
+      changed.run();
+    }
     try {
       Files.createDirectories(index.getParent());
       Files.writeString(index, wheelSha + "\t" + e.metadataSha256() + "\t" + (e.fromWholeWheel() ? "wheel" : "range") + "\n",

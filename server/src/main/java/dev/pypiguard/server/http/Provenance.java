@@ -19,9 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +102,7 @@ final class Provenance {
       if (f.provenance().isEmpty() || f.sha256().isEmpty() || verdicts.verdict(f.sha256().get()).isPresent()) {
         continue;
       }
-      pending.add(verdicts.ensure(f.sha256().get(), f.filename(), () -> document(s, pages, f)));
+      pending.add(verdicts.ensureAsync(f.sha256().get(), f.filename(), () -> document(s, pages, f)));
     }
     if (pending.isEmpty()) {
       return CompletableFuture.completedFuture(null);
@@ -123,47 +121,55 @@ final class Provenance {
     });
   }
 
-  /** The stored provenance of {@code file}, or else the upstream's (stored now); blocking. */
-  private static Optional<VerdictStore.Provenance> document(Services s, PageCache pages, FileEntry file) {
+  /**
+   * The stored provenance of {@code file}, or else the upstream's (stored now), as a future:
+   * the fetch is composed, never waited for (issue 13). The stored document is read, and the
+   * fetched one written, on the blocking pool.
+   */
+  private static CompletableFuture<Optional<VerdictStore.Provenance>> document(Services s, PageCache pages,
+      FileEntry file) {
     Path p = SideDocument.path(s, "provenance", file.sha256().orElseThrow());
-    Optional<byte[]> stored = SideDocument.read(p);
-    if (stored.isPresent()) {
-      return Optional.of(new VerdictStore.Provenance.Document(new String(stored.get(), StandardCharsets.UTF_8)));
-    }
-    if (s.config().offline()) {
-      return Optional.empty();
-    }
-    URI url;
-    try {
-      url = URI.create(file.provenance().orElseThrow());
-    } catch (IllegalArgumentException e) {
-      return Optional.of(new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL"));
-    }
-    try {
-      SideDocument.Fetched f = SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
-          .get(FETCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-      if (f.body().isEmpty()) {
-        return f.status() == 404
-            ? Optional.of(new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
-            : Optional.empty();
+    return CompletableFuture.supplyAsync(() -> SideDocument.read(p), s.blocking()).thenCompose(stored -> {
+      if (stored.isPresent()) {
+        return CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
+            new VerdictStore.Provenance.Document(new String(stored.get(), StandardCharsets.UTF_8))));
       }
-      byte[] body = f.body().get();
-      if (wellFormed(body)) {
-        try {
-          SideDocument.write(p, body);
-        } catch (IOException e) {
-          LOG.warn("cannot store the provenance of {}: {}", file.filename(), e.toString());
-        }
+      if (s.config().offline()) {
+        return CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>empty());
       }
-      // A malformed document is verified all the same, so that its verdict says what is wrong.
-      return Optional.of(new VerdictStore.Provenance.Document(new String(body, StandardCharsets.UTF_8)));
-    } catch (TimeoutException | ExecutionException e) {
-      LOG.warn("provenance of {}: {}", file.filename(), e.toString());
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+      URI url;
+      try {
+        url = URI.create(file.provenance().orElseThrow());
+      } catch (IllegalArgumentException e) {
+        return CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
+            new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL")));
+      }
+      return SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
+          .orTimeout(FETCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+          .handleAsync((f, failed) -> {
+            if (failed != null) {
+              LOG.warn("provenance of {}: {}", file.filename(), failed.toString());
+              return Optional.<VerdictStore.Provenance>empty();
+            }
+            if (f.body().isEmpty()) {
+              return f.status() == 404
+                  ? Optional.<VerdictStore.Provenance>of(
+                      new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
+                  : Optional.<VerdictStore.Provenance>empty();
+            }
+            byte[] body = f.body().get();
+            if (wellFormed(body)) {
+              try {
+                SideDocument.write(p, body);
+              } catch (IOException e) {
+                LOG.warn("cannot store the provenance of {}: {}", file.filename(), e.toString());
+              }
+            }
+            // A malformed document is verified all the same, so that its verdict says what is wrong.
+            return Optional.<VerdictStore.Provenance>of(
+                new VerdictStore.Provenance.Document(new String(body, StandardCharsets.UTF_8)));
+          }, s.blocking());
+    });
   }
 
   private static boolean wellFormed(byte[] body) {

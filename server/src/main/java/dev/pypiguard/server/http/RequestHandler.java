@@ -499,8 +499,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         judge.version(), SimpleFormat.JSON_V1, base(ex), judge.blockedFiles(),
         () -> judge.judge(upstream, page)).judged();
     FileDecision decision = judged.file(filename).orElseThrow();
-    if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())) {
-      metadataKnown(r.pages(), decision.file())
+    // A HEAD sends no byte: it does not make the proxy read a metadata-less wheel's METADATA
+    // (which may mean downloading the wheel), and is judged with what is known.
+    if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())
+        && !(ex.head() && GeneratedMetadata.applies(decision.file()))) {
+      metadataKnown(r.pages(), name, decision.file())
           .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action, true), s.blocking())
           .exceptionally(ex::internalError);
       return;
@@ -529,8 +532,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * or at once when there is none, it cannot be fetched (offline), or fetching failed: the file
    * is then judged without it.
    */
-  /** Whether the file advertises core metadata with a sha256 that is not stored (yet). */
+  /**
+   * Whether the file advertises core metadata with a sha256 that is not stored (yet), or is a
+   * wheel whose metadata the proxy generates (README "Core metadata for every wheel") and has
+   * not generated or no longer stores.
+   */
   private boolean metadataMissing(FileEntry file) {
+    if (GeneratedMetadata.applies(file)) {
+      Optional<String> generated = s.rendered().metadata().sha256Of(file.sha256().orElseThrow());
+      return generated.flatMap(Sha256::parse).flatMap(s.store()::find).isEmpty();
+    }
     Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return false;
@@ -542,7 +553,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return true;
   }
 
-  private CompletableFuture<Void> metadataKnown(PageCache pages, FileEntry file) {
+  private CompletableFuture<Void> metadataKnown(PageCache pages, ProjectName name, FileEntry file) {
+    if (GeneratedMetadata.applies(file)) {
+      // Read from the wheel (by ranges, or the whole wheel, which pip is about to get anyway);
+      // a failure leaves the file judged without it, as for advertised metadata.
+      // The whole wheel, once stored so, is inspected before it is judged again: it must not
+      // pass for a cached hit, which is served before its inspection (README "Artifact inspection").
+      return s.rendered().metadata().obtain(s, pages, name.value(), file).handle((r, e) -> null)
+          .thenCompose(nothing -> inspectedIfStored(file));
+    }
     Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return CompletableFuture.completedFuture(null);
@@ -565,6 +584,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       return null;
     });
+  }
+
+  /** Completes when the stored file (if stored, and inspection is on) has been inspected. */
+  private CompletableFuture<Void> inspectedIfStored(FileEntry file) {
+    Optional<Sha256> sha = file.sha256().flatMap(Sha256::parse);
+    Optional<java.nio.file.Path> stored = sha.flatMap(s.store()::find);
+    if (stored.isEmpty() || !s.inspections().active() || s.inspections().inspection(sha.get().hex()).isPresent()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return s.inspections().ensure(sha.get().hex(), stored.get(), Optional.of(file.filename())).handle((i, e) -> null);
   }
 
   private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {

@@ -6,7 +6,11 @@ import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.config.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.InspectionStore;
+import dev.pypiguard.server.policy.JudgeRules;
+import dev.pypiguard.server.policy.StoredMetadata;
 import dev.pypiguard.server.policy.VerdictStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +34,9 @@ import picocli.CommandLine.Spec;
       "  files/<project>/<file>[.metadata|.provenance]  artifacts, core metadata, provenance",
       "  manifest.json  {\"files\": [{path, sha256, size, upload-time, project, version,",
       "                  kind, decision, reasons}], \"pages\": [...], \"policy-version\"}",
-      "Only files the cache holds and the policy allows now are exported (with the advisories",
-      "and provenance verdicts serve would judge them by). Any static web",
+      "Only files the cache holds and the policy allows now are exported, judged by the rules",
+      "serve judges by: advisories, provenance verdicts, core metadata, inspection (a file never",
+      "inspected is inspected now) and look-alike names. Any static web",
       "server can serve OUT_DIR to pip (--index-url http://HOST/simple/), and",
       "'pypi-guard serve --upstream file:OUT_DIR' serves it with the full proxy.",
       "--since MANIFEST writes only files that manifest does not list; pages stay complete,",
@@ -67,17 +72,26 @@ public final class ExportCommand implements Callable<Integer> {
       throw new ConfigException("--since: " + since + ": no such file");
     }
     Policy p = policy == null ? dev.pypiguard.policy.config.BuiltInPolicy.policy() : PolicyLoader.load(policy);
-    // The rules serve judges with: the policy, the advisories and the provenance verdicts held.
+    // The rules serve judges with (JudgeRules): the advisories, the provenance verdicts held, the
+    // metadata rule, and the inspections and reviews in the cache directory.
     Optional<AdvisoryFeed> feed = AdvisoryFeed.open(
         dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(advisories, cacheDir, java.util.List.of(), true),
         java.time.Duration.ZERO);
     try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
         var known = new dev.pypiguard.policy.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
-        var verdicts = new VerdictStore(cacheDir, 1)) {
-      var rules = new java.util.ArrayList<dev.pypiguard.policy.Rule>(feed.map(f -> f.rules(p)).orElse(java.util.List.of()));
-      rules.addAll(verdicts.rules(p));
+        var verdicts = new VerdictStore(cacheDir, 1);
+        var inspections = new InspectionStore(cacheDir, Optional.empty(), new SimpleMeterRegistry(), Clock.systemUTC())) {
+      // The metadata serve judged (advertised or generated), and the METADATA of stored wheels
+      // that serve never generated, which export writes beside them.
+      var metadata = new StoredMetadata();
+      var served = new dev.pypiguard.server.http.GeneratedMetadata(cacheDir);
+      var read = new java.util.concurrent.ConcurrentHashMap<String, String>();
+      metadata.useGenerated(wheel -> served.sha256Of(wheel).or(() -> Optional.ofNullable(read.get(wheel))));
+      var rules = new JudgeRules(feed, Optional.of(verdicts), metadata, Optional.of(inspections)).apply(p);
       var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen, known, rules);
-      Exporter.Summary s = new Exporter(cacheDir, judge).export(out, Optional.ofNullable(since));
+      var exporter = new Exporter(cacheDir, judge, Optional.of(inspections), read);
+      metadata.use(exporter.store());
+      Exporter.Summary s = exporter.export(out, Optional.ofNullable(since));
       w.printf("exported %d project(s), %d file(s) (%s) to %s%s%n", s.projects(), s.files(),
           Progress.human(s.bytes()), out,
           since == null ? "" : "; " + s.skippedAsKnown() + " already in " + since);

@@ -17,6 +17,7 @@ import dev.pypiguard.core.simple.SimpleJson;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.policy.InspectionStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,11 +57,55 @@ final class Exporter {
   private final Path cacheDir;
   private final FileSystemBlobStore store;
   private final PageJudge judge;
+  private final Optional<InspectionStore> inspections;
+  private final Map<String, String> generated;
 
-  Exporter(Path cacheDir, PageJudge judge) {
+  /**
+   * @param inspections where the stored files' inspections are read (or made) before judging
+   * @param generated filled with wheel sha256 to the sha256 of the METADATA read from the stored
+   *     wheel, for wheels without advertised metadata, before judging: the metadata rule's source
+   *     reads it, so export judges what it writes beside the wheel
+   */
+  Exporter(Path cacheDir, PageJudge judge, Optional<InspectionStore> inspections, Map<String, String> generated) {
     this.cacheDir = cacheDir;
     this.store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
     this.judge = judge;
+    this.inspections = inspections;
+    this.generated = generated;
+  }
+
+  /** The cache's store, as this export reads (and completes) it. */
+  FileSystemBlobStore store() {
+    return store;
+  }
+
+  /**
+   * What the rules read about the stored files of {@code page}, made known before it is judged
+   * (README §Fail closed): each one's inspection, and a metadata-less wheel's own METADATA. A
+   * file whose inspection fails stays uninspected, and the inspection rule holds it.
+   */
+  private void prepare(ProjectPage page) throws IOException {
+    for (FileEntry f : page.files()) {
+      Optional<Sha256> sha = Sha256.parse(f.sha256().orElse(""));
+      Optional<Path> blob = sha.isEmpty() ? Optional.empty() : store.find(sha.get());
+      if (blob.isEmpty()) {
+        continue;
+      }
+      if (inspections.isPresent()) {
+        try {
+          inspections.get().ensure(sha.get().hex(), blob.get(), Optional.of(f.filename()))
+              .get(10, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          // left uninspected: held by the inspection rule, so not exported
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("export interrupted");
+        }
+      }
+      if (f.metadata().isEmpty() && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
+        ownMetadata(blob.get(), f.filename()).ifPresent(m -> generated.put(sha.get().hex(), sha256Of(m).hex()));
+      }
+    }
   }
 
   Summary export(Path out, Optional<Path> since) throws IOException {
@@ -75,6 +120,7 @@ final class Exporter {
     for (var e : pages.entrySet()) {
       String project = e.getKey();
       ProjectPage page = e.getValue();
+      prepare(page);
       JudgedPage judged = judge.judge("export", page);
       List<FileEntry> exported = new ArrayList<>();
       for (FileDecision d : judged.allowed()) {

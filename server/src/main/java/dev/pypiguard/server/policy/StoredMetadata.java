@@ -9,25 +9,50 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The core metadata files in the store, as the {@code metadata} rule reads them (README §Fail
- * closed). Its generation changes each time a metadata file is first noticed stored, so that
+ * closed), advertised by the upstream or generated from a wheel. Its generation changes each time a metadata file is first noticed stored, so that
  * cached pages are judged again with it.
  */
 public final class StoredMetadata implements MetadataRule.Source {
   /** Core metadata is a few KiB; a bigger file is read no further than this. */
   private static final long LIMIT = 1 << 20;
 
-  private volatile FileSystemBlobStore store;
+  private volatile Function<Sha256, Optional<Path>> store = key -> Optional.empty();
   private final AtomicLong generation = new AtomicLong();
   private final Set<String> noticed = ConcurrentHashMap.newKeySet();
+  private volatile Function<String, Optional<String>> generated = wheel -> Optional.empty();
 
   /** Reads from {@code store} from now on (the store is built after the policy). */
   public void use(FileSystemBlobStore store) {
-    this.store = store;
+    this.store = store::find;
+  }
+
+  /** Reads, never writes, the store under {@code blobs} (a server's, from a command). */
+  public void useReadOnly(Path blobs) {
+    this.store = key -> FileSystemBlobStore.findIn(blobs, key);
+  }
+
+  /**
+   * Reads which metadata was generated from which wheel (README "Core metadata for every
+   * wheel") from {@code generated} from now on: wheel sha256 to metadata sha256.
+   */
+  public void useGenerated(Function<String, Optional<String>> generated) {
+    this.generated = generated;
+  }
+
+  /** Says that a wheel's generated metadata became known or changed: pages are judged again. */
+  public void generatedChanged() {
+    generation.incrementAndGet();
+  }
+
+  @Override
+  public Optional<String> generated(String fileSha256) {
+    return generated.apply(fileSha256);
   }
 
   /** Says that the metadata file with this sha256 is now stored; idempotent. */
@@ -39,12 +64,11 @@ public final class StoredMetadata implements MetadataRule.Source {
 
   @Override
   public Optional<String> text(String metadataSha256) {
-    FileSystemBlobStore s = store;
     Optional<Sha256> sha = Sha256.parse(metadataSha256);
-    if (s == null || sha.isEmpty()) {
+    if (sha.isEmpty()) {
       return Optional.empty();
     }
-    Optional<Path> p = s.find(sha.get());
+    Optional<Path> p = store.apply(sha.get());
     if (p.isEmpty()) {
       return Optional.empty();
     }

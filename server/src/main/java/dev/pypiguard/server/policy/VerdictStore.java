@@ -151,35 +151,59 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    */
   public CompletableFuture<Void> ensure(
       String sha256, String filename, Supplier<Optional<Provenance>> provenance) {
+    return ensureAsync(sha256, filename, () -> CompletableFuture.completedFuture(provenance.get()));
+  }
+
+  /**
+   * As {@link #ensure}, with the provenance document obtained as a future: the verdict pool's
+   * threads never wait for the network (issue 13: no pool thread parks on {@code get()}).
+   */
+  public CompletableFuture<Void> ensureAsync(
+      String sha256, String filename, Supplier<CompletableFuture<Optional<Provenance>>> provenance) {
     Root r = root;
     String key = sha256 + "." + r.id();
     if (verdicts.containsKey(key)) {
       return CompletableFuture.completedFuture(null);
     }
-    return inFlight.computeIfAbsent(key, k -> CompletableFuture.runAsync(() -> {
-      try {
-        Optional<Verification> stored = readStored(sha256, r.id());
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = inFlight.putIfAbsent(key, mine);
+    if (running != null) {
+      return running;
+    }
+    try {
+      CompletableFuture.supplyAsync(() -> readStored(sha256, r.id()), pool).thenCompose(stored -> {
         if (stored.isPresent()) {
           put(key, stored.get());
-          return;
+          return CompletableFuture.<Void>completedFuture(null);
         }
-        Optional<Provenance> p = provenance.get();
-        if (p.isEmpty()) {
-          return;
+        return provenance.get().thenAcceptAsync(p -> {
+          if (p.isEmpty()) {
+            return;
+          }
+          Verification v = p.get() instanceof Provenance.Missing m
+              ? new Verification.Unverified(m.why())
+              : verify(r, ((Provenance.Document) p.get()).json(), filename, sha256);
+          put(key, v);
+          onVerified.accept(v);
+          if (p.get() instanceof Provenance.Document) {
+            // A 404 may be temporary upstream; only a verdict on a document is for good.
+            store(sha256, r.id(), v);
+          }
+        }, pool);
+      }).whenComplete((ok, failed) -> {
+        inFlight.remove(key, mine);
+        if (failed != null) {
+          mine.completeExceptionally(failed);
+        } else {
+          mine.complete(null);
         }
-        Verification v = p.get() instanceof Provenance.Missing m
-            ? new Verification.Unverified(m.why())
-            : verify(r, ((Provenance.Document) p.get()).json(), filename, sha256);
-        put(key, v);
-        onVerified.accept(v);
-        if (p.get() instanceof Provenance.Document) {
-          // A 404 may be temporary upstream; only a verdict on a document is for good.
-          store(sha256, r.id(), v);
-        }
-      } finally {
-        inFlight.remove(k);
-      }
-    }, pool));
+      });
+    } catch (RuntimeException e) {
+      // the pool refused the work (closed): nothing is in flight
+      inFlight.remove(key, mine);
+      mine.completeExceptionally(e);
+    }
+    return mine;
   }
 
   /** What the upstream gave for a file's provenance. */

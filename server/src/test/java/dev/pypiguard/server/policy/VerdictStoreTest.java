@@ -65,4 +65,30 @@ class VerdictStoreTest {
     }
     assertThat(fetched).hasValue(1);
   }
+
+  /**
+   * Issue 13: a provenance fetch that has not answered yet occupies no pool thread; with a pool
+   * of one, a second file is verified while the first still waits, then the first completes.
+   */
+  @Test
+  void ensureAsync_pendingFetchParksNoPoolThread(@TempDir Path cache) throws Exception {
+    var policy = PolicyLoader.parse("policies.yaml", "attestations: {verify: true}\n");
+    var slow = new java.util.concurrent.CompletableFuture<Optional<VerdictStore.Provenance>>();
+    String a = "a".repeat(64);
+    String b = "b".repeat(64);
+    try (var store = new VerdictStore(cache, 1)) {
+      store.rules(policy);
+      var first = store.ensureAsync(a, "a-1.0.tar.gz", () -> slow);
+      store.ensureAsync(b, "b-1.0.tar.gz", () -> java.util.concurrent.CompletableFuture.completedFuture(
+          Optional.of(new VerdictStore.Provenance.Missing("none upstream")))).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(store.verdict(b)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Unverified.class));
+      assertThat(first).isNotDone();
+      assertThat(store.ensureAsync(a, "a-1.0.tar.gz", () -> {
+        throw new AssertionError("a second fetch while one is in flight");
+      })).isSameAs(first);
+      slow.complete(Optional.of(new VerdictStore.Provenance.Missing("none upstream")));
+      first.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(store.verdict(a)).isPresent();
+    }
+  }
 }
