@@ -26,7 +26,8 @@ class JudgeRulesTest {
 
   @Test
   void withAnInspectionStore_inspectionLookalikesAndMetadata_asServeJudges() {
-    Policy p = BuiltInPolicy.policy();
+    // Inspection is opt-in (not in the built-in policy): a policy that turns it on.
+    Policy p = dev.pypiguard.policy.config.PolicyLoader.parse("policy", "inspection: {}\nlookalikes: {action: hold}\n");
     assertThat(p.inspection().active()).isTrue();
     assertThat(p.lookalikes().active()).isTrue();
     try (var inspections = new InspectionStore(dir, Optional.empty(), new SimpleMeterRegistry(), Clock.systemUTC())) {
