@@ -127,7 +127,9 @@ public final class AdvisoryFeed implements AutoCloseable {
         + ", keeping the previous data: " + why));
     sources.online().ifPresent(api -> {
       var st = api.status();
-      lines.add("osv-api " + api.base() + ": " + (st.reachable() ? "reachable" : "unreachable")
+      // Never "reachable" before it has answered once: an API that was never asked proves nothing.
+      String state = !st.reachable() ? "unreachable" : st.lastSuccess().isEmpty() ? "not asked yet" : "reachable";
+      lines.add("osv-api " + api.base() + ": " + state
           + st.lastError().map(e -> " (last error: " + e + ")").orElse("")
           + st.lastSuccess().map(t -> ", last answer " + t).orElse(""));
     });

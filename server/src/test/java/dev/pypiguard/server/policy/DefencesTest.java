@@ -49,9 +49,12 @@ class DefencesTest {
       assertThat(byName(BuiltInPolicy.policy(), Optional.of(feed)).get("advisories.vulnerable"))
           .satisfies(d -> assertThat(d.state()).isEqualTo(Defences.State.ON))
           .satisfies(d -> assertThat(d.detail()).contains("(not asked yet)"));
+      // /healthz does not call an API reachable before it has answered once.
+      assertThat(feed.health()).anySatisfy(l -> assertThat(l).startsWith("osv-api ").endsWith(": not asked yet"));
       feed.prefetch(dev.pypiguard.core.project.ProjectName.parse("x").orElseThrow(), List.of("1.0"),
           Duration.ofSeconds(10));
       var d = byName(BuiltInPolicy.policy(), Optional.of(feed));
+      assertThat(feed.health()).anySatisfy(l -> assertThat(l).startsWith("osv-api ").contains(": unreachable"));
       assertThat(d.get("advisories.vulnerable").state()).isEqualTo(Defences.State.BROKEN);
       assertThat(d.get("advisories.malicious").state()).isEqualTo(Defences.State.BROKEN);
       assertThat(d.get("advisories.malicious").detail()).contains("UNREACHABLE");
