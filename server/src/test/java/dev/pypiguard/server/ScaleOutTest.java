@@ -291,8 +291,11 @@ class ScaleOutTest {
         // the connection died with the replica
       }
     }
+    // The promise: nothing visible. Whether A had begun its (invisible) multipart upload when it
+    // was killed depends on timing since it reads a metadata-less wheel's METADATA before serving
+    // it (issue 13); an upload it began is left to the bucket's AbortIncompleteMultipartUpload
+    // rule (README "Scale-out"), and the kill-while-uploading test covers that case.
     assertThat(s3.keys(PREFIX + "blobs/")).isEmpty();
-    assertThat(s3.pendingUploads()).isZero();
 
     upstream.resetKnobs();
     ProxyServer b = replica("b");
