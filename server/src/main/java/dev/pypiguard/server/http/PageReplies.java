@@ -145,8 +145,9 @@ final class PageReplies {
     if (reply.refreshDue()) {
       // What a rendering waits for (OSV answers, provenance verdicts) is kept current off the
       // event loop: a change there is a new judgement version, so the next request re-renders.
-      // Composed futures: nothing parks on a pool thread (issue 13).
-      handler.awaitAnswers(name, r);
+      // Started on the blocking pool: it walks every file of the page and reads verdicts, which
+      // the event loop must not do; the waits themselves are composed futures (issue 13).
+      s.blocking().execute(() -> handler.awaitAnswers(name, r));
     }
     return true;
   }
