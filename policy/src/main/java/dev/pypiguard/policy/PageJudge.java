@@ -22,8 +22,8 @@ public interface PageJudge {
    * How blocked files appear on pages ({@code files.blocked}); part of what {@link #version}
    * names.
    */
-  default dev.pypiguard.policy.config.Policy.BlockedFiles blockedFiles() {
-    return dev.pypiguard.policy.config.Policy.BlockedFiles.HIDE;
+  default dev.pypiguard.policy.Policy.BlockedFiles blockedFiles() {
+    return dev.pypiguard.policy.Policy.BlockedFiles.HIDE;
   }
 
   /** Changes whenever a judgement could change (new policy, new advisories, time passing). */

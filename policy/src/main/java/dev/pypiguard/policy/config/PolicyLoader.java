@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import dev.pypiguard.policy.Policy;
 
 /**
  * Reads a policy file (INTERFACE.md §5) into a {@link Policy}, reporting every problem at once,

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.pypiguard.policy.Policy;
 
 /** The built-in policy (issue 18), and policies.example.yaml as that policy plus company parts. */
 class BuiltInPolicyTest {

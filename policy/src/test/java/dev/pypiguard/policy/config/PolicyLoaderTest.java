@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pypiguard.policy.Policy;
 
 class PolicyLoaderTest {
 

@@ -13,10 +13,10 @@ import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
-import dev.pypiguard.policy.MetadataRule;
-import dev.pypiguard.policy.PolicyJudge;
+import dev.pypiguard.policy.rule.MetadataRule;
+import dev.pypiguard.policy.rule.PolicyJudge;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.server.config.ConfigLoader;
 import dev.pypiguard.server.config.ServerConfig;
@@ -148,8 +148,8 @@ final class CheckCommand implements Callable<Integer> {
     // The server's first sightings and known file hashes, read and never written: check judges
     // a file first seen a week ago by serve as seen a week ago (issue 13), and a swap as a swap.
     var judge = new PolicyJudge(p, Clock.systemUTC(),
-        dev.pypiguard.policy.FileFirstSeen.readOnly(cfg.cacheDir().resolve("first-seen.tsv")),
-        dev.pypiguard.policy.FileKnownFiles.readOnly(cfg.cacheDir().resolve("known-files.tsv")), rules);
+        dev.pypiguard.policy.rule.FileFirstSeen.readOnly(cfg.cacheDir().resolve("first-seen.tsv")),
+        dev.pypiguard.policy.rule.FileKnownFiles.readOnly(cfg.cacheDir().resolve("known-files.tsv")), rules);
     boolean allOk = filesOk;
     // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
     try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),

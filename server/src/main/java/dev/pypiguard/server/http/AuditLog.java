@@ -64,7 +64,7 @@ public final class AuditLog implements AutoCloseable {
             .filter(r -> !r.rule().equals("exception")).toList();
         // Findings a policy only warns about are served, and logged as such (README "Artifact inspection").
         boolean warned = !blocked && !reasons.isEmpty() && reasons.stream()
-            .allMatch(r -> r.message().endsWith(dev.pypiguard.policy.inspection.Verdicts.WARN));
+            .allMatch(r -> r.message().endsWith(dev.pypiguard.policy.rule.Verdicts.WARN));
         String outcome = blocked ? d.decision().label() : warned ? "warn" : "would-block";
         if (reasons.isEmpty() || (!blocked && !auditAllow(d))) {
           continue;

@@ -63,7 +63,7 @@ public final class Explain {
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */
   public static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
-    return explain(name, upstream, judge, judged, dev.pypiguard.policy.inspection.Inspections.none());
+    return explain(name, upstream, judge, judged, dev.pypiguard.policy.rule.Inspections.none());
   }
 
   /**
@@ -71,7 +71,7 @@ public final class Explain {
    * is stored and inspected, then its kind and findings (README "Artifact inspection").
    */
   static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged,
-      dev.pypiguard.policy.inspection.Inspections inspections) {
+      dev.pypiguard.policy.rule.Inspections inspections) {
     ObjectNode o = JSON.createObjectNode();
     o.put("project", name.value());
     o.put("upstream", upstream);
@@ -93,7 +93,7 @@ public final class Explain {
           found.addObject().put("rule", x.rule()).put("severity", x.severity().spelling()).put("path", x.path())
               .put("message", x.message());
         }
-      } else if (inspections != dev.pypiguard.policy.inspection.Inspections.none()) {
+      } else if (inspections != dev.pypiguard.policy.rule.Inspections.none()) {
         f.putObject("inspection").put("state", "pending");
       }
     }

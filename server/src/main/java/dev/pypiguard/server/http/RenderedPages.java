@@ -17,7 +17,7 @@ import dev.pypiguard.core.version.Version;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.Reason;
 import java.io.ByteArrayOutputStream;

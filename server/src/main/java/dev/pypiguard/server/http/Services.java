@@ -58,7 +58,7 @@ public record Services(
     dev.pypiguard.server.policy.InspectionStore inspections) {
 
   /** The weak-hash verifier over {@code known}, for the server's wiring. */
-  public static WeakHashPins weakHashPins(dev.pypiguard.policy.KnownFiles known) {
+  public static WeakHashPins weakHashPins(dev.pypiguard.policy.rule.KnownFiles known) {
     return new WeakHashPins(known);
   }
 

@@ -1,9 +1,9 @@
 package dev.pypiguard.server.mirror;
 
 import dev.pypiguard.core.config.ConfigException;
-import dev.pypiguard.policy.FileFirstSeen;
-import dev.pypiguard.policy.PolicyJudge;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.rule.FileFirstSeen;
+import dev.pypiguard.policy.rule.PolicyJudge;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.InspectionStore;
@@ -78,7 +78,7 @@ public final class ExportCommand implements Callable<Integer> {
         dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(advisories, cacheDir, java.util.List.of(), true),
         java.time.Duration.ZERO);
     try (var firstSeen = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
-        var known = new dev.pypiguard.policy.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
+        var known = new dev.pypiguard.policy.rule.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
         var verdicts = new VerdictStore(cacheDir, 1);
         var inspections = new InspectionStore(cacheDir, Optional.empty(), new SimpleMeterRegistry(), Clock.systemUTC())) {
       // The metadata serve judged (advertised or generated), and the METADATA of stored wheels

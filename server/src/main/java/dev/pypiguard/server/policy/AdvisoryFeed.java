@@ -2,12 +2,12 @@ package dev.pypiguard.server.policy;
 
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.project.ProjectName;
-import dev.pypiguard.policy.Rule;
-import dev.pypiguard.policy.advisory.AdvisoryRule;
+import dev.pypiguard.policy.rule.Rule;
+import dev.pypiguard.policy.rule.AdvisoryRule;
 import dev.pypiguard.policy.advisory.AdvisorySource;
 import dev.pypiguard.policy.advisory.AdvisorySources;
 import dev.pypiguard.policy.advisory.OsvApiSource;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

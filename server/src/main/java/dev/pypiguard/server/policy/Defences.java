@@ -2,7 +2,7 @@ package dev.pypiguard.server.policy;
 
 import dev.pypiguard.policy.advisory.AdvisorySources;
 import dev.pypiguard.policy.advisory.OsvApiSource;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.pypiguard.server.policy;
 
-import dev.pypiguard.policy.MetadataRule;
-import dev.pypiguard.policy.Rule;
-import dev.pypiguard.policy.config.Policy;
-import dev.pypiguard.policy.inspection.Inspections;
-import dev.pypiguard.policy.names.LookalikeRule;
+import dev.pypiguard.policy.rule.MetadataRule;
+import dev.pypiguard.policy.rule.Rule;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.rule.Inspections;
+import dev.pypiguard.policy.rule.LookalikeRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

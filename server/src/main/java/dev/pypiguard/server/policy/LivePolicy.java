@@ -1,11 +1,11 @@
 package dev.pypiguard.server.policy;
 
 import dev.pypiguard.core.config.ConfigException;
-import dev.pypiguard.policy.FirstSeen;
+import dev.pypiguard.policy.rule.FirstSeen;
 import dev.pypiguard.policy.PageJudge;
-import dev.pypiguard.policy.PolicyJudge;
+import dev.pypiguard.policy.rule.PolicyJudge;
 import dev.pypiguard.policy.config.BuiltInPolicy;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.server.config.Reload;
 import dev.pypiguard.server.config.WatchedFile;
@@ -25,19 +25,19 @@ public final class LivePolicy implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LivePolicy.class);
 
   private final FirstSeen firstSeen;
-  private final dev.pypiguard.policy.KnownFiles knownFiles;
+  private final dev.pypiguard.policy.rule.KnownFiles knownFiles;
   private final Optional<WatchedFile<PolicyJudge>> file;
   private final PolicyJudge defaults;
 
   public LivePolicy(Optional<Path> file, FirstSeen firstSeen, Clock clock, MeterRegistry registry,
-      java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
-    this(file, firstSeen, dev.pypiguard.policy.KnownFiles.inMemory(), clock, registry, extraRules);
+      java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.rule.Rule>> extraRules) {
+    this(file, firstSeen, dev.pypiguard.policy.rule.KnownFiles.inMemory(), clock, registry, extraRules);
   }
 
   /** As above, with the name→sha256 memory swaps are judged against (README §Fail closed). */
-  public LivePolicy(Optional<Path> file, FirstSeen firstSeen, dev.pypiguard.policy.KnownFiles knownFiles,
+  public LivePolicy(Optional<Path> file, FirstSeen firstSeen, dev.pypiguard.policy.rule.KnownFiles knownFiles,
       Clock clock, MeterRegistry registry,
-      java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.Rule>> extraRules) {
+      java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.rule.Rule>> extraRules) {
     this.firstSeen = firstSeen;
     this.knownFiles = knownFiles;
     java.util.function.Function<Policy, PolicyJudge> judge =
@@ -89,7 +89,7 @@ public final class LivePolicy implements AutoCloseable {
   }
 
   /** The name→sha256 memory the judges use. */
-  public dev.pypiguard.policy.KnownFiles knownFiles() {
+  public dev.pypiguard.policy.rule.KnownFiles knownFiles() {
     return knownFiles;
   }
 

@@ -2,7 +2,7 @@ package dev.pypiguard.server.policy;
 
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
-import dev.pypiguard.policy.MetadataRule;
+import dev.pypiguard.policy.rule.MetadataRule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

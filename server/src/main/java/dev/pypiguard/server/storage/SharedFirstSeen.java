@@ -2,8 +2,8 @@ package dev.pypiguard.server.storage;
 
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.store.ObjectStore;
-import dev.pypiguard.policy.FileFirstSeen;
-import dev.pypiguard.policy.FirstSeen;
+import dev.pypiguard.policy.rule.FileFirstSeen;
+import dev.pypiguard.policy.rule.FirstSeen;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

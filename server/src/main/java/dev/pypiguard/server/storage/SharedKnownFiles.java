@@ -1,8 +1,8 @@
 package dev.pypiguard.server.storage;
 
 import dev.pypiguard.core.store.ObjectStore;
-import dev.pypiguard.policy.FileKnownFiles;
-import dev.pypiguard.policy.KnownFiles;
+import dev.pypiguard.policy.rule.FileKnownFiles;
+import dev.pypiguard.policy.rule.KnownFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Map;

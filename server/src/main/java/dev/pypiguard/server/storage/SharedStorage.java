@@ -3,8 +3,8 @@ package dev.pypiguard.server.storage;
 import dev.pypiguard.core.cache.SharedBlobs;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.server.config.Storage;
-import dev.pypiguard.policy.FileFirstSeen;
-import dev.pypiguard.policy.FirstSeen;
+import dev.pypiguard.policy.rule.FileFirstSeen;
+import dev.pypiguard.policy.rule.FirstSeen;
 import dev.pypiguard.policy.attestation.PublisherMemory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -77,9 +77,9 @@ public final class SharedStorage implements AutoCloseable {
    * The sha256 each file name was first seen with: {@code <cacheDir>/known-files.tsv}, shared
    * with the other replicas when there is a shared store (README §Fail closed).
    */
-  public dev.pypiguard.policy.KnownFiles knownFiles(Path cacheDir) {
-    var local = new dev.pypiguard.policy.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
-    return store.<dev.pypiguard.policy.KnownFiles>map(s -> new SharedKnownFiles(s, local, io.orElseThrow()))
+  public dev.pypiguard.policy.rule.KnownFiles knownFiles(Path cacheDir) {
+    var local = new dev.pypiguard.policy.rule.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
+    return store.<dev.pypiguard.policy.rule.KnownFiles>map(s -> new SharedKnownFiles(s, local, io.orElseThrow()))
         .orElse(local);
   }
 

@@ -2,7 +2,7 @@ package dev.pypiguard.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pypiguard.policy.InMemoryFirstSeen;
+import dev.pypiguard.policy.rule.InMemoryFirstSeen;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.policy.LivePolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -3,7 +3,7 @@ package dev.pypiguard.server.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pypiguard.policy.config.BuiltInPolicy;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.time.Duration;
 import java.util.List;

@@ -2,12 +2,12 @@ package dev.pypiguard.server.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pypiguard.policy.MetadataRule;
-import dev.pypiguard.policy.Rule;
+import dev.pypiguard.policy.rule.MetadataRule;
+import dev.pypiguard.policy.rule.Rule;
 import dev.pypiguard.policy.config.BuiltInPolicy;
-import dev.pypiguard.policy.config.Policy;
-import dev.pypiguard.policy.inspection.InspectionRule;
-import dev.pypiguard.policy.names.LookalikeRule;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.rule.InspectionRule;
+import dev.pypiguard.policy.rule.LookalikeRule;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -3,7 +3,7 @@ package dev.pypiguard.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pypiguard.core.blob.Sha256;
-import dev.pypiguard.policy.FileFirstSeen;
+import dev.pypiguard.policy.rule.FileFirstSeen;
 import dev.pypiguard.policy.attestation.Publisher;
 import dev.pypiguard.policy.attestation.PublisherMemory;
 import dev.pypiguard.policy.attestation.Verification;
@@ -169,8 +169,8 @@ class SharedStateTest {
   void knownFiles_aNamePinnedByOneReplica_isASwapOnAnotherThatSeesOtherBytes() throws Exception {
     String h1 = "a".repeat(64);
     String h2 = "b".repeat(64);
-    try (var one = new SharedKnownFiles(a, new dev.pypiguard.policy.FileKnownFiles(dir.resolve("one/known-files.tsv")), Runnable::run);
-        var two = new SharedKnownFiles(b, new dev.pypiguard.policy.FileKnownFiles(dir.resolve("two/known-files.tsv")), Runnable::run)) {
+    try (var one = new SharedKnownFiles(a, new dev.pypiguard.policy.rule.FileKnownFiles(dir.resolve("one/known-files.tsv")), Runnable::run);
+        var two = new SharedKnownFiles(b, new dev.pypiguard.policy.rule.FileKnownFiles(dir.resolve("two/known-files.tsv")), Runnable::run)) {
       assertThat(one.pin("alpha", "alpha-1.0.tar.gz", h1)).isEqualTo(h1);
       assertThat(s3.keys("state/known-files/alpha/")).containsExactly("state/known-files/alpha/alpha-1.0.tar.gz/" + h1);
       assertThat(two.pin("alpha", "alpha-1.0.tar.gz", h2)).as("the other replica saw it first").isEqualTo(h1);

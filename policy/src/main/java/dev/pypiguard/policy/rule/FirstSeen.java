@@ -1,4 +1,4 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import java.time.Instant;
 

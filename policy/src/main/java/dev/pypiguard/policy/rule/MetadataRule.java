@@ -1,7 +1,7 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.project.Glob;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import dev.pypiguard.policy.Reason;
 
 /**
  * The {@value #NAME} rule (README §Fail closed): a release whose core metadata declares a

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy.inspection;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -19,11 +19,10 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.InMemoryFirstSeen;
-import dev.pypiguard.policy.PolicyJudge;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Inspection;
+import dev.pypiguard.policy.inspection.Inspector;
 import dev.pypiguard.policy.config.PolicyLoader;
-import dev.pypiguard.policy.names.LookalikeRule;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;

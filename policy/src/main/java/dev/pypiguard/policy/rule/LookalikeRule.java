@@ -1,13 +1,11 @@
-package dev.pypiguard.policy.names;
+package dev.pypiguard.policy.rule;
 
-import dev.pypiguard.policy.FileContext;
-import dev.pypiguard.policy.Findings;
-import dev.pypiguard.policy.Rule;
-import dev.pypiguard.policy.config.Policy;
-import dev.pypiguard.policy.inspection.Inspections;
+import dev.pypiguard.policy.Policy;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.pypiguard.policy.names.Lookalikes;
+import dev.pypiguard.policy.names.PopularProjects;
 
 /**
  * The {@code lookalikes} rule (README "Look-alike names"): the files of a project that is not
@@ -49,7 +47,7 @@ public final class LookalikeRule implements Rule {
     String message = "project " + project + " is not popular and its name is " + i.get().how() + " the popular \""
         + i.get().target() + "\" (a typosquat?)";
     Policy.Action action = i.get().weak() ? Policy.Action.WARN : config.action();
-    dev.pypiguard.policy.inspection.Verdicts.apply(action, NAME, message, f, reviews, out);
+    dev.pypiguard.policy.rule.Verdicts.apply(action, NAME, message, f, reviews, out);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy.advisory;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,10 +9,8 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.Decision;
-import dev.pypiguard.policy.InMemoryFirstSeen;
-import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +25,12 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pypiguard.policy.advisory.Advisory;
+import dev.pypiguard.policy.advisory.AdvisoryDatabase;
+import dev.pypiguard.policy.advisory.AdvisoryLookup;
+import dev.pypiguard.policy.advisory.AdvisorySources;
+import dev.pypiguard.policy.advisory.OsvDirectorySource;
+import dev.pypiguard.policy.advisory.Severity;
 
 /** {@link AdvisoryRule} through {@link PolicyJudge}, and the policy's {@code advisories} section. */
 class AdvisoryRuleTest {

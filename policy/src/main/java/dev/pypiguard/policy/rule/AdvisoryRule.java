@@ -1,17 +1,16 @@
-package dev.pypiguard.policy.advisory;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.Version;
-import dev.pypiguard.policy.FileContext;
-import dev.pypiguard.policy.Findings;
-import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.Rule;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import dev.pypiguard.policy.advisory.Advisory;
+import dev.pypiguard.policy.advisory.AdvisoryLookup;
+import dev.pypiguard.policy.advisory.Severity;
 
 /**
  * The {@code advisories} rule (INTERFACE.md §5, §6): blocks releases that OSV advisories name as

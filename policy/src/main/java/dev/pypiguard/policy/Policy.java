@@ -1,4 +1,4 @@
-package dev.pypiguard.policy.config;
+package dev.pypiguard.policy;
 
 import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.core.config.Durations;

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.ProjectStatus;
 import dev.pypiguard.core.simple.Yanked;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +21,11 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pypiguard.policy.Decision;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.policy.Reason;
 
 class PolicyJudgeTest {
   static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.MetadataRef;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import dev.pypiguard.policy.Decision;
+import dev.pypiguard.policy.Reason;
 
 /** Issue 13: the {@code metadata} rule on {@code Requires-Dist: name @ URL}. */
 class MetadataRuleTest {

@@ -1,4 +1,4 @@
-package dev.pypiguard.policy.attestation;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,10 +7,8 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.InMemoryFirstSeen;
-import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +21,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pypiguard.policy.attestation.ProvenanceVerdicts;
+import dev.pypiguard.policy.attestation.Publisher;
+import dev.pypiguard.policy.attestation.PublisherMemory;
+import dev.pypiguard.policy.attestation.Verification;
 
 /** {@link AttestationRule} through {@link PolicyJudge}, over a fake verdict source. */
 class AttestationRuleTest {

@@ -1,11 +1,8 @@
-package dev.pypiguard.policy.attestation;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.version.Version;
-import dev.pypiguard.policy.FileContext;
-import dev.pypiguard.policy.Findings;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.Rule;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import dev.pypiguard.policy.attestation.ProvenanceVerdicts;
+import dev.pypiguard.policy.attestation.Publisher;
+import dev.pypiguard.policy.attestation.PublisherMemory;
+import dev.pypiguard.policy.attestation.Verification;
 
 /**
  * The {@code attestations} rule (INTERFACE.md §5): blocks files whose PEP 740 provenance fails

@@ -1,4 +1,6 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
+
+import dev.pypiguard.policy.Reason;
 
 /**
  * One rule of a policy, judging one file at a time: it adds a {@link Reason} to {@link

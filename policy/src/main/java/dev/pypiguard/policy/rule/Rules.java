@@ -1,14 +1,16 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.core.version.SpecifierSet;
 import dev.pypiguard.core.project.Glob;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.pypiguard.policy.BaselineJudge;
+import dev.pypiguard.policy.Reason;
 
 /** The built-in rules of a policy file, each a small immutable record. */
 final class Rules {

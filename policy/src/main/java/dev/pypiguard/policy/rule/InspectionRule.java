@@ -1,14 +1,11 @@
-package dev.pypiguard.policy.inspection;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.BaselineJudge;
-import dev.pypiguard.policy.FileContext;
-import dev.pypiguard.policy.Findings;
-import dev.pypiguard.policy.Rule;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +13,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import dev.pypiguard.policy.inspection.Check;
+import dev.pypiguard.policy.inspection.Finding;
+import dev.pypiguard.policy.inspection.Inspection;
 
 /**
  * The {@code inspection} rule (README "Artifact inspection"): judges each file by its stored

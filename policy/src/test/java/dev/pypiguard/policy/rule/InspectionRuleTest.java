@@ -1,4 +1,4 @@
-package dev.pypiguard.policy.inspection;
+package dev.pypiguard.policy.rule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,10 +9,10 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.InMemoryFirstSeen;
-import dev.pypiguard.policy.PolicyJudge;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.inspection.Finding;
+import dev.pypiguard.policy.inspection.Inspector;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import dev.pypiguard.policy.inspection.Inspection;
 
 /** Issue 17: findings become blocks, holds, warnings or nothing, decided at serve time. */
 class InspectionRuleTest {

@@ -1,7 +1,8 @@
-package dev.pypiguard.policy.inspection;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.policy.Reason;
 import java.util.Optional;
+import dev.pypiguard.policy.inspection.Inspection;
 
 /**
  * The inspections and reviews the rules read, by sha256; a server fills them when files are

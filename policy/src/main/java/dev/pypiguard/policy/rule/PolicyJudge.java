@@ -1,4 +1,4 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.project.ProjectName;
@@ -7,7 +7,7 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.core.version.SpecifierSet;
 import dev.pypiguard.core.version.Version;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,6 +21,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.pypiguard.policy.Decision;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.policy.Reason;
 
 /**
  * The policy engine: judges every file of a page by the baseline, the policy file's rules and any

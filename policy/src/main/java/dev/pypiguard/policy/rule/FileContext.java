@@ -1,4 +1,4 @@
-package dev.pypiguard.policy;
+package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.simple.FileEntry;

@@ -1,9 +1,7 @@
-package dev.pypiguard.policy.inspection;
+package dev.pypiguard.policy.rule;
 
-import dev.pypiguard.policy.FileContext;
-import dev.pypiguard.policy.Findings;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.config.Policy;
+import dev.pypiguard.policy.Policy;
 
 /**
  * Turns a finding into a block, a hold, a warning or nothing, as the policy says. A warning is
