@@ -1,9 +1,17 @@
 package dev.pypiguard.policy;
 
-import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.core.config.Durations;
+import dev.pypiguard.core.config.Spelled;
+import dev.pypiguard.core.config.Until;
+import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.SpecifierSet;
+import dev.pypiguard.policy.advisory.AdvisoryIgnore;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
+import dev.pypiguard.policy.names.LookalikePolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,11 +45,11 @@ public record Policy(
     ReleaseAge releaseAge,
     Files files,
     List<Waiver> exceptions,
-    Advisories advisories,
-    Attestations attestations,
+    AdvisoryPolicy advisories,
+    AttestationPolicy attestations,
     Metadata metadata,
-    InspectionRules inspection,
-    Lookalikes lookalikes) {
+    InspectionPolicy inspection,
+    LookalikePolicy lookalikes) {
 
   /**
    * The policy of an empty policy file: nothing blocked beyond the baseline. Not what runs
@@ -49,13 +57,13 @@ public record Policy(
    */
   public static final Policy DEFAULTS =
       new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
-          Advisories.DEFAULTS, Attestations.NONE, Metadata.DEFAULTS, InspectionRules.NONE, Lookalikes.OFF);
+          AdvisoryPolicy.DEFAULTS, AttestationPolicy.NONE, Metadata.DEFAULTS, InspectionPolicy.NONE, LookalikePolicy.OFF);
 
   /** A policy with the default {@code metadata} section, no inspection and no look-alike rule. */
   public Policy(Mode mode, Projects projects, Versions versions, ReleaseAge releaseAge, Files files,
-      List<Waiver> exceptions, Advisories advisories, Attestations attestations) {
+      List<Waiver> exceptions, AdvisoryPolicy advisories, AttestationPolicy attestations) {
     this(mode, projects, versions, releaseAge, files, exceptions, advisories, attestations, Metadata.DEFAULTS,
-        InspectionRules.NONE, Lookalikes.OFF);
+        InspectionPolicy.NONE, LookalikePolicy.OFF);
   }
 
   /**
@@ -87,152 +95,6 @@ public record Policy(
     Objects.requireNonNull(lookalikes, "lookalikes");
   }
 
-  /**
-   * What a rule does with a file it finds something in: {@code block} it, {@code hold} it (block
-   * until an exception or an admin's review clears its sha256), {@code warn} (allow, with the
-   * finding shown), or nothing ({@code off}).
-   */
-  public enum Action implements Spelled {
-    BLOCK,
-    HOLD,
-    WARN,
-    OFF
-  }
-
-  /**
-   * {@code inspection}: artifact inspection as policy. Without the section, nothing is inspected.
-   *
-   * @param active whether the section is there
-   * @param actions the action per check id; a check not listed blocks when its severity is high
-   *     and warns otherwise
-   */
-  public record InspectionRules(boolean active, Map<String, Action> actions) {
-    public static final InspectionRules NONE = new InspectionRules(false, Map.of());
-
-    public InspectionRules {
-      actions = Collections.unmodifiableMap(new TreeMap<>(actions));
-    }
-
-    /** What to do with a finding of {@code rule} whose severity is {@code severity}. */
-    public Action action(String rule, dev.pypiguard.policy.inspection.Finding.Severity severity) {
-      Action a = actions.get(rule);
-      if (a != null) {
-        return a;
-      }
-      return severity == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Action.BLOCK : Action.WARN;
-    }
-  }
-
-  /**
-   * {@code lookalikes}: projects named like a popular one that are not popular themselves.
-   *
-   * @param action what to do with their files
-   * @param popular names that count as popular beside the bundled list
-   * @param allow projects never treated as look-alikes
-   */
-  public record Lookalikes(Action action, List<String> popular, List<Glob> allow) {
-    public static final Lookalikes OFF = new Lookalikes(Action.OFF, List.of(), List.of());
-
-    public Lookalikes {
-      Objects.requireNonNull(action, "action");
-      popular = List.copyOf(popular);
-      allow = List.copyOf(allow);
-    }
-
-    public boolean active() {
-      return action != Action.OFF;
-    }
-  }
-
-  /**
-   * {@code attestations}: PEP 740 provenance as policy. Without the section there are no
-   * attestation rules at all; writing it turns {@code verify} on unless it says otherwise.
-   *
-   * @param verify whether a file whose provenance fails verification (or is not verified yet) is
-   *     blocked
-   * @param require projects that must carry verified provenance from a given publisher; the first
-   *     entry whose glob matches a project applies
-   * @param publisherChange whether a release attested by another publisher than the project's
-   *     earlier verified releases, or no longer attested, is blocked
-   * @param trustedRoot a Sigstore trusted root to verify against instead of the bundled
-   *     production one
-   */
-  public record Attestations(
-      boolean verify,
-      List<Requirement> require,
-      boolean publisherChange,
-      Optional<java.nio.file.Path> trustedRoot) {
-    /** Without the section: no attestation rules. */
-    public static final Attestations NONE = new Attestations(false, List.of(), false, Optional.empty());
-
-    public Attestations {
-      require = List.copyOf(require);
-      Objects.requireNonNull(trustedRoot, "trustedRoot");
-    }
-
-    /** Whether any attestation rule is on. */
-    public boolean active() {
-      return verify || publisherChange || !require.isEmpty();
-    }
-
-    /** The requirement for {@code project} (PEP 503-normalized): the first that matches. */
-    public Optional<Requirement> requirementFor(String project) {
-      return require.stream().filter(r -> r.project().matches(project)).findFirst();
-    }
-  }
-
-  /**
-   * One entry of {@code attestations.require}.
-   *
-   * @param project the projects it covers
-   * @param publisher the Trusted Publisher their provenance must be verified for
-   */
-  public record Requirement(Glob project, dev.pypiguard.policy.attestation.Publisher publisher) {
-    public Requirement {
-      Objects.requireNonNull(project, "project");
-      Objects.requireNonNull(publisher, "publisher");
-    }
-  }
-
-  /**
-   * {@code advisories}: releases named by OSV advisories. Malicious ones are always blocked.
-   *
-   * @param vulnerable whether vulnerable releases are blocked
-   * @param minSeverity the lowest severity that blocks; an advisory without one counts as high
-   * @param ignore advisories not to act on, each until a date
-   * @param onUnavailable what to do with a release an online source (the OSV API) has never
-   *     answered for: hold it (the default), or judge it without that source
-   */
-  public record Advisories(
-      boolean vulnerable,
-      dev.pypiguard.policy.advisory.Severity minSeverity,
-      List<AdvisoryIgnore> ignore,
-      OnUnavailable onUnavailable) {
-    /** Without the section: only known-malicious releases are blocked (INTERFACE.md §2). */
-    public static final Advisories DEFAULTS =
-        new Advisories(false, dev.pypiguard.policy.advisory.Severity.MEDIUM, List.of());
-
-    public Advisories {
-      Objects.requireNonNull(minSeverity, "minSeverity");
-      ignore = List.copyOf(ignore);
-      Objects.requireNonNull(onUnavailable, "onUnavailable");
-    }
-
-    /** The section with {@code on-unavailable: hold}, the fail-closed default. */
-    public Advisories(
-        boolean vulnerable, dev.pypiguard.policy.advisory.Severity minSeverity, List<AdvisoryIgnore> ignore) {
-      this(vulnerable, minSeverity, ignore, OnUnavailable.HOLD);
-    }
-  }
-
-  /** {@code advisories.on-unavailable}: a release an online source has not answered for. */
-  public enum OnUnavailable implements Spelled {
-    /** Held (absent from pages, 503 when fetched) until the source answers. */
-    HOLD,
-    /** Judged with the other sources alone: an operator's explicit choice, never the default. */
-    ALLOW
-  }
-
   /** {@code files.weak-hashes}: a file whose upstream gives no sha256, only md5 or the like. */
   public enum WeakHashes implements Spelled {
     /** Never served (the default): its bytes cannot be verified as the upstream meant them. */
@@ -241,45 +103,10 @@ public record Policy(
     VERIFY_AND_PIN
   }
 
-  /**
-   * One entry of {@code advisories.ignore}.
-   *
-   * @param id an advisory id or alias
-   * @param until when it stops holding
-   * @param reason why it is ignored
-   */
-  public record AdvisoryIgnore(String id, Until until, String reason) {
-    public AdvisoryIgnore {
-      if (id == null || id.isBlank()) {
-        throw new IllegalArgumentException("advisories.ignore id: \"\" (expected: an advisory id)");
-      }
-      Objects.requireNonNull(until, "until");
-      Objects.requireNonNull(reason, "reason");
-    }
-
-    /** Whether it still holds at {@code now}. */
-    public boolean activeAt(Instant now) {
-      return now.isBefore(until.expires());
-    }
-  }
-
   /** {@code mode}: whether blocks are enforced. */
   public enum Mode implements Spelled {
     ENFORCE,
     AUDIT
-  }
-
-  /**
-   * An enum whose values the policy file spells in lower case with dashes ({@code FIRST_SEEN} is
-   * {@code first-seen}).
-   */
-  public interface Spelled {
-    String name();
-
-    /** The value as the policy file spells it. */
-    default String spelling() {
-      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-    }
   }
 
   /** {@code release-age.unknown}: what to do with a file whose upload time the upstream omits. */
@@ -402,25 +229,6 @@ public record Policy(
   }
 
   /**
-   * The end of an exception's validity.
-   *
-   * @param written the value as the policy file wrote it, for messages
-   * @param expires the first instant at which the exception no longer holds; a date holds through
-   *     the end of that day, UTC
-   */
-  public record Until(String written, Instant expires) {
-    public Until {
-      Objects.requireNonNull(written, "written");
-      Objects.requireNonNull(expires, "expires");
-    }
-
-    @Override
-    public String toString() {
-      return written;
-    }
-  }
-
-  /**
    * One entry of {@code exceptions}: an explicit, expiring allow.
    *
    * @param project the projects it covers
@@ -534,7 +342,7 @@ public record Policy(
     c.append("attestations.trusted-root=")
         .append(quote(attestations.trustedRoot().map(Object::toString).orElse("")))
         .append('\n');
-    for (Requirement r : attestations.require()) {
+    for (PublisherRequirement r : attestations.require()) {
       c.append("attestations.require=")
           .append(quote(r.project().toString()))
           .append(',')

@@ -29,6 +29,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Action;
+import dev.pypiguard.policy.advisory.AdvisoryIgnore;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
+import dev.pypiguard.policy.names.LookalikePolicy;
+import dev.pypiguard.policy.advisory.OnUnavailable;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
+import dev.pypiguard.core.config.Until;
 
 /**
  * Reads a policy file (INTERFACE.md §5) into a {@link Policy}, reporting every problem at once,
@@ -120,25 +129,25 @@ public final class PolicyLoader {
       Policy.ReleaseAge age = releaseAge(section(root, "release-age", RELEASE_AGE));
       Policy.Files files = files(section(root, "files", FILES));
       List<Policy.Waiver> exceptions = exceptions(root);
-      Policy.Advisories advisories = advisories(section(root, "advisories", ADVISORIES));
-      Policy.Attestations attestations =
+      AdvisoryPolicy advisories = advisories(section(root, "advisories", ADVISORIES));
+      AttestationPolicy attestations =
           attestations(section(root, "attestations", ATTESTATIONS));
       Optional<JsonNode> meta = section(root, "metadata", Set.of("allow-direct-urls"));
       Policy.Metadata metadata = new Policy.Metadata(
           meta.map(m -> globs(m, "metadata.allow-direct-urls")).orElse(List.of()));
-      Policy.InspectionRules inspection = inspection(section(root, "inspection", INSPECTION));
-      Policy.Lookalikes lookalikes = lookalikes(section(root, "lookalikes", LOOKALIKES));
+      InspectionPolicy inspection = inspection(section(root, "inspection", INSPECTION));
+      LookalikePolicy lookalikes = lookalikes(section(root, "lookalikes", LOOKALIKES));
       doc.check();
       return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations,
           metadata, inspection, lookalikes);
     }
 
     /** {@code inspection}: present turns inspection on; {@code rules} maps check ids to actions. */
-    private Policy.InspectionRules inspection(Optional<JsonNode> node) {
+    private InspectionPolicy inspection(Optional<JsonNode> node) {
       if (node.isEmpty()) {
-        return Policy.InspectionRules.NONE;
+        return InspectionPolicy.NONE;
       }
-      var actions = new java.util.TreeMap<String, Policy.Action>();
+      var actions = new java.util.TreeMap<String, Action>();
       Optional<JsonNode> rules = child(node.get(), "rules");
       String ids = String.join(", ", java.util.Arrays.stream(dev.pypiguard.policy.inspection.Check.values())
           .map(dev.pypiguard.policy.inspection.Check::id).sorted().toList());
@@ -153,23 +162,23 @@ public final class PolicyLoader {
           }
           if (f.getValue().isBoolean() && !f.getValue().asBoolean()) {
             // YAML 1.1 reads an unquoted off as false: it can only mean off here.
-            actions.put(f.getKey(), Policy.Action.OFF);
+            actions.put(f.getKey(), Action.OFF);
             continue;
           }
-          choice(rules.get(), path, Policy.Action.values(), Policy.Action::spelling)
+          choice(rules.get(), path, Action.values(), Action::spelling)
               .ifPresent(a -> actions.put(f.getKey(), a));
         }
       }
-      return new Policy.InspectionRules(true, actions);
+      return new InspectionPolicy(true, actions);
     }
 
     /** {@code lookalikes}: {@code action} (default hold), extra {@code popular} names, {@code allow} globs. */
-    private Policy.Lookalikes lookalikes(Optional<JsonNode> node) {
+    private LookalikePolicy lookalikes(Optional<JsonNode> node) {
       if (node.isEmpty()) {
-        return Policy.Lookalikes.OFF;
+        return LookalikePolicy.OFF;
       }
-      Policy.Action action = choice(node.get(), "lookalikes.action", Policy.Action.values(), Policy.Action::spelling)
-          .orElse(Policy.Action.HOLD);
+      Action action = choice(node.get(), "lookalikes.action", Action.values(), Action::spelling)
+          .orElse(Action.HOLD);
       var popular = new ArrayList<String>();
       Optional<JsonNode> p = child(node.get(), "popular");
       if (p.isPresent() && !p.get().isArray()) {
@@ -186,7 +195,7 @@ public final class PolicyLoader {
           }
         }
       }
-      return new Policy.Lookalikes(action, popular, globs(node.get(), "lookalikes.allow"));
+      return new LookalikePolicy(action, popular, globs(node.get(), "lookalikes.allow"));
     }
 
     private Policy.Projects projects(Optional<JsonNode> node) {
@@ -299,12 +308,12 @@ public final class PolicyLoader {
         Optional<SpecifierSet> versions =
             scalar(e, path + ".versions", SPECIFIERS)
                 .flatMap(s -> parsed(s, path + ".versions", PolicyLoader::specifiers, SPECIFIERS));
-        Optional<Policy.Until> until =
+        Optional<Until> until =
             required(e, path, "until", DATE)
                 .flatMap(
                     s ->
                         parsed(s, path + ".until", t -> instant(t, true), DATE)
-                            .map(end -> new Policy.Until(s, end)));
+                            .map(end -> new Until(s, end)));
         Optional<String> reason =
             required(e, path, "reason", "why the exception exists, like a ticket number")
                 .filter(
@@ -327,9 +336,9 @@ public final class PolicyLoader {
      * vulnerable} defaults to block and {@code min-severity} to medium, since writing the section
      * at all asks for advisories to be acted on.
      */
-    private Policy.Advisories advisories(Optional<JsonNode> node) {
+    private AdvisoryPolicy advisories(Optional<JsonNode> node) {
       if (node.isEmpty()) {
-        return Policy.Advisories.DEFAULTS;
+        return AdvisoryPolicy.DEFAULTS;
       }
       JsonNode n = node.get();
       scalar(n, "advisories.malicious", "block")
@@ -359,7 +368,7 @@ public final class PolicyLoader {
                   },
                   dev.pypiguard.policy.advisory.Severity::spelling)
               .orElse(dev.pypiguard.policy.advisory.Severity.MEDIUM);
-      var ignore = new ArrayList<Policy.AdvisoryIgnore>();
+      var ignore = new ArrayList<AdvisoryIgnore>();
       {
         for (var entry : objects(child(n, "ignore"), "advisories.ignore",
             "a list of {id, until, reason} entries")) {
@@ -367,12 +376,12 @@ public final class PolicyLoader {
           JsonNode e = entry.getValue();
           doc.allowOnly(e, path, ADVISORY_IGNORE);
           Optional<String> id = required(e, path, "id", "an advisory id like PYSEC-2024-1").map(String::strip);
-          Optional<Policy.Until> until =
+          Optional<Until> until =
               required(e, path, "until", DATE)
                   .flatMap(
                       s ->
                           parsed(s, path + ".until", t -> instant(t, true), DATE)
-                              .map(end -> new Policy.Until(s, end)));
+                              .map(end -> new Until(s, end)));
           Optional<String> reason =
               required(e, path, "reason", "why it is ignored").map(String::strip);
           if (id.isPresent() && id.get().isEmpty()) {
@@ -380,14 +389,14 @@ public final class PolicyLoader {
           } else if (reason.isPresent() && reason.get().isEmpty()) {
             doc.problem(path + ".reason", "\"\" (expected: why it is ignored)");
           } else if (id.isPresent() && until.isPresent() && reason.isPresent()) {
-            ignore.add(new Policy.AdvisoryIgnore(id.get(), until.get(), reason.get()));
+            ignore.add(new AdvisoryIgnore(id.get(), until.get(), reason.get()));
           }
         }
       }
-      Policy.OnUnavailable onUnavailable =
-          choice(n, "advisories.on-unavailable", Policy.OnUnavailable.values(), Policy.OnUnavailable::spelling)
-              .orElse(Policy.OnUnavailable.HOLD);
-      return new Policy.Advisories(vulnerable, min, ignore, onUnavailable);
+      OnUnavailable onUnavailable =
+          choice(n, "advisories.on-unavailable", OnUnavailable.values(), OnUnavailable::spelling)
+              .orElse(OnUnavailable.HOLD);
+      return new AdvisoryPolicy(vulnerable, min, ignore, onUnavailable);
     }
 
     /**
@@ -395,9 +404,9 @@ public final class PolicyLoader {
      * true, since writing the section asks for provenance to count; {@code publisher-change}
      * defaults to allow, as it keeps state.
      */
-    private Policy.Attestations attestations(Optional<JsonNode> node) {
+    private AttestationPolicy attestations(Optional<JsonNode> node) {
       if (node.isEmpty()) {
-        return Policy.Attestations.NONE;
+        return AttestationPolicy.NONE;
       }
       JsonNode n = node.get();
       boolean verify = true;
@@ -423,7 +432,7 @@ public final class PolicyLoader {
       Optional<Path> root =
           scalar(n, "attestations.trusted-root", "a trusted_root.json file")
               .flatMap(s -> trustedRoot(s.strip()));
-      var require = new ArrayList<Policy.Requirement>();
+      var require = new ArrayList<PublisherRequirement>();
       {
         for (var entry : objects(child(n, "require"), "attestations.require",
             "a list of {project, publisher} entries")) {
@@ -440,11 +449,11 @@ public final class PolicyLoader {
             publisher = publisher(e.get("publisher"), path + ".publisher");
           }
           if (project.isPresent() && publisher.isPresent()) {
-            require.add(new Policy.Requirement(project.get(), publisher.get()));
+            require.add(new PublisherRequirement(project.get(), publisher.get()));
           }
         }
       }
-      return new Policy.Attestations(verify, require, change, root);
+      return new AttestationPolicy(verify, require, change, root);
     }
 
     private Optional<Path> trustedRoot(String written) {

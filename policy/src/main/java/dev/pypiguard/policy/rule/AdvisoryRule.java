@@ -11,6 +11,9 @@ import java.util.Optional;
 import dev.pypiguard.policy.advisory.Advisory;
 import dev.pypiguard.policy.advisory.AdvisoryLookup;
 import dev.pypiguard.policy.advisory.Severity;
+import dev.pypiguard.policy.advisory.AdvisoryIgnore;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.advisory.OnUnavailable;
 
 /**
  * The {@code advisories} rule (INTERFACE.md §5, §6): blocks releases that OSV advisories name as
@@ -24,11 +27,11 @@ public final class AdvisoryRule implements Rule {
   /** The rule name of vulnerable releases. */
   public static final String NAME = "advisories";
 
-  private final Policy.Advisories config;
+  private final AdvisoryPolicy config;
   private final AdvisoryLookup lookup;
 
   /** The rule of {@code config} (the policy's {@code advisories} section) over {@code lookup}. */
-  public AdvisoryRule(Policy.Advisories config, AdvisoryLookup lookup) {
+  public AdvisoryRule(AdvisoryPolicy config, AdvisoryLookup lookup) {
     this.config = Objects.requireNonNull(config, "config");
     this.lookup = Objects.requireNonNull(lookup, "lookup");
   }
@@ -56,7 +59,7 @@ public final class AdvisoryRule implements Rule {
     }
     if (!answered) {
       String why = lookup.unansweredWhy() + " for " + file.project() + " " + file.version();
-      if (config.onUnavailable() == Policy.OnUnavailable.HOLD) {
+      if (config.onUnavailable() == OnUnavailable.HOLD) {
         // README §Fail closed: never judged without a source that could name it malicious.
         findings.block(Reason.pending(NAME, why + "; held until it answers (advisories.on-unavailable: hold)"));
       } else {
@@ -73,12 +76,12 @@ public final class AdvisoryRule implements Rule {
       if (!config.vulnerable()) {
         continue;
       }
-      Optional<Policy.AdvisoryIgnore> ignored =
+      Optional<AdvisoryIgnore> ignored =
           config.ignore().stream()
               .filter(i -> i.activeAt(file.now()) && a.knownAs(i.id()))
               .findFirst();
       if (ignored.isPresent()) {
-        Policy.AdvisoryIgnore i = ignored.get();
+        AdvisoryIgnore i = ignored.get();
         findings.note(new Reason(NAME, a.id() + " ignored until " + i.until() + ": " + i.reason()));
         continue;
       }

@@ -14,6 +14,8 @@ import dev.pypiguard.policy.attestation.ProvenanceVerdicts;
 import dev.pypiguard.policy.attestation.Publisher;
 import dev.pypiguard.policy.attestation.PublisherMemory;
 import dev.pypiguard.policy.attestation.Verification;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
 
 /**
  * The {@code attestations} rule (INTERFACE.md §5): blocks files whose PEP 740 provenance fails
@@ -31,13 +33,13 @@ public final class AttestationRule implements Rule {
 
   static final String PENDING = "provenance not verified yet";
 
-  private final Policy.Attestations config;
+  private final AttestationPolicy config;
   private final ProvenanceVerdicts verdicts;
   private final PublisherMemory memory;
 
   /** The rule of {@code config} over {@code verdicts}, remembering publishers in {@code memory}. */
   public AttestationRule(
-      Policy.Attestations config, ProvenanceVerdicts verdicts, PublisherMemory memory) {
+      AttestationPolicy config, ProvenanceVerdicts verdicts, PublisherMemory memory) {
     this.config = Objects.requireNonNull(config, "config");
     this.verdicts = Objects.requireNonNull(verdicts, "verdicts");
     this.memory = Objects.requireNonNull(memory, "memory");
@@ -56,7 +58,7 @@ public final class AttestationRule implements Rule {
     // Message to whether it awaits a verdict: verify and require may find the same fault, which
     // is worth saying once.
     Map<String, Boolean> reasons = new LinkedHashMap<>();
-    Optional<Policy.Requirement> required = config.requirementFor(file.project());
+    Optional<PublisherRequirement> required = config.requirementFor(file.project());
     if (required.isPresent()) {
       required(file, hasProvenance, verdict, required.get().publisher(), reasons);
     }

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import dev.pypiguard.policy.inspection.Check;
 import dev.pypiguard.policy.inspection.Finding;
 import dev.pypiguard.policy.inspection.Inspection;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
 
 /**
  * The {@code inspection} rule (README "Artifact inspection"): judges each file by its stored
@@ -33,10 +34,10 @@ public final class InspectionRule implements Rule {
       "pip", Pattern.compile("pip[0-9.]*"),
       "uv", Pattern.compile("uvx?"));
 
-  private final Policy.InspectionRules config;
+  private final InspectionPolicy config;
   private final Inspections store;
 
-  public InspectionRule(Policy.InspectionRules config, Inspections store) {
+  public InspectionRule(InspectionPolicy config, Inspections store) {
     this.config = Objects.requireNonNull(config, "config");
     this.store = Objects.requireNonNull(store, "store");
   }

@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import dev.pypiguard.policy.names.Lookalikes;
 import dev.pypiguard.policy.names.PopularProjects;
+import dev.pypiguard.policy.inspection.Action;
+import dev.pypiguard.policy.names.LookalikePolicy;
 
 /**
  * The {@code lookalikes} rule (README "Look-alike names"): the files of a project that is not
@@ -18,12 +20,12 @@ public final class LookalikeRule implements Rule {
   public static final String NAME = "lookalike";
   private static final int CACHE = 100_000;
 
-  private final Policy.Lookalikes config;
+  private final LookalikePolicy config;
   private final Inspections reviews;
   private final Lookalikes names;
   private final ConcurrentHashMap<String, Optional<Lookalikes.Imitation>> seen = new ConcurrentHashMap<>();
 
-  public LookalikeRule(Policy.Lookalikes config, Inspections reviews) {
+  public LookalikeRule(LookalikePolicy config, Inspections reviews) {
     this.config = Objects.requireNonNull(config, "config");
     this.reviews = Objects.requireNonNull(reviews, "reviews");
     this.names = new Lookalikes(PopularProjects.bundled(), config.popular());
@@ -46,7 +48,7 @@ public final class LookalikeRule implements Rule {
     }
     String message = "project " + project + " is not popular and its name is " + i.get().how() + " the popular \""
         + i.get().target() + "\" (a typosquat?)";
-    Policy.Action action = i.get().weak() ? Policy.Action.WARN : config.action();
+    Action action = i.get().weak() ? Action.WARN : config.action();
     dev.pypiguard.policy.rule.Verdicts.apply(action, NAME, message, f, reviews, out);
   }
 

@@ -2,6 +2,7 @@ package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Action;
 
 /**
  * Turns a finding into a block, a hold, a warning or nothing, as the policy says. A warning is
@@ -15,7 +16,7 @@ public final class Verdicts {
 
   private Verdicts() {}
 
-  public static void apply(Policy.Action action, String rule, String message, FileContext f, Inspections store, Findings out) {
+  public static void apply(Action action, String rule, String message, FileContext f, Inspections store, Findings out) {
     switch (action) {
       case OFF -> {}
       case WARN -> out.note(new Reason(rule, message + WARN));

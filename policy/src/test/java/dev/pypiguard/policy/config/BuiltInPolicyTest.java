@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Action;
+import dev.pypiguard.policy.advisory.OnUnavailable;
 
 /** The built-in policy (issue 18), and policies.example.yaml as that policy plus company parts. */
 class BuiltInPolicyTest {
@@ -34,11 +36,11 @@ class BuiltInPolicyTest {
     assertThat(p.attestations().require()).isEmpty();
     assertThat(p.files().yanked()).isEqualTo(Policy.YankedFiles.KEEP);
     assertThat(p.files().weakHashes()).isEqualTo(Policy.WeakHashes.BLOCK);
-    assertThat(p.advisories().onUnavailable()).isEqualTo(Policy.OnUnavailable.HOLD);
+    assertThat(p.advisories().onUnavailable()).isEqualTo(OnUnavailable.HOLD);
     // Names need no site data either (issue 17). Inspection stays opt-in: it stores a cold file
     // whole before its first byte, which a large download over a slow link would feel.
     assertThat(p.inspection().active()).isFalse();
-    assertThat(p.lookalikes().action()).isEqualTo(Policy.Action.HOLD);
+    assertThat(p.lookalikes().action()).isEqualTo(Action.HOLD);
     // Nothing site-specific: no project or version lists, no exceptions.
     assertThat(p.projects()).isEqualTo(Policy.Projects.NONE);
     assertThat(p.versions()).isEqualTo(Policy.Versions.NONE);

@@ -14,6 +14,9 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Action;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
 
 class PolicyLoaderTest {
 
@@ -98,7 +101,7 @@ class PolicyLoaderTest {
 
   @Test
   void parse_attestationsAbsent_noAttestationRules() {
-    assertThat(parse("mode: enforce\n").attestations()).isEqualTo(Policy.Attestations.NONE);
+    assertThat(parse("mode: enforce\n").attestations()).isEqualTo(AttestationPolicy.NONE);
   }
 
   @Test
@@ -112,10 +115,10 @@ class PolicyLoaderTest {
                 + "      publisher: {kind: GitLab, repository: g/t, workflow_filepath: .gitlab-ci.yml}\n"
                 + "    - project: gcp\n"
                 + "      publisher: {kind: Google, email: sa@p.iam.gserviceaccount.com}\n");
-    Policy.Attestations a = p.attestations();
+    AttestationPolicy a = p.attestations();
     assertThat(a.verify()).isTrue();
     assertThat(a.publisherChange()).isTrue();
-    assertThat(a.requirementFor("mycorp-x").map(Policy.Requirement::publisher))
+    assertThat(a.requirementFor("mycorp-x").map(PublisherRequirement::publisher))
         .contains(
             new dev.pypiguard.policy.attestation.Publisher.GitHub(
                 "o/r", "release.yml", java.util.Optional.of("pypi")));
@@ -365,9 +368,9 @@ class PolicyLoaderTest {
     // Issue 17: every check spelled out, the unambiguous (high) ones blocked, the rest warned.
     for (var c : dev.pypiguard.policy.inspection.Check.values()) {
       assertThat(p.inspection().actions()).as(c.id()).containsEntry(c.id(),
-          c.severity() == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Policy.Action.BLOCK : Policy.Action.WARN);
+          c.severity() == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Action.BLOCK : Action.WARN);
     }
-    assertThat(p.lookalikes().action()).isEqualTo(Policy.Action.HOLD);
+    assertThat(p.lookalikes().action()).isEqualTo(Action.HOLD);
     assertThat(p.exceptions())
         .allSatisfy(w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
   }

@@ -31,6 +31,7 @@ import dev.pypiguard.policy.advisory.AdvisoryLookup;
 import dev.pypiguard.policy.advisory.AdvisorySources;
 import dev.pypiguard.policy.advisory.OsvDirectorySource;
 import dev.pypiguard.policy.advisory.Severity;
+import dev.pypiguard.policy.advisory.AdvisoryIgnore;
 
 /** {@link AdvisoryRule} through {@link PolicyJudge}, and the policy's {@code advisories} section. */
 class AdvisoryRuleTest {
@@ -195,7 +196,7 @@ class AdvisoryRuleTest {
     Policy full = PolicyLoader.parse("p.yaml", "advisories:\n  vulnerable: allow\n  min-severity: critical\n  ignore:\n    - {id: PYSEC-2024-1, until: 2027-01-31, reason: \"not reachable\"}\n");
     assertThat(full.advisories().vulnerable()).isFalse();
     assertThat(full.advisories().minSeverity()).isEqualTo(Severity.CRITICAL);
-    assertThat(full.advisories().ignore()).extracting(Policy.AdvisoryIgnore::id).containsExactly("PYSEC-2024-1");
+    assertThat(full.advisories().ignore()).extracting(AdvisoryIgnore::id).containsExactly("PYSEC-2024-1");
   }
 
   @Test

@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
 
 /**
  * Issue 17, false positives are a defect: every real wheel and sdist of this machine's local
@@ -75,7 +77,7 @@ class LocalIndexInspectionTest {
     assumeTrue(!files.isEmpty(), "no local index on this machine");
     Policy example = PolicyLoader.load(Path.of("../policies.example.yaml"));
     Policy p = new Policy(Policy.Mode.ENFORCE, Policy.Projects.NONE, Policy.Versions.NONE, Policy.ReleaseAge.OFF,
-        Policy.Files.DEFAULTS, List.of(), Policy.Advisories.DEFAULTS, Policy.Attestations.NONE, Policy.Metadata.DEFAULTS,
+        Policy.Files.DEFAULTS, List.of(), AdvisoryPolicy.DEFAULTS, AttestationPolicy.NONE, Policy.Metadata.DEFAULTS,
         example.inspection(), example.lookalikes());
     var store = new InspectionRuleTest.MapInspections();
     var inspector = new Inspector();

@@ -38,6 +38,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
 
 /**
  * {@code pypi-guard check --file PATH|URL}: inspects one wheel or sdist as the server does when it
@@ -127,8 +130,8 @@ final class FileCheck {
   }
 
   private static boolean report(PrintWriter out, String target, String filename, String sha, Inspection i, Policy policy) {
-    Policy.InspectionRules rules = policy.inspection().active() ? policy.inspection()
-        : new Policy.InspectionRules(true, Map.of());
+    InspectionPolicy rules = policy.inspection().active() ? policy.inspection()
+        : new InspectionPolicy(true, Map.of());
     Optional<DistributionFilename> d = DistributionFilename.parse(filename);
     String project = d.map(x -> x.project().value())
         .or(() -> i.name().map(ProjectName::normalize)).orElse("unknown");
@@ -149,7 +152,7 @@ final class FileCheck {
       }
     };
     Policy only = new Policy(Policy.Mode.ENFORCE, Policy.Projects.NONE, Policy.Versions.NONE, Policy.ReleaseAge.OFF,
-        Policy.Files.DEFAULTS, policy.exceptions(), Policy.Advisories.DEFAULTS, Policy.Attestations.NONE, Policy.Metadata.DEFAULTS, rules,
+        Policy.Files.DEFAULTS, policy.exceptions(), AdvisoryPolicy.DEFAULTS, AttestationPolicy.NONE, Policy.Metadata.DEFAULTS, rules,
         policy.lookalikes());
     var judge = new PolicyJudge(only, Clock.systemUTC(), new InMemoryFirstSeen(),
         List.of(new InspectionRule(rules, one), new LookalikeRule(policy.lookalikes(), one)));

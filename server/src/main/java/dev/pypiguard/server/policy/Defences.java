@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.advisory.OnUnavailable;
 
 /**
  * Each defence of the running server, on or off, and what turns an off one on (README "What the
@@ -91,7 +94,7 @@ public final class Defences {
     Data data = Data.of(feed.map(AdvisoryFeed::sources));
     out.add(data.maliciousDefence());
     out.add(data.vulnerableDefence(policy.advisories()));
-    Policy.Attestations a = policy.attestations();
+    AttestationPolicy a = policy.attestations();
     out.add(a.verify()
         ? Defence.on("attestations.verify", "PEP 740 provenance is verified against "
             + a.trustedRoot().map(p -> "the trusted root " + p).orElse("the bundled Sigstore root")
@@ -124,7 +127,7 @@ public final class Defences {
     out.add(policy.files().weakHashes() == Policy.WeakHashes.BLOCK
         ? Defence.on("files.weak-hashes", "a file listed with only md5 (or another weak hash) is blocked")
         : Defence.on("files.weak-hashes", "verify-and-pin: a weak-hash file is checked once, then pinned by sha256"));
-    out.add(policy.advisories().onUnavailable() == Policy.OnUnavailable.HOLD
+    out.add(policy.advisories().onUnavailable() == OnUnavailable.HOLD
         ? Defence.on("advisories.on-unavailable", "a release the OSV API never answered for is held")
         : Defence.off("advisories.on-unavailable", "a release the OSV API never answered for is judged without it",
             "advisories: {on-unavailable: hold}"));
@@ -205,7 +208,7 @@ public final class Defences {
       return Defence.on(name, "releases OSV marks malicious are blocked, whatever the policy; " + sources());
     }
 
-    Defence vulnerableDefence(Policy.Advisories config) {
+    Defence vulnerableDefence(AdvisoryPolicy config) {
       String name = "advisories.vulnerable";
       if (!config.vulnerable()) {
         return Defence.off(name, "known-vulnerable releases are served", "advisories: {vulnerable: block}");

@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
 
 /**
  * The provenance verdicts of the running server, which the {@link AttestationRule} reads and the
@@ -99,7 +100,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * the policy has no {@code attestations} rules.
    */
   public List<Rule> rules(Policy policy) {
-    Policy.Attestations a = policy.attestations();
+    AttestationPolicy a = policy.attestations();
     active = a.active();
     if (!a.active()) {
       return List.of();
