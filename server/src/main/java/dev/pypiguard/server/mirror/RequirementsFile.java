@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import dev.pypiguard.core.requirement.Requirement;
 
 /**
  * Reads pip requirements files: one PEP 508 specifier a line, {@code #} comments, {@code \}

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import dev.pypiguard.core.requirement.Requirement;
 
 /**
  * {@code pypi-guard seed}: fills the cache through the policy for an air-gapped mirror. It starts

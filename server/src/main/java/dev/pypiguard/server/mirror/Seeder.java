@@ -34,6 +34,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import dev.pypiguard.core.requirement.Marker;
+import dev.pypiguard.core.requirement.Requirement;
 
 /**
  * Fills the cache through a running proxy, as pip would: it reads the proxy's (policy-filtered)

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.pypiguard.core.requirement.Marker;
 
 /**
  * One environment a seed prepares for: a Python version and a platform tag, each optional. What

@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pypiguard.core.requirement.Marker;
+import dev.pypiguard.core.requirement.Requirement;
 
 /** Requirements files, PEP 508 markers and wheel-tag compatibility as the seeder reads them. */
 class RequirementsTest {

@@ -1,4 +1,4 @@
-package dev.pypiguard.server.mirror;
+package dev.pypiguard.core.requirement;
 
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.InvalidSpecifierException;
@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * @param hashes sha256 digests (lower-case hex) the chosen file must have; empty means any
  * @param origin where it was written, for messages ({@code requirements.txt:3}, {@code alpha 1.0})
  */
-record Requirement(
+public record Requirement(
     ProjectName name,
     Set<String> extras,
     SpecifierSet specifier,
@@ -31,12 +31,12 @@ record Requirement(
       Pattern.compile("\\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\\s*(?:\\[([^\\]]*)\\])?\\s*(.*)",
           Pattern.DOTALL);
 
-  Requirement {
+  public Requirement {
     extras = Set.copyOf(extras);
     hashes = Set.copyOf(hashes);
   }
 
-  Requirement withHashes(Set<String> newHashes) {
+  public Requirement withHashes(Set<String> newHashes) {
     return new Requirement(name, extras, specifier, marker, newHashes, origin);
   }
 
@@ -46,7 +46,7 @@ record Requirement(
    *
    * @throws IllegalArgumentException saying what is wrong
    */
-  static Requirement parse(String text, String origin) {
+  public static Requirement parse(String text, String origin) {
     int semi = text.indexOf(';');
     String head = semi < 0 ? text : text.substring(0, semi);
     Optional<Marker> marker = Optional.empty();

@@ -1,4 +1,4 @@
-package dev.pypiguard.server.mirror;
+package dev.pypiguard.core.requirement;
 
 import dev.pypiguard.core.version.InvalidSpecifierException;
 import dev.pypiguard.core.version.Specifier;
@@ -16,7 +16,7 @@ import java.util.Set;
  * requirement, since a mirror that holds one file too many is harmless while one too few breaks
  * the offline install.
  */
-sealed interface Marker {
+public sealed interface Marker {
   /** The variables this evaluator models (PEP 508 §Environment Markers). */
   Set<String> VARIABLES = Set.of(
       "python_version", "python_full_version", "sys_platform", "platform_system",

@@ -1,4 +1,4 @@
-package dev.pypiguard.server.mirror;
+package dev.pypiguard.core.requirement;
 
 import java.util.List;
 import java.util.Optional;
