@@ -208,7 +208,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** An upstream client with the egress settings and the given timeouts. */
   private static UpstreamClient clientFor(ServerConfig config, Upstream.Timeouts t) {
-    return new UpstreamClient(EgressSettings.settings(config.egress(), t, "pypi-guard/" + Version.current())
+    return new UpstreamClient(EgressSettings.settings(config.egress(), t, "pypi-guard/" + BuildInfo.current())
         .withMaxPageBytes(config.limits().pageSize()));
   }
 

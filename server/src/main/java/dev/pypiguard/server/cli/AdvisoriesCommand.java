@@ -131,7 +131,7 @@ final class AdvisoriesCommand implements Runnable {
             .followRedirects(java.net.http.HttpClient.Redirect.NORMAL);
         dev.pypiguard.server.EgressSettings.network(cfg.egress()).accept(builder);
         var response = send(builder.build(), java.net.http.HttpRequest.newBuilder(from)
-            .timeout(Duration.ofMinutes(10)).header("User-Agent", "pypi-guard/" + dev.pypiguard.server.Version.current())
+            .timeout(Duration.ofMinutes(10)).header("User-Agent", "pypi-guard/" + dev.pypiguard.server.BuildInfo.current())
             .GET().build(), tmp);
         if (response.statusCode() != 200) {
           throw new dev.pypiguard.core.config.ConfigException(

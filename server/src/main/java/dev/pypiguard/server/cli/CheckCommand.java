@@ -154,7 +154,7 @@ final class CheckCommand implements Callable<Integer> {
     // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
     try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
         new Upstream.Timeouts(cfg.connectTimeout(), cfg.readTimeout()),
-        "pypi-guard-check/" + dev.pypiguard.server.Version.current()))) {
+        "pypi-guard-check/" + dev.pypiguard.server.BuildInfo.current()))) {
       for (String spec : releases) {
         int eq = spec.indexOf("==");
         String rawName = eq < 0 ? spec.trim() : spec.substring(0, eq).trim();
@@ -230,19 +230,19 @@ final class CheckCommand implements Callable<Integer> {
         try {
           url = URI.create(f.provenance().get());
         } catch (IllegalArgumentException e) {
-          return java.util.concurrent.CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
-              new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL")));
+          return java.util.concurrent.CompletableFuture.completedFuture(Optional.<VerdictStore.UpstreamProvenance>of(
+              new VerdictStore.UpstreamProvenance.Missing("the upstream gave an invalid provenance URL")));
         }
         return client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
             Optional.empty(), u.allowedHosts(), u.decorateFor(url)).thenApply(r -> {
               if (r instanceof PageFetch.Fetched ok) {
-                return Optional.<VerdictStore.Provenance>of(new VerdictStore.Provenance.Document(
+                return Optional.<VerdictStore.UpstreamProvenance>of(new VerdictStore.UpstreamProvenance.Document(
                     new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
               }
               return r instanceof PageFetch.NotFound
-                  ? Optional.<VerdictStore.Provenance>of(
-                      new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
-                  : Optional.<VerdictStore.Provenance>empty();
+                  ? Optional.<VerdictStore.UpstreamProvenance>of(
+                      new VerdictStore.UpstreamProvenance.Missing("the upstream has no provenance at " + url))
+                  : Optional.<VerdictStore.UpstreamProvenance>empty();
             });
       }));
     }

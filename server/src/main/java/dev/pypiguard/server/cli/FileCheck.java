@@ -93,7 +93,7 @@ final class FileCheck {
     HttpClient client = HttpClient.newBuilder().connectTimeout(cfg.connectTimeout())
         .followRedirects(HttpClient.Redirect.NORMAL).build();
     HttpRequest req = HttpRequest.newBuilder(u).timeout(java.time.Duration.ofMinutes(10))
-        .header("User-Agent", "pypi-guard-check/" + dev.pypiguard.server.Version.current()).build();
+        .header("User-Agent", "pypi-guard-check/" + dev.pypiguard.server.BuildInfo.current()).build();
     try {
       HttpResponse<InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = r.body(); OutputStream o = Files.newOutputStream(to)) {

@@ -1,7 +1,7 @@
 package dev.pypiguard.server.cli;
 
 import dev.pypiguard.core.config.ConfigException;
-import dev.pypiguard.server.Version;
+import dev.pypiguard.server.BuildInfo;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,7 +62,7 @@ public final class Main implements Runnable {
   static final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"pypi-guard " + Version.current()};
+      return new String[] {"pypi-guard " + BuildInfo.current()};
     }
   }
 }

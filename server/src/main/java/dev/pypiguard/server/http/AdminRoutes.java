@@ -8,7 +8,7 @@ import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
-import dev.pypiguard.server.Version;
+import dev.pypiguard.server.BuildInfo;
 import dev.pypiguard.server.admin.RecentBlocks;
 import dev.pypiguard.server.admin.Snapshot;
 import dev.pypiguard.server.admin.StatusPage;
@@ -331,7 +331,7 @@ final class AdminRoutes {
       lookups.forEach((k, n) -> cache.put(k, new Snapshot.Lookups(n[0], n[1], n[2])));
       var judge = s.judge().get();
       var ops = s.ops();
-      return new Snapshot(Version.current(), Instant.now(), ops.started(), base + "/simple/", store[0], store[1],
+      return new Snapshot(BuildInfo.current(), Instant.now(), ops.started(), base + "/simple/", store[0], store[1],
           pages, cache, ops.health().states(s.pages().stream().map(PageCache::upstream).toList()),
           ops.blocks().newest(ops.blocks().capacity()),
           new Snapshot.Policy(judge.version(), ops.policy().policy().mode().spelling(),

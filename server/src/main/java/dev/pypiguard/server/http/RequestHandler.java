@@ -324,7 +324,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     CompletableFuture<Void> advisories = s.advisories()
         .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
         .orElse(CompletableFuture.completedFuture(null));
-    return CompletableFuture.allOf(advisories, Provenance.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
+    return CompletableFuture.allOf(advisories, ProvenanceReplies.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
         s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
   }
 
@@ -875,7 +875,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         notFound(ex, filename + " is not a file of " + name.get() + " " + version);
         return;
       }
-      Provenance.send(ex, s, pages, decision.file());
+      ProvenanceReplies.send(ex, s, pages, decision.file());
     });
   }
 

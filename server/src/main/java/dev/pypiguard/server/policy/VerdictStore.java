@@ -151,7 +151,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * tried again next time). Completes when done; at most one verification per file at a time.
    */
   public CompletableFuture<Void> ensure(
-      String sha256, String filename, Supplier<Optional<Provenance>> provenance) {
+      String sha256, String filename, Supplier<Optional<UpstreamProvenance>> provenance) {
     return ensureAsync(sha256, filename, () -> CompletableFuture.completedFuture(provenance.get()));
   }
 
@@ -160,7 +160,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * threads never wait for the network (issue 13: no pool thread parks on {@code get()}).
    */
   public CompletableFuture<Void> ensureAsync(
-      String sha256, String filename, Supplier<CompletableFuture<Optional<Provenance>>> provenance) {
+      String sha256, String filename, Supplier<CompletableFuture<Optional<UpstreamProvenance>>> provenance) {
     Root r = root;
     String key = sha256 + "." + r.id();
     if (verdicts.containsKey(key)) {
@@ -181,12 +181,12 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
           if (p.isEmpty()) {
             return;
           }
-          Verification v = p.get() instanceof Provenance.Missing m
+          Verification v = p.get() instanceof UpstreamProvenance.Missing m
               ? new Verification.Unverified(m.why())
-              : verify(r, ((Provenance.Document) p.get()).json(), filename, sha256);
+              : verify(r, ((UpstreamProvenance.Document) p.get()).json(), filename, sha256);
           put(key, v);
           onVerified.accept(v);
-          if (p.get() instanceof Provenance.Document) {
+          if (p.get() instanceof UpstreamProvenance.Document) {
             // A 404 may be temporary upstream; only a verdict on a document is for good.
             store(sha256, r.id(), v);
           }
@@ -208,12 +208,12 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   }
 
   /** What the upstream gave for a file's provenance. */
-  public sealed interface Provenance permits Provenance.Document, Provenance.Missing {
+  public sealed interface UpstreamProvenance permits UpstreamProvenance.Document, UpstreamProvenance.Missing {
     /** The Integrity API provenance object. */
-    record Document(String json) implements Provenance {}
+    record Document(String json) implements UpstreamProvenance {}
 
     /** The upstream says there is none, though its page named a URL. */
-    record Missing(String why) implements Provenance {}
+    record Missing(String why) implements UpstreamProvenance {}
   }
 
   private static Verification verify(Root r, String json, String filename, String sha256) {

@@ -49,7 +49,7 @@ class VerdictStoreTest {
       String before = store.generation();
       store.ensure(sha, SDIST, () -> {
         fetched.incrementAndGet();
-        return Optional.of(new VerdictStore.Provenance.Document(json));
+        return Optional.of(new VerdictStore.UpstreamProvenance.Document(json));
       }).get();
       assertThat(store.verdict(sha)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
       assertThat(store.generation()).isNotEqualTo(before);
@@ -73,20 +73,20 @@ class VerdictStoreTest {
   @Test
   void ensureAsync_pendingFetchParksNoPoolThread(@TempDir Path cache) throws Exception {
     var policy = PolicyLoader.parse("policies.yaml", "attestations: {verify: true}\n");
-    var slow = new java.util.concurrent.CompletableFuture<Optional<VerdictStore.Provenance>>();
+    var slow = new java.util.concurrent.CompletableFuture<Optional<VerdictStore.UpstreamProvenance>>();
     String a = "a".repeat(64);
     String b = "b".repeat(64);
     try (var store = new VerdictStore(cache, 1)) {
       store.rules(policy);
       var first = store.ensureAsync(a, "a-1.0.tar.gz", () -> slow);
       store.ensureAsync(b, "b-1.0.tar.gz", () -> java.util.concurrent.CompletableFuture.completedFuture(
-          Optional.of(new VerdictStore.Provenance.Missing("none upstream")))).get(10, java.util.concurrent.TimeUnit.SECONDS);
+          Optional.of(new VerdictStore.UpstreamProvenance.Missing("none upstream")))).get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(store.verdict(b)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Unverified.class));
       assertThat(first).isNotDone();
       assertThat(store.ensureAsync(a, "a-1.0.tar.gz", () -> {
         throw new AssertionError("a second fetch while one is in flight");
       })).isSameAs(first);
-      slow.complete(Optional.of(new VerdictStore.Provenance.Missing("none upstream")));
+      slow.complete(Optional.of(new VerdictStore.UpstreamProvenance.Missing("none upstream")));
       first.get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(store.verdict(a)).isPresent();
     }

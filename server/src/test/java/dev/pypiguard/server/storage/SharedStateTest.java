@@ -153,7 +153,7 @@ class SharedStateTest {
     var policy = PolicyLoader.parse("policies.yaml", "attestations: {verify: true}\n");
     try (var onA = new VerdictStore(dir.resolve("a"), 2, Optional.of(a), Optional.empty())) {
       onA.rules(policy);
-      onA.ensure(sha, sdist, () -> Optional.of(new VerdictStore.Provenance.Document(json))).get();
+      onA.ensure(sha, sdist, () -> Optional.of(new VerdictStore.UpstreamProvenance.Document(json))).get();
     }
     try (var onB = new VerdictStore(dir.resolve("b"), 2, Optional.of(b), Optional.empty())) {
       onB.rules(policy);

@@ -27,13 +27,13 @@ import org.slf4j.LoggerFactory;
  * Serves a file's PEP 740 provenance in PyPI's Integrity API shape, fetched once from the URL the
  * upstream page gave and kept beside the artifact.
  */
-final class Provenance {
+final class ProvenanceReplies {
   static final String MEDIA_TYPE = "application/vnd.pypi.integrity.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Logger LOG = LoggerFactory.getLogger(Provenance.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ProvenanceReplies.class);
   private static final Duration FETCH_LIMIT = Duration.ofSeconds(30);
 
-  private Provenance() {}
+  private ProvenanceReplies() {}
 
   static void send(Exchange ex, Services s, PageCache pages, FileEntry file) {
     if (file.provenance().isEmpty() || file.sha256().isEmpty()) {
@@ -126,36 +126,36 @@ final class Provenance {
    * the fetch is composed, never waited for (issue 13). The stored document is read, and the
    * fetched one written, on the blocking pool.
    */
-  private static CompletableFuture<Optional<VerdictStore.Provenance>> document(Services s, PageCache pages,
+  private static CompletableFuture<Optional<VerdictStore.UpstreamProvenance>> document(Services s, PageCache pages,
       FileEntry file) {
     Path p = SideDocument.path(s, "provenance", file.sha256().orElseThrow());
     return CompletableFuture.supplyAsync(() -> SideDocument.read(p), s.blocking()).thenCompose(stored -> {
       if (stored.isPresent()) {
-        return CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
-            new VerdictStore.Provenance.Document(new String(stored.get(), StandardCharsets.UTF_8))));
+        return CompletableFuture.completedFuture(Optional.<VerdictStore.UpstreamProvenance>of(
+            new VerdictStore.UpstreamProvenance.Document(new String(stored.get(), StandardCharsets.UTF_8))));
       }
       if (s.config().offline()) {
-        return CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>empty());
+        return CompletableFuture.completedFuture(Optional.<VerdictStore.UpstreamProvenance>empty());
       }
       URI url;
       try {
         url = URI.create(file.provenance().orElseThrow());
       } catch (IllegalArgumentException e) {
-        return CompletableFuture.completedFuture(Optional.<VerdictStore.Provenance>of(
-            new VerdictStore.Provenance.Missing("the upstream gave an invalid provenance URL")));
+        return CompletableFuture.completedFuture(Optional.<VerdictStore.UpstreamProvenance>of(
+            new VerdictStore.UpstreamProvenance.Missing("the upstream gave an invalid provenance URL")));
       }
       return SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
           .orTimeout(FETCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
           .handleAsync((f, failed) -> {
             if (failed != null) {
               LOG.warn("provenance of {}: {}", file.filename(), failed.toString());
-              return Optional.<VerdictStore.Provenance>empty();
+              return Optional.<VerdictStore.UpstreamProvenance>empty();
             }
             if (f.body().isEmpty()) {
               return f.status() == 404
-                  ? Optional.<VerdictStore.Provenance>of(
-                      new VerdictStore.Provenance.Missing("the upstream has no provenance at " + url))
-                  : Optional.<VerdictStore.Provenance>empty();
+                  ? Optional.<VerdictStore.UpstreamProvenance>of(
+                      new VerdictStore.UpstreamProvenance.Missing("the upstream has no provenance at " + url))
+                  : Optional.<VerdictStore.UpstreamProvenance>empty();
             }
             byte[] body = f.body().get();
             if (wellFormed(body)) {
@@ -166,8 +166,8 @@ final class Provenance {
               }
             }
             // A malformed document is verified all the same, so that its verdict says what is wrong.
-            return Optional.<VerdictStore.Provenance>of(
-                new VerdictStore.Provenance.Document(new String(body, StandardCharsets.UTF_8)));
+            return Optional.<VerdictStore.UpstreamProvenance>of(
+                new VerdictStore.UpstreamProvenance.Document(new String(body, StandardCharsets.UTF_8)));
           }, s.blocking());
     });
   }
