@@ -3,6 +3,7 @@ package dev.pypiguard.policy.rule;
 import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.core.version.SpecifierSet;
 import dev.pypiguard.core.version.Version;
 import java.time.Instant;
 import java.util.Objects;
@@ -49,5 +50,16 @@ public record FileContext(
     return version.isEmpty()
         ? "the file name carries no version"
         : "version \"" + version + "\" is not valid PEP 440";
+  }
+
+  /**
+   * Whether this file's version is in {@code set}. A version that is not PEP 440 can only match
+   * an arbitrary-equality clause ({@code ===}).
+   */
+  boolean versionIn(SpecifierSet set) {
+    if (parsedVersion.isPresent()) {
+      return set.contains(parsedVersion.get());
+    }
+    return !version.isEmpty() && set.contains(version);
   }
 }

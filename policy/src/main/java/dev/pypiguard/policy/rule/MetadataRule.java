@@ -64,7 +64,7 @@ public final class MetadataRule implements Rule {
     Optional<String> sha = f.file().metadata().isPresent()
         ? f.file().metadata().map(m -> m.hashes().get("sha256"))
         : f.file().sha256().flatMap(source::generated);
-    if (sha.isEmpty() || Rules.any(allowed, f.project())) {
+    if (sha.isEmpty() || ProjectsRule.listed(allowed, f.project())) {
       return;
     }
     List<String> direct = parsed.get(sha.get());

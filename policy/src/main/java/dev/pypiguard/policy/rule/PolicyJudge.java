@@ -71,7 +71,7 @@ public final class PolicyJudge implements PageJudge {
 
   private final Policy policy;
   private final Clock clock;
-  private final Rules.Projects projects;
+  private final ProjectsRule projects;
   private final List<Rule> rules;
   private final Map<String, SpecifierSet> yank;
   private final boolean timeDependent;
@@ -107,21 +107,21 @@ public final class PolicyJudge implements PageJudge {
     this.firstSeen = firstSeen;
     this.clock = Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(firstSeen, "firstSeen");
-    this.projects = new Rules.Projects(policy.projects().allow(), policy.projects().deny());
+    this.projects = new ProjectsRule(policy.projects().allow(), policy.projects().deny());
     var list = new ArrayList<Rule>();
-    list.add(new Rules.Baseline(policy.files().weakHashes() == Policy.WeakHashes.VERIFY_AND_PIN));
+    list.add(new BaselineRule(policy.files().weakHashes() == Policy.WeakHashes.VERIFY_AND_PIN));
     list.add(projects);
     if (!policy.versions().deny().isEmpty() || !policy.versions().allow().isEmpty()) {
-      list.add(new Rules.Versions(byName(policy.versions().deny()), byName(policy.versions().allow())));
+      list.add(new VersionsRule(byName(policy.versions().deny()), byName(policy.versions().allow())));
     }
     if (policy.releaseAge().active()) {
-      list.add(new Rules.ReleaseAge(policy.releaseAge(), firstSeen));
+      list.add(new ReleaseAgeRule(policy.releaseAge(), firstSeen));
     }
     if (policy.files().sdists() == Policy.Sdists.BLOCK) {
-      list.add(new Rules.WheelsOnly());
+      list.add(new WheelsOnlyRule());
     }
     if (policy.files().yanked() == Policy.YankedFiles.HIDE) {
-      list.add(new Rules.HideYanked());
+      list.add(new HideYankedRule());
     }
     list.addAll(extraRules);
     this.rules = List.copyOf(list);
@@ -213,7 +213,7 @@ public final class PolicyJudge implements PageJudge {
       FileContext ctx =
           new FileContext(
               upstream, page, project, file, dist, version, parsed, file.uploadInstant(), now);
-      if (yanks != null && !file.yanked().yanked() && Rules.matches(yanks, ctx)) {
+      if (yanks != null && !file.yanked().yanked() && ctx.versionIn(yanks)) {
         file = file.withYanked(Yanked.because("yanked by policy (files.yank: " + yanks + ")"));
         ctx =
             new FileContext(
@@ -312,7 +312,7 @@ public final class PolicyJudge implements PageJudge {
     if (!always) {
       Optional<Instant> uploaded = ctx.uploadTime();
       for (Policy.Waiver w : waivers) {
-        if ((w.versions().isEmpty() || Rules.matches(w.versions().get(), ctx))
+        if ((w.versions().isEmpty() || ctx.versionIn(w.versions().get()))
             && w.coversFile(ctx.file().sha256(), uploaded.or(() -> sighting(ctx)))) {
           var reasons = new ArrayList<Reason>(blocks.size() + 1 + findings.notes().size());
           reasons.add(new Reason("exception", allowedBy(w)));
@@ -346,7 +346,7 @@ public final class PolicyJudge implements PageJudge {
   /** A file without an upload time: its first sighting stands in for it, for exceptions. */
   private Optional<Instant> sighting(FileContext ctx) {
     return firstSeen == null ? Optional.empty()
-        : Optional.of(firstSeen.firstSeen(Rules.firstSeenKey(ctx), ctx.now()));
+        : Optional.of(firstSeen.firstSeen(ReleaseAgeRule.firstSeenKey(ctx), ctx.now()));
   }
 
   private static String allowedBy(Policy.Waiver w) {
