@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.pypiguard.core.requirement.Marker;
 import dev.pypiguard.core.requirement.Requirement;
 
-/** Requirements files, PEP 508 markers and wheel-tag compatibility as the seeder reads them. */
+/** Requirements files, seed targets and wheel-tag compatibility as the seeder reads them. */
 class RequirementsTest {
   @TempDir Path dir;
 
@@ -53,41 +53,21 @@ class RequirementsTest {
   }
 
   @Test
-  void parse_requiresDistWithParenthesesAndExtraMarker_parsed() {
-    Requirement r = Requirement.parse("Beta (>=1.0,<2) ; extra == 'Socks'", "x");
-    assertThat(r.name().value()).isEqualTo("beta");
-    assertThat(r.specifier().contains("1.5")).isTrue();
-    assertThat(r.specifier().contains("2.0")).isFalse();
-    var env = new Target(Optional.of("3.11"), List.of()).environment(Set.of("socks"));
-    assertThat(r.marker().orElseThrow().keeps(env)).isTrue();
-    assertThat(r.marker().orElseThrow().keeps(new Target(Optional.of("3.11"), List.of()).environment(Set.of())))
-        .isFalse();
-  }
-
-  @Test
-  void evaluate_markersPerTarget_expectedTruth() {
-    var py311linux = new Target(Optional.of("3.11"), List.of("manylinux_2_28_x86_64")).environment(Set.of());
-    var py38win = new Target(Optional.of("3.8"), List.of("win_amd64")).environment(Set.of());
-    var unknown = new Target(Optional.empty(), List.of()).environment(Set.of());
-    Map<String, boolean[]> cases = Map.of(
-        "python_version >= \"3.9\"", new boolean[] {true, false, true},
-        "python_full_version < '3.11.1' and sys_platform == 'linux'", new boolean[] {true, false, true},
-        "os_name == 'nt' or platform_machine == 'x86_64'", new boolean[] {true, true, true},
-        "platform_system != \"Windows\"", new boolean[] {true, false, true},
-        "implementation_name == 'pypy'", new boolean[] {false, false, true},
-        "'linux' in sys_platform", new boolean[] {true, false, true},
-        "(python_version < '3.9') and extra == 'x'", new boolean[] {false, false, false});
-    cases.forEach((text, expected) -> {
-      Marker m = Marker.parse(text);
-      assertThat(new boolean[] {m.keeps(py311linux), m.keeps(py38win), m.keeps(unknown)})
-          .as(text).isEqualTo(expected);
-    });
-  }
-
-  @Test
-  void parse_badMarker_refused() {
-    assertThatThrownBy(() -> Marker.parse("python_version >> '3'")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Marker.parse("color == 'red'")).hasMessageContaining("unknown marker variable");
+  void environment_perTarget_fixesTheMarkerVariablesItKnows() {
+    assertThat(new Target(Optional.of("3.11"), List.of("manylinux_2_28_x86_64")).environment(Set.of("socks")))
+        .isEqualTo(new Marker.Environment(Map.of(
+            "python_version", "3.11", "python_full_version", "3.11.0", "implementation_name", "cpython",
+            "platform_python_implementation", "CPython", "sys_platform", "linux", "platform_system", "Linux",
+            "os_name", "posix", "platform_machine", "x86_64"), Set.of("socks")));
+    assertThat(new Target(Optional.of("3.8"), List.of("win_amd64")).environment(Set.of()).values())
+        .containsEntry("sys_platform", "win32").containsEntry("os_name", "nt").containsEntry("platform_machine", "AMD64");
+    assertThat(new Target(Optional.empty(), List.of()).environment(Set.of()).values()).isEmpty();
+    // A requirement read for a target keeps what the target's markers say (PEP 508 markers are core.requirement's).
+    Requirement r = Requirement.parse("beta ; python_version >= '3.9' and sys_platform == 'linux'", "x");
+    assertThat(r.marker().orElseThrow().keeps(new Target(Optional.of("3.11"), List.of("manylinux_2_28_x86_64"))
+        .environment(Set.of()))).isTrue();
+    assertThat(r.marker().orElseThrow().keeps(new Target(Optional.of("3.8"), List.of("win_amd64"))
+        .environment(Set.of()))).isFalse();
   }
 
   @Test
