@@ -20,7 +20,7 @@ import java.util.Set;
  * <p>Only base metrics count: a v4.0 vector's threat and environmental metrics are ignored, so
  * the result is the CVSS-B score (v4.0 §1.3), which is what advisories rate.
  */
-public final class Cvss {
+final class Cvss {
   private Cvss() {}
 
   /** The base score of a {@code CVSS:3.x/...} or {@code CVSS:4.0/...} vector; empty if invalid. */

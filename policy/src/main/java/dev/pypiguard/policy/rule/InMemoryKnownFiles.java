@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link KnownFiles} that lasts as long as the process (tests, {@code check}), and the base of
  * the durable one, which also writes each new pin down ({@link #keep}).
  */
-public class InMemoryKnownFiles implements KnownFiles {
+class InMemoryKnownFiles implements KnownFiles {
   private final Map<String, String> pins = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong();
   private final Object writeLock = new Object();
