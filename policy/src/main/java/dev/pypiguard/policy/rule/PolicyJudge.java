@@ -59,6 +59,7 @@ public final class PolicyJudge implements PageJudge {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyJudge.class);
   /** The rule of a file the engine cannot fully name (README §Fail closed). */
   public static final String FILENAME = "filename";
+  private static final Rule FILE_NAMES = new FileNameRule();
 
   /**
    * Rules that always block: no exception lifts them and audit mode does not turn them into
@@ -220,7 +221,7 @@ public final class PolicyJudge implements PageJudge {
                 upstream, page, project, file, dist, version, parsed, ctx.uploadTime(), now);
       }
       Findings findings = new Findings();
-      filename(ctx, name, findings);
+      FILE_NAMES.check(ctx, findings);
       hashes(ctx, hashesByName.get(file.filename()), findings);
       for (Rule r : rules) {
         r.check(ctx, findings);
@@ -255,26 +256,6 @@ public final class PolicyJudge implements PageJudge {
     hashes.put("sha256", pin.get());
     return new FileEntry(f.filename(), f.url(), hashes, f.requiresPython(), f.yanked(), f.size(),
         f.uploadTime(), f.coreMetadata(), f.distInfoMetadata(), f.gpgSig(), f.provenance(), f.extra());
-  }
-
-  /**
-   * The {@value #FILENAME} rule: a file whose name does not parse as a distribution of the page's
-   * project with a PEP 440 version, as pip and packaging parse names, is blocked, so that no
-   * version rule, advisory or publisher check is ever skipped because a name was odd.
-   */
-  private static void filename(FileContext f, Optional<ProjectName> project, Findings out) {
-    String n = f.file().filename();
-    if (project.isEmpty()) {
-      out.block(new Reason(FILENAME, "the page's project name \"" + f.page().name() + "\" is not a valid project name"));
-    } else if (f.distribution().isEmpty()) {
-      Optional<DistributionFilename> any = DistributionFilename.parse(n);
-      out.block(new Reason(FILENAME, any.isPresent() && !any.get().project().equals(project.get())
-          ? n + " names project " + any.get().project() + ", not " + project.get()
-          : n + " is not a distribution file name of " + project.get() + " as pip reads names"));
-    } else if (f.parsedVersion().isEmpty()) {
-      out.block(new Reason(FILENAME, "version \"" + f.version() + "\" of " + n
-          + " is not valid PEP 440, so no version rule or advisory could judge it"));
-    }
   }
 
   /**
