@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.simple.Negotiation;
 import dev.pypiguard.core.simple.ProjectIndex;
 import dev.pypiguard.core.simple.ProjectPage;
@@ -17,7 +18,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -350,7 +350,7 @@ public final class PageCache {
       page.etag().ifPresent(e -> root.put("etag", e));
       root.set("page", JSON.readTree(canonical));
       byte[] bytes = JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-      writeLocal(p, key, bytes);
+      DurableFile.write(p, bytes);
       shared.filter(ObjectStore::reachable).ifPresent(store -> blocking.execute(() -> {
         try {
           store.write(sharedKey(key), bytes);
@@ -363,11 +363,6 @@ public final class PageCache {
     }
   }
 
-  private void writeLocal(Path p, String key, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(dir, key, ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
 
   private String sharedKey(String key) {
     return "pages/" + upstream.name() + "/" + key + ".json";
@@ -381,7 +376,7 @@ public final class PageCache {
     try {
       Optional<byte[]> copy = shared.get().read(sharedKey(key));
       if (copy.isPresent()) {
-        writeLocal(p, key, copy.get());
+        DurableFile.write(p, copy.get());
         return true;
       }
     } catch (IOException e) {
