@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
@@ -23,7 +24,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -250,10 +250,7 @@ final class Exporter {
       return null;
     }
     Path target = out.resolve(rel);
-    Files.createDirectories(target.getParent());
-    Path tmp = target.resolveSibling(target.getFileName() + ".part");
-    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    DurableFile.copy(source, target);
     ObjectNode e = JSON.createObjectNode();
     e.put("path", rel);
     e.put("sha256", sha.hex());
@@ -277,8 +274,7 @@ final class Exporter {
 
   private static ObjectNode write(Path out, String rel, byte[] body) throws IOException {
     Path target = out.resolve(rel);
-    Files.createDirectories(target.getParent());
-    Files.write(target, body);
+    DurableFile.write(target, body);
     ObjectNode e = JSON.createObjectNode();
     e.put("path", rel);
     e.put("sha256", Sha256.of(body).hex());

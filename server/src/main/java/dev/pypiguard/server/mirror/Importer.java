@@ -7,6 +7,7 @@ import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.cache.SharedBlobs;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
@@ -122,11 +123,7 @@ final class Importer {
       if (e.kind().equals("provenance")) {
         Path side = cacheDir.resolve("provenance").resolve(e.artifactSha().substring(0, 2))
             .resolve(e.artifactSha() + ".bin");
-        Files.createDirectories(side.getParent());
-        Path tmp = Files.createTempFile(side.getParent(), "import", ".tmp");
-        Files.copy(e.file(), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, side, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        DurableFile.copy(e.file(), side);
       } else {
         if (store.find(e.sha()).isEmpty()) {
           publish(store, e);

@@ -2,6 +2,7 @@ package dev.pypiguard.server.policy;
 
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.Rule;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -317,10 +317,7 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   }
 
   private static void writeLocal(Path p, byte[] bytes) throws IOException {
-    Files.createDirectories(p.getParent());
-    Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    DurableFile.write(p, bytes);
   }
 
   // ---- reviews -------------------------------------------------------------------------

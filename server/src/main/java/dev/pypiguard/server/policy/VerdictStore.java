@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.policy.Rule;
 import dev.pypiguard.policy.attestation.AttestationRule;
@@ -19,7 +20,6 @@ import dev.pypiguard.policy.config.Policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -259,12 +259,10 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     }
     Path p = path(sha256, rootId);
     try {
-      Files.createDirectories(p.getParent());
-      Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-      JSON.writeValue(tmp.toFile(), json.get());
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      byte[] bytes = JSON.writeValueAsBytes(json.get());
+      DurableFile.write(p, bytes);
       if (shared.isPresent() && shared.get().reachable()) {
-        shared.get().create(sharedKey(p), Files.readAllBytes(p));
+        shared.get().create(sharedKey(p), bytes);
       }
     } catch (IOException e) {
       LOG.warn("cannot persist verdict {}: {}", p, e.toString());
@@ -285,10 +283,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
       if (bytes.isEmpty()) {
         return false;
       }
-      Files.createDirectories(p.getParent());
-      Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-      Files.write(tmp, bytes.get());
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      DurableFile.write(p, bytes.get());
       return true;
     } catch (IOException e) {
       LOG.warn("cannot read the shared verdict {}: {}", sharedKey(p), e.getMessage());
