@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.core.config.ConfigException;
-import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.store.ObjectStore;
+import dev.pypiguard.core.store.TieredRecords;
 import dev.pypiguard.policy.Rule;
 import dev.pypiguard.policy.attestation.AttestationRule;
 import dev.pypiguard.policy.attestation.AttestationVerifier;
@@ -53,7 +53,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   private record Root(String id, AttestationVerifier verifier) {}
 
   private final Path dir;
-  private final Optional<ObjectStore> shared;
+  private final TieredRecords stored;
   private final ExecutorService pool;
   private final PublisherMemory memory;
   private final Map<String, Verification> verdicts = new ConcurrentHashMap<>();
@@ -77,8 +77,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    */
   public VerdictStore(Path cacheDir, int threads, Optional<ObjectStore> shared,
       Optional<PublisherMemory.Shared> publishers) {
-    this.shared = shared;
     this.dir = cacheDir.resolve("provenance");
+    this.stored = new TieredRecords(dir, shared, "verdicts/", "verdict");
     var n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "pypi-guard-provenance-" + n.incrementAndGet());
@@ -235,17 +235,16 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     counter.incrementAndGet();
   }
 
-  private Path path(String sha256, String rootId) {
-    return dir.resolve(sha256.substring(0, 2)).resolve(sha256 + "." + rootId + ".verdict");
+  /** A verdict's name, the same on disk and in the shared store. */
+  private static String name(String sha256, String rootId) {
+    return sha256.substring(0, 2) + "/" + sha256 + "." + rootId + ".verdict";
   }
 
   private Optional<Verification> readStored(String sha256, String rootId) {
-    Path p = path(sha256, rootId);
-    if (!Files.isRegularFile(p) && !fetchShared(p)) {
-      return Optional.empty();
-    }
+    Path p = stored.local(name(sha256, rootId));
     try {
-      return fromJson(JSON.readTree(p.toFile()));
+      Optional<byte[]> bytes = stored.read(name(sha256, rootId), b -> true);
+      return bytes.isEmpty() ? Optional.empty() : fromJson(JSON.readTree(bytes.get()));
     } catch (IOException | RuntimeException e) {
       LOG.warn("ignoring unreadable verdict {}: {}", p, e.toString());
       return Optional.empty();
@@ -257,37 +256,11 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     if (json.isEmpty()) {
       return;
     }
-    Path p = path(sha256, rootId);
     try {
-      byte[] bytes = JSON.writeValueAsBytes(json.get());
-      DurableFile.write(p, bytes);
-      if (shared.isPresent() && shared.get().reachable()) {
-        shared.get().create(sharedKey(p), bytes);
-      }
+      // First writer wins in the shared store: every replica would write the same verdict.
+      stored.create(name(sha256, rootId), JSON.writeValueAsBytes(json.get()));
     } catch (IOException e) {
-      LOG.warn("cannot persist verdict {}: {}", p, e.toString());
-    }
-  }
-
-  private String sharedKey(Path p) {
-    return "verdicts/" + p.getParent().getFileName() + "/" + p.getFileName();
-  }
-
-  /** Copies another replica's verdict to the local disk; false when there is none. */
-  private boolean fetchShared(Path p) {
-    if (shared.isEmpty() || !shared.get().reachable()) {
-      return false;
-    }
-    try {
-      Optional<byte[]> bytes = shared.get().read(sharedKey(p));
-      if (bytes.isEmpty()) {
-        return false;
-      }
-      DurableFile.write(p, bytes.get());
-      return true;
-    } catch (IOException e) {
-      LOG.warn("cannot read the shared verdict {}: {}", sharedKey(p), e.getMessage());
-      return false;
+      LOG.warn("cannot persist verdict {}: {}", stored.local(name(sha256, rootId)), e.toString());
     }
   }
 
