@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.Negotiation;
 import dev.pypiguard.core.simple.ProjectIndex;
 import dev.pypiguard.core.simple.ProjectPage;
@@ -140,9 +141,9 @@ public final class PageCache {
     return upstream;
   }
 
-  /** The page of a project, by normalized name. */
-  public CompletableFuture<PageLookup<ProjectPage>> project(String normalizedName) {
-    return lookup(normalizedName, upstream.projectUrl(normalizedName), PageKind.PROJECT, "project");
+  /** The page of a project. */
+  public CompletableFuture<PageLookup<ProjectPage>> project(ProjectName name) {
+    return lookup(name.value(), upstream.projectUrl(name.value()), PageKind.PROJECT, "project");
   }
 
   /** The list of all projects. */
@@ -151,7 +152,8 @@ public final class PageCache {
   }
 
   /** The cached page of a project without asking the upstream, from memory or disk. */
-  public CompletableFuture<Optional<CachedPage<ProjectPage>>> cached(String normalizedName) {
+  public CompletableFuture<Optional<CachedPage<ProjectPage>>> cached(ProjectName name) {
+    String normalizedName = name.value();
     @SuppressWarnings("unchecked")
     CachedPage<ProjectPage> mem = (CachedPage<ProjectPage>) memory.getIfPresent(normalizedName);
     if (mem != null) {
@@ -164,7 +166,8 @@ public final class PageCache {
    * Forgets a page in memory, on disk and in the shared store (blocking: call off the event
    * loop), so that the next request asks the upstream.
    */
-  public void purge(String normalizedName) {
+  public void purge(ProjectName name) {
+    String normalizedName = name.value();
     memory.invalidate(normalizedName);
     failures.invalidate(normalizedName);
     disk.delete(name(normalizedName));

@@ -89,7 +89,7 @@ final class Importer {
     List<Entry> pages = verify(root, manifest.path("pages"), problems);
     var store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
     Set<String> inMirror = files.stream().map(e -> e.sha().hex()).collect(Collectors.toSet());
-    List<String> projects = new ArrayList<>();
+    List<ProjectName> projects = new ArrayList<>();
     for (Entry p : pages) {
       if (!p.rel().matches("simple/[^/]+/index\\.json")) {
         continue;
@@ -99,7 +99,7 @@ final class Importer {
         problems.add(p.rel() + ": not a normalized project name");
         continue;
       }
-      projects.add(project);
+      projects.add(new ProjectName(project));
       try {
         ProjectPage page = SimpleJson.parsePage(Files.readAllBytes(p.file()), p.file().toUri());
         for (FileEntry f : page.files()) {
@@ -235,7 +235,7 @@ final class Importer {
   }
 
   /** Reads the mirror's pages through a page cache with the mirror as a file: upstream. */
-  private void loadPages(Path root, List<String> projects) throws IOException {
+  private void loadPages(Path root, List<ProjectName> projects) throws IOException {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-import"))) {
       java.util.function.Function<String, PageCache> cacheOf = name -> new PageCache(
@@ -243,8 +243,8 @@ final class Importer {
           new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
           PageCache.Listener.NONE, shared);
       var caches = new java.util.HashMap<String, PageCache>();
-      for (String p : projects) {
-        PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p), cacheOf);
+      for (ProjectName p : projects) {
+        PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p.value()), cacheOf);
         pages.purge(p);
         var lookup = pages.project(p).join();
         if (!(lookup instanceof PageLookup.Found<?>)) {
