@@ -93,7 +93,7 @@ final class Exporter {
       }
       if (inspections.isPresent()) {
         try {
-          inspections.get().ensure(sha.get().hex(), blob.get(), Optional.of(f.filename()))
+          inspections.get().ensure(sha.get(), blob.get(), Optional.of(f.filename()))
               .get(10, java.util.concurrent.TimeUnit.MINUTES);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
           // left uninspected: held by the inspection rule, so not exported

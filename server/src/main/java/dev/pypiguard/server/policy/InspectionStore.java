@@ -170,8 +170,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   }
 
   /** The held file with this sha256, when a rule holds it. */
-  public Optional<Held> heldFile(String sha256) {
-    return Optional.ofNullable(held.get(sha256));
+  public Optional<Held> heldFile(Sha256 sha256) {
+    return Optional.ofNullable(held.get(sha256.hex()));
   }
 
   /** The newest inspections that found something, newest first. */
@@ -185,7 +185,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
    * Makes sure the stored file {@code blob} with {@code sha256} is inspected: from memory, from
    * disk, from the shared store, or by reading it. At most one inspection per file at a time.
    */
-  public CompletableFuture<Inspection> ensure(String sha256, Path blob, Optional<String> filename) {
+  public CompletableFuture<Inspection> ensure(Sha256 digest, Path blob, Optional<String> filename) {
+    String sha256 = digest.hex();
     Inspection known = inspections.get(sha256);
     if (known != null) {
       return CompletableFuture.completedFuture(known);
@@ -222,11 +223,12 @@ public final class InspectionStore implements Inspections, AutoCloseable {
       try (Stream<Path> files = Files.walk(root, 3)) {
         for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
           String name = p.getFileName().toString();
-          if (Sha256.parse(name).isEmpty() || inspections.containsKey(name)) {
+          Optional<Sha256> sha = Sha256.parse(name);
+          if (sha.isEmpty() || inspections.containsKey(name)) {
             continue;
           }
           try {
-            ensure(name, p, Optional.empty()).get(10, TimeUnit.MINUTES);
+            ensure(sha.get(), p, Optional.empty()).get(10, TimeUnit.MINUTES);
             n++;
           } catch (Exception e) {
             LOG.debug("background inspection of {}: {}", name, e.toString());
@@ -304,7 +306,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
    * Records that an admin cleared the held file {@code sha256} (locally and in the shared store,
    * so every replica serves it within seconds); {@code why} names who and why.
    */
-  public void clear(String sha256, String why) throws IOException {
+  public void clear(Sha256 digest, String why) throws IOException {
+    String sha256 = digest.hex();
     byte[] json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
         .put("sha256", sha256).put("reason", why).put("time", clock.instant().toString()).toString()
         .getBytes(StandardCharsets.UTF_8);

@@ -3,6 +3,7 @@ package dev.pypiguard.server.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.store.TieredRecords;
@@ -150,7 +151,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * tried again next time). Completes when done; at most one verification per file at a time.
    */
   public CompletableFuture<Void> ensure(
-      String sha256, String filename, Supplier<Optional<Provenance>> provenance) {
+      Sha256 sha256, String filename, Supplier<Optional<Provenance>> provenance) {
     return ensureAsync(sha256, filename, () -> CompletableFuture.completedFuture(provenance.get()));
   }
 
@@ -159,7 +160,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * threads never wait for the network (issue 13: no pool thread parks on {@code get()}).
    */
   public CompletableFuture<Void> ensureAsync(
-      String sha256, String filename, Supplier<CompletableFuture<Optional<Provenance>>> provenance) {
+      Sha256 digest, String filename, Supplier<CompletableFuture<Optional<Provenance>>> provenance) {
+    String sha256 = digest.hex();
     Root r = root;
     String key = sha256 + "." + r.id();
     if (verdicts.containsKey(key)) {
