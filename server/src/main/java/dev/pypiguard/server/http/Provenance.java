@@ -2,7 +2,6 @@ package dev.pypiguard.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.simple.FileEntry;
 import io.netty.buffer.Unpooled;
@@ -103,7 +102,7 @@ final class Provenance {
       if (f.provenance().isEmpty() || f.sha256().isEmpty() || verdicts.verdict(f.sha256().get()).isPresent()) {
         continue;
       }
-      pending.add(verdicts.ensureAsync(new Sha256(f.sha256().get()), f.filename(), () -> document(s, pages, f)));
+      pending.add(verdicts.ensureAsync(f.digest().orElseThrow(), f.filename(), () -> document(s, pages, f)));
     }
     if (pending.isEmpty()) {
       return CompletableFuture.completedFuture(null);

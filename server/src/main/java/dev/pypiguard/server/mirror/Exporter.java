@@ -86,7 +86,7 @@ final class Exporter {
    */
   private void prepare(ProjectPage page) throws IOException {
     for (FileEntry f : page.files()) {
-      Optional<Sha256> sha = Sha256.parse(f.sha256().orElse(""));
+      Optional<Sha256> sha = f.digest();
       Optional<Path> blob = sha.isEmpty() ? Optional.empty() : store.find(sha.get());
       if (blob.isEmpty()) {
         continue;
@@ -125,7 +125,7 @@ final class Exporter {
       List<FileEntry> exported = new ArrayList<>();
       for (FileDecision d : judged.allowed()) {
         FileEntry f = d.file();
-        Optional<Sha256> sha = Sha256.parse(f.sha256().orElse(""));
+        Optional<Sha256> sha = f.digest();
         if (sha.isEmpty() || !FILENAME.matcher(f.filename()).matches()) {
           continue;
         }
@@ -245,7 +245,7 @@ final class Exporter {
   /** Copies a file into the tree unless the earlier manifest has it; returns its manifest entry. */
   private static ObjectNode put(Path out, String rel, Path source, Set<String> known, String kind,
       String project, String version, FileEntry f, FileDecision d) throws IOException {
-    Sha256 sha = kind.equals("artifact") ? new Sha256(f.sha256().orElseThrow()) : sha256Of(source);
+    Sha256 sha = kind.equals("artifact") ? f.digest().orElseThrow() : sha256Of(source);
     if (known.contains(rel + "\n" + sha.hex())) {
       return null;
     }

@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,7 +89,7 @@ final class Importer {
     List<Entry> files = verify(root, manifest.path("files"), problems);
     List<Entry> pages = verify(root, manifest.path("pages"), problems);
     var store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
-    Set<String> inMirror = files.stream().map(e -> e.sha().hex()).collect(Collectors.toSet());
+    Set<Sha256> inMirror = files.stream().map(Entry::sha).collect(Collectors.toSet());
     List<ProjectName> projects = new ArrayList<>();
     for (Entry p : pages) {
       if (!p.rel().matches("simple/[^/]+/index\\.json")) {
@@ -103,9 +104,8 @@ final class Importer {
       try {
         ProjectPage page = SimpleJson.parsePage(Files.readAllBytes(p.file()), p.file().toUri());
         for (FileEntry f : page.files()) {
-          String sha = f.sha256().orElse("");
-          boolean have = inMirror.contains(sha)
-              || Sha256.parse(sha).map(s -> store.find(s).isPresent()).orElse(false);
+          Optional<Sha256> sha = f.digest();
+          boolean have = sha.isPresent() && (inMirror.contains(sha.get()) || store.find(sha.get()).isPresent());
           if (!have) {
             problems.add(p.rel() + ": lists " + f.filename()
                 + ", which is neither in this mirror nor in the cache (import the earlier export first)");
