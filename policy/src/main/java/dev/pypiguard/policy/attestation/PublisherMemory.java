@@ -1,12 +1,12 @@
 package dev.pypiguard.policy.attestation;
 
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.version.Version;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -226,12 +226,11 @@ public final class PublisherMemory {
                 p + "\t" + r.since() + "\t" + r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ')
                     + r.uploaded().map(t -> "\t" + t.toEpochMilli()).orElse("")));
     Path target = file.get();
+    var text = new StringBuilder();
+    lines.forEach(l -> text.append(l).append(System.lineSeparator()));
     try {
-      Files.createDirectories(target.toAbsolutePath().getParent());
-      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-      Files.write(tmp, lines, StandardCharsets.UTF_8);
-      // Atomic so a crash never leaves a half-written memory that forgets projects.
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      // Durable and atomic so a crash never leaves a half-written memory that forgets projects.
+      DurableFile.write(target, text.toString().getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target, e);
     }

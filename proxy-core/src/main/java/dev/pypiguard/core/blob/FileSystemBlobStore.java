@@ -1,16 +1,13 @@
 package dev.pypiguard.core.blob;
 
+import dev.pypiguard.core.io.DurableFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -144,6 +141,7 @@ public final class FileSystemBlobStore implements BlobStore {
     private final Sha256 expected;
     private final Path partial;
     private final Path target;
+    private final DurableFile file;
     private final FileChannel out;
     private final MessageDigest digest = Sha256.digest();
     private volatile long written;
@@ -154,8 +152,8 @@ public final class FileSystemBlobStore implements BlobStore {
       this.expected = expected;
       this.partial = partial;
       this.target = target;
-      this.out =
-          FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      this.file = DurableFile.through(partial, target);
+      this.out = file.channel();
     }
 
     @Override
@@ -200,26 +198,20 @@ public final class FileSystemBlobStore implements BlobStore {
       }
       String actual = HexFormat.of().formatHex(digest.digest());
       long size = out.position();
-      out.force(true);
-      out.close();
       done = true;
       if (expectedSize >= 0 && size != expectedSize) {
-        Files.deleteIfExists(partial);
+        file.close();
         throw new IntegrityException(
             "size mismatch: got " + size + " bytes, expected " + expectedSize);
       }
       if (!actual.equals(expected.hex())) {
-        Files.deleteIfExists(partial);
+        file.close();
         throw new IntegrityException(
             "sha256 mismatch: got " + actual + ", expected " + expected.hex());
       }
-      Files.createDirectories(target.getParent());
-      try {
-        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      // False when another writer published the same content first: identical bytes, keep theirs.
+      if (file.commitIfAbsent()) {
         store.published(expected, size);
-      } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-        // Another writer published the same content first: identical bytes, keep theirs.
-        Files.deleteIfExists(partial);
       }
     }
 
@@ -227,8 +219,7 @@ public final class FileSystemBlobStore implements BlobStore {
     public synchronized void close() throws IOException {
       if (!done) {
         done = true;
-        out.close();
-        Files.deleteIfExists(partial);
+        file.close();
       }
     }
   }

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.Negotiation;
 import dev.pypiguard.core.simple.ProjectIndex;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.store.ObjectStore;
+import dev.pypiguard.core.store.TieredRecords;
 import dev.pypiguard.core.upstream.PageFetch;
 import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
@@ -17,7 +19,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +73,7 @@ public final class PageCache {
   private final Executor blocking;
   private final Clock clock;
   private final Listener listener;
-  private final Optional<ObjectStore> shared;
+  private final TieredRecords disk;
   private final Cache<String, CachedPage<?>> memory;
   private final ConcurrentHashMap<String, CompletableFuture<PageLookup<?>>> refreshing =
       new ConcurrentHashMap<>();
@@ -101,10 +102,10 @@ public final class PageCache {
       Clock clock,
       Listener listener,
       Optional<ObjectStore> shared) {
-    this.shared = shared;
     this.upstream = upstream;
     this.client = client;
     this.dir = cacheDir.resolve("pages").resolve(upstream.name());
+    this.disk = new TieredRecords(dir, shared, "pages/" + upstream.name() + "/", "page");
     this.settings = settings;
     this.blocking = blocking;
     this.clock = clock;
@@ -140,9 +141,9 @@ public final class PageCache {
     return upstream;
   }
 
-  /** The page of a project, by normalized name. */
-  public CompletableFuture<PageLookup<ProjectPage>> project(String normalizedName) {
-    return lookup(normalizedName, upstream.projectUrl(normalizedName), PageKind.PROJECT, "project");
+  /** The page of a project. */
+  public CompletableFuture<PageLookup<ProjectPage>> project(ProjectName name) {
+    return lookup(name.value(), upstream.projectUrl(name.value()), PageKind.PROJECT, "project");
   }
 
   /** The list of all projects. */
@@ -151,7 +152,8 @@ public final class PageCache {
   }
 
   /** The cached page of a project without asking the upstream, from memory or disk. */
-  public CompletableFuture<Optional<CachedPage<ProjectPage>>> cached(String normalizedName) {
+  public CompletableFuture<Optional<CachedPage<ProjectPage>>> cached(ProjectName name) {
+    String normalizedName = name.value();
     @SuppressWarnings("unchecked")
     CachedPage<ProjectPage> mem = (CachedPage<ProjectPage>) memory.getIfPresent(normalizedName);
     if (mem != null) {
@@ -164,21 +166,11 @@ public final class PageCache {
    * Forgets a page in memory, on disk and in the shared store (blocking: call off the event
    * loop), so that the next request asks the upstream.
    */
-  public void purge(String normalizedName) {
+  public void purge(ProjectName name) {
+    String normalizedName = name.value();
     memory.invalidate(normalizedName);
     failures.invalidate(normalizedName);
-    try {
-      Files.deleteIfExists(file(normalizedName));
-    } catch (IOException e) {
-      LOG.warn("could not delete {}: {}", file(normalizedName), e.toString());
-    }
-    if (shared.isPresent()) {
-      try {
-        shared.get().delete(sharedKey(normalizedName));
-      } catch (IOException e) {
-        LOG.warn("could not delete the shared copy of page {}: {}", normalizedName, e.getMessage());
-      }
-    }
+    disk.delete(name(normalizedName));
   }
 
   @SuppressWarnings("unchecked")
@@ -315,18 +307,19 @@ public final class PageCache {
     return Duration.between(page.fetchedAt(), clock.instant()).compareTo(settings.ttl()) < 0;
   }
 
-  private Path file(String key) {
+  private static String name(String key) {
     // Keys are normalized project names or INDEX_KEY: neither can contain a path separator.
-    return dir.resolve(key + ".json");
+    return key + ".json";
   }
 
   private <T> Optional<CachedPage<T>> readDisk(String key, PageKind<T> kind) {
-    Path p = file(key);
-    if (!Files.isRegularFile(p) && !fetchShared(key, p)) {
-      return Optional.empty();
-    }
+    Path p = disk.local(name(key));
     try {
-      var root = JSON.readTree(p.toFile());
+      Optional<byte[]> stored = disk.read(name(key), b -> true);
+      if (stored.isEmpty()) {
+        return Optional.empty();
+      }
+      var root = JSON.readTree(stored.get());
       URI source = URI.create(root.path("source").asText());
       byte[] body = JSON.writeValueAsBytes(root.path("page"));
       T value = kind.fromCanonical(body, source);
@@ -342,7 +335,7 @@ public final class PageCache {
   }
 
   private void writeDisk(String key, CachedPage<?> page, byte[] canonical) {
-    Path p = file(key);
+    Path p = disk.local(name(key));
     try {
       ObjectNode root = JSON.createObjectNode();
       root.put("source", page.source().toString());
@@ -350,43 +343,18 @@ public final class PageCache {
       page.etag().ifPresent(e -> root.put("etag", e));
       root.set("page", JSON.readTree(canonical));
       byte[] bytes = JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-      writeLocal(p, key, bytes);
-      shared.filter(ObjectStore::reachable).ifPresent(store -> blocking.execute(() -> {
-        try {
-          store.write(sharedKey(key), bytes);
-        } catch (IOException e) {
-          LOG.warn("could not share page {}: {}", key, e.getMessage());
-        }
-      }));
+      disk.writeLocal(name(key), bytes);
+      if (disk.sharing()) {
+        blocking.execute(() -> {
+          try {
+            disk.share(name(key), bytes);
+          } catch (IOException e) {
+            LOG.warn("could not share page {}: {}", key, e.getMessage());
+          }
+        });
+      }
     } catch (IOException e) {
       LOG.warn("could not persist page {}: {}", p, e.toString());
     }
-  }
-
-  private void writeLocal(Path p, String key, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(dir, key, ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private String sharedKey(String key) {
-    return "pages/" + upstream.name() + "/" + key + ".json";
-  }
-
-  /** Copies another replica's copy of a page to the local disk; false when there is none. */
-  private boolean fetchShared(String key, Path p) {
-    if (shared.isEmpty() || !shared.get().reachable()) {
-      return false;
-    }
-    try {
-      Optional<byte[]> copy = shared.get().read(sharedKey(key));
-      if (copy.isPresent()) {
-        writeLocal(p, key, copy.get());
-        return true;
-      }
-    } catch (IOException e) {
-      LOG.warn("could not read the shared copy of page {}: {}", key, e.getMessage());
-    }
-    return false;
   }
 }

@@ -1,6 +1,7 @@
 package dev.pypiguard.core.simple;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pypiguard.core.blob.Sha256;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -71,6 +72,14 @@ public record FileEntry(
    */
   public Optional<String> sha256() {
     return Optional.ofNullable(hashes.get("sha256")).filter(FileEntry::wellFormedSha256);
+  }
+
+  /**
+   * {@link #sha256()} as a digest: the key of the file's bytes in the blob store, or empty when
+   * the upstream gave no well-formed sha256.
+   */
+  public Optional<Sha256> digest() {
+    return sha256().map(Sha256::new);
   }
 
   private static boolean wellFormedSha256(String hex) {

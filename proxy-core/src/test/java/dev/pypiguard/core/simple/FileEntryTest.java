@@ -17,4 +17,15 @@ class FileEntryTest {
     assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "A".repeat(64))).sha256())
         .as("upper case is normalized").contains(good);
   }
+
+  @Test
+  void digest_isTheWellFormedSha256AsAValue_elseEmpty() {
+    String good = "b".repeat(64);
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", good)).digest())
+        .contains(new dev.pypiguard.core.blob.Sha256(good));
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "B".repeat(64))).digest())
+        .contains(new dev.pypiguard.core.blob.Sha256(good));
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "../../etc/passwd")).digest()).isEmpty();
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("md5", "0".repeat(32))).digest()).isEmpty();
+  }
 }

@@ -1,14 +1,13 @@
 package dev.pypiguard.server.cli;
 
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.policy.advisory.Advisory;
 import dev.pypiguard.policy.advisory.AdvisoryDatabase;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,11 +94,7 @@ final class AdvisoriesCommand implements Runnable {
         }
         Path p = Path.of(source);
         if (Files.isRegularFile(p)) {
-          Files.createDirectories(target);
-          Path tmp = Files.createTempFile(target, "import", ".part");
-          Files.copy(p, tmp, StandardCopyOption.REPLACE_EXISTING);
-          Files.move(tmp, target.resolve(p.getFileName()), StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
+          DurableFile.copy(p, target.resolve(p.getFileName()));
           out.printf("  imported into %s%n", target.resolve(p.getFileName()));
         } else if (Files.isDirectory(p)) {
           Files.createDirectories(target);
@@ -124,9 +119,9 @@ final class AdvisoriesCommand implements Runnable {
         throw new dev.pypiguard.core.config.ConfigException(
             "--from: \"" + from + "\" (expected: an http(s) URL of an OSV zip export)");
       }
-      Files.createDirectories(target);
-      Path tmp = Files.createTempFile(target, "download", ".part");
-      try {
+      Path dest = target.resolve(EXPORT_FILE);
+      try (DurableFile download = DurableFile.beside(dest)) {
+        Path tmp = download.temp();
         var builder = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .followRedirects(java.net.http.HttpClient.Redirect.NORMAL);
         dev.pypiguard.server.EgressSettings.network(cfg.egress()).accept(builder);
@@ -142,15 +137,12 @@ final class AdvisoriesCommand implements Runnable {
           throw new dev.pypiguard.core.config.ConfigException(
               "advisories update: " + from + " holds no PyPI OSV records; the earlier data stays");
         }
-        Path dest = target.resolve(EXPORT_FILE);
-        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        download.commit();
         out.printf("%s: %d PyPI records (%d malicious)%s%n", from, summary.records(), summary.malicious(),
             summary.newest().map(t -> ", as of " + t.toString().substring(0, 10)).orElse(""));
         out.printf("  imported into %s%n", dest);
         out.flush();
         return 0;
-      } finally {
-        Files.deleteIfExists(tmp);
       }
     }
 
@@ -185,20 +177,19 @@ final class AdvisoriesCommand implements Runnable {
     }
 
     private static void zipDirectory(Path dir, Path zip) throws IOException {
-      Path tmp = Files.createTempFile(zip.getParent(), "import", ".part");
-      try (OutputStream os = Files.newOutputStream(tmp); var zos = new ZipOutputStream(os);
-          Stream<Path> files = Files.walk(dir)) {
-        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-          String name = dir.relativize(f).toString().replace('\\', '/');
-          if (!(name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml"))) {
-            continue;
+      DurableFile.write(zip, os -> {
+        try (var zos = new ZipOutputStream(os); Stream<Path> files = Files.walk(dir)) {
+          for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+            String name = dir.relativize(f).toString().replace('\\', '/');
+            if (!(name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml"))) {
+              continue;
+            }
+            zos.putNextEntry(new ZipEntry(name));
+            Files.copy(f, zos);
+            zos.closeEntry();
           }
-          zos.putNextEntry(new ZipEntry(name));
-          Files.copy(f, zos);
-          zos.closeEntry();
         }
-      }
-      Files.move(tmp, zip, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      });
     }
   }
 }

@@ -225,7 +225,7 @@ final class CheckCommand implements Callable<Integer> {
         continue;
       }
       // Composed: the verdict pool never waits for the fetch (issue 13).
-      pending.add(verdicts.ensureAsync(f.sha256().get(), f.filename(), () -> {
+      pending.add(verdicts.ensureAsync(f.digest().orElseThrow(), f.filename(), () -> {
         URI url;
         try {
           url = URI.create(f.provenance().get());

@@ -225,7 +225,7 @@ final class AdminRoutes {
       ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "not a valid project name: " + raw));
       return;
     }
-    String name = parsed.get().value();
+    ProjectName name = parsed.get();
     List<CompletableFuture<Optional<CachedPage<ProjectPage>>>> cached = new ArrayList<>();
     for (PageCache pc : s.pages()) {
       cached.add(pc.cached(name));
@@ -258,11 +258,11 @@ final class AdminRoutes {
       long[] deleted = delete(s, files);
       s.ops().storeChanged();
       ObjectNode o = JSON.createObjectNode();
-      o.put("project", name);
+      o.put("project", name.value());
       filename.ifPresent(f -> o.put("file", f));
       if (filename.isEmpty()) {
         o.put("pages", pages);
-        o.put("rendered", s.rendered().purge(name));
+        o.put("rendered", s.rendered().purge(name.value()));
       }
       o.put("files", deleted[0]);
       o.put("bytes", deleted[1]);

@@ -66,7 +66,7 @@ final class HeldFiles {
       ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "\"" + rawSha + "\" (expected: a sha256 in hex)"));
       return;
     }
-    Optional<InspectionStore.Held> held = s.inspections().heldFile(sha.get().hex());
+    Optional<InspectionStore.Held> held = s.inspections().heldFile(sha.get());
     if (held.isEmpty()) {
       ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no file with sha256 " + sha.get().hex()
           + " is held; GET /-/admin/held lists those that are"));
@@ -75,7 +75,7 @@ final class HeldFiles {
     InspectionStore.Held h = held.get();
     String why = reason.filter(r -> !r.isBlank()).orElse("cleared") + " (" + ex.user + ", " + LocalDate.now(ZoneOffset.UTC) + ")";
     try {
-      s.inspections().clear(h.sha256(), why);
+      s.inspections().clear(sha.get(), why);
     } catch (IOException e) {
       LOG.error("cannot record the review of {}: {}", h.sha256(), e.toString());
       ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot record the review: " + e.getMessage()));

@@ -102,7 +102,7 @@ final class ProvenanceReplies {
       if (f.provenance().isEmpty() || f.sha256().isEmpty() || verdicts.verdict(f.sha256().get()).isPresent()) {
         continue;
       }
-      pending.add(verdicts.ensureAsync(f.sha256().get(), f.filename(), () -> document(s, pages, f)));
+      pending.add(verdicts.ensureAsync(f.digest().orElseThrow(), f.filename(), () -> document(s, pages, f)));
     }
     if (pending.isEmpty()) {
       return CompletableFuture.completedFuture(null);

@@ -593,7 +593,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (stored.isEmpty() || !s.inspections().active() || s.inspections().inspection(sha.get().hex()).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
-    return s.inspections().ensure(sha.get().hex(), stored.get(), Optional.of(file.filename())).handle((i, e) -> null);
+    return s.inspections().ensure(sha.get(), stored.get(), Optional.of(file.filename())).handle((i, e) -> null);
   }
 
   private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
@@ -615,7 +615,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       s.metrics().artifact("file", "hit");
       if (inspect && s.inspections().inspection(sha.hex()).isEmpty()) {
         // Cached before inspection was on: inspected in the background, the hit is not delayed.
-        s.inspections().ensure(sha.hex(), stored.get(), Optional.of(file.filename()));
+        s.inspections().ensure(sha, stored.get(), Optional.of(file.filename()));
       }
       FileSender.sendStored(ex, s, stored.get(), meta);
       return;
@@ -669,7 +669,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Inspects a file just stored, judges it again with the findings, then sends it or 403. */
   private void inspectThenSend(Exchange ex, FileEntry file, Sha256 sha, java.nio.file.Path p, FileSender.Meta meta,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
-    s.inspections().ensure(sha.hex(), p, Optional.of(file.filename())).handleAsync((inspection, e) -> {
+    s.inspections().ensure(sha, p, Optional.of(file.filename())).handleAsync((inspection, e) -> {
       if (e != null) {
         // Fail closed: a file that could not be inspected is not served now (tried again next time).
         LOG.warn("cannot inspect {}: {}", file.filename(), e.toString());

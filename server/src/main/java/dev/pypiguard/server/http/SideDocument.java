@@ -1,6 +1,7 @@
 package dev.pypiguard.server.http;
 
 import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.upstream.DownloadSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -39,12 +39,9 @@ final class SideDocument {
     }
   }
 
-  /** Writes atomically (blocking). */
+  /** Writes durably and atomically (blocking). */
   static void write(Path p, byte[] body) throws IOException {
-    Files.createDirectories(p.getParent());
-    Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-    Files.write(tmp, body);
-    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    DurableFile.write(p, body);
   }
 
   /** Fetches a document from the upstream into memory. */

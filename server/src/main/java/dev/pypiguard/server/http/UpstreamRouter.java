@@ -78,7 +78,7 @@ public final class UpstreamRouter {
     List<PageCache> candidates = serving(name);
     if (candidates.size() == 1) {
       PageCache p = candidates.get(0);
-      return p.project(name.value()).thenApply(lookup -> new Resolved(p, lookup));
+      return p.project(name).thenApply(lookup -> new Resolved(p, lookup));
     }
     return next(name, candidates, 0, Optional.empty());
   }
@@ -97,7 +97,7 @@ public final class UpstreamRouter {
     if (absent.getIfPresent(key) != null) {
       return next(name, candidates, i + 1, failure);
     }
-    return p.project(name.value()).thenCompose(lookup -> {
+    return p.project(name).thenCompose(lookup -> {
       if (lookup instanceof PageLookup.Found) {
         absent.invalidate(key);
         return CompletableFuture.completedFuture(new Resolved(p, lookup));
@@ -120,7 +120,7 @@ public final class UpstreamRouter {
     for (PageCache p : later) {
       any = any.thenCompose(found -> found
           ? CompletableFuture.completedFuture(true)
-          : p.cached(name.value()).thenApply(Optional::isPresent));
+          : p.cached(name).thenApply(Optional::isPresent));
     }
     return any;
   }

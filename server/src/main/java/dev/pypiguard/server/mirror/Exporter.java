@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
@@ -23,7 +24,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -86,14 +86,14 @@ final class Exporter {
    */
   private void prepare(ProjectPage page) throws IOException {
     for (FileEntry f : page.files()) {
-      Optional<Sha256> sha = Sha256.parse(f.sha256().orElse(""));
+      Optional<Sha256> sha = f.digest();
       Optional<Path> blob = sha.isEmpty() ? Optional.empty() : store.find(sha.get());
       if (blob.isEmpty()) {
         continue;
       }
       if (inspections.isPresent()) {
         try {
-          inspections.get().ensure(sha.get().hex(), blob.get(), Optional.of(f.filename()))
+          inspections.get().ensure(sha.get(), blob.get(), Optional.of(f.filename()))
               .get(10, java.util.concurrent.TimeUnit.MINUTES);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
           // left uninspected: held by the inspection rule, so not exported
@@ -125,7 +125,7 @@ final class Exporter {
       List<FileEntry> exported = new ArrayList<>();
       for (FileDecision d : judged.allowed()) {
         FileEntry f = d.file();
-        Optional<Sha256> sha = Sha256.parse(f.sha256().orElse(""));
+        Optional<Sha256> sha = f.digest();
         if (sha.isEmpty() || !FILENAME.matcher(f.filename()).matches()) {
           continue;
         }
@@ -245,15 +245,12 @@ final class Exporter {
   /** Copies a file into the tree unless the earlier manifest has it; returns its manifest entry. */
   private static ObjectNode put(Path out, String rel, Path source, Set<String> known, String kind,
       String project, String version, FileEntry f, FileDecision d) throws IOException {
-    Sha256 sha = kind.equals("artifact") ? new Sha256(f.sha256().orElseThrow()) : sha256Of(source);
+    Sha256 sha = kind.equals("artifact") ? f.digest().orElseThrow() : sha256Of(source);
     if (known.contains(rel + "\n" + sha.hex())) {
       return null;
     }
     Path target = out.resolve(rel);
-    Files.createDirectories(target.getParent());
-    Path tmp = target.resolveSibling(target.getFileName() + ".part");
-    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    DurableFile.copy(source, target);
     ObjectNode e = JSON.createObjectNode();
     e.put("path", rel);
     e.put("sha256", sha.hex());
@@ -277,8 +274,7 @@ final class Exporter {
 
   private static ObjectNode write(Path out, String rel, byte[] body) throws IOException {
     Path target = out.resolve(rel);
-    Files.createDirectories(target.getParent());
-    Files.write(target, body);
+    DurableFile.write(target, body);
     ObjectNode e = JSON.createObjectNode();
     e.put("path", rel);
     e.put("sha256", Sha256.of(body).hex());

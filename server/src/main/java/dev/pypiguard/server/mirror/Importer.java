@@ -7,6 +7,7 @@ import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.cache.SharedBlobs;
+import dev.pypiguard.core.io.DurableFile;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,8 +89,8 @@ final class Importer {
     List<Entry> files = verify(root, manifest.path("files"), problems);
     List<Entry> pages = verify(root, manifest.path("pages"), problems);
     var store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
-    Set<String> inMirror = files.stream().map(e -> e.sha().hex()).collect(Collectors.toSet());
-    List<String> projects = new ArrayList<>();
+    Set<Sha256> inMirror = files.stream().map(Entry::sha).collect(Collectors.toSet());
+    List<ProjectName> projects = new ArrayList<>();
     for (Entry p : pages) {
       if (!p.rel().matches("simple/[^/]+/index\\.json")) {
         continue;
@@ -98,13 +100,12 @@ final class Importer {
         problems.add(p.rel() + ": not a normalized project name");
         continue;
       }
-      projects.add(project);
+      projects.add(new ProjectName(project));
       try {
         ProjectPage page = SimpleJson.parsePage(Files.readAllBytes(p.file()), p.file().toUri());
         for (FileEntry f : page.files()) {
-          String sha = f.sha256().orElse("");
-          boolean have = inMirror.contains(sha)
-              || Sha256.parse(sha).map(s -> store.find(s).isPresent()).orElse(false);
+          Optional<Sha256> sha = f.digest();
+          boolean have = sha.isPresent() && (inMirror.contains(sha.get()) || store.find(sha.get()).isPresent());
           if (!have) {
             problems.add(p.rel() + ": lists " + f.filename()
                 + ", which is neither in this mirror nor in the cache (import the earlier export first)");
@@ -122,11 +123,7 @@ final class Importer {
       if (e.kind().equals("provenance")) {
         Path side = cacheDir.resolve("provenance").resolve(e.artifactSha().substring(0, 2))
             .resolve(e.artifactSha() + ".bin");
-        Files.createDirectories(side.getParent());
-        Path tmp = Files.createTempFile(side.getParent(), "import", ".tmp");
-        Files.copy(e.file(), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, side, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        DurableFile.copy(e.file(), side);
       } else {
         if (store.find(e.sha()).isEmpty()) {
           publish(store, e);
@@ -238,7 +235,7 @@ final class Importer {
   }
 
   /** Reads the mirror's pages through a page cache with the mirror as a file: upstream. */
-  private void loadPages(Path root, List<String> projects) throws IOException {
+  private void loadPages(Path root, List<ProjectName> projects) throws IOException {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-import"))) {
       java.util.function.Function<String, PageCache> cacheOf = name -> new PageCache(
@@ -246,8 +243,8 @@ final class Importer {
           new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
           PageCache.Listener.NONE, shared);
       var caches = new java.util.HashMap<String, PageCache>();
-      for (String p : projects) {
-        PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p), cacheOf);
+      for (ProjectName p : projects) {
+        PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p.value()), cacheOf);
         pages.purge(p);
         var lookup = pages.project(p).join();
         if (!(lookup instanceof PageLookup.Found<?>)) {

@@ -299,7 +299,7 @@ final class Seeder {
 
   private void fetch(FileEntry f) {
     try {
-      Sha256 sha = Sha256.parse(f.sha256().orElse("")).orElseThrow();
+      Sha256 sha = f.digest().orElseThrow();
       boolean cached = store.find(sha).isPresent();
       if (!cached) {
         download(URI.create(f.url()), Optional.of(sha.hex()));
@@ -395,7 +395,7 @@ final class Seeder {
         continue;
       }
       try {
-        Optional<java.nio.file.Path> p = store.find(Sha256.parse(f.sha256().orElse("")).orElseThrow());
+        Optional<java.nio.file.Path> p = store.find(f.digest().orElseThrow());
         if (p.isPresent()) {
           Optional<byte[]> m = dev.pypiguard.server.http.GeneratedMetadata.fromWheel(p.get(), f.filename());
           if (m.isPresent()) {

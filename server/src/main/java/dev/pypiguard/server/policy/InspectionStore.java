@@ -3,6 +3,7 @@ package dev.pypiguard.server.policy;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.store.ObjectStore;
+import dev.pypiguard.core.store.TieredRecords;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.rule.Rule;
 import dev.pypiguard.policy.Policy;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -70,6 +70,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
 
   private final Path dir;
   private final Optional<ObjectStore> shared;
+  private final TieredRecords stored;
+  private final TieredRecords reviewRecords;
   private final Inspector inspector;
   private final Clock clock;
   private final ExecutorService pool;
@@ -92,6 +94,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   public InspectionStore(Path cacheDir, Optional<ObjectStore> shared, MeterRegistry registry, Clock clock) {
     this.dir = cacheDir.resolve("inspections");
     this.shared = shared;
+    this.stored = new TieredRecords(dir, shared, "inspections/", "inspection");
+    this.reviewRecords = new TieredRecords(dir.resolve("reviews"), shared, "reviews/", "review");
     this.inspector = new Inspector();
     this.clock = clock;
     this.registry = registry;
@@ -166,8 +170,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   }
 
   /** The held file with this sha256, when a rule holds it. */
-  public Optional<Held> heldFile(String sha256) {
-    return Optional.ofNullable(held.get(sha256));
+  public Optional<Held> heldFile(Sha256 sha256) {
+    return Optional.ofNullable(held.get(sha256.hex()));
   }
 
   /** The newest inspections that found something, newest first. */
@@ -181,7 +185,8 @@ public final class InspectionStore implements Inspections, AutoCloseable {
    * Makes sure the stored file {@code blob} with {@code sha256} is inspected: from memory, from
    * disk, from the shared store, or by reading it. At most one inspection per file at a time.
    */
-  public CompletableFuture<Inspection> ensure(String sha256, Path blob, Optional<String> filename) {
+  public CompletableFuture<Inspection> ensure(Sha256 digest, Path blob, Optional<String> filename) {
+    String sha256 = digest.hex();
     Inspection known = inspections.get(sha256);
     if (known != null) {
       return CompletableFuture.completedFuture(known);
@@ -218,11 +223,12 @@ public final class InspectionStore implements Inspections, AutoCloseable {
       try (Stream<Path> files = Files.walk(root, 3)) {
         for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
           String name = p.getFileName().toString();
-          if (Sha256.parse(name).isEmpty() || inspections.containsKey(name)) {
+          Optional<Sha256> sha = Sha256.parse(name);
+          if (sha.isEmpty() || inspections.containsKey(name)) {
             continue;
           }
           try {
-            ensure(name, p, Optional.empty()).get(10, TimeUnit.MINUTES);
+            ensure(sha.get(), p, Optional.empty()).get(10, TimeUnit.MINUTES);
             n++;
           } catch (Exception e) {
             LOG.debug("background inspection of {}: {}", name, e.toString());
@@ -265,33 +271,15 @@ public final class InspectionStore implements Inspections, AutoCloseable {
 
   // ---- persistence --------------------------------------------------------------------
 
-  private Path path(String sha256) {
-    return dir.resolve(sha256.substring(0, 2)).resolve(sha256 + ".json");
-  }
-
-  private static String sharedKey(String sha256) {
-    return "inspections/" + sha256.substring(0, 2) + "/" + sha256 + ".json";
+  /** An inspection's name, the same on disk and in the shared store. */
+  private static String name(String sha256) {
+    return sha256.substring(0, 2) + "/" + sha256 + ".json";
   }
 
   private Optional<Inspection> readStored(String sha256) {
-    Path p = path(sha256);
     try {
-      if (Files.isRegularFile(p)) {
-        Optional<Inspection> i = InspectionJson.read(Files.readAllBytes(p)).filter(InspectionStore::current);
-        if (i.isPresent()) {
-          return i;
-        }
-      }
-      if (shared.isPresent() && shared.get().reachable()) {
-        Optional<byte[]> bytes = shared.get().read(sharedKey(sha256));
-        if (bytes.isPresent()) {
-          Optional<Inspection> i = InspectionJson.read(bytes.get()).filter(InspectionStore::current);
-          if (i.isPresent()) {
-            writeLocal(p, bytes.get());
-          }
-          return i;
-        }
-      }
+      return stored.read(name(sha256), b -> InspectionJson.read(b).filter(InspectionStore::current).isPresent())
+          .flatMap(InspectionJson::read);
     } catch (IOException e) {
       LOG.warn("cannot read the inspection of {}: {}", sha256, e.toString());
     }
@@ -304,23 +292,12 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   }
 
   private void store(String sha256, Inspection i) {
-    byte[] json = InspectionJson.write(i);
     try {
-      writeLocal(path(sha256), json);
-      if (shared.isPresent() && shared.get().reachable()) {
-        // Not create-if-absent: an older inspector's record is replaced by this one.
-        shared.get().write(sharedKey(sha256), json);
-      }
+      // Not create-if-absent: an older inspector's record is replaced by this one.
+      stored.write(name(sha256), InspectionJson.write(i));
     } catch (IOException e) {
       LOG.warn("cannot persist the inspection of {}: {}", sha256, e.toString());
     }
-  }
-
-  private static void writeLocal(Path p, byte[] bytes) throws IOException {
-    Files.createDirectories(p.getParent());
-    Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   // ---- reviews -------------------------------------------------------------------------
@@ -329,20 +306,18 @@ public final class InspectionStore implements Inspections, AutoCloseable {
    * Records that an admin cleared the held file {@code sha256} (locally and in the shared store,
    * so every replica serves it within seconds); {@code why} names who and why.
    */
-  public void clear(String sha256, String why) throws IOException {
+  public void clear(Sha256 digest, String why) throws IOException {
+    String sha256 = digest.hex();
     byte[] json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
         .put("sha256", sha256).put("reason", why).put("time", clock.instant().toString()).toString()
         .getBytes(StandardCharsets.UTF_8);
-    writeLocal(dir.resolve("reviews").resolve(sha256 + ".json"), json);
-    if (shared.isPresent() && shared.get().reachable()) {
-      shared.get().create("reviews/" + sha256 + ".json", json);
-    }
+    reviewRecords.create(sha256 + ".json", json);
     reviews.put(sha256, why);
     counter.incrementAndGet();
   }
 
   private void loadReviews() {
-    Path r = dir.resolve("reviews");
+    Path r = reviewRecords.dir();
     if (!Files.isDirectory(r)) {
       return;
     }
@@ -381,7 +356,7 @@ public final class InspectionStore implements Inspections, AutoCloseable {
         }
         Optional<byte[]> bytes = s.read(key);
         if (bytes.isPresent()) {
-          writeLocal(dir.resolve("reviews").resolve(sha + ".json"), bytes.get());
+          reviewRecords.writeLocal(sha + ".json", bytes.get());
           readReview(bytes.get());
         }
       }

@@ -3,8 +3,10 @@ package dev.pypiguard.server.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.store.ObjectStore;
+import dev.pypiguard.core.store.TieredRecords;
 import dev.pypiguard.policy.rule.Rule;
 import dev.pypiguard.policy.rule.AttestationRule;
 import dev.pypiguard.policy.attestation.AttestationVerifier;
@@ -19,7 +21,6 @@ import dev.pypiguard.policy.Policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   private record Root(String id, AttestationVerifier verifier) {}
 
   private final Path dir;
-  private final Optional<ObjectStore> shared;
+  private final TieredRecords stored;
   private final ExecutorService pool;
   private final PublisherMemory memory;
   private final Map<String, Verification> verdicts = new ConcurrentHashMap<>();
@@ -78,8 +79,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    */
   public VerdictStore(Path cacheDir, int threads, Optional<ObjectStore> shared,
       Optional<PublisherMemory.Shared> publishers) {
-    this.shared = shared;
     this.dir = cacheDir.resolve("provenance");
+    this.stored = new TieredRecords(dir, shared, "verdicts/", "verdict");
     var n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "pypi-guard-provenance-" + n.incrementAndGet());
@@ -151,7 +152,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * tried again next time). Completes when done; at most one verification per file at a time.
    */
   public CompletableFuture<Void> ensure(
-      String sha256, String filename, Supplier<Optional<UpstreamProvenance>> provenance) {
+      Sha256 sha256, String filename, Supplier<Optional<UpstreamProvenance>> provenance) {
     return ensureAsync(sha256, filename, () -> CompletableFuture.completedFuture(provenance.get()));
   }
 
@@ -160,7 +161,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * threads never wait for the network (issue 13: no pool thread parks on {@code get()}).
    */
   public CompletableFuture<Void> ensureAsync(
-      String sha256, String filename, Supplier<CompletableFuture<Optional<UpstreamProvenance>>> provenance) {
+      Sha256 digest, String filename, Supplier<CompletableFuture<Optional<UpstreamProvenance>>> provenance) {
+    String sha256 = digest.hex();
     Root r = root;
     String key = sha256 + "." + r.id();
     if (verdicts.containsKey(key)) {
@@ -236,17 +238,16 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     counter.incrementAndGet();
   }
 
-  private Path path(String sha256, String rootId) {
-    return dir.resolve(sha256.substring(0, 2)).resolve(sha256 + "." + rootId + ".verdict");
+  /** A verdict's name, the same on disk and in the shared store. */
+  private static String name(String sha256, String rootId) {
+    return sha256.substring(0, 2) + "/" + sha256 + "." + rootId + ".verdict";
   }
 
   private Optional<Verification> readStored(String sha256, String rootId) {
-    Path p = path(sha256, rootId);
-    if (!Files.isRegularFile(p) && !fetchShared(p)) {
-      return Optional.empty();
-    }
+    Path p = stored.local(name(sha256, rootId));
     try {
-      return fromJson(JSON.readTree(p.toFile()));
+      Optional<byte[]> bytes = stored.read(name(sha256, rootId), b -> true);
+      return bytes.isEmpty() ? Optional.empty() : fromJson(JSON.readTree(bytes.get()));
     } catch (IOException | RuntimeException e) {
       LOG.warn("ignoring unreadable verdict {}: {}", p, e.toString());
       return Optional.empty();
@@ -258,42 +259,11 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     if (json.isEmpty()) {
       return;
     }
-    Path p = path(sha256, rootId);
     try {
-      Files.createDirectories(p.getParent());
-      Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-      JSON.writeValue(tmp.toFile(), json.get());
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      if (shared.isPresent() && shared.get().reachable()) {
-        shared.get().create(sharedKey(p), Files.readAllBytes(p));
-      }
+      // First writer wins in the shared store: every replica would write the same verdict.
+      stored.create(name(sha256, rootId), JSON.writeValueAsBytes(json.get()));
     } catch (IOException e) {
-      LOG.warn("cannot persist verdict {}: {}", p, e.toString());
-    }
-  }
-
-  private String sharedKey(Path p) {
-    return "verdicts/" + p.getParent().getFileName() + "/" + p.getFileName();
-  }
-
-  /** Copies another replica's verdict to the local disk; false when there is none. */
-  private boolean fetchShared(Path p) {
-    if (shared.isEmpty() || !shared.get().reachable()) {
-      return false;
-    }
-    try {
-      Optional<byte[]> bytes = shared.get().read(sharedKey(p));
-      if (bytes.isEmpty()) {
-        return false;
-      }
-      Files.createDirectories(p.getParent());
-      Path tmp = Files.createTempFile(p.getParent(), p.getFileName().toString(), ".tmp");
-      Files.write(tmp, bytes.get());
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return true;
-    } catch (IOException e) {
-      LOG.warn("cannot read the shared verdict {}: {}", sharedKey(p), e.getMessage());
-      return false;
+      LOG.warn("cannot persist verdict {}: {}", stored.local(name(sha256, rootId)), e.toString());
     }
   }
 

@@ -47,7 +47,7 @@ class VerdictStoreTest {
       store.rules(policy);
       assertThat(store.verdict(sha)).isEmpty();
       String before = store.generation();
-      store.ensure(sha, SDIST, () -> {
+      store.ensure(new dev.pypiguard.core.blob.Sha256(sha), SDIST, () -> {
         fetched.incrementAndGet();
         return Optional.of(new VerdictStore.UpstreamProvenance.Document(json));
       }).get();
@@ -56,7 +56,7 @@ class VerdictStoreTest {
     }
     try (var again = new VerdictStore(cache, 2)) {
       again.rules(policy);
-      again.ensure(sha, SDIST, () -> {
+      again.ensure(new dev.pypiguard.core.blob.Sha256(sha), SDIST, () -> {
         fetched.incrementAndGet();
         return Optional.empty();
       }).get();
@@ -78,12 +78,12 @@ class VerdictStoreTest {
     String b = "b".repeat(64);
     try (var store = new VerdictStore(cache, 1)) {
       store.rules(policy);
-      var first = store.ensureAsync(a, "a-1.0.tar.gz", () -> slow);
-      store.ensureAsync(b, "b-1.0.tar.gz", () -> java.util.concurrent.CompletableFuture.completedFuture(
+      var first = store.ensureAsync(new dev.pypiguard.core.blob.Sha256(a), "a-1.0.tar.gz", () -> slow);
+      store.ensureAsync(new dev.pypiguard.core.blob.Sha256(b), "b-1.0.tar.gz", () -> java.util.concurrent.CompletableFuture.completedFuture(
           Optional.of(new VerdictStore.UpstreamProvenance.Missing("none upstream")))).get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(store.verdict(b)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Unverified.class));
       assertThat(first).isNotDone();
-      assertThat(store.ensureAsync(a, "a-1.0.tar.gz", () -> {
+      assertThat(store.ensureAsync(new dev.pypiguard.core.blob.Sha256(a), "a-1.0.tar.gz", () -> {
         throw new AssertionError("a second fetch while one is in flight");
       })).isSameAs(first);
       slow.complete(Optional.of(new VerdictStore.UpstreamProvenance.Missing("none upstream")));

@@ -153,11 +153,11 @@ class SharedStateTest {
     var policy = PolicyLoader.parse("policies.yaml", "attestations: {verify: true}\n");
     try (var onA = new VerdictStore(dir.resolve("a"), 2, Optional.of(a), Optional.empty())) {
       onA.rules(policy);
-      onA.ensure(sha, sdist, () -> Optional.of(new VerdictStore.UpstreamProvenance.Document(json))).get();
+      onA.ensure(new Sha256(sha), sdist, () -> Optional.of(new VerdictStore.UpstreamProvenance.Document(json))).get();
     }
     try (var onB = new VerdictStore(dir.resolve("b"), 2, Optional.of(b), Optional.empty())) {
       onB.rules(policy);
-      onB.ensure(sha, sdist, () -> {
+      onB.ensure(new Sha256(sha), sdist, () -> {
         throw new AssertionError("replica B must not fetch what A verified");
       }).get();
       assertThat(onB.verdict(sha)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));

@@ -1,0 +1,89 @@
+package dev.pypiguard.core.blob;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The blob writer's publish path, which goes through core.io.DurableFile (issue 12). */
+class FileSystemBlobStoreTest {
+  @TempDir Path dir;
+
+  private static final byte[] BYTES = "wheel bytes".getBytes(UTF_8);
+  private static final Sha256 SHA = Sha256.of(BYTES);
+
+  @Test
+  void commit_verifiedBytes_publishesThemAndLeavesNoPartialFile() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap(BYTES));
+      w.commit(BYTES.length);
+    }
+    assertThat(store.find(SHA)).hasValueSatisfying(p -> assertThat(p).hasBinaryContent(BYTES));
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void commit_wrongDigest_publishesNothingAndLeavesNoPartialFile() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap("other bytes".getBytes(UTF_8)));
+      assertThatThrownBy(() -> w.commit(-1)).isInstanceOf(IntegrityException.class)
+          .hasMessageStartingWith("sha256 mismatch: got ");
+    }
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void commit_wrongSize_publishesNothing() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap(BYTES));
+      assertThatThrownBy(() -> w.commit(BYTES.length + 1)).isInstanceOf(IntegrityException.class)
+          .hasMessage("size mismatch: got " + BYTES.length + " bytes, expected " + (BYTES.length + 1));
+    }
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void close_midWrite_leavesNothingBehind() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap(BYTES, 0, 4));
+      try (var reader = w.openReader()) {
+        assertThat(reader.size()).isEqualTo(4);
+      }
+    }
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void commit_sameContentTwice_keepsOneCopy() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter first = store.create(SHA); BlobWriter second = store.create(SHA)) {
+      first.append(ByteBuffer.wrap(BYTES));
+      second.append(ByteBuffer.wrap(BYTES));
+      first.commit(BYTES.length);
+      second.commit(BYTES.length);
+    }
+    assertThat(store.find(SHA)).hasValueSatisfying(p -> assertThat(p).hasBinaryContent(BYTES));
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void open_clearsPartialFilesOfAnEarlierProcess() throws IOException {
+    Files.createDirectories(dir.resolve("tmp"));
+    Files.writeString(dir.resolve("tmp").resolve(SHA.hex() + ".x.part"), "torn");
+    new FileSystemBlobStore(dir);
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+}
