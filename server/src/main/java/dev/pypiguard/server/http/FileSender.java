@@ -297,17 +297,7 @@ final class FileSender {
         }
         ex.bytes = pos;
         long sent = pos;
-        ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> {
-          if (f.isSuccess()) {
-            if (d.length().isPresent() && sent == d.length().getAsLong()) {
-              ex.delivered = true; // every byte of a Content-Length body is with the client
-            }
-            pump();
-          } else {
-            cleanup();
-            ex.abort("client write failed");
-          }
-        });
+        ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> written(f.isSuccess(), sent));
         return;
       }
       if (d.result().isDone()) {
@@ -348,17 +338,21 @@ final class FileSender {
       long from = pos;
       pos = available;
       ex.bytes = available;
-      ex.ctx.writeAndFlush(new DefaultFileRegion(region, from, available - from)).addListener(f -> {
-        if (f.isSuccess()) {
-          if (d.length().isPresent() && available == d.length().getAsLong()) {
-            ex.delivered = true; // every byte of a Content-Length body is with the client
-          }
-          pump();
-        } else {
-          cleanup();
-          ex.abort("client write failed");
+      ex.ctx.writeAndFlush(new DefaultFileRegion(region, from, available - from))
+          .addListener(f -> written(f.isSuccess(), available));
+    }
+
+    /** After a write of the bytes up to {@code sent}: the next one, or the end of a failed one. */
+    private void written(boolean success, long sent) {
+      if (success) {
+        if (d.length().isPresent() && sent == d.length().getAsLong()) {
+          ex.delivered = true; // every byte of a Content-Length body is with the client
         }
-      });
+        pump();
+      } else {
+        cleanup();
+        ex.abort("client write failed");
+      }
     }
 
     private void cleanup() {
