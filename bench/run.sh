@@ -242,13 +242,24 @@ for n in $SIZES; do
   done
 done
 warm "$pg$file_path" -c"$FILE_CONNS"
+# The judging pypi-guard is a JVM of its own: warmed alike, so that it is not measured colder.
+if want judged; then
+  for n in $SIZES; do
+    for enc in identity gzip; do
+      mapfile -d '' h < <(hdrs json $enc)
+      warm "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}"
+    done
+  done
+fi
 status=$(curl -fsI -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$nc_port/simple/benchpkg$first/" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache-status" {print $2}')
 [ "$status" = HIT ] || echo "warning: nginx proxy_cache answered $status, not HIT" >&2
 if command -v jcmd >/dev/null; then
-  for _ in $(seq 60); do
-    q=$(jcmd "$pg_pid" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
-    [ "$q" -le 1 ] && break
-    sleep 1
+  for pid in "$pg_pid" "$judged_pid"; do
+    for _ in $(seq 60); do
+      q=$(jcmd "$pid" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
+      [ "$q" -le 1 ] && break
+      sleep 1
+    done
   done
 fi
 
