@@ -12,8 +12,11 @@
 #   pypi-guard       with a permissive policy (nothing to judge): the page from its rendered cache
 #   nginx static     the very bytes pypi-guard answered, from disk (gzip_static for gzip)
 #   nginx proxy_cache nginx caching pypi-guard's answers (key: URI, Accept, Accept-Encoding)
-# then a judged page (cooldown, advisories, yanks) against the unjudged one, and a cached
-# FILE_MB MiB file against nginx sendfile. Before measuring, pypi-guard is warmed for WARMUP
+# then a judged page (cooldown, advisories, yanks) against the unjudged one, a cached
+# FILE_MB MiB file against nginx sendfile (8 and 50 clients, with pypi-guard's RSS while 50 pull),
+# cold misses (COLD_FILES files of COLD_MB MiB through a pypi-guard in front of a local nginx,
+# against the same downloads straight from that nginx), and a warm pip install of PIP_REQS
+# through pypi-guard against the same from nginx serving the static index PIP_INDEX. Before measuring, pypi-guard is warmed for WARMUP
 # seconds per page so that C2 has compiled the hot path (the script waits for an empty C2 queue).
 # wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
 # connections for DURATION seconds; each figure is the better of RUNS runs.
@@ -31,7 +34,12 @@ SIZES=${SIZES:-"100 500 5000"}
 FILE_MB=${FILE_MB:-64}
 CONNS=${CONNS:-32}
 FILE_CONNS=${FILE_CONNS:-8}
-ONLY=${ONLY:-"pages file judged"}  # which parts to measure
+COLD_MB=${COLD_MB:-64}
+COLD_FILES=${COLD_FILES:-5}
+PIP_RUNS=${PIP_RUNS:-3}
+PIP_REQS=${PIP_REQS:-"flask requests pydantic"}
+PIP_INDEX=${PIP_INDEX:-/opt/pypi}  # a static simple index on disk (simple/, files/) with the wheels pip needs
+ONLY=${ONLY:-"pages file judged cold pip"}  # which parts to measure
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 JSON_ACCEPT='application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01'
 work=$(mktemp -d)
@@ -234,13 +242,24 @@ for n in $SIZES; do
   done
 done
 warm "$pg$file_path" -c"$FILE_CONNS"
+# The judging pypi-guard is a JVM of its own: warmed alike, so that it is not measured colder.
+if want judged; then
+  for n in $SIZES; do
+    for enc in identity gzip; do
+      mapfile -d '' h < <(hdrs json $enc)
+      warm "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}"
+    done
+  done
+fi
 status=$(curl -fsI -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$nc_port/simple/benchpkg$first/" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache-status" {print $2}')
 [ "$status" = HIT ] || echo "warning: nginx proxy_cache answered $status, not HIT" >&2
 if command -v jcmd >/dev/null; then
-  for _ in $(seq 60); do
-    q=$(jcmd "$pg_pid" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
-    [ "$q" -le 1 ] && break
-    sleep 1
+  for pid in "$pg_pid" "$judged_pid"; do
+    for _ in $(seq 60); do
+      q=$(jcmd "$pid" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
+      [ "$q" -le 1 ] && break
+      sleep 1
+    done
   done
 fi
 
@@ -269,9 +288,15 @@ printf '%-28s %10s %10s %8s\n' "cached ${FILE_MB} MiB file (MB/s)" pypi-guard ng
 read -r _ a < <(measure "$FILE_CONNS" "$pg$file_path")
 read -r _ b < <(measure "$FILE_CONNS" "http://127.0.0.1:$ng_port/files/bench.whl")
 printf '%-28s %10.0f %10.0f %8s\n' "$FILE_CONNS clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+# pypi-guard's RSS while the 50 clients pull (sampled every 0.2 s; bounded by the run's length)
+( for _ in $(seq $((DURATION * RUNS * 5 + 5))); do awk '/VmRSS/ {print $2}' "/proc/$pg_pid/status"; sleep 0.2; done \
+  | sort -n | tail -1 >"$work/rss50" ) &
+sampler=$!
 read -r _ a < <(measure 50 "$pg$file_path")
+kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 read -r _ b < <(measure 50 "http://127.0.0.1:$ng_port/files/bench.whl")
 printf '%-28s %10.0f %10.0f %8s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+echo "pypi-guard RSS while 50 clients pull the file: $(( $(cat "$work/rss50" 2>/dev/null || echo 0) / 1024 )) MB"
 fi
 if want judged; then
 echo
@@ -288,5 +313,101 @@ for n in $SIZES; do
 done
 
 fi
+# A local nginx as the upstream of its own pypi-guard: the upstream tree ($work/upstream) for cold
+# files, and PIP_INDEX for pip. Started here, after the rest, so it never competes with them.
+if want cold || want pip; then
+  mkdir -p "$work/up-nginx"
+  cu_port=$(free_port); pi_port=$(free_port)
+  cat >"$work/up-nginx/nginx.conf" <<NGX
+worker_processes 2;
+pid $work/up-nginx/nginx.pid;
+error_log $work/up-nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; keepalive_requests 100000000;
+  client_body_temp_path $work/up-nginx; proxy_temp_path $work/up-nginx; fastcgi_temp_path $work/up-nginx;
+  uwsgi_temp_path $work/up-nginx; scgi_temp_path $work/up-nginx;
+  types { text/html html; application/zip whl; }
+  server {
+    listen 127.0.0.1:$cu_port; root $work/upstream;
+    location /simple/ { types { } default_type application/vnd.pypi.simple.v1+json; try_files \${uri}index.json =404; }
+  }
+  server { listen 127.0.0.1:$pi_port; root $PIP_INDEX; }
+}
+NGX
+  nginx -c "$work/up-nginx/nginx.conf" -g 'daemon off;' &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$cu_port/simple/"
+fi
+
+if want cold; then
+  # COLD_FILES files of COLD_MB MiB, each downloaded once straight from the upstream and once
+  # through a pypi-guard that has never seen it (a cold miss: fetched, hashed, stored, sent).
+  python3 - "$work/upstream" "$COLD_MB" "$COLD_FILES" <<'PY'
+import hashlib, json, os, sys
+root, mb, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+files = []
+for i in range(n):
+    name = f"benchcold-1.{i}-py3-none-any.whl"
+    data = os.urandom(mb * 1024 * 1024)
+    with open(f"{root}/files/{name}", "wb") as f:
+        f.write(data)
+    files.append({"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
+                  "size": len(data), "upload-time": "2020-01-01T00:00:00Z"})
+os.makedirs(f"{root}/simple/benchcold", exist_ok=True)
+with open(f"{root}/simple/benchcold/index.json", "w") as f:
+    json.dump({"meta": {"api-version": "1.1"}, "name": "benchcold", "files": files}, f)
+PY
+  cold_port=$(free_port)
+  "$launcher" serve --listen "127.0.0.1:$cold_port" --upstream "http://127.0.0.1:$cu_port/simple/" \
+    --cache-dir "$work/cold" --policy "$work/permissive.yaml" --advisories "$work/osv-none" >"$work/cold.log" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$cold_port/healthz" "$work/cold.log"
+  curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$cold_port/simple/benchcold/" -o /dev/null
+  direct=0; proxied=0
+  for i in $(seq 0 $((COLD_FILES - 1))); do
+    name="benchcold-1.$i-py3-none-any.whl"
+    d=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$cu_port/files/$name")
+    p=$(curl -fs -o "$work/cold-got" -w '%{time_total}' "http://127.0.0.1:$cold_port/files/benchcold/$name")
+    cmp -s "$work/cold-got" "$work/upstream/files/$name" || { echo "cold miss: $name differs from the upstream's" >&2; exit 1; }
+    direct=$(awk -v a="$direct" -v b="$d" 'BEGIN {print a + b}'); proxied=$(awk -v a="$proxied" -v b="$p" 'BEGIN {print a + b}')
+  done
+  echo
+  printf '%-28s %10s %10s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" pypi-guard direct ratio
+  printf '%-28s %10.3f %10.3f %8s\n' "upstream: local nginx" "$proxied" "$direct" "$(ratio "$proxied" "$direct")"
+fi
+
+if want pip; then
+  if [ ! -d "$PIP_INDEX/simple" ]; then
+    echo "pip: no static index at PIP_INDEX=$PIP_INDEX (simple/ and files/): skipped" >&2
+  else
+    # The same install from nginx serving the static index and from pypi-guard in front of it,
+    # after one install through pypi-guard (warm: every page and file cached); pip's own cache off.
+    pip_port=$(free_port)
+    "$launcher" serve --listen "127.0.0.1:$pip_port" --upstream "http://127.0.0.1:$pi_port/simple/" \
+      --cache-dir "$work/pip" --policy "$work/permissive.yaml" --advisories "$work/osv-none" >"$work/pip.log" 2>&1 &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$pip_port/healthz" "$work/pip.log"
+    pip_install() { # index-url -> seconds
+      rm -rf "$work/pip-target"
+      local t0 t1; t0=$(date +%s.%N)
+      env -u PIP_FIND_LINKS -u PIP_CERT -u REQUESTS_CA_BUNDLE -u CURL_CA_BUNDLE -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+        python3 -m pip --isolated install -q --no-cache-dir --disable-pip-version-check --target "$work/pip-target" \
+        --index-url "$1" $PIP_REQS >"$work/pip-out" 2>&1 || { echo "pip install from $1 failed:" >&2; tail -5 "$work/pip-out" >&2; exit 1; }
+      t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
+    }
+    pip_install "http://127.0.0.1:$pip_port/simple/" >/dev/null
+    best_g=999; best_s=999
+    for _ in $(seq "$PIP_RUNS"); do
+      s=$(pip_install "http://127.0.0.1:$pi_port/simple/"); g=$(pip_install "http://127.0.0.1:$pip_port/simple/")
+      best_s=$(awk -v a="$best_s" -v b="$s" 'BEGIN {print (b < a) ? b : a}'); best_g=$(awk -v a="$best_g" -v b="$g" 'BEGIN {print (b < a) ? b : a}')
+    done
+    echo
+    printf '%-28s %10s %10s %8s\n' "warm pip install (s)" pypi-guard static ratio
+    printf '%-28s %10.2f %10.2f %8s\n' "$PIP_REQS" "$best_g" "$best_s" "$(ratio "$best_g" "$best_s")"
+  fi
+fi
+
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pg_pid/status")
 echo "pypi-guard peak RSS over the run (pages, then 8 and 50 clients pulling the file): $((rss / 1024)) MB"

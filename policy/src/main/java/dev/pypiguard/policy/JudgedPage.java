@@ -2,7 +2,9 @@ package dev.pypiguard.policy;
 
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
+import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -10,10 +12,20 @@ import java.util.Optional;
  *
  * @param page the upstream page
  * @param files a decision for each of the page's files, in page order
+ * @param nextChange the earliest instant at which a decision may change by time alone (a
+ *     cooldown ends, an exception or an advisory ignore expires), when there is one: until then
+ *     judging again gives the same decisions, so a rendering of it may be kept until then and no
+ *     later (README "Speed")
  */
-public record JudgedPage(ProjectPage page, List<FileDecision> files) {
+public record JudgedPage(ProjectPage page, List<FileDecision> files, Optional<Instant> nextChange) {
   public JudgedPage {
     files = List.copyOf(files);
+    Objects.requireNonNull(nextChange, "nextChange");
+  }
+
+  /** A judgement that time alone never changes. */
+  public JudgedPage(ProjectPage page, List<FileDecision> files) {
+    this(page, files, Optional.empty());
   }
 
   /** The page as served: only allowed files, as the decisions changed them. */

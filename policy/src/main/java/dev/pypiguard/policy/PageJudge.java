@@ -26,6 +26,18 @@ public interface PageJudge {
     return dev.pypiguard.policy.Policy.BlockedFiles.HIDE;
   }
 
-  /** Changes whenever a judgement could change (new policy, new advisories, time passing). */
+  /**
+   * Changes whenever a judgement could change but for time (new policy, new advisories): what
+   * time changes, each judged page says itself ({@link JudgedPage#nextChange}), and {@link
+   * #nextChange} for {@link #projectBlocked}.
+   */
   String version();
+
+  /**
+   * The earliest instant after now at which {@link #projectBlocked} may change by time alone
+   * (an exception for a denied project expires), when there is one.
+   */
+  default java.util.Optional<java.time.Instant> nextChange() {
+    return java.util.Optional.empty();
+  }
 }

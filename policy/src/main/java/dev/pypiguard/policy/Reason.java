@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param pending whether the answer that decides it is still awaited (a provenance verdict, an
  *     advisory source): a file blocked only by pending reasons is held, not refused (README
  *     §Fail closed)
- * @param lifts when the block ends by itself (a release-age cooldown), if it does
+ * @param lifts when the reason stops applying by itself (a release-age cooldown ends, an
+ *     advisory ignore expires), if it does: a judgement may change then (README "Speed")
  */
 public record Reason(String rule, String message, boolean pending, Optional<Instant> lifts) {
   /** A reason that is final and does not lift by itself. */

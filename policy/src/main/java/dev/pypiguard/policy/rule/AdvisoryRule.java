@@ -82,7 +82,8 @@ public final class AdvisoryRule implements Rule {
               .findFirst();
       if (ignored.isPresent()) {
         AdvisoryIgnore i = ignored.get();
-        findings.note(new Reason(NAME, a.id() + " ignored until " + i.until() + ": " + i.reason()));
+        findings.note(new Reason(NAME, a.id() + " ignored until " + i.until() + ": " + i.reason(),
+            Optional.of(i.until().expires())));
         continue;
       }
       // INTERFACE.md §5: an advisory without a severity counts as high.

@@ -10,7 +10,6 @@ import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.Policy;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,9 +47,11 @@ import dev.pypiguard.policy.Reason;
  * <p>A local yank ({@code files.yank}) blocks nothing: the served entry is marked yanked, as if
  * the upstream had yanked it, and {@code files.yanked: hide} then hides it like any yanked file.
  *
- * <p>Judgements use the time rounded down to the minute, and {@link #version()} names that minute
- * when the policy has a time-dependent rule, so a cached judged page is the same as judging again
- * and is re-judged as files age.
+ * <p>A judged page says when time alone may change it ({@link JudgedPage#nextChange}: the
+ * earliest cooldown end, exception expiry or advisory-ignore expiry among its files), so a cached
+ * judged page is the same as judging again until that instant, and is judged again then, not
+ * before (README "Speed"). Messages that say an age ({@code uploaded 2 days ago}) say it as of the
+ * judgement.
  */
 public final class PolicyJudge implements PageJudge {
   /** The rule name of known-malicious releases, whose reasons no exception lifts. */
@@ -198,6 +199,7 @@ public final class PolicyJudge implements PageJudge {
     Map<String, Set<String>> hashesByName = hashesByName(page);
     var done = new java.util.HashSet<String>();
     var out = new ArrayList<FileDecision>(page.files().size());
+    Instant next = null;
     for (FileEntry upstreamFile : page.files()) {
       // Two entries with one name are one file with one decision (the first entry's), so the
       // page and /files/ can never disagree about it.
@@ -227,8 +229,44 @@ public final class PolicyJudge implements PageJudge {
         r.check(ctx, findings);
       }
       out.add(new FileDecision(file, version, decide(ctx, findings, waivers)));
+      if (timeDependent) {
+        next = earliest(next, now, findings.blocks());
+        next = earliest(next, now, findings.notes());
+      }
     }
-    return new JudgedPage(page, out);
+    if (timeDependent) {
+      for (Policy.Waiver w : waivers) {
+        next = earlier(next, w.until().expires());
+      }
+    }
+    return new JudgedPage(page, out, Optional.ofNullable(next));
+  }
+
+  /** The earliest of {@code next} and the instants after {@code now} at which a reason lapses. */
+  private static Instant earliest(Instant next, Instant now, List<Reason> reasons) {
+    for (Reason r : reasons) {
+      if (r.lifts().isPresent() && r.lifts().get().isAfter(now)) {
+        next = earlier(next, r.lifts().get());
+      }
+    }
+    return next;
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    return a == null || b.isBefore(a) ? b : a;
+  }
+
+  /** When an exception that makes a denied project exist expires: the project list changes then. */
+  @Override
+  public Optional<Instant> nextChange() {
+    Instant now = now();
+    Instant next = null;
+    for (Policy.Waiver w : policy.exceptions()) {
+      if (w.activeAt(now)) {
+        next = earlier(next, w.until().expires());
+      }
+    }
+    return Optional.ofNullable(next);
   }
 
   /** Every sha256 each file name is listed with on the page (a missing one counts as ""). */
@@ -343,7 +381,7 @@ public final class PolicyJudge implements PageJudge {
   }
 
   private Instant now() {
-    return clock.instant().truncatedTo(ChronoUnit.MINUTES);
+    return clock.instant();
   }
 
   private void warnExpired(Instant now) {
@@ -361,8 +399,8 @@ public final class PolicyJudge implements PageJudge {
 
   /**
    * The policy's digest with every extra rule's current fingerprint (read at each call, so that
-   * refreshed advisories change it without a new judge), and, when a rule depends on time, the
-   * current minute: {@code policy-<sha256>+advisories-osv-...@2026-11-21T10:00Z}.
+   * refreshed advisories change it without a new judge): {@code policy-<sha256>+advisories-osv-...}.
+   * Time is not in it: a judged page says when time changes it ({@link JudgedPage#nextChange}).
    */
   @Override
   public String version() {
@@ -373,6 +411,6 @@ public final class PolicyJudge implements PageJudge {
         v.append('+').append(fp);
       }
     }
-    return timeDependent ? v.append('@').append(now()).toString() : v.toString();
+    return v.toString();
   }
 }

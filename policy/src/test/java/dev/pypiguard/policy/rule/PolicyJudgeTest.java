@@ -553,13 +553,49 @@ class PolicyJudgeTest {
   }
 
   @Test
-  void version_timeDependentPolicy_namesTheMinute() {
+  void version_timeDependentPolicy_timeIsNotInIt() {
     String yaml = "release-age: {minimum: 7d}\n";
-    String v = judge(yaml, NOW.plusSeconds(59)).version();
-    assertThat(v).endsWith("@2026-11-21T10:00:00Z");
-    assertThat(judge(yaml, NOW.plusSeconds(1)).version()).isEqualTo(v);
-    assertThat(judge(yaml, NOW.plusSeconds(60)).version()).isNotEqualTo(v);
-    assertThat(judge("exceptions: [{project: a, until: 2099-01-01, reason: r, date: 2099-01-01}]\n").version()).contains("@");
+    assertThat(judge(yaml, NOW.plusSeconds(60)).version()).isEqualTo(judge(yaml).version()).doesNotContain("@");
+  }
+
+  // --- nextChange (issue 15: a rendering is kept until then, and no later) ----------------------
+
+  @Test
+  void nextChange_isTheEarliestCooldownEndOnThePage() {
+    String yaml = "release-age: {minimum: 7d}\n";
+    Instant young = NOW.minus(Duration.ofDays(2));
+    Instant younger = NOW.minus(Duration.ofHours(1));
+    var p = page("a", file("a-1.0.tar.gz"), file("a-2.0.tar.gz", young), file("a-3.0.tar.gz", younger));
+    assertThat(judge(yaml).judge("pypi", p).nextChange()).contains(young.plus(Duration.ofDays(7)));
+    // Judged again just before and just after that instant: the file lifts exactly then.
+    Instant t = young.plus(Duration.ofDays(7));
+    assertThat(decision(judge(yaml, t.minusMillis(1)), p, "a-2.0.tar.gz").allowed()).isFalse();
+    JudgedPage after = judge(yaml, t.plusMillis(1)).judge("pypi", p);
+    assertThat(after.file("a-2.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
+    assertThat(after.nextChange()).contains(younger.plus(Duration.ofDays(7)));
+  }
+
+  @Test
+  void nextChange_noneWhenNothingLapses() {
+    var p = page("a", file("a-1.0.tar.gz"));
+    assertThat(judge("release-age: {minimum: 7d}\n").judge("pypi", p).nextChange()).isEmpty();
+    assertThat(judge("versions: {deny: {a: \"<2\"}}\n").judge("pypi", p).nextChange()).isEmpty();
+  }
+
+  @Test
+  void nextChange_anExceptionCoveringTheProject_expiresThen() {
+    String yaml = "release-age: {minimum: 7d}\n"
+        + "exceptions: [{project: a, until: 2026-11-25, reason: T-1, date: 2099-01-01}]\n";
+    var p = page("a", file("a-1.0.tar.gz", NOW.minus(Duration.ofDays(1))));
+    PolicyJudge j = judge(yaml);
+    JudgedPage judged = j.judge("pypi", p);
+    assertThat(judged.files().get(0).decision().allowed()).isTrue();
+    Instant expires = judged.nextChange().orElseThrow();
+    // Before the cooldown's end (NOW + 6 days): the exception's expiry comes first.
+    assertThat(expires).isBefore(NOW.plus(Duration.ofDays(6))).isAfter(NOW);
+    assertThat(judge(yaml, expires.plusMillis(1)).judge("pypi", p).files().get(0).decision().allowed()).isFalse();
+    assertThat(j.nextChange()).contains(expires);
+    assertThat(judge(yaml).judge("pypi", page("b", file("b-1.0.tar.gz"))).nextChange()).isEmpty();
   }
 
   // --- scale ------------------------------------------------------------------------------------

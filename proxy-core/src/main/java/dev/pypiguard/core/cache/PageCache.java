@@ -112,7 +112,8 @@ public final class PageCache {
     this.listener = listener;
     this.memory =
         Caffeine.newBuilder()
-            .maximumWeight(256L * 1024 * 1024)
+            // A quarter of the heap, at most 256 MB (README "Speed": the launcher's heap is 256 MB).
+            .maximumWeight(Math.min(256L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4))
             .weigher((String k, CachedPage<?> v) -> weight(v))
             .build();
     try {

@@ -42,11 +42,17 @@ public final class RecentBlocks {
   }
 
   /** Records a decision served now. */
-  public synchronized void add(Instant time, String project, String file, String version, String decision,
+  public void add(Instant time, String project, String file, String version, String decision,
       String via, String rule, String reason, String client, String user) {
+    add(time, project, file, version, decision, via, rule, reason, client, user, 1);
+  }
+
+  /** Records a decision served {@code times} times, the last at {@code time}. */
+  public synchronized void add(Instant time, String project, String file, String version, String decision,
+      String via, String rule, String reason, String client, String user, long times) {
     var key = new Key(project, file, decision, reason);
     Entry old = entries.remove(key);
-    entries.put(key, new Entry(old == null ? time : old.first(), time, old == null ? 1 : old.count() + 1,
+    entries.put(key, new Entry(old == null ? time : old.first(), time, old == null ? times : old.count() + times,
         project, file, version, decision, old == null ? via : mergeVia(old.via(), via), rule, reason,
         client, user));
     Iterator<Key> oldest = entries.keySet().iterator();

@@ -276,6 +276,10 @@ final class FileSender {
         return;
       }
       long available = d.releasable();
+      if (pos < available && !s.tls()) {
+        sendRegion(available);
+        return;
+      }
       if (pos < available) {
         int n = (int) Math.min(CHUNK, available - pos);
         ByteBuf buf = ex.ctx.alloc().buffer(n);
@@ -293,17 +297,7 @@ final class FileSender {
         }
         ex.bytes = pos;
         long sent = pos;
-        ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> {
-          if (f.isSuccess()) {
-            if (d.length().isPresent() && sent == d.length().getAsLong()) {
-              ex.delivered = true; // every byte of a Content-Length body is with the client
-            }
-            pump();
-          } else {
-            cleanup();
-            ex.abort("client write failed");
-          }
-        });
+        ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> written(f.isSuccess(), sent));
         return;
       }
       if (d.result().isDone()) {
@@ -324,6 +318,40 @@ final class FileSender {
       // Progress may have happened between the check and the flag: look once more.
       if ((d.releasable() > pos || d.result().isDone()) && waiting.compareAndSet(true, false)) {
         pump();
+      }
+    }
+
+    /**
+     * Without TLS, everything released so far goes out in one write by {@code sendfile} from the
+     * partial file (README "Speed"): no copy, no memory per client, one hop per write instead of
+     * one per chunk. The region gets a channel of its own, which it closes when sent.
+     */
+    private void sendRegion(long available) {
+      FileChannel region;
+      try {
+        region = d.openReader();
+      } catch (IOException e) {
+        cleanup();
+        ex.abort("reading partial file: " + e.getMessage());
+        return;
+      }
+      long from = pos;
+      pos = available;
+      ex.bytes = available;
+      ex.ctx.writeAndFlush(new DefaultFileRegion(region, from, available - from))
+          .addListener(f -> written(f.isSuccess(), available));
+    }
+
+    /** After a write of the bytes up to {@code sent}: the next one, or the end of a failed one. */
+    private void written(boolean success, long sent) {
+      if (success) {
+        if (d.length().isPresent() && sent == d.length().getAsLong()) {
+          ex.delivered = true; // every byte of a Content-Length body is with the client
+        }
+        pump();
+      } else {
+        cleanup();
+        ex.abort("client write failed");
       }
     }
 

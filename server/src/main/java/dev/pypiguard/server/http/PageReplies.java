@@ -60,6 +60,8 @@ final class PageReplies {
     private final HttpHeaders gzipHeaders;
     /** The decisions the audit log records for each serving of this page (README "Audit log"). */
     final List<FileDecision> audited;
+    /** Their lines, built on the first serving (the rendering's key names project and policy). */
+    private volatile AuditLog.Group auditGroup;
     private volatile long refreshedAt = System.nanoTime();
 
     Reply(RenderedPages.Rendered page, SimpleFormat format) {
@@ -131,8 +133,9 @@ final class PageReplies {
       return false;
     }
     String upstream = r.pages().upstream().name();
+    String version = judge.version();
     Optional<RenderedPages.Rendered> page = s.rendered().cached(upstream, name.value(),
-        found.page().version(), judge.version(), format, base);
+        found.page().version(), version, format, base);
     if (page.isEmpty()) {
       return false;
     }
@@ -140,7 +143,14 @@ final class PageReplies {
     boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
     ex.send(reply.response(gzip));
     if (!reply.audited.isEmpty()) {
-      s.audit().record(ex.remote(), ex.user, "page", name.value(), reply.audited, judge.version());
+      // Counted, not written: the audit log writes a decision's first serving and then counts
+      // (README "Audit log"), so a judged hit costs a look-up here, not a line per blocked file.
+      AuditLog.Group group = reply.auditGroup;
+      if (group == null) {
+        group = AuditLog.group("page", name.value(), reply.audited, version);
+        reply.auditGroup = group;
+      }
+      s.audit().served(group, ex.remote(), ex.user);
     }
     if (reply.refreshDue()) {
       // What a rendering waits for (OSV answers, provenance verdicts) is kept current off the

@@ -32,11 +32,17 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Judged pages rendered to bytes, cached by everything they depend on: the upstream page's
  * version, the judge's version, the format and the base URL. A cached judged page therefore
- * costs no more to serve than an unjudged one, and a new policy or page is a new key.
+ * costs no more to serve than an unjudged one, and a new policy or page is a new key. What time
+ * alone changes (a cooldown that ends, an exception that expires) the judgement says itself
+ * ({@link JudgedPage#nextChange}): a rendering is kept until that instant and rendered again at
+ * it, not before (README "Speed").
  */
 public final class RenderedPages {
-  /** A page ready to send: identity and gzip bodies and an ETag. */
-  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged) {
+  /**
+   * A page ready to send: identity and gzip bodies and an ETag, until {@code expires} (epoch
+   * milliseconds; {@link Long#MAX_VALUE} when time alone never changes it).
+   */
+  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged, long expires) {
     /** The gzip body's own strong ETag (RFC 9110 §8.8.3: one per representation). */
     String gzipEtag() {
       return etag.substring(0, etag.length() - 1) + "-gzip\"";
@@ -48,6 +54,7 @@ public final class RenderedPages {
 
   private final java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored;
   private final GeneratedMetadata metadata;
+  private final java.time.Clock clock;
 
   /**
    * Pages whose files lack a size take it from {@code stored}, where the file is kept; wheels
@@ -55,8 +62,15 @@ public final class RenderedPages {
    */
   public RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
       GeneratedMetadata metadata) {
+    this(stored, metadata, java.time.Clock.systemUTC());
+  }
+
+  /** As above, with the clock that says when a rendering's judgement has changed with time. */
+  RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata, java.time.Clock clock) {
     this.stored = stored;
     this.metadata = metadata;
+    this.clock = clock;
   }
 
   RenderedPages() {
@@ -70,7 +84,9 @@ public final class RenderedPages {
 
   private final Cache<Key, Rendered> cache =
       Caffeine.newBuilder()
-          .maximumWeight(128L * 1024 * 1024)
+          // An eighth of the heap, at most 128 MB: the launcher's default heap is 256 MB
+          // (README "Speed"); each page is also kept once more in direct memory while served.
+          .maximumWeight(Math.min(128L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8))
           .weigher((Key k, Rendered r) -> r.body().length + r.gzip().length + 256)
           .build();
 
@@ -85,15 +101,31 @@ public final class RenderedPages {
       java.util.function.Supplier<JudgedPage> judge) {
     var key = new Key(upstream, project, pageVersion, judgeVersion, format, base,
         metadata.generation(project));
-    return cache.get(key, k -> render(k, judge.get(), stored, metadata, blocked));
+    return current(key, k -> render(k, judge.get(), stored, metadata, blocked));
   }
 
-  /** The rendered page if it is cached already, without rendering (the fast path, README "Speed"). */
+  /**
+   * The cached rendering of {@code key} while its judgement holds, else a new one: one per key
+   * however many requests ask at once when the old one lapses.
+   */
+  private Rendered current(Key key, java.util.function.Function<Key, Rendered> render) {
+    Rendered r = cache.getIfPresent(key);
+    if (r != null && r.expires() > clock.millis()) {
+      return r;
+    }
+    return cache.asMap().compute(key, (k, old) -> old != null && old.expires() > clock.millis() ? old : render.apply(k));
+  }
+
+  /**
+   * The rendered page if it is cached already and its judgement still holds, without rendering
+   * (the fast path, README "Speed"): empty at the instant a cooldown ends, so that the ordinary
+   * path renders the page again then.
+   */
   Optional<Rendered> cached(String upstream, String project, String pageVersion, String judgeVersion,
       SimpleFormat format, String base) {
-    return Optional.ofNullable(
-        cache.getIfPresent(new Key(upstream, project, pageVersion, judgeVersion, format, base,
-            metadata.generation(project))));
+    Rendered r = cache.getIfPresent(new Key(upstream, project, pageVersion, judgeVersion, format, base,
+        metadata.generation(project)));
+    return r == null || r.expires() <= clock.millis() ? Optional.empty() : Optional.of(r);
   }
 
   /** Rendered pages as responses ready to write, for {@link PageReplies}. */
@@ -106,16 +138,26 @@ public final class RenderedPages {
     return keys.size();
   }
 
+  /**
+   * The project list, rendered; {@code changes} says when the judge's hiding of projects changes
+   * with time ({@link dev.pypiguard.policy.PageJudge#nextChange}).
+   */
   Rendered index(String upstream, String pageVersion, String judgeVersion, SimpleFormat format,
-      java.util.function.Supplier<ProjectIndex> visible) {
+      java.util.function.Supplier<ProjectIndex> visible,
+      java.util.function.Supplier<Optional<java.time.Instant>> changes) {
     var key = new Key(upstream, "", pageVersion, judgeVersion, format, "", 0);
-    return cache.get(
+    return current(
         key,
         k -> {
+          long expires = expiry(changes.get());
           ProjectIndex index = visible.get();
           byte[] body = format.isJson() ? SimpleJson.render(index) : SimpleHtml.render(index);
-          return new Rendered(body, gzip(body), etag(k), null);
+          return new Rendered(body, gzip(body), etag(k, expires), null, expires);
         });
+  }
+
+  private static long expiry(Optional<java.time.Instant> change) {
+    return change.map(java.time.Instant::toEpochMilli).orElse(Long.MAX_VALUE);
   }
 
   private static Rendered render(Key k, JudgedPage judged,
@@ -141,7 +183,8 @@ public final class RenderedPages {
       served = served.withExtra(extra);
     }
     byte[] body = k.format().isJson() ? SimpleJson.render(served) : SimpleHtml.render(served);
-    return new Rendered(body, gzip(body), etag(k), judged);
+    long expires = expiry(judged.nextChange());
+    return new Rendered(body, gzip(body), etag(k, expires), judged, expires);
   }
 
   /**
@@ -268,9 +311,13 @@ public final class RenderedPages {
     }
   }
 
-  private static String etag(Key k) {
+  /**
+   * Names the key and the instant the judgement lapses: a rendering again at that instant is a
+   * new ETag, and renderings of one judgement (on another replica, after an eviction) share one.
+   */
+  private static String etag(Key k, long expires) {
     String id = String.join("\n", k.upstream(), k.project(), k.pageVersion(), k.judgeVersion(),
-        k.format().name(), k.base(), Long.toString(k.metadataGeneration()));
+        k.format().name(), k.base(), Long.toString(k.metadataGeneration()), Long.toString(expires));
     return "\"" + Sha256.of(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 32) + "\"";
   }
 

@@ -256,7 +256,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         CachedPage<ProjectIndex> page = found.page();
         PageJudge judge = s.judge().get();
         var rendered = s.rendered().index(s.router().indexKey(), page.version(),
-            judge.version(), format, () -> visible(page.value(), judge));
+            judge.version(), format, () -> visible(page.value(), judge), judge::nextChange);
         sendPage(ex, rendered, format, found.stale());
       } else {
         sendLookupFailure(ex, lookup);

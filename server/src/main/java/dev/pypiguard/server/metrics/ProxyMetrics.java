@@ -88,13 +88,18 @@ public final class ProxyMetrics {
 
   /** A policy decision served: {@code outcome} is {@code block} or {@code would-block} (audit mode). */
   public void decision(String rule, String outcome) {
-    // Once per blocked file of every judged page served: resolved once per (rule, outcome).
+    decision(rule, outcome, 1);
+  }
+
+  /** {@code count} policy decisions served (the audit log counts repeats, README "Audit log"). */
+  public void decision(String rule, String outcome, long count) {
+    // Resolved once per (rule, outcome).
     decisions.computeIfAbsent(rule + '\n' + outcome, k -> Counter.builder("pypiguard.policy.decisions")
         .description("Blocking decisions served, by rule and outcome")
         .tag("rule", rule)
         .tag("outcome", outcome)
         .register(registry))
-        .increment();
+        .increment(count);
   }
 
   /** A provenance verification finished: {@code verified}, {@code failed} or {@code unverified}. */
