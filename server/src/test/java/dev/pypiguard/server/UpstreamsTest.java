@@ -61,7 +61,7 @@ class UpstreamsTest {
     publicIndex.close();
   }
 
-  /** The config of INTERFACE.md §4, with the password in a file and the user from ${ENV}. */
+  /** The config of README "Several upstreams, and no dependency confusion", with the password in a file and the user from ${ENV}. */
   private ProxyServer start() throws IOException {
     return start("");
   }

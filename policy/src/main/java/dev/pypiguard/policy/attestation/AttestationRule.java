@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The {@code attestations} rule (INTERFACE.md §5): blocks files whose PEP 740 provenance fails
+ * The {@code attestations} rule (README "Policy"): blocks files whose PEP 740 provenance fails
  * verification ({@code verify}), files of required projects without verified provenance from the
  * required publisher ({@code require}), and releases attested by another publisher than, or no
  * longer attested like, the project's earlier verified releases ({@code publisher-change}).

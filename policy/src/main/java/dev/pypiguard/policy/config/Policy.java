@@ -208,7 +208,7 @@ public record Policy(
       dev.pypiguard.policy.advisory.Severity minSeverity,
       List<AdvisoryIgnore> ignore,
       OnUnavailable onUnavailable) {
-    /** Without the section: only known-malicious releases are blocked (INTERFACE.md §2). */
+    /** Without the section: only known-malicious releases are blocked (README "Advisories"). */
     public static final Advisories DEFAULTS =
         new Advisories(false, dev.pypiguard.policy.advisory.Severity.MEDIUM, List.of());
 

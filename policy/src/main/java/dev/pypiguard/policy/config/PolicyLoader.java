@@ -30,7 +30,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Reads a policy file (INTERFACE.md §5) into a {@link Policy}, reporting every problem at once,
+ * Reads a policy file (README "Policy") into a {@link Policy}, reporting every problem at once,
  * each as {@code file:line: key: message (expected: ...)}.
  *
  * <p>An empty file is {@link Policy#DEFAULTS}; a key set to nothing ({@code deny:}) keeps its

@@ -92,7 +92,7 @@ public final class ConfigLoader {
       }
     }
 
-    // upstreams: a list (INTERFACE.md §4) replaces upstream; --upstream replaces both.
+    // upstreams: a list (README "Several upstreams, and no dependency confusion") replaces upstream; --upstream replaces both.
     Path base = configFile.map(f -> f.toAbsolutePath().getParent()).orElse(Path.of("."));
     List<Upstream> upstreams = List.of();
     JsonNode upstreamList = root == null ? null : root.get("upstreams");

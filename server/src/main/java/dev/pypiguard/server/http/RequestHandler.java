@@ -285,7 +285,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     PageJudge judge = s.judge().get();
     Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
-      // INTERFACE.md §5: denied projects "do not exist".
+      // README "Policy": denied projects "do not exist".
       notFound(ex, name + " is blocked by policy: " + hidden.get());
       return;
     }

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Writes what a cache holds as a self-contained static mirror (INTERFACE.md §7): PEP 503 HTML and
+ * Writes what a cache holds as a self-contained static mirror (README "Air-gapped mirrors"): PEP 503 HTML and
  * PEP 691 JSON pages under {@code simple/} linking relatively to {@code files/}, the artifacts
  * with their core metadata and provenance beside them, and {@code manifest.json}.
  *
