@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,9 +40,8 @@ class PoetryPdmTest {
   }
 
   private static void assume(String tool) {
-    boolean present = Files.isExecutable(Path.of("/usr/bin/" + tool));
-    Assumptions.assumeTrue(present || System.getenv("CI") != null, tool + " is not installed (python3-" + tool + ")");
-    assertThat(present).as("CI: python3-" + tool + " must be installed").isTrue();
+    dev.pypiguard.testing.RequiredTool.require(Files.isExecutable(Path.of("/usr/bin/" + tool)),
+        tool + " is not installed (apt-get install -y python3-" + tool + ")");
   }
 
   /** Runs a command in {@code project} with a private HOME and caches; output and exit code. */
