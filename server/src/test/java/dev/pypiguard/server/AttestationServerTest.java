@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AttestationServerTest {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final String JSON = "application/vnd.pypi.simple.v1+json";
-  static final Path FIXTURES = Path.of("../policy/src/test/resources/attestations");
+  static final Path FIXTURES = dev.pypiguard.policy.testing.Fixtures.directory("attestations");
   static final String SDIST = "pypi_attestations-0.0.19.tar.gz";
   static final String FILE_URL = "/files/pypi-attestations/" + SDIST;
   static final String INTEGRITY = "/integrity/pypi-attestations/0.0.19/" + SDIST + "/provenance";

@@ -74,7 +74,7 @@ class LocalIndexInspectionTest {
   void recommendedPolicy_everyLocalDistribution_noBlockNoHold() throws IOException {
     List<Path> files = localDistributions();
     assumeTrue(!files.isEmpty(), "no local index on this machine");
-    Policy example = PolicyLoader.load(Path.of("../policies.example.yaml"));
+    Policy example = PolicyLoader.load(dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
     Policy p = new Policy(Policy.Mode.ENFORCE, Policy.Projects.NONE, Policy.Versions.NONE, Policy.ReleaseAge.OFF,
         Policy.Files.DEFAULTS, List.of(), Policy.Advisories.DEFAULTS, Policy.Attestations.NONE, Policy.Metadata.DEFAULTS,
         example.inspection(), example.lookalikes());

@@ -146,7 +146,7 @@ class SharedStateTest {
 
   @Test
   void verdicts_verifiedByOneReplica_areReadByAnotherWithoutVerifyingAgain() throws Exception {
-    Path fixtures = Path.of("../policy/src/test/resources/attestations");
+    Path fixtures = dev.pypiguard.policy.testing.Fixtures.directory("attestations");
     String sdist = "pypi_attestations-0.0.19.tar.gz";
     String sha = Sha256.of(Files.readAllBytes(fixtures.resolve(sdist))).hex();
     String json = Files.readString(fixtures.resolve(sdist + ".provenance"), StandardCharsets.UTF_8);
