@@ -82,7 +82,7 @@ class BlockNoticeTest {
         .endsWith("see " + h.proxy.uri() + "/-/explain/alpha");
     assertThat(html).contains("data-yanked=\"blocked by pypi-guard: release-age");
     // Still blocked: not in versions (update bots), still listed as removed, still 403.
-    assertThat(MAPPER.convertValue(page.path("versions"), List.class)).containsExactly("1.0");
+    assertThat(MAPPER.convertValue(page.path("versions"), String[].class)).containsExactly("1.0");
     assertThat(page.path("_pypi-guard").path("removed").toString()).contains(fresh.filename());
     var r = h.get("/files/alpha/" + fresh.filename());
     assertThat(r.statusCode()).isEqualTo(403);
@@ -98,7 +98,7 @@ class BlockNoticeTest {
     JsonNode page = page();
 
     assertThat(page.path("files")).hasSize(1);
-    assertThat(MAPPER.convertValue(page.path("versions"), List.class)).containsExactly("1.0");
+    assertThat(MAPPER.convertValue(page.path("versions"), String[].class)).containsExactly("1.0");
   }
 
   @Test

@@ -193,7 +193,7 @@ class ProtocolFidelityTest {
     // HTML gives no sizes: the page cannot be 1.1+ (PEP 700 makes size mandatory there).
     assertThat(sample.get("meta").get("api-version").asText()).isEqualTo("1.0");
     assertThat(sample.get("versions")).isNotNull();
-    assertThat(JSON.convertValue(sample.get("versions"), List.class)).containsExactly("2.0.0", "3.0.0");
+    assertThat(JSON.convertValue(sample.get("versions"), String[].class)).containsExactly("2.0.0", "3.0.0");
     JsonNode wheel = sample.get("files").get(0);
     // Issue 16: an upstream with only data-dist-info-metadata still gets core-metadata out.
     assertThat(wheel.get("core-metadata").get("sha256").asText()).hasSize(64);

@@ -254,6 +254,7 @@ class UpstreamsTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the proxy only has to run while check reads the config it wrote
   void check_withConfig_resolvesAsServeDoes() throws Exception {
     try (ProxyServer proxy = start()) {
       String config = dir.resolve("pypi-guard.yaml").toString();

@@ -180,9 +180,9 @@ public final class Inspector {
   private void tar(Path file, Scan scan, Compression c) throws IOException {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       InputStream decoded = switch (c) {
-        case GZIP -> new GzipCompressorInputStream(raw, true);
+        case GZIP -> GzipCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
         case BZIP2 -> new BZip2CompressorInputStream(raw, true);
-        case XZ -> new XZCompressorInputStream(raw, true);
+        case XZ -> XZCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
         case NONE -> raw;
       };
       var counted = new Counted(decoded, scan);

@@ -12,7 +12,7 @@ import dev.pypiguard.policy.PageJudge;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -46,6 +46,9 @@ final class PageReplies {
   private static final AsciiString VARY = AsciiString.cached("Accept, Accept-Encoding");
   private static final AsciiString CACHE_CONTROL = AsciiString.cached(RequestHandler.PAGE_CACHE_CONTROL);
   private static final AsciiString GZIP = AsciiString.cached("gzip");
+  /** Headers built here from known-good values: no per-header validation (as before). */
+  private static final DefaultHttpHeadersFactory UNVALIDATED =
+      DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
   /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
   private final Cache<RenderedPages.Rendered, Reply> replies = Caffeine.newBuilder().weakKeys().build();
@@ -74,7 +77,7 @@ final class PageReplies {
     }
 
     private static HttpHeaders headers(AsciiString type, AsciiString etag, int length, boolean gzip) {
-      HttpHeaders h = new DefaultHttpHeaders(false);
+      HttpHeaders h = UNVALIDATED.newHeaders();
       h.set(HttpHeaderNames.CONTENT_TYPE, type);
       if (gzip) {
         h.set(HttpHeaderNames.CONTENT_ENCODING, GZIP);
@@ -94,7 +97,7 @@ final class PageReplies {
 
     /** A response of its own (the exchange adds connection headers) over the shared bytes. */
     DefaultFullHttpResponse response(boolean gzipped) {
-      HttpHeaders h = new DefaultHttpHeaders(false).add(gzipped ? gzipHeaders : identityHeaders);
+      HttpHeaders h = UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders);
       return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
           (gzipped ? gzip : identity).duplicate(), h, EmptyHttpHeaders.INSTANCE);
     }
