@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The policy engine: judges every file of a page by the baseline, the policy file's rules and any
@@ -276,7 +277,7 @@ public final class PolicyJudge implements PageJudge {
    * Duplicates and swaps ({@code integrity}): one name listed with several hashes, or a known
    * name listed with other bytes than it was first seen with (PyPI never reuses a file name).
    */
-  private void hashes(FileContext f, Set<String> listed, Findings out) {
+  private void hashes(FileContext f, @Nullable Set<String> listed, Findings out) {
     String n = f.file().filename();
     if (listed != null && listed.size() > 1) {
       out.block(new Reason("integrity", "the page lists " + n + " with different sha256s ("

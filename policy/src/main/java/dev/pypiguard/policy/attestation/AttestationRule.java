@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code attestations} rule (README "Policy"): blocks files whose PEP 740 provenance fails
@@ -45,7 +46,7 @@ public final class AttestationRule implements Rule {
   /** The page last scanned (compared by identity) and the verdicts it was scanned with. */
   private record Scan(dev.pypiguard.core.simple.ProjectPage page, String generation, Scanned found) {}
 
-  private volatile Scan lastScan;
+  private volatile @Nullable Scan lastScan;
 
   @Override
   public void check(FileContext file, Findings findings) {

@@ -114,7 +114,7 @@ public final class Inspector {
             VERSION, Inspection.Kind.OTHER, Optional.empty(), Optional.empty(), false, false, List.of(), List.of());
       }
     } catch (Bomb b) {
-      scan.findings.add(Check.ARCHIVE_BOMB.at(b.path, b.getMessage()));
+      scan.findings.add(Check.ARCHIVE_BOMB.at(b.path, String.valueOf(b.getMessage())));
     } catch (ZipException | EOFException | IllegalArgumentException e) {
       scan.findings.add(Check.ARCHIVE_UNREADABLE.at("", "the archive is corrupt: " + e.getMessage()));
     } catch (IOException e) {

@@ -102,7 +102,7 @@ final class UpstreamsConfig {
       try {
         globs.add(Glob.parse(g.asText()));
       } catch (IllegalArgumentException e) {
-        doc.problem(at, e.getMessage());
+        doc.problem(at, String.valueOf(e.getMessage()));
       }
     }
     return globs;

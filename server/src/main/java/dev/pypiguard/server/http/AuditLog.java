@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Evidence for operators: one JSON line per blocking decision served (or, in audit mode, per
@@ -31,12 +32,12 @@ public final class AuditLog implements AutoCloseable {
   private final Executor blocking;
   private final ProxyMetrics metrics;
   private final RecentBlocks recent;
-  private BufferedWriter out;
+  private @Nullable BufferedWriter out;
   /** Lines not yet written (while the file cannot be written). */
   private final StringBuilder held = new StringBuilder();
   private long dropped;
   private long failures;
-  private String failure;
+  private @Nullable String failure;
   /** How much is held while the file cannot be written. */
   static final int MAX_HELD = 4 << 20;
 

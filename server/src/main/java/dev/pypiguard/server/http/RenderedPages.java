@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Judged pages rendered to bytes, cached by everything they depend on: the upstream page's
@@ -36,7 +37,7 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class RenderedPages {
   /** A page ready to send: identity and gzip bodies and an ETag. */
-  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged) {
+  record Rendered(byte[] body, byte[] gzip, String etag, @Nullable JudgedPage judged) {
     /** The gzip body's own strong ETag (RFC 9110 §8.8.3: one per representation). */
     String gzipEtag() {
       return etag.substring(0, etag.length() - 1) + "-gzip\"";

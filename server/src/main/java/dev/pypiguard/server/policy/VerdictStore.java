@@ -272,7 +272,7 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   }
 
   private String sharedKey(Path p) {
-    return "verdicts/" + p.getParent().getFileName() + "/" + p.getFileName();
+    return "verdicts/" + java.util.Objects.requireNonNull(p.getParent()).getFileName() + "/" + p.getFileName();
   }
 
   /** Copies another replica's verdict to the local disk; false when there is none. */
