@@ -21,6 +21,7 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns {@code egress:} into the upstream client's settings: the proxy (CONNECT for https, with
@@ -94,7 +95,7 @@ public final class EgressSettings {
   private static Authenticator proxyAuthenticator(String user, String password) {
     return new Authenticator() {
       @Override
-      protected PasswordAuthentication getPasswordAuthentication() {
+      protected @Nullable PasswordAuthentication getPasswordAuthentication() {
         if (getRequestorType() != RequestorType.PROXY) {
           return null;
         }

@@ -185,7 +185,7 @@ public final class ProxyServer implements AutoCloseable {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           // Requests are small: small reads bound what one read can queue (InOrderResponses).
-          .childOption(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.AdaptiveRecvByteBufAllocator(
+          .childOption(ChannelOption.RECVBUF_ALLOCATOR, new io.netty.channel.AdaptiveRecvByteBufAllocator(
               64, 1024, dev.pypiguard.server.http.InOrderResponses.MAX_READ))
           .handler(new dev.pypiguard.server.http.AcceptFailures())
           .childHandler(new ServerInitializer(services, ssl, new dev.pypiguard.server.http.ConnectionLimits(

@@ -146,7 +146,7 @@ class CliTest {
 
   @Test
   void shippedConfig_isValid() {
-    Path shipped = Path.of("..", "distribution", "src", "conf", "pypi-guard.yaml");
+    Path shipped = dev.pypiguard.policy.testing.Fixtures.file("shipped/conf/pypi-guard.yaml");
     ServerConfig c = ConfigLoader.load(Optional.of(shipped), noFlags());
     assertThat(c.port()).isEqualTo(8080);
   }

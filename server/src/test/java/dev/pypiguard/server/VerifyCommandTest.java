@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * policy module's test resources).
  */
 class VerifyCommandTest {
-  static final Path FIXTURES = Path.of("..", "policy", "src", "test", "resources", "attestations");
+  static final Path FIXTURES = dev.pypiguard.policy.testing.Fixtures.directory("attestations");
 
   static String f(String name) {
     return FIXTURES.resolve(name).toString();

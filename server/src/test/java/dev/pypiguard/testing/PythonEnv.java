@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  *
  * <p>One venv is shared per JVM, at {@code target/pip-venv} of the module, and reused across runs
  * while it works. Tests that need it start with {@link #assumePython3()}, which skips them only
- * when {@code python3} is missing; any other problem fails the test.
+ * when {@code python3} or its {@code venv} module is missing, and fails them then too when the
+ * {@code CI} environment variable is set ({@link RequiredTool}); any other problem fails the test.
  *
  * <p>Isolation, and why each piece is there:
  *
@@ -113,10 +114,26 @@ public final class PythonEnv {
     return findOnPath("python3") != null;
   }
 
-  /** Skips the calling test (JUnit assumption) when python3 is absent, and only then. */
+  /**
+   * Skips the calling test when python3 or its venv module (with ensurepip, which brings pip into
+   * a venv) is absent, and only then; fails it instead under CI ({@link RequiredTool}).
+   */
   public static void assumePython3() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        python3Available(), "python3 is not installed; pip end-to-end tests need it");
+    RequiredTool.require(python3Available(),
+        "python3 is not installed (apt-get install -y python3 python3-venv); pip end-to-end tests need it");
+    RequiredTool.require(venvAvailable(),
+        "python3 has no venv/ensurepip module (apt-get install -y python3-venv); pip end-to-end tests need it");
+  }
+
+  private static Boolean venvAvailable;
+
+  /** Whether {@code python3 -c 'import venv, ensurepip'} succeeds (asked once per JVM). */
+  private static synchronized boolean venvAvailable() {
+    if (venvAvailable == null) {
+      venvAvailable = run(List.of(findOnPath("python3").toString(), "-c", "import venv, ensurepip"),
+          Duration.ofSeconds(60)).succeeded();
+    }
+    return venvAvailable;
   }
 
   /**

@@ -198,12 +198,12 @@ public final class AdvisorySources implements AdvisoryLookup {
 
   /** The current database of the file sources. */
   public AdvisoryDatabase database() {
-    return database.get();
+    return java.util.Objects.requireNonNull(database.get());
   }
 
   /** What each file source held when last read, in the order given. */
   public List<Summary> summaries() {
-    return summaries.get();
+    return java.util.Objects.requireNonNull(summaries.get());
   }
 
   /** The online source, when {@code osv-api} was given. */
@@ -218,7 +218,7 @@ public final class AdvisorySources implements AdvisoryLookup {
   @Override
   public List<Advisory> affecting(ProjectName project, String version) {
     // One database for the whole answer, even if a refresh swaps it meanwhile.
-    AdvisoryDatabase files = database.get();
+    AdvisoryDatabase files = java.util.Objects.requireNonNull(database.get());
     if (online.isEmpty()) {
       return files.affecting(project, version);
     }
@@ -257,13 +257,13 @@ public final class AdvisorySources implements AdvisoryLookup {
 
   @Override
   public Optional<Advisory> maliciousProject(ProjectName project) {
-    Optional<Advisory> m = database.get().maliciousProject(project);
+    Optional<Advisory> m = java.util.Objects.requireNonNull(database.get()).maliciousProject(project);
     return m.isPresent() ? m : online.flatMap(a -> a.maliciousProject(project));
   }
 
   @Override
   public String generation() {
-    return database.get().generation() + online.map(a -> "+" + a.generation()).orElse("");
+    return java.util.Objects.requireNonNull(database.get()).generation() + online.map(a -> "+" + a.generation()).orElse("");
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * CVSS base scores computed from vector strings: version 3.0/3.1 by the formulas of CVSS v3.1
@@ -36,7 +37,7 @@ final class Cvss {
   }
 
   /** Metric name to value, or null when a part is malformed, repeated or not allowed. */
-  private static Map<String, String> metrics(String body, Map<String, Set<String>> allowed) {
+  private static @Nullable Map<String, String> metrics(String body, Map<String, Set<String>> allowed) {
     var out = new LinkedHashMap<String, String>();
     for (String part : body.split("/", -1)) {
       int colon = part.indexOf(':');
@@ -74,6 +75,9 @@ final class Cvss {
           "I", Set.of("H", "L", "N"),
           "A", Set.of("H", "L", "N"));
 
+  // metrics() returns only maps holding every base metric of the version, and the level tables
+  // hold every value those metrics allow: the look-ups below cannot miss (NullAway cannot see it).
+  @SuppressWarnings("NullAway")
   private static OptionalDouble v3(String body) {
     // Temporal and environmental metrics may follow the base ones; keep the base ones only.
     StringBuilder base = new StringBuilder();
@@ -210,6 +214,9 @@ final class Cvss {
   private static final List<String> DISTANCE_ORDER =
       List.of("AV", "PR", "UI", "AC", "AT", "VC", "VI", "VA", "SC", "SI", "SA", "CR", "IR", "AR");
 
+  // metrics() returns only maps holding every base metric of the version, and the level tables
+  // hold every value those metrics allow: the look-ups below cannot miss (NullAway cannot see it).
+  @SuppressWarnings("NullAway")
   private static OptionalDouble v4(String body) {
     Map<String, String> base = metrics(body, V4);
     if (base == null) {
@@ -308,6 +315,9 @@ final class Cvss {
     return OptionalDouble.of(Math.round(score * 10) / 10.0);
   }
 
+  // metrics() returns only maps holding every base metric of the version, and the level tables
+  // hold every value those metrics allow: the look-ups below cannot miss (NullAway cannot see it).
+  @SuppressWarnings("NullAway")
   private static int eq1(Map<String, String> m) {
     boolean avN = m.get("AV").equals("N");
     boolean prN = m.get("PR").equals("N");
@@ -321,6 +331,9 @@ final class Cvss {
     return 2;
   }
 
+  // metrics() returns only maps holding every base metric of the version, and the level tables
+  // hold every value those metrics allow: the look-ups below cannot miss (NullAway cannot see it).
+  @SuppressWarnings("NullAway")
   private static Map<String, Double> distances(Map<String, String> m, String max) {
     var maxValues = new HashMap<String, String>();
     for (String part : max.split("/")) {

@@ -152,7 +152,7 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
 
   /** The API's state as last seen. */
   public Status status() {
-    return status.get();
+    return java.util.Objects.requireNonNull(status.get());
   }
 
   /** Changes whenever an answer arrives that differs from what was known. */
@@ -270,11 +270,11 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
       if (changed || !missing.isEmpty()) {
         revision.incrementAndGet();
       }
-      status.set(new Status(true, status.get().lastError(), Optional.of(clock.instant())));
+      status.set(new Status(true, status().lastError(), Optional.of(clock.instant())));
     } catch (IOException | RuntimeException e) {
       String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
       LOG.warn("OSV API {} unreachable, using the last known answers: {}", base, why);
-      status.set(new Status(false, Optional.of(why), status.get().lastSuccess()));
+      status.set(new Status(false, Optional.of(why), status().lastSuccess()));
       throw new java.util.concurrent.CompletionException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -296,7 +296,7 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
         ObjectNode o = qs.addObject();
         o.putObject("package").put("name", q.project().value()).put("ecosystem", "PyPI");
         o.put("version", q.version());
-        pending.get(q).ifPresent(t -> o.put("page_token", t));
+        java.util.Objects.requireNonNull(pending.get(q)).ifPresent(t -> o.put("page_token", t));
       }
       HttpRequest req =
           HttpRequest.newBuilder(URI.create(base + "/v1/querybatch"))

@@ -122,7 +122,7 @@ public final class AttestationVerifier {
     try {
       parsed = Statement.parse(statement);
     } catch (AttestationFormatException e) {
-      return new Failed(e.getMessage());
+      return new Failed(String.valueOf(e.getMessage()));
     }
     Optional<String> problem = parsed.check(distFilename, distSha256);
     if (problem.isPresent()) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks that a Fulcio certificate carries an expected identity, with the rules of
@@ -109,7 +110,7 @@ final class FulcioIdentity {
     return issuer(cert, issuer, null);
   }
 
-  private static Optional<String> issuer(X509Certificate cert, String expected, Publisher kind) {
+  private static Optional<String> issuer(X509Certificate cert, String expected, @Nullable Publisher kind) {
     Optional<String> issuer = extension(cert, ISSUER);
     if (issuer.equals(Optional.of(expected))) {
       return Optional.empty();

@@ -40,7 +40,7 @@ import dev.pypiguard.policy.attestation.PublisherRequirement;
 import dev.pypiguard.core.config.Until;
 
 /**
- * Reads a policy file (INTERFACE.md §5) into a {@link Policy}, reporting every problem at once,
+ * Reads a policy file (README "Policy") into a {@link Policy}, reporting every problem at once,
  * each as {@code file:line: key: message (expected: ...)}.
  *
  * <p>An empty file is {@link Policy#DEFAULTS}; a key set to nothing ({@code deny:}) keeps its

@@ -114,7 +114,7 @@ public final class Inspector {
             VERSION, Inspection.Kind.OTHER, Optional.empty(), Optional.empty(), false, false, List.of(), List.of());
       }
     } catch (Bomb b) {
-      scan.findings.add(Check.ARCHIVE_BOMB.at(b.path, b.getMessage()));
+      scan.findings.add(Check.ARCHIVE_BOMB.at(b.path, String.valueOf(b.getMessage())));
     } catch (ZipException | EOFException | IllegalArgumentException e) {
       scan.findings.add(Check.ARCHIVE_UNREADABLE.at("", "the archive is corrupt: " + e.getMessage()));
     } catch (IOException e) {
@@ -180,9 +180,9 @@ public final class Inspector {
   private void tar(Path file, Scan scan, Compression c) throws IOException {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       InputStream decoded = switch (c) {
-        case GZIP -> new GzipCompressorInputStream(raw, true);
+        case GZIP -> GzipCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
         case BZIP2 -> new BZip2CompressorInputStream(raw, true);
-        case XZ -> new XZCompressorInputStream(raw, true);
+        case XZ -> XZCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
         case NONE -> raw;
       };
       var counted = new Counted(decoded, scan);

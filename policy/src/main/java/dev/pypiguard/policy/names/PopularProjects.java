@@ -8,13 +8,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bundled list of popular projects, most downloaded first ({@code popular-projects.txt}
  * beside this class; its header names its source and how to refresh it).
  */
 public final class PopularProjects {
-  private static volatile List<String> bundled;
+  private static volatile @Nullable List<String> bundled;
 
   private PopularProjects() {}
 

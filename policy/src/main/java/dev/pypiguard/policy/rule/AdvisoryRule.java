@@ -16,7 +16,7 @@ import dev.pypiguard.policy.advisory.AdvisoryPolicy;
 import dev.pypiguard.policy.advisory.OnUnavailable;
 
 /**
- * The {@code advisories} rule (INTERFACE.md §5, §6): blocks releases that OSV advisories name as
+ * The {@code advisories} rule (README "Policy", "Advisories"): blocks releases that OSV advisories name as
  * malicious (rule {@value PolicyJudge#MALICIOUS}, which nothing lifts) and, when the policy says
  * so, vulnerable releases whose advisory reaches {@code min-severity} (rule {@code advisories}).
  *
@@ -86,7 +86,7 @@ public final class AdvisoryRule implements Rule {
             Optional.of(i.until().expires())));
         continue;
       }
-      // INTERFACE.md §5: an advisory without a severity counts as high.
+      // README "Advisories": an advisory without a severity counts as high.
       Severity s = a.severity().orElse(Severity.HIGH);
       if (s.compareTo(config.minSeverity()) >= 0) {
         vulnerable.add(describe(a, file.project(), file.parsedVersion()));

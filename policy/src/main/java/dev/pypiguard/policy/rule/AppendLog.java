@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An append-only file of text lines, read whole when opened: the durable half of {@link
@@ -26,7 +27,7 @@ final class AppendLog implements Closeable {
   private final Path file;
   private final String what;
   private final boolean force;
-  private FileChannel channel;
+  private @Nullable FileChannel channel;
   private boolean writeFailed;
 
   /**

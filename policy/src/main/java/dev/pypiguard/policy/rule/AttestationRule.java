@@ -16,9 +16,10 @@ import dev.pypiguard.policy.attestation.PublisherMemory;
 import dev.pypiguard.policy.attestation.Verification;
 import dev.pypiguard.policy.attestation.AttestationPolicy;
 import dev.pypiguard.policy.attestation.PublisherRequirement;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code attestations} rule (INTERFACE.md §5): blocks files whose PEP 740 provenance fails
+ * The {@code attestations} rule (README "Policy"): blocks files whose PEP 740 provenance fails
  * verification ({@code verify}), files of required projects without verified provenance from the
  * required publisher ({@code require}), and releases attested by another publisher than, or no
  * longer attested like, the project's earlier verified releases ({@code publisher-change}).
@@ -48,7 +49,7 @@ public final class AttestationRule implements Rule {
   /** The page last scanned (compared by identity) and the verdicts it was scanned with. */
   private record Scan(dev.pypiguard.core.simple.ProjectPage page, String generation, Scanned found) {}
 
-  private volatile Scan lastScan;
+  private volatile @Nullable Scan lastScan;
 
   @Override
   public void check(FileContext file, Findings findings) {

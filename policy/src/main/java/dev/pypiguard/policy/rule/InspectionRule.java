@@ -17,6 +17,7 @@ import dev.pypiguard.policy.inspection.Check;
 import dev.pypiguard.policy.inspection.Finding;
 import dev.pypiguard.policy.inspection.Inspection;
 import dev.pypiguard.policy.inspection.InspectionPolicy;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code inspection} rule (README "Artifact inspection"): judges each file by its stored
@@ -48,7 +49,7 @@ public final class InspectionRule implements Rule {
   /** What a release's inspected files of one kind did: run code at install, carry native code. */
   private record Facts(Map<Inspection.Kind, boolean[]> kinds) {}
 
-  private volatile History last;
+  private volatile @Nullable History last;
 
   @Override
   public void check(FileContext f, Findings out) {
@@ -110,7 +111,7 @@ public final class InspectionRule implements Rule {
     if (before == null) {
       return;
     }
-    boolean[] had = before.getValue().kinds().get(i.kind());
+    boolean[] had = java.util.Objects.requireNonNull(before.getValue().kinds().get(i.kind()));
     String kind = i.kind() == Inspection.Kind.WHEEL ? "wheel" : "sdist";
     if (i.installHook() && !had[0]) {
       act(Check.NEW_INSTALL_HOOK, "this " + kind + " runs code at install or start-up; the " + kind

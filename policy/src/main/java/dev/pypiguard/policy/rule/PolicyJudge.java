@@ -25,6 +25,7 @@ import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.Reason;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The policy engine: judges every file of a page by the baseline, the policy file's rules and any
@@ -243,7 +244,7 @@ public final class PolicyJudge implements PageJudge {
   }
 
   /** The earliest of {@code next} and the instants after {@code now} at which a reason lapses. */
-  private static Instant earliest(Instant next, Instant now, List<Reason> reasons) {
+  private static @Nullable Instant earliest(@Nullable Instant next, Instant now, List<Reason> reasons) {
     for (Reason r : reasons) {
       if (r.lifts().isPresent() && r.lifts().get().isAfter(now)) {
         next = earlier(next, r.lifts().get());
@@ -252,7 +253,7 @@ public final class PolicyJudge implements PageJudge {
     return next;
   }
 
-  private static Instant earlier(Instant a, Instant b) {
+  private static Instant earlier(@Nullable Instant a, Instant b) {
     return a == null || b.isBefore(a) ? b : a;
   }
 
@@ -300,7 +301,7 @@ public final class PolicyJudge implements PageJudge {
    * Duplicates and swaps ({@code integrity}): one name listed with several hashes, or a known
    * name listed with other bytes than it was first seen with (PyPI never reuses a file name).
    */
-  private void hashes(FileContext f, Set<String> listed, Findings out) {
+  private void hashes(FileContext f, @Nullable Set<String> listed, Findings out) {
     String n = f.file().filename();
     if (listed != null && listed.size() > 1) {
       out.block(new Reason("integrity", "the page lists " + n + " with different sha256s ("

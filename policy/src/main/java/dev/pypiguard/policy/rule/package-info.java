@@ -12,4 +12,7 @@
  * dev.pypiguard.policy.Policy} model and the advisory, attestation, inspection and name packages;
  * none of them reads it.
  */
+@NullMarked
 package dev.pypiguard.policy.rule;
+
+import org.jspecify.annotations.NullMarked;

@@ -50,6 +50,7 @@ class AdvisoryRefreshTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the refresher runs for the try block's length; the test only closes it
   void refresher_survivesBadSources_keepsLastGoodData_andRecovers() throws Exception {
     Path zip = zip("all.zip", good(0), good(1));
     AdvisorySources sources = AdvisorySources.load(List.of(new OsvZipSource(zip)));

@@ -55,7 +55,7 @@ class BuiltInPolicyTest {
 
   @Test
   void example_hasEveryKeyOfTheBuiltInPolicyWithItsValue() throws Exception {
-    String example = Files.readString(Path.of("../policies.example.yaml"));
+    String example = Files.readString(dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
     Map<String, String> builtIn = leaves(YamlDocument.parse("built-in", BuiltInPolicy.yaml()).root());
     Map<String, String> ours = leaves(YamlDocument.parse("example", example).root());
     assertThat(builtIn).containsKeys("release-age.minimum", "advisories.min-severity", "attestations.verify");

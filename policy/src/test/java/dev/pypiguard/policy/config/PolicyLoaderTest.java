@@ -357,7 +357,7 @@ class PolicyLoaderTest {
 
   @Test
   void load_exampleAtRepoRoot_loads() {
-    Policy p = PolicyLoader.load(Path.of("../policies.example.yaml"));
+    Policy p = PolicyLoader.load(dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
     assertThat(p.mode()).isEqualTo(Policy.Mode.ENFORCE);
     assertThat(p.releaseAge().minimum()).isEqualTo(Duration.ofDays(7));
     assertThat(p.releaseAge().unknown()).isEqualTo(Policy.UnknownUploadTime.FIRST_SEEN);

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link BlobStore} on the local file system: {@code <root>/sha256/ab/cd/<hex>}, with partial
@@ -23,7 +24,7 @@ import java.util.UUID;
 public final class FileSystemBlobStore implements BlobStore {
   private final Path root;
   private final Path tmp;
-  private final LruEviction eviction;
+  private final @Nullable LruEviction eviction;
 
   public FileSystemBlobStore(Path root) {
     this(root, 0);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One upstream download of a blob, shared by every client that asked for it while it runs.
@@ -37,7 +38,7 @@ public final class Download implements DownloadSink {
   /** The most bytes this download may take: the declared size, or the configured maximum. */
   private final long limit;
   /** Why the upstream's bytes were refused before the end, when they were. */
-  private volatile IntegrityException refused;
+  private volatile @Nullable IntegrityException refused;
 
   Download(
       Sha256 key,

@@ -49,7 +49,7 @@ public final class DurableFile implements Closeable {
 
   /** Starts a write of {@code target} with a temporary file beside it (its directory is created). */
   public static DurableFile beside(Path target) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
+    Path dir = parent(target);
     Files.createDirectories(dir);
     String name = target.getFileName().toString();
     String prefix = name.length() > MAX_PREFIX ? name.substring(0, MAX_PREFIX) : name;
@@ -208,8 +208,16 @@ public final class DurableFile implements Closeable {
    * Forces the directory entry of a renamed file. Best effort: Windows cannot open a directory,
    * and some network file systems refuse to force one; the rename itself has then happened.
    */
+  private static Path parent(Path file) {
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new IllegalArgumentException("not a file path: " + file);
+    }
+    return dir;
+  }
+
   private static void forceDirectory(Path file) {
-    try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+    try (FileChannel dir = FileChannel.open(parent(file), StandardOpenOption.READ)) {
       dir.force(true);
     } catch (IOException | UnsupportedOperationException e) {
       // See above: nothing more can be done here.

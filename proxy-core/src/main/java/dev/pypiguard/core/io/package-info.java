@@ -4,4 +4,7 @@
  * renames atomically and forces the directory, so that every cache, store and command of
  * pypi-guard that replaces a file does it the same way.
  */
+@NullMarked
 package dev.pypiguard.core.io;
+
+import org.jspecify.annotations.NullMarked;

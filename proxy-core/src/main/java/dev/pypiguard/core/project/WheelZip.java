@@ -58,6 +58,8 @@ public final class WheelZip {
 
   /** Why a wheel yields no metadata: one line for logs and the 502 body. */
   public static final class BadWheel extends Exception {
+    private static final long serialVersionUID = 1L;
+
     public BadWheel(String message) {
       super(message);
     }

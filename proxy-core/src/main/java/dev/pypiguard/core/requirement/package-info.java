@@ -5,4 +5,7 @@
  * files, and the marker evaluator, three-valued so that a variable the target does not fix keeps
  * the requirement (a mirror with one file too many is harmless, one too few breaks the install).
  */
+@NullMarked
 package dev.pypiguard.core.requirement;
+
+import org.jspecify.annotations.NullMarked;

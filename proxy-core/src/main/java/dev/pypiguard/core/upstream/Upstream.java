@@ -134,7 +134,7 @@ public record Upstream(
   }
 
   /**
-   * The upstreams that may serve {@code normalizedName}, in order (INTERFACE.md §4): the first
+   * The upstreams that may serve {@code normalizedName}, in order (README "Several upstreams, and no dependency confusion"): the first
    * upstream whose {@code projects} globs match it, alone (it owns the name: no other upstream is
    * ever asked); else every upstream without {@code projects} ("everything not owned above"),
    * of which the first that has the name serves it. Empty when all upstreams own globs and none

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What operators see and do while the server runs: who may come in (the tokens file), how the
@@ -27,7 +28,7 @@ public final class Operations implements AutoCloseable {
   private final Instant started;
   private final Clock clock;
   /** The last measurement of the store's disk usage, with what was stored since. */
-  private Measured usage;
+  private @Nullable Measured usage;
 
   /** How long a measurement is reused at most: eviction and other processes (import) change the store too. */
   public static final java.time.Duration USAGE_TTL = java.time.Duration.ofSeconds(30);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How each upstream answered lately, from the page requests made to it: the last success and
@@ -31,10 +32,10 @@ public final class UpstreamHealth {
   }
 
   private static final class Track {
-    Instant lastSuccess;
-    Instant lastFailure;
+    @Nullable Instant lastSuccess;
+    @Nullable Instant lastFailure;
     String lastError = "";
-    Duration lastLatency;
+    @Nullable Duration lastLatency;
     long failuresInARow;
     long requests;
     boolean lastFailed;

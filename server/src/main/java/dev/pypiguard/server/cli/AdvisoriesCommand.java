@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code pypi-guard advisories}: OSV data ahead of time. */
 @Command(
@@ -68,11 +69,11 @@ final class AdvisoriesCommand implements Runnable {
 
     @Option(names = "--config", paramLabel = "FILE",
         description = "Config file (pypi-guard.yaml): import into its cache-dir, where serve looks.")
-    Path config;
+    @Nullable Path config;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
         description = "Cache directory (default: the config's cache-dir, else ~/.cache/pypi-guard).")
-    Path cacheDir;
+    @Nullable Path cacheDir;
 
     @Override
     public Integer call() throws IOException {

@@ -41,6 +41,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code pypi-guard check}: judges named releases with the same policy engine the server uses,
@@ -65,13 +66,13 @@ final class CheckCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "Config file (pypi-guard.yaml): its upstreams (ownership, credentials), egress, policy and advisories, as serve uses them.")
-  Path config;
+  @Nullable Path config;
 
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the config's, else the built-in policy: pypi-guard policy --print-default).")
-  Path policy;
+  @Nullable Path policy;
 
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: the config's upstreams, else https://pypi.org/simple/).")
-  String upstream;
+  @Nullable String upstream;
 
   @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, bundled, or osv-api (default: the config's, else as serve: imported, bundled, and osv-api in front of pypi.org).")
   List<String> advisories = new ArrayList<>();
@@ -326,7 +327,7 @@ final class CheckCommand implements Callable<Integer> {
         return false;
       }
     }
-    List<FileDecision> files = byVersion.get(version);
+    List<FileDecision> files = java.util.Objects.requireNonNull(byVersion.get(version));
     boolean allowed = files.stream().anyMatch(d -> d.decision().allowed());
     boolean held = !allowed && files.stream().anyMatch(d -> d.decision().label().equals("hold"));
     out.printf("%s==%s: %s%n", name, version, allowed ? "ALLOWED" : held ? "HELD" : "BLOCKED");

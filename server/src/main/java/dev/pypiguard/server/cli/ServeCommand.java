@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import org.jspecify.annotations.Nullable;
 
 /** {@code pypi-guard serve}: runs the proxy until interrupted. */
 @Command(
@@ -22,19 +23,19 @@ final class ServeCommand implements Callable<Integer> {
       + " upstreams (several, with owned projects and credentials), egress (proxy, CA bundle), tls,"
       + " auth (tokens file), cache, timeouts, limits (connections, sizes) and storage (s3);"
       + " conf/pypi-guard.yaml shows every key.")
-  Path config;
+  @Nullable Path config;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default: 127.0.0.1:8080; port 0 picks a free port).")
-  String listen;
+  @Nullable String listen;
 
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, PEP 503/691, or file:DIR for a local mirror tree (default: https://pypi.org/simple/).")
-  String upstream;
+  @Nullable String upstream;
 
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Artifact store and page cache; survives restarts (default: ~/.cache/pypi-guard). With storage: {type: s3} in the config, this replica's local tier.")
-  Path cacheDir;
+  @Nullable Path cacheDir;
 
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (see policies.example.yaml; default: the built-in policy, which 'pypi-guard policy --print-default' prints).")
-  Path policy;
+  @Nullable Path policy;
 
   @Option(names = "--advisories", paramLabel = "PATH", description = {
       "OSV advisories, repeatable: a directory of OSV JSON/YAML files, an OSV zip export",
@@ -48,10 +49,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--record", paramLabel = "FILE", description = {
       "Append every file served to FILE as a requirements line (name==version --hash=sha256:...),",
       "so that 'pypi-guard seed -r FILE' later mirrors exactly what pip fetched."})
-  Path record;
+  @Nullable Path record;
 
   @Option(names = "--base-url", paramLabel = "URL", description = "External URL used in links, behind a load balancer (default: from the request's Host).")
-  String baseUrl;
+  @Nullable String baseUrl;
 
   @Option(names = "--offline", description = "Never contact the upstream; serve what the cache holds.")
   boolean offline;

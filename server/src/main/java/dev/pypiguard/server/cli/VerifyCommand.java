@@ -28,6 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code pypi-guard verify}: checks a distribution against its PEP 740 provenance offline, with
@@ -54,15 +55,16 @@ final class VerifyCommand implements Callable<Integer> {
   Path file;
 
   @Option(names = "--provenance", required = true, paramLabel = "PROVENANCE.json", description = "Provenance, attestation or Sigstore bundle.")
+  @SuppressWarnings("NullAway.Init") // required = true: picocli sets it before call()
   Path provenance;
 
   @Option(names = "--trusted-root", paramLabel = "FILE", description = "Sigstore trusted_root.json (default: the bundled production root).")
-  Path trustedRoot;
+  @Nullable Path trustedRoot;
 
   @Option(names = "--publisher", paramLabel = "KIND:ID", description = {
       "Required publisher: github:OWNER/REPO@WORKFLOW.yml, gitlab:GROUP/PROJECT@PATH/.gitlab-ci.yml,",
       "google:EMAIL, or email:ADDRESS@ISSUER-URL for a personal (non Trusted Publisher) identity."})
-  String publisher;
+  @Nullable String publisher;
 
   @Override
   public Integer call() {

@@ -28,7 +28,7 @@ final class AuthConfig {
           + ": expected tokens-file: FILE, a YAML file of tokens and users");
       return Optional.empty();
     }
-    Path dir = configFile.toAbsolutePath().getParent();
+    Path dir = java.util.Objects.requireNonNull(configFile.toAbsolutePath().getParent());
     Path file = dir.resolve(f.asText());
     if (!Files.isReadable(file) || Files.isDirectory(file)) {
       problems.add(doc.where("auth.tokens-file") + ": " + file + " is not a readable file");

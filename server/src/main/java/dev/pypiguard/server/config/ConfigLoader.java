@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link ServerConfig} from the config file ({@code pypi-guard.yaml}) and the flags,
@@ -54,6 +55,8 @@ public final class ConfigLoader {
   }
 
   /** As {@link #load(Optional, Flags)}, reading {@code ${NAME}} references from {@code env}. */
+  // root is null exactly when there is no config file, and is only read when there is one.
+  @SuppressWarnings("NullAway")
   public static ServerConfig load(Optional<Path> configFile, Flags flags, Function<String, String> env) {
     Optional<YamlDocument> doc = configFile.map(YamlDocument::read);
     doc.ifPresent(d -> d.expandEnvironment(env));
@@ -92,7 +95,7 @@ public final class ConfigLoader {
       }
     }
 
-    // upstreams: a list (INTERFACE.md §4) replaces upstream; --upstream replaces both.
+    // upstreams: a list (README "Several upstreams, and no dependency confusion") replaces upstream; --upstream replaces both.
     Path base = configFile.map(f -> f.toAbsolutePath().getParent()).orElse(Path.of("."));
     List<Upstream> upstreams = List.of();
     JsonNode upstreamList = root == null ? null : root.get("upstreams");
@@ -233,7 +236,7 @@ public final class ConfigLoader {
   }
 
   /** {@code timeouts.request-headers}, {@code timeouts.idle} and the {@code limits:} section. */
-  private static Limits limits(JsonNode root, Function<String, String> where, List<String> problems) {
+  private static Limits limits(@Nullable JsonNode root, Function<String, String> where, List<String> problems) {
     Limits d = Limits.DEFAULTS;
     Duration headers = positive(root, "timeouts", "request-headers", d.requestHeaders(), where, problems);
     Duration idle = positive(root, "timeouts", "idle", d.idle(), where, problems);
@@ -245,7 +248,7 @@ public final class ConfigLoader {
     return new Limits(headers, idle, all, perClient, file, page);
   }
 
-  private static int count(JsonNode sec, String key, int dflt, Function<String, String> where, List<String> problems) {
+  private static int count(@Nullable JsonNode sec, String key, int dflt, Function<String, String> where, List<String> problems) {
     if (sec == null || !sec.hasNonNull(key)) {
       return dflt;
     }
@@ -257,7 +260,7 @@ public final class ConfigLoader {
     return v.intValue();
   }
 
-  private static long size(JsonNode sec, String key, long dflt, Function<String, String> where, List<String> problems) {
+  private static long size(@Nullable JsonNode sec, String key, long dflt, Function<String, String> where, List<String> problems) {
     Optional<String> t = text(sec, key);
     if (t.isEmpty()) {
       return dflt;
@@ -271,7 +274,7 @@ public final class ConfigLoader {
   }
 
   /** A duration that must be more than zero: a zero timeout would fail every request at once. */
-  private static Duration positive(JsonNode root, String section, String key, Duration dflt,
+  private static Duration positive(@Nullable JsonNode root, String section, String key, Duration dflt,
       Function<String, String> where, List<String> problems) {
     JsonNode sec = root == null ? null : root.get(section);
     Optional<String> t = text(sec, key);
@@ -283,7 +286,7 @@ public final class ConfigLoader {
     return d;
   }
 
-  private static Optional<String> text(JsonNode node, String key) {
+  private static Optional<String> text(@Nullable JsonNode node, String key) {
     if (node == null || !node.hasNonNull(key)) {
       return Optional.empty();
     }
@@ -303,7 +306,7 @@ public final class ConfigLoader {
     return Optional.of(v.booleanValue());
   }
 
-  private static Duration duration(JsonNode root, String section, String key, Duration dflt,
+  private static Duration duration(@Nullable JsonNode root, String section, String key, Duration dflt,
       Function<String, String> where, List<String> problems) {
     JsonNode sec = root == null ? null : root.get(section);
     Optional<String> t = text(sec, key);

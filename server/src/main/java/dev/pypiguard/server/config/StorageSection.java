@@ -49,7 +49,7 @@ final class StorageSection {
       return new Storage.FileSystem();
     }
     doc.allowOnly(node, "storage", KEYS);
-    Path base = Path.of(doc.source()).toAbsolutePath().getParent();
+    Path base = java.util.Objects.requireNonNull(Path.of(doc.source()).toAbsolutePath().getParent());
     return new StorageSection(doc, base, problems).read(node);
   }
 

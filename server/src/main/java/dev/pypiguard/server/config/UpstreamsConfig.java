@@ -102,7 +102,7 @@ final class UpstreamsConfig {
       try {
         globs.add(Glob.parse(g.asText()));
       } catch (IllegalArgumentException e) {
-        doc.problem(at, e.getMessage());
+        doc.problem(at, String.valueOf(e.getMessage()));
       }
     }
     return globs;
@@ -289,7 +289,7 @@ final class UpstreamsConfig {
   static Optional<URI> simpleUrl(String text, java.util.function.Consumer<String> problem) {
     String upstream = text;
     if (upstream.regionMatches(true, 0, "file:", 0, 5)) {
-      // INTERFACE.md §2: file:DIR, a local mirror tree (a static PEP 503 tree or an export).
+      // README "Commands" (--upstream) and "Air-gapped mirrors": file:DIR, a local mirror tree (a static PEP 503 tree or an export).
       var local = LocalMirror.simpleUrl(upstream);
       if (local.isEmpty()) {
         problem.accept("\"" + upstream + "\" (expected: file:DIR, a directory holding simple/)");

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A configuration file in force while the server runs: read at start (a bad file refuses the
@@ -41,7 +42,7 @@ public final class WatchedFile<T> implements AutoCloseable {
   private volatile T current;
   private String digest;
   private String lastError = "";
-  private ScheduledExecutorService watcher;
+  private @Nullable ScheduledExecutorService watcher;
 
   /**
    * Reads {@code file} now.
@@ -122,7 +123,7 @@ public final class WatchedFile<T> implements AutoCloseable {
       LOG.info("{} reloaded from {} ({})", what, file, version.apply(current));
       return new Reload.Reloaded(version.apply(current));
     } catch (ConfigException e) {
-      lastError = e.getMessage();
+      lastError = String.valueOf(e.getMessage());
       reloadInvalid.increment();
       LOG.error("{} file {} is invalid; keeping the last good one:\n{}", what, file, e.getMessage());
       return new Reload.Invalid(lastError);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Evidence for operators: a JSON line per blocking decision served (or, in audit mode, per
@@ -36,12 +37,12 @@ public final class AuditLog implements AutoCloseable {
   private final Executor blocking;
   private final ProxyMetrics metrics;
   private final RecentBlocks recent;
-  private BufferedWriter out;
+  private @Nullable BufferedWriter out;
   /** Lines not yet written (while the file cannot be written). */
   private final StringBuilder held = new StringBuilder();
   private long dropped;
   private long failures;
-  private String failure;
+  private @Nullable String failure;
   /** How much is held while the file cannot be written. */
   static final int MAX_HELD = 4 << 20;
   /** How often the counts of repeated decisions are written (README "Audit log"). */
@@ -257,7 +258,7 @@ public final class AuditLog implements AutoCloseable {
    * newest decisions of {@code /-/admin/blocks}. {@code first} is the first of the repeats a
    * flush reports ({@code first-time}); null for a first line.
    */
-  private String lines(Group g, String client, String user, Instant last, Instant first, long count) {
+  private String lines(Group g, String client, String user, Instant last, @Nullable Instant first, long count) {
     var lines = new StringBuilder();
     String time = last.toString();
     for (Line l : g.lines) {

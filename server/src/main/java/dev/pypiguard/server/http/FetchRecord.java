@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code serve --record FILE} log: every file served, once, as a requirements-file line
@@ -23,7 +24,7 @@ public final class FetchRecord implements AutoCloseable {
   private final Path file;
   private final Executor blocking;
   private final Set<String> seen = new HashSet<>();
-  private BufferedWriter out;
+  private @Nullable BufferedWriter out;
 
   public FetchRecord(Path file, Executor blocking) {
     this.file = file;

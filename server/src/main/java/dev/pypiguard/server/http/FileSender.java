@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sends artifact bodies: a stored blob zero-copy (a {@link DefaultFileRegion}, or chunks read
@@ -217,7 +218,7 @@ final class FileSender {
     private final Meta meta;
     private final java.util.function.Consumer<Throwable> onFailure;
     private final AtomicBoolean waiting = new AtomicBoolean();
-    private FileChannel ch;
+    private @Nullable FileChannel ch;
     private long pos;
 
     Follower(Exchange ex, Services s, Download d, Meta meta, java.util.function.Consumer<Throwable> onFailure) {

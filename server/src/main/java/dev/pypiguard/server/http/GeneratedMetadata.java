@@ -354,11 +354,11 @@ public final class GeneratedMetadata {
               WheelZip.Member m = WheelZip.metadataMember(dp.bytes(), filename);
               return member(t, m, m.spanToRead(), true);
             } catch (WheelZip.BadWheel e) {
-              return CompletableFuture.completedFuture(new Read.Bad(e.getMessage()));
+              return CompletableFuture.completedFuture(new Read.Bad(String.valueOf(e.getMessage())));
             }
           });
         } catch (WheelZip.BadWheel e) {
-          return CompletableFuture.completedFuture(new Read.Bad(e.getMessage()));
+          return CompletableFuture.completedFuture(new Read.Bad(String.valueOf(e.getMessage())));
         }
       });
     }
@@ -389,7 +389,7 @@ public final class GeneratedMetadata {
           }
           return member(tail, m, WheelZip.neededSpan(m, p.bytes()), false);
         } catch (WheelZip.BadWheel e) {
-          return CompletableFuture.completedFuture(new Read.Bad(e.getMessage()));
+          return CompletableFuture.completedFuture(new Read.Bad(String.valueOf(e.getMessage())));
         }
       });
     }

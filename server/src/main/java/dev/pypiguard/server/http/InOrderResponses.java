@@ -24,6 +24,7 @@ public final class InOrderResponses extends ChannelInboundHandlerAdapter {
 
   private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
   private boolean busy;
+  @SuppressWarnings("NullAway.Init") // set in handlerAdded, Netty's first call to a handler
   private ChannelHandlerContext ctx;
 
   @Override

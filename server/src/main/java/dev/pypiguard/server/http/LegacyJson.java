@@ -72,7 +72,7 @@ final class LegacyJson {
       }
     }));
     Optional<String> chosen = version.isPresent()
-        ? releases.keySet().stream().filter(k -> same(k, version.get()) && !releases.get(k).isEmpty()).findFirst()
+        ? releases.keySet().stream().filter(k -> same(k, version.get()) && !java.util.Objects.requireNonNull(releases.get(k)).isEmpty()).findFirst()
         : latest(releases);
     if (version.isPresent() && chosen.isEmpty()) {
       return Optional.empty();
@@ -87,7 +87,7 @@ final class LegacyJson {
       ObjectNode rel = root.putObject("releases");
       sorted(releases.keySet()).forEach(v -> {
         ArrayNode files = rel.putArray(v);
-        releases.get(v).forEach(d -> files.add(file(d, project, base)));
+        java.util.Objects.requireNonNull(releases.get(v)).forEach(d -> files.add(file(d, project, base)));
       });
     }
     ArrayNode u = root.putArray("urls");

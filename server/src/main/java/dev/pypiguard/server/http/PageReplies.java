@@ -9,10 +9,11 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleFormat;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.PageJudge;
+import org.jspecify.annotations.Nullable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -46,6 +47,9 @@ final class PageReplies {
   private static final AsciiString VARY = AsciiString.cached("Accept, Accept-Encoding");
   private static final AsciiString CACHE_CONTROL = AsciiString.cached(RequestHandler.PAGE_CACHE_CONTROL);
   private static final AsciiString GZIP = AsciiString.cached("gzip");
+  /** Headers built here from known-good values: no per-header validation (as before). */
+  private static final DefaultHttpHeadersFactory UNVALIDATED =
+      DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
   /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
   private final Cache<RenderedPages.Rendered, Reply> replies = Caffeine.newBuilder().weakKeys().build();
@@ -61,7 +65,7 @@ final class PageReplies {
     /** The decisions the audit log records for each serving of this page (README "Audit log"). */
     final List<FileDecision> audited;
     /** Their lines, built on the first serving (the rendering's key names project and policy). */
-    private volatile AuditLog.Group auditGroup;
+    private volatile AuditLog.@Nullable Group auditGroup;
     private volatile long refreshedAt = System.nanoTime();
 
     Reply(RenderedPages.Rendered page, SimpleFormat format) {
@@ -76,7 +80,7 @@ final class PageReplies {
     }
 
     private static HttpHeaders headers(AsciiString type, AsciiString etag, int length, boolean gzip) {
-      HttpHeaders h = new DefaultHttpHeaders(false);
+      HttpHeaders h = UNVALIDATED.newHeaders();
       h.set(HttpHeaderNames.CONTENT_TYPE, type);
       if (gzip) {
         h.set(HttpHeaderNames.CONTENT_ENCODING, GZIP);
@@ -96,7 +100,7 @@ final class PageReplies {
 
     /** A response of its own (the exchange adds connection headers) over the shared bytes. */
     DefaultFullHttpResponse response(boolean gzipped) {
-      HttpHeaders h = new DefaultHttpHeaders(false).add(gzipped ? gzipHeaders : identityHeaders);
+      HttpHeaders h = UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders);
       return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
           (gzipped ? gzip : identity).duplicate(), h, EmptyHttpHeaders.INSTANCE);
     }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Judged pages rendered to bytes, cached by everything they depend on: the upstream page's
@@ -42,7 +43,7 @@ public final class RenderedPages {
    * A page ready to send: identity and gzip bodies and an ETag, until {@code expires} (epoch
    * milliseconds; {@link Long#MAX_VALUE} when time alone never changes it).
    */
-  record Rendered(byte[] body, byte[] gzip, String etag, JudgedPage judged, long expires) {
+  record Rendered(byte[] body, byte[] gzip, String etag, @Nullable JudgedPage judged, long expires) {
     /** The gzip body's own strong ETag (RFC 9110 §8.8.3: one per representation). */
     String gzipEtag() {
       return etag.substring(0, etag.length() - 1) + "-gzip\"";

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Closes a connection that takes too long to send a request, or sits idle too long between two:
@@ -23,9 +24,10 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
 
   private final Duration headers;
   private final Duration idle;
+  @SuppressWarnings("NullAway.Init") // set in handlerAdded, Netty's first call to a handler
   private ChannelHandlerContext ctx;
   private State state = State.WAITING;
-  private ScheduledFuture<?> timer;
+  private @Nullable ScheduledFuture<?> timer;
 
   RequestDeadline(Duration headers, Duration idle) {
     this.headers = headers;

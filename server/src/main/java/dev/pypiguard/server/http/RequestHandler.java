@@ -285,7 +285,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     PageJudge judge = s.judge().get();
     Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
-      // INTERFACE.md §5: denied projects "do not exist".
+      // README "Policy": denied projects "do not exist".
       notFound(ex, name + " is blocked by policy: " + hidden.get());
       return;
     }
@@ -304,7 +304,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
             now.version(), format, base(ex), now.blockedFiles(), () -> now.judge(upstream, page.value()));
         sendPage(ex, rendered, format, found.stale());
-        audit(ex, "page", name, rendered.judged().files(), now.version());
+        audit(ex, "page", name, java.util.Objects.requireNonNull(rendered.judged()).files(), now.version());
       } else {
         sendLookupFailure(ex, r.lookup());
       }
@@ -498,7 +498,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
         judge.version(), SimpleFormat.JSON_V1, base(ex), judge.blockedFiles(),
         () -> judge.judge(upstream, page)).judged();
-    FileDecision decision = judged.file(filename).orElseThrow();
+    FileDecision decision = java.util.Objects.requireNonNull(judged).file(filename).orElseThrow();
     // A HEAD sends no byte: it does not make the proxy read a metadata-less wheel's METADATA
     // (which may mean downloading the wheel), and is judged with what is known.
     if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())
@@ -839,7 +839,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           judge.version(), SimpleFormat.JSON_V1, base, judge.blockedFiles(),
           () -> judge.judge(upstream, page)).judged();
       try {
-        Optional<byte[]> body = LegacyJson.render(s, judged, name.get(), version, base);
+        Optional<byte[]> body = LegacyJson.render(s, java.util.Objects.requireNonNull(judged), name.get(), version, base);
         if (body.isEmpty()) {
           notFound(ex, name.get() + " has no release " + version.orElse("") + " with a file this policy serves");
         } else {

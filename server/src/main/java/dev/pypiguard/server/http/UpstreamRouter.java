@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides which upstream serves a project, closing dependency confusion by construction.
@@ -188,7 +189,8 @@ public final class UpstreamRouter {
         }
       }
     }
-    var index = new ProjectIndex(first.apiVersion(), first.meta(), new ArrayList<>(names.values()), Map.of());
+    ProjectIndex base = java.util.Objects.requireNonNull(first, "no upstream page to merge");
+    var index = new ProjectIndex(base.apiVersion(), base.meta(), new ArrayList<>(names.values()), Map.of());
     return new CachedPage<>(index, version, java.time.Instant.now(), Optional.empty(),
         pages.get(0).upstream().simpleUrl());
   }

@@ -33,14 +33,14 @@ public final class CoreMetadata {
         continue;
       }
       if (name != null) {
-        out.computeIfAbsent(name, k -> new ArrayList<>()).add(value.toString());
+        out.computeIfAbsent(name, k -> new ArrayList<>()).add(java.util.Objects.requireNonNull(value).toString());
       }
       int colon = line.indexOf(':');
       name = colon > 0 ? line.substring(0, colon).trim().toLowerCase(Locale.ROOT) : null;
       value = colon > 0 ? new StringBuilder(line.substring(colon + 1).trim()) : null;
     }
     if (name != null) {
-      out.computeIfAbsent(name, k -> new ArrayList<>()).add(value.toString());
+      out.computeIfAbsent(name, k -> new ArrayList<>()).add(java.util.Objects.requireNonNull(value).toString());
     }
     return out;
   }

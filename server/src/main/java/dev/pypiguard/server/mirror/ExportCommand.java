@@ -22,6 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code pypi-guard export}: writes the cache as a static mirror for an air-gapped side. */
 @Command(
@@ -50,14 +51,14 @@ public final class ExportCommand implements Callable<Integer> {
   Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "pypi-guard");
 
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy the exported files must pass (default: the built-in policy: pypi-guard policy --print-default).")
-  Path policy;
+  @Nullable Path policy;
 
   @Option(names = "--advisories", paramLabel = "PATH",
       description = "OSV advisories the exported files must pass, repeatable (default: what 'advisories update' imported into the cache, and the bundled malicious-packages snapshot).")
   java.util.List<String> advisories = new java.util.ArrayList<>();
 
   @Option(names = "--since", paramLabel = "MANIFEST", description = "An earlier export's manifest.json: write only what it lacks.")
-  Path since;
+  @Nullable Path since;
 
   @Parameters(paramLabel = "OUT_DIR", description = "Where to write the mirror (created if needed).")
   Path out;

@@ -33,9 +33,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Writes what a cache holds as a self-contained static mirror (INTERFACE.md §7): PEP 503 HTML and
+ * Writes what a cache holds as a self-contained static mirror (README "Air-gapped mirrors"): PEP 503 HTML and
  * PEP 691 JSON pages under {@code simple/} linking relatively to {@code files/}, the artifacts
  * with their core metadata and provenance beside them, and {@code manifest.json}.
  *
@@ -243,7 +244,7 @@ final class Exporter {
   }
 
   /** Copies a file into the tree unless the earlier manifest has it; returns its manifest entry. */
-  private static ObjectNode put(Path out, String rel, Path source, Set<String> known, String kind,
+  private static @Nullable ObjectNode put(Path out, String rel, Path source, Set<String> known, String kind,
       String project, String version, FileEntry f, FileDecision d) throws IOException {
     Sha256 sha = kind.equals("artifact") ? f.digest().orElseThrow() : sha256Of(source);
     if (known.contains(rel + "\n" + sha.hex())) {

@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 /** {@code pypi-guard import}: loads an exported mirror into a cache, all or nothing. */
 @Command(
@@ -37,10 +38,10 @@ public final class ImportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml), for the cache directory and upstream name.")
-  Path config;
+  @Nullable Path config;
 
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to load into (default: ~/.cache/pypi-guard).")
-  Path cacheDir;
+  @Nullable Path cacheDir;
 
   @Parameters(paramLabel = "IN_DIR", description = "An exported mirror (holding manifest.json).")
   Path in;

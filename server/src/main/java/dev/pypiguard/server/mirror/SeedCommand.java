@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import dev.pypiguard.core.requirement.Requirement;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code pypi-guard seed}: fills the cache through the policy for an air-gapped mirror. It starts
@@ -46,16 +47,16 @@ public final class SeedCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml), as for serve.")
-  Path config;
+  @Nullable Path config;
 
   @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, or file:DIR (default: https://pypi.org/simple/).")
-  String upstream;
+  @Nullable String upstream;
 
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to fill (default: ~/.cache/pypi-guard).")
-  Path cacheDir;
+  @Nullable Path cacheDir;
 
   @Option(names = "--policy", paramLabel = "FILE", description = "Policy file; only what it allows is seeded (default: the built-in policy: pypi-guard policy --print-default).")
-  Path policy;
+  @Nullable Path policy;
 
   @Option(names = {"-r", "--requirement"}, paramLabel = "FILE", description = "A pip requirements file (repeatable): pins, ranges, --hash, markers, -r includes.")
   List<Path> requirements = new ArrayList<>();
@@ -64,7 +65,7 @@ public final class SeedCommand implements Callable<Integer> {
   List<String> projects = new ArrayList<>();
 
   @Option(names = "--latest", paramLabel = "N", description = "With --project: only the newest N versions by upload time.")
-  Integer latest;
+  @Nullable Integer latest;
 
   @Option(names = "--python", paramLabel = "X.Y", description = "Target Python version (repeatable; default: any, markers on it kept).")
   List<String> pythons = new ArrayList<>();

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OSV advisory data the policy's {@code advisories} section judges with: file sources
@@ -26,7 +27,7 @@ public final class AdvisoryFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AdvisoryFeed.class);
 
   private final AdvisorySources sources;
-  private final AdvisorySources.Refresher refresher;
+  private final AdvisorySources.@Nullable Refresher refresher;
 
   private AdvisoryFeed(AdvisorySources sources, Duration refresh) {
     this.sources = sources;
@@ -49,7 +50,7 @@ public final class AdvisoryFeed implements AutoCloseable {
       try {
         parsed.add(AdvisorySources.parse(spec, AdvisorySources.OSV_API, network));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(e.getMessage());
+        throw new ConfigException(String.valueOf(e.getMessage()));
       }
     }
     try {

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The policy in force: the policy file, loaded at start (a bad file refuses the start) and
@@ -27,7 +28,7 @@ public final class LivePolicy implements AutoCloseable {
   private final FirstSeen firstSeen;
   private final dev.pypiguard.policy.rule.KnownFiles knownFiles;
   private final Optional<WatchedFile<PolicyJudge>> file;
-  private final PolicyJudge defaults;
+  private final @Nullable PolicyJudge defaults;
 
   public LivePolicy(Optional<Path> file, FirstSeen firstSeen, Clock clock, MeterRegistry registry,
       java.util.function.Function<Policy, java.util.List<dev.pypiguard.policy.rule.Rule>> extraRules) {
@@ -61,7 +62,7 @@ public final class LivePolicy implements AutoCloseable {
   }
 
   private PolicyJudge judge() {
-    return file.map(WatchedFile::current).orElse(defaults);
+    return file.map(WatchedFile::current).orElseGet(() -> java.util.Objects.requireNonNull(defaults));
   }
 
   public Policy policy() {
@@ -85,7 +86,7 @@ public final class LivePolicy implements AutoCloseable {
 
   /** Reads the policy file now; without a file, the built-in policy is unchanged. */
   public Reload reload() {
-    return file.map(WatchedFile::reload).orElseGet(() -> new Reload.Unchanged(defaults.version()));
+    return file.map(WatchedFile::reload).orElseGet(() -> new Reload.Unchanged(java.util.Objects.requireNonNull(defaults).version()));
   }
 
   /** The name→sha256 memory the judges use. */

@@ -142,7 +142,7 @@ class AccessTokensTest {
 
   @Test
   void shippedExample_isValid_andItsReadTokenWorks() throws Exception {
-    java.nio.file.Path example = java.nio.file.Path.of("..", "distribution", "src", "conf", "tokens.example.yaml");
+    java.nio.file.Path example = dev.pypiguard.policy.testing.Fixtures.file("shipped/conf/tokens.example.yaml");
     AccessTokens t = AccessTokens.parse(example.toString(), java.nio.file.Files.readString(example),
         n -> Optional.of("value-of-" + n));
     assertThat(t.size()).isEqualTo(3);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link VerdictStore}: verdicts verified once, persisted, and read back by a new store. */
 class VerdictStoreTest {
-  static final Path FIXTURES = Path.of("../policy/src/test/resources/attestations");
+  static final Path FIXTURES = dev.pypiguard.policy.testing.Fixtures.directory("attestations");
   static final String SDIST = "pypi_attestations-0.0.19.tar.gz";
 
   @Test

@@ -1,0 +1,308 @@
+package dev.pypiguard.server;
+
+import static dev.pypiguard.server.Agreement.assertAgree;
+import static dev.pypiguard.server.Agreement.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.testing.Artifact;
+import dev.pypiguard.testing.PipResult;
+import dev.pypiguard.testing.PythonEnv;
+import dev.pypiguard.testing.TamperingUpstream;
+import dev.pypiguard.testing.TamperingUpstream.Entry;
+import dev.pypiguard.testing.TestSigstore;
+import dev.pypiguard.testing.WheelBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13, end to end: each bypass class of "What must be blocked" tried through the server in
+ * front of a {@link TamperingUpstream}, with real pip where pip is the victim, and {@link
+ * Agreement} checking that explain, the page, downloads and {@code check} decide alike.
+ */
+class FailClosedEndToEndIT {
+  static final Instant LONG_AGO = Instant.parse("2026-01-01T00:00:00Z");
+
+  @TempDir Path dir;
+  TamperingUpstream upstream = TamperingUpstream.start();
+  ProxyServer proxy;
+  Path policy;
+  Path config;
+  List<String> advisories = List.of();
+
+  @AfterEach
+  void stop() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    upstream.close();
+  }
+
+  void start(String policyYaml, String... advisorySources) throws Exception {
+    policy = dir.resolve("policies.yaml");
+    Files.writeString(policy, policyYaml);
+    advisories = List.of(advisorySources);
+    config = Agreement.config(dir, upstream.uri(), dir.resolve("cache"), policy, advisorySources);
+    restart();
+  }
+
+  void restart() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    ServerConfig c = ServerConfig.defaults(upstream.uri(), dir.resolve("cache")).withPort(0)
+        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(500))
+        .withPolicyFile(Optional.of(policy))
+        // Every page fresh from the upstream, as check sees it: the tampering is on the page.
+        .withPageTtl(Duration.ZERO);
+    if (!advisories.isEmpty()) {
+      c = c.withAdvisories(advisories, Duration.ofHours(1));
+    }
+    proxy = ProxyServer.start(c);
+  }
+
+  static Entry wheel(String project, String version) {
+    return Entry.of(WheelBuilder.of(project, version).build()).uploaded(LONG_AGO);
+  }
+
+  PipResult pip(String... args) {
+    PythonEnv.assumePython3();
+    return PythonEnv.shared().install(java.net.URI.create(proxy.uri() + "/simple/"), List.of(args));
+  }
+
+  /** Names pip reads but a parser could miss: each is judged with its version, or blocked. */
+  @Test
+  void oddFileNames_areJudgedWithTheirVersionOrBlockedAsFilename() throws Exception {
+    start("versions: {deny: {victim: \">=2\"}}\n");
+    Entry ok = wheel("victim", "1.0");
+    Entry lzma = Entry.of("victim-2.0.tar.lzma", "sdist".getBytes(StandardCharsets.UTF_8)).uploaded(LONG_AGO);
+    Entry emptyTag = wheel("victim", "3.0").named("victim-3.0-py3.-none-any.whl");
+    Entry other = wheel("other", "9.0");
+    Entry legacy = Entry.of("victim-1.0-beta-final.tar.gz", "x".getBytes(StandardCharsets.UTF_8)).uploaded(LONG_AGO);
+    upstream.page("victim", ok, lzma, emptyTag, other, legacy);
+
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry("victim-1.0-py3-none-any.whl", "allow")
+        .containsEntry("victim-2.0.tar.lzma", "block")
+        .containsEntry("victim-3.0-py3.-none-any.whl", "block")
+        .containsEntry("other-9.0-py3-none-any.whl", "block")
+        .containsEntry("victim-1.0-beta-final.tar.gz", "block");
+    String explain = get(proxy, "/-/explain/victim", "application/json").body();
+    assertThat(explain).contains("other-9.0-py3-none-any.whl names project other, not victim")
+        .contains("\\\"1.0-beta-final\\\" of victim-1.0-beta-final.tar.gz is not valid PEP 440");
+
+    PipResult r = pip("victim");
+    assertThat(r.succeeded()).as(r.toString()).isTrue();
+    assertThat(r.installedVersions()).containsEntry("victim", "1.0");
+  }
+
+  /** A known name with new bytes is blocked naming both hashes, also after a restart. */
+  @Test
+  void swappedBytesUnderAKnownName_blockedAsIntegrity_andRememberedAcrossRestarts() throws Exception {
+    start("");
+    Entry ok = wheel("victim", "1.0");
+    upstream.page("victim", ok);
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(ok.filename(), "allow");
+
+    byte[] evil = WheelBuilder.of("victim", "1.0").initPy("import os  # evil\n").build().bytes();
+    upstream.swap("victim", ok.filename(), evil);
+    restart();
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry(ok.filename(), "block");
+    String explain = get(proxy, "/-/explain/victim", "application/json").body();
+    assertThat(explain).contains("was first seen with sha256 " + ok.hashes().get("sha256"))
+        .contains("now gives sha256 " + dev.pypiguard.core.blob.Sha256.of(evil).hex());
+    assertThat(Files.readString(dir.resolve("cache/known-files.tsv"))).contains(ok.filename());
+
+    PipResult r = pip("victim==1.0");
+    assertThat(r.succeeded()).isFalse();
+  }
+
+  /** One name listed twice with two hashes: neither is served. */
+  @Test
+  void oneNameTwoHashes_bothBlocked() throws Exception {
+    start("");
+    Entry a = wheel("victim", "1.0");
+    Entry b = a.withBytes("other bytes".getBytes(StandardCharsets.UTF_8));
+    upstream.page("victim", a, b);
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(a.filename(), "block").hasSize(1);
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body()).contains("different sha256s");
+  }
+
+  /** An OSV API that fails: releases are held, /healthz says degraded, check says HELD. */
+  @Test
+  void failingOsvApi_releasesHeld_healthDegraded() throws Exception {
+    upstream.osv(TamperingUpstream.Osv.FAIL);
+    start("", "osv-api:" + upstream.osvUri());
+    upstream.page("victim", wheel("victim", "1.0"));
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry("victim-1.0-py3-none-any.whl", "hold");
+    assertThat(get(proxy, "/healthz", "text/plain").body()).startsWith("degraded");
+    assertThat(CliTest.run("check", "--config", config.toString(), "victim==1.0").out()).contains("victim==1.0: HELD");
+    PipResult r = pip("victim");
+    assertThat(r.succeeded()).isFalse();
+  }
+
+  /** Audit mode reports, but a malicious release stays blocked; a local version is covered. */
+  @Test
+  void auditMode_maliciousAndItsLocalVersionsStillBlocked() throws Exception {
+    Path osv = Files.createDirectories(dir.resolve("osv"));
+    Files.writeString(osv.resolve("MAL-2026-13.json"), """
+        {"id": "MAL-2026-13", "summary": "Malicious code in victim", "modified": "2026-01-01T00:00:00Z",
+         "affected": [{"package": {"ecosystem": "PyPI", "name": "victim"}, "versions": ["2.0"]}]}
+        """);
+    start("mode: audit\nversions: {deny: {victim: \"<1.5\"}}\n", osv.toString());
+    upstream.page("victim", wheel("victim", "1.0"), wheel("victim", "2.0"), wheel("victim", "2.0+corp.1"));
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry("victim-1.0-py3-none-any.whl", "allow")
+        .containsEntry("victim-2.0-py3-none-any.whl", "block")
+        .containsEntry("victim-2.0+corp.1-py3-none-any.whl", "block");
+    PipResult r = pip("victim");
+    assertThat(r.succeeded()).as(r.toString()).isTrue();
+    assertThat(r.installedVersions()).containsEntry("victim", "1.0");
+  }
+
+  /** An exception covers the files that existed when it was written, not ones added later. */
+  @Test
+  void exceptionByDate_doesNotCoverAFileAddedLater() throws Exception {
+    start("versions: {deny: {victim: \"==1.0\"}}\n"
+        + "exceptions: [{project: victim, versions: \"==1.0\", until: 2099-01-01, reason: T-1, date: 2026-06-01}]\n");
+    Entry before = Entry.of(WheelBuilder.of("victim", "1.0").build()).uploaded(LONG_AGO);
+    Entry after = Entry.of("victim-1.0.tar.gz", "added later".getBytes(StandardCharsets.UTF_8))
+        .uploaded(Instant.parse("2026-07-01T00:00:00Z"));
+    upstream.page("victim", before, after);
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(before.filename(), "allow")
+        .containsEntry(after.filename(), "block");
+  }
+
+  /** A dependency pip would fetch around the proxy: pip fails, and the page drops the release. */
+  @Test
+  void directUrlRequirement_blockedBeforePipGetsIt() throws Exception {
+    start("");
+    Artifact bad = WheelBuilder.of("victim", "2.0").requires("evil @ http://127.0.0.1:9/evil-1.0.tar.gz").build();
+    upstream.page("victim", wheel("victim", "1.0"), Entry.of(bad).uploaded(LONG_AGO));
+    PipResult r = pip("victim==2.0");
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.output()).contains("403");
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry(bad.filename(), "block").containsEntry("victim-1.0-py3-none-any.whl", "allow");
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("core metadata requires evil @ http://127.0.0.1:9/evil-1.0.tar.gz");
+  }
+
+  /**
+   * The same dependency in a wheel whose upstream advertises no core metadata (PEP 658): the
+   * metadata the proxy generates from the wheel is judged before the first byte reaches pip,
+   * and the page drops the release once it is known.
+   */
+  @Test
+  void directUrlRequirement_inGeneratedMetadata_blockedBeforePipGetsIt() throws Exception {
+    start("");
+    Artifact bad = WheelBuilder.of("victim", "2.0").requires("evil @ https://127.0.0.1:9/evil-1.0.tar.gz").build();
+    Artifact good = WheelBuilder.of("victim", "1.0").build();
+    upstream.page("victim", withoutMetadata(good), withoutMetadata(bad));
+    assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
+        .as("listed while its metadata is unknown").contains(bad.filename());
+
+    var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
+    assertThat(blocked.statusCode()).isEqualTo(403);
+    assertThat(blocked.body()).contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+    assertThat(get(proxy, "/files/victim/" + bad.filename() + ".metadata", "*/*").statusCode()).isEqualTo(403);
+    assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
+        .as("dropped once its metadata is known").containsExactly(good.filename());
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+    assertThat(get(proxy, "/files/victim/" + good.filename(), "*/*").statusCode()).isEqualTo(200);
+    // check reads the metadata serve generated: one decision
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(bad.filename(), "block")
+        .containsEntry(good.filename(), "allow");
+
+    PipResult r = pip("--no-deps", "--dry-run", "victim==2.0");
+    assertThat(r.succeeded()).isFalse();
+  }
+
+  /** The file names a PEP 691 page lists. */
+  static List<String> served(String page) throws Exception {
+    var files = new com.fasterxml.jackson.databind.ObjectMapper().readTree(page).path("files");
+    var out = new java.util.ArrayList<String>();
+    files.forEach(f -> out.add(f.path("filename").asText()));
+    return out;
+  }
+
+  /** {@code a} as an upstream without PEP 658 lists it: no core metadata advertised or served. */
+  static Entry withoutMetadata(Artifact a) {
+    Entry e = Entry.of(a).uploaded(LONG_AGO);
+    return new Entry(e.filename(), e.bytes(), e.hashes(), e.uploadTime(), e.provenance(), Optional.empty());
+  }
+
+  /**
+   * A later upload of a lower version attested by another publisher is a takeover, not the new
+   * reference; and an unattested later upload is blocked whatever its version.
+   */
+  @Test
+  void publisherTakeoverByALowerVersionUploadedLater_blocked() throws Exception {
+    TestSigstore sigstore = TestSigstore.create();
+    sigstore.writeTrustedRoot(dir.resolve("trusted_root.json"));
+    start("attestations:\n  verify: true\n  publisher-change: block\n  trusted-root: trusted_root.json\n");
+    var one = TestSigstore.Publisher.github("owner/one", "release.yml");
+    var two = TestSigstore.Publisher.github("attacker/two", "release.yml");
+    Entry real = wheel("victim", "2.0");
+    Entry takeover = wheel("victim", "0.1").uploaded(LONG_AGO.plus(Duration.ofDays(30)));
+    Entry unattested = wheel("victim", "0.0.1").uploaded(LONG_AGO.plus(Duration.ofDays(31)));
+    upstream.page("victim",
+        takeover.withProvenance(sigstore.provenance(takeover.filename(), takeover.hashes().get("sha256"), two)),
+        real.withProvenance(sigstore.provenance(real.filename(), real.hashes().get("sha256"), one)),
+        unattested);
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry(real.filename(), "allow").containsEntry(takeover.filename(), "block")
+        .containsEntry(unattested.filename(), "block");
+    PipResult r = pip("victim<1");
+    assertThat(r.succeeded()).isFalse();
+  }
+
+  static String md5(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+  }
+
+  /** Only md5 from the upstream: blocked by default with the reason, and the setting named. */
+  @Test
+  void md5Only_blockedByDefault() throws Exception {
+    start("");
+    Entry w = wheel("victim", "1.0");
+    upstream.page("victim", w.withHashes(Map.of("md5", md5(w.bytes()))));
+    assertThat(assertAgree(proxy, config, "victim")).containsEntry(w.filename(), "block");
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("the upstream gives only md5 for this file, no sha256, so it cannot be verified (files.weak-hashes: block)");
+  }
+
+  /**
+   * files.weak-hashes: verify-and-pin: verified by md5 once, pinned by sha256 for ever (also in
+   * known-files.tsv), then installed by pip; a file whose bytes do not match its md5 stays held.
+   */
+  @Test
+  void md5Only_verifyAndPin_pinnedThenInstalledByPip_aWrongMd5StaysHeld() throws Exception {
+    start("files: {weak-hashes: verify-and-pin}\n");
+    Entry w = wheel("victim", "1.0");
+    Entry wrong = wheel("victim", "2.0");
+    upstream.page("victim", w.withHashes(Map.of("md5", md5(w.bytes()))),
+        wrong.withHashes(Map.of("md5", md5("not these bytes".getBytes(StandardCharsets.UTF_8)))));
+    get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json");
+    Map<String, String> d = assertAgree(proxy, config, "victim");
+    assertThat(d).containsEntry(w.filename(), "allow").containsEntry(wrong.filename(), "hold");
+    assertThat(Files.readString(dir.resolve("cache/known-files.tsv")))
+        .contains(w.filename() + "\t" + w.hashes().get("sha256"));
+    assertThat(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body())
+        .contains(w.hashes().get("sha256"));
+    PipResult r = pip("victim");
+    assertThat(r.succeeded()).as(r.toString()).isTrue();
+    assertThat(r.installedVersions()).containsEntry("victim", "1.0");
+  }
+}
