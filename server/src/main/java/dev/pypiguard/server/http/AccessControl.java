@@ -1,8 +1,8 @@
 package dev.pypiguard.server.http;
 
-import dev.pypiguard.server.admin.AccessTokens;
-import dev.pypiguard.server.admin.Authentication;
-import dev.pypiguard.server.admin.Role;
+import dev.pypiguard.server.auth.AccessTokens;
+import dev.pypiguard.server.auth.Authentication;
+import dev.pypiguard.server.auth.Role;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
