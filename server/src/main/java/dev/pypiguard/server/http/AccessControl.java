@@ -6,7 +6,6 @@ import dev.pypiguard.server.auth.Role;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,24 +23,12 @@ final class AccessControl {
 
   private AccessControl() {}
 
-  /** The role a path needs, or empty when it is open to everyone. */
-  static Optional<Role> needed(List<String> segments) {
-    String first = segments.isEmpty() ? "" : segments.get(0);
-    if (first.equals("healthz") || first.equals("metrics")) {
-      return Optional.empty();
-    }
-    if (first.equals("-") && segments.size() > 1 && segments.get(1).equals("admin")) {
-      return Optional.of(Role.ADMIN);
-    }
-    return Optional.of(Role.READ);
-  }
-
   /**
    * Whether the request may go on; when it may not, its answer (401 or 403) is sent. The
-   * principal's name is set on the exchange for the access and audit logs.
+   * principal's name is set on the exchange for the access and audit logs. What a route needs
+   * is {@link Route#role()}.
    */
-  static boolean admit(Exchange ex, Services s, List<String> segments) {
-    Optional<Role> needed = needed(segments);
+  static boolean admit(Exchange ex, Services s, Optional<Role> needed) {
     Optional<AccessTokens> tokens = s.ops().tokens();
     if (tokens.isEmpty()) {
       if (needed.isPresent() && needed.get() == Role.ADMIN && !localAndDirect(ex)) {

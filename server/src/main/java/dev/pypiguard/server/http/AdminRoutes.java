@@ -18,7 +18,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
@@ -81,41 +80,31 @@ final class AdminRoutes {
 
   // ---- the admin API ---------------------------------------------------------------------
 
-  /** {@code /-/admin/...}; the caller checked the admin role. */
-  static void serve(Exchange ex, Services s, RequestPath path, String base) {
-    ex.route = "admin";
-    List<String> seg = path.segments();
-    String action = seg.size() < 3 ? "" : seg.get(2);
-    boolean known = switch (action) {
-      case "", "stats", "blocks", "reload" -> seg.size() <= 3;
-      case "purge" -> seg.size() == 4 || seg.size() == 5;
-      case "findings" -> seg.size() == 3;
-      case "held" -> seg.size() == 3 || (seg.size() == 5 && seg.get(4).equals("clear"));
-      default -> false;
-    };
-    if (!known) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no such admin endpoint; GET /-/admin/ lists them"));
+  /**
+   * {@code /-/admin/...}; the caller checked the admin role, and {@link Router} the endpoint and
+   * its method. A change is refused when it comes from another site.
+   */
+  static void serve(Exchange ex, Services s, Route.AdminAction action, String base) {
+    if (action.changes() && !sameOrigin(ex)) {
       return;
     }
-    boolean change = action.equals("reload") || action.equals("purge") || seg.size() == 5 && action.equals("held");
-    if (!allowedMethod(ex, change) || (change && !sameOrigin(ex))) {
-      return;
-    }
-    switch (action) {
-      case "stats" -> snapshot(s, base).thenAccept(snap -> json(ex, HttpResponseStatus.OK, snap.toJson()))
+    if (action instanceof Route.Stats) {
+      snapshot(s, base).thenAccept(snap -> json(ex, HttpResponseStatus.OK, snap.toJson()))
           .exceptionally(ex::internalError);
-      case "blocks" -> blocks(ex, s, path);
-      case "reload" -> s.blocking().execute(() -> reload(ex, s));
-      case "purge" -> purge(ex, s, seg.get(3), seg.size() == 5 ? Optional.of(seg.get(4)) : Optional.empty());
-      case "findings" -> json(ex, HttpResponseStatus.OK, HeldFiles.findings(s, 100));
-      case "held" -> {
-        if (seg.size() == 3) {
-          json(ex, HttpResponseStatus.OK, HeldFiles.list(s));
-        } else {
-          s.blocking().execute(() -> HeldFiles.clear(ex, s, seg.get(3), path.query("reason")));
-        }
-      }
-      default -> json(ex, HttpResponseStatus.OK, endpoints());
+    } else if (action instanceof Route.Blocks b) {
+      blocks(ex, s, b.limit());
+    } else if (action instanceof Route.Reload) {
+      s.blocking().execute(() -> reload(ex, s));
+    } else if (action instanceof Route.Purge p) {
+      purge(ex, s, p.rawProject(), p.filename());
+    } else if (action instanceof Route.Findings) {
+      json(ex, HttpResponseStatus.OK, HeldFiles.findings(s, 100));
+    } else if (action instanceof Route.Held) {
+      json(ex, HttpResponseStatus.OK, HeldFiles.list(s));
+    } else if (action instanceof Route.ClearHeld c) {
+      s.blocking().execute(() -> HeldFiles.clear(ex, s, c.rawSha256(), c.reason()));
+    } else {
+      json(ex, HttpResponseStatus.OK, endpoints());
     }
   }
 
@@ -130,19 +119,6 @@ final class AdminRoutes {
     o.put("GET /-/admin/held", "the files held for review (hold rules), newest first");
     o.put("POST /-/admin/held/<sha256>/clear?reason=...", "clear a held file on every replica, and get its exception entry");
     return o;
-  }
-
-  /** Whether the method fits the endpoint ({@code POST} for changes, else GET/HEAD); answers 405 if not. */
-  private static boolean allowedMethod(Exchange ex, boolean post) {
-    boolean isPost = ex.method.equals(HttpMethod.POST);
-    if (isPost == post) {
-      return true;
-    }
-    var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
-        post ? "this changes the server: use POST" : "use GET");
-    r.headers().set(HttpHeaderNames.ALLOW, post ? "POST" : "GET, HEAD");
-    ex.send(r);
-    return false;
   }
 
   /**
@@ -169,9 +145,8 @@ final class AdminRoutes {
     return true;
   }
 
-  private static void blocks(Exchange ex, Services s, RequestPath path) {
+  private static void blocks(Exchange ex, Services s, Optional<String> raw) {
     int limit = DEFAULT_BLOCKS;
-    Optional<String> raw = path.query("limit");
     int max = s.ops().blocks().capacity();
     if (raw.isPresent()) {
       try {

@@ -55,7 +55,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
   /** How long a page waits for the OSV API's answers before its unanswered releases are held. */
   static final java.time.Duration ADVISORY_WAIT = java.time.Duration.ofSeconds(3);
-  private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
   /** Seconds a client is told to wait before asking again for a held file. */
   static final int HELD_RETRY_AFTER_SECONDS = 5;
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
@@ -99,69 +98,76 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void route(Exchange ex) {
-    boolean admin = ex.uri.startsWith("/-/admin/") || ex.uri.equals("/-/admin");
-    if (!(ex.method.equals(HttpMethod.GET) || ex.method.equals(HttpMethod.HEAD)
-        || (admin && ex.method.equals(HttpMethod.POST)))) {
-      var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
-      r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-      ex.route = "bad-request";
-      ex.send(r);
+    Route route = Router.parse(ex.method, ex.uri);
+    ex.route = route.label();
+    if (!AccessControl.admit(ex, s, route.role())) {
       return;
     }
-    Optional<RequestPath> parsed = RequestPath.parse(ex.uri);
-    if (parsed.isEmpty()) {
-      ex.route = "bad-request";
-      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "malformed request path"));
-      return;
-    }
-    RequestPath path = parsed.get();
-    List<String> seg = path.segments();
-    if (!AccessControl.admit(ex, s, seg)) {
-      return;
-    }
-    String first = seg.isEmpty() ? "" : seg.get(0);
-    switch (first) {
-      case "" -> AdminRoutes.home(ex, s, base(ex));
-      case "healthz" -> {
-        ex.route = "healthz";
-        // The first line is the verdict; the lines after it say how the advisory sources are.
-        // An advisory source that does not answer holds releases: degraded (README §Fail closed),
-        // still 200 so that load balancers keep the replicas that serve what they can.
-        boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
-        var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
-        s.advisories().ifPresent(a -> lines.addAll(a.health()));
-        // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
-        dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
-            .forEach(d -> lines.add("defence " + d));
-        lines.addAll(s.storage().health());
-        s.audit().health().ifPresent(lines::add);
-        ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
-      }
-      case "metrics" -> {
-        ex.route = "metrics";
-        s.blocking().execute(() -> {
-          var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-              Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
-          r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-          ex.send(r);
-        });
-      }
+    if (route.offLoop()) {
       // Routes that name a project match policy and upstream globs against it: off the loop.
-      case "simple" -> offLoop(ex, () -> simple(ex, path));
-      case "files" -> offLoop(ex, () -> files(ex, path));
-      case "integrity" -> offLoop(ex, () -> integrity(ex, path));
-      case "pypi" -> offLoop(ex, () -> legacyJson(ex, path));
-      case "-" -> {
-        if (seg.size() >= 2 && seg.get(1).equals("admin")) {
-          AdminRoutes.serve(ex, s, path, base(ex));
-        } else if (path.segments().size() == 3 && path.segments().get(1).equals("explain")) {
-          offLoop(ex, () -> Explain.send(ex, s, this, path.segments().get(2)));
-        } else {
-          notFound(ex, "no such path");
-        }
-      }
-      default -> notFound(ex, "no such path");
+      offLoop(ex, () -> serve(ex, route));
+    } else {
+      serve(ex, route);
     }
+  }
+
+  /** Serves an admitted route. */
+  private void serve(Exchange ex, Route route) {
+    if (route instanceof Route.Home) {
+      AdminRoutes.home(ex, s, base(ex));
+    } else if (route instanceof Route.Health) {
+      health(ex);
+    } else if (route instanceof Route.Metrics) {
+      s.blocking().execute(() -> {
+        var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+            Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        ex.send(r);
+      });
+    } else if (route instanceof Route.Index i) {
+      negotiate(ex, i.format()).ifPresent(f -> index(ex, f));
+    } else if (route instanceof Route.Project p) {
+      negotiate(ex, p.format()).ifPresent(f -> project(ex, p.name(), f));
+    } else if (route instanceof Route.File f) {
+      file(ex, f);
+    } else if (route instanceof Route.Metadata m) {
+      withFile(ex, m.project(), m.filename(), (pages, decision, page) -> sendMetadata(ex, pages, decision.file()));
+    } else if (route instanceof Route.Provenance p) {
+      integrity(ex, p);
+    } else if (route instanceof Route.LegacyJson j) {
+      legacyJson(ex, j.project(), j.version());
+    } else if (route instanceof Route.Explain e) {
+      Explain.send(ex, s, this, e.rawName());
+    } else if (route instanceof Route.Admin a) {
+      AdminRoutes.serve(ex, s, a.action(), base(ex));
+    } else if (route instanceof Route.Redirect r) {
+      redirect(ex, r.location());
+    } else if (route instanceof Route.NotFound n) {
+      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, n.why()));
+    } else if (route instanceof Route.MethodNotAllowed m) {
+      var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED, m.why());
+      r.headers().set(HttpHeaderNames.ALLOW, m.allow());
+      ex.send(r);
+    } else if (route instanceof Route.BadRequest b) {
+      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, b.why()));
+    } else {
+      throw new IllegalStateException("unrouted: " + route);
+    }
+  }
+
+  private void health(Exchange ex) {
+    // The first line is the verdict; the lines after it say how the advisory sources are.
+    // An advisory source that does not answer holds releases: degraded (README §Fail closed),
+    // still 200 so that load balancers keep the replicas that serve what they can.
+    boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
+    var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
+    s.advisories().ifPresent(a -> lines.addAll(a.health()));
+    // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
+    dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
+        .forEach(d -> lines.add("defence " + d));
+    lines.addAll(s.storage().health());
+    s.audit().health().ifPresent(lines::add);
+    ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
   }
 
   /** Runs a route on the blocking executor; a full executor answers 503 at once. */
@@ -188,57 +194,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   // ---- the simple API -------------------------------------------------------------------
 
-  private void simple(Exchange ex, RequestPath path) {
-    List<String> seg = path.segments();
-    if (seg.size() == 1) {
-      ex.route = "index";
-      if (!path.trailingSlash()) {
-        redirect(ex, "/simple/" + query(path));
-        return;
-      }
-      Optional<SimpleFormat> format = negotiate(ex, path);
-      if (format.isEmpty()) {
-        return;
-      }
-      index(ex, format.get());
-      return;
-    }
-    if (seg.size() != 2) {
-      notFound(ex, "no such path");
-      return;
-    }
-    ex.route = "project";
-    String raw = seg.get(1);
-    Optional<ProjectName> name = ProjectName.parse(raw);
-    if (name.isEmpty()) {
-      notFound(ex, "not a valid project name: " + raw);
-      return;
-    }
-    if (!path.trailingSlash() || !name.get().value().equals(raw)) {
-      // PEP 503: the normalized name with a trailing slash is the one URL of a project.
-      redirect(ex, "/simple/" + name.get().value() + "/" + query(path));
-      return;
-    }
-    Optional<SimpleFormat> format = negotiate(ex, path);
-    if (format.isEmpty()) {
-      return;
-    }
-    project(ex, name.get(), format.get());
-  }
-
-  private static String query(RequestPath path) {
-    return path.rawQuery().isEmpty() ? "" : "?" + path.rawQuery();
-  }
-
   private static void redirect(Exchange ex, String location) {
     var r = Exchange.text(HttpResponseStatus.MOVED_PERMANENTLY, "moved to " + location);
     r.headers().set(HttpHeaderNames.LOCATION, location);
     ex.send(r);
   }
 
-  private Optional<SimpleFormat> negotiate(Exchange ex, RequestPath path) {
+  private Optional<SimpleFormat> negotiate(Exchange ex, Optional<String> formatParam) {
     Optional<SimpleFormat> f = s.rendered().replies.negotiate(  // memoized (issue 15)
-        ex.headers.get(HttpHeaderNames.ACCEPT), path.query("format"));
+        ex.headers.get(HttpHeaderNames.ACCEPT), formatParam);
     if (f.isEmpty()) {
       var r = Exchange.text(HttpResponseStatus.NOT_ACCEPTABLE,
           "none of the requested types is available; this index serves "
@@ -411,35 +375,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   // ---- files ----------------------------------------------------------------------------
 
-  /** {@code /files/<project>/<filename>} and {@code /files/<project>/<filename>.metadata}. */
-  private void files(Exchange ex, RequestPath path) {
-    ex.route = "file";
-    List<String> seg = path.segments();
-    if (seg.size() != 3 || path.trailingSlash()) {
-      notFound(ex, "no such file");
-      return;
-    }
-    Optional<ProjectName> name = ProjectName.parse(seg.get(1)).filter(n -> n.value().equals(seg.get(1)));
-    String filename = seg.get(2);
-    if (name.isEmpty() || !FILENAME.matcher(filename).matches()) {
-      notFound(ex, "no such file");
-      return;
-    }
-    boolean metadata = filename.endsWith(".metadata");
-    if (metadata) {
-      ex.route = "metadata";
-    }
-    String artifact = metadata ? filename.substring(0, filename.length() - ".metadata".length()) : filename;
-    withFile(ex, name.get(), artifact, (pages, decision, page) -> {
-      if (metadata) {
-        sendMetadata(ex, pages, decision.file());
-      } else {
-        if (!ex.head()) {
-          s.record().ifPresent(r -> decision.file().sha256()
-              .ifPresent(sha -> r.record(name.get().value(), decision.version(), sha)));
-        }
-        sendArtifact(ex, pages, decision.file(), () -> rejudge(ex, name.get(), pages, page, artifact));
+  /** {@code /files/<project>/<filename>}. */
+  private void file(Exchange ex, Route.File route) {
+    ProjectName name = route.project();
+    String artifact = route.filename();
+    withFile(ex, name, artifact, (pages, decision, page) -> {
+      if (!ex.head()) {
+        s.record().ifPresent(r -> decision.file().sha256()
+            .ifPresent(sha -> r.record(name.value(), decision.version(), sha)));
       }
+      sendArtifact(ex, pages, decision.file(), () -> rejudge(ex, name, pages, page, artifact));
     });
   }
 
@@ -802,32 +747,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   // ---- the legacy JSON API -------------------------------------------------------------
 
   /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON API"). */
-  private void legacyJson(Exchange ex, RequestPath path) {
-    ex.route = "legacy-json";
-    List<String> seg = path.segments();
-    if ((seg.size() != 3 && seg.size() != 4) || !seg.get(seg.size() - 1).equals("json")) {
-      notFound(ex, "no such path");
-      return;
-    }
-    Optional<ProjectName> name = ProjectName.parse(seg.get(1));
-    if (name.isEmpty()) {
-      notFound(ex, "not a valid project name: " + seg.get(1));
-      return;
-    }
-    Optional<String> version = seg.size() == 4 ? Optional.of(seg.get(2)) : Optional.empty();
-    if (!name.get().value().equals(seg.get(1))) {
-      redirect(ex, "/pypi/" + name.get().value() + "/" + version.map(v -> RequestPath.encode(v) + "/").orElse("")
-          + "json");
-      return;
-    }
+  private void legacyJson(Exchange ex, ProjectName name, Optional<String> version) {
     PageJudge judge = s.judge().get();
-    Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name.get());
+    Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
-      notFound(ex, name.get() + " is blocked by policy: " + hidden.get());
+      notFound(ex, name + " is blocked by policy: " + hidden.get());
       return;
     }
     String base = base(ex);
-    resolve(name.get()).thenComposeAsync(r -> awaitAnswers(name.get(), r).thenApply(done -> r), s.blocking())
+    resolve(name).thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
         .thenAcceptAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         sendLookupFailure(ex, r.lookup());
@@ -835,13 +763,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       String upstream = r.pages().upstream().name();
       ProjectPage page = found.page().value();
-      JudgedPage judged = s.rendered().project(upstream, name.get().value(), found.page().version(),
+      JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
           judge.version(), SimpleFormat.JSON_V1, base, judge.blockedFiles(),
           () -> judge.judge(upstream, page)).judged();
       try {
-        Optional<byte[]> body = LegacyJson.render(s, judged, name.get(), version, base);
+        Optional<byte[]> body = LegacyJson.render(s, judged, name, version, base);
         if (body.isEmpty()) {
-          notFound(ex, name.get() + " has no release " + version.orElse("") + " with a file this policy serves");
+          notFound(ex, name + " has no release " + version.orElse("") + " with a file this policy serves");
         } else {
           ex.send(LegacyJson.response(body.get()));
         }
@@ -854,25 +782,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   // ---- provenance (PEP 740) ------------------------------------------------------------
 
   /** {@code /integrity/<project>/<version>/<filename>/provenance}. */
-  private void integrity(Exchange ex, RequestPath path) {
-    ex.route = "provenance";
-    List<String> seg = path.segments();
-    if (seg.size() != 5 || !seg.get(4).equals("provenance") || path.trailingSlash()) {
-      notFound(ex, "no such path");
-      return;
-    }
-    Optional<ProjectName> name = ProjectName.parse(seg.get(1)).filter(n -> n.value().equals(seg.get(1)));
-    String filename = seg.get(3);
-    if (name.isEmpty() || !FILENAME.matcher(filename).matches()) {
-      notFound(ex, "no such file");
-      return;
-    }
-    String version = seg.get(2);
-    withFile(ex, name.get(), filename, (pages, decision, page) -> {
+  private void integrity(Exchange ex, Route.Provenance route) {
+    ProjectName name = route.project();
+    String filename = route.filename();
+    String version = route.version();
+    withFile(ex, name, filename, (pages, decision, page) -> {
       // The Integrity API names a file by project, version and filename; a version that is not
       // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
       if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
-        notFound(ex, filename + " is not a file of " + name.get() + " " + version);
+        notFound(ex, filename + " is not a file of " + name + " " + version);
         return;
       }
       Provenance.send(ex, s, pages, decision.file());
