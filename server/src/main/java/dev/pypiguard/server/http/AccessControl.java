@@ -24,41 +24,38 @@ final class AccessControl {
   private AccessControl() {}
 
   /**
-   * Whether the request may go on; when it may not, its answer (401 or 403) is sent. The
+   * Why the request may not go on, as its answer (401 or 403); empty when it may. The
    * principal's name is set on the exchange for the access and audit logs. What a route needs
    * is {@link Route#role()}.
    */
-  static boolean admit(Exchange ex, Services s, Optional<Role> needed) {
+  static Optional<Reply> refusal(Exchange ex, Services s, Optional<Role> needed) {
     Optional<AccessTokens> tokens = s.ops().tokens();
     if (tokens.isEmpty()) {
       if (needed.isPresent() && needed.get() == Role.ADMIN && !localAndDirect(ex)) {
         count(s, "not-local");
-        refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only loopback clients"
+        return refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only loopback clients"
             + " while the proxy has no auth: {tokens-file: ...} configured");
-        return false;
       }
       if (needed.isPresent() && needed.get() == Role.ADMIN && !localHost(ex, s)) {
         // DNS rebinding: a web page's script reaches 127.0.0.1 under its own name.
         count(s, "host");
-        refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only requests for the listen"
+        return refuse(ex, HttpResponseStatus.FORBIDDEN, "the admin API answers only requests for the listen"
             + " address or a loopback name (Host: localhost, 127.0.0.1, [::1]) while the proxy has no auth");
-        return false;
       }
-      return true;
+      return Optional.empty();
     }
     Authentication a = tokens.get().authenticate(ex.headers.get(HttpHeaderNames.AUTHORIZATION));
     if (a instanceof Authentication.Authenticated ok) {
       ex.user = ok.principal().name();
       if (needed.isPresent() && !ok.principal().role().includes(needed.get())) {
         count(s, "role");
-        refuse(ex, HttpResponseStatus.FORBIDDEN, ok.principal().name() + " has the "
+        return refuse(ex, HttpResponseStatus.FORBIDDEN, ok.principal().name() + " has the "
             + ok.principal().role().spelling() + " role; this needs " + needed.get().spelling());
-        return false;
       }
-      return true;
+      return Optional.empty();
     }
     if (needed.isEmpty()) {
-      return true;
+      return Optional.empty();
     }
     count(s, a instanceof Authentication.Missing ? "missing" : "wrong");
     if (a instanceof Authentication.Refused r) {
@@ -71,8 +68,7 @@ final class AccessControl {
         : "wrong credentials");
     response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, CHALLENGE);
     ex.route = "unauthorized";
-    ex.send(response);
-    return false;
+    return Optional.of(new Reply.Complete(response));
   }
 
   /** Counts a refusal: {@code missing} or {@code wrong} credentials, or a role that does not suffice. */
@@ -84,9 +80,9 @@ final class AccessControl {
         .increment();
   }
 
-  private static void refuse(Exchange ex, HttpResponseStatus status, String why) {
+  private static Optional<Reply> refuse(Exchange ex, HttpResponseStatus status, String why) {
     ex.route = "forbidden";
-    ex.send(Exchange.text(status, why));
+    return Optional.of(Reply.text(status, why));
   }
 
   /** A loopback client that is not a reverse proxy relaying someone else. */

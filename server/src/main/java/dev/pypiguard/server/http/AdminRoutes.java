@@ -57,11 +57,10 @@ final class AdminRoutes {
   // ---- the status page -------------------------------------------------------------------
 
   /** {@code GET /}: HTML for browsers, plain text for clients that do not ask for HTML. */
-  static void home(Exchange ex, Services s, String base) {
-    ex.route = "home";
+  static CompletableFuture<Reply> home(Exchange ex, Services s, String base) {
     String accept = ex.headers.get(HttpHeaderNames.ACCEPT, "");
     boolean html = accept.toLowerCase(Locale.ROOT).contains("text/html");
-    snapshot(s, base).thenAccept(snap -> {
+    return snapshot(s, base).thenApply(snap -> {
       FullHttpResponse r;
       if (html) {
         r = body(HttpResponseStatus.OK, StatusPage.render(snap).getBytes(StandardCharsets.UTF_8),
@@ -74,8 +73,8 @@ final class AdminRoutes {
       }
       r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       r.headers().set(HttpHeaderNames.VARY, "Accept");
-      ex.send(r);
-    }).exceptionally(ex::internalError);
+      return new Reply.Complete(r);
+    });
   }
 
   // ---- the admin API ---------------------------------------------------------------------
@@ -84,28 +83,26 @@ final class AdminRoutes {
    * {@code /-/admin/...}; the caller checked the admin role, and {@link Router} the endpoint and
    * its method. A change is refused when it comes from another site.
    */
-  static void serve(Exchange ex, Services s, Route.AdminAction action, String base) {
-    if (action.changes() && !sameOrigin(ex)) {
-      return;
+  static CompletableFuture<Reply> serve(Exchange ex, Services s, Route.AdminAction action, String base) {
+    if (action.changes() && crossOrigin(ex)) {
+      return Reply.text(HttpResponseStatus.FORBIDDEN, "cross-origin admin requests are refused").now();
     }
     if (action instanceof Route.Stats) {
-      snapshot(s, base).thenAccept(snap -> json(ex, HttpResponseStatus.OK, snap.toJson()))
-          .exceptionally(ex::internalError);
+      return snapshot(s, base).thenApply(snap -> json(HttpResponseStatus.OK, snap.toJson()));
     } else if (action instanceof Route.Blocks b) {
-      blocks(ex, s, b.limit());
+      return blocks(s, b.limit()).now();
     } else if (action instanceof Route.Reload) {
-      s.blocking().execute(() -> reload(ex, s));
+      return CompletableFuture.supplyAsync(() -> reload(ex, s), s.blocking());
     } else if (action instanceof Route.Purge p) {
-      purge(ex, s, p.rawProject(), p.filename());
+      return purge(ex, s, p.rawProject(), p.filename());
     } else if (action instanceof Route.Findings) {
-      json(ex, HttpResponseStatus.OK, HeldFiles.findings(s, 100));
+      return json(HttpResponseStatus.OK, HeldFiles.findings(s, 100)).now();
     } else if (action instanceof Route.Held) {
-      json(ex, HttpResponseStatus.OK, HeldFiles.list(s));
+      return json(HttpResponseStatus.OK, HeldFiles.list(s)).now();
     } else if (action instanceof Route.ClearHeld c) {
-      s.blocking().execute(() -> HeldFiles.clear(ex, s, c.rawSha256(), c.reason()));
-    } else {
-      json(ex, HttpResponseStatus.OK, endpoints());
+      return CompletableFuture.supplyAsync(() -> HeldFiles.clear(ex, s, c.rawSha256(), c.reason()), s.blocking());
     }
+    return json(HttpResponseStatus.OK, endpoints()).now();
   }
 
   private static ObjectNode endpoints() {
@@ -125,7 +122,7 @@ final class AdminRoutes {
    * A browser sends {@code Origin} with a POST; one from another site is refused, so a page
    * elsewhere cannot make an administrator's browser purge or reload (cross-site request forgery).
    */
-  private static boolean sameOrigin(Exchange ex) {
+  private static boolean crossOrigin(Exchange ex) {
     String origin = ex.headers.get(HttpHeaderNames.ORIGIN);
     String site = ex.headers.get("Sec-Fetch-Site");
     boolean cross = site != null && !(site.equals("same-origin") || site.equals("none"));
@@ -138,14 +135,10 @@ final class AdminRoutes {
         cross = true;
       }
     }
-    if (cross) {
-      ex.send(Exchange.text(HttpResponseStatus.FORBIDDEN, "cross-origin admin requests are refused"));
-      return false;
-    }
-    return true;
+    return cross;
   }
 
-  private static void blocks(Exchange ex, Services s, Optional<String> raw) {
+  private static Reply blocks(Services s, Optional<String> raw) {
     int limit = DEFAULT_BLOCKS;
     int max = s.ops().blocks().capacity();
     if (raw.isPresent()) {
@@ -155,9 +148,8 @@ final class AdminRoutes {
         limit = -1;
       }
       if (limit < 1 || limit > max) {
-        ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST,
-            "limit: \"" + raw.get() + "\" (expected: a number from 1 to " + max + ")"));
-        return;
+        return Reply.text(HttpResponseStatus.BAD_REQUEST,
+            "limit: \"" + raw.get() + "\" (expected: a number from 1 to " + max + ")");
       }
     }
     ObjectNode o = JSON.createObjectNode();
@@ -166,10 +158,10 @@ final class AdminRoutes {
     for (RecentBlocks.Entry e : s.ops().blocks().newest(limit)) {
       list.add(Snapshot.toJson(e));
     }
-    json(ex, HttpResponseStatus.OK, o);
+    return json(HttpResponseStatus.OK, o);
   }
 
-  private static void reload(Exchange ex, Services s) {
+  private static Reply reload(Exchange ex, Services s) {
     Map<String, Reload> results = s.ops().reload();
     ObjectNode o = JSON.createObjectNode();
     boolean invalid = false;
@@ -187,25 +179,24 @@ final class AdminRoutes {
       }
     }
     LOG.info("reload asked by {} ({}): {}", ex.user, ex.remote(), o);
-    json(ex, invalid ? HttpResponseStatus.UNPROCESSABLE_ENTITY : HttpResponseStatus.OK, o);
+    return json(invalid ? HttpResponseStatus.UNPROCESSABLE_ENTITY : HttpResponseStatus.OK, o);
   }
 
   /**
    * Purges a project (its pages from every upstream's cache, its judged and rendered pages, and
    * the stored files its cached pages list) or one of its files (the file and its core metadata).
    */
-  private static void purge(Exchange ex, Services s, String raw, Optional<String> filename) {
+  private static CompletableFuture<Reply> purge(Exchange ex, Services s, String raw, Optional<String> filename) {
     Optional<ProjectName> parsed = ProjectName.parse(raw);
     if (parsed.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "not a valid project name: " + raw));
-      return;
+      return Reply.text(HttpResponseStatus.BAD_REQUEST, "not a valid project name: " + raw).now();
     }
     String name = parsed.get().value();
     List<CompletableFuture<Optional<CachedPage<ProjectPage>>>> cached = new ArrayList<>();
     for (PageCache pc : s.pages()) {
       cached.add(pc.cached(name));
     }
-    CompletableFuture.allOf(cached.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
+    return CompletableFuture.allOf(cached.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
       var files = new LinkedHashSet<Sha256>();
       int pages = 0;
       boolean fileKnown = false;
@@ -226,9 +217,7 @@ final class AdminRoutes {
         }
       }
       if (filename.isPresent() && !fileKnown) {
-        ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND,
-            filename.get() + " is not a file of " + name + " on any cached page"));
-        return;
+        return Reply.notFound(filename.get() + " is not a file of " + name + " on any cached page");
       }
       long[] deleted = delete(s, files);
       s.ops().storeChanged();
@@ -242,8 +231,8 @@ final class AdminRoutes {
       o.put("files", deleted[0]);
       o.put("bytes", deleted[1]);
       LOG.info("purge asked by {} ({}): {}", ex.user, ex.remote(), o);
-      json(ex, HttpResponseStatus.OK, o);
-    }, s.blocking()).exceptionally(ex::internalError);
+      return json(HttpResponseStatus.OK, o);
+    }, s.blocking());
   }
 
   /** The store keys of a file and of its core metadata. */
@@ -366,7 +355,7 @@ final class AdminRoutes {
 
   // ---- responses ---------------------------------------------------------------------------
 
-  static void json(Exchange ex, HttpResponseStatus status, ObjectNode body) {
+  static Reply json(HttpResponseStatus status, ObjectNode body) {
     byte[] bytes;
     try {
       bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
@@ -375,7 +364,7 @@ final class AdminRoutes {
     }
     var r = body(status, bytes, "application/json");
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    ex.send(r);
+    return new Reply.Complete(r);
   }
 
   private static FullHttpResponse body(HttpResponseStatus status, byte[] bytes, String type) {

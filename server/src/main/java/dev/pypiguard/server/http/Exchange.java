@@ -73,16 +73,6 @@ final class Exchange {
     }
   }
 
-  /**
-   * Answers 500 after an unexpected failure of an asynchronous stage, logged with its stack
-   * trace; for {@code exceptionally}, so that no exchange is left without an answer.
-   */
-  Void internalError(Throwable e) {
-    org.slf4j.LoggerFactory.getLogger(RequestHandler.class).error("failed to serve {} {}", method, AccessLog.clean(uri), e);
-    send(text(io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
-    return null;
-  }
-
   /** Sends a complete response and finishes. */
   void send(FullHttpResponse response) {
     onLoop(

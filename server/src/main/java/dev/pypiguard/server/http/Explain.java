@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code GET /-/explain/<project>}: every upstream file of a project with its decision and the
@@ -26,19 +27,16 @@ public final class Explain {
 
   private Explain() {}
 
-  static void send(Exchange ex, Services s, RequestHandler router, String rawName) {
-    ex.route = "explain";
+  static CompletableFuture<Reply> reply(Services s, RequestHandler router, String rawName) {
     Optional<ProjectName> name = ProjectName.parse(rawName);
     if (name.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "not a valid project name: " + rawName));
-      return;
+      return Reply.notFound("not a valid project name: " + rawName).now();
     }
     // The same waits as a page and a download, composed: the decision shown is the one served.
-    router.resolve(name.get()).thenComposeAsync(r -> router.awaitAnswers(name.get(), r).thenApply(done -> r),
-        s.blocking()).thenAcceptAsync(r -> {
+    return router.resolve(name.get()).thenComposeAsync(r -> router.awaitAnswers(name.get(), r).thenApply(done -> r),
+        s.blocking()).thenApplyAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        RequestHandler.sendLookupFailure(ex, r.lookup());
-        return;
+        return Failures.lookup(r.lookup());
       }
       PageJudge judge = s.judge().get();
       String upstream = r.pages().upstream().name();
@@ -57,8 +55,8 @@ public final class Explain {
           Unpooled.wrappedBuffer(bytes));
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      ex.send(resp);
-    }, s.blocking()).exceptionally(ex::internalError);
+      return (Reply) new Reply.Complete(resp);
+    }, s.blocking());
   }
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */

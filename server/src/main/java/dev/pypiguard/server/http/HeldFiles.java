@@ -60,17 +60,15 @@ final class HeldFiles {
     return o;
   }
 
-  static void clear(Exchange ex, Services s, String rawSha, Optional<String> reason) {
+  static Reply clear(Exchange ex, Services s, String rawSha, Optional<String> reason) {
     Optional<Sha256> sha = Sha256.parse(rawSha);
     if (sha.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "\"" + rawSha + "\" (expected: a sha256 in hex)"));
-      return;
+      return Reply.text(HttpResponseStatus.BAD_REQUEST, "\"" + rawSha + "\" (expected: a sha256 in hex)");
     }
     Optional<InspectionStore.Held> held = s.inspections().heldFile(sha.get().hex());
     if (held.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no file with sha256 " + sha.get().hex()
-          + " is held; GET /-/admin/held lists those that are"));
-      return;
+      return Reply.notFound("no file with sha256 " + sha.get().hex()
+          + " is held; GET /-/admin/held lists those that are");
     }
     InspectionStore.Held h = held.get();
     String why = reason.filter(r -> !r.isBlank()).orElse("cleared") + " (" + ex.user + ", " + LocalDate.now(ZoneOffset.UTC) + ")";
@@ -78,8 +76,7 @@ final class HeldFiles {
       s.inspections().clear(h.sha256(), why);
     } catch (IOException e) {
       LOG.error("cannot record the review of {}: {}", h.sha256(), e.toString());
-      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot record the review: " + e.getMessage()));
-      return;
+      return Reply.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot record the review: " + e.getMessage());
     }
     String until = LocalDate.now(ZoneOffset.UTC).plusYears(1).toString();
     String entry = "  - {project: " + h.project() + ", versions: \"==" + h.version() + "\", until: " + until
@@ -98,6 +95,6 @@ final class HeldFiles {
         .put("file", h.filename()).put("rule", h.reason().rule()).put("reason", why);
     s.audit().admin(ex.remote(), ex.user, "clear-held", fields);
     LOG.info("held file {} ({}) cleared by {} ({}): {}", h.filename(), h.sha256(), ex.user, ex.remote(), why);
-    AdminRoutes.json(ex, HttpResponseStatus.OK, fields.deepCopy().put("exception", entry.strip()).put("exceptions-file", file.toString()));
+    return AdminRoutes.json(HttpResponseStatus.OK, fields.deepCopy().put("exception", entry.strip()).put("exceptions-file", file.toString()));
   }
 }
