@@ -2,27 +2,27 @@ package dev.pypiguard.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.CachedPage;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
+import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.server.Version;
+import dev.pypiguard.server.admin.Operations;
 import dev.pypiguard.server.admin.RecentBlocks;
 import dev.pypiguard.server.admin.Snapshot;
 import dev.pypiguard.server.admin.StatusPage;
 import dev.pypiguard.server.config.Reload;
+import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.InspectionStore;
+import dev.pypiguard.server.storage.SharedStorage;
 import io.micrometer.core.instrument.Counter;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,79 +33,116 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The status page at {@code /} and the admin API under {@code /-/admin/}: statistics, purging a
- * project or one file, reloading the policy and tokens, and the recent blocking decisions.
- * Everything that reads the disk runs on the blocking executor.
+ * The admin API under {@code /-/admin/} and the snapshot the status page at {@code /} shows:
+ * statistics, purging a project or one file, reloading the policy and tokens, the recent
+ * blocking decisions, and the held files. Answers are values ({@link Answer}); the HTTP side
+ * turns them into responses. Everything that reads the disk runs on the blocking executor.
  */
-final class AdminRoutes {
+public final class AdminRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> KINDS = List.of("project", "index", "file", "metadata");
   static final int DEFAULT_BLOCKS = 50;
+  /** Inspections shown by {@code GET /-/admin/findings}. */
+  private static final int FINDINGS = 100;
 
-  private AdminRoutes() {}
-
-  // ---- the status page -------------------------------------------------------------------
-
-  /** {@code GET /}: HTML for browsers, plain text for clients that do not ask for HTML. */
-  static CompletableFuture<Reply> home(Exchange ex, Services s, String base) {
-    String accept = ex.headers.get(HttpHeaderNames.ACCEPT, "");
-    boolean html = accept.toLowerCase(Locale.ROOT).contains("text/html");
-    return snapshot(s, base).thenApply(snap -> {
-      FullHttpResponse r;
-      if (html) {
-        r = body(HttpResponseStatus.OK, StatusPage.render(snap).getBytes(StandardCharsets.UTF_8),
-            "text/html; charset=utf-8");
-        r.headers().set("Content-Security-Policy", StatusPage.CONTENT_SECURITY_POLICY);
-        r.headers().set("X-Content-Type-Options", "nosniff");
-        r.headers().set("Referrer-Policy", "no-referrer");
-      } else {
-        r = Exchange.text(HttpResponseStatus.OK, StatusPage.text(snap));
-      }
-      r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      r.headers().set(HttpHeaderNames.VARY, "Accept");
-      return new Reply.Complete(r);
-    });
+  /** What an endpoint answers: a JSON document, or one line of text (a refusal). */
+  public sealed interface Answer {
+    /** The HTTP status. */
+    int status();
   }
 
-  // ---- the admin API ---------------------------------------------------------------------
+  /** A JSON document with its status. */
+  public record Json(int status, ObjectNode body) implements Answer {}
+
+  /** One line of text with its status. */
+  public record Text(int status, String line) implements Answer {}
+
+  /** Who asked, for the logs: the principal's name ({@code -} without auth) and the client address. */
+  public record Caller(String user, String remote) {}
+
+  /** Records an admin action in the audit log (README "Audit log"). */
+  @FunctionalInterface
+  public interface AdminAudit {
+    void record(String client, String user, String action, ObjectNode fields);
+  }
+
+  private final ServerConfig config;
+  private final List<PageCache> pages;
+  private final FileSystemBlobStore store;
+  private final SharedStorage storage;
+  private final Operations ops;
+  private final MeterRegistry registry;
+  private final Supplier<PageJudge> judge;
+  private final Optional<AdvisoryFeed> advisories;
+  private final InspectionStore inspections;
+  private final Executor blocking;
+  private final ToIntFunction<String> purgeRendered;
+  private final HeldFiles held;
 
   /**
-   * {@code /-/admin/...}; the caller checked the admin role, and {@link Router} the endpoint and
-   * its method. A change is refused when it comes from another site.
+   * @param purgeRendered forgets a project's judged and rendered pages, answering how many
+   * @param audit where admin actions are recorded
    */
-  static CompletableFuture<Reply> serve(Exchange ex, Services s, Route.AdminAction action, String base) {
-    if (action.changes() && crossOrigin(ex)) {
-      return Reply.text(HttpResponseStatus.FORBIDDEN, "cross-origin admin requests are refused").now();
-    }
-    if (action instanceof Route.Stats) {
-      return snapshot(s, base).thenApply(snap -> json(HttpResponseStatus.OK, snap.toJson()));
-    } else if (action instanceof Route.Blocks b) {
-      return blocks(s, b.limit()).now();
-    } else if (action instanceof Route.Reload) {
-      return CompletableFuture.supplyAsync(() -> reload(ex, s), s.blocking());
-    } else if (action instanceof Route.Purge p) {
-      return purge(ex, s, p.rawProject(), p.filename());
-    } else if (action instanceof Route.Findings) {
-      return json(HttpResponseStatus.OK, HeldFiles.findings(s, 100)).now();
-    } else if (action instanceof Route.Held) {
-      return json(HttpResponseStatus.OK, HeldFiles.list(s)).now();
-    } else if (action instanceof Route.ClearHeld c) {
-      return CompletableFuture.supplyAsync(() -> HeldFiles.clear(ex, s, c.rawSha256(), c.reason()), s.blocking());
-    }
-    return json(HttpResponseStatus.OK, endpoints()).now();
+  public AdminRoutes(ServerConfig config, List<PageCache> pages, FileSystemBlobStore store, SharedStorage storage,
+      Operations ops, MeterRegistry registry, Supplier<PageJudge> judge, Optional<AdvisoryFeed> advisories,
+      InspectionStore inspections, Executor blocking, ToIntFunction<String> purgeRendered, AdminAudit audit) {
+    this.config = config;
+    this.pages = List.copyOf(pages);
+    this.store = store;
+    this.storage = storage;
+    this.ops = ops;
+    this.registry = registry;
+    this.judge = judge;
+    this.advisories = advisories;
+    this.inspections = inspections;
+    this.blocking = blocking;
+    this.purgeRendered = purgeRendered;
+    this.held = new HeldFiles(inspections, config.cacheDir(), audit);
   }
 
-  private static ObjectNode endpoints() {
+  /** {@code GET /-/admin/}: what the API offers. */
+  public Json endpoints() {
+    return new Json(200, endpointList());
+  }
+
+  /** {@code GET /-/admin/stats}. */
+  public CompletableFuture<Answer> stats(String base) {
+    return snapshot(base).thenApply(snap -> new Json(200, snap.toJson()));
+  }
+
+  /** {@code GET /-/admin/findings}: the newest inspections that found something. */
+  public Json findings() {
+    return new Json(200, held.findings(FINDINGS));
+  }
+
+  /** {@code GET /-/admin/held}: the files held for review. */
+  public Json held() {
+    return new Json(200, held.list());
+  }
+
+  /** {@code POST /-/admin/held/<sha256>/clear}, on the blocking executor. */
+  public CompletableFuture<Answer> clearHeld(String rawSha256, Optional<String> reason, Caller caller) {
+    return CompletableFuture.supplyAsync(() -> held.clear(rawSha256, reason, caller), blocking);
+  }
+
+  /** {@code POST /-/admin/reload}, on the blocking executor. */
+  public CompletableFuture<Answer> reload(Caller caller) {
+    return CompletableFuture.supplyAsync(() -> reloadNow(caller), blocking);
+  }
+
+  private static ObjectNode endpointList() {
     ObjectNode o = JSON.createObjectNode();
     o.put("GET /-/admin/stats", "cached files and bytes, pages, hit rates, upstream health, policy");
     o.put("GET /-/admin/blocks?limit=N", "the newest blocking decisions, newest first");
@@ -118,29 +155,10 @@ final class AdminRoutes {
     return o;
   }
 
-  /**
-   * A browser sends {@code Origin} with a POST; one from another site is refused, so a page
-   * elsewhere cannot make an administrator's browser purge or reload (cross-site request forgery).
-   */
-  private static boolean crossOrigin(Exchange ex) {
-    String origin = ex.headers.get(HttpHeaderNames.ORIGIN);
-    String site = ex.headers.get("Sec-Fetch-Site");
-    boolean cross = site != null && !(site.equals("same-origin") || site.equals("none"));
-    if (origin != null) {
-      String host = ex.headers.get(HttpHeaderNames.HOST, "");
-      try {
-        String authority = URI.create(origin).getRawAuthority();
-        cross |= authority == null || !authority.equalsIgnoreCase(host);
-      } catch (IllegalArgumentException e) {
-        cross = true;
-      }
-    }
-    return cross;
-  }
-
-  private static Reply blocks(Services s, Optional<String> raw) {
+  /** {@code GET /-/admin/blocks?limit=N}. */
+  public Answer blocks(Optional<String> raw) {
     int limit = DEFAULT_BLOCKS;
-    int max = s.ops().blocks().capacity();
+    int max = ops.blocks().capacity();
     if (raw.isPresent()) {
       try {
         limit = Integer.parseInt(raw.get());
@@ -148,21 +166,20 @@ final class AdminRoutes {
         limit = -1;
       }
       if (limit < 1 || limit > max) {
-        return Reply.text(HttpResponseStatus.BAD_REQUEST,
-            "limit: \"" + raw.get() + "\" (expected: a number from 1 to " + max + ")");
+        return new Text(400, "limit: \"" + raw.get() + "\" (expected: a number from 1 to " + max + ")");
       }
     }
     ObjectNode o = JSON.createObjectNode();
     o.put("capacity", max);
     var list = o.putArray("blocks");
-    for (RecentBlocks.Entry e : s.ops().blocks().newest(limit)) {
+    for (RecentBlocks.Entry e : ops.blocks().newest(limit)) {
       list.add(Snapshot.toJson(e));
     }
-    return json(HttpResponseStatus.OK, o);
+    return new Json(200, o);
   }
 
-  private static Reply reload(Exchange ex, Services s) {
-    Map<String, Reload> results = s.ops().reload();
+  private Answer reloadNow(Caller caller) {
+    Map<String, Reload> results = ops.reload();
     ObjectNode o = JSON.createObjectNode();
     boolean invalid = false;
     for (Map.Entry<String, Reload> e : results.entrySet()) {
@@ -178,27 +195,27 @@ final class AdminRoutes {
         n.put("problems", bad.problems());
       }
     }
-    LOG.info("reload asked by {} ({}): {}", ex.user, ex.remote(), o);
-    return json(invalid ? HttpResponseStatus.UNPROCESSABLE_ENTITY : HttpResponseStatus.OK, o);
+    LOG.info("reload asked by {} ({}): {}", caller.user(), caller.remote(), o);
+    return new Json(invalid ? 422 : 200, o);
   }
 
   /**
    * Purges a project (its pages from every upstream's cache, its judged and rendered pages, and
    * the stored files its cached pages list) or one of its files (the file and its core metadata).
    */
-  private static CompletableFuture<Reply> purge(Exchange ex, Services s, String raw, Optional<String> filename) {
+  public CompletableFuture<Answer> purge(String raw, Optional<String> filename, Caller caller) {
     Optional<ProjectName> parsed = ProjectName.parse(raw);
     if (parsed.isEmpty()) {
-      return Reply.text(HttpResponseStatus.BAD_REQUEST, "not a valid project name: " + raw).now();
+      return CompletableFuture.completedFuture(new Text(400, "not a valid project name: " + raw));
     }
     String name = parsed.get().value();
     List<CompletableFuture<Optional<CachedPage<ProjectPage>>>> cached = new ArrayList<>();
-    for (PageCache pc : s.pages()) {
+    for (PageCache pc : pages) {
       cached.add(pc.cached(name));
     }
     return CompletableFuture.allOf(cached.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
       var files = new LinkedHashSet<Sha256>();
-      int pages = 0;
+      int purged = 0;
       boolean fileKnown = false;
       for (int i = 0; i < cached.size(); i++) {
         Optional<CachedPage<ProjectPage>> page = cached.get(i).join();
@@ -212,27 +229,27 @@ final class AdminRoutes {
           }
         }
         if (filename.isEmpty()) {
-          s.pages().get(i).purge(name);
-          pages++;
+          pages.get(i).purge(name);
+          purged++;
         }
       }
       if (filename.isPresent() && !fileKnown) {
-        return Reply.notFound(filename.get() + " is not a file of " + name + " on any cached page");
+        return new Text(404, filename.get() + " is not a file of " + name + " on any cached page");
       }
-      long[] deleted = delete(s, files);
-      s.ops().storeChanged();
+      long[] deleted = delete(files);
+      ops.storeChanged();
       ObjectNode o = JSON.createObjectNode();
       o.put("project", name);
       filename.ifPresent(f -> o.put("file", f));
       if (filename.isEmpty()) {
-        o.put("pages", pages);
-        o.put("rendered", s.rendered().purge(name));
+        o.put("pages", purged);
+        o.put("rendered", purgeRendered.applyAsInt(name));
       }
       o.put("files", deleted[0]);
       o.put("bytes", deleted[1]);
-      LOG.info("purge asked by {} ({}): {}", ex.user, ex.remote(), o);
-      return json(HttpResponseStatus.OK, o);
-    }, s.blocking());
+      LOG.info("purge asked by {} ({}): {}", caller.user(), caller.remote(), o);
+      return (Answer) new Json(200, o);
+    }, blocking);
   }
 
   /** The store keys of a file and of its core metadata. */
@@ -248,17 +265,17 @@ final class AdminRoutes {
    * Deletes blobs here and from the store shared with other replicas (else the next request
    * would fetch them back from it): how many were here, and their bytes.
    */
-  private static long[] delete(Services s, Set<Sha256> keys) {
+  private long[] delete(Set<Sha256> keys) {
     long count = 0;
     long bytes = 0;
     for (Sha256 k : keys) {
       try {
-        if (s.storage().store().isPresent()) {
-          s.storage().store().get().delete(dev.pypiguard.core.cache.SharedBlobs.key(k));
+        if (storage.store().isPresent()) {
+          storage.store().get().delete(dev.pypiguard.core.cache.SharedBlobs.key(k));
         }
-        Optional<Path> p = s.store().find(k);
+        Optional<Path> p = store.find(k);
         long size = p.isPresent() ? Files.size(p.get()) : 0;
-        if (s.store().delete(k)) {
+        if (store.delete(k)) {
           count++;
           bytes += size;
         }
@@ -271,20 +288,21 @@ final class AdminRoutes {
 
   // ---- the snapshot both show ------------------------------------------------------------
 
-  static CompletableFuture<Snapshot> snapshot(Services s, String base) {
+  /** What the status page and {@code /-/admin/stats} show; {@code base} is the proxy's external URL. */
+  public CompletableFuture<Snapshot> snapshot(String base) {
     return CompletableFuture.supplyAsync(() -> {
       // The store's directory (as ProxyServer lays it out), not a FileSystemBlobStore method:
       // what is measured is what this machine holds.
-      var measured = s.ops().storeUsage(() -> usage(s.config().cacheDir().resolve("blobs").resolve("sha256")));
-      long[] store = {measured.files(), measured.bytes()};
-      var pages = new LinkedHashMap<String, Long>();
-      for (PageCache pc : s.pages()) {
+      var measured = ops.storeUsage(() -> usage(config.cacheDir().resolve("blobs").resolve("sha256")));
+      long[] stored = {measured.files(), measured.bytes()};
+      var pageCounts = new LinkedHashMap<String, Long>();
+      for (PageCache pc : pages) {
         String name = pc.upstream().name();
-        pages.put(name, countPages(s.config().cacheDir().resolve("pages").resolve(name)));
+        pageCounts.put(name, countPages(config.cacheDir().resolve("pages").resolve(name)));
       }
       var lookups = new LinkedHashMap<String, long[]>();
       KINDS.forEach(k -> lookups.put(k, new long[3]));
-      for (Counter c : s.metrics().registry().find("pypiguard.cache.requests").counters()) {
+      for (Counter c : registry.find("pypiguard.cache.requests").counters()) {
         String kind = c.getId().getTag("kind");
         String result = String.valueOf(c.getId().getTag("result"));
         long[] n = lookups.computeIfAbsent(kind, k -> new long[3]);
@@ -293,23 +311,22 @@ final class AdminRoutes {
       }
       var cache = new LinkedHashMap<String, Snapshot.Lookups>();
       lookups.forEach((k, n) -> cache.put(k, new Snapshot.Lookups(n[0], n[1], n[2])));
-      var judge = s.judge().get();
-      var ops = s.ops();
-      return new Snapshot(Version.current(), Instant.now(), ops.started(), base + "/simple/", store[0], store[1],
-          pages, cache, ops.health().states(s.pages().stream().map(PageCache::upstream).toList()),
+      var judge = this.judge.get();
+      return new Snapshot(Version.current(), Instant.now(), ops.started(), base + "/simple/", stored[0], stored[1],
+          pageCounts, cache, ops.health().states(pages.stream().map(PageCache::upstream).toList()),
           ops.blocks().newest(ops.blocks().capacity()),
           new Snapshot.Policy(judge.version(), ops.policy().policy().mode().spelling(),
               ops.policy().file().map(Path::toString)),
-          ops.authEnabled(), s.config().offline(),
-          s.config().storage() instanceof dev.pypiguard.server.config.Storage.S3 b
-              ? Optional.of(b.describe() + ": " + String.join("; ", s.storage().health())) : Optional.empty(),
-          dev.pypiguard.server.policy.Defences.of(ops.policy().policy(), s.advisories()),
-          s.inspections().recent(StatusPage.FINDINGS_SHOWN).stream().map(r -> new Snapshot.Finding(r.time(),
+          ops.authEnabled(), config.offline(),
+          config.storage() instanceof dev.pypiguard.server.config.Storage.S3 b
+              ? Optional.of(b.describe() + ": " + String.join("; ", storage.health())) : Optional.empty(),
+          dev.pypiguard.server.policy.Defences.of(ops.policy().policy(), advisories),
+          inspections.recent(StatusPage.FINDINGS_SHOWN).stream().map(r -> new Snapshot.Finding(r.time(),
               r.filename(), r.sha256(), java.util.stream.Stream.concat(
                   r.inspection().findings().stream().map(dev.pypiguard.policy.inspection.Finding::describe),
                   r.inspection().commands().stream().map(c -> "installs the command " + c.name() + " (" + c.path() + ")"))
                   .toList())).toList());
-    }, s.blocking());
+    }, blocking);
   }
 
   /** Files under {@code dir} and their bytes. */
@@ -352,25 +369,4 @@ final class AdminRoutes {
       return 0;
     }
   }
-
-  // ---- responses ---------------------------------------------------------------------------
-
-  static Reply json(HttpResponseStatus status, ObjectNode body) {
-    byte[] bytes;
-    try {
-      bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    var r = body(status, bytes, "application/json");
-    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    return new Reply.Complete(r);
-  }
-
-  private static FullHttpResponse body(HttpResponseStatus status, byte[] bytes, String type) {
-    var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
-    return r;
-  }
-
 }

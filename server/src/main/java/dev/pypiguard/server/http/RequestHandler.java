@@ -64,9 +64,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
 
   private final Services s;
+  private final AdminReplies admin;
 
-  RequestHandler(Services services) {
+  RequestHandler(Services services, AdminReplies admin) {
     this.s = services;
+    this.admin = admin;
   }
 
   @Override
@@ -133,7 +135,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Serves an admitted route. */
   private CompletableFuture<Reply> serve(Exchange ex, Route route) {
     if (route instanceof Route.Home) {
-      return AdminRoutes.home(ex, s, base(ex));
+      return admin.home(ex, base(ex));
     } else if (route instanceof Route.Health) {
       return health().now();
     } else if (route instanceof Route.Metrics) {
@@ -160,7 +162,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else if (route instanceof Route.Explain e) {
       return Explain.reply(s, this, e.rawName());
     } else if (route instanceof Route.Admin a) {
-      return AdminRoutes.serve(ex, s, a.action(), base(ex));
+      return admin.serve(ex, a.action(), base(ex));
     } else if (route instanceof Route.Redirect r) {
       return Reply.redirect(r.location()).now();
     } else if (route instanceof Route.NotFound n) {

@@ -25,9 +25,11 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final Services services;
   private final Optional<SslContext> tls;
   private final ConnectionLimits limits;
+  private final AdminReplies admin;
 
   public ServerInitializer(Services services, Optional<SslContext> tls, ConnectionLimits limits) {
     this.services = services;
+    this.admin = AdminReplies.of(services);
     this.tls = tls;
     this.limits = limits;
   }
@@ -59,6 +61,6 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("aggregate", new HttpObjectAggregator(64 * 1024));
     p.addLast("in-order", new InOrderResponses());
     p.addLast("chunked", new ChunkedWriteHandler());
-    p.addLast("route", new RequestHandler(services));
+    p.addLast("route", new RequestHandler(services, admin));
   }
 }

@@ -71,7 +71,7 @@ class RequestHandlerTest {
 
   /** The connection's handlers as the initializer adds them, without codec and TLS. */
   private EmbeddedChannel channel() {
-    return new EmbeddedChannel(new InOrderResponses(), new RequestHandler(server.services()));
+    return new EmbeddedChannel(new InOrderResponses(), new RequestHandler(server.services(), AdminReplies.of(server.services())));
   }
 
   private static FullHttpRequest request(HttpMethod method, String target, String... headers) {
