@@ -2,6 +2,7 @@ package dev.pypiguard.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.server.admin.AdminRoutes;
 import dev.pypiguard.server.admin.StatusPage;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -1,4 +1,4 @@
-package dev.pypiguard.server.http;
+package dev.pypiguard.server.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package dev.pypiguard.server.http;
+package dev.pypiguard.server.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,10 +11,6 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.server.Version;
-import dev.pypiguard.server.admin.Operations;
-import dev.pypiguard.server.admin.RecentBlocks;
-import dev.pypiguard.server.admin.Snapshot;
-import dev.pypiguard.server.admin.StatusPage;
 import dev.pypiguard.server.config.Reload;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.policy.AdvisoryFeed;
