@@ -65,10 +65,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private final Services s;
   private final AdminReplies admin;
+  private final AccessControl access;
 
-  RequestHandler(Services services, AdminReplies admin) {
+  RequestHandler(Services services, AdminReplies admin, AccessControl access) {
     this.s = services;
     this.admin = admin;
+    this.access = access;
   }
 
   @Override
@@ -106,10 +108,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     ex.route = route.label();
-    Optional<Reply> refused = AccessControl.refusal(ex, s, route.role());
-    if (refused.isPresent()) {
-      ReplyWriter.write(ex, s, refused.get());
-    } else if (route.offLoop()) {
+    AccessControl.Access decision = access.decide(route.role(), ex);
+    if (decision instanceof AccessControl.Refused refused) {
+      ex.user = refused.user();
+      ReplyWriter.write(ex, s, refusal(ex, refused));
+      return;
+    }
+    ex.user = ((AccessControl.Admitted) decision).user();
+    if (route.offLoop()) {
       // Routes that name a project match policy and upstream globs against it: off the loop.
       try {
         s.blocking().execute(() -> answer(ex, route));
@@ -119,6 +125,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else {
       answer(ex, route);
     }
+  }
+
+  /** A refusal of access control: 401 with the challenge, or 403. */
+  private static Reply refusal(Exchange ex, AccessControl.Refused refused) {
+    if (refused.status() == 401) {
+      ex.route = "unauthorized";
+      var r = Exchange.text(HttpResponseStatus.UNAUTHORIZED, refused.why());
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, AccessControl.CHALLENGE);
+      return new Reply.Complete(r);
+    }
+    ex.route = "forbidden";
+    return Reply.text(HttpResponseStatus.valueOf(refused.status()), refused.why());
   }
 
   /** Serves an admitted route and writes its reply; a handler that throws at once is a failure too. */

@@ -71,7 +71,7 @@ class RequestHandlerTest {
 
   /** The connection's handlers as the initializer adds them, without codec and TLS. */
   private EmbeddedChannel channel() {
-    return new EmbeddedChannel(new InOrderResponses(), new RequestHandler(server.services(), AdminReplies.of(server.services())));
+    return new EmbeddedChannel(new InOrderResponses(), new ServerInitializer(server.services(), Optional.empty(), new ConnectionLimits(100, 10)).handler());
   }
 
   private static FullHttpRequest request(HttpMethod method, String target, String... headers) {
