@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.server.auth.AccessControl;
 import dev.pypiguard.core.blob.IntegrityException;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.CachedPage;

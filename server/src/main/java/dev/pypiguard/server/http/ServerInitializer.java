@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.server.auth.AccessControl;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;

@@ -1,8 +1,5 @@
-package dev.pypiguard.server.http;
+package dev.pypiguard.server.auth;
 
-import dev.pypiguard.server.auth.AccessTokens;
-import dev.pypiguard.server.auth.Authentication;
-import dev.pypiguard.server.auth.Role;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
