@@ -10,6 +10,7 @@ import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.Reason;
+import dev.pypiguard.server.policy.InspectionStore;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,33 +18,50 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /-/explain/<project>}: every upstream file of a project with its decision and the
  * reasons, judged exactly as pages and downloads are.
  */
-public final class Explain {
+final class Explain {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Explain() {}
+  /** A project's page from the upstream that serves it, once what its judgement waits for is in. */
+  @FunctionalInterface
+  interface AnsweredPages {
+    CompletableFuture<UpstreamRouter.Resolved> answered(ProjectName name);
+  }
 
-  static CompletableFuture<Reply> reply(Services s, RequestHandler router, String rawName) {
+  private final AnsweredPages pages;
+  private final Supplier<PageJudge> judge;
+  private final InspectionStore inspections;
+  private final Executor blocking;
+
+  Explain(AnsweredPages pages, Supplier<PageJudge> judge, InspectionStore inspections, Executor blocking) {
+    this.pages = pages;
+    this.judge = judge;
+    this.inspections = inspections;
+    this.blocking = blocking;
+  }
+
+  CompletableFuture<Reply> reply(String rawName) {
     Optional<ProjectName> name = ProjectName.parse(rawName);
     if (name.isEmpty()) {
       return Reply.notFound("not a valid project name: " + rawName).now();
     }
     // The same waits as a page and a download, composed: the decision shown is the one served.
-    return router.resolve(name.get()).thenComposeAsync(r -> router.awaitAnswers(name.get(), r).thenApply(done -> r),
-        s.blocking()).thenApplyAsync(r -> {
+    return pages.answered(name.get()).thenApplyAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         return Failures.lookup(r.lookup());
       }
-      PageJudge judge = s.judge().get();
+      PageJudge now = judge.get();
       String upstream = r.pages().upstream().name();
-      JudgedPage judged = judge.judge(upstream, found.page().value());
-      ObjectNode body = s.inspections().active()
-          ? explain(name.get(), upstream, judge, judged, s.inspections())
-          : explain(name.get(), upstream, judge, judged);
+      JudgedPage judged = now.judge(upstream, found.page().value());
+      ObjectNode body = inspections.active()
+          ? explain(name.get(), upstream, now, judged, inspections)
+          : explain(name.get(), upstream, now, judged);
       body.put("stale", found.stale());
       byte[] bytes;
       try {
@@ -56,11 +74,11 @@ public final class Explain {
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       return (Reply) new Reply.Complete(resp);
-    }, s.blocking());
+    }, blocking);
   }
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */
-  public static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
+  static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
     return explain(name, upstream, judge, judged, dev.pypiguard.policy.inspection.Inspections.none());
   }
 

@@ -67,11 +67,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final Services s;
   private final AdminReplies admin;
   private final AccessControl access;
+  private final Explain explain;
 
   RequestHandler(Services services, AdminReplies admin, AccessControl access) {
     this.s = services;
     this.admin = admin;
     this.access = access;
+    this.explain = new Explain(this::answered, services.judge(), services.inspections(), services.blocking());
   }
 
   @Override
@@ -179,7 +181,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else if (route instanceof Route.LegacyJson j) {
       return legacyJson(ex, j.project(), j.version());
     } else if (route instanceof Route.Explain e) {
-      return Explain.reply(s, this, e.rawName());
+      return explain.reply(e.rawName());
     } else if (route instanceof Route.Admin a) {
       return admin.serve(ex, a.action(), base(ex));
     } else if (route instanceof Route.Redirect r) {
@@ -271,8 +273,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return Reply.WRITTEN_NOW;
     }
     // ---- end of the fast-path hook ----
-    return resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
-        .thenApplyAsync(r -> {
+    return answered(resolved, name).thenApplyAsync(r -> {
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();
         String upstream = r.pages().upstream().name();
@@ -284,6 +285,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       return Failures.lookup(r.lookup());
     }, s.blocking());
+  }
+
+  /** The project's page once what its judgement waits for is in (or has timed out). */
+  CompletableFuture<UpstreamRouter.Resolved> answered(ProjectName name) {
+    return answered(resolve(name), name);
+  }
+
+  private CompletableFuture<UpstreamRouter.Resolved> answered(CompletableFuture<UpstreamRouter.Resolved> resolved,
+      ProjectName name) {
+    return resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking());
   }
 
   /**
@@ -710,8 +721,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return Reply.notFound(name + " is blocked by policy: " + hidden.get()).now();
     }
     String base = base(ex);
-    return resolve(name).thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
-        .thenApplyAsync(r -> {
+    return answered(name).thenApplyAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         return Failures.lookup(r.lookup());
       }
