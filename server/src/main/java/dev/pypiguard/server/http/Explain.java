@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -46,13 +45,9 @@ final class Explain {
     this.blocking = blocking;
   }
 
-  CompletableFuture<Reply> reply(String rawName) {
-    Optional<ProjectName> name = ProjectName.parse(rawName);
-    if (name.isEmpty()) {
-      return Reply.notFound("not a valid project name: " + rawName).now();
-    }
+  CompletableFuture<Reply> reply(ProjectName name) {
     // The same waits as a page and a download, composed: the decision shown is the one served.
-    return pages.answered(name.get()).thenApplyAsync(r -> {
+    return pages.answered(name).thenApplyAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
         return Failures.lookup(r.lookup());
       }
@@ -60,8 +55,8 @@ final class Explain {
       String upstream = r.pages().upstream().name();
       JudgedPage judged = now.judge(upstream, found.page().value());
       ObjectNode body = inspections.active()
-          ? explain(name.get(), upstream, now, judged, inspections)
-          : explain(name.get(), upstream, now, judged);
+          ? explain(name, upstream, now, judged, inspections)
+          : explain(name, upstream, now, judged);
       body.put("stale", found.stale());
       byte[] bytes;
       try {

@@ -181,7 +181,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else if (route instanceof Route.LegacyJson j) {
       return legacyJson(ex, j.project(), j.version());
     } else if (route instanceof Route.Explain e) {
-      return explain.reply(e.rawName());
+      return explain.reply(e.name());
     } else if (route instanceof Route.Admin a) {
       return admin.serve(ex, a.action(), base(ex));
     } else if (route instanceof Route.Redirect r) {

@@ -118,8 +118,8 @@ sealed interface Route {
     }
   }
 
-  /** {@code /-/explain/<project>}: every file's decision; {@code rawName} is checked by the handler. */
-  record Explain(String rawName) implements OfProject {
+  /** {@code /-/explain/<project>}: every file's decision (any spelling of the name). */
+  record Explain(ProjectName name) implements OfProject {
     @Override
     public String label() {
       return "explain";

@@ -46,7 +46,9 @@ final class Router {
           yield admin(method, path);
         }
         if (seg.size() == 3 && seg.get(1).equals("explain")) {
-          yield new Route.Explain(seg.get(2));
+          Optional<ProjectName> name = ProjectName.parse(seg.get(2));
+          yield name.isPresent() ? new Route.Explain(name.get())
+              : new Route.NotFound("not a valid project name: " + seg.get(2), "explain", Route.READ);
         }
         yield notFound("no such path");
       }

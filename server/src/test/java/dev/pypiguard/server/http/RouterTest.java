@@ -119,7 +119,10 @@ class RouterTest {
 
   @Test
   void parse_explain() {
-    assertThat(get("/-/explain/flask")).isEqualTo(new Route.Explain("flask"));
+    assertThat(get("/-/explain/flask")).isEqualTo(new Route.Explain(name("flask")));
+    assertThat(get("/-/explain/Flask")).isEqualTo(new Route.Explain(name("flask")));
+    assertThat(get("/-/explain/-x-")).isEqualTo(new Route.NotFound("not a valid project name: -x-", "explain",
+        Route.READ));
     assertThat(get("/-/explain/flask").label()).isEqualTo("explain");
     assertThat(get("/-/explain/flask").role()).contains(Role.READ);
     assertThat(get("/-/explain")).isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
