@@ -253,10 +253,10 @@ class AccessControlIT {
     String token = r.out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
     String entry = r.out().lines().filter(l -> l.startsWith("  - {")).findFirst().orElseThrow();
     assertThat(entry).doesNotContain(token).contains("sha256:" + Sha256.of(token.getBytes(StandardCharsets.UTF_8)).hex());
-    var tokens = dev.pypiguard.server.admin.AccessTokens.parse("generated", "tokens:\n" + entry + "\n", n -> Optional.empty());
+    var tokens = dev.pypiguard.server.auth.AccessTokens.parse("generated", "tokens:\n" + entry + "\n", n -> Optional.empty());
     assertThat(tokens.authenticate(bearer(token)))
-        .isEqualTo(new dev.pypiguard.server.admin.Authentication.Authenticated(
-            new dev.pypiguard.server.admin.Principal("deploy-bot", dev.pypiguard.server.admin.Role.ADMIN)));
+        .isEqualTo(new dev.pypiguard.server.auth.Authentication.Authenticated(
+            new dev.pypiguard.server.auth.Principal("deploy-bot", dev.pypiguard.server.auth.Role.ADMIN)));
     CliTest.Run bad = CliTest.run("token", "x", "--role", "root");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("--role: \"root\" (expected: read or admin)");

@@ -1,5 +1,6 @@
 package dev.pypiguard.server.admin;
 
+import dev.pypiguard.server.auth.AccessTokens;
 import dev.pypiguard.server.config.Reload;
 import dev.pypiguard.server.config.ServerConfig;
 import dev.pypiguard.server.config.WatchedFile;

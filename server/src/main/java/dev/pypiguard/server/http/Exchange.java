@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.server.auth.AccessControl;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Every method may be called from any thread; writes hop to the channel's event loop.
  */
-final class Exchange {
+final class Exchange implements AccessControl.Caller {
   final ChannelHandlerContext ctx;
   final HttpMethod method;
   final String uri;
@@ -71,16 +72,6 @@ final class Exchange {
     } else {
       ctx.executor().execute(r);
     }
-  }
-
-  /**
-   * Answers 500 after an unexpected failure of an asynchronous stage, logged with its stack
-   * trace; for {@code exceptionally}, so that no exchange is left without an answer.
-   */
-  Void internalError(Throwable e) {
-    org.slf4j.LoggerFactory.getLogger(RequestHandler.class).error("failed to serve {} {}", method, AccessLog.clean(uri), e);
-    send(text(io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
-    return null;
   }
 
   /** Sends a complete response and finishes. */
@@ -165,7 +156,30 @@ final class Exchange {
     AccessLog.write(this, took, ok, services.blocking());
   }
 
-  String remote() {
+  @Override
+  public String header(CharSequence name) {
+    return headers.get(name);
+  }
+
+  /** A loopback client that is not a reverse proxy relaying someone else. */
+  @Override
+  public boolean loopbackDirect() {
+    boolean loopback = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        && a.getAddress() != null && a.getAddress().isLoopbackAddress();
+    return loopback && !headers.contains("Forwarded") && !headers.contains("X-Forwarded-For")
+        && !headers.contains("X-Real-IP");
+  }
+
+  /** The method and path, without the query, cut at 200 characters and without control characters. */
+  @Override
+  public String requestLine() {
+    int q = uri.indexOf('?');
+    String p = q < 0 ? uri : uri.substring(0, q);
+    return method + " " + (p.length() > 200 ? p.substring(0, 200) + "..." : p.replaceAll("[\\x00-\\x1f\\x7f]", "?"));
+  }
+
+  @Override
+  public String remote() {
     return ctx.channel().remoteAddress() instanceof InetSocketAddress a
         ? a.getAddress().getHostAddress()
         : String.valueOf(ctx.channel().remoteAddress());

@@ -10,42 +10,53 @@ import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.Reason;
+import dev.pypiguard.server.policy.InspectionStore;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /-/explain/<project>}: every upstream file of a project with its decision and the
  * reasons, judged exactly as pages and downloads are.
  */
-public final class Explain {
+final class Explain {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Explain() {}
+  /** A project's page from the upstream that serves it, once what its judgement waits for is in. */
+  @FunctionalInterface
+  interface AnsweredPages {
+    CompletableFuture<UpstreamRouter.Resolved> answered(ProjectName name);
+  }
 
-  static void send(Exchange ex, Services s, RequestHandler router, String rawName) {
-    ex.route = "explain";
-    Optional<ProjectName> name = ProjectName.parse(rawName);
-    if (name.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "not a valid project name: " + rawName));
-      return;
-    }
+  private final AnsweredPages pages;
+  private final Supplier<PageJudge> judge;
+  private final InspectionStore inspections;
+  private final Executor blocking;
+
+  Explain(AnsweredPages pages, Supplier<PageJudge> judge, InspectionStore inspections, Executor blocking) {
+    this.pages = pages;
+    this.judge = judge;
+    this.inspections = inspections;
+    this.blocking = blocking;
+  }
+
+  CompletableFuture<Reply> reply(ProjectName name) {
     // The same waits as a page and a download, composed: the decision shown is the one served.
-    router.resolve(name.get()).thenComposeAsync(r -> router.awaitAnswers(name.get(), r).thenApply(done -> r),
-        s.blocking()).thenAcceptAsync(r -> {
+    return pages.answered(name).thenApplyAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        RequestHandler.sendLookupFailure(ex, r.lookup());
-        return;
+        return Failures.lookup(r.lookup());
       }
-      PageJudge judge = s.judge().get();
+      PageJudge now = judge.get();
       String upstream = r.pages().upstream().name();
-      JudgedPage judged = judge.judge(upstream, found.page().value());
-      ObjectNode body = s.inspections().active()
-          ? explain(name.get(), upstream, judge, judged, s.inspections())
-          : explain(name.get(), upstream, judge, judged);
+      JudgedPage judged = now.judge(upstream, found.page().value());
+      ObjectNode body = inspections.active()
+          ? explain(name, upstream, now, judged, inspections)
+          : explain(name, upstream, now, judged);
       body.put("stale", found.stale());
       byte[] bytes;
       try {
@@ -57,12 +68,12 @@ public final class Explain {
           Unpooled.wrappedBuffer(bytes));
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      ex.send(resp);
-    }, s.blocking()).exceptionally(ex::internalError);
+      return (Reply) new Reply.Complete(resp);
+    }, blocking);
   }
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */
-  public static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
+  static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged) {
     return explain(name, upstream, judge, judged, dev.pypiguard.policy.rule.Inspections.none());
   }
 

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Core metadata that the upstream advertised as {@code true} without a hash (PEP 658 allows it).
@@ -20,50 +22,42 @@ import java.util.Optional;
 final class MetadataWithoutHash {
   private MetadataWithoutHash() {}
 
-  static void send(Exchange ex, Services s, PageCache pages, FileEntry file,
-      java.util.function.Consumer<FileEntry> fromWheel) {
+  static CompletableFuture<Reply> reply(Services s, PageCache pages, FileEntry file,
+      Function<FileEntry, CompletableFuture<Reply>> fromWheel) {
     if (file.sha256().isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no metadata for " + file.filename()));
-      return;
+      return Reply.notFound("no metadata for " + file.filename()).now();
     }
     Path p = SideDocument.path(s, "metadata", file.sha256().get());
     Optional<byte[]> stored = SideDocument.read(p);
     if (stored.isPresent()) {
       s.metrics().artifact("metadata", "hit");
-      respond(ex, stored.get());
-      return;
+      return respond(stored.get()).now();
     }
     if (s.config().offline()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND,
-          file.filename() + ".metadata is not in the cache, and the proxy is offline"));
-      return;
+      return Reply.notFound(file.filename() + ".metadata is not in the cache, and the proxy is offline").now();
     }
     s.metrics().artifact("metadata", "miss");
-    SideDocument.fetch(s, pages, URI.create(file.url() + ".metadata"), "*/*")
-        .thenAcceptAsync(f -> {
+    return SideDocument.fetch(s, pages, URI.create(file.url() + ".metadata"), "*/*")
+        .thenComposeAsync(f -> {
           if (f.body().isEmpty() && f.status() == 404 && file.filename().endsWith(".whl")) {
-            fromWheel.accept(file); // advertised, then 404: the wheel's own METADATA
-            return;
+            return fromWheel.apply(file); // advertised, then 404: the wheel's own METADATA
           }
           if (f.body().isEmpty()) {
-            ex.send(Exchange.withPhrase(f.status() == 404 ? 502 : f.status(),
-                f.status() == 504 ? "Gateway Timeout" : "Bad Gateway",
-                "metadata of " + file.filename() + ": " + f.why()));
-            return;
+            return Failures.upstream(f.status() == 404 ? 502 : f.status(),
+                "metadata of " + file.filename() + ": " + f.why()).now();
           }
           try {
             SideDocument.write(p, f.body().get());
           } catch (IOException e) {
             // Serving what we have beats failing: the next request fetches again.
           }
-          respond(ex, f.body().get());
-        }, s.blocking())
-        .exceptionally(ex::internalError);
+          return respond(f.body().get()).now();
+        }, s.blocking());
   }
 
-  private static void respond(Exchange ex, byte[] body) {
+  private static Reply respond(byte[] body) {
     var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-    ex.send(r);
+    return new Reply.Complete(r);
   }
 }

@@ -35,39 +35,29 @@ final class ProvenanceReplies {
 
   private ProvenanceReplies() {}
 
-  static void send(Exchange ex, Services s, PageCache pages, FileEntry file) {
+  static CompletableFuture<Reply> reply(Services s, PageCache pages, FileEntry file) {
     if (file.provenance().isEmpty() || file.sha256().isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no provenance for " + file.filename()));
-      return;
+      return Reply.notFound("no provenance for " + file.filename()).now();
     }
     Path p = SideDocument.path(s, "provenance", file.sha256().get());
     Optional<byte[]> stored = SideDocument.read(p);
     if (stored.isPresent()) {
-      respond(ex, stored.get());
-      return;
+      return respond(stored.get()).now();
     }
     if (s.config().offline()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND,
-          "provenance of " + file.filename() + " is not in the cache, and the proxy is offline"));
-      return;
+      return Reply.notFound("provenance of " + file.filename() + " is not in the cache, and the proxy is offline").now();
     }
     URI url;
     try {
       url = URI.create(file.provenance().get());
     } catch (IllegalArgumentException e) {
-      ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream gave an invalid provenance URL"));
-      return;
+      return Failures.upstream(502, "the upstream gave an invalid provenance URL").now();
     }
-    SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
-        .thenAcceptAsync(f -> {
+    return SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
+        .thenApplyAsync(f -> {
           if (f.body().isEmpty()) {
-            if (f.status() == 404) {
-              ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no provenance for " + file.filename()));
-            } else {
-              ex.send(Exchange.withPhrase(f.status(), f.status() == 504 ? "Gateway Timeout" : "Bad Gateway",
-                  "provenance of " + file.filename() + ": " + f.why()));
-            }
-            return;
+            return f.status() == 404 ? Reply.notFound("no provenance for " + file.filename())
+                : Failures.upstream(f.status(), "provenance of " + file.filename() + ": " + f.why());
           }
           byte[] body = f.body().get();
           try {
@@ -77,13 +67,11 @@ final class ProvenanceReplies {
             }
             SideDocument.write(p, body);
           } catch (IOException e) {
-            ex.send(Exchange.withPhrase(502, "Bad Gateway",
-                "the upstream's provenance of " + file.filename() + " is malformed: " + e.getMessage()));
-            return;
+            return Failures.upstream(502,
+                "the upstream's provenance of " + file.filename() + " is malformed: " + e.getMessage());
           }
-          respond(ex, body);
-        }, s.blocking())
-        .exceptionally(ex::internalError);
+          return respond(body);
+        }, s.blocking());
   }
 
   /**
@@ -181,10 +169,10 @@ final class ProvenanceReplies {
     }
   }
 
-  private static void respond(Exchange ex, byte[] body) {
+  private static Reply respond(byte[] body) {
     var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, MEDIA_TYPE);
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=0, must-revalidate");
-    ex.send(r);
+    return new Reply.Complete(r);
   }
 }

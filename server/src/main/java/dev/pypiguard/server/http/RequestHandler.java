@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.server.auth.AccessControl;
 import dev.pypiguard.core.blob.IntegrityException;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.CachedPage;
@@ -42,7 +43,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes requests: the simple API, files and their metadata and provenance, health and metrics.
+ * Serves requests: the simple API, files and their metadata and provenance, health and metrics.
+ * {@link Router} reads the route, {@link AccessControl} admits it, a handler per route returns
+ * its {@link Reply} as a future, {@link ReplyWriter} writes it and {@link Failures} answers what
+ * went wrong.
  *
  * <p>One instance per connection. It sees one request at a time: {@link InOrderResponses}, before
  * it in the pipeline, holds pipelined requests back until the response to the one before is
@@ -55,16 +59,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
   /** How long a page waits for the OSV API's answers before its unanswered releases are held. */
   static final java.time.Duration ADVISORY_WAIT = java.time.Duration.ofSeconds(3);
-  private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
   /** Seconds a client is told to wait before asking again for a held file. */
   static final int HELD_RETRY_AFTER_SECONDS = 5;
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
 
   private final Services s;
+  private final AdminReplies admin;
+  private final AccessControl access;
+  private final Explain explain;
 
-  RequestHandler(Services services) {
+  RequestHandler(Services services, AdminReplies admin, AccessControl access) {
     this.s = services;
+    this.admin = admin;
+    this.access = access;
+    this.explain = new Explain(this::answered, services.judge(), services.inspections(), services.blocking());
   }
 
   @Override
@@ -80,15 +89,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                       : HttpResponseStatus.BAD_REQUEST;
       ex.route = "bad-request";
       ex.forceClose = true;
-      ex.send(Exchange.text(status, status.reasonPhrase()));
+      ReplyWriter.write(ex, s, Reply.text(status, status.reasonPhrase()));
       return;
     }
-    try {
-      route(ex);
-    } catch (RuntimeException e) {
-      LOG.error("failed to serve {} {}", ex.method, AccessLog.clean(ex.uri), e);
-      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"));
-    }
+    route(ex);
   }
 
   @Override
@@ -99,169 +103,144 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private void route(Exchange ex) {
-    boolean admin = ex.uri.startsWith("/-/admin/") || ex.uri.equals("/-/admin");
-    if (!(ex.method.equals(HttpMethod.GET) || ex.method.equals(HttpMethod.HEAD)
-        || (admin && ex.method.equals(HttpMethod.POST)))) {
-      var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
-      r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-      ex.route = "bad-request";
-      ex.send(r);
-      return;
-    }
-    Optional<RequestPath> parsed = RequestPath.parse(ex.uri);
-    if (parsed.isEmpty()) {
-      ex.route = "bad-request";
-      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "malformed request path"));
-      return;
-    }
-    RequestPath path = parsed.get();
-    List<String> seg = path.segments();
-    if (!AccessControl.admit(ex, s, seg)) {
-      return;
-    }
-    String first = seg.isEmpty() ? "" : seg.get(0);
-    switch (first) {
-      case "" -> AdminRoutes.home(ex, s, base(ex));
-      case "healthz" -> {
-        ex.route = "healthz";
-        // The first line is the verdict; the lines after it say how the advisory sources are.
-        // An advisory source that does not answer holds releases: degraded (README §Fail closed),
-        // still 200 so that load balancers keep the replicas that serve what they can.
-        boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
-        var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
-        s.advisories().ifPresent(a -> lines.addAll(a.health()));
-        // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
-        dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
-            .forEach(d -> lines.add("defence " + d));
-        lines.addAll(s.storage().health());
-        s.audit().health().ifPresent(lines::add);
-        ex.send(Exchange.text(HttpResponseStatus.OK, String.join("\n", lines)));
-      }
-      case "metrics" -> {
-        ex.route = "metrics";
-        s.blocking().execute(() -> {
-          var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-              Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
-          r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-          ex.send(r);
-        });
-      }
-      // Routes that name a project match policy and upstream globs against it: off the loop.
-      case "simple" -> offLoop(ex, () -> simple(ex, path));
-      case "files" -> offLoop(ex, () -> files(ex, path));
-      case "integrity" -> offLoop(ex, () -> integrity(ex, path));
-      case "pypi" -> offLoop(ex, () -> legacyJson(ex, path));
-      case "-" -> {
-        if (seg.size() >= 2 && seg.get(1).equals("admin")) {
-          AdminRoutes.serve(ex, s, path, base(ex));
-        } else if (path.segments().size() == 3 && path.segments().get(1).equals("explain")) {
-          offLoop(ex, () -> Explain.send(ex, s, this, path.segments().get(2)));
-        } else {
-          notFound(ex, "no such path");
-        }
-      }
-      default -> notFound(ex, "no such path");
-    }
-  }
-
-  /** Runs a route on the blocking executor; a full executor answers 503 at once. */
-  private void offLoop(Exchange ex, Runnable route) {
+    Route route;
     try {
-      s.blocking().execute(() -> {
-        try {
-          route.run();
-        } catch (RuntimeException e) {
-          ex.internalError(e);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      ex.send(Exchange.withPhrase(503, "Service Unavailable", "the server is too busy; try again"));
+      route = Router.parse(ex.method, ex.uri);
+    } catch (RuntimeException e) {
+      ReplyWriter.write(ex, s, Failures.unexpected(ex, e));
+      return;
+    }
+    ex.route = route.label();
+    AccessControl.Access decision = access.decide(route.role(), ex);
+    if (decision instanceof AccessControl.Refused refused) {
+      ex.user = refused.user();
+      ReplyWriter.write(ex, s, refusal(ex, refused));
+      return;
+    }
+    ex.user = ((AccessControl.Admitted) decision).user();
+    if (route.offLoop()) {
+      // Routes that name a project match policy and upstream globs against it: off the loop.
+      try {
+        s.blocking().execute(() -> answer(ex, route));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        ReplyWriter.write(ex, s, Failures.unexpected(ex, e));
+      }
+    } else {
+      answer(ex, route);
     }
   }
 
-  private static void notFound(Exchange ex, String why) {
-    if (ex.route.equals("other")) {
-      ex.route = "not-found";
+  /** A refusal of access control: 401 with the challenge, or 403. */
+  private static Reply refusal(Exchange ex, AccessControl.Refused refused) {
+    if (refused.status() == 401) {
+      ex.route = "unauthorized";
+      var r = Exchange.text(HttpResponseStatus.UNAUTHORIZED, refused.why());
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, AccessControl.CHALLENGE);
+      return new Reply.Complete(r);
     }
-    ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, why));
+    ex.route = "forbidden";
+    return Reply.text(HttpResponseStatus.valueOf(refused.status()), refused.why());
+  }
+
+  /** Serves an admitted route and writes its reply; a handler that throws at once is a failure too. */
+  private void answer(Exchange ex, Route route) {
+    CompletableFuture<Reply> reply;
+    try {
+      reply = serve(ex, route);
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    ReplyWriter.write(ex, s, reply);
+  }
+
+  /** Serves an admitted route. */
+  private CompletableFuture<Reply> serve(Exchange ex, Route route) {
+    if (route instanceof Route.Home) {
+      return admin.home(ex, base(ex));
+    } else if (route instanceof Route.Health) {
+      return health().now();
+    } else if (route instanceof Route.Metrics) {
+      return CompletableFuture.supplyAsync(() -> {
+        var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+            Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        return new Reply.Complete(r);
+      }, s.blocking());
+    } else if (route instanceof Route.Index i) {
+      Optional<SimpleFormat> f = negotiate(ex, i.format());
+      return f.isEmpty() ? notAcceptable().now() : index(ex, f.get());
+    } else if (route instanceof Route.Project p) {
+      Optional<SimpleFormat> f = negotiate(ex, p.format());
+      return f.isEmpty() ? notAcceptable().now() : project(ex, p.name(), f.get());
+    } else if (route instanceof Route.File f) {
+      return file(ex, f);
+    } else if (route instanceof Route.Metadata m) {
+      return withFile(ex, m.project(), m.filename(), (pages, decision, page) -> metadata(ex, pages, decision.file()));
+    } else if (route instanceof Route.Provenance p) {
+      return integrity(ex, p);
+    } else if (route instanceof Route.LegacyJson j) {
+      return legacyJson(ex, j.project(), j.version());
+    } else if (route instanceof Route.Explain e) {
+      return explain.reply(e.name());
+    } else if (route instanceof Route.Admin a) {
+      return admin.serve(ex, a.action(), base(ex));
+    } else if (route instanceof Route.Redirect r) {
+      return Reply.redirect(r.location()).now();
+    } else if (route instanceof Route.NotFound n) {
+      return Reply.notFound(n.why()).now();
+    } else if (route instanceof Route.MethodNotAllowed m) {
+      var r = Exchange.text(HttpResponseStatus.METHOD_NOT_ALLOWED, m.why());
+      r.headers().set(HttpHeaderNames.ALLOW, m.allow());
+      return new Reply.Complete(r).now();
+    } else if (route instanceof Route.BadRequest b) {
+      return Reply.text(HttpResponseStatus.BAD_REQUEST, b.why()).now();
+    }
+    throw new IllegalStateException("unrouted: " + route);
+  }
+
+  private Reply health() {
+    // The first line is the verdict; the lines after it say how the advisory sources are.
+    // An advisory source that does not answer holds releases: degraded (README §Fail closed),
+    // still 200 so that load balancers keep the replicas that serve what they can.
+    boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
+    var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
+    s.advisories().ifPresent(a -> lines.addAll(a.health()));
+    // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
+    dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
+        .forEach(d -> lines.add("defence " + d));
+    lines.addAll(s.storage().health());
+    s.audit().health().ifPresent(lines::add);
+    return Reply.text(HttpResponseStatus.OK, String.join("\n", lines));
   }
 
   // ---- the simple API -------------------------------------------------------------------
 
-  private void simple(Exchange ex, RequestPath path) {
-    List<String> seg = path.segments();
-    if (seg.size() == 1) {
-      ex.route = "index";
-      if (!path.trailingSlash()) {
-        redirect(ex, "/simple/" + query(path));
-        return;
-      }
-      Optional<SimpleFormat> format = negotiate(ex, path);
-      if (format.isEmpty()) {
-        return;
-      }
-      index(ex, format.get());
-      return;
-    }
-    if (seg.size() != 2) {
-      notFound(ex, "no such path");
-      return;
-    }
-    ex.route = "project";
-    String raw = seg.get(1);
-    Optional<ProjectName> name = ProjectName.parse(raw);
-    if (name.isEmpty()) {
-      notFound(ex, "not a valid project name: " + raw);
-      return;
-    }
-    if (!path.trailingSlash() || !name.get().value().equals(raw)) {
-      // PEP 503: the normalized name with a trailing slash is the one URL of a project.
-      redirect(ex, "/simple/" + name.get().value() + "/" + query(path));
-      return;
-    }
-    Optional<SimpleFormat> format = negotiate(ex, path);
-    if (format.isEmpty()) {
-      return;
-    }
-    project(ex, name.get(), format.get());
-  }
-
-  private static String query(RequestPath path) {
-    return path.rawQuery().isEmpty() ? "" : "?" + path.rawQuery();
-  }
-
-  private static void redirect(Exchange ex, String location) {
-    var r = Exchange.text(HttpResponseStatus.MOVED_PERMANENTLY, "moved to " + location);
-    r.headers().set(HttpHeaderNames.LOCATION, location);
-    ex.send(r);
-  }
-
-  private Optional<SimpleFormat> negotiate(Exchange ex, RequestPath path) {
+  private Optional<SimpleFormat> negotiate(Exchange ex, Optional<String> formatParam) {
     Optional<SimpleFormat> f = s.rendered().replies.negotiate(  // memoized (issue 15)
-        ex.headers.get(HttpHeaderNames.ACCEPT), path.query("format"));
-    if (f.isEmpty()) {
-      var r = Exchange.text(HttpResponseStatus.NOT_ACCEPTABLE,
-          "none of the requested types is available; this index serves "
-              + SimpleFormat.JSON_V1.mediaType() + ", " + SimpleFormat.HTML_V1.mediaType()
-              + " and " + SimpleFormat.HTML_LEGACY.mediaType());
-      r.headers().set(HttpHeaderNames.VARY, "Accept");
-      ex.send(r);
-    }
+        ex.headers.get(HttpHeaderNames.ACCEPT), formatParam);
     return f;
   }
 
-  private void index(Exchange ex, SimpleFormat format) {
-    s.router().index().thenAcceptAsync(lookup -> {
+  private static Reply notAcceptable() {
+    var r = Exchange.text(HttpResponseStatus.NOT_ACCEPTABLE,
+        "none of the requested types is available; this index serves "
+            + SimpleFormat.JSON_V1.mediaType() + ", " + SimpleFormat.HTML_V1.mediaType()
+            + " and " + SimpleFormat.HTML_LEGACY.mediaType());
+    r.headers().set(HttpHeaderNames.VARY, "Accept");
+    return new Reply.Complete(r);
+  }
+
+  private CompletableFuture<Reply> index(Exchange ex, SimpleFormat format) {
+    return s.router().index().thenApplyAsync(lookup -> {
       if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
         CachedPage<ProjectIndex> page = found.page();
         PageJudge judge = s.judge().get();
         var rendered = s.rendered().index(s.router().indexKey(), page.version(),
             judge.version(), format, () -> visible(page.value(), judge), judge::nextChange);
-        sendPage(ex, rendered, format, found.stale());
-      } else {
-        sendLookupFailure(ex, lookup);
+        return page(ex, rendered, format, found.stale());
       }
-    }, s.blocking()).exceptionally(ex::internalError);
+      return Failures.lookup(lookup);
+    }, s.blocking());
   }
 
   /** The project list without the projects the policy hides. */
@@ -281,34 +260,41 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return s.router().resolve(name);
   }
 
-  private void project(Exchange ex, ProjectName name, SimpleFormat format) {
+  private CompletableFuture<Reply> project(Exchange ex, ProjectName name, SimpleFormat format) {
     PageJudge judge = s.judge().get();
     Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
       // README "Policy": denied projects "do not exist".
-      notFound(ex, name + " is blocked by policy: " + hidden.get());
-      return;
+      return Reply.notFound(name + " is blocked by policy: " + hidden.get()).now();
     }
     CompletableFuture<UpstreamRouter.Resolved> resolved = resolve(name);
     // ---- issue 15: a cached page hit is answered here, on the event loop (PageReplies) ----
     if (s.rendered().replies.answer(ex, s, this, resolved, judge, format, base(ex), name)) {
-      return;
+      return Reply.WRITTEN_NOW;
     }
     // ---- end of the fast-path hook ----
-    resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking())
-        .thenAcceptAsync(r -> {
+    return answered(resolved, name).thenApplyAsync(r -> {
       if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
         CachedPage<ProjectPage> page = found.page();
         String upstream = r.pages().upstream().name();
         PageJudge now = s.judge().get();
         var rendered = s.rendered().project(upstream, name.value(), page.version(),
             now.version(), format, base(ex), now.blockedFiles(), () -> now.judge(upstream, page.value()));
-        sendPage(ex, rendered, format, found.stale());
         audit(ex, "page", name, java.util.Objects.requireNonNull(rendered.judged()).files(), now.version());
-      } else {
-        sendLookupFailure(ex, r.lookup());
+        return page(ex, rendered, format, found.stale());
       }
-    }, s.blocking()).exceptionally(ex::internalError);
+      return Failures.lookup(r.lookup());
+    }, s.blocking());
+  }
+
+  /** The project's page once what its judgement waits for is in (or has timed out). */
+  CompletableFuture<UpstreamRouter.Resolved> answered(ProjectName name) {
+    return answered(resolve(name), name);
+  }
+
+  private CompletableFuture<UpstreamRouter.Resolved> answered(CompletableFuture<UpstreamRouter.Resolved> resolved,
+      ProjectName name) {
+    return resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking());
   }
 
   /**
@@ -328,16 +314,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
   }
 
-  static void sendLookupFailure(Exchange ex, PageLookup<?> lookup) {
-    if (lookup instanceof PageLookup.Missing<?> m) {
-      notFound(ex, m.why());
-    } else if (lookup instanceof PageLookup.Unavailable<?> u) {
-      ex.send(Exchange.withPhrase(u.timedOut() ? 504 : 502,
-          u.timedOut() ? "Gateway Timeout" : "Bad Gateway", u.why()));
-    }
-  }
-
-  private static void sendPage(Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
+  private static Reply page(Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
     String inm = ex.headers.get(HttpHeaderNames.IF_NONE_MATCH);
     boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
     // RFC 9110 §8.8.3: a strong ETag names one representation; the gzip body is another one.
@@ -360,7 +337,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (stale) {
       r.headers().set(HttpHeaderNames.WARNING, "110 pypi-guard \"Response is Stale\"");
     }
-    ex.send(r);
+    return new Reply.Complete(r);
   }
 
   static boolean acceptsGzip(String acceptEncoding) {
@@ -411,40 +388,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   // ---- files ----------------------------------------------------------------------------
 
-  /** {@code /files/<project>/<filename>} and {@code /files/<project>/<filename>.metadata}. */
-  private void files(Exchange ex, RequestPath path) {
-    ex.route = "file";
-    List<String> seg = path.segments();
-    if (seg.size() != 3 || path.trailingSlash()) {
-      notFound(ex, "no such file");
-      return;
-    }
-    Optional<ProjectName> name = ProjectName.parse(seg.get(1)).filter(n -> n.value().equals(seg.get(1)));
-    String filename = seg.get(2);
-    if (name.isEmpty() || !FILENAME.matcher(filename).matches()) {
-      notFound(ex, "no such file");
-      return;
-    }
-    boolean metadata = filename.endsWith(".metadata");
-    if (metadata) {
-      ex.route = "metadata";
-    }
-    String artifact = metadata ? filename.substring(0, filename.length() - ".metadata".length()) : filename;
-    withFile(ex, name.get(), artifact, (pages, decision, page) -> {
-      if (metadata) {
-        sendMetadata(ex, pages, decision.file());
-      } else {
-        if (!ex.head()) {
-          s.record().ifPresent(r -> decision.file().sha256()
-              .ifPresent(sha -> r.record(name.get().value(), decision.version(), sha)));
-        }
-        sendArtifact(ex, pages, decision.file(), () -> rejudge(ex, name.get(), pages, page, artifact));
+  /** {@code /files/<project>/<filename>}. */
+  private CompletableFuture<Reply> file(Exchange ex, Route.File route) {
+    ProjectName name = route.project();
+    String artifact = route.filename();
+    return withFile(ex, name, artifact, (pages, decision, page) -> {
+      if (!ex.head()) {
+        s.record().ifPresent(r -> decision.file().sha256()
+            .ifPresent(sha -> r.record(name.value(), decision.version(), sha)));
       }
+      return artifact(ex, pages, decision.file(), () -> rejudge(ex, name, pages, page, artifact));
     });
   }
 
+  /** What is served for an allowed file. */
   interface FileAction {
-    void run(PageCache pages, FileDecision decision, ProjectPage page);
+    CompletableFuture<Reply> run(PageCache pages, FileDecision decision, ProjectPage page);
   }
 
   /**
@@ -467,21 +426,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * The file's core metadata is fetched first (when the page advertises it), so that the
    * {@code metadata} rule has judged what pip would install (README §Fail closed).
    */
-  private void withFile(Exchange ex, ProjectName name, String filename, FileAction action) {
-    resolve(name).thenComposeAsync(r -> {
+  private CompletableFuture<Reply> withFile(Exchange ex, ProjectName name, String filename, FileAction action) {
+    return resolve(name).thenComposeAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        sendLookupFailure(ex, r.lookup());
-        return CompletableFuture.completedFuture(null);
+        return Failures.lookup(r.lookup()).now();
       }
       ProjectPage page = found.page().value();
       Optional<FileEntry> entry = page.file(filename);
       if (entry.isEmpty()) {
-        notFound(ex, filename + " is not a file of " + name);
-        return CompletableFuture.completedFuture(null);
+        return Reply.notFound(filename + " is not a file of " + name).now();
       }
       return awaitAnswers(name, r)
-          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action, false), s.blocking());
-    }, s.blocking()).exceptionally(ex::internalError);
+          .thenComposeAsync(done -> judgeFile(ex, name, filename, r, found, action, false), s.blocking());
+    }, s.blocking());
   }
 
   /**
@@ -489,7 +446,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * yet has it fetched first and is judged again with it ({@code metadataChecked}), so that the
    * {@code metadata} rule has seen what pip would install; a file blocked anyway costs nothing.
    */
-  private void judgeFile(Exchange ex, ProjectName name, String filename, UpstreamRouter.Resolved r,
+  private CompletableFuture<Reply> judgeFile(Exchange ex, ProjectName name, String filename, UpstreamRouter.Resolved r,
       PageLookup.Found<ProjectPage> found, FileAction action, boolean metadataChecked) {
     ProjectPage page = found.page().value();
     PageJudge judge = s.judge().get();
@@ -503,28 +460,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     // (which may mean downloading the wheel), and is judged with what is known.
     if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())
         && !(ex.head() && GeneratedMetadata.applies(decision.file()))) {
-      metadataKnown(r.pages(), name, decision.file())
-          .thenRunAsync(() -> judgeFile(ex, name, filename, r, found, action, true), s.blocking())
-          .exceptionally(ex::internalError);
-      return;
+      return metadataKnown(r.pages(), name, decision.file())
+          .thenComposeAsync(done -> judgeFile(ex, name, filename, r, found, action, true), s.blocking());
     }
     audit(ex, "file", name, List.of(decision), judge.version());
     if (decision.decision() instanceof Decision.Block block) {
-      if (block.held()) {
-        // README §Fail closed: an answer is still awaited (provenance, advisories). Never
-        // served on a guess; pip retries a 503, and the page leaves the file out meanwhile.
-        var held = Exchange.withPhrase(503, "Held by policy: " + block.summary(),
-            "503 Held by policy until an awaited answer arrives: " + block.summary());
-        held.headers().set(HttpHeaderNames.RETRY_AFTER, HELD_RETRY_AFTER_SECONDS);
-        ex.send(held);
-        return;
-      }
-      // README "Blocks a pip user can understand": pip prints the reason phrase.
-      String notice = BlockNotice.text(block, base(ex), name.value());
-      ex.send(Exchange.withPhrase(403, "Blocked by policy: " + notice, "403 Blocked by policy: " + notice));
-      return;
+      return Failures.download(block.held() ? new DownloadOutcome.Held(block.summary())
+          : new DownloadOutcome.Blocked(BlockNotice.text(block, base(ex), name.value()))).now();
     }
-    action.run(r.pages(), decision, page);
+    return action.run(r.pages(), decision, page);
   }
 
   /**
@@ -601,12 +545,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     s.audit().record(ex.remote(), ex.user, via, name.value(), relevant, version);
   }
 
-  private void sendArtifact(Exchange ex, PageCache pages, FileEntry file,
+  private CompletableFuture<Reply> artifact(Exchange ex, PageCache pages, FileEntry file,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
     Sha256 sha = Sha256.parse(file.sha256().orElse("")).orElse(null);
     if (sha == null) {
-      ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream gave no valid sha256 for " + file.filename()));
-      return;
+      return Failures.upstream(502, "the upstream gave no valid sha256 for " + file.filename()).now();
     }
     var meta = new FileSender.Meta(sha.hex(), contentType(file.filename()), FILE_CACHE_CONTROL);
     Optional<java.nio.file.Path> stored = s.store().find(sha);
@@ -617,13 +560,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         // Cached before inspection was on: inspected in the background, the hit is not delayed.
         s.inspections().ensure(sha, stored.get(), Optional.of(file.filename()));
       }
-      FileSender.sendStored(ex, s, stored.get(), meta);
-      return;
+      return new Reply.StoredFile(stored.get(), meta).now();
     }
     if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("file", "miss");
-      notFound(ex, file.filename() + " is not in the cache, and the proxy is offline");
-      return;
+      return Reply.notFound(file.filename() + " is not in the cache, and the proxy is offline").now();
     }
     if (ex.head()) {
       // Headers only: no reason to download now.
@@ -631,81 +572,67 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       r.headers().set(HttpHeaderNames.CONTENT_TYPE, meta.contentType());
       r.headers().set(HttpHeaderNames.ETAG, meta.etag());
       r.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
-      ex.onLoop(() -> {
-        ex.prepare(r);
-        // Without a declared size the length is unknown until the file is fetched: say nothing
-        // rather than a false Content-Length: 0 (RFC 9110 §8.6 lets HEAD omit it).
-        file.size().ifPresent(n -> r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n));
-        ex.finish(ex.ctx.writeAndFlush(r));
-      });
-      return;
+      // Without a declared size the length is unknown until the file is fetched: say nothing
+      // rather than a false Content-Length: 0 (RFC 9110 §8.6 lets HEAD omit it).
+      file.size().ifPresent(n -> r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n));
+      return new Reply.HeadersOnly(r).now();
     }
     s.metrics().artifact("file", "miss");
     URI url;
     try {
       url = URI.create(file.url());
     } catch (IllegalArgumentException e) {
-      ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream gave an invalid URL for " + file.filename()));
-      return;
+      return Failures.upstream(502, "the upstream gave an invalid URL for " + file.filename()).now();
     }
     Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
         pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client(),
         started -> watchDownload(pages, started));
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
-    Runnable whenStored = () -> s.store().find(sha).ifPresentOrElse(
-        p -> {
-          if (inspect) {
-            inspectThenSend(ex, file, sha, p, meta, recheck);
-          } else {
-            FileSender.sendStored(ex, s, p, meta);
-          }
-        },
-        () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
     // With inspection on, a cold file is stored whole and inspected before its first byte.
-    FileSender.sendDownload(ex, s, d, meta, ranged || inspect ? Long.MAX_VALUE : s.config().streamAfter(),
-        whenStored, e -> downloadFailed(ex, file.filename(), e));
+    return new Reply.Streaming(d, meta, ranged || inspect ? Long.MAX_VALUE : s.config().streamAfter(),
+        () -> {
+          DownloadOutcome outcome = stored(sha);
+          if (inspect && outcome instanceof DownloadOutcome.Stored st) {
+            return inspectThenSend(file, sha, st.file(), meta, recheck);
+          }
+          return send(outcome, meta).now();
+        },
+        e -> Failures.download(DownloadOutcome.failed(file.filename(), e)).now()).now();
+  }
+
+  /** The stored file of {@code sha}, or vanished (evicted or purged since it was stored). */
+  private DownloadOutcome stored(Sha256 sha) {
+    Optional<java.nio.file.Path> p = s.store().find(sha);
+    return p.isPresent() ? new DownloadOutcome.Stored(p.get()) : new DownloadOutcome.Vanished();
+  }
+
+  /** The stored file sent, or the answer for why it is not. */
+  private static Reply send(DownloadOutcome outcome, FileSender.Meta meta) {
+    return outcome instanceof DownloadOutcome.Stored st ? new Reply.StoredFile(st.file(), meta)
+        : Failures.download(outcome);
   }
 
   /** Inspects a file just stored, judges it again with the findings, then sends it or 403. */
-  private void inspectThenSend(Exchange ex, FileEntry file, Sha256 sha, java.nio.file.Path p, FileSender.Meta meta,
-      java.util.function.Supplier<Optional<Decision.Block>> recheck) {
-    s.inspections().ensure(sha, p, Optional.of(file.filename())).handleAsync((inspection, e) -> {
+  private CompletableFuture<Reply> inspectThenSend(FileEntry file, Sha256 sha, java.nio.file.Path p,
+      FileSender.Meta meta, java.util.function.Supplier<Optional<Decision.Block>> recheck) {
+    return s.inspections().ensure(sha, p, Optional.of(file.filename())).handleAsync((inspection, e) -> {
+      DownloadOutcome outcome;
       if (e != null) {
         // Fail closed: a file that could not be inspected is not served now (tried again next time).
         LOG.warn("cannot inspect {}: {}", file.filename(), e.toString());
-        ex.send(Exchange.withPhrase(502, "Bad Gateway", "cannot inspect " + file.filename() + ": " + e.getMessage()));
-        return null;
-      }
-      Optional<Decision.Block> block = recheck.get();
-      if (block.isPresent()) {
-        ex.send(Exchange.withPhrase(403, "Blocked by policy: " + block.get().summary(),
-            "403 Blocked by policy: " + block.get().summary()));
+        outcome = new DownloadOutcome.InspectionFailed(file.filename(), String.valueOf(e.getMessage()));
       } else {
-        s.store().find(sha).ifPresentOrElse(stored -> FileSender.sendStored(ex, s, stored, meta),
-            () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished")));
+        Optional<Decision.Block> block = recheck.get();
+        outcome = block.isPresent() ? new DownloadOutcome.Blocked(block.get().summary()) : stored(sha);
       }
-      return null;
-    }, s.blocking()).exceptionally(ex::internalError);
+      return send(outcome, meta);
+    }, s.blocking());
   }
 
   /** Health and metrics follow a download that goes to the upstream of {@code pages}. */
   private void watchDownload(PageCache pages, Download d) {
     s.ops().health().watch(pages.upstream().name(), d);
     s.metrics().watchDownload(pages.upstream().name(), d);
-  }
-
-  private static void downloadFailed(Exchange ex, String filename, Throwable e) {
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    if (cause instanceof Download.NotCached) {
-      notFound(ex, filename + " " + cause.getMessage());
-    } else if (cause instanceof IntegrityException) {
-      ex.send(Exchange.withPhrase(502, "Bad Gateway: upstream bytes do not match their hash",
-          "refused " + filename + " from the upstream: " + cause.getMessage()));
-    } else if (cause instanceof Download.DownloadFailure f && f.timedOut()) {
-      ex.send(Exchange.withPhrase(504, "Gateway Timeout", "fetching " + filename + ": " + f.getMessage()));
-    } else {
-      ex.send(Exchange.withPhrase(502, "Bad Gateway", "fetching " + filename + ": " + cause.getMessage()));
-    }
   }
 
   static String contentType(String filename) {
@@ -720,79 +647,64 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /** Core metadata (PEP 658/714): stored by its own sha256, fetched from {@code <file URL>.metadata}. */
-  private void sendMetadata(Exchange ex, PageCache pages, FileEntry file) {
+  private CompletableFuture<Reply> metadata(Exchange ex, PageCache pages, FileEntry file) {
     var ref = file.metadata();
     if (ref.isEmpty() && GeneratedMetadata.applies(file)) {
-      sendGenerated(ex, pages, file, Optional.empty());
-      return;
+      return generated(pages, file, Optional.empty());
     }
     if (ref.isEmpty()) {
-      notFound(ex, file.filename() + " has no separate core metadata");
-      return;
+      return Reply.notFound(file.filename() + " has no separate core metadata").now();
     }
     Optional<Sha256> sha = Sha256.parse(ref.get().hashes().getOrDefault("sha256", ""));
     if (sha.isEmpty()) {
-      MetadataWithoutHash.send(ex, s, pages, file, f -> sendGenerated(ex, pages, f, Optional.empty()));
-      return;
+      return MetadataWithoutHash.reply(s, pages, file, f -> generated(pages, f, Optional.empty()));
     }
     var meta = new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
     Optional<java.nio.file.Path> stored = s.store().find(sha.get());
     if (stored.isPresent()) {
       s.metrics().artifact("metadata", "hit");
-      FileSender.sendStored(ex, s, stored.get(), meta);
-      return;
+      return new Reply.StoredFile(stored.get(), meta).now();
     }
     if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("metadata", "miss");
-      notFound(ex, file.filename() + ".metadata is not in the cache, and the proxy is offline");
-      return;
+      return Reply.notFound(file.filename() + ".metadata is not in the cache, and the proxy is offline").now();
     }
     s.metrics().artifact("metadata", "miss");
     URI metaUrl = URI.create(file.url() + ".metadata");
     Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
         pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
         started -> watchDownload(pages, started));
-    FileSender.sendDownload(ex, s, d, meta, Long.MAX_VALUE,
-        () -> s.store().find(sha.get()).ifPresentOrElse(
-            p -> FileSender.sendStored(ex, s, p, meta),
-            () -> ex.send(Exchange.withPhrase(502, "Bad Gateway", "the download vanished"))),
-        e -> {
-          Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-              ? e.getCause() : e;
-          if (cause instanceof Download.DownloadFailure f && f.notFound()
-              && file.filename().toLowerCase(Locale.ROOT).endsWith(".whl") && file.sha256().isPresent()) {
-            // Advertised, then 404: the wheel's own METADATA instead of a 502 pip retries.
-            sendGenerated(ex, pages, file, Optional.of(sha.get().hex()));
-          } else {
-            downloadFailed(ex, file.filename() + ".metadata", e);
-          }
-        });
+    return new Reply.Streaming(d, meta, Long.MAX_VALUE, () -> send(stored(sha.get()), meta).now(), e -> {
+      DownloadOutcome failed = DownloadOutcome.failed(file.filename() + ".metadata", e);
+      if (failed instanceof DownloadOutcome.UpstreamFailure u && u.notFound()
+          && file.filename().toLowerCase(Locale.ROOT).endsWith(".whl") && file.sha256().isPresent()) {
+        // Advertised, then 404: the wheel's own METADATA instead of a 502 pip retries.
+        return generated(pages, file, Optional.of(sha.get().hex()));
+      }
+      return Failures.download(failed).now();
+    }).now();
   }
 
   /**
    * Core metadata read from the wheel itself (README "Core metadata for every wheel"); when the
    * page advertised a hash ({@code expected}), the wheel's metadata must have it.
    */
-  void sendGenerated(Exchange ex, PageCache pages, FileEntry file, Optional<String> expected) {
-    s.rendered().metadata().obtain(s, pages, ProjectName.normalize(nameOf(file)), file).thenAccept(r -> {
+  CompletableFuture<Reply> generated(PageCache pages, FileEntry file, Optional<String> expected) {
+    return s.rendered().metadata().obtain(s, pages, ProjectName.normalize(nameOf(file)), file).thenApply(r -> {
       if (r.body().isEmpty()) {
-        ex.send(Exchange.withPhrase(r.status(), r.status() == 404 ? "Not Found"
-            : r.status() == 504 ? "Gateway Timeout" : "Bad Gateway", r.why()));
-        return;
+        return Failures.status(r.status(), r.why());
       }
       byte[] body = r.body().get();
       String sha = Sha256.of(body).hex();
       if (expected.isPresent() && !expected.get().equals(sha)) {
-        ex.send(Exchange.withPhrase(502, "Bad Gateway", "the upstream advertised core metadata for "
-            + file.filename() + " with sha256 " + expected.get() + " and has none; the wheel's own has "
-            + sha));
-        return;
+        return Failures.upstream(502, "the upstream advertised core metadata for "
+            + file.filename() + " with sha256 " + expected.get() + " and has none; the wheel's own has " + sha);
       }
       var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
       resp.headers().set(HttpHeaderNames.ETAG, "\"" + sha + "\"");
-      ex.send(resp);
-    }).exceptionally(ex::internalError);
+      return new Reply.Complete(resp);
+    });
   }
 
   private static String nameOf(FileEntry file) {
@@ -802,80 +714,48 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   // ---- the legacy JSON API -------------------------------------------------------------
 
   /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON API"). */
-  private void legacyJson(Exchange ex, RequestPath path) {
-    ex.route = "legacy-json";
-    List<String> seg = path.segments();
-    if ((seg.size() != 3 && seg.size() != 4) || !seg.get(seg.size() - 1).equals("json")) {
-      notFound(ex, "no such path");
-      return;
-    }
-    Optional<ProjectName> name = ProjectName.parse(seg.get(1));
-    if (name.isEmpty()) {
-      notFound(ex, "not a valid project name: " + seg.get(1));
-      return;
-    }
-    Optional<String> version = seg.size() == 4 ? Optional.of(seg.get(2)) : Optional.empty();
-    if (!name.get().value().equals(seg.get(1))) {
-      redirect(ex, "/pypi/" + name.get().value() + "/" + version.map(v -> RequestPath.encode(v) + "/").orElse("")
-          + "json");
-      return;
-    }
+  private CompletableFuture<Reply> legacyJson(Exchange ex, ProjectName name, Optional<String> version) {
     PageJudge judge = s.judge().get();
-    Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name.get());
+    Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
-      notFound(ex, name.get() + " is blocked by policy: " + hidden.get());
-      return;
+      return Reply.notFound(name + " is blocked by policy: " + hidden.get()).now();
     }
     String base = base(ex);
-    resolve(name.get()).thenComposeAsync(r -> awaitAnswers(name.get(), r).thenApply(done -> r), s.blocking())
-        .thenAcceptAsync(r -> {
+    return answered(name).thenApplyAsync(r -> {
       if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        sendLookupFailure(ex, r.lookup());
-        return;
+        return Failures.lookup(r.lookup());
       }
       String upstream = r.pages().upstream().name();
       ProjectPage page = found.page().value();
-      JudgedPage judged = s.rendered().project(upstream, name.get().value(), found.page().version(),
+      JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
           judge.version(), SimpleFormat.JSON_V1, base, judge.blockedFiles(),
           () -> judge.judge(upstream, page)).judged();
+      Optional<byte[]> body;
       try {
-        Optional<byte[]> body = LegacyJson.render(s, java.util.Objects.requireNonNull(judged), name.get(), version, base);
-        if (body.isEmpty()) {
-          notFound(ex, name.get() + " has no release " + version.orElse("") + " with a file this policy serves");
-        } else {
-          ex.send(LegacyJson.response(body.get()));
-        }
+        body = LegacyJson.render(s, java.util.Objects.requireNonNull(judged), name, version, base);
       } catch (java.io.IOException e) {
-        ex.internalError(e);
+        throw new java.io.UncheckedIOException(e);
       }
-    }, s.blocking()).exceptionally(ex::internalError);
+      return body.isEmpty()
+          ? Reply.notFound(name + " has no release " + version.orElse("") + " with a file this policy serves")
+          : new Reply.Complete(LegacyJson.response(body.get()));
+    }, s.blocking());
   }
 
   // ---- provenance (PEP 740) ------------------------------------------------------------
 
   /** {@code /integrity/<project>/<version>/<filename>/provenance}. */
-  private void integrity(Exchange ex, RequestPath path) {
-    ex.route = "provenance";
-    List<String> seg = path.segments();
-    if (seg.size() != 5 || !seg.get(4).equals("provenance") || path.trailingSlash()) {
-      notFound(ex, "no such path");
-      return;
-    }
-    Optional<ProjectName> name = ProjectName.parse(seg.get(1)).filter(n -> n.value().equals(seg.get(1)));
-    String filename = seg.get(3);
-    if (name.isEmpty() || !FILENAME.matcher(filename).matches()) {
-      notFound(ex, "no such file");
-      return;
-    }
-    String version = seg.get(2);
-    withFile(ex, name.get(), filename, (pages, decision, page) -> {
+  private CompletableFuture<Reply> integrity(Exchange ex, Route.Provenance route) {
+    ProjectName name = route.project();
+    String filename = route.filename();
+    String version = route.version();
+    return withFile(ex, name, filename, (pages, decision, page) -> {
       // The Integrity API names a file by project, version and filename; a version that is not
       // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
       if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
-        notFound(ex, filename + " is not a file of " + name.get() + " " + version);
-        return;
+        return Reply.notFound(filename + " is not a file of " + name + " " + version).now();
       }
-      ProvenanceReplies.send(ex, s, pages, decision.file());
+      return ProvenanceReplies.reply(s, pages, decision.file());
     });
   }
 

@@ -16,6 +16,8 @@ import java.util.Optional;
  * A target whose decoded segments would contain {@code /}, {@code \}, NUL or control characters,
  * or that has {@code .} or {@code ..} segments, is rejected: no decoding trick reaches a
  * different path than the one the router sees. So is a query with control bytes.
+ *
+ * <p>{@link Router}'s reader of targets: nothing else reads a request's path.
  */
 record RequestPath(List<String> segments, boolean trailingSlash, String rawQuery) {
 

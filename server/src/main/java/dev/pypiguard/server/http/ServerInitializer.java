@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.server.auth.AccessControl;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -25,9 +26,15 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final Services services;
   private final Optional<SslContext> tls;
   private final ConnectionLimits limits;
+  private final AdminReplies admin;
+  private final AccessControl access;
 
   public ServerInitializer(Services services, Optional<SslContext> tls, ConnectionLimits limits) {
     this.services = services;
+    // Shared by every connection, each part handed over by name.
+    this.admin = AdminReplies.of(services);
+    this.access = new AccessControl(services.ops()::tokens, services.config().host(), services.config().baseUrl(),
+        services.metrics().registry());
     this.tls = tls;
     this.limits = limits;
   }
@@ -59,6 +66,11 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("aggregate", new HttpObjectAggregator(64 * 1024));
     p.addLast("in-order", new InOrderResponses());
     p.addLast("chunked", new ChunkedWriteHandler());
-    p.addLast("route", new RequestHandler(services));
+    p.addLast("route", handler());
+  }
+
+  /** A connection's request handler (one per connection; what it uses is shared). */
+  RequestHandler handler() {
+    return new RequestHandler(services, admin, access);
   }
 }

@@ -44,10 +44,18 @@ class ServerParsersFuzzTest {
     byte[] body = Arrays.copyOfRange(data, 1, data.length);
     String text = new String(body, StandardCharsets.ISO_8859_1);
     switch (Math.floorMod(data[0], 4)) {
-      case 0 -> RequestPath.parse(text).ifPresent(p -> {
-        p.query("format");
-        p.segments().forEach(RequestPath::encode);
-      });
+      case 0 -> {
+        RequestPath.parse(text).ifPresent(p -> {
+          p.query("format");
+          p.segments().forEach(RequestPath::encode);
+        });
+        // Every target has a route with a label (issue 12), whatever the method.
+        for (var method : List.of(io.netty.handler.codec.http.HttpMethod.GET, io.netty.handler.codec.http.HttpMethod.POST)) {
+          if (Router.parse(method, text).label().isEmpty()) {
+            throw new IllegalStateException("a route without a label for " + text);
+          }
+        }
+      }
       case 1 -> {
         long length = body.length == 0 ? 0 : (body[0] & 0xff) * 1000L;
         if (ByteRange.parse(text, length) instanceof ByteRange.Part part

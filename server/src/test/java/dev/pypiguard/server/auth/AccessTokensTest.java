@@ -1,4 +1,4 @@
-package dev.pypiguard.server.admin;
+package dev.pypiguard.server.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

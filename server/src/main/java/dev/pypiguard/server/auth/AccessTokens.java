@@ -1,4 +1,4 @@
-package dev.pypiguard.server.admin;
+package dev.pypiguard.server.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pypiguard.core.blob.Sha256;

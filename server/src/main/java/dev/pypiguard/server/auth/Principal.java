@@ -1,4 +1,4 @@
-package dev.pypiguard.server.admin;
+package dev.pypiguard.server.auth;
 
 /**
  * A client that proved who it is: the name of its token or user (shown in the access and audit

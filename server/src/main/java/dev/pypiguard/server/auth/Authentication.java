@@ -1,4 +1,4 @@
-package dev.pypiguard.server.admin;
+package dev.pypiguard.server.auth;
 
 /** What the credentials of a request prove. */
 public sealed interface Authentication {

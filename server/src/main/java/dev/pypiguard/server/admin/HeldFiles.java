@@ -1,4 +1,4 @@
-package dev.pypiguard.server.http;
+package dev.pypiguard.server.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.policy.inspection.Finding;
 import dev.pypiguard.server.policy.InspectionStore;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,12 +28,20 @@ final class HeldFiles {
   private static final Logger LOG = LoggerFactory.getLogger(HeldFiles.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private HeldFiles() {}
+  private final InspectionStore inspections;
+  private final Path cacheDir;
+  private final AdminRoutes.AdminAudit audit;
 
-  static ObjectNode list(Services s) {
+  HeldFiles(InspectionStore inspections, Path cacheDir, AdminRoutes.AdminAudit audit) {
+    this.inspections = inspections;
+    this.cacheDir = cacheDir;
+    this.audit = audit;
+  }
+
+  ObjectNode list() {
     ObjectNode o = JSON.createObjectNode();
     ArrayNode held = o.putArray("held");
-    for (InspectionStore.Held h : s.inspections().heldFiles()) {
+    for (InspectionStore.Held h : inspections.heldFiles()) {
       held.addObject().put("sha256", h.sha256()).put("project", h.project()).put("file", h.filename())
           .put("version", h.version()).put("since", h.since().toString()).put("rule", h.reason().rule())
           .put("reason", h.reason().message());
@@ -42,10 +49,10 @@ final class HeldFiles {
     return o;
   }
 
-  static ObjectNode findings(Services s, int limit) {
+  ObjectNode findings(int limit) {
     ObjectNode o = JSON.createObjectNode();
     ArrayNode list = o.putArray("inspections");
-    for (InspectionStore.Recent r : s.inspections().recent(limit)) {
+    for (InspectionStore.Recent r : inspections.recent(limit)) {
       ObjectNode i = list.addObject().put("time", r.time().toString()).put("sha256", r.sha256())
           .put("file", r.filename()).put("kind", r.inspection().kind().spelling());
       r.inspection().name().ifPresent(n -> i.put("name", n));
@@ -60,31 +67,28 @@ final class HeldFiles {
     return o;
   }
 
-  static void clear(Exchange ex, Services s, String rawSha, Optional<String> reason) {
+  AdminRoutes.Answer clear(String rawSha, Optional<String> reason, AdminRoutes.Caller caller) {
     Optional<Sha256> sha = Sha256.parse(rawSha);
     if (sha.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.BAD_REQUEST, "\"" + rawSha + "\" (expected: a sha256 in hex)"));
-      return;
+      return new AdminRoutes.Text(400, "\"" + rawSha + "\" (expected: a sha256 in hex)");
     }
-    Optional<InspectionStore.Held> held = s.inspections().heldFile(sha.get());
+    Optional<InspectionStore.Held> held = inspections.heldFile(sha.get());
     if (held.isEmpty()) {
-      ex.send(Exchange.text(HttpResponseStatus.NOT_FOUND, "no file with sha256 " + sha.get().hex()
-          + " is held; GET /-/admin/held lists those that are"));
-      return;
+      return new AdminRoutes.Text(404, "no file with sha256 " + sha.get().hex()
+          + " is held; GET /-/admin/held lists those that are");
     }
     InspectionStore.Held h = held.get();
-    String why = reason.filter(r -> !r.isBlank()).orElse("cleared") + " (" + ex.user + ", " + LocalDate.now(ZoneOffset.UTC) + ")";
+    String why = reason.filter(r -> !r.isBlank()).orElse("cleared") + " (" + caller.user() + ", " + LocalDate.now(ZoneOffset.UTC) + ")";
     try {
-      s.inspections().clear(sha.get(), why);
+      inspections.clear(sha.get(), why);
     } catch (IOException e) {
       LOG.error("cannot record the review of {}: {}", h.sha256(), e.toString());
-      ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot record the review: " + e.getMessage()));
-      return;
+      return new AdminRoutes.Text(500, "cannot record the review: " + e.getMessage());
     }
     String until = LocalDate.now(ZoneOffset.UTC).plusYears(1).toString();
     String entry = "  - {project: " + h.project() + ", versions: \"==" + h.version() + "\", until: " + until
         + ", sha256: [" + h.sha256() + "], reason: \"" + ("cleared " + h.filename() + " sha256=" + h.sha256() + ": " + why).replace("\"", "'") + "\"}";
-    Path file = s.config().cacheDir().resolve("inspections").resolve("exceptions.yaml");
+    Path file = cacheDir.resolve("inspections").resolve("exceptions.yaml");
     try {
       Files.createDirectories(file.getParent());
       boolean fresh = !Files.exists(file);
@@ -96,8 +100,8 @@ final class HeldFiles {
     }
     ObjectNode fields = JSON.createObjectNode().put("sha256", h.sha256()).put("project", h.project())
         .put("file", h.filename()).put("rule", h.reason().rule()).put("reason", why);
-    s.audit().admin(ex.remote(), ex.user, "clear-held", fields);
-    LOG.info("held file {} ({}) cleared by {} ({}): {}", h.filename(), h.sha256(), ex.user, ex.remote(), why);
-    AdminRoutes.json(ex, HttpResponseStatus.OK, fields.deepCopy().put("exception", entry.strip()).put("exceptions-file", file.toString()));
+    audit.record(caller.remote(), caller.user(), "clear-held", fields);
+    LOG.info("held file {} ({}) cleared by {} ({}): {}", h.filename(), h.sha256(), caller.user(), caller.remote(), why);
+    return new AdminRoutes.Json(200, fields.deepCopy().put("exception", entry.strip()).put("exceptions-file", file.toString()));
   }
 }

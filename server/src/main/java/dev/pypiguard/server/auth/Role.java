@@ -1,4 +1,4 @@
-package dev.pypiguard.server.admin;
+package dev.pypiguard.server.auth;
 
 import java.util.Locale;
 import java.util.Optional;
