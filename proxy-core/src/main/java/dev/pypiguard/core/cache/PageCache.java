@@ -147,6 +147,25 @@ public final class PageCache {
     return lookup(name.value(), upstream.projectUrl(name.value()), PageKind.PROJECT, "project");
   }
 
+  /**
+   * A project's page when {@link #project} would answer it from memory at once (fresh, or any copy
+   * when offline); empty when a lookup has work to do. Never blocks. Not counted: a caller that
+   * serves it says so with {@link #servedFromMemory}.
+   */
+  public Optional<PageLookup.Found<ProjectPage>> freshInMemory(ProjectName name) {
+    @SuppressWarnings("unchecked")
+    CachedPage<ProjectPage> mem = (CachedPage<ProjectPage>) memory.getIfPresent(name.value());
+    if (mem == null || !(settings.offline() || fresh(mem))) {
+      return Optional.empty();
+    }
+    return Optional.of(new PageLookup.Found<>(mem, false));
+  }
+
+  /** Counts a project page served from {@link #freshInMemory} as the hit {@link #project} counts. */
+  public void servedFromMemory() {
+    listener.lookup("project", "hit");
+  }
+
   /** The list of all projects. */
   public CompletableFuture<PageLookup<ProjectIndex>> index() {
     return lookup(INDEX_KEY, upstream.simpleUrl(), PageKind.INDEX, "index");

@@ -84,6 +84,20 @@ public final class UpstreamRouter {
     return next(name, candidates, 0, Optional.empty());
   }
 
+  /**
+   * The page {@link #resolve} would answer, when it is a fresh copy in memory that needs no
+   * upstream, disk or pool (the event loop's page-hit path); empty when resolving has work to do.
+   */
+  public Optional<Resolved> inMemory(ProjectName name) {
+    for (PageCache p : serving(name)) {
+      if (absent.getIfPresent(p.upstream().name() + "/" + name.value()) != null) {
+        continue; // resolve skips an upstream known not to have the project
+      }
+      return p.freshInMemory(name).map(found -> new Resolved(p, found));
+    }
+    return Optional.empty();
+  }
+
   private CompletableFuture<Resolved> next(
       ProjectName name, List<PageCache> candidates, int i, Optional<Resolved> failure) {
     if (i >= candidates.size()) {
