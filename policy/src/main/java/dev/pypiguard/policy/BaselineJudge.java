@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The rules that hold whatever the policy says: a file without a sha256 cannot be verified and
- * is never served, and a project its upstream marks quarantined (PEP 792) offers no files.
+ * The rules that hold whatever the policy says: a file without a sha256 cannot be verified and is
+ * never served, and a project its upstream marks quarantined (PEP 792) offers no files.
  */
 public final class BaselineJudge implements PageJudge {
   public static final BaselineJudge INSTANCE = new BaselineJudge();
@@ -28,10 +28,14 @@ public final class BaselineJudge implements PageJudge {
                         "the upstream marks this project quarantined (PEP 792)"
                             + s.reason().map(r -> ": " + r).orElse(""))));
     if (file.sha256().isEmpty()) {
-      reasons.add(new Reason("integrity", file.hashes().isEmpty()
-          ? "the upstream gives no sha256 for this file, so it cannot be verified"
-          : "the upstream gives only " + String.join(", ", file.hashes().keySet())
-              + " for this file, no sha256, so it cannot be verified (files.weak-hashes: block)"));
+      reasons.add(
+          new Reason(
+              "integrity",
+              file.hashes().isEmpty()
+                  ? "the upstream gives no sha256 for this file, so it cannot be verified"
+                  : "the upstream gives only "
+                      + String.join(", ", file.hashes().keySet())
+                      + " for this file, no sha256, so it cannot be verified (files.weak-hashes: block)"));
     }
     return reasons;
   }

@@ -24,8 +24,8 @@ public sealed interface Decision permits Decision.Allow, Decision.Block {
     }
 
     /**
-     * Whether every reason awaits an answer (a provenance verdict, an advisory source): the file
-     * is held, absent from pages and 503 with Retry-After when fetched, until the answer comes.
+     * Whether every reason awaits an answer (a provenance verdict, an advisory source): the file is
+     * held, absent from pages and 503 with Retry-After when fetched, until the answer comes.
      */
     public boolean held() {
       return reasons.stream().allMatch(Reason::pending);

@@ -12,10 +12,10 @@ import java.util.Optional;
  *
  * @param page the upstream page
  * @param files a decision for each of the page's files, in page order
- * @param nextChange the earliest instant at which a decision may change by time alone (a
- *     cooldown ends, an exception or an advisory ignore expires), when there is one: until then
- *     judging again gives the same decisions, so a rendering of it may be kept until then and no
- *     later (README "Speed")
+ * @param nextChange the earliest instant at which a decision may change by time alone (a cooldown
+ *     ends, an exception or an advisory ignore expires), when there is one: until then judging
+ *     again gives the same decisions, so a rendering of it may be kept until then and no later
+ *     (README "Speed")
  */
 public record JudgedPage(ProjectPage page, List<FileDecision> files, Optional<Instant> nextChange) {
   public JudgedPage {

@@ -52,18 +52,45 @@ public record Policy(
     LookalikePolicy lookalikes) {
 
   /**
-   * The policy of an empty policy file: nothing blocked beyond the baseline. Not what runs
-   * without a policy file: that is {@link BuiltInPolicy}.
+   * The policy of an empty policy file: nothing blocked beyond the baseline. Not what runs without
+   * a policy file: that is {@link BuiltInPolicy}.
    */
   public static final Policy DEFAULTS =
-      new Policy(Mode.ENFORCE, Projects.NONE, Versions.NONE, ReleaseAge.OFF, Files.DEFAULTS, List.of(),
-          AdvisoryPolicy.DEFAULTS, AttestationPolicy.NONE, Metadata.DEFAULTS, InspectionPolicy.NONE, LookalikePolicy.OFF);
+      new Policy(
+          Mode.ENFORCE,
+          Projects.NONE,
+          Versions.NONE,
+          ReleaseAge.OFF,
+          Files.DEFAULTS,
+          List.of(),
+          AdvisoryPolicy.DEFAULTS,
+          AttestationPolicy.NONE,
+          Metadata.DEFAULTS,
+          InspectionPolicy.NONE,
+          LookalikePolicy.OFF);
 
   /** A policy with the default {@code metadata} section, no inspection and no look-alike rule. */
-  public Policy(Mode mode, Projects projects, Versions versions, ReleaseAge releaseAge, Files files,
-      List<Waiver> exceptions, AdvisoryPolicy advisories, AttestationPolicy attestations) {
-    this(mode, projects, versions, releaseAge, files, exceptions, advisories, attestations, Metadata.DEFAULTS,
-        InspectionPolicy.NONE, LookalikePolicy.OFF);
+  public Policy(
+      Mode mode,
+      Projects projects,
+      Versions versions,
+      ReleaseAge releaseAge,
+      Files files,
+      List<Waiver> exceptions,
+      AdvisoryPolicy advisories,
+      AttestationPolicy attestations) {
+    this(
+        mode,
+        projects,
+        versions,
+        releaseAge,
+        files,
+        exceptions,
+        advisories,
+        attestations,
+        Metadata.DEFAULTS,
+        InspectionPolicy.NONE,
+        LookalikePolicy.OFF);
   }
 
   /**
@@ -123,12 +150,11 @@ public record Policy(
   }
 
   /**
-   * {@code files.blocked}: how a blocked file appears on pages. {@code hide}: absent (the
-   * default). {@code yank}: kept on the page as yanked (PEP 592) with a reason naming the rule,
-   * the date the block lifts and the explain URL, so that pip shows it; only for the rules that
-   * say nothing bad of the file (release-age, versions, sdists): a file blocked as malicious,
-   * vulnerable, badly attested or unverifiable stays hidden. README "Blocks a pip user can
-   * understand".
+   * {@code files.blocked}: how a blocked file appears on pages. {@code hide}: absent (the default).
+   * {@code yank}: kept on the page as yanked (PEP 592) with a reason naming the rule, the date the
+   * block lifts and the explain URL, so that pip shows it; only for the rules that say nothing bad
+   * of the file (release-age, versions, sdists): a file blocked as malicious, vulnerable, badly
+   * attested or unverifiable stays hidden. README "Blocks a pip user can understand".
    */
   public enum BlockedFiles implements Spelled {
     HIDE,
@@ -162,7 +188,8 @@ public record Policy(
    * @param deny versions matching a project's set are not served
    * @param allow when a project is listed, only versions matching its set are served
    */
-  public record Versions(Map<ProjectName, SpecifierSet> deny, Map<ProjectName, SpecifierSet> allow) {
+  public record Versions(
+      Map<ProjectName, SpecifierSet> deny, Map<ProjectName, SpecifierSet> allow) {
     public static final Versions NONE = new Versions(Map.of(), Map.of());
 
     public Versions {
@@ -210,8 +237,12 @@ public record Policy(
    * @param weakHashes what to do with a file the upstream gives no sha256 for
    * @param blocked how blocked files appear on pages: absent, or as yanked with the reason
    */
-  public record Files(YankedFiles yanked, Map<ProjectName, SpecifierSet> yank, Sdists sdists,
-      WeakHashes weakHashes, BlockedFiles blocked) {
+  public record Files(
+      YankedFiles yanked,
+      Map<ProjectName, SpecifierSet> yank,
+      Sdists sdists,
+      WeakHashes weakHashes,
+      BlockedFiles blocked) {
     public static final Files DEFAULTS = new Files(YankedFiles.KEEP, Map.of(), Sdists.ALLOW);
 
     public Files {
@@ -236,8 +267,8 @@ public record Policy(
    * @param until when it stops holding
    * @param reason why it exists (a ticket, a name), shown with every file it lets through
    * @param sha256s when not empty, the only files it covers (lower-case hex)
-   * @param date when it was written: without {@code sha256s} it covers only files uploaded
-   *     before this instant, never files added to a release later (README §Fail closed)
+   * @param date when it was written: without {@code sha256s} it covers only files uploaded before
+   *     this instant, never files added to a release later (README §Fail closed)
    */
   public record Waiver(
       Glob project,
@@ -257,7 +288,9 @@ public record Policy(
       Objects.requireNonNull(date, "date");
       if (sha256s.isEmpty() && date.isEmpty()) {
         throw new IllegalArgumentException(
-            "exception for " + project + ": neither sha256 nor date (expected: the files it covers, or the date it was written)");
+            "exception for "
+                + project
+                + ": neither sha256 nor date (expected: the files it covers, or the date it was written)");
       }
     }
 
@@ -267,13 +300,15 @@ public record Policy(
     }
 
     /**
-     * Whether it covers the file with this sha256 and upload time: one of its {@code sha256s},
-     * or, without them, a file uploaded before its {@code date} (a file without an upload time
-     * cannot be shown to be, so it is not covered).
+     * Whether it covers the file with this sha256 and upload time: one of its {@code sha256s}, or,
+     * without them, a file uploaded before its {@code date} (a file without an upload time cannot
+     * be shown to be, so it is not covered).
      */
     public boolean coversFile(Optional<String> sha256, Optional<Instant> uploaded) {
       if (!sha256s.isEmpty()) {
-        return sha256.map(h -> sha256s.contains(h.toLowerCase(java.util.Locale.ROOT))).orElse(false);
+        return sha256
+            .map(h -> sha256s.contains(h.toLowerCase(java.util.Locale.ROOT)))
+            .orElse(false);
       }
       return uploaded.isPresent() && uploaded.get().isBefore(date.orElseThrow());
     }
@@ -284,7 +319,9 @@ public record Policy(
           + versions.map(v -> " " + v).orElse("")
           + " until "
           + until
-          + " (" + reason + ")";
+          + " ("
+          + reason
+          + ")";
     }
   }
 
@@ -327,7 +364,9 @@ public record Policy(
     }
     c.append("advisories.vulnerable=").append(advisories.vulnerable()).append('\n');
     c.append("advisories.min-severity=").append(advisories.minSeverity().spelling()).append('\n');
-    c.append("advisories.on-unavailable=").append(advisories.onUnavailable().spelling()).append('\n');
+    c.append("advisories.on-unavailable=")
+        .append(advisories.onUnavailable().spelling())
+        .append('\n');
     for (AdvisoryIgnore i : advisories.ignore()) {
       c.append("advisories.ignore=")
           .append(quote(i.id()))
@@ -353,11 +392,17 @@ public record Policy(
     }
     c.append("metadata.allow-direct-urls=").append(globs(metadata.allowDirectUrls())).append('\n');
     c.append("inspection=").append(inspection.active()).append(';');
-    inspection.actions().forEach((k, v) -> c.append(k).append('=').append(v.spelling()).append(';'));
+    inspection
+        .actions()
+        .forEach((k, v) -> c.append(k).append('=').append(v.spelling()).append(';'));
     c.append('\n');
-    c.append("lookalikes=").append(lookalikes.action().spelling()).append(';')
-        .append(String.join(",", lookalikes.popular().stream().sorted().toList())).append(';')
-        .append(globs(lookalikes.allow())).append('\n');
+    c.append("lookalikes=")
+        .append(lookalikes.action().spelling())
+        .append(';')
+        .append(String.join(",", lookalikes.popular().stream().sorted().toList()))
+        .append(';')
+        .append(globs(lookalikes.allow()))
+        .append('\n');
     return dev.pypiguard.core.blob.Sha256.of(c.toString().getBytes(StandardCharsets.UTF_8)).hex();
   }
 

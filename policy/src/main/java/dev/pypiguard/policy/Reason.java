@@ -9,10 +9,10 @@ import java.util.Optional;
  * @param rule the rule's name as the policy file spells it, like {@code release-age}
  * @param message what a user reads, like {@code uploaded 2 days ago, minimum is 7 days}
  * @param pending whether the answer that decides it is still awaited (a provenance verdict, an
- *     advisory source): a file blocked only by pending reasons is held, not refused (README
- *     §Fail closed)
- * @param lifts when the reason stops applying by itself (a release-age cooldown ends, an
- *     advisory ignore expires), if it does: a judgement may change then (README "Speed")
+ *     advisory source): a file blocked only by pending reasons is held, not refused (README §Fail
+ *     closed)
+ * @param lifts when the reason stops applying by itself (a release-age cooldown ends, an advisory
+ *     ignore expires), if it does: a judgement may change then (README "Speed")
  */
 public record Reason(String rule, String message, boolean pending, Optional<Instant> lifts) {
   /** A reason that is final and does not lift by itself. */

@@ -30,10 +30,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EgressSettings {
   /**
-   * The JDK refuses Basic credentials on CONNECT tunnels unless this property is cleared before
-   * its HTTP client first loads (net.properties sets it to "Basic"). A corporate proxy that asks
-   * for Basic credentials is what {@code egress.username} is for, so it is cleared, unless the
-   * operator set it on the command line.
+   * The JDK refuses Basic credentials on CONNECT tunnels unless this property is cleared before its
+   * HTTP client first loads (net.properties sets it to "Basic"). A corporate proxy that asks for
+   * Basic credentials is what {@code egress.username} is for, so it is cleared, unless the operator
+   * set it on the command line.
    */
   static final String TUNNELING_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
 
@@ -50,18 +50,24 @@ public final class EgressSettings {
       ServerConfig.Egress egress, Upstream.Timeouts timeouts, String userAgent) {
     Optional<SSLContext> ssl = egress.caBundle().map(EgressSettings::trusting);
     Optional<ProxySelector> proxy = egress.proxy().map(p -> selector(p, egress.noProxy()));
-    Optional<Authenticator> auth = egress.username().map(user -> proxyAuthenticator(
-        user, egress.password().orElse("")));
-    return new UpstreamClient.Settings(timeouts.connect(), timeouts.read(), ssl, proxy, auth, userAgent);
+    Optional<Authenticator> auth =
+        egress.username().map(user -> proxyAuthenticator(user, egress.password().orElse("")));
+    return new UpstreamClient.Settings(
+        timeouts.connect(), timeouts.read(), ssl, proxy, auth, userAgent);
   }
 
   /**
    * Applies the egress proxy, its credentials and the CA bundle to a JDK client builder: for the
    * other outbound connection, to an OSV API.
    */
-  public static java.util.function.Consumer<java.net.http.HttpClient.Builder> network(ServerConfig.Egress egress) {
-    UpstreamClient.Settings s = settings(egress, new Upstream.Timeouts(java.time.Duration.ofSeconds(10),
-        java.time.Duration.ofSeconds(10)), "");
+  public static java.util.function.Consumer<java.net.http.HttpClient.Builder> network(
+      ServerConfig.Egress egress) {
+    UpstreamClient.Settings s =
+        settings(
+            egress,
+            new Upstream.Timeouts(
+                java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(10)),
+            "");
     return b -> {
       s.sslContext().ifPresent(b::sslContext);
       s.proxy().ifPresent(b::proxy);
@@ -70,8 +76,11 @@ public final class EgressSettings {
   }
 
   private static ProxySelector selector(URI proxy, List<String> noProxy) {
-    var via = List.of(new Proxy(Proxy.Type.HTTP,
-        InetSocketAddress.createUnresolved(proxy.getHost(), proxy.getPort())));
+    var via =
+        List.of(
+            new Proxy(
+                Proxy.Type.HTTP,
+                InetSocketAddress.createUnresolved(proxy.getHost(), proxy.getPort())));
     return new ProxySelector() {
       @Override
       public List<Proxy> select(URI uri) {

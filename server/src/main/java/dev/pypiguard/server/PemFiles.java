@@ -15,9 +15,9 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
- * PEM certificates and private keys as operators have them: the key may be PKCS#8 ({@code
- * PRIVATE KEY}), PKCS#1 RSA or SEC1 EC ({@code RSA/EC PRIVATE KEY}); BouncyCastle reads all three,
- * where the JDK and Netty alone read only PKCS#8.
+ * PEM certificates and private keys as operators have them: the key may be PKCS#8 ({@code PRIVATE
+ * KEY}), PKCS#1 RSA or SEC1 EC ({@code RSA/EC PRIVATE KEY}); BouncyCastle reads all three, where
+ * the JDK and Netty alone read only PKCS#8.
  */
 final class PemFiles {
   private PemFiles() {}
@@ -35,13 +35,17 @@ final class PemFiles {
         }
       }
     }
-    throw new IOException(file + " holds no unencrypted private key (expected PEM: PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+    throw new IOException(
+        file
+            + " holds no unencrypted private key (expected PEM: PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
   }
 
   static X509Certificate[] certificates(Path file) throws IOException, GeneralSecurityException {
     try (var in = Files.newInputStream(file)) {
-      var certs = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
-          .map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
+      var certs =
+          CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+              .map(c -> (X509Certificate) c)
+              .toArray(X509Certificate[]::new);
       if (certs.length == 0) {
         throw new IOException(file + " holds no certificate");
       }

@@ -18,8 +18,8 @@ import dev.pypiguard.server.http.Services;
 import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.Defences;
-import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.server.policy.LivePolicy;
+import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.server.storage.SharedStorage;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -60,8 +60,10 @@ public final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ExecutorService blocking;
   private final UpstreamClient client;
+
   /** Clients of upstreams with timeouts of their own. */
   private final List<UpstreamClient> ownClients = new ArrayList<>();
+
   private final Channel serverChannel;
   private final Services services;
   private final LivePolicy policy;
@@ -70,7 +72,8 @@ public final class ProxyServer implements AutoCloseable {
   private final dev.pypiguard.server.policy.InspectionStore inspections;
   private final Operations ops;
   private final SharedStorage storage;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   static {
     EgressSettings.allowBasicForTunnels();
@@ -81,45 +84,69 @@ public final class ProxyServer implements AutoCloseable {
     try {
       Files.createDirectories(config.cacheDir());
     } catch (IOException e) {
-      throw new ConfigException("cache-dir: " + config.cacheDir() + " cannot be created: " + e.getMessage());
+      throw new ConfigException(
+          "cache-dir: " + config.cacheDir() + " cannot be created: " + e.getMessage());
     }
     if (!Files.isWritable(config.cacheDir())) {
       throw new ConfigException("cache-dir: " + config.cacheDir() + " is not writable");
     }
     var metrics = new ProxyMetrics();
     this.storage = SharedStorage.open(config.storage(), metrics.registry());
-    this.advisories = AdvisoryFeed.open(
-        dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(config.advisories(), config.cacheDir(),
-            config.upstreams(), config.offline()),
-        config.advisoriesRefresh(),
-        EgressSettings.network(config.egress()));
+    this.advisories =
+        AdvisoryFeed.open(
+            dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(
+                config.advisories(), config.cacheDir(), config.upstreams(), config.offline()),
+            config.advisoriesRefresh(),
+            EgressSettings.network(config.egress()));
     this.verdicts = new VerdictStore(config.cacheDir(), 4, storage.store(), storage.publishers());
-    verdicts.onVerified(v -> metrics.attestation(
-        v instanceof dev.pypiguard.policy.attestation.Verification.Verified ? "verified"
-            : v instanceof dev.pypiguard.policy.attestation.Verification.Failed ? "failed" : "unverified"));
+    verdicts.onVerified(
+        v ->
+            metrics.attestation(
+                v instanceof dev.pypiguard.policy.attestation.Verification.Verified
+                    ? "verified"
+                    : v instanceof dev.pypiguard.policy.attestation.Verification.Failed
+                        ? "failed"
+                        : "unverified"));
     var storedMetadata = new dev.pypiguard.server.policy.StoredMetadata();
-    this.inspections = new dev.pypiguard.server.policy.InspectionStore(config.cacheDir(), storage.store(),
-        metrics.registry(), Clock.systemUTC());
-    this.policy = new LivePolicy(config.policyFile(), storage.firstSeen(config.cacheDir()),
-        storage.knownFiles(config.cacheDir()), Clock.systemUTC(), metrics.registry(),
-        new dev.pypiguard.server.policy.JudgeRules(advisories, Optional.of(verdicts), storedMetadata,
-            Optional.of(inspections)));
+    this.inspections =
+        new dev.pypiguard.server.policy.InspectionStore(
+            config.cacheDir(), storage.store(), metrics.registry(), Clock.systemUTC());
+    this.policy =
+        new LivePolicy(
+            config.policyFile(),
+            storage.firstSeen(config.cacheDir()),
+            storage.knownFiles(config.cacheDir()),
+            Clock.systemUTC(),
+            metrics.registry(),
+            new dev.pypiguard.server.policy.JudgeRules(
+                advisories, Optional.of(verdicts), storedMetadata, Optional.of(inspections)));
     for (String name : Defences.NAMES) {
       for (Defences.State state : Defences.State.values()) {
         // One series per defence and state, 1 for the state it is in (an OpenMetrics state set).
-        io.micrometer.core.instrument.Gauge.builder("pypiguard.defence", () ->
-                Defences.of(policy.policy(), advisories).stream()
-                    .anyMatch(d -> d.name().equals(name) && d.state() == state) ? 1 : 0)
+        io.micrometer.core.instrument.Gauge.builder(
+                "pypiguard.defence",
+                () ->
+                    Defences.of(policy.policy(), advisories).stream()
+                            .anyMatch(d -> d.name().equals(name) && d.state() == state)
+                        ? 1
+                        : 0)
             .description("1 for the state (on, off, broken) each defence is in")
-            .tag("defence", name).tag("state", state.spelling())
+            .tag("defence", name)
+            .tag("state", state.spelling())
             .register(metrics.registry());
       }
     }
-    advisories.ifPresent(a -> {
-      metrics.gauge("pypiguard.advisories.records", "OSV records loaded", () -> a.sources().database().size());
-      metrics.gauge("pypiguard.advisories.online.reachable", "1 when the OSV API answered last time",
-          () -> a.onlineReachable() ? 1 : 0);
-    });
+    advisories.ifPresent(
+        a -> {
+          metrics.gauge(
+              "pypiguard.advisories.records",
+              "OSV records loaded",
+              () -> a.sources().database().size());
+          metrics.gauge(
+              "pypiguard.advisories.online.reachable",
+              "1 when the OSV API answered last time",
+              () -> a.onlineReachable() ? 1 : 0);
+        });
     try {
       this.ops = new Operations(config, policy, metrics.registry(), Clock.systemUTC());
     } catch (ConfigException e) {
@@ -129,8 +156,10 @@ public final class ProxyServer implements AutoCloseable {
       inspections.close();
       throw e;
     }
-    this.blocking = boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
-    this.client = clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
+    this.blocking =
+        boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+    this.client =
+        clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
     var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
@@ -142,16 +171,25 @@ public final class ProxyServer implements AutoCloseable {
       // Files cached before inspection was on are inspected in the background, never on a hit.
       inspections.inspectCached(store);
     }
-    var downloads = new Downloads(store, d -> {
-      watch(d, metrics);
-      d.result().thenRun(() -> ops.storeAdded(d.written()));
-      if (d.filename().endsWith(".metadata")) {
-        d.result().thenRun(() -> storedMetadata.noticed(d.key().hex()));
-      }
-      // README "Core metadata for every wheel": metadata read by ranges is checked against the
-      // wheel once the wheel itself is stored (verified).
-      d.result().thenAcceptAsync(p -> generated.verify(services(), d.key(), d.filename(), p), blocking);
-    }, storage.blobs(), config.offline(), config.limits().fileSize());
+    var downloads =
+        new Downloads(
+            store,
+            d -> {
+              watch(d, metrics);
+              d.result().thenRun(() -> ops.storeAdded(d.written()));
+              if (d.filename().endsWith(".metadata")) {
+                d.result().thenRun(() -> storedMetadata.noticed(d.key().hex()));
+              }
+              // README "Core metadata for every wheel": metadata read by ranges is checked against
+              // the
+              // wheel once the wheel itself is stored (verified).
+              d.result()
+                  .thenAcceptAsync(
+                      p -> generated.verify(services(), d.key(), d.filename(), p), blocking);
+            },
+            storage.blobs(),
+            config.offline(),
+            config.limits().fileSize());
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {
@@ -161,101 +199,159 @@ public final class ProxyServer implements AutoCloseable {
       if (via != client) {
         ownClients.add(via);
       }
-      pages.add(new PageCache(u, via, config.cacheDir(), settings, blocking, Clock.systemUTC(),
-          ops.health().listener(u.name(), metrics.forUpstream(u.name())), storage.store()));
+      pages.add(
+          new PageCache(
+              u,
+              via,
+              config.cacheDir(),
+              settings,
+              blocking,
+              Clock.systemUTC(),
+              ops.health().listener(u.name(), metrics.forUpstream(u.name())),
+              storage.store()));
     }
-    this.services = new Services(config, pages, store, downloads, policy::current, metrics,
-        blocking, new RenderedPages(store::find, generated), config.tls().isPresent(),
-        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()), new AtomicInteger(),
-        advisories, config.recordFile().map(f -> new FetchRecord(f, blocking)), verdicts,
-        new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking), ops, storage,
-        storedMetadata, Services.weakHashPins(policy.knownFiles()), inspections);
-    metrics.gauge("pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
+    this.services =
+        new Services(
+            config,
+            pages,
+            store,
+            downloads,
+            policy::current,
+            metrics,
+            blocking,
+            new RenderedPages(store::find, generated),
+            config.tls().isPresent(),
+            new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()),
+            new AtomicInteger(),
+            advisories,
+            config.recordFile().map(f -> new FetchRecord(f, blocking)),
+            verdicts,
+            new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking),
+            ops,
+            storage,
+            storedMetadata,
+            Services.weakHashPins(policy.knownFiles()),
+            inspections);
+    metrics.gauge(
+        "pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
-    IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    IoHandlerFactory io =
+        Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
         Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.boss = new MultiThreadIoEventLoopGroup(1, io);
     this.workers = new MultiThreadIoEventLoopGroup(0, io);
     Optional<io.netty.handler.ssl.SslContext> ssl = sslContext(config);
     try {
-      this.serverChannel = new ServerBootstrap()
-          .group(boss, workers)
-          .channel(channelType)
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          // Requests are small: small reads bound what one read can queue (InOrderResponses).
-          .childOption(ChannelOption.RECVBUF_ALLOCATOR, new io.netty.channel.AdaptiveRecvByteBufAllocator(
-              64, 1024, dev.pypiguard.server.http.InOrderResponses.MAX_READ))
-          .handler(new dev.pypiguard.server.http.AcceptFailures())
-          .childHandler(new ServerInitializer(services, ssl, new dev.pypiguard.server.http.ConnectionLimits(
-              config.limits().connections(), config.limits().connectionsPerClient())))
-          .bind(config.host(), config.port())
-          .sync()
-          .channel();
+      this.serverChannel =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(channelType)
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              // Requests are small: small reads bound what one read can queue (InOrderResponses).
+              .childOption(
+                  ChannelOption.RECVBUF_ALLOCATOR,
+                  new io.netty.channel.AdaptiveRecvByteBufAllocator(
+                      64, 1024, dev.pypiguard.server.http.InOrderResponses.MAX_READ))
+              .handler(new dev.pypiguard.server.http.AcceptFailures())
+              .childHandler(
+                  new ServerInitializer(
+                      services,
+                      ssl,
+                      new dev.pypiguard.server.http.ConnectionLimits(
+                          config.limits().connections(), config.limits().connectionsPerClient())))
+              .bind(config.host(), config.port())
+              .sync()
+              .channel();
     } catch (Exception e) {
       shutdownExecutors();
       Throwable t = e;
-      if (t instanceof BindException || t.getCause() instanceof BindException
+      if (t instanceof BindException
+          || t.getCause() instanceof BindException
           || String.valueOf(t.getMessage()).contains("Address already in use")) {
-        throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
-            + ": the address is in use or not available");
+        throw new ConfigException(
+            "listen: cannot listen on "
+                + config.host()
+                + ":"
+                + config.port()
+                + ": the address is in use or not available");
       }
-      throw new ConfigException("listen: cannot listen on " + config.host() + ":" + config.port()
-          + ": " + t.getMessage());
+      throw new ConfigException(
+          "listen: cannot listen on "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + t.getMessage());
     }
   }
 
   /** An upstream client with the egress settings and the given timeouts. */
   private static UpstreamClient clientFor(ServerConfig config, Upstream.Timeouts t) {
-    return new UpstreamClient(EgressSettings.settings(config.egress(), t, "pypi-guard/" + BuildInfo.current())
-        .withMaxPageBytes(config.limits().pageSize()));
+    return new UpstreamClient(
+        EgressSettings.settings(config.egress(), t, "pypi-guard/" + BuildInfo.current())
+            .withMaxPageBytes(config.limits().pageSize()));
   }
 
-  /** The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a ConfigException. */
+  /**
+   * The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a
+   * ConfigException.
+   */
   private static Optional<io.netty.handler.ssl.SslContext> sslContext(ServerConfig config) {
     if (config.tls().isEmpty()) {
       return Optional.empty();
     }
     var t = config.tls().get();
     try {
-      return Optional.of(io.netty.handler.ssl.SslContextBuilder
-          .forServer(PemFiles.privateKey(t.key()), PemFiles.certificates(t.cert()))
-          .applicationProtocolConfig(io.netty.handler.ssl.ApplicationProtocolConfig.DISABLED)
-          .build());
+      return Optional.of(
+          io.netty.handler.ssl.SslContextBuilder.forServer(
+                  PemFiles.privateKey(t.key()), PemFiles.certificates(t.cert()))
+              .applicationProtocolConfig(io.netty.handler.ssl.ApplicationProtocolConfig.DISABLED)
+              .build());
     } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
-      throw new ConfigException("tls: cannot use " + t.cert() + " and " + t.key() + ": " + e.getMessage());
+      throw new ConfigException(
+          "tls: cannot use " + t.cert() + " and " + t.key() + ": " + e.getMessage());
     }
   }
 
   /**
-   * Logs the end of each upstream download and counts integrity failures (the request handler
-   * times it, by upstream: {@link ProxyMetrics#watchDownload}).
+   * Logs the end of each upstream download and counts integrity failures (the request handler times
+   * it, by upstream: {@link ProxyMetrics#watchDownload}).
    */
   private static void watch(Download d, ProxyMetrics metrics) {
-    d.result().whenComplete((p, e) -> {
-      if (e == null) {
-        return;
-      }
-      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-          ? e.getCause() : e;
-      if (cause instanceof IntegrityException) {
-        metrics.integrityFailure("file");
-        LOG.error("refused {} from the upstream: {}", d.filename(), cause.getMessage());
-      } else {
-        LOG.warn("download of {} failed: {}", d.filename(), cause.getMessage());
-      }
-    });
+    d.result()
+        .whenComplete(
+            (p, e) -> {
+              if (e == null) {
+                return;
+              }
+              Throwable cause =
+                  e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                      ? e.getCause()
+                      : e;
+              if (cause instanceof IntegrityException) {
+                metrics.integrityFailure("file");
+                LOG.error("refused {} from the upstream: {}", d.filename(), cause.getMessage());
+              } else {
+                LOG.warn("download of {} failed: {}", d.filename(), cause.getMessage());
+              }
+            });
   }
 
-  /** Starts a server; the address it listens on is logged as {@code listening on http://HOST:PORT}. */
+  /**
+   * Starts a server; the address it listens on is logged as {@code listening on http://HOST:PORT}.
+   */
   public static ProxyServer start(ServerConfig config) throws IOException {
     var server = new ProxyServer(config);
     server.policy.watch(2_000);
     server.ops.watch(2_000);
     LOG.info("listening on {}", server.uri());
     for (Upstream u : config.upstreams()) {
-      LOG.info("upstream {} {}{}{}", u.name(), u.simpleUrl(),
+      LOG.info(
+          "upstream {} {}{}{}",
+          u.name(),
+          u.simpleUrl(),
           u.projects().isEmpty() ? "" : ", owns " + u.projects(),
           config.offline() ? " (offline: never contacted)" : "");
     }
@@ -268,12 +364,18 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * The defences in force, one line each (README "What the first command protects against"): on
-   * and off at INFO, with what turns an off one on; one that cannot work at ERROR.
+   * The defences in force, one line each (README "What the first command protects against"): on and
+   * off at INFO, with what turns an off one on; one that cannot work at ERROR.
    */
   private void logDefences() {
-    LOG.info("policy: {}", policy.file().map(Path::toString).orElse(
-        dev.pypiguard.policy.config.BuiltInPolicy.NAME + " (pypi-guard policy --print-default)"));
+    LOG.info(
+        "policy: {}",
+        policy
+            .file()
+            .map(Path::toString)
+            .orElse(
+                dev.pypiguard.policy.config.BuiltInPolicy.NAME
+                    + " (pypi-guard policy --print-default)"));
     for (Defences.Defence d : defences()) {
       if (d.state() == Defences.State.BROKEN) {
         LOG.error("defence {}", d);
@@ -290,12 +392,18 @@ public final class ProxyServer implements AutoCloseable {
 
   private static ExecutorService boundedPool(String name, int threads) {
     var n = new AtomicInteger();
-    var pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(100_000), r -> {
-          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    var pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(100_000),
+            r -> {
+              Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }
@@ -311,7 +419,8 @@ public final class ProxyServer implements AutoCloseable {
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return URI.create((config.tls().isPresent() ? "https://" : "http://") + host + ":" + a.getPort());
+    return URI.create(
+        (config.tls().isPresent() ? "https://" : "http://") + host + ":" + a.getPort());
   }
 
   public ServerConfig config() {

@@ -1,6 +1,6 @@
 /**
- * The proxy server: starting and stopping it ({@code ProxyServer}) with its egress settings and
- * TLS material; the request path, the CLI, configuration and storage are in the subpackages.
+ * The proxy server: starting and stopping it ({@code ProxyServer}) with its egress settings and TLS
+ * material; the request path, the CLI, configuration and storage are in the subpackages.
  */
 @NullMarked
 package dev.pypiguard.server;

@@ -48,13 +48,16 @@ class AccessControlIT {
   /** A tokens file: a read token (hashed), an admin token (plain) and a read user. */
   static Path writeTokens(Path dir) throws Exception {
     Path tokens = dir.resolve("tokens.yaml");
-    Files.writeString(tokens, """
+    Files.writeString(
+        tokens,
+        """
         tokens:
           - {name: ci, role: read, token: "%s"}
           - {name: ops, role: admin, token: "%s"}
         users:
           - {name: dev, password: dev-password-1}
-        """.formatted(sha(READ_TOKEN), ADMIN_TOKEN));
+        """
+            .formatted(sha(READ_TOKEN), ADMIN_TOKEN));
     return tokens;
   }
 
@@ -64,7 +67,9 @@ class AccessControlIT {
 
   Harness startWithAuth() throws Exception {
     Path tokens = writeTokens(dir);
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"), c -> withTokens(c, tokens));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"), c -> withTokens(c, tokens));
     h.upstream.publish(alpha);
     return h;
   }
@@ -74,18 +79,29 @@ class AccessControlIT {
   }
 
   static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
   void auth_withoutCredentials_is401WithBasicChallenge_onEveryReadPath() throws Exception {
     startWithAuth();
-    for (String path : List.of("/", "/simple/", "/simple/alpha/", "/files/alpha/" + alpha.filename(),
-        "/-/explain/alpha", "/integrity/alpha/1.0/" + alpha.filename() + "/provenance", "/nope",
-        "/-/admin/stats")) {
+    for (String path :
+        List.of(
+            "/",
+            "/simple/",
+            "/simple/alpha/",
+            "/files/alpha/" + alpha.filename(),
+            "/-/explain/alpha",
+            "/integrity/alpha/1.0/" + alpha.filename() + "/provenance",
+            "/nope",
+            "/-/admin/stats")) {
       HttpResponse<byte[]> r = h.get(path);
       assertThat(r.statusCode()).as(path).isEqualTo(401);
-      assertThat(r.headers().firstValue("WWW-Authenticate")).as(path).hasValue("Basic realm=\"pypi-guard\", charset=\"UTF-8\"");
+      assertThat(r.headers().firstValue("WWW-Authenticate"))
+          .as(path)
+          .hasValue("Basic realm=\"pypi-guard\", charset=\"UTF-8\"");
     }
     assertThat(h.upstream.requestCount()).isZero();
   }
@@ -100,25 +116,37 @@ class AccessControlIT {
   @Test
   void auth_wrongOrMalformedCredentials_are401() throws Exception {
     startWithAuth();
-    for (String header : List.of(bearer("wrong-token-000000"), basic("dev", "wrong"), basic("x", "wrong"),
-        "Basic ***", "Negotiate abc", bearer(""))) {
+    for (String header :
+        List.of(
+            bearer("wrong-token-000000"),
+            basic("dev", "wrong"),
+            basic("x", "wrong"),
+            "Basic ***",
+            "Negotiate abc",
+            bearer(""))) {
       HttpResponse<byte[]> r = h.get("/simple/alpha/", "Authorization", header);
       assertThat(r.statusCode()).as(header).isEqualTo(401);
       assertThat(text(r)).isEqualTo("wrong credentials\n");
     }
-    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"wrong\"} 6.0");
+    assertThat(text(h.get("/metrics")))
+        .contains("pypiguard_auth_refusals_total{why=\"wrong\"} 6.0");
   }
 
   @Test
   void auth_readTokenBearerOrAsPassword_andReadUser_readTheIndex() throws Exception {
     startWithAuth();
-    for (String header : List.of(bearer(READ_TOKEN), basic("__token__", READ_TOKEN), basic("dev", "dev-password-1"),
-        bearer(ADMIN_TOKEN))) {
+    for (String header :
+        List.of(
+            bearer(READ_TOKEN),
+            basic("__token__", READ_TOKEN),
+            basic("dev", "dev-password-1"),
+            bearer(ADMIN_TOKEN))) {
       HttpResponse<byte[]> r = h.get("/simple/alpha/", "Authorization", header);
       assertThat(r.statusCode()).as(header).isEqualTo(200);
       assertThat(text(r)).contains(alpha.filename());
     }
-    assertThat(h.get("/files/alpha/" + alpha.filename(), "Authorization", bearer(READ_TOKEN)).body())
+    assertThat(
+            h.get("/files/alpha/" + alpha.filename(), "Authorization", bearer(READ_TOKEN)).body())
         .isEqualTo(alpha.bytes());
   }
 
@@ -128,11 +156,16 @@ class AccessControlIT {
     HttpResponse<byte[]> read = h.get("/-/admin/stats", "Authorization", bearer(READ_TOKEN));
     assertThat(read.statusCode()).isEqualTo(403);
     assertThat(text(read)).contains("ci has the read role; this needs admin");
-    assertThat(h.send("POST", "/-/admin/reload", "Authorization", basic("dev", "dev-password-1")).statusCode())
+    assertThat(
+            h.send("POST", "/-/admin/reload", "Authorization", basic("dev", "dev-password-1"))
+                .statusCode())
         .isEqualTo(403);
-    assertThat(h.get("/-/admin/stats", "Authorization", bearer(ADMIN_TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(h.get("/-/admin/stats", "Authorization", bearer(ADMIN_TOKEN)).statusCode())
+        .isEqualTo(200);
     assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"role\"} 2.0");
-    assertThat(h.send("POST", "/-/admin/reload", "Authorization", basic("__token__", ADMIN_TOKEN)).statusCode())
+    assertThat(
+            h.send("POST", "/-/admin/reload", "Authorization", basic("__token__", ADMIN_TOKEN))
+                .statusCode())
         .isEqualTo(200);
   }
 
@@ -153,18 +186,28 @@ class AccessControlIT {
     Path policy = dir.resolve("policies.yaml");
     Files.writeString(policy, "projects: {}\nfiles: {sdists: block}\n");
     Path tokens = writeTokens(dir);
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> withTokens(c, tokens).withPolicyFile(Optional.of(policy)));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> withTokens(c, tokens).withPolicyFile(Optional.of(policy)));
     var sdist = dev.pypiguard.testing.SdistBuilder.of("alpha", "1.0").build();
     h.upstream.publish(sdist);
-    assertThat(h.get("/files/alpha/" + sdist.filename(), "Authorization", bearer(READ_TOKEN)).statusCode())
+    assertThat(
+            h.get("/files/alpha/" + sdist.filename(), "Authorization", bearer(READ_TOKEN))
+                .statusCode())
         .isEqualTo(403);
     Path audit = dir.resolve("cache").resolve("audit.log");
     String log = awaitContent(audit, "\"user\":\"ci\"");
-    assertThat(log).contains("\"project\":\"alpha\"").contains("\"user\":\"ci\"").doesNotContain(READ_TOKEN);
+    assertThat(log)
+        .contains("\"project\":\"alpha\"")
+        .contains("\"user\":\"ci\"")
+        .doesNotContain(READ_TOKEN);
   }
 
-  /** The audit log is written off the request thread: waits (bounded) until it holds {@code needle}. */
+  /**
+   * The audit log is written off the request thread: waits (bounded) until it holds {@code needle}.
+   */
   static String awaitContent(Path file, String needle) throws Exception {
     for (int i = 0; i < 200; i++) {
       if (Files.exists(file) && Files.readString(file).contains(needle)) {
@@ -179,45 +222,69 @@ class AccessControlIT {
   void tokensFile_changed_isReloaded_invalidKeepsTheLastGood() throws Exception {
     startWithAuth();
     Path tokens = dir.resolve("tokens.yaml");
-    Files.writeString(tokens, Files.readString(tokens).replace("users:", """
+    Files.writeString(
+        tokens,
+        Files.readString(tokens)
+            .replace(
+                "users:",
+                """
           - {name: new, role: read, token: new-token-0123456789}
         users:"""));
-    HttpResponse<byte[]> reload = h.send("POST", "/-/admin/reload", "Authorization", bearer(ADMIN_TOKEN));
+    HttpResponse<byte[]> reload =
+        h.send("POST", "/-/admin/reload", "Authorization", bearer(ADMIN_TOKEN));
     assertThat(text(reload)).contains("\"tokens\"").contains("\"reloaded\"");
-    assertThat(h.get("/simple/alpha/", "Authorization", bearer("new-token-0123456789")).statusCode()).isEqualTo(200);
+    assertThat(
+            h.get("/simple/alpha/", "Authorization", bearer("new-token-0123456789")).statusCode())
+        .isEqualTo(200);
 
     Files.writeString(tokens, "tokens:\n  - {name: ops, role: boss, token: x}\n");
-    HttpResponse<byte[]> bad = h.send("POST", "/-/admin/reload", "Authorization", bearer(ADMIN_TOKEN));
+    HttpResponse<byte[]> bad =
+        h.send("POST", "/-/admin/reload", "Authorization", bearer(ADMIN_TOKEN));
     assertThat(bad.statusCode()).isEqualTo(422);
     assertThat(text(bad)).contains("tokens.yaml:2: tokens[0].role").contains("\"invalid\"");
-    assertThat(h.get("/simple/alpha/", "Authorization", bearer("new-token-0123456789")).statusCode()).isEqualTo(200);
-    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_reloads_total{outcome=\"invalid\"} 1.0");
+    assertThat(
+            h.get("/simple/alpha/", "Authorization", bearer("new-token-0123456789")).statusCode())
+        .isEqualTo(200);
+    assertThat(text(h.get("/metrics")))
+        .contains("pypiguard_auth_reloads_total{outcome=\"invalid\"} 1.0");
   }
 
   @Test
   void tokensFile_invalidAtStart_refusesToStart_namingFileLineAndKey() throws Exception {
     Path tokens = dir.resolve("tokens.yaml");
     Files.writeString(tokens, "tokens:\n  - name: ci\n    role: read\n    token: sha256:1234\n");
-    ServerConfig config = withTokens(ServerConfig.defaults(URI.create("http://127.0.0.1:9/simple/"),
-        dir.resolve("cache")).withPort(0), tokens);
+    ServerConfig config =
+        withTokens(
+            ServerConfig.defaults(URI.create("http://127.0.0.1:9/simple/"), dir.resolve("cache"))
+                .withPort(0),
+            tokens);
     assertThatThrownBy(() -> ProxyServer.start(config))
         .isInstanceOf(ConfigException.class)
-        .hasMessage(tokens + ":4: tokens[0].token: not a sha256 hash (expected: sha256: followed by 64 hex digits)");
+        .hasMessage(
+            tokens
+                + ":4: tokens[0].token: not a sha256 hash (expected: sha256: followed by 64 hex digits)");
   }
 
   @Test
-  void configFile_authTokensFile_isRelativeToTheConfigFile_andMissingIsOneClearError() throws Exception {
+  void configFile_authTokensFile_isRelativeToTheConfigFile_andMissingIsOneClearError()
+      throws Exception {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     writeTokens(conf);
     Path config = conf.resolve("pypi-guard.yaml");
     Files.writeString(config, "auth:\n  tokens-file: tokens.yaml\n");
-    var loaded = dev.pypiguard.server.config.ConfigLoader.load(Optional.of(config), CliTest.noFlags());
+    var loaded =
+        dev.pypiguard.server.config.ConfigLoader.load(Optional.of(config), CliTest.noFlags());
     assertThat(loaded.tokensFile()).hasValue(conf.resolve("tokens.yaml"));
 
     Files.writeString(config, "auth:\n  tokens-file: missing.yaml\n");
     CliTest.Run r = CliTest.run("serve", "--config", config.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains(config + ":2: auth.tokens-file: " + conf.resolve("missing.yaml") + " is not a readable file")
+    assertThat(r.err())
+        .contains(
+            config
+                + ":2: auth.tokens-file: "
+                + conf.resolve("missing.yaml")
+                + " is not a readable file")
         .doesNotContain("Exception");
     Files.writeString(config, "auth:\n  token-file: tokens.yaml\n");
     assertThat(CliTest.run("serve", "--config", config.toString()).err())
@@ -230,33 +297,51 @@ class AccessControlIT {
     startWithAuth();
     h.upstream.publish(WheelBuilder.of("beta", "2.0").build());
     URI index = h.index();
-    URI withToken = URI.create(index.getScheme() + "://__token__:" + READ_TOKEN + "@" + index.getAuthority()
-        + index.getPath());
-    PipResult ok = PythonEnv.shared().install(withToken, List.of("--only-binary", ":all:", "alpha", "beta"));
+    URI withToken =
+        URI.create(
+            index.getScheme()
+                + "://__token__:"
+                + READ_TOKEN
+                + "@"
+                + index.getAuthority()
+                + index.getPath());
+    PipResult ok =
+        PythonEnv.shared().install(withToken, List.of("--only-binary", ":all:", "alpha", "beta"));
     assertThat(ok.succeeded()).as(ok.toString()).isTrue();
     assertThat(ok.installedVersions()).isEqualTo(Map.of("alpha", "1.0", "beta", "2.0"));
 
-    URI asUser = URI.create(index.getScheme() + "://dev:dev-password-1@" + index.getAuthority() + index.getPath());
+    URI asUser =
+        URI.create(
+            index.getScheme() + "://dev:dev-password-1@" + index.getAuthority() + index.getPath());
     PipResult user = PythonEnv.shared().install(asUser, List.of("--only-binary", ":all:", "alpha"));
     assertThat(user.succeeded()).as(user.toString()).isTrue();
 
     // -vv: pip says why it skipped the page only when verbose.
-    PipResult refused = PythonEnv.shared().install(index, List.of("-vv", "--only-binary", ":all:", "alpha"));
+    PipResult refused =
+        PythonEnv.shared().install(index, List.of("-vv", "--only-binary", ":all:", "alpha"));
     assertThat(refused.succeeded()).isFalse();
-    assertThat(refused.output()).contains("401 Client Error: Unauthorized for url: " + index + "alpha/");
+    assertThat(refused.output())
+        .contains("401 Client Error: Unauthorized for url: " + index + "alpha/");
   }
 
   @Test
   void tokenCommand_printsATokenAndAnEntryThatAcceptsIt() {
     CliTest.Run r = CliTest.run("token", "deploy-bot", "--role", "admin");
     assertThat(r.code()).as(r.err()).isZero();
-    String token = r.out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
+    String token =
+        r.out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
     String entry = r.out().lines().filter(l -> l.startsWith("  - {")).findFirst().orElseThrow();
-    assertThat(entry).doesNotContain(token).contains("sha256:" + Sha256.of(token.getBytes(StandardCharsets.UTF_8)).hex());
-    var tokens = dev.pypiguard.server.auth.AccessTokens.parse("generated", "tokens:\n" + entry + "\n", n -> Optional.empty());
+    assertThat(entry)
+        .doesNotContain(token)
+        .contains("sha256:" + Sha256.of(token.getBytes(StandardCharsets.UTF_8)).hex());
+    var tokens =
+        dev.pypiguard.server.auth.AccessTokens.parse(
+            "generated", "tokens:\n" + entry + "\n", n -> Optional.empty());
     assertThat(tokens.authenticate(bearer(token)))
-        .isEqualTo(new dev.pypiguard.server.auth.Authentication.Authenticated(
-            new dev.pypiguard.server.auth.Principal("deploy-bot", dev.pypiguard.server.auth.Role.ADMIN)));
+        .isEqualTo(
+            new dev.pypiguard.server.auth.Authentication.Authenticated(
+                new dev.pypiguard.server.auth.Principal(
+                    "deploy-bot", dev.pypiguard.server.auth.Role.ADMIN)));
     CliTest.Run bad = CliTest.run("token", "x", "--role", "root");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("--role: \"root\" (expected: read or admin)");
@@ -270,7 +355,9 @@ class AccessControlIT {
     System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
     String log = "";
     try {
-      assertThat(h.get("/simple/alpha/", "Authorization", basic("__token__", READ_TOKEN)).statusCode()).isEqualTo(200);
+      assertThat(
+              h.get("/simple/alpha/", "Authorization", basic("__token__", READ_TOKEN)).statusCode())
+          .isEqualTo(200);
       // The line is written off the event loop: wait (bounded) for it.
       for (int i = 0; i < 200 && !log.contains("\"GET /simple/alpha/ HTTP/1.1\" 200"); i++) {
         Thread.sleep(25);
@@ -279,8 +366,11 @@ class AccessControlIT {
     } finally {
       System.setErr(old);
     }
-    assertThat(log).contains("127.0.0.1 - ci [").contains("\"GET /simple/alpha/ HTTP/1.1\" 200")
-        .doesNotContain(READ_TOKEN).doesNotContain(basic("__token__", READ_TOKEN).substring(6));
+    assertThat(log)
+        .contains("127.0.0.1 - ci [")
+        .contains("\"GET /simple/alpha/ HTTP/1.1\" 200")
+        .doesNotContain(READ_TOKEN)
+        .doesNotContain(basic("__token__", READ_TOKEN).substring(6));
   }
 
   /** Runs {@code action} with System.err captured, until {@code until} shows up in it (bounded). */
@@ -308,11 +398,17 @@ class AccessControlIT {
   @Test
   void tokensFile_changed_isReadAgainByItself_withinSeconds() throws Exception {
     startWithAuth();
-    assertThat(h.get("/simple/alpha/", "Authorization", bearer(READ_TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(h.get("/simple/alpha/", "Authorization", bearer(READ_TOKEN)).statusCode())
+        .isEqualTo(200);
     // Revoking a leaked token: remove it from the file, and send nothing else.
     Path tokens = dir.resolve("tokens.yaml");
-    Files.writeString(tokens, Files.readString(tokens).lines().filter(l -> !l.contains("name: ci"))
-        .collect(java.util.stream.Collectors.joining("\n")) + "\n");
+    Files.writeString(
+        tokens,
+        Files.readString(tokens)
+                .lines()
+                .filter(l -> !l.contains("name: ci"))
+                .collect(java.util.stream.Collectors.joining("\n"))
+            + "\n");
     int status = 200;
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(4).toNanos();
     while (status == 200 && System.nanoTime() < deadline) {
@@ -320,15 +416,20 @@ class AccessControlIT {
       status = h.get("/simple/alpha/", "Authorization", bearer(READ_TOKEN)).statusCode();
     }
     assertThat(status).isEqualTo(401);
-    assertThat(h.get("/simple/alpha/", "Authorization", bearer(ADMIN_TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(h.get("/simple/alpha/", "Authorization", bearer(ADMIN_TOKEN)).statusCode())
+        .isEqualTo(200);
   }
 
   @Test
   void wrongCredentials_loggedWithTheClientAddress_neverTheSecret() throws Exception {
     startWithAuth();
     String guess = "guessed-token-987654321";
-    String log = stderrOf(() -> assertThat(h.get("/simple/alpha/", "Authorization", bearer(guess)).statusCode())
-        .isEqualTo(401), "refused credentials");
+    String log =
+        stderrOf(
+            () ->
+                assertThat(h.get("/simple/alpha/", "Authorization", bearer(guess)).statusCode())
+                    .isEqualTo(401),
+            "refused credentials");
     assertThat(log).contains("refused credentials from 127.0.0.1").doesNotContain(guess);
   }
 
@@ -336,11 +437,13 @@ class AccessControlIT {
   void refusals_countedByWhy_missingAndNotLocal_andXRealIpIsAProxyToo() throws Exception {
     startWithAuth();
     assertThat(h.get("/simple/alpha/").statusCode()).isEqualTo(401);
-    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"missing\"} 1.0");
+    assertThat(text(h.get("/metrics")))
+        .contains("pypiguard_auth_refusals_total{why=\"missing\"} 1.0");
     h.close();
     h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache2"), c -> c);
     assertThat(h.get("/-/admin/stats", "X-Real-IP", "203.0.113.9").statusCode()).isEqualTo(403);
-    assertThat(text(h.get("/metrics"))).contains("pypiguard_auth_refusals_total{why=\"not-local\"} 1.0");
+    assertThat(text(h.get("/metrics")))
+        .contains("pypiguard_auth_refusals_total{why=\"not-local\"} 1.0");
   }
 
   @Test
@@ -348,15 +451,24 @@ class AccessControlIT {
     Path policy = dir.resolve("policies.yaml");
     Files.writeString(policy, "files: {sdists: block}\n");
     Path tokens = writeTokens(dir);
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> withTokens(c, tokens).withPolicyFile(Optional.of(policy)));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> withTokens(c, tokens).withPolicyFile(Optional.of(policy)));
     var sdist = dev.pypiguard.testing.SdistBuilder.of("secretproj", "1.0").build();
     h.upstream.publish(sdist);
-    assertThat(h.get("/simple/secretproj/", "Authorization", bearer(READ_TOKEN)).statusCode()).isEqualTo(200);
-    assertThat(h.get("/files/secretproj/" + sdist.filename(), "Authorization", bearer(READ_TOKEN)).statusCode())
+    assertThat(h.get("/simple/secretproj/", "Authorization", bearer(READ_TOKEN)).statusCode())
+        .isEqualTo(200);
+    assertThat(
+            h.get("/files/secretproj/" + sdist.filename(), "Authorization", bearer(READ_TOKEN))
+                .statusCode())
         .isEqualTo(403);
     String metrics = text(h.get("/metrics"));
-    assertThat(metrics).contains("pypiguard_policy_decisions_total")
-        .doesNotContain("secretproj").doesNotContain("127.0.0.1").doesNotContain("\"ci\"");
+    assertThat(metrics)
+        .contains("pypiguard_policy_decisions_total")
+        .doesNotContain("secretproj")
+        .doesNotContain("127.0.0.1")
+        .doesNotContain("\"ci\"");
   }
 }

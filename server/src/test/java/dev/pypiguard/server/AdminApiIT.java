@@ -35,10 +35,17 @@ class AdminApiIT {
   void start() throws Exception {
     policy = dir.resolve("policies.yaml");
     Files.writeString(policy, "release-age:\n  minimum: 7d\n");
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)));
-    h.upstream.publish(old, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
-    h.upstream.publish(fresh, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(2).plusHours(1))));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(Optional.of(policy)));
+    h.upstream.publish(
+        old, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
+    h.upstream.publish(
+        fresh,
+        FileOptions.defaults()
+            .withUploadTime(Instant.now().minus(Duration.ofDays(2).plusHours(1))));
   }
 
   @AfterEach
@@ -58,8 +65,12 @@ class AdminApiIT {
   }
 
   boolean stored(Artifact a) {
-    return Files.exists(h.cacheDir.resolve("blobs/sha256").resolve(a.sha256().substring(0, 2))
-        .resolve(a.sha256().substring(2, 4)).resolve(a.sha256()));
+    return Files.exists(
+        h.cacheDir
+            .resolve("blobs/sha256")
+            .resolve(a.sha256().substring(0, 2))
+            .resolve(a.sha256().substring(2, 4))
+            .resolve(a.sha256()));
   }
 
   @Test
@@ -71,8 +82,10 @@ class AdminApiIT {
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
     JsonNode s = json(h.get("/-/admin/stats"));
-    assertThat(s.path("artifacts").path("files").asLong()).isEqualTo(2);  // the file and its core metadata, fetched before it (issue 13)
-    assertThat(s.path("artifacts").path("bytes").asLong()).isEqualTo(old.bytes().length + old.metadata().length);
+    assertThat(s.path("artifacts").path("files").asLong())
+        .isEqualTo(2); // the file and its core metadata, fetched before it (issue 13)
+    assertThat(s.path("artifacts").path("bytes").asLong())
+        .isEqualTo(old.bytes().length + old.metadata().length);
     assertThat(s.path("pages").path("cached").asLong()).isEqualTo(1);
     assertThat(s.path("pages").path("by-upstream").path("pypi").asLong()).isEqualTo(1);
     assertThat(s.path("cache").path("file").path("hits").asLong()).isEqualTo(1);
@@ -97,7 +110,8 @@ class AdminApiIT {
 
     h.upstream.resetKnobs();
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
-    assertThat(json(h.get("/-/admin/stats")).path("upstreams").get(0).path("state").asText()).isEqualTo("up");
+    assertThat(json(h.get("/-/admin/stats")).path("upstreams").get(0).path("state").asText())
+        .isEqualTo("up");
   }
 
   @Test
@@ -119,8 +133,10 @@ class AdminApiIT {
     JsonNode purged = post("/-/admin/purge/Alpha");
     assertThat(purged.path("project").asText()).isEqualTo("alpha");
     assertThat(purged.path("pages").asInt()).isEqualTo(1);
-    assertThat(purged.path("rendered").asInt()).isEqualTo(2);  // judged before and after its core metadata was known (issue 13)
-    assertThat(purged.path("files").asInt()).isEqualTo(2);  // the file and its core metadata, fetched before it (issue 13)
+    assertThat(purged.path("rendered").asInt())
+        .isEqualTo(2); // judged before and after its core metadata was known (issue 13)
+    assertThat(purged.path("files").asInt())
+        .isEqualTo(2); // the file and its core metadata, fetched before it (issue 13)
     assertThat(purged.path("bytes").asLong()).isEqualTo(old.bytes().length + old.metadata().length);
     assertThat(stored(old)).isFalse();
     assertThat(Files.exists(h.cacheDir.resolve("pages/pypi/alpha.json"))).isFalse();
@@ -134,21 +150,31 @@ class AdminApiIT {
   @Test
   void purgeFile_deletesThatFileOnly_thenItIsFetchedAgain() throws Exception {
     Artifact other = WheelBuilder.of("alpha", "1.0").tags("py2-none-any").build();
-    h.upstream.publish(other, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
+    h.upstream.publish(
+        other, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
     assertThat(h.get("/files/alpha/" + other.filename()).statusCode()).isEqualTo(200);
 
     JsonNode purged = post("/-/admin/purge/alpha/" + old.filename());
     assertThat(purged.path("file").asText()).isEqualTo(old.filename());
-    assertThat(purged.path("files").asInt()).isEqualTo(2);  // the file and its core metadata, fetched before it (issue 13)
+    assertThat(purged.path("files").asInt())
+        .isEqualTo(2); // the file and its core metadata, fetched before it (issue 13)
     assertThat(stored(old)).isFalse();
     assertThat(stored(other)).isTrue();
     assertThat(Files.exists(h.cacheDir.resolve("pages/pypi/alpha.json"))).isTrue();
 
     assertThat(h.get("/files/alpha/" + old.filename()).body()).isEqualTo(old.bytes());
     assertThat(h.upstream.requests("/files/" + old.filename())).isEqualTo(2);
-    assertThat(Sha256.of(Files.readAllBytes(h.cacheDir.resolve("blobs/sha256").resolve(old.sha256().substring(0, 2))
-        .resolve(old.sha256().substring(2, 4)).resolve(old.sha256()))).hex()).isEqualTo(old.sha256());
+    assertThat(
+            Sha256.of(
+                    Files.readAllBytes(
+                        h.cacheDir
+                            .resolve("blobs/sha256")
+                            .resolve(old.sha256().substring(0, 2))
+                            .resolve(old.sha256().substring(2, 4))
+                            .resolve(old.sha256())))
+                .hex())
+        .isEqualTo(old.sha256());
   }
 
   @Test
@@ -180,13 +206,16 @@ class AdminApiIT {
     HttpResponse<byte[]> r = h.send("POST", "/-/admin/reload", "Origin", "http://evil.example");
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(text(r)).contains("cross-origin");
-    assertThat(h.send("POST", "/-/admin/reload", "Sec-Fetch-Site", "cross-site").statusCode()).isEqualTo(403);
-    assertThat(h.send("POST", "/-/admin/reload", "Origin", h.proxy.uri().toString()).statusCode()).isEqualTo(200);
+    assertThat(h.send("POST", "/-/admin/reload", "Sec-Fetch-Site", "cross-site").statusCode())
+        .isEqualTo(403);
+    assertThat(h.send("POST", "/-/admin/reload", "Origin", h.proxy.uri().toString()).statusCode())
+        .isEqualTo(200);
   }
 
   @Test
   void reload_appliesAChangedPolicyNow_andReportsAnInvalidOne() throws Exception {
-    assertThat(post("/-/admin/reload").path("policy").path("outcome").asText()).isEqualTo("unchanged");
+    assertThat(post("/-/admin/reload").path("policy").path("outcome").asText())
+        .isEqualTo("unchanged");
     Files.writeString(policy, "release-age:\n  minimum: 1d\n");
     JsonNode ok = post("/-/admin/reload");
     assertThat(ok.path("policy").path("outcome").asText()).isEqualTo("reloaded");
@@ -197,7 +226,9 @@ class AdminApiIT {
     assertThat(bad.statusCode()).isEqualTo(422);
     JsonNode problems = json(bad).path("policy");
     assertThat(problems.path("outcome").asText()).isEqualTo("invalid");
-    assertThat(problems.path("problems").asText()).contains(policy + ":2").contains("release-age.minimum");
+    assertThat(problems.path("problems").asText())
+        .contains(policy + ":2")
+        .contains("release-age.minimum");
     assertThat(h.get("/files/alpha/" + fresh.filename()).statusCode()).isEqualTo(200);
   }
 

@@ -27,15 +27,19 @@ import org.junit.jupiter.api.io.TempDir;
 class AttestationPublisherChangeIT {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final String JSON = "application/vnd.pypi.simple.v1+json";
-  static final TestSigstore.Publisher ONE = TestSigstore.Publisher.github("owner/one", "release.yml");
-  static final TestSigstore.Publisher TWO = TestSigstore.Publisher.github("other/two", "release.yml");
+  static final TestSigstore.Publisher ONE =
+      TestSigstore.Publisher.github("owner/one", "release.yml");
+  static final TestSigstore.Publisher TWO =
+      TestSigstore.Publisher.github("other/two", "release.yml");
   static final String OLD = "proj-1.0.tar.gz";
   static final String NEW = "proj-1.1.tar.gz";
   static final String NEW_WHEEL = "proj-1.1-py3-none-any.whl";
   static final String POLICY =
       "attestations:\n  verify: true\n  publisher-change: block\n  trusted-root: trusted_root.json\n";
+
   /** When 1.0 was uploaded; 1.1 comes a day later (issue 13: upload order sets the reference). */
   static final Instant T0 = Instant.parse("2026-10-01T00:00:00Z");
+
   static final String REASON =
       "attestations: release 1.1 is attested by other/two@release.yml, but files of proj"
           + " uploaded since 2026-10-01T00:00:00Z (release 1.0) are attested by owner/one@release.yml"
@@ -62,15 +66,20 @@ class AttestationPublisherChangeIT {
 
   void start(String policyYaml, Duration pageTtl) throws Exception {
     Files.writeString(policy, policyYaml);
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)).withPageTtl(pageTtl));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(Optional.of(policy)).withPageTtl(pageTtl));
   }
 
   void publish(String filename, TestSigstore.Publisher publisher) {
     Artifact a = Artifact.ofBytes(filename, ("dist " + filename).getBytes(StandardCharsets.UTF_8));
-    h.upstream.publish(a, FileOptions.defaults().withProvenance(
-        sigstore.provenance(a.filename(), a.sha256(), publisher))
-        .withUploadTime(filename.equals(OLD) ? T0 : T0.plus(Duration.ofDays(1))));
+    h.upstream.publish(
+        a,
+        FileOptions.defaults()
+            .withProvenance(sigstore.provenance(a.filename(), a.sha256(), publisher))
+            .withUploadTime(filename.equals(OLD) ? T0 : T0.plus(Duration.ofDays(1))));
   }
 
   String files() throws Exception {
@@ -90,19 +99,26 @@ class AttestationPublisherChangeIT {
     assertThat(text(old)).isEqualTo("dist " + OLD);
     var blocked = h.get("/files/proj/" + NEW);
     assertThat(blocked.statusCode()).isEqualTo(403);
-    assertThat(text(blocked)).startsWith("403 Blocked by policy: " + REASON + "; see ").endsWith("/-/explain/proj\n");
+    assertThat(text(blocked))
+        .startsWith("403 Blocked by policy: " + REASON + "; see ")
+        .endsWith("/-/explain/proj\n");
     var blockedWheel = h.get("/files/proj/" + NEW_WHEEL);
     assertThat(blockedWheel.statusCode()).isEqualTo(403);
-    assertThat(text(blockedWheel)).startsWith("403 Blocked by policy: " + REASON + "; see ").endsWith("/-/explain/proj\n");
-    assertThat(h.get("/-/explain/proj").body()).asString(StandardCharsets.UTF_8)
+    assertThat(text(blockedWheel))
+        .startsWith("403 Blocked by policy: " + REASON + "; see ")
+        .endsWith("/-/explain/proj\n");
+    assertThat(h.get("/-/explain/proj").body())
+        .asString(StandardCharsets.UTF_8)
         .contains(REASON.substring("attestations: ".length()));
     // The first publisher is the one remembered, from the release it first verified.
     assertThat(Files.readString(dir.resolve("cache/provenance/publishers.tsv")))
         .startsWith("proj\t1.0\tGitHub:owner/one:release.yml");
 
-    Files.writeString(policy, POLICY
-        + "exceptions:\n  - {project: proj, versions: \"==1.1\", until: 2099-01-01,"
-        + " reason: \"T-9 moved to other/two\", date: 2099-01-01}\n");
+    Files.writeString(
+        policy,
+        POLICY
+            + "exceptions:\n  - {project: proj, versions: \"==1.1\", until: 2099-01-01,"
+            + " reason: \"T-9 moved to other/two\", date: 2099-01-01}\n");
     h.proxy.policy().reloadIfChanged();
     assertThat(files()).contains(OLD).contains(NEW).contains(NEW_WHEEL);
     assertThat(h.get("/files/proj/" + NEW_WHEEL).statusCode()).isEqualTo(200);
@@ -135,7 +151,9 @@ class AttestationPublisherChangeIT {
     assertThat(files()).contains(OLD).doesNotContain(NEW);
     var blocked = h.get("/files/proj/" + NEW);
     assertThat(blocked.statusCode()).isEqualTo(403);
-    assertThat(text(blocked)).startsWith("403 Blocked by policy: " + REASON + "; see ").endsWith("/-/explain/proj\n");
+    assertThat(text(blocked))
+        .startsWith("403 Blocked by policy: " + REASON + "; see ")
+        .endsWith("/-/explain/proj\n");
   }
 
   @Test
@@ -155,8 +173,9 @@ class AttestationPublisherChangeIT {
 
     var r = h.get("/files/proj/" + OLD);
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).startsWith(
-        "403 Blocked by policy: attestations: provenance failed verification: transparency log ");
+    assertThat(text(r))
+        .startsWith(
+            "403 Blocked by policy: attestations: provenance failed verification: transparency log ");
     assertThat(files()).doesNotContain(OLD);
   }
 }

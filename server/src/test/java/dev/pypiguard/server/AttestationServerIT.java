@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PEP 740 attestations as policy through the server, over the real pypi-attestations 0.0.19
- * sdist and its real Integrity API provenance (fixtures of the policy module, see SOURCES.md).
+ * PEP 740 attestations as policy through the server, over the real pypi-attestations 0.0.19 sdist
+ * and its real Integrity API provenance (fixtures of the policy module, see SOURCES.md).
  */
 class AttestationServerIT {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -44,8 +44,11 @@ class AttestationServerIT {
   void start(String policyYaml) throws Exception {
     Path policy = dir.resolve("policies.yaml");
     Files.writeString(policy, policyYaml);
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(Optional.of(policy)));
   }
 
   static byte[] fixture(String name) throws Exception {
@@ -53,15 +56,20 @@ class AttestationServerIT {
   }
 
   void publishAttested(String provenanceFixture) throws Exception {
-    h.upstream.publish(Artifact.ofBytes(SDIST, fixture(SDIST)),
-        FileOptions.defaults().withProvenance(
-            new String(fixture(provenanceFixture), StandardCharsets.UTF_8)).withUploadTime(T0));
+    h.upstream.publish(
+        Artifact.ofBytes(SDIST, fixture(SDIST)),
+        FileOptions.defaults()
+            .withProvenance(new String(fixture(provenanceFixture), StandardCharsets.UTF_8))
+            .withUploadTime(T0));
   }
 
   static final java.time.Instant T0 = java.time.Instant.parse("2026-10-01T00:00:00Z");
 
   String files() throws Exception {
-    return MAPPER.readTree(h.get("/simple/pypi-attestations/", "Accept", JSON).body()).path("files").toString();
+    return MAPPER
+        .readTree(h.get("/simple/pypi-attestations/", "Accept", JSON).body())
+        .path("files")
+        .toString();
   }
 
   String explainMessages() throws Exception {
@@ -108,8 +116,9 @@ class AttestationServerIT {
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(r.headers().firstValue("Retry-After")).contains("5");
-    assertThat(text(r)).isEqualTo(
-        "503 Held by policy until an awaited answer arrives: attestations: provenance not verified yet\n");
+    assertThat(text(r))
+        .isEqualTo(
+            "503 Held by policy until an awaited answer arrives: attestations: provenance not verified yet\n");
     // When the verdict arrives the page is judged again (the rule's fingerprint changed).
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
     while (!files().contains(SDIST) && System.nanoTime() < deadline) {
@@ -129,10 +138,13 @@ class AttestationServerIT {
 
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).startsWith("403 Blocked by policy: " + reason + "; see ").endsWith("/-/explain/pypi-attestations\n");
+    assertThat(text(r))
+        .startsWith("403 Blocked by policy: " + reason + "; see ")
+        .endsWith("/-/explain/pypi-attestations\n");
     assertThat(files()).doesNotContain(SDIST);
-    assertThat(explainMessages()).contains(
-        "provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
+    assertThat(explainMessages())
+        .contains(
+            "provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
   }
 
   @Test
@@ -141,14 +153,29 @@ class AttestationServerIT {
     publishAttested(SDIST + ".provenance");
     String policy = dir.resolve("policies.yaml").toString();
 
-    var blocked = CliTest.run("check", "--policy", policy, "--upstream", h.upstream.uri().toString(),
-        "pypi-attestations==0.0.19");
+    var blocked =
+        CliTest.run(
+            "check",
+            "--policy",
+            policy,
+            "--upstream",
+            h.upstream.uri().toString(),
+            "pypi-attestations==0.0.19");
     assertThat(blocked.code()).as(blocked.out() + blocked.err()).isEqualTo(1);
-    assertThat(blocked.out()).contains("pypi-attestations==0.0.19: BLOCKED")
-        .contains("provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
-    Files.writeString(dir.resolve("policies.yaml"), REQUIRE.formatted("trailofbits/pypi-attestations"));
-    var allowed = CliTest.run("check", "--policy", policy, "--upstream", h.upstream.uri().toString(),
-        "pypi-attestations==0.0.19");
+    assertThat(blocked.out())
+        .contains("pypi-attestations==0.0.19: BLOCKED")
+        .contains(
+            "provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
+    Files.writeString(
+        dir.resolve("policies.yaml"), REQUIRE.formatted("trailofbits/pypi-attestations"));
+    var allowed =
+        CliTest.run(
+            "check",
+            "--policy",
+            policy,
+            "--upstream",
+            h.upstream.uri().toString(),
+            "pypi-attestations==0.0.19");
     assertThat(allowed.code()).as(allowed.out() + allowed.err()).isZero();
   }
 
@@ -159,7 +186,8 @@ class AttestationServerIT {
 
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).startsWith("403 Blocked by policy: attestations: provenance failed verification: ");
+    assertThat(text(r))
+        .startsWith("403 Blocked by policy: attestations: provenance failed verification: ");
     assertThat(files()).doesNotContain(SDIST);
   }
 
@@ -179,9 +207,10 @@ class AttestationServerIT {
   void verify_bytesNotTheAttestedOnes_blocked() throws Exception {
     start("attestations:\n  verify: true\n");
     byte[] other = "not the attested sdist".getBytes(StandardCharsets.UTF_8);
-    h.upstream.publish(Artifact.ofBytes(SDIST, other),
-        FileOptions.defaults().withProvenance(
-            new String(fixture(SDIST + ".provenance"), StandardCharsets.UTF_8)));
+    h.upstream.publish(
+        Artifact.ofBytes(SDIST, other),
+        FileOptions.defaults()
+            .withProvenance(new String(fixture(SDIST + ".provenance"), StandardCharsets.UTF_8)));
 
     var r = h.get(FILE_URL);
     assertThat(r.statusCode()).isEqualTo(403);
@@ -192,23 +221,30 @@ class AttestationServerIT {
   void publisherChange_lostAttestation_blockedUnlessException() throws Exception {
     start("attestations:\n  publisher-change: block\n");
     publishAttested(SDIST + ".provenance");
-    h.upstream.publish(Artifact.ofBytes("pypi_attestations-0.0.20.tar.gz",
-        "a fabricated 0.0.20 without provenance".getBytes(StandardCharsets.UTF_8)),
+    h.upstream.publish(
+        Artifact.ofBytes(
+            "pypi_attestations-0.0.20.tar.gz",
+            "a fabricated 0.0.20 without provenance".getBytes(StandardCharsets.UTF_8)),
         FileOptions.defaults().withUploadTime(T0.plusSeconds(86_400)));
 
     assertThat(files()).contains(SDIST).doesNotContain("pypi_attestations-0.0.20.tar.gz");
     var r = h.get("/files/pypi-attestations/pypi_attestations-0.0.20.tar.gz");
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).isEqualTo("403 Blocked by policy: attestations: release 0.0.20 has lost its"
-        + " attestation (it has no provenance), but files of pypi-attestations uploaded since"
-        + " 2026-10-01T00:00:00Z (release 0.0.19) are attested by trailofbits/pypi-attestations@release.yml; see "
-        + h.proxy.uri() + "/-/explain/pypi-attestations\n");
+    assertThat(text(r))
+        .isEqualTo(
+            "403 Blocked by policy: attestations: release 0.0.20 has lost its"
+                + " attestation (it has no provenance), but files of pypi-attestations uploaded since"
+                + " 2026-10-01T00:00:00Z (release 0.0.19) are attested by trailofbits/pypi-attestations@release.yml; see "
+                + h.proxy.uri()
+                + "/-/explain/pypi-attestations\n");
     assertThat(h.get(FILE_URL).statusCode()).isEqualTo(200);
 
     // The memory outlives the process, and an exception naming the release lifts the block.
-    Files.writeString(dir.resolve("policies.yaml"), "attestations:\n  publisher-change: block\n"
-        + "exceptions:\n  - {project: pypi-attestations, versions: \"==0.0.20\", until: 2099-01-01,"
-        + " reason: \"T-7 moved to a new publisher\", date: 2099-01-01}\n");
+    Files.writeString(
+        dir.resolve("policies.yaml"),
+        "attestations:\n  publisher-change: block\n"
+            + "exceptions:\n  - {project: pypi-attestations, versions: \"==0.0.20\", until: 2099-01-01,"
+            + " reason: \"T-7 moved to a new publisher\", date: 2099-01-01}\n");
     h.restart();
     assertThat(files()).contains("pypi_attestations-0.0.20.tar.gz");
     assertThat(h.get("/files/pypi-attestations/pypi_attestations-0.0.20.tar.gz").statusCode())

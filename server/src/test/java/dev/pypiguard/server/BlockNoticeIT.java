@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 16, "blocks a pip user can understand": with {@code files.blocked: yank}, a file held back
  * by the cooldown stays on the page as yanked, with the rule, the date it lifts and the explain
- * URL, and pip shows that; a 403 says the same; versions whose every file is blocked leave
- * {@code versions} whatever the mode.
+ * URL, and pip shows that; a 403 says the same; versions whose every file is blocked leave {@code
+ * versions} whatever the mode.
  */
 class BlockNoticeIT {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -42,12 +42,19 @@ class BlockNoticeIT {
   private void start(String policyText) throws Exception {
     Path policy = dir.resolve("policies.yaml");
     Files.writeString(policy, policyText);
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(Optional.of(policy)));
     old = WheelBuilder.of("alpha", "1.0").build();
     fresh = WheelBuilder.of("alpha", "2.0").build();
-    freshUpload = Instant.now().minus(Duration.ofDays(2).plusHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    h.upstream.publish(old, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
+    freshUpload =
+        Instant.now()
+            .minus(Duration.ofDays(2).plusHours(1))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    h.upstream.publish(
+        old, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
     h.upstream.publish(fresh, FileOptions.defaults().withUploadTime(freshUpload));
   }
 
@@ -63,7 +70,8 @@ class BlockNoticeIT {
   }
 
   private String lifts() {
-    return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
+    return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+        .withZone(ZoneOffset.UTC)
         .format(freshUpload.plus(Duration.ofDays(7)));
   }
 
@@ -77,7 +85,8 @@ class BlockNoticeIT {
     JsonNode f = page.path("files").get(1);
     assertThat(f.path("filename").asText()).isEqualTo(fresh.filename());
     String reason = f.path("yanked").asText();
-    assertThat(reason).startsWith("blocked by pypi-guard: release-age: uploaded 2 days ago, minimum is 7 days")
+    assertThat(reason)
+        .startsWith("blocked by pypi-guard: release-age: uploaded 2 days ago, minimum is 7 days")
         .contains("allowed from " + lifts())
         .endsWith("see " + h.proxy.uri() + "/-/explain/alpha");
     assertThat(html).contains("data-yanked=\"blocked by pypi-guard: release-age");
@@ -86,8 +95,10 @@ class BlockNoticeIT {
     assertThat(page.path("_pypi-guard").path("removed").toString()).contains(fresh.filename());
     var r = h.get("/files/alpha/" + fresh.filename());
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(Harness.text(r)).contains("403 Blocked by policy: release-age: uploaded 2 days ago")
-        .contains("allowed from " + lifts()).contains("/-/explain/alpha");
+    assertThat(Harness.text(r))
+        .contains("403 Blocked by policy: release-age: uploaded 2 days ago")
+        .contains("allowed from " + lifts())
+        .contains("/-/explain/alpha");
     assertThat(h.upstream.requests("/files/" + fresh.filename())).isZero();
   }
 
@@ -104,7 +115,8 @@ class BlockNoticeIT {
   @Test
   void yank_advisoryOrOtherSuspicionStaysHidden() throws Exception {
     start("release-age:\n  minimum: 7d\nfiles:\n  blocked: yank\n  sdists: block\n");
-    h.upstream.publish(dev.pypiguard.testing.SdistBuilder.of("alpha", "1.0").build(),
+    h.upstream.publish(
+        dev.pypiguard.testing.SdistBuilder.of("alpha", "1.0").build(),
         FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
 
     JsonNode page = page();
@@ -126,7 +138,8 @@ class BlockNoticeIT {
     assertThat(pinned.succeeded()).isFalse();
     // pip 23.2 selects the yanked candidate, asks for its metadata, and prints the 403's reason
     // phrase: the rule, the date it lifts and where to read more.
-    assertThat(pinned.output()).contains("403 Client Error: Blocked by policy: release-age: uploaded 2 days ago")
+    assertThat(pinned.output())
+        .contains("403 Client Error: Blocked by policy: release-age: uploaded 2 days ago")
         .contains("allowed from " + lifts())
         .contains("/-/explain/alpha");
     assertThat(unpinned.succeeded()).as(unpinned.toString()).isTrue();
@@ -138,7 +151,8 @@ class BlockNoticeIT {
     PythonEnv.assumePython3();
     start("release-age:\n  minimum: 7d\n");
 
-    PipResult pinned = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha==2.0"));
+    PipResult pinned =
+        PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha==2.0"));
 
     assertThat(pinned.succeeded()).isFalse();
     assertThat(pinned.output()).contains("from versions: 1.0");

@@ -31,7 +31,8 @@ class CliTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
       int code = Main.run(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
@@ -39,8 +40,14 @@ class CliTest {
   }
 
   static ConfigLoader.Flags noFlags() {
-    return new ConfigLoader.Flags(Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), false, java.util.List.of());
+    return new ConfigLoader.Flags(
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        false,
+        java.util.List.of());
   }
 
   @Test
@@ -61,16 +68,25 @@ class CliTest {
   void serveHelp_listsEveryFlag() {
     Run r = run("serve", "--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("--config", "--listen", "--upstream", "--cache-dir", "--policy",
-        "--base-url", "--offline");
+    assertThat(r.out())
+        .contains(
+            "--config",
+            "--listen",
+            "--upstream",
+            "--cache-dir",
+            "--policy",
+            "--base-url",
+            "--offline");
   }
 
   @Test
   void policyPrintDefault_printsTheBuiltInPolicyAsYaml_issue18() {
     Run r = run("policy", "--print-default");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).isEqualTo(dev.pypiguard.policy.config.BuiltInPolicy.yaml())
-        .contains("minimum: 7d", "unknown: first-seen", "min-severity: high", "publisher-change: block");
+    assertThat(r.out())
+        .isEqualTo(dev.pypiguard.policy.config.BuiltInPolicy.yaml())
+        .contains(
+            "minimum: 7d", "unknown: first-seen", "min-severity: high", "publisher-change: block");
     // What it prints is a policy file that judges as the built-in policy does.
     assertThat(dev.pypiguard.policy.config.PolicyLoader.parse("printed", r.out()).digest())
         .isEqualTo(dev.pypiguard.policy.config.BuiltInPolicy.policy().digest());
@@ -107,8 +123,9 @@ class CliTest {
   void configFile_badDuration_namesLineAndExpectation() throws Exception {
     Path cfg = dir.resolve("c.yaml");
     Files.writeString(cfg, "cache:\n  page-ttl: soon\n");
-    var e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
-        () -> ConfigLoader.load(Optional.of(cfg), noFlags()));
+    var e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            ConfigException.class, () -> ConfigLoader.load(Optional.of(cfg), noFlags()));
     assertThat(e.getMessage()).contains(cfg + ":2: cache.page-ttl: \"soon\" (expected: a duration");
   }
 
@@ -131,11 +148,21 @@ class CliTest {
   @Test
   void flags_overrideConfigFile() throws Exception {
     Path cfg = dir.resolve("c.yaml");
-    Files.writeString(cfg, "listen: 127.0.0.1:9000\nupstream: http://a.example/simple/\noffline: false\n"
-        + "cache:\n  page-ttl: 1h\ntimeouts:\n  connect: 3s\n");
-    ServerConfig c = ConfigLoader.load(Optional.of(cfg), new ConfigLoader.Flags(
-        Optional.of("127.0.0.1:0"), Optional.empty(), Optional.of(dir), Optional.empty(),
-        Optional.empty(), true, java.util.List.of()));
+    Files.writeString(
+        cfg,
+        "listen: 127.0.0.1:9000\nupstream: http://a.example/simple/\noffline: false\n"
+            + "cache:\n  page-ttl: 1h\ntimeouts:\n  connect: 3s\n");
+    ServerConfig c =
+        ConfigLoader.load(
+            Optional.of(cfg),
+            new ConfigLoader.Flags(
+                Optional.of("127.0.0.1:0"),
+                Optional.empty(),
+                Optional.of(dir),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                java.util.List.of()));
     assertThat(c.port()).isZero();
     assertThat(c.offline()).isTrue();
     assertThat(c.upstreams().get(0).simpleUrl().toString()).isEqualTo("http://a.example/simple/");
@@ -154,15 +181,24 @@ class CliTest {
   @Test
   void portInUse_exits2WithClearMessage() throws Exception {
     try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      Run r = run("serve", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--cache-dir", dir.toString());
+      Run r =
+          run(
+              "serve",
+              "--listen",
+              "127.0.0.1:" + taken.getLocalPort(),
+              "--cache-dir",
+              dir.toString());
       assertThat(r.code()).isEqualTo(2);
       assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
   }
 
-  /** Issue 14: an advisory source with an oversized entry is one line and exit 2, no stack trace. */
+  /**
+   * Issue 14: an advisory source with an oversized entry is one line and exit 2, no stack trace.
+   */
   @Test
-  void advisoriesUpdate_oversizedEntry_oneLineExit2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+  void advisoriesUpdate_oversizedEntry_oneLineExit2(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
     Path zip = tmp.resolve("all.zip");
     try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
       z.putNextEntry(new java.util.zip.ZipEntry("PYSEC-1.json"));
@@ -173,7 +209,14 @@ class CliTest {
       }
       z.closeEntry();
     }
-    Run r = run("advisories", "update", "--advisories", zip.toString(), "--cache-dir", tmp.resolve("c").toString());
+    Run r =
+        run(
+            "advisories",
+            "update",
+            "--advisories",
+            zip.toString(),
+            "--cache-dir",
+            tmp.resolve("c").toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err().strip().lines()).hasSize(1);
     assertThat(r.err()).contains("is larger than").doesNotContain("Exception");

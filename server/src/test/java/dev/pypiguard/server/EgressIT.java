@@ -26,13 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code egress:}: every upstream connection leaves through the corporate proxy (CONNECT for
- * https, with Basic credentials), upstream TLS is checked against a private CA bundle, and a
- * crafted page cannot send the proxy to a host no upstream owns.
+ * {@code egress:}: every upstream connection leaves through the corporate proxy (CONNECT for https,
+ * with Basic credentials), upstream TLS is checked against a private CA bundle, and a crafted page
+ * cannot send the proxy to a host no upstream owns.
  */
 class EgressIT {
-  private static final String PROXY_BASIC = "Basic " + Base64.getEncoder()
-      .encodeToString("gateway:pr0xy-pass".getBytes(StandardCharsets.UTF_8));
+  private static final String PROXY_BASIC =
+      "Basic "
+          + Base64.getEncoder()
+              .encodeToString("gateway:pr0xy-pass".getBytes(StandardCharsets.UTF_8));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -41,18 +43,22 @@ class EgressIT {
   private ProxyServer start(String egress, URI upstream) throws Exception {
     Files.writeString(dir.resolve("proxy-password"), "pr0xy-pass\n");
     Path config = dir.resolve("pypi-guard.yaml");
-    Files.writeString(config, String.join("\n",
-        "listen: 127.0.0.1:0",
-        "cache-dir: " + dir.resolve("cache-" + starts++),
-        "timeouts: {connect: 2s, read: 5s}",
-        "upstream: " + upstream,
-        egress,
-        ""));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "listen: 127.0.0.1:0",
+            "cache-dir: " + dir.resolve("cache-" + starts++),
+            "timeouts: {connect: 2s, read: 5s}",
+            "upstream: " + upstream,
+            egress,
+            ""));
     return ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags()));
   }
 
   private HttpResponse<String> get(ProxyServer proxy, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(proxy.uri() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(proxy.uri() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -65,21 +71,30 @@ class EgressIT {
         TestEgressProxy egress = TestEgressProxy.start("gateway", "pr0xy-pass")) {
       up.publish(WheelBuilder.of("alpha", "1.0").requires("beta").build());
       up.publish(WheelBuilder.of("beta", "2.0").build());
-      String section = "egress: {proxy: " + egress.uri() + ", username: gateway, password-file: proxy-password,"
-          + " ca-bundle: corp-ca.pem}";
+      String section =
+          "egress: {proxy: "
+              + egress.uri()
+              + ", username: gateway, password-file: proxy-password,"
+              + " ca-bundle: corp-ca.pem}";
       try (ProxyServer proxy = start(section, up.uri())) {
-        PipResult r = PythonEnv.shared().install(URI.create(proxy.uri() + "/simple/"),
-            List.of("--only-binary", ":all:", "alpha"));
+        PipResult r =
+            PythonEnv.shared()
+                .install(
+                    URI.create(proxy.uri() + "/simple/"),
+                    List.of("--only-binary", ":all:", "alpha"));
         assertThat(r.succeeded()).as(r.toString()).isTrue();
         assertThat(r.installedVersions()).isEqualTo(Map.of("alpha", "1.0", "beta", "2.0"));
       }
       String target = "127.0.0.1:" + up.port();
-      assertThat(egress.seen()).filteredOn(s -> s.status() == 200).isNotEmpty()
-          .allSatisfy(s -> {
-            assertThat(s.method()).isEqualTo("CONNECT");
-            assertThat(s.target()).isEqualTo(target);
-            assertThat(s.proxyAuthorization()).isEqualTo(PROXY_BASIC);
-          });
+      assertThat(egress.seen())
+          .filteredOn(s -> s.status() == 200)
+          .isNotEmpty()
+          .allSatisfy(
+              s -> {
+                assertThat(s.method()).isEqualTo("CONNECT");
+                assertThat(s.target()).isEqualTo(target);
+                assertThat(s.proxyAuthorization()).isEqualTo(PROXY_BASIC);
+              });
       // Nothing reached the upstream but through the tunnel: it saw every page and file fetched.
       assertThat(up.requestPaths()).contains("/simple/alpha/", "/simple/beta/");
     }
@@ -105,30 +120,37 @@ class EgressIT {
     try (TestUpstream up = TestUpstream.start();
         TestEgressProxy egress = TestEgressProxy.start("gateway", "another-password")) {
       up.publish(WheelBuilder.of("alpha", "1.0").build());
-      String section = "egress: {proxy: " + egress.uri() + ", username: gateway, password-file: proxy-password}";
+      String section =
+          "egress: {proxy: " + egress.uri() + ", username: gateway, password-file: proxy-password}";
       try (ProxyServer proxy = start(section, up.uri())) {
         var r = get(proxy, "/simple/alpha/");
         assertThat(r.statusCode()).isIn(502, 504);
         assertThat(up.requestPaths()).isEmpty();
-        assertThat(egress.seen()).isNotEmpty().allSatisfy(s -> assertThat(s.status()).isEqualTo(407));
+        assertThat(egress.seen())
+            .isNotEmpty()
+            .allSatisfy(s -> assertThat(s.status()).isEqualTo(407));
       }
     }
   }
 
   @Test
   void plainHttpUpstream_isForwardedByTheProxy_andNoProxyHostsGoDirect() throws Exception {
-    try (TestUpstream up = TestUpstream.start(); TestEgressProxy egress = TestEgressProxy.open()) {
+    try (TestUpstream up = TestUpstream.start();
+        TestEgressProxy egress = TestEgressProxy.open()) {
       up.publish(WheelBuilder.of("alpha", "1.0").build());
       try (ProxyServer proxy = start("egress: {proxy: " + egress.uri() + "}", up.uri())) {
         assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
-        assertThat(get(proxy, "/files/alpha/alpha-1.0-py3-none-any.whl").statusCode()).isEqualTo(200);
+        assertThat(get(proxy, "/files/alpha/alpha-1.0-py3-none-any.whl").statusCode())
+            .isEqualTo(200);
       }
-      assertThat(egress.seen()).extracting(TestEgressProxy.Seen::target)
+      assertThat(egress.seen())
+          .extracting(TestEgressProxy.Seen::target)
           .contains(up.uri() + "alpha/", up.fileUri("alpha-1.0-py3-none-any.whl").toString());
 
       int before = egress.seen().size();
       up.clearRequests();
-      try (ProxyServer proxy = start("egress: {proxy: " + egress.uri() + ", no-proxy: [127.0.0.1]}", up.uri())) {
+      try (ProxyServer proxy =
+          start("egress: {proxy: " + egress.uri() + ", no-proxy: [127.0.0.1]}", up.uri())) {
         assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
       }
       assertThat(up.requestPaths()).contains("/simple/alpha/");
@@ -152,32 +174,48 @@ class EgressIT {
         assertThat(file.body()).contains("not an upstream host");
       }
       assertThat(elsewhere.requestCount()).isZero();
-      assertThat(egress.seen()).extracting(TestEgressProxy.Seen::target)
+      assertThat(egress.seen())
+          .extracting(TestEgressProxy.Seen::target)
           .noneMatch(t -> t.contains(":" + elsewhere.port()));
     }
   }
 
   @Test
   void osvApiLookups_goThroughTheEgressProxyToo() throws Exception {
-    var osv = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    osv.createContext("/v1/querybatch", ex -> {
-      int queries = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("\"package\"").length - 1;
-      byte[] body = ("{\"results\": [" + String.join(",", java.util.Collections.nCopies(queries, "{}")) + "]}")
-          .getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
+    var osv =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    osv.createContext(
+        "/v1/querybatch",
+        ex -> {
+          int queries =
+              new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                      .split("\"package\"")
+                      .length
+                  - 1;
+          byte[] body =
+              ("{\"results\": ["
+                      + String.join(",", java.util.Collections.nCopies(queries, "{}"))
+                      + "]}")
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
     osv.start();
-    try (TestUpstream up = TestUpstream.start(); TestEgressProxy egress = TestEgressProxy.open()) {
+    try (TestUpstream up = TestUpstream.start();
+        TestEgressProxy egress = TestEgressProxy.open()) {
       up.publish(WheelBuilder.of("alpha", "1.0").build());
-      String section = "egress: {proxy: " + egress.uri() + "}\nadvisories: osv-api:http://127.0.0.1:"
-          + osv.getAddress().getPort();
+      String section =
+          "egress: {proxy: "
+              + egress.uri()
+              + "}\nadvisories: osv-api:http://127.0.0.1:"
+              + osv.getAddress().getPort();
       try (ProxyServer proxy = start(section, up.uri())) {
         assertThat(get(proxy, "/simple/alpha/").statusCode()).isEqualTo(200);
       }
-      assertThat(egress.seen()).extracting(TestEgressProxy.Seen::target)
+      assertThat(egress.seen())
+          .extracting(TestEgressProxy.Seen::target)
           .contains("http://127.0.0.1:" + osv.getAddress().getPort() + "/v1/querybatch");
     } finally {
       osv.stop(0);
@@ -187,21 +225,30 @@ class EgressIT {
   @Test
   void badEgressSections_areNamedWithFileLineAndKey() throws Exception {
     Path config = dir.resolve("pypi-guard.yaml");
-    Files.writeString(config, String.join("\n",
-        "egress:",
-        "  proxy: socks5://proxy:1080",
-        "  ca-bundle: missing.pem",
-        "  colour: blue",
-        ""));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "egress:",
+            "  proxy: socks5://proxy:1080",
+            "  ca-bundle: missing.pem",
+            "  colour: blue",
+            ""));
     Assertions.assertThatThrownBy(() -> ConfigLoader.load(Optional.of(config), CliTest.noFlags()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("pypi-guard.yaml:2: egress.proxy: expected a URL like http://proxy.corp:3128")
+        .hasMessageContaining(
+            "pypi-guard.yaml:2: egress.proxy: expected a URL like http://proxy.corp:3128")
         .hasMessageContaining("pypi-guard.yaml:3: egress.ca-bundle: ")
         .hasMessageContaining("pypi-guard.yaml:4: egress.colour: unknown key");
 
     Files.writeString(dir.resolve("not-pem.pem"), "hello");
-    Files.writeString(config, "listen: 127.0.0.1:0\ncache-dir: " + dir.resolve("c") + "\negress: {ca-bundle: not-pem.pem}\n");
-    Assertions.assertThatThrownBy(() -> ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags())))
+    Files.writeString(
+        config,
+        "listen: 127.0.0.1:0\ncache-dir: "
+            + dir.resolve("c")
+            + "\negress: {ca-bundle: not-pem.pem}\n");
+    Assertions.assertThatThrownBy(
+            () -> ProxyServer.start(ConfigLoader.load(Optional.of(config), CliTest.noFlags())))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("egress.ca-bundle: ");
   }

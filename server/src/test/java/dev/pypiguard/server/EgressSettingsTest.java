@@ -15,16 +15,32 @@ import org.junit.jupiter.api.Test;
 class EgressSettingsTest {
   @Test
   void noProxy_exactHostAndDotSuffix_goDirect_lookAlikesDoNot() {
-    var egress = new ServerConfig.Egress(Optional.of(URI.create("http://proxy.corp:3128")), Optional.empty(),
-        Optional.empty(), Optional.empty(), List.of("pypi.mycorp.example", ".internal.example"));
-    var selector = EgressSettings.settings(egress, new Upstream.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)),
-        "test").proxy().orElseThrow();
-    assertThat(selector.select(URI.create("https://pypi.mycorp.example/simple/"))).containsExactly(Proxy.NO_PROXY);
-    assertThat(selector.select(URI.create("https://files.internal.example/x"))).containsExactly(Proxy.NO_PROXY);
-    for (String elsewhere : List.of("https://pypi.org/simple/", "https://internal.example.evil.com/",
-        "https://evilinternal.example/", "https://pypi.mycorp.example.evil.com/")) {
-      assertThat(selector.select(URI.create(elsewhere))).as(elsewhere)
-          .singleElement().satisfies(p -> assertThat(p.type()).isEqualTo(Proxy.Type.HTTP));
+    var egress =
+        new ServerConfig.Egress(
+            Optional.of(URI.create("http://proxy.corp:3128")),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            List.of("pypi.mycorp.example", ".internal.example"));
+    var selector =
+        EgressSettings.settings(
+                egress, new Upstream.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)), "test")
+            .proxy()
+            .orElseThrow();
+    assertThat(selector.select(URI.create("https://pypi.mycorp.example/simple/")))
+        .containsExactly(Proxy.NO_PROXY);
+    assertThat(selector.select(URI.create("https://files.internal.example/x")))
+        .containsExactly(Proxy.NO_PROXY);
+    for (String elsewhere :
+        List.of(
+            "https://pypi.org/simple/",
+            "https://internal.example.evil.com/",
+            "https://evilinternal.example/",
+            "https://pypi.mycorp.example.evil.com/")) {
+      assertThat(selector.select(URI.create(elsewhere)))
+          .as(elsewhere)
+          .singleElement()
+          .satisfies(p -> assertThat(p.type()).isEqualTo(Proxy.Type.HTTP));
     }
   }
 }

@@ -19,8 +19,11 @@ class EvictionIT {
 
   @Test
   void maxSize_evictsLeastRecentlyUsed_andRefetchesOnDemand() {
-    try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache,
-        c -> Harness.permissive(c).withMaxCacheBytes(2_500_000))) {
+    try (Harness h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            cache,
+            c -> Harness.permissive(c).withMaxCacheBytes(2_500_000))) {
       Artifact a = Artifact.randomBlob("pa-1.0-py3-none-any.whl", 1_000_000, 1);
       Artifact b = Artifact.randomBlob("pb-1.0-py3-none-any.whl", 1_000_000, 2);
       Artifact c = Artifact.randomBlob("pc-1.0-py3-none-any.whl", 1_000_000, 3);
@@ -35,8 +38,11 @@ class EvictionIT {
       assertThat(blob(c)).exists();
       var again = h.get("/files/" + b.normalizedProject() + "/" + b.filename());
       assertThat(again.body()).isEqualTo(b.bytes());
-      // Downloaded twice; the range probes for its METADATA (the page gives none) are not downloads.
-      assertThat(h.upstream.requests("/files/" + b.filename()) - h.upstream.rangeRequests("/files/" + b.filename()))
+      // Downloaded twice; the range probes for its METADATA (the page gives none) are not
+      // downloads.
+      assertThat(
+              h.upstream.requests("/files/" + b.filename())
+                  - h.upstream.rangeRequests("/files/" + b.filename()))
           .isEqualTo(2);
     }
   }

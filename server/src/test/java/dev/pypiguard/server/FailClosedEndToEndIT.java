@@ -59,11 +59,13 @@ class FailClosedEndToEndIT {
     if (proxy != null) {
       proxy.close();
     }
-    ServerConfig c = ServerConfig.defaults(upstream.uri(), dir.resolve("cache")).withPort(0)
-        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(500))
-        .withPolicyFile(Optional.of(policy))
-        // Every page fresh from the upstream, as check sees it: the tampering is on the page.
-        .withPageTtl(Duration.ZERO);
+    ServerConfig c =
+        ServerConfig.defaults(upstream.uri(), dir.resolve("cache"))
+            .withPort(0)
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(500))
+            .withPolicyFile(Optional.of(policy))
+            // Every page fresh from the upstream, as check sees it: the tampering is on the page.
+            .withPageTtl(Duration.ZERO);
     if (!advisories.isEmpty()) {
       c = c.withAdvisories(advisories, Duration.ofHours(1));
     }
@@ -84,20 +86,26 @@ class FailClosedEndToEndIT {
   void oddFileNames_areJudgedWithTheirVersionOrBlockedAsFilename() throws Exception {
     start("versions: {deny: {victim: \">=2\"}}\n");
     Entry ok = wheel("victim", "1.0");
-    Entry lzma = Entry.of("victim-2.0.tar.lzma", "sdist".getBytes(StandardCharsets.UTF_8)).uploaded(LONG_AGO);
+    Entry lzma =
+        Entry.of("victim-2.0.tar.lzma", "sdist".getBytes(StandardCharsets.UTF_8))
+            .uploaded(LONG_AGO);
     Entry emptyTag = wheel("victim", "3.0").named("victim-3.0-py3.-none-any.whl");
     Entry other = wheel("other", "9.0");
-    Entry legacy = Entry.of("victim-1.0-beta-final.tar.gz", "x".getBytes(StandardCharsets.UTF_8)).uploaded(LONG_AGO);
+    Entry legacy =
+        Entry.of("victim-1.0-beta-final.tar.gz", "x".getBytes(StandardCharsets.UTF_8))
+            .uploaded(LONG_AGO);
     upstream.page("victim", ok, lzma, emptyTag, other, legacy);
 
     Map<String, String> d = assertAgree(proxy, config, "victim");
-    assertThat(d).containsEntry("victim-1.0-py3-none-any.whl", "allow")
+    assertThat(d)
+        .containsEntry("victim-1.0-py3-none-any.whl", "allow")
         .containsEntry("victim-2.0.tar.lzma", "block")
         .containsEntry("victim-3.0-py3.-none-any.whl", "block")
         .containsEntry("other-9.0-py3-none-any.whl", "block")
         .containsEntry("victim-1.0-beta-final.tar.gz", "block");
     String explain = get(proxy, "/-/explain/victim", "application/json").body();
-    assertThat(explain).contains("other-9.0-py3-none-any.whl names project other, not victim")
+    assertThat(explain)
+        .contains("other-9.0-py3-none-any.whl names project other, not victim")
         .contains("\\\"1.0-beta-final\\\" of victim-1.0-beta-final.tar.gz is not valid PEP 440");
 
     PipResult r = pip("victim");
@@ -107,7 +115,8 @@ class FailClosedEndToEndIT {
 
   /** A known name with new bytes is blocked naming both hashes, also after a restart. */
   @Test
-  void swappedBytesUnderAKnownName_blockedAsIntegrity_andRememberedAcrossRestarts() throws Exception {
+  void swappedBytesUnderAKnownName_blockedAsIntegrity_andRememberedAcrossRestarts()
+      throws Exception {
     start("");
     Entry ok = wheel("victim", "1.0");
     upstream.page("victim", ok);
@@ -119,7 +128,8 @@ class FailClosedEndToEndIT {
     Map<String, String> d = assertAgree(proxy, config, "victim");
     assertThat(d).containsEntry(ok.filename(), "block");
     String explain = get(proxy, "/-/explain/victim", "application/json").body();
-    assertThat(explain).contains("was first seen with sha256 " + ok.hashes().get("sha256"))
+    assertThat(explain)
+        .contains("was first seen with sha256 " + ok.hashes().get("sha256"))
         .contains("now gives sha256 " + dev.pypiguard.core.blob.Sha256.of(evil).hex());
     assertThat(Files.readString(dir.resolve("cache/known-files.tsv"))).contains(ok.filename());
 
@@ -134,8 +144,11 @@ class FailClosedEndToEndIT {
     Entry a = wheel("victim", "1.0");
     Entry b = a.withBytes("other bytes".getBytes(StandardCharsets.UTF_8));
     upstream.page("victim", a, b);
-    assertThat(assertAgree(proxy, config, "victim")).containsEntry(a.filename(), "block").hasSize(1);
-    assertThat(get(proxy, "/-/explain/victim", "application/json").body()).contains("different sha256s");
+    assertThat(assertAgree(proxy, config, "victim"))
+        .containsEntry(a.filename(), "block")
+        .hasSize(1);
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("different sha256s");
   }
 
   /** An OSV API that fails: releases are held, /healthz says degraded, check says HELD. */
@@ -144,9 +157,11 @@ class FailClosedEndToEndIT {
     upstream.osv(TamperingUpstream.Osv.FAIL);
     start("", "osv-api:" + upstream.osvUri());
     upstream.page("victim", wheel("victim", "1.0"));
-    assertThat(assertAgree(proxy, config, "victim")).containsEntry("victim-1.0-py3-none-any.whl", "hold");
+    assertThat(assertAgree(proxy, config, "victim"))
+        .containsEntry("victim-1.0-py3-none-any.whl", "hold");
     assertThat(get(proxy, "/healthz", "text/plain").body()).startsWith("degraded");
-    assertThat(CliTest.run("check", "--config", config.toString(), "victim==1.0").out()).contains("victim==1.0: HELD");
+    assertThat(CliTest.run("check", "--config", config.toString(), "victim==1.0").out())
+        .contains("victim==1.0: HELD");
     PipResult r = pip("victim");
     assertThat(r.succeeded()).isFalse();
   }
@@ -155,14 +170,18 @@ class FailClosedEndToEndIT {
   @Test
   void auditMode_maliciousAndItsLocalVersionsStillBlocked() throws Exception {
     Path osv = Files.createDirectories(dir.resolve("osv"));
-    Files.writeString(osv.resolve("MAL-2026-13.json"), """
+    Files.writeString(
+        osv.resolve("MAL-2026-13.json"),
+        """
         {"id": "MAL-2026-13", "summary": "Malicious code in victim", "modified": "2026-01-01T00:00:00Z",
          "affected": [{"package": {"ecosystem": "PyPI", "name": "victim"}, "versions": ["2.0"]}]}
         """);
     start("mode: audit\nversions: {deny: {victim: \"<1.5\"}}\n", osv.toString());
-    upstream.page("victim", wheel("victim", "1.0"), wheel("victim", "2.0"), wheel("victim", "2.0+corp.1"));
+    upstream.page(
+        "victim", wheel("victim", "1.0"), wheel("victim", "2.0"), wheel("victim", "2.0+corp.1"));
     Map<String, String> d = assertAgree(proxy, config, "victim");
-    assertThat(d).containsEntry("victim-1.0-py3-none-any.whl", "allow")
+    assertThat(d)
+        .containsEntry("victim-1.0-py3-none-any.whl", "allow")
         .containsEntry("victim-2.0-py3-none-any.whl", "block")
         .containsEntry("victim-2.0+corp.1-py3-none-any.whl", "block");
     PipResult r = pip("victim");
@@ -173,13 +192,16 @@ class FailClosedEndToEndIT {
   /** An exception covers the files that existed when it was written, not ones added later. */
   @Test
   void exceptionByDate_doesNotCoverAFileAddedLater() throws Exception {
-    start("versions: {deny: {victim: \"==1.0\"}}\n"
-        + "exceptions: [{project: victim, versions: \"==1.0\", until: 2099-01-01, reason: T-1, date: 2026-06-01}]\n");
+    start(
+        "versions: {deny: {victim: \"==1.0\"}}\n"
+            + "exceptions: [{project: victim, versions: \"==1.0\", until: 2099-01-01, reason: T-1, date: 2026-06-01}]\n");
     Entry before = Entry.of(WheelBuilder.of("victim", "1.0").build()).uploaded(LONG_AGO);
-    Entry after = Entry.of("victim-1.0.tar.gz", "added later".getBytes(StandardCharsets.UTF_8))
-        .uploaded(Instant.parse("2026-07-01T00:00:00Z"));
+    Entry after =
+        Entry.of("victim-1.0.tar.gz", "added later".getBytes(StandardCharsets.UTF_8))
+            .uploaded(Instant.parse("2026-07-01T00:00:00Z"));
     upstream.page("victim", before, after);
-    assertThat(assertAgree(proxy, config, "victim")).containsEntry(before.filename(), "allow")
+    assertThat(assertAgree(proxy, config, "victim"))
+        .containsEntry(before.filename(), "allow")
         .containsEntry(after.filename(), "block");
   }
 
@@ -187,42 +209,55 @@ class FailClosedEndToEndIT {
   @Test
   void directUrlRequirement_blockedBeforePipGetsIt() throws Exception {
     start("");
-    Artifact bad = WheelBuilder.of("victim", "2.0").requires("evil @ http://127.0.0.1:9/evil-1.0.tar.gz").build();
+    Artifact bad =
+        WheelBuilder.of("victim", "2.0")
+            .requires("evil @ http://127.0.0.1:9/evil-1.0.tar.gz")
+            .build();
     upstream.page("victim", wheel("victim", "1.0"), Entry.of(bad).uploaded(LONG_AGO));
     PipResult r = pip("victim==2.0");
     assertThat(r.succeeded()).isFalse();
     assertThat(r.output()).contains("403");
     Map<String, String> d = assertAgree(proxy, config, "victim");
-    assertThat(d).containsEntry(bad.filename(), "block").containsEntry("victim-1.0-py3-none-any.whl", "allow");
+    assertThat(d)
+        .containsEntry(bad.filename(), "block")
+        .containsEntry("victim-1.0-py3-none-any.whl", "allow");
     assertThat(get(proxy, "/-/explain/victim", "application/json").body())
         .contains("core metadata requires evil @ http://127.0.0.1:9/evil-1.0.tar.gz");
   }
 
   /**
    * The same dependency in a wheel whose upstream advertises no core metadata (PEP 658): the
-   * metadata the proxy generates from the wheel is judged before the first byte reaches pip,
-   * and the page drops the release once it is known.
+   * metadata the proxy generates from the wheel is judged before the first byte reaches pip, and
+   * the page drops the release once it is known.
    */
   @Test
   void directUrlRequirement_inGeneratedMetadata_blockedBeforePipGetsIt() throws Exception {
     start("");
-    Artifact bad = WheelBuilder.of("victim", "2.0").requires("evil @ https://127.0.0.1:9/evil-1.0.tar.gz").build();
+    Artifact bad =
+        WheelBuilder.of("victim", "2.0")
+            .requires("evil @ https://127.0.0.1:9/evil-1.0.tar.gz")
+            .build();
     Artifact good = WheelBuilder.of("victim", "1.0").build();
     upstream.page("victim", withoutMetadata(good), withoutMetadata(bad));
     assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
-        .as("listed while its metadata is unknown").contains(bad.filename());
+        .as("listed while its metadata is unknown")
+        .contains(bad.filename());
 
     var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
     assertThat(blocked.statusCode()).isEqualTo(403);
-    assertThat(blocked.body()).contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
-    assertThat(get(proxy, "/files/victim/" + bad.filename() + ".metadata", "*/*").statusCode()).isEqualTo(403);
+    assertThat(blocked.body())
+        .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+    assertThat(get(proxy, "/files/victim/" + bad.filename() + ".metadata", "*/*").statusCode())
+        .isEqualTo(403);
     assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
-        .as("dropped once its metadata is known").containsExactly(good.filename());
+        .as("dropped once its metadata is known")
+        .containsExactly(good.filename());
     assertThat(get(proxy, "/-/explain/victim", "application/json").body())
         .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
     assertThat(get(proxy, "/files/victim/" + good.filename(), "*/*").statusCode()).isEqualTo(200);
     // check reads the metadata serve generated: one decision
-    assertThat(assertAgree(proxy, config, "victim")).containsEntry(bad.filename(), "block")
+    assertThat(assertAgree(proxy, config, "victim"))
+        .containsEntry(bad.filename(), "block")
         .containsEntry(good.filename(), "allow");
 
     PipResult r = pip("--no-deps", "--dry-run", "victim==2.0");
@@ -240,7 +275,8 @@ class FailClosedEndToEndIT {
   /** {@code a} as an upstream without PEP 658 lists it: no core metadata advertised or served. */
   static Entry withoutMetadata(Artifact a) {
     Entry e = Entry.of(a).uploaded(LONG_AGO);
-    return new Entry(e.filename(), e.bytes(), e.hashes(), e.uploadTime(), e.provenance(), Optional.empty());
+    return new Entry(
+        e.filename(), e.bytes(), e.hashes(), e.uploadTime(), e.provenance(), Optional.empty());
   }
 
   /**
@@ -251,25 +287,31 @@ class FailClosedEndToEndIT {
   void publisherTakeoverByALowerVersionUploadedLater_blocked() throws Exception {
     TestSigstore sigstore = TestSigstore.create();
     sigstore.writeTrustedRoot(dir.resolve("trusted_root.json"));
-    start("attestations:\n  verify: true\n  publisher-change: block\n  trusted-root: trusted_root.json\n");
+    start(
+        "attestations:\n  verify: true\n  publisher-change: block\n  trusted-root: trusted_root.json\n");
     var one = TestSigstore.Publisher.github("owner/one", "release.yml");
     var two = TestSigstore.Publisher.github("attacker/two", "release.yml");
     Entry real = wheel("victim", "2.0");
     Entry takeover = wheel("victim", "0.1").uploaded(LONG_AGO.plus(Duration.ofDays(30)));
     Entry unattested = wheel("victim", "0.0.1").uploaded(LONG_AGO.plus(Duration.ofDays(31)));
-    upstream.page("victim",
-        takeover.withProvenance(sigstore.provenance(takeover.filename(), takeover.hashes().get("sha256"), two)),
+    upstream.page(
+        "victim",
+        takeover.withProvenance(
+            sigstore.provenance(takeover.filename(), takeover.hashes().get("sha256"), two)),
         real.withProvenance(sigstore.provenance(real.filename(), real.hashes().get("sha256"), one)),
         unattested);
     Map<String, String> d = assertAgree(proxy, config, "victim");
-    assertThat(d).containsEntry(real.filename(), "allow").containsEntry(takeover.filename(), "block")
+    assertThat(d)
+        .containsEntry(real.filename(), "allow")
+        .containsEntry(takeover.filename(), "block")
         .containsEntry(unattested.filename(), "block");
     PipResult r = pip("victim<1");
     assertThat(r.succeeded()).isFalse();
   }
 
   static String md5(byte[] bytes) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
   }
 
   /** Only md5 from the upstream: blocked by default with the reason, and the setting named. */
@@ -280,7 +322,8 @@ class FailClosedEndToEndIT {
     upstream.page("victim", w.withHashes(Map.of("md5", md5(w.bytes()))));
     assertThat(assertAgree(proxy, config, "victim")).containsEntry(w.filename(), "block");
     assertThat(get(proxy, "/-/explain/victim", "application/json").body())
-        .contains("the upstream gives only md5 for this file, no sha256, so it cannot be verified (files.weak-hashes: block)");
+        .contains(
+            "the upstream gives only md5 for this file, no sha256, so it cannot be verified (files.weak-hashes: block)");
   }
 
   /**
@@ -292,7 +335,9 @@ class FailClosedEndToEndIT {
     start("files: {weak-hashes: verify-and-pin}\n");
     Entry w = wheel("victim", "1.0");
     Entry wrong = wheel("victim", "2.0");
-    upstream.page("victim", w.withHashes(Map.of("md5", md5(w.bytes()))),
+    upstream.page(
+        "victim",
+        w.withHashes(Map.of("md5", md5(w.bytes()))),
         wrong.withHashes(Map.of("md5", md5("not these bytes".getBytes(StandardCharsets.UTF_8)))));
     get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json");
     Map<String, String> d = assertAgree(proxy, config, "victim");

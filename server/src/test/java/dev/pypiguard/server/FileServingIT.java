@@ -61,7 +61,8 @@ class FileServingIT {
 
   private static boolean isCoreMetadata(Path p) {
     try {
-      return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8).startsWith("Metadata-Version:");
+      return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8)
+          .startsWith("Metadata-Version:");
     } catch (java.io.IOException e) {
       return false;
     }
@@ -88,7 +89,8 @@ class FileServingIT {
     var again = h.get(fileUrl(wheel));
     assertThat(again.statusCode()).isEqualTo(502);
     assertThat(h.upstream.requests("/files/" + wheel.filename())).isEqualTo(2);
-    assertThat(text(h.get("/metrics"))).contains("pypiguard_integrity_failures_total{kind=\"file\"} 2.0");
+    assertThat(text(h.get("/metrics")))
+        .contains("pypiguard_integrity_failures_total{kind=\"file\"} 2.0");
   }
 
   @Test
@@ -123,8 +125,10 @@ class FileServingIT {
     h.get("/simple/bigpkg/"); // the page first, so every client races on the file alone
     List<CompletableFuture<HttpResponse<byte[]>>> all = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      all.add(h.http.sendAsync(HttpRequest.newBuilder(h.url(fileUrl(big))).build(),
-          HttpResponse.BodyHandlers.ofByteArray()));
+      all.add(
+          h.http.sendAsync(
+              HttpRequest.newBuilder(h.url(fileUrl(big))).build(),
+              HttpResponse.BodyHandlers.ofByteArray()));
     }
     for (var f : all) {
       var r = f.get(60, TimeUnit.SECONDS);
@@ -141,8 +145,10 @@ class FileServingIT {
     // 16 chunks of 64 KiB, 150 ms apart: about 2.4 s upstream.
     h.upstream.throttle(big.filename(), 64 * 1024, Duration.ofMillis(150));
     long start = System.nanoTime();
-    var r = h.http.send(HttpRequest.newBuilder(h.url(fileUrl(big))).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    var r =
+        h.http.send(
+            HttpRequest.newBuilder(h.url(fileUrl(big))).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     long headersAt = System.nanoTime();
     byte[] body;
     try (InputStream in = r.body()) {
@@ -165,7 +171,8 @@ class FileServingIT {
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 10-19/" + wheel.size());
     assertThat(r.body()).isEqualTo(java.util.Arrays.copyOfRange(wheel.bytes(), 10, 20));
     var suffix = h.get(fileUrl(wheel), "Range", "bytes=-22");
-    assertThat(suffix.body()).isEqualTo(java.util.Arrays.copyOfRange(wheel.bytes(), wheel.size() - 22, wheel.size()));
+    assertThat(suffix.body())
+        .isEqualTo(java.util.Arrays.copyOfRange(wheel.bytes(), wheel.size() - 22, wheel.size()));
     var bad = h.get(fileUrl(wheel), "Range", "bytes=" + wheel.size() + "-");
     assertThat(bad.statusCode()).isEqualTo(416);
   }
@@ -203,11 +210,13 @@ class FileServingIT {
   @Test
   void provenance_servedInIntegrityShape_and404WithoutOne() {
     Artifact attested = WheelBuilder.of("gamma", "1.0").build();
-    h.upstream.publish(attested, FileOptions.defaults()
-        .withProvenance("{\"version\": 1, \"attestation_bundles\": []}"));
+    h.upstream.publish(
+        attested,
+        FileOptions.defaults().withProvenance("{\"version\": 1, \"attestation_bundles\": []}"));
     var r = h.get("/integrity/gamma/1.0/" + attested.filename() + "/provenance");
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValue("application/vnd.pypi.integrity.v1+json");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValue("application/vnd.pypi.integrity.v1+json");
     assertThat(text(r)).contains("attestation_bundles");
     var none = h.get("/integrity/alpha/1.0/" + wheel.filename() + "/provenance");
     assertThat(none.statusCode()).isEqualTo(404);
@@ -221,14 +230,22 @@ class FileServingIT {
   @Test
   void traversalAttempts_neverReachOtherFiles() throws Exception {
     h.get(fileUrl(wheel));
-    for (String path : List.of("/files/../../etc/passwd", "/files/%2e%2e/%2e%2e/etc/passwd",
-        "/files/alpha/..%2f..%2fetc%2fpasswd", "/files/alpha/%2fetc%2fpasswd",
-        "/files/alpha/..%5c..%5cetc", "/simple/%2e%2e/", "/files/alpha/" + "%00" + wheel.filename(),
-        "//etc/passwd", "/files//etc/passwd")) {
+    for (String path :
+        List.of(
+            "/files/../../etc/passwd",
+            "/files/%2e%2e/%2e%2e/etc/passwd",
+            "/files/alpha/..%2f..%2fetc%2fpasswd",
+            "/files/alpha/%2fetc%2fpasswd",
+            "/files/alpha/..%5c..%5cetc",
+            "/simple/%2e%2e/",
+            "/files/alpha/" + "%00" + wheel.filename(),
+            "//etc/passwd",
+            "/files//etc/passwd")) {
       int status = rawStatus("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(status).as(path).isIn(400, 404);
     }
-    int absolute = rawStatus("GET http://evil/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    int absolute =
+        rawStatus("GET http://evil/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(absolute).isIn(400, 404);
   }
 
@@ -237,7 +254,8 @@ class FileServingIT {
     String longPath = "/simple/" + "a".repeat(10_000) + "/";
     assertThat(rawStatus("GET " + longPath + " HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo(414);
     String bigHeader = "X-Big: " + "b".repeat(20_000) + "\r\n";
-    assertThat(rawStatus("GET /healthz HTTP/1.1\r\nHost: x\r\n" + bigHeader + "\r\n")).isEqualTo(431);
+    assertThat(rawStatus("GET /healthz HTTP/1.1\r\nHost: x\r\n" + bigHeader + "\r\n"))
+        .isEqualTo(431);
   }
 
   @Test
@@ -245,8 +263,9 @@ class FileServingIT {
     try (Socket s = new Socket("127.0.0.1", h.proxy.address().getPort())) {
       s.setSoTimeout(5000);
       OutputStream out = s.getOutputStream();
-      out.write(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String got = readSome(s.getInputStream(), 2);
       assertThat(got.split("HTTP/1.1 200 OK", -1)).hasSize(3);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pypiguard.testing.Artifact;
 import dev.pypiguard.core.blob.Sha256;
+import dev.pypiguard.testing.Artifact;
 import dev.pypiguard.testing.FileOptions;
 import dev.pypiguard.testing.PipResult;
 import dev.pypiguard.testing.PythonEnv;
@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 16, "core metadata for every wheel": an upstream that gives no PEP 658 metadata still
- * gets it served, read from the wheel by HTTP range requests (or from the whole wheel when
- * ranges are refused), advertised with its sha256 in both formats, and checked against the
- * wheel once the wheel is stored.
+ * Issue 16, "core metadata for every wheel": an upstream that gives no PEP 658 metadata still gets
+ * it served, read from the wheel by HTTP range requests (or from the whole wheel when ranges are
+ * refused), advertised with its sha256 in both formats, and checked against the wheel once the
+ * wheel is stored.
  */
 class GeneratedMetadataIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,7 +64,8 @@ class GeneratedMetadataIT {
       assertThat(meta.body()).isEqualTo(wheel.metadata());
       String sha = Sha256.of(wheel.metadata()).hex();
       assertThat(after.get("core-metadata").get("sha256").asText()).isEqualTo(sha);
-      assertThat(html).contains("data-core-metadata=\"sha256=" + sha + "\"")
+      assertThat(html)
+          .contains("data-core-metadata=\"sha256=" + sha + "\"")
           .contains("data-dist-info-metadata=\"sha256=" + sha + "\"");
       // Only ranges were asked for: the 300 kB wheel itself was not downloaded.
       assertThat(h.upstream.rangeRequests(filePath)).isBetween(1, 3);
@@ -73,15 +74,18 @@ class GeneratedMetadataIT {
       // Once the wheel is stored, the range answer is checked and stays.
       assertThat(h.get("/files/alpha/" + wheel.filename()).body()).isEqualTo(wheel.bytes());
       h.restart();
-      assertThat(h.get("/files/alpha/" + wheel.filename() + ".metadata").body()).isEqualTo(wheel.metadata());
-      assertThat(page(h, "alpha").get("files").get(0).get("core-metadata").get("sha256").asText()).isEqualTo(sha);
+      assertThat(h.get("/files/alpha/" + wheel.filename() + ".metadata").body())
+          .isEqualTo(wheel.metadata());
+      assertThat(page(h, "alpha").get("files").get(0).get("core-metadata").get("sha256").asText())
+          .isEqualTo(sha);
     }
   }
 
   @Test
   void rangesRefused_wholeWheelDownloadedOnce_metadataServed() throws Exception {
     try (Harness h = Harness.start(TestUpstream.Mode.HTML_ONLY, cache, Harness::permissive)) {
-      Artifact wheel = publishWithoutMetadata(h, WheelBuilder.of("beta", "2.0").requires("gamma").build());
+      Artifact wheel =
+          publishWithoutMetadata(h, WheelBuilder.of("beta", "2.0").requires("gamma").build());
 
       HttpResponse<byte[]> meta = h.get("/files/beta/" + wheel.filename() + ".metadata");
       HttpResponse<byte[]> again = h.get("/files/beta/" + wheel.filename() + ".metadata");
@@ -100,7 +104,8 @@ class GeneratedMetadataIT {
   void rangesLie_storedWheelDisagrees_rangeMetadataDroppedAndSaidSo() throws Exception {
     try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive)) {
       h.upstream.serveRanges(true);
-      Artifact wheel = publishWithoutMetadata(h, WheelBuilder.of("delta", "1.0").requires("safe").build());
+      Artifact wheel =
+          publishWithoutMetadata(h, WheelBuilder.of("delta", "1.0").requires("safe").build());
       Artifact impostor = WheelBuilder.of("delta", "1.0").requires("evil").build();
       h.upstream.rangeBody(wheel.filename(), impostor.bytes());
 
@@ -114,15 +119,23 @@ class GeneratedMetadataIT {
       try {
         assertThat(h.get("/files/delta/" + wheel.filename()).body()).isEqualTo(wheel.bytes());
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!page(h, "delta").get("files").get(0).get("core-metadata").path("sha256").asText().equals(real)
+        while (!page(h, "delta")
+                .get("files")
+                .get(0)
+                .get("core-metadata")
+                .path("sha256")
+                .asText()
+                .equals(real)
             && System.nanoTime() < deadline) {
           Thread.sleep(20);
         }
       } finally {
         System.setErr(saved);
       }
-      assertThat(page(h, "delta").get("files").get(0).get("core-metadata").get("sha256").asText()).isEqualTo(real);
-      assertThat(h.get("/files/delta/" + wheel.filename() + ".metadata").body()).isEqualTo(wheel.metadata());
+      assertThat(page(h, "delta").get("files").get(0).get("core-metadata").get("sha256").asText())
+          .isEqualTo(real);
+      assertThat(h.get("/files/delta/" + wheel.filename() + ".metadata").body())
+          .isEqualTo(wheel.metadata());
       assertThat(captured.toString(StandardCharsets.UTF_8))
           .contains("core metadata of " + wheel.filename() + " read by ranges does not match");
     }

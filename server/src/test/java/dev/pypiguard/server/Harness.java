@@ -44,8 +44,8 @@ final class Harness implements AutoCloseable {
 
   /**
    * An explicit policy file that blocks nothing beyond the baseline rules, for tests of serving
-   * rather than of policy: without a policy file the server enforces the built-in policy
-   * (issue 18), whose cooldown, first-seen and attestation rules those tests do not set up for.
+   * rather than of policy: without a policy file the server enforces the built-in policy (issue
+   * 18), whose cooldown, first-seen and attestation rules those tests do not set up for.
    */
   static ServerConfig permissive(ServerConfig c) {
     return c.withPolicyFile(java.util.Optional.of(PermissivePolicy.FILE));
@@ -59,7 +59,8 @@ final class Harness implements AutoCloseable {
       try {
         Path f = java.nio.file.Files.createTempFile("permissive-policy", ".yaml");
         f.toFile().deleteOnExit();
-        java.nio.file.Files.writeString(f, "# An empty policy: nothing blocked beyond the baseline rules.\n");
+        java.nio.file.Files.writeString(
+            f, "# An empty policy: nothing blocked beyond the baseline rules.\n");
         return f;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -111,8 +112,10 @@ final class Harness implements AutoCloseable {
   }
 
   HttpResponse<byte[]> send(String method, String path, String... headers) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30))
-        .method(method, HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(url(path))
+            .timeout(Duration.ofSeconds(30))
+            .method(method, HttpRequest.BodyPublishers.noBody());
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }

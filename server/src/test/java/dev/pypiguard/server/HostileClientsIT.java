@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14: clients that trickle, idle or hoard connections are cut, and cannot lock others out
- * of the server or its {@code /healthz}.
+ * Issue 14: clients that trickle, idle or hoard connections are cut, and cannot lock others out of
+ * the server or its {@code /healthz}.
  */
 class HostileClientsIT {
   @TempDir Path cache;
@@ -38,8 +38,10 @@ class HostileClientsIT {
   private long closedByServer() throws Exception {
     var pool = java.util.concurrent.Executors.newFixedThreadPool(clients.size());
     try {
-      var checks = clients.stream()
-          .map(c -> pool.submit(() -> c.closedByServer(Duration.ofSeconds(3)))).toList();
+      var checks =
+          clients.stream()
+              .map(c -> pool.submit(() -> c.closedByServer(Duration.ofSeconds(3))))
+              .toList();
       long n = 0;
       for (var f : checks) {
         n += f.get() ? 1 : 0;
@@ -59,8 +61,10 @@ class HostileClientsIT {
     start(Limits.DEFAULTS.withDeadlines(Duration.ofSeconds(1), Duration.ofSeconds(60)));
     try (var c = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(10))) {
       // 40 bytes a tenth of a second apart: 4 s, each byte well within any per-read timeout.
-      boolean sentAll = c.trickle("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + "y".repeat(20) + "\r\n\r\n",
-          Duration.ofMillis(100));
+      boolean sentAll =
+          c.trickle(
+              "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + "y".repeat(20) + "\r\n\r\n",
+              Duration.ofMillis(100));
       Optional<RawHttpClient.Response> r = sentAll ? c.read(false) : Optional.empty();
       assertThat(r).as("no answer to a request trickled past the deadline").isEmpty();
     }
@@ -86,15 +90,21 @@ class HostileClientsIT {
 
   @Test
   void oneAddressHoardingConnections_doesNotLockOthersOut() throws Exception {
-    start(Limits.DEFAULTS.withConnections(60, 20).withDeadlines(Duration.ofSeconds(60), Duration.ofSeconds(60)));
+    start(
+        Limits.DEFAULTS
+            .withConnections(60, 20)
+            .withDeadlines(Duration.ofSeconds(60), Duration.ofSeconds(60)));
     for (int i = 0; i < 40; i++) {
       clients.add(RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(5)));
     }
     // All but 20 connections from 127.0.0.1 were closed at once (accepted in any order).
     assertThat(closedByServer()).isEqualTo(20);
     // Another address still gets in, and /healthz answers it.
-    try (var other = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(5),
-        Optional.of(InetAddress.getByName("127.0.0.2")))) {
+    try (var other =
+        RawHttpClient.connect(
+            h.proxy.uri(),
+            Duration.ofSeconds(5),
+            Optional.of(InetAddress.getByName("127.0.0.2")))) {
       other.send(other.get("/healthz"));
       assertThat(other.read(false).orElseThrow().text()).startsWith("ok");
     }
@@ -120,7 +130,10 @@ class HostileClientsIT {
 
   @Test
   void totalLimit_refusesBeyondIt() throws Exception {
-    start(Limits.DEFAULTS.withConnections(10, 100).withDeadlines(Duration.ofSeconds(60), Duration.ofSeconds(60)));
+    start(
+        Limits.DEFAULTS
+            .withConnections(10, 100)
+            .withDeadlines(Duration.ofSeconds(60), Duration.ofSeconds(60)));
     for (int i = 0; i < 15; i++) {
       clients.add(RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(5)));
     }

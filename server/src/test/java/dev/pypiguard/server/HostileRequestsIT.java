@@ -43,7 +43,8 @@ class HostileRequestsIT {
   @Test
   void adminWithoutAuth_refusesAHostThatIsNotLocal_dnsRebinding() throws Exception {
     int port = h.proxy.address().getPort();
-    assertThat(raw("GET /-/admin/stats HTTP/1.1\r\nHost: evil.example:" + port + "\r\n\r\n").status())
+    assertThat(
+            raw("GET /-/admin/stats HTTP/1.1\r\nHost: evil.example:" + port + "\r\n\r\n").status())
         .isEqualTo(403);
     assertThat(raw("GET /-/admin/stats HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n\r\n").status())
         .isEqualTo(403);

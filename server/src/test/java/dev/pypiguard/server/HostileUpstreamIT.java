@@ -25,17 +25,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14: an upstream that lies at the transport level never gets a wrong byte to a client,
- * nor a byte past the declared size, nor anything into the store; hostile pages cost bounded
- * memory and time.
+ * Issue 14: an upstream that lies at the transport level never gets a wrong byte to a client, nor a
+ * byte past the declared size, nor anything into the store; hostile pages cost bounded memory and
+ * time.
  */
 class HostileUpstreamIT {
   private static final String WHEEL = "lie-1.0-py3-none-any.whl";
   @TempDir Path cache;
   HostileUpstream up = HostileUpstream.start();
   ProxyServer proxy;
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   @AfterEach
   void stop() {
@@ -46,8 +49,12 @@ class HostileUpstreamIT {
   }
 
   private void start(UnaryOperator<ServerConfig> tweak) throws IOException {
-    proxy = ProxyServer.start(tweak.apply(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0))
-        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(500))));
+    proxy =
+        ProxyServer.start(
+            tweak.apply(
+                Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0))
+                    .withTimeouts(
+                        Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(500))));
   }
 
   private static byte[] bytes(int n) {
@@ -57,7 +64,10 @@ class HostileUpstreamIT {
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(proxy.uri() + path)).timeout(Duration.ofSeconds(20)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(proxy.uri() + path))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
@@ -68,16 +78,22 @@ class HostileUpstreamIT {
   /** A lying upstream's file is refused (502) or cut, never a complete 200. */
   private static void refusedOrCut(RawHttpClient.Response r) {
     assertThat(r.status() == 502 || (r.status() == 200 && !r.complete()))
-        .as("status %d, complete %s", r.status(), r.complete()).isTrue();
+        .as("status %d, complete %s", r.status(), r.complete())
+        .isTrue();
   }
 
-  /** Asks for the file, then /healthz on the same connection: what follows the file must be healthz's answer. */
+  /**
+   * Asks for the file, then /healthz on the same connection: what follows the file must be
+   * healthz's answer.
+   */
   private RawHttpClient.Response fileThenHealth(byte[] content) throws IOException {
     try (var c = RawHttpClient.connect(proxy.uri(), Duration.ofSeconds(20))) {
       c.send(c.get("/files/lie/" + WHEEL) + c.get("/healthz"));
       var file = c.read(false).orElseThrow();
       if (file.status() == 200 && file.complete()) {
-        assertThat(file.body()).as("a complete 200 has exactly the file's bytes").isEqualTo(content);
+        assertThat(file.body())
+            .as("a complete 200 has exactly the file's bytes")
+            .isEqualTo(content);
         assertThat(c.read(false).orElseThrow().text()).startsWith("ok");
       } else if (file.status() == 200) {
         assertThat(file.body().length).isLessThan(content.length);
@@ -125,7 +141,8 @@ class HostileUpstreamIT {
   @Test
   void bytesAfterTheContentLength_areNotPartOfTheFile() throws Exception {
     byte[] content = bytes(10_000);
-    up.file("lie", WHEEL, content, OptionalLong.of(content.length), FileLie.BYTES_AFTER_LENGTH, 3_000);
+    up.file(
+        "lie", WHEEL, content, OptionalLong.of(content.length), FileLie.BYTES_AFTER_LENGTH, 3_000);
     start(c -> c);
     var r = fileThenHealth(content);
     assertThat(r.status()).isEqualTo(200);
@@ -157,7 +174,8 @@ class HostileUpstreamIT {
   @Test
   void streamedLargeFile_longerThanDeclared_isCutNeverCompleted() throws Exception {
     byte[] content = bytes(512 * 1024);
-    up.file("lie", WHEEL, content, OptionalLong.of(content.length), FileLie.CHUNKED_OVERRUN, 100_000);
+    up.file(
+        "lie", WHEEL, content, OptionalLong.of(content.length), FileLie.CHUNKED_OVERRUN, 100_000);
     start(c -> c.withStreamAfter(16 * 1024));
     var r = fileThenHealth(content);
     // Either the response had started (then it is cut short) or the failure came first (502).
@@ -190,7 +208,8 @@ class HostileUpstreamIT {
 
   @Test
   void gzipBombPage_is502() throws Exception {
-    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0).page("lie", PageLie.GZIP_BOMB);
+    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0)
+        .page("lie", PageLie.GZIP_BOMB);
     assertThat(up.gzipBomb().length).as("a small body").isLessThan(1 << 20);
     start(c -> c);
     var r = get("/simple/lie/");
@@ -200,7 +219,8 @@ class HostileUpstreamIT {
 
   @Test
   void endlessPage_is502AtThePageLimit() throws Exception {
-    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0).page("lie", PageLie.ENDLESS);
+    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0)
+        .page("lie", PageLie.ENDLESS);
     start(c -> c.withLimits(Limits.DEFAULTS.withSizes(Limits.DEFAULTS.fileSize(), 1 << 20)));
     var r = get("/simple/lie/");
     assertThat(r.statusCode()).isIn(502, 504);
@@ -211,7 +231,8 @@ class HostileUpstreamIT {
   void drippedPage_endsAtTheReadTimeoutNotAtItsLastByte() throws Exception {
     // ~250 bytes at 500 ms each would take two minutes; timeouts.read is 2 s.
     up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0)
-        .page("lie", PageLie.DRIP).drip(Duration.ofMillis(500));
+        .page("lie", PageLie.DRIP)
+        .drip(Duration.ofMillis(500));
     start(c -> c);
     var r = get("/simple/lie/");
     assertThat(r.statusCode()).isEqualTo(504);
@@ -220,7 +241,8 @@ class HostileUpstreamIT {
 
   @Test
   void retryAfter503_isHonoured_theUpstreamIsNotAskedAgainMeanwhile() throws Exception {
-    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0).page("lie", PageLie.RETRY_AFTER_503);
+    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0)
+        .page("lie", PageLie.RETRY_AFTER_503);
     start(c -> c);
     assertThat(get("/simple/lie/").statusCode()).isEqualTo(502);
     var again = get("/simple/lie/");
@@ -231,7 +253,8 @@ class HostileUpstreamIT {
 
   @Test
   void retryAfter429_isHonoured() throws Exception {
-    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0).page("lie", PageLie.RETRY_AFTER_429);
+    up.file("lie", WHEEL, bytes(10), OptionalLong.of(10), FileLie.HONEST, 0)
+        .page("lie", PageLie.RETRY_AFTER_429);
     start(c -> c);
     get("/simple/lie/");
     get("/simple/lie/");

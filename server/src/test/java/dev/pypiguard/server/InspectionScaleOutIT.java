@@ -33,20 +33,35 @@ class InspectionScaleOutIT {
     }
   }
 
-  ProxyServer replica(S3Server s3, TestUpstream upstream, Path policy, String name) throws Exception {
+  ProxyServer replica(S3Server s3, TestUpstream upstream, Path policy, String name)
+      throws Exception {
     Path yaml = dir.resolve(name + ".yaml");
     Files.writeString(yaml, s3.storageYaml("fleet/"));
-    var c = ConfigLoader.load(Optional.of(yaml), new ConfigLoader.Flags(Optional.of("127.0.0.1:0"),
-        Optional.of(upstream.uri().toString()), Optional.of(dir.resolve(name)), Optional.of(policy), Optional.empty(),
-        false, List.of())).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(500));
+    var c =
+        ConfigLoader.load(
+                Optional.of(yaml),
+                new ConfigLoader.Flags(
+                    Optional.of("127.0.0.1:0"),
+                    Optional.of(upstream.uri().toString()),
+                    Optional.of(dir.resolve(name)),
+                    Optional.of(policy),
+                    Optional.empty(),
+                    false,
+                    List.of()))
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(500));
     ProxyServer p = ProxyServer.start(c);
     open.add(p);
     return p;
   }
 
   int status(ProxyServer p, String method, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(p.uri() + path)).timeout(Duration.ofSeconds(30))
-        .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(p.uri() + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   @Test
@@ -67,9 +82,14 @@ class InspectionScaleOutIT {
     // b gets the blob and its inspection from the bucket: held too, the upstream asked once.
     assertThat(status(b, "GET", file)).isEqualTo(403);
     assertThat(upstream.requests("/files/" + bad.filename())).isEqualTo(1);
-    assertThat(Files.exists(dir.resolve("b/inspections").resolve(bad.sha256().substring(0, 2))
-        .resolve(bad.sha256() + ".json"))).isTrue();
-    assertThat(status(a, "POST", "/-/admin/held/" + bad.sha256() + "/clear?reason=ok")).isEqualTo(200);
+    assertThat(
+            Files.exists(
+                dir.resolve("b/inspections")
+                    .resolve(bad.sha256().substring(0, 2))
+                    .resolve(bad.sha256() + ".json")))
+        .isTrue();
+    assertThat(status(a, "POST", "/-/admin/held/" + bad.sha256() + "/clear?reason=ok"))
+        .isEqualTo(200);
     assertThat(status(a, "GET", file)).isEqualTo(200);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     int seen = 0;

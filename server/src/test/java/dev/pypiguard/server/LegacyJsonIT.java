@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 16: PyPI's legacy JSON API ({@code /pypi/<project>/json}, {@code /pypi/<project>/<version>/json})
- * from the judged page, with {@code vulnerabilities} from the advisory data.
+ * Issue 16: PyPI's legacy JSON API ({@code /pypi/<project>/json}, {@code
+ * /pypi/<project>/<version>/json}) from the judged page, with {@code vulnerabilities} from the
+ * advisory data.
  */
 class LegacyJsonIT {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -34,7 +35,9 @@ class LegacyJsonIT {
   @BeforeEach
   void start() throws Exception {
     Path osv = Files.createDirectories(dir.resolve("osv"));
-    Files.writeString(osv.resolve("PYSEC-2099-1.json"), """
+    Files.writeString(
+        osv.resolve("PYSEC-2099-1.json"),
+        """
         {"id": "PYSEC-2099-1", "aliases": ["GHSA-aaaa-bbbb-cccc"], "summary": "remote code execution",
          "affected": [{"package": {"ecosystem": "PyPI", "name": "alpha"},
                        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0"}, {"fixed": "2.1"}]}]}],
@@ -42,16 +45,26 @@ class LegacyJsonIT {
         """);
     Path policy = dir.resolve("policies.yaml");
     // Vulnerable but below min-severity: served, and reported under "vulnerabilities".
-    Files.writeString(policy, "release-age: {minimum: 7d}\nadvisories: {vulnerable: block, min-severity: critical}\n");
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)).withAdvisories(List.of(osv.toString()), Duration.ofHours(1)));
+    Files.writeString(
+        policy,
+        "release-age: {minimum: 7d}\nadvisories: {vulnerable: block, min-severity: critical}\n");
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c ->
+                c.withPolicyFile(Optional.of(policy))
+                    .withAdvisories(List.of(osv.toString()), Duration.ofHours(1)));
     // No upstream metadata: what info shows comes from the wheel once read (issue 16, part 2).
-    FileOptions old = FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(40)))
-        .withCoreMetadata(false);
+    FileOptions old =
+        FileOptions.defaults()
+            .withUploadTime(Instant.now().minus(Duration.ofDays(40)))
+            .withCoreMetadata(false);
     h.upstream.publish(WheelBuilder.of("alpha", "1.0").requiresPython(">=3.8").build(), old);
     h.upstream.publish(WheelBuilder.of("alpha", "2.0").summary("the alpha package").build(), old);
     fresh = WheelBuilder.of("alpha", "3.0").build();
-    h.upstream.publish(fresh, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(1))));
+    h.upstream.publish(
+        fresh, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(1))));
   }
 
   @AfterEach
@@ -67,7 +80,8 @@ class LegacyJsonIT {
   }
 
   @Test
-  void project_latestAllowedRelease_blockedVersionsAbsent_vulnerabilitiesOfLatest() throws Exception {
+  void project_latestAllowedRelease_blockedVersionsAbsent_vulnerabilitiesOfLatest()
+      throws Exception {
     JsonNode doc = get("/pypi/alpha/json");
 
     assertThat(doc.path("info").path("name").asText()).isEqualTo("alpha");
@@ -77,7 +91,8 @@ class LegacyJsonIT {
     assertThat(doc.path("releases").toString()).doesNotContain(fresh.filename());
     JsonNode url = doc.path("urls").get(0);
     assertThat(url.path("filename").asText()).isEqualTo("alpha-2.0-py3-none-any.whl");
-    assertThat(url.path("url").asText()).isEqualTo(h.proxy.uri() + "/files/alpha/alpha-2.0-py3-none-any.whl");
+    assertThat(url.path("url").asText())
+        .isEqualTo(h.proxy.uri() + "/files/alpha/alpha-2.0-py3-none-any.whl");
     assertThat(url.path("digests").path("sha256").asText()).hasSize(64);
     assertThat(url.path("packagetype").asText()).isEqualTo("bdist_wheel");
     assertThat(url.path("python_version").asText()).isEqualTo("py3");
@@ -106,7 +121,8 @@ class LegacyJsonIT {
     assertThat(moved.headers().firstValue("Location")).contains("/pypi/alpha/json");
 
     // Once the wheel's metadata is known (here generated from the wheel), info shows it.
-    assertThat(h.get("/files/alpha/alpha-2.0-py3-none-any.whl.metadata").statusCode()).isEqualTo(200);
+    assertThat(h.get("/files/alpha/alpha-2.0-py3-none-any.whl.metadata").statusCode())
+        .isEqualTo(200);
     JsonNode two = get("/pypi/alpha/2.0/json");
     assertThat(two.path("info").path("summary").asText()).isEqualTo("the alpha package");
     assertThat(two.path("vulnerabilities")).hasSize(1);

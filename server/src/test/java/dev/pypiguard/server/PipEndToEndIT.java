@@ -26,7 +26,8 @@ class PipEndToEndIT {
   void pipInstall_throughProxy_survivesUpstreamLossAndRestart() {
     try (Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c)) {
       h.upstream.publish(WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").build());
-      h.upstream.publishAll(WheelBuilder.of("beta", "1.0").build(), WheelBuilder.of("beta", "2.0").build());
+      h.upstream.publishAll(
+          WheelBuilder.of("beta", "1.0").build(), WheelBuilder.of("beta", "2.0").build());
       PythonEnv py = PythonEnv.shared();
       List<String> args = List.of("--only-binary", ":all:", "alpha");
 
@@ -54,7 +55,8 @@ class PipEndToEndIT {
     try (Harness h = Harness.start(TestUpstream.Mode.HTML_ONLY, cache, Harness::permissive)) {
       h.upstream.publish(WheelBuilder.of("alpha", "1.0").requires("beta").build());
       h.upstream.publish(WheelBuilder.of("beta", "3.1").build());
-      PipResult r = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha"));
+      PipResult r =
+          PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha"));
       assertThat(r.succeeded()).as(r.toString()).isTrue();
       assertThat(r.installedVersions()).isEqualTo(Map.of("alpha", "1.0", "beta", "3.1"));
     }
@@ -66,7 +68,8 @@ class PipEndToEndIT {
       var alpha = WheelBuilder.of("alpha", "1.0").build();
       h.upstream.publish(alpha);
       h.upstream.corrupt(alpha.filename());
-      PipResult r = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha"));
+      PipResult r =
+          PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha"));
       assertThat(r.succeeded()).isFalse();
       assertThat(r.output()).contains("502");
     }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 16: the pips users really have, through the proxy, in front of an upstream that names
- * core metadata only the pre-PEP 714 way. pip 23.0.1 (Debian 12's {@code python3-pip}) crashed
- * with {@code TypeError: unhashable type: 'dict'} on the JSON the proxy made of such a page.
+ * Issue 16: the pips users really have, through the proxy, in front of an upstream that names core
+ * metadata only the pre-PEP 714 way. pip 23.0.1 (Debian 12's {@code python3-pip}) crashed with
+ * {@code TypeError: unhashable type: 'dict'} on the JSON the proxy made of such a page.
  */
 class PipVersionsIT {
   /** pip 26.2.1's wheel on this machine's local index (no PyPI here). */
@@ -49,8 +49,8 @@ class PipVersionsIT {
   @Test
   void debianPip2301_htmlUpstreamWithLegacyMetadata_installs() {
     Optional<PythonEnv> debian = PythonEnv.debian();
-    dev.pypiguard.testing.RequiredTool.require(debian.isPresent(),
-        "Debian's pip is not installed (apt-get install -y python3-pip)");
+    dev.pypiguard.testing.RequiredTool.require(
+        debian.isPresent(), "Debian's pip is not installed (apt-get install -y python3-pip)");
     PythonEnv py = debian.orElseThrow();
     assertThat(py.pipVersion()).startsWith("23.0");
     installsThroughProxy(py, TestUpstream.Mode.HTML_ONLY);
@@ -65,7 +65,8 @@ class PipVersionsIT {
 
   @Test
   void pip2621_htmlUpstreamWithLegacyMetadata_installs() {
-    Assumptions.assumeTrue(Files.isRegularFile(PIP_26) || System.getenv("CI") != null,
+    Assumptions.assumeTrue(
+        Files.isRegularFile(PIP_26) || System.getenv("CI") != null,
         "no local pip 26.2.1 wheel at " + PIP_26);
     PythonEnv py = PythonEnv.withPipWheel("pip26-venv", PIP_26);
     assertThat(py.pipVersion()).isEqualTo("26.2.1");

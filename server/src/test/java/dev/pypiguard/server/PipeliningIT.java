@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pypiguard.testing.Artifact;
 import dev.pypiguard.testing.RawHttpClient;
-import dev.pypiguard.testing.TestUpstream;
 import dev.pypiguard.testing.WheelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,14 +41,15 @@ class PipeliningIT {
     h.upstream.delay("/files/" + beta.filename(), Duration.ofMillis(800));
     try (var c = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(20))) {
       String json = "Accept: application/vnd.pypi.simple.v1+json";
-      c.send(c.get("/files/beta/" + beta.filename())
-          + c.get("/simple/alpha/", json)
-          + c.get("/simple/no-such-project/")
-          + c.get("/healthz")
-          + c.get("/files/alpha/" + alpha.filename())
-          + c.get("/files/alpha/nope-1.0-py3-none-any.whl")
-          + c.get("/files/beta/" + beta.filename())
-          + c.get("/healthz"));
+      c.send(
+          c.get("/files/beta/" + beta.filename())
+              + c.get("/simple/alpha/", json)
+              + c.get("/simple/no-such-project/")
+              + c.get("/healthz")
+              + c.get("/files/alpha/" + alpha.filename())
+              + c.get("/files/alpha/nope-1.0-py3-none-any.whl")
+              + c.get("/files/beta/" + beta.filename())
+              + c.get("/healthz"));
       var r = c.readAll(8);
       assertThat(r).hasSize(8);
       assertThat(r).allMatch(RawHttpClient.Response::complete);
@@ -75,13 +75,18 @@ class PipeliningIT {
     try (var c = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(20))) {
       var sb = new StringBuilder();
       for (int i = 0; i < 10; i++) {
-        sb.append(c.get("/files/" + (i % 2 == 0 ? "alpha/" + alpha.filename() : "beta/" + beta.filename())));
+        sb.append(
+            c.get(
+                "/files/"
+                    + (i % 2 == 0 ? "alpha/" + alpha.filename() : "beta/" + beta.filename())));
       }
       c.send(sb.toString());
       var r = c.readAll(10);
       assertThat(r).hasSize(10);
       for (int i = 0; i < 10; i++) {
-        assertThat(r.get(i).body()).as("response %d", i).isEqualTo(i % 2 == 0 ? alpha.bytes() : beta.bytes());
+        assertThat(r.get(i).body())
+            .as("response %d", i)
+            .isEqualTo(i % 2 == 0 ? alpha.bytes() : beta.bytes());
       }
     }
   }
@@ -110,7 +115,9 @@ class PipeliningIT {
       assertThat(r).hasSize(201);
       assertThat(r.get(0).body()).isEqualTo(beta.bytes());
       for (int i = 0; i < 200; i++) {
-        assertThat(r.get(i + 1).status()).as("response %d", i + 1).isEqualTo(i % 3 == 0 ? 404 : 200);
+        assertThat(r.get(i + 1).status())
+            .as("response %d", i + 1)
+            .isEqualTo(i % 3 == 0 ? 404 : 200);
       }
     }
     assertThat(Harness.text(h.get("/healthz"))).startsWith("ok");

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 16: Debian's poetry (1.3.2) and pdm (2.2.1) lock through the proxy, in front of an
- * upstream that names metadata the pre-PEP 714 way, with a release held back by the cooldown
- * and shown as yanked ({@code files.blocked: yank}): they pick the allowed release.
+ * Issue 16: Debian's poetry (1.3.2) and pdm (2.2.1) lock through the proxy, in front of an upstream
+ * that names metadata the pre-PEP 714 way, with a release held back by the cooldown and shown as
+ * yanked ({@code files.blocked: yank}): they pick the allowed release.
  */
 class PoetryPdmIT {
   @TempDir Path dir;
@@ -28,19 +28,25 @@ class PoetryPdmIT {
   private Harness start() throws Exception {
     Path policy = dir.resolve("policies.yaml");
     Files.writeString(policy, "release-age: {minimum: 7d}\nfiles: {blocked: yank}\n");
-    Harness h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)));
+    Harness h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(Optional.of(policy)));
     h.upstream.legacyMetadataNames(true);
-    FileOptions old = FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30)));
+    FileOptions old =
+        FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30)));
     h.upstream.publish(WheelBuilder.of("alpha", "1.0").requires("beta").build(), old);
     h.upstream.publish(WheelBuilder.of("beta", "2.0").build(), old);
-    h.upstream.publish(WheelBuilder.of("alpha", "2.0").build(),
+    h.upstream.publish(
+        WheelBuilder.of("alpha", "2.0").build(),
         FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(1))));
     return h;
   }
 
   private static void assume(String tool) {
-    dev.pypiguard.testing.RequiredTool.require(Files.isExecutable(Path.of("/usr/bin/" + tool)),
+    dev.pypiguard.testing.RequiredTool.require(
+        Files.isExecutable(Path.of("/usr/bin/" + tool)),
         tool + " is not installed (apt-get install -y python3-" + tool + ")");
   }
 
@@ -48,11 +54,20 @@ class PoetryPdmIT {
   private String run(Path project, List<String> cmd, int[] exit) throws Exception {
     Path home = Files.createDirectories(dir.resolve("home"));
     Path log = dir.resolve("run.log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(project.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(project.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("PIP_") || k.startsWith("POETRY_") || k.startsWith("PDM_")
-        || k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
+    env.keySet()
+        .removeIf(
+            k ->
+                k.startsWith("PIP_")
+                    || k.startsWith("POETRY_")
+                    || k.startsWith("PDM_")
+                    || k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
     env.put("HOME", home.toString());
     env.put("XDG_CONFIG_HOME", home.resolve(".config").toString());
     env.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
@@ -78,7 +93,9 @@ class PoetryPdmIT {
     assume("poetry");
     try (Harness h = start()) {
       Path project = Files.createDirectories(dir.resolve("poetry-project"));
-      Files.writeString(project.resolve("pyproject.toml"), """
+      Files.writeString(
+          project.resolve("pyproject.toml"),
+          """
           [tool.poetry]
           name = "consumer"
           version = "0.1.0"
@@ -97,13 +114,16 @@ class PoetryPdmIT {
           [build-system]
           requires = ["poetry-core"]
           build-backend = "poetry.core.masonry.api"
-          """.formatted(h.index()));
+          """
+              .formatted(h.index()));
       int[] exit = new int[1];
       String out = run(project, List.of("poetry", "lock", "--no-interaction"), exit);
 
       assertThat(exit[0]).as(out).isZero();
       String lock = Files.readString(project.resolve("poetry.lock"));
-      assertThat(lock).contains("name = \"alpha\"\nversion = \"1.0\"").contains("name = \"beta\"\nversion = \"2.0\"")
+      assertThat(lock)
+          .contains("name = \"alpha\"\nversion = \"1.0\"")
+          .contains("name = \"beta\"\nversion = \"2.0\"")
           .doesNotContain("alpha-2.0");
     }
   }
@@ -113,7 +133,9 @@ class PoetryPdmIT {
     assume("pdm");
     try (Harness h = start()) {
       Path project = Files.createDirectories(dir.resolve("pdm-project"));
-      Files.writeString(project.resolve("pyproject.toml"), """
+      Files.writeString(
+          project.resolve("pyproject.toml"),
+          """
           [project]
           name = "consumer"
           version = "0.1.0"
@@ -124,14 +146,17 @@ class PoetryPdmIT {
           name = "pypi"
           url = "%s"
           verify_ssl = false
-          """.formatted(h.index()));
+          """
+              .formatted(h.index()));
       int[] exit = new int[1];
       String out = run(project, List.of("pdm", "lock", "--no-isolation"), exit);
 
       assertThat(exit[0]).as(out).isZero();
       assertThat(out).doesNotContain("Traceback");
       String lock = Files.readString(project.resolve("pdm.lock"));
-      assertThat(lock).contains("name = \"alpha\"\nversion = \"1.0\"").contains("name = \"beta\"\nversion = \"2.0\"");
+      assertThat(lock)
+          .contains("name = \"alpha\"\nversion = \"1.0\"")
+          .contains("name = \"beta\"\nversion = \"2.0\"");
     }
   }
 }

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The policy through the server: pages, downloads, explain, check, audit mode, reloads (issue 3). */
+/**
+ * The policy through the server: pages, downloads, explain, check, audit mode, reloads (issue 3).
+ */
 class PolicyServerIT {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final String JSON = "application/vnd.pypi.simple.v1+json";
@@ -40,12 +42,19 @@ class PolicyServerIT {
   void start() throws Exception {
     policy = dir.resolve("policies.yaml");
     Files.writeString(policy, "release-age:\n  minimum: 7d\n");
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(java.util.Optional.of(policy)));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(java.util.Optional.of(policy)));
     old = WheelBuilder.of("alpha", "1.0").build();
     fresh = WheelBuilder.of("alpha", "2.0").build();
-    h.upstream.publish(old, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
-    h.upstream.publish(fresh, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(2).plusHours(1))));
+    h.upstream.publish(
+        old, FileOptions.defaults().withUploadTime(Instant.now().minus(Duration.ofDays(30))));
+    h.upstream.publish(
+        fresh,
+        FileOptions.defaults()
+            .withUploadTime(Instant.now().minus(Duration.ofDays(2).plusHours(1))));
   }
 
   @AfterEach
@@ -60,18 +69,25 @@ class PolicyServerIT {
   @Test
   void cooldown_hidesFreshFileFromBothFormats_andListsItWithReasons() throws Exception {
     JsonNode page = page();
-    assertThat(page.path("files").toString()).contains(old.filename()).doesNotContain(fresh.filename());
+    assertThat(page.path("files").toString())
+        .contains(old.filename())
+        .doesNotContain(fresh.filename());
     JsonNode removed = page.path("_pypi-guard").path("removed");
-    assertThat(removed.toString()).contains(fresh.filename()).contains("release-age")
+    assertThat(removed.toString())
+        .contains(fresh.filename())
+        .contains("release-age")
         .contains("uploaded 2 days ago, minimum is 7 days");
-    assertThat(text(h.get("/simple/alpha/"))).contains(old.filename()).doesNotContain(fresh.filename());
+    assertThat(text(h.get("/simple/alpha/")))
+        .contains(old.filename())
+        .doesNotContain(fresh.filename());
   }
 
   @Test
   void cooldown_directDownload_is403WithRuleInPhraseAndBody() {
     var r = h.get("/files/alpha/" + fresh.filename());
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(text(r)).contains("403 Blocked by policy: release-age: uploaded 2 days ago, minimum is 7 days");
+    assertThat(text(r))
+        .contains("403 Blocked by policy: release-age: uploaded 2 days ago, minimum is 7 days");
     assertThat(h.upstream.requests("/files/" + fresh.filename())).isZero();
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
   }
@@ -97,7 +113,8 @@ class PolicyServerIT {
     h.get("/files/alpha/" + fresh.filename());
     Path log = dir.resolve("cache").resolve("audit.log");
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!(Files.exists(log) && Files.readString(log).contains(fresh.filename())) && System.nanoTime() < deadline) {
+    while (!(Files.exists(log) && Files.readString(log).contains(fresh.filename()))
+        && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
     JsonNode line = MAPPER.readTree(Files.readAllLines(log).get(0));
@@ -120,8 +137,11 @@ class PolicyServerIT {
 
     Files.writeString(policy, "versions:\n  deny:\n    alpha: \"<<2\"\n");
     assertThat(h.proxy.policy().reloadIfChanged()).isFalse();
-    assertThat(page().path("files").toString()).contains(fresh.filename()).doesNotContain(old.filename());
-    assertThat(text(h.get("/metrics"))).contains("pypiguard_policy_reloads_total{outcome=\"invalid\"} 1.0");
+    assertThat(page().path("files").toString())
+        .contains(fresh.filename())
+        .doesNotContain(old.filename());
+    assertThat(text(h.get("/metrics")))
+        .contains("pypiguard_policy_reloads_total{outcome=\"invalid\"} 1.0");
   }
 
   @Test
@@ -129,7 +149,8 @@ class PolicyServerIT {
     Files.writeString(policy, "mode: audit\nrelease-age:\n  minimum: 7d\n");
     // The file is polled every 2 s (README): one poll plus slack for a loaded machine.
     long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
-    while (!page().path("files").toString().contains(fresh.filename()) && System.nanoTime() < deadline) {
+    while (!page().path("files").toString().contains(fresh.filename())
+        && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
     assertThat(page().path("files").toString()).contains(fresh.filename());
@@ -145,7 +166,8 @@ class PolicyServerIT {
     assertThat(h.get("/files/alpha/" + fresh.filename()).statusCode()).isEqualTo(200);
     Path log = dir.resolve("cache").resolve("audit.log");
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!(Files.exists(log) && Files.readString(log).contains("would-block")) && System.nanoTime() < deadline) {
+    while (!(Files.exists(log) && Files.readString(log).contains("would-block"))
+        && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
     assertThat(Files.readString(log)).contains("would-block");
@@ -164,20 +186,44 @@ class PolicyServerIT {
   void invalidPolicyAtStart_isRefusedWithFileAndLine() throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "release-age:\n  minimum: -3d\n");
-    var r = CliTest.run("serve", "--listen", "127.0.0.1:0", "--cache-dir", dir.resolve("c2").toString(),
-        "--upstream", h.upstream.uri().toString(), "--policy", bad.toString());
+    var r =
+        CliTest.run(
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--cache-dir",
+            dir.resolve("c2").toString(),
+            "--upstream",
+            h.upstream.uri().toString(),
+            "--policy",
+            bad.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains(bad + ":2: release-age.minimum");
   }
 
   @Test
   void check_agreesWithServer_exitCodes() {
-    var blocked = CliTest.run("check", "--policy", policy.toString(), "--upstream", h.upstream.uri().toString(),
-        "alpha==2.0");
+    var blocked =
+        CliTest.run(
+            "check",
+            "--policy",
+            policy.toString(),
+            "--upstream",
+            h.upstream.uri().toString(),
+            "alpha==2.0");
     assertThat(blocked.code()).as(blocked.out() + blocked.err()).isEqualTo(1);
-    assertThat(blocked.out()).contains("alpha==2.0: BLOCKED").contains("release-age: uploaded 2 days ago");
-    var allowed = CliTest.run("check", "--policy", policy.toString(), "--upstream", h.upstream.uri().toString(),
-        "alpha==1.0", "alpha");
+    assertThat(blocked.out())
+        .contains("alpha==2.0: BLOCKED")
+        .contains("release-age: uploaded 2 days ago");
+    var allowed =
+        CliTest.run(
+            "check",
+            "--policy",
+            policy.toString(),
+            "--upstream",
+            h.upstream.uri().toString(),
+            "alpha==1.0",
+            "alpha");
     assertThat(allowed.code()).as(allowed.out() + allowed.err()).isZero();
     assertThat(allowed.out()).contains("alpha==1.0: ALLOWED");
     var missing = CliTest.run("check", "--upstream", h.upstream.uri().toString(), "nope");
@@ -190,11 +236,21 @@ class PolicyServerIT {
     try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closed = socket.getLocalPort();
     }
-    var down = CliTest.run("check", "--upstream", "http://127.0.0.1:" + closed + "/simple/", "alpha");
+    var down =
+        CliTest.run("check", "--upstream", "http://127.0.0.1:" + closed + "/simple/", "alpha");
     assertThat(down.code()).as(down.out() + down.err()).isEqualTo(2);
-    assertThat(down.err()).contains("upstream pypi").contains("connection refused").doesNotContain("\tat ");
-    var noPolicy = CliTest.run("check", "--policy", h.cacheDir.resolve("missing.yaml").toString(),
-        "--upstream", h.upstream.uri().toString(), "alpha");
+    assertThat(down.err())
+        .contains("upstream pypi")
+        .contains("connection refused")
+        .doesNotContain("\tat ");
+    var noPolicy =
+        CliTest.run(
+            "check",
+            "--policy",
+            h.cacheDir.resolve("missing.yaml").toString(),
+            "--upstream",
+            h.upstream.uri().toString(),
+            "alpha");
     assertThat(noPolicy.code()).isEqualTo(2);
     assertThat(noPolicy.err()).contains("missing.yaml: no such file");
   }
@@ -205,7 +261,8 @@ class PolicyServerIT {
     PipResult r = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha"));
     assertThat(r.succeeded()).as(r.toString()).isTrue();
     assertThat(r.installedVersions()).isEqualTo(Map.of("alpha", "1.0"));
-    PipResult pinned = PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha==2.0"));
+    PipResult pinned =
+        PythonEnv.shared().install(h.index(), List.of("--only-binary", ":all:", "alpha==2.0"));
     assertThat(pinned.succeeded()).isFalse();
     assertThat(pinned.output()).contains("No matching distribution found for alpha==2.0");
   }
@@ -214,13 +271,24 @@ class PolicyServerIT {
   // rendering on the event loop is the answer the rendering sent, and follows the policy and
   // the audit log as before.
 
-  static final List<String> REPLY_HEADERS = List.of("content-type", "content-encoding", "content-length", "etag",
-      "vary", "cache-control", "server");
+  static final List<String> REPLY_HEADERS =
+      List.of(
+          "content-type",
+          "content-encoding",
+          "content-length",
+          "etag",
+          "vary",
+          "cache-control",
+          "server");
 
   @Test
   void hit_isTheRenderingsAnswer_inEveryFormatAndCoding() throws Exception {
-    for (String[] headers : List.of(new String[] {"Accept", JSON}, new String[] {"Accept", "text/html"},
-        new String[] {"Accept", JSON, "Accept-Encoding", "gzip"}, new String[] {"Accept-Encoding", "gzip;q=1, br"})) {
+    for (String[] headers :
+        List.of(
+            new String[] {"Accept", JSON},
+            new String[] {"Accept", "text/html"},
+            new String[] {"Accept", JSON, "Accept-Encoding", "gzip"},
+            new String[] {"Accept-Encoding", "gzip;q=1, br"})) {
       HttpResponse<byte[]> first = h.get("/simple/alpha/", headers);
       assertThat(first.statusCode()).isEqualTo(200);
       for (int i = 0; i < 3; i++) {
@@ -228,15 +296,20 @@ class PolicyServerIT {
         assertThat(hit.statusCode()).isEqualTo(200);
         assertThat(hit.body()).isEqualTo(first.body());
         for (String name : REPLY_HEADERS) {
-          assertThat(hit.headers().allValues(name)).as(name + " of " + String.join(" ", headers))
+          assertThat(hit.headers().allValues(name))
+              .as(name + " of " + String.join(" ", headers))
               .isEqualTo(first.headers().allValues(name));
         }
       }
       boolean gzip = String.join(" ", headers).contains("gzip");
-      assertThat(first.headers().firstValue("content-encoding")).isEqualTo(gzip ? java.util.Optional.of("gzip")
-          : java.util.Optional.empty());
-      String body = new String(gzip ? gunzip(first.body()) : first.body(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(body).contains("/files/alpha/" + old.filename()).doesNotContain("/files/alpha/" + fresh.filename());
+      assertThat(first.headers().firstValue("content-encoding"))
+          .isEqualTo(gzip ? java.util.Optional.of("gzip") : java.util.Optional.empty());
+      String body =
+          new String(
+              gzip ? gunzip(first.body()) : first.body(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(body)
+          .contains("/files/alpha/" + old.filename())
+          .doesNotContain("/files/alpha/" + fresh.filename());
     }
   }
 
@@ -245,7 +318,8 @@ class PolicyServerIT {
     HttpResponse<byte[]> first = h.get("/simple/alpha/", "Accept", JSON);
     h.get("/simple/alpha/", "Accept", JSON);
     String etag = first.headers().firstValue("etag").orElseThrow();
-    assertThat(h.get("/simple/alpha/", "Accept", JSON, "If-None-Match", etag).statusCode()).isEqualTo(304);
+    assertThat(h.get("/simple/alpha/", "Accept", JSON, "If-None-Match", etag).statusCode())
+        .isEqualTo(304);
     HttpResponse<byte[]> head = h.send("HEAD", "/simple/alpha/", "Accept", JSON);
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.body()).isEmpty();
@@ -261,7 +335,9 @@ class PolicyServerIT {
     assertThat(h.proxy.policy().reloadIfChanged()).isTrue();
     for (int i = 0; i < 2; i++) {
       String page = text(h.get("/simple/alpha/", "Accept", JSON));
-      assertThat(page).contains("/files/alpha/" + fresh.filename()).doesNotContain("/files/alpha/" + old.filename());
+      assertThat(page)
+          .contains("/files/alpha/" + fresh.filename())
+          .doesNotContain("/files/alpha/" + old.filename());
     }
   }
 

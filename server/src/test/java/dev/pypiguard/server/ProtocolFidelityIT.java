@@ -37,10 +37,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 16, "wrong on the wire": recorded-like pages of every simple-API version (1.0 to 1.4, and
- * a 2.0) re-served in both formats and compared field by field; PEP 714 names, PEP 629/700
- * versions, PEP 708 keys, the Integrity API's version check, ETags per coding, 304s, the access
- * log's completeness and trusted forwarded headers.
+ * Issue 16, "wrong on the wire": recorded-like pages of every simple-API version (1.0 to 1.4, and a
+ * 2.0) re-served in both formats and compared field by field; PEP 714 names, PEP 629/700 versions,
+ * PEP 708 keys, the Integrity API's version check, ETags per coding, 304s, the access log's
+ * completeness and trusted forwarded headers.
  */
 class ProtocolFidelityIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,20 +63,27 @@ class ProtocolFidelityIT {
     recorded.close();
   }
 
-  private ProxyServer proxy(java.util.function.UnaryOperator<ServerConfig> tweak) throws IOException {
-    proxy = ProxyServer.start(tweak.apply(Harness.permissive(ServerConfig.defaults(recorded.uri(), cache).withPort(0))));
+  private ProxyServer proxy(java.util.function.UnaryOperator<ServerConfig> tweak)
+      throws IOException {
+    proxy =
+        ProxyServer.start(
+            tweak.apply(
+                Harness.permissive(ServerConfig.defaults(recorded.uri(), cache).withPort(0))));
     return proxy;
   }
 
   private HttpResponse<byte[]> get(String path, String... headers) throws IOException {
-    var b = java.net.http.HttpRequest.newBuilder(URI.create(proxy.uri() + path))
-        .timeout(java.time.Duration.ofSeconds(20));
+    var b =
+        java.net.http.HttpRequest.newBuilder(URI.create(proxy.uri() + path))
+            .timeout(java.time.Duration.ofSeconds(20));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
     try {
-      return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
-          .build().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1)
+          .build()
+          .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);
@@ -98,9 +105,16 @@ class ProtocolFidelityIT {
   // ---- recorded pages, field by field -----------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"sampleproject-1.1.json", "holygrail-1.2.json", "attested-1.3.json",
-      "archived-1.4.json", "future-2.0.json"})
-  void recordedJsonPage_reservedAsJson_keepsEveryFieldAndOnlyNewNames(String resource) throws IOException {
+  @ValueSource(
+      strings = {
+        "sampleproject-1.1.json",
+        "holygrail-1.2.json",
+        "attested-1.3.json",
+        "archived-1.4.json",
+        "future-2.0.json"
+      })
+  void recordedJsonPage_reservedAsJson_keepsEveryFieldAndOnlyNewNames(String resource)
+      throws IOException {
     String project = resource.substring(0, resource.indexOf('-'));
     recorded.serve(project, resource);
     proxy(c -> c);
@@ -113,11 +127,17 @@ class ProtocolFidelityIT {
     for (String key : List.of("project-status", "tracks", "alternate-locations")) {
       assertThat(out.get(key)).as(key).isEqualTo(upstream.get(key));
     }
-    upstream.get("meta").properties().forEach(e -> {
-      if (!e.getKey().equals("api-version")) {
-        assertThat(out.get("meta").get(e.getKey())).as("meta." + e.getKey()).isEqualTo(e.getValue());
-      }
-    });
+    upstream
+        .get("meta")
+        .properties()
+        .forEach(
+            e -> {
+              if (!e.getKey().equals("api-version")) {
+                assertThat(out.get("meta").get(e.getKey()))
+                    .as("meta." + e.getKey())
+                    .isEqualTo(e.getValue());
+              }
+            });
     // Every file has a size here, and versions are given: the proxy implements 1.4 in full,
     // whatever the upstream claimed (2.0 included).
     assertThat(out.get("meta").get("api-version").asText()).isEqualTo("1.4");
@@ -129,28 +149,41 @@ class ProtocolFidelityIT {
       for (String key : List.of("filename", "hashes", "size", "upload-time", "yanked")) {
         assertThat(f.get(key)).as(where + " " + key).isEqualTo(u.get(key));
       }
-      assertThat(textOrNull(f.get("requires-python"))).as(where).isEqualTo(textOrNull(u.get("requires-python")));
+      assertThat(textOrNull(f.get("requires-python")))
+          .as(where)
+          .isEqualTo(textOrNull(u.get("requires-python")));
       assertThat(f.get("url").asText()).startsWith(proxy.uri() + "/files/" + project + "/");
-      assertThat(metadataOf(f)).as(where + " metadata").isEqualTo(expectedMetadata(where, metadataOf(u)));
+      assertThat(metadataOf(f))
+          .as(where + " metadata")
+          .isEqualTo(expectedMetadata(where, metadataOf(u)));
       // PEP 714: never the legacy JSON keys (pip 23.0 crashes on a hash object under the old one).
       assertThat(f.has("dist-info-metadata")).as(where).isFalse();
       assertThat(f.has("data-dist-info-metadata")).as(where).isFalse();
       boolean attested = u.hasNonNull("provenance");
       assertThat(f.hasNonNull("provenance")).as(where).isEqualTo(attested);
       if (attested) {
-        assertThat(f.get("provenance").asText()).startsWith(proxy.uri() + "/integrity/" + project + "/");
+        assertThat(f.get("provenance").asText())
+            .startsWith(proxy.uri() + "/integrity/" + project + "/");
       }
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sampleproject-1.1.json", "holygrail-1.2.json", "holygrail-1.2.html",
-      "attested-1.3.json", "archived-1.4.json", "sampleproject-1.0.html"})
+  @ValueSource(
+      strings = {
+        "sampleproject-1.1.json",
+        "holygrail-1.2.json",
+        "holygrail-1.2.html",
+        "attested-1.3.json",
+        "archived-1.4.json",
+        "sampleproject-1.0.html"
+      })
   void recordedPage_reservedAsHtml_keepsWhatHtmlCarries(String resource) throws IOException {
     String project = resource.substring(0, resource.indexOf('-'));
     recorded.serve(project, resource);
     proxy(c -> c);
-    List<String[]> files = resource.endsWith(".json") ? filesOfJson(resource) : filesOfHtml(resource);
+    List<String[]> files =
+        resource.endsWith(".json") ? filesOfJson(resource) : filesOfHtml(resource);
 
     Document doc = html(project);
 
@@ -162,22 +195,27 @@ class ProtocolFidelityIT {
       Element a = anchors.get(i);
       assertThat(a.text()).isEqualTo(u[0]);
       assertThat(a.attr("href")).endsWith("#sha256=" + u[1]);
-      assertThat(a.hasAttr("data-requires-python") ? a.attr("data-requires-python") : null).isEqualTo(u[2]);
+      assertThat(a.hasAttr("data-requires-python") ? a.attr("data-requires-python") : null)
+          .isEqualTo(u[2]);
       assertThat(a.hasAttr("data-yanked") ? a.attr("data-yanked") : null).isEqualTo(u[3]);
       // PEP 714: the new attribute always, the old one beside it with the same value.
       String meta = expectedMetadata(u[0], u[4]);
-      assertThat(a.hasAttr("data-core-metadata") ? a.attr("data-core-metadata") : null).isEqualTo(meta);
-      assertThat(a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null).isEqualTo(meta);
+      assertThat(a.hasAttr("data-core-metadata") ? a.attr("data-core-metadata") : null)
+          .isEqualTo(meta);
+      assertThat(a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null)
+          .isEqualTo(meta);
     }
     if (project.equals("holygrail")) {
       // PEP 708 kept in HTML, from a JSON upstream and from an HTML one alike.
       assertThat(doc.select("meta[name=pypi:tracks]").eachAttr("content"))
           .containsExactly("https://pypi.org/simple/holygrail/");
       assertThat(doc.select("meta[name=pypi:alternate-locations]").eachAttr("content"))
-          .containsExactly("https://pypi.org/simple/holygrail/", "https://mirror.example/simple/holygrail/");
+          .containsExactly(
+              "https://pypi.org/simple/holygrail/", "https://mirror.example/simple/holygrail/");
     }
     if (project.equals("archived")) {
-      assertThat(doc.select("meta[name=pypi:project-status]").attr("content")).isEqualTo("archived");
+      assertThat(doc.select("meta[name=pypi:project-status]").attr("content"))
+          .isEqualTo("archived");
     }
   }
 
@@ -193,7 +231,8 @@ class ProtocolFidelityIT {
     // HTML gives no sizes: the page cannot be 1.1+ (PEP 700 makes size mandatory there).
     assertThat(sample.get("meta").get("api-version").asText()).isEqualTo("1.0");
     assertThat(sample.get("versions")).isNotNull();
-    assertThat(JSON.convertValue(sample.get("versions"), String[].class)).containsExactly("2.0.0", "3.0.0");
+    assertThat(JSON.convertValue(sample.get("versions"), String[].class))
+        .containsExactly("2.0.0", "3.0.0");
     JsonNode wheel = sample.get("files").get(0);
     // Issue 16: an upstream with only data-dist-info-metadata still gets core-metadata out.
     assertThat(wheel.get("core-metadata").get("sha256").asText()).hasSize(64);
@@ -209,14 +248,16 @@ class ProtocolFidelityIT {
       var one = WheelBuilder.of("alpha", "1.0").build();
       var two = WheelBuilder.of("alpha", "1.1").build();
       up.publishAll(one, two);
-      proxy = ProxyServer.start(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0)));
+      proxy =
+          ProxyServer.start(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0)));
 
       JsonNode before = json("alpha");
       assertThat(get("/files/alpha/" + one.filename()).statusCode()).isEqualTo(200);
       assertThat(get("/files/alpha/" + two.filename()).statusCode()).isEqualTo(200);
       JsonNode after = json("alpha");
       long deadline = System.nanoTime() + 5_000_000_000L;
-      while (!after.path("meta").path("api-version").asText().equals("1.4") && System.nanoTime() < deadline) {
+      while (!after.path("meta").path("api-version").asText().equals("1.4")
+          && System.nanoTime() < deadline) {
         Thread.sleep(20); // the stored-file hook runs just after the download completes
         after = json("alpha");
       }
@@ -243,7 +284,9 @@ class ProtocolFidelityIT {
 
     assertThat(wrong.statusCode()).isEqualTo(404);
     assertThat(new String(wrong.body(), StandardCharsets.UTF_8)).contains("9.9");
-    assertThat(right.statusCode()).as(new String(right.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    assertThat(right.statusCode())
+        .as(new String(right.body(), StandardCharsets.UTF_8))
+        .isEqualTo(200);
     assertThat(JSON.readTree(right.body()).has("attestation_bundles")).isTrue();
     assertThat(equivalent.statusCode()).isEqualTo(200);
   }
@@ -256,7 +299,8 @@ class ProtocolFidelityIT {
     proxy(c -> c);
 
     HttpResponse<byte[]> identity = get("/simple/holygrail/", "Accept", JSON_V1);
-    HttpResponse<byte[]> gzip = get("/simple/holygrail/", "Accept", JSON_V1, "Accept-Encoding", "gzip");
+    HttpResponse<byte[]> gzip =
+        get("/simple/holygrail/", "Accept", JSON_V1, "Accept-Encoding", "gzip");
     String identityTag = identity.headers().firstValue("ETag").orElseThrow();
     String gzipTag = gzip.headers().firstValue("ETag").orElseThrow();
 
@@ -266,15 +310,29 @@ class ProtocolFidelityIT {
     assertThat(identityTag).startsWith("\"").endsWith("\"").isNotEqualTo(gzipTag);
     assertThat(gzipTag).startsWith("\"").endsWith("\"");
 
-    String raw304 = rawGet("/simple/holygrail/", "Accept: " + JSON_V1, "Accept-Encoding: gzip",
-        "If-None-Match: " + gzipTag);
+    String raw304 =
+        rawGet(
+            "/simple/holygrail/",
+            "Accept: " + JSON_V1,
+            "Accept-Encoding: gzip",
+            "If-None-Match: " + gzipTag);
     assertThat(raw304).startsWith("HTTP/1.1 304");
     assertThat(raw304.toLowerCase(java.util.Locale.ROOT)).doesNotContain("content-length");
     assertThat(raw304.toLowerCase(java.util.Locale.ROOT)).contains("etag: " + gzipTag);
     // The identity tag names another representation: the gzip body is sent again.
-    assertThat(get("/simple/holygrail/", "Accept", JSON_V1, "Accept-Encoding", "gzip",
-        "If-None-Match", identityTag).statusCode()).isEqualTo(200);
-    assertThat(get("/simple/holygrail/", "Accept", JSON_V1, "If-None-Match", identityTag).statusCode())
+    assertThat(
+            get(
+                    "/simple/holygrail/",
+                    "Accept",
+                    JSON_V1,
+                    "Accept-Encoding",
+                    "gzip",
+                    "If-None-Match",
+                    identityTag)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            get("/simple/holygrail/", "Accept", JSON_V1, "If-None-Match", identityTag).statusCode())
         .isEqualTo(304);
   }
 
@@ -283,8 +341,13 @@ class ProtocolFidelityIT {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.uri().getPort())) {
       s.setSoTimeout(10_000);
       // The same Host as the HTTP client's: the base URL is part of what the ETag names.
-      var req = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + proxy.uri().getPort()
-          + "\r\nConnection: close\r\n");
+      var req =
+          new StringBuilder(
+              "GET "
+                  + path
+                  + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                  + proxy.uri().getPort()
+                  + "\r\nConnection: close\r\n");
       for (String h : headers) {
         req.append(h).append("\r\n");
       }
@@ -307,7 +370,10 @@ class ProtocolFidelityIT {
         up.throttle(w.filename(), 32 * 1024, java.time.Duration.ofMillis(5));
         wheels.add(w);
       }
-      proxy = ProxyServer.start(Harness.permissive(ServerConfig.defaults(up.uri(), cache).withPort(0).withStreamAfter(1024)));
+      proxy =
+          ProxyServer.start(
+              Harness.permissive(
+                  ServerConfig.defaults(up.uri(), cache).withPort(0).withStreamAfter(1024)));
       PrintStream saved = System.err;
       var captured = new ByteArrayOutputStream();
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -330,16 +396,20 @@ class ProtocolFidelityIT {
 
   private static long count(ByteArrayOutputStream log, String path) {
     // Only the raw-socket requests: they send no User-Agent (the warm-up's line may come late).
-    return log.toString(StandardCharsets.UTF_8).lines()
-        .filter(l -> l.contains("GET " + path) && l.contains("\"-\" \"-\"")).count();
+    return log.toString(StandardCharsets.UTF_8)
+        .lines()
+        .filter(l -> l.contains("GET " + path) && l.contains("\"-\" \"-\""))
+        .count();
   }
 
   /** Reads the head and exactly Content-Length bytes, then closes at once (as curl does). */
   private void readExactlyThenClose(String path, long length) throws IOException {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.uri().getPort())) {
       s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       InputStream in = s.getInputStream();
       int matched = 0;
       while (matched < 4) {
@@ -360,22 +430,50 @@ class ProtocolFidelityIT {
   void forwardedHeaders_fromTrustedProxy_giveHttpsLinks_fromOthersIgnored() throws IOException {
     recorded.serve("holygrail", "holygrail-1.2.json");
     var problems = new ArrayList<String>();
-    TrustedProxies loopback = TrustedProxies.parse(List.of("127.0.0.0/8", "::1"), "trusted-proxies", problems);
+    TrustedProxies loopback =
+        TrustedProxies.parse(List.of("127.0.0.0/8", "::1"), "trusted-proxies", problems);
     assertThat(problems).isEmpty();
 
     proxy(c -> c);
-    JsonNode untrusted = JSON.readTree(get("/simple/holygrail/", "Accept", JSON_V1,
-        "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example").body());
-    assertThat(untrusted.get("files").get(0).get("url").asText()).startsWith(proxy.uri() + "/files/");
+    JsonNode untrusted =
+        JSON.readTree(
+            get(
+                    "/simple/holygrail/",
+                    "Accept",
+                    JSON_V1,
+                    "X-Forwarded-Proto",
+                    "https",
+                    "X-Forwarded-Host",
+                    "evil.example")
+                .body());
+    assertThat(untrusted.get("files").get(0).get("url").asText())
+        .startsWith(proxy.uri() + "/files/");
     proxy.close();
 
     proxy(c -> c.edit(b -> b.trustedProxies = loopback));
-    JsonNode xf = JSON.readTree(get("/simple/holygrail/", "Accept", JSON_V1,
-        "X-Forwarded-Proto", "https", "X-Forwarded-Host", "pypi.example.com").body());
-    JsonNode rfc7239 = JSON.readTree(get("/simple/holygrail/", "Accept", JSON_V1,
-        "Forwarded", "for=203.0.113.9;proto=http;host=spoofed.example, for=10.0.0.1;proto=https;host=\"pypi.corp.example:8443\"").body());
-    JsonNode badHost = JSON.readTree(get("/simple/holygrail/", "Accept", JSON_V1,
-        "X-Forwarded-Host", "a b/../x").body());
+    JsonNode xf =
+        JSON.readTree(
+            get(
+                    "/simple/holygrail/",
+                    "Accept",
+                    JSON_V1,
+                    "X-Forwarded-Proto",
+                    "https",
+                    "X-Forwarded-Host",
+                    "pypi.example.com")
+                .body());
+    JsonNode rfc7239 =
+        JSON.readTree(
+            get(
+                    "/simple/holygrail/",
+                    "Accept",
+                    JSON_V1,
+                    "Forwarded",
+                    "for=203.0.113.9;proto=http;host=spoofed.example, for=10.0.0.1;proto=https;host=\"pypi.corp.example:8443\"")
+                .body());
+    JsonNode badHost =
+        JSON.readTree(
+            get("/simple/holygrail/", "Accept", JSON_V1, "X-Forwarded-Host", "a b/../x").body());
 
     assertThat(xf.get("files").get(0).get("url").asText())
         .startsWith("https://pypi.example.com/files/holygrail/");
@@ -388,27 +486,46 @@ class ProtocolFidelityIT {
   void trustedProxies_fromTheConfigFile_readOrRefusedWithFileAndLine() throws Exception {
     Path cfg = cache.resolve("pypi-guard.yaml");
     java.nio.file.Files.createDirectories(cache);
-    var flags = new dev.pypiguard.server.config.ConfigLoader.Flags(java.util.Optional.empty(),
-        java.util.Optional.empty(), java.util.Optional.of(cache), java.util.Optional.empty(),
-        java.util.Optional.empty(), false, List.of());
-    java.nio.file.Files.writeString(cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [10.0.0.0/8, \"::1\"]\n");
-    TrustedProxies ok = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags).trustedProxies();
+    var flags =
+        new dev.pypiguard.server.config.ConfigLoader.Flags(
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.of(cache),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            false,
+            List.of());
+    java.nio.file.Files.writeString(
+        cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [10.0.0.0/8, \"::1\"]\n");
+    TrustedProxies ok =
+        dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags)
+            .trustedProxies();
     assertThat(ok.trusts(InetAddress.getByName("10.1.2.3"))).isTrue();
     assertThat(ok.trusts(InetAddress.getByName("::1"))).isTrue();
     assertThat(ok.trusts(InetAddress.getByName("11.0.0.1"))).isFalse();
 
     java.nio.file.Files.writeString(cfg, "listen: 127.0.0.1:0\ntrusted-proxies: [lb.example]\n");
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(
-        () -> dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(cfg), flags)))
-        .hasMessageContaining(cfg + ":2: trusted-proxies: \"lb.example\" (expected: an IP address or CIDR range");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    dev.pypiguard.server.config.ConfigLoader.load(
+                        java.util.Optional.of(cfg), flags)))
+        .hasMessageContaining(
+            cfg + ":2: trusted-proxies: \"lb.example\" (expected: an IP address or CIDR range");
   }
 
   @Test
   void trustedProxies_notAnAddress_isRefusedWithTheKey() {
     var problems = new ArrayList<String>();
-    TrustedProxies.parse(List.of("10.0.0.0/33", "lb.example", "192.168.0.1"), "pypi-guard.yaml:3: trusted-proxies", problems);
+    TrustedProxies.parse(
+        List.of("10.0.0.0/33", "lb.example", "192.168.0.1"),
+        "pypi-guard.yaml:3: trusted-proxies",
+        problems);
     assertThat(problems).hasSize(2);
-    assertThat(problems.get(0)).contains("trusted-proxies").contains("10.0.0.0/33").contains("expected");
+    assertThat(problems.get(0))
+        .contains("trusted-proxies")
+        .contains("10.0.0.0/33")
+        .contains("expected");
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -422,7 +539,9 @@ class ProtocolFidelityIT {
     return n == null || n.isNull() ? null : n.asText();
   }
 
-  /** The metadata reference under any name a page may use, as {@code sha256=<hex>}, "true" or null. */
+  /**
+   * The metadata reference under any name a page may use, as {@code sha256=<hex>}, "true" or null.
+   */
   private static String metadataOf(JsonNode f) {
     for (String key : List.of("core-metadata", "dist-info-metadata", "data-dist-info-metadata")) {
       JsonNode m = f.get(key);
@@ -437,22 +556,40 @@ class ProtocolFidelityIT {
     var out = new ArrayList<String[]>();
     for (JsonNode f : JSON.readTree(recorded.body(resource)).get("files")) {
       JsonNode y = f.get("yanked");
-      String yanked = y == null || (y.isBoolean() && !y.booleanValue()) ? null : y.isTextual() ? y.asText() : "";
-      out.add(new String[] {f.get("filename").asText(), f.get("hashes").get("sha256").asText(),
-          textOrNull(f.get("requires-python")), yanked, metadataOf(f)});
+      String yanked =
+          y == null || (y.isBoolean() && !y.booleanValue())
+              ? null
+              : y.isTextual() ? y.asText() : "";
+      out.add(
+          new String[] {
+            f.get("filename").asText(),
+            f.get("hashes").get("sha256").asText(),
+            textOrNull(f.get("requires-python")),
+            yanked,
+            metadataOf(f)
+          });
     }
     return out;
   }
 
   private List<String[]> filesOfHtml(String resource) {
     var out = new ArrayList<String[]>();
-    for (Element a : Jsoup.parse(new String(recorded.body(resource), StandardCharsets.UTF_8)).select("a[href]")) {
+    for (Element a :
+        Jsoup.parse(new String(recorded.body(resource), StandardCharsets.UTF_8))
+            .select("a[href]")) {
       String href = a.attr("href");
-      String meta = a.hasAttr("data-core-metadata") ? a.attr("data-core-metadata")
-          : a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null;
-      out.add(new String[] {a.text(), href.substring(href.indexOf("#sha256=") + 8),
-          a.hasAttr("data-requires-python") ? a.attr("data-requires-python") : null,
-          a.hasAttr("data-yanked") ? a.attr("data-yanked") : null, meta});
+      String meta =
+          a.hasAttr("data-core-metadata")
+              ? a.attr("data-core-metadata")
+              : a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null;
+      out.add(
+          new String[] {
+            a.text(),
+            href.substring(href.indexOf("#sha256=") + 8),
+            a.hasAttr("data-requires-python") ? a.attr("data-requires-python") : null,
+            a.hasAttr("data-yanked") ? a.attr("data-yanked") : null,
+            meta
+          });
     }
     return out;
   }
@@ -467,30 +604,32 @@ class ProtocolFidelityIT {
 
     RecordedUpstream() throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-      server.createContext("/", x -> {
-        String path = x.getRequestURI().getPath();
-        byte[] body;
-        String type;
-        if (path.startsWith("/integrity/")) {
-          body = "{\"version\":1,\"attestation_bundles\":[]}".getBytes(StandardCharsets.UTF_8);
-          type = "application/vnd.pypi.integrity.v1+json";
-        } else {
-          String project = path.replaceAll("^/simple/([^/]+)/$", "$1");
-          String resource = pages.get(project);
-          if (resource == null) {
-            x.sendResponseHeaders(404, -1);
-            x.close();
-            return;
-          }
-          body = body(resource);
-          type = resource.endsWith(".json") ? JSON_V1 : "text/html; charset=utf-8";
-        }
-        x.getResponseHeaders().set("Content-Type", type);
-        x.sendResponseHeaders(200, body.length);
-        try (OutputStream o = x.getResponseBody()) {
-          o.write(body);
-        }
-      });
+      server.createContext(
+          "/",
+          x -> {
+            String path = x.getRequestURI().getPath();
+            byte[] body;
+            String type;
+            if (path.startsWith("/integrity/")) {
+              body = "{\"version\":1,\"attestation_bundles\":[]}".getBytes(StandardCharsets.UTF_8);
+              type = "application/vnd.pypi.integrity.v1+json";
+            } else {
+              String project = path.replaceAll("^/simple/([^/]+)/$", "$1");
+              String resource = pages.get(project);
+              if (resource == null) {
+                x.sendResponseHeaders(404, -1);
+                x.close();
+                return;
+              }
+              body = body(resource);
+              type = resource.endsWith(".json") ? JSON_V1 : "text/html; charset=utf-8";
+            }
+            x.getResponseHeaders().set("Content-Type", type);
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream o = x.getResponseBody()) {
+              o.write(body);
+            }
+          });
       server.start();
     }
 
@@ -500,7 +639,8 @@ class ProtocolFidelityIT {
 
     byte[] body(String resource) {
       try (InputStream in = ProtocolFidelityIT.class.getResourceAsStream("/recorded/" + resource)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("{{origin}}", origin())
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+            .replace("{{origin}}", origin())
             .getBytes(StandardCharsets.UTF_8);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The upstream going away, erring or stalling: cached things keep being served, the rest fails fast. */
+/**
+ * The upstream going away, erring or stalling: cached things keep being served, the rest fails
+ * fast.
+ */
 class ResilienceIT {
   @TempDir Path cache;
   Harness h;
@@ -53,7 +56,8 @@ class ResilienceIT {
     h.get("/simple/alpha/");
     h.get("/simple/alpha/");
     var headers = h.upstream.lastHeaders("/simple/alpha/");
-    assertThat(headers.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("If-None-Match"))).isTrue();
+    assertThat(headers.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("If-None-Match")))
+        .isTrue();
   }
 
   @Test
@@ -121,9 +125,10 @@ class ResilienceIT {
     Artifact big = WheelBuilder.large("bigpkg", "1.0", 6 * 1024 * 1024, 11);
     h.upstream.publish(big);
     h.upstream.throttle(big.filename(), 256 * 1024, Duration.ofMillis(40));
-    var pending = h.http.sendAsync(
-        java.net.http.HttpRequest.newBuilder(h.url("/files/bigpkg/" + big.filename())).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    var pending =
+        h.http.sendAsync(
+            java.net.http.HttpRequest.newBuilder(h.url("/files/bigpkg/" + big.filename())).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
     // Wait until the response is under way, then shut down.
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (h.upstream.requests("/files/" + big.filename()) == 0 && System.nanoTime() < deadline) {

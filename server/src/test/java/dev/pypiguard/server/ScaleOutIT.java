@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8: replicas sharing one S3 bucket (S3Proxy on loopback). Each replica has its own
- * cache directory as its local tier; what one cached, any other serves.
+ * Issue 8: replicas sharing one S3 bucket (S3Proxy on loopback). Each replica has its own cache
+ * directory as its local tier; what one cached, any other serves.
  */
 class ScaleOutIT {
   private static final String PREFIX = "fleet/";
@@ -44,8 +44,11 @@ class ScaleOutIT {
   S3Server s3;
   TestUpstream upstream;
   final List<ProxyServer> replicas = new ArrayList<>();
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   @BeforeEach
   void start() {
@@ -73,10 +76,18 @@ class ScaleOutIT {
     try {
       Path yaml = dir.resolve(name + ".yaml");
       Files.writeString(yaml, s3.storageYaml(PREFIX));
-      ServerConfig c = ConfigLoader.load(Optional.of(yaml), new ConfigLoader.Flags(
-              Optional.of("127.0.0.1:0"), Optional.of(upstream.uri().toString()),
-              Optional.of(dir.resolve(name)), Optional.empty(), Optional.empty(), false, List.of()))
-          .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(500));
+      ServerConfig c =
+          ConfigLoader.load(
+                  Optional.of(yaml),
+                  new ConfigLoader.Flags(
+                      Optional.of("127.0.0.1:0"),
+                      Optional.of(upstream.uri().toString()),
+                      Optional.of(dir.resolve(name)),
+                      Optional.empty(),
+                      Optional.empty(),
+                      false,
+                      List.of()))
+              .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(500));
       ProxyServer p = ProxyServer.start(tweak.apply(c));
       replicas.add(p);
       return p;
@@ -87,7 +98,10 @@ class ScaleOutIT {
 
   HttpResponse<byte[]> get(ProxyServer p, String path) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(p.uri() + path)).timeout(Duration.ofSeconds(60)).build(),
+      return http.send(
+          HttpRequest.newBuilder(URI.create(p.uri() + path))
+              .timeout(Duration.ofSeconds(60))
+              .build(),
           HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -115,7 +129,8 @@ class ScaleOutIT {
     eventually(what, condition, () -> "");
   }
 
-  static void eventually(String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
+  static void eventually(
+      String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -142,10 +157,11 @@ class ScaleOutIT {
 
     PipResult first = PythonEnv.shared().install(URI.create(a.uri() + "/simple/"), args);
     assertThat(first.succeeded()).as(first.toString()).isTrue();
-    eventually("both wheels uploaded", () -> s3.keys(PREFIX + "blobs/").containsAll(
-        List.of(blobKey(alpha), blobKey(beta))));
-    assertThat(s3.keys(PREFIX + "pages/pypi/")).contains(PREFIX + "pages/pypi/alpha.json",
-        PREFIX + "pages/pypi/beta.json");
+    eventually(
+        "both wheels uploaded",
+        () -> s3.keys(PREFIX + "blobs/").containsAll(List.of(blobKey(alpha), blobKey(beta))));
+    assertThat(s3.keys(PREFIX + "pages/pypi/"))
+        .contains(PREFIX + "pages/pypi/alpha.json", PREFIX + "pages/pypi/beta.json");
 
     upstream.stop();
     PipResult second = PythonEnv.shared().install(URI.create(b.uri() + "/simple/"), args);
@@ -173,7 +189,8 @@ class ScaleOutIT {
     }
     // While an upload runs, S3Proxy's file backend lists a part file beside the key; GET never
     // sees it. Once both replicas are done, the one object is all there is.
-    eventually("one object, no upload left pending",
+    eventually(
+        "one object, no upload left pending",
         () -> s3.keys(PREFIX + "blobs/").equals(List.of(blobKey(big))) && s3.pendingUploads() == 0,
         () -> s3.keys(PREFIX + "blobs/") + ", " + s3.pendingUploads() + " uploads pending");
     assertThat(sha256(s3.read(blobKey(big)))).isEqualTo(big.sha256());
@@ -195,8 +212,10 @@ class ScaleOutIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(sha256(r.body())).isEqualTo(big.sha256());
     assertThat(upstream.requests(URI.create(upstream.fileUri(big.filename()).toString()).getPath()))
-        .as("served from the store, not the upstream").isZero();
-    assertThat(text(get(b, "/metrics"))).contains("pypiguard_store_requests_seconds_count{op=\"get\",outcome=\"ok\"}");
+        .as("served from the store, not the upstream")
+        .isZero();
+    assertThat(text(get(b, "/metrics")))
+        .contains("pypiguard_store_requests_seconds_count{op=\"get\",outcome=\"ok\"}");
   }
 
   static String text(HttpResponse<byte[]> r) {
@@ -212,11 +231,27 @@ class ScaleOutIT {
       Path yaml = dir.resolve(name + ".yaml");
       Files.writeString(yaml, s3.storageYaml(PREFIX));
       String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      process = new ProcessBuilder(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-          "dev.pypiguard.server.cli.Main", "serve", "--config", yaml.toString(), "--listen", "127.0.0.1:0",
-          "--upstream", upstream.uri().toString(), "--cache-dir", dir.resolve(name).toString())
-          .redirectErrorStream(true).start();
-      var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      process =
+          new ProcessBuilder(
+                  javaBin,
+                  "-Xmx256m",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "dev.pypiguard.server.cli.Main",
+                  "serve",
+                  "--config",
+                  yaml.toString(),
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--upstream",
+                  upstream.uri().toString(),
+                  "--cache-dir",
+                  dir.resolve(name).toString())
+              .redirectErrorStream(true)
+              .start();
+      var out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       var listening = java.util.regex.Pattern.compile("listening on (http://\\S+)");
       URI found = null;
       for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -231,7 +266,7 @@ class ScaleOutIT {
       }
       uri = found;
       // Keep draining its log so that it never blocks on a full pipe.
-      Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+      Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
       drain.setDaemon(true);
       drain.start();
     }
@@ -250,10 +285,14 @@ class ScaleOutIT {
     }
   }
 
-  /** Sends a GET for {@code path} to {@code base}, and reads the body until {@code bytes} arrived. */
+  /**
+   * Sends a GET for {@code path} to {@code base}, and reads the body until {@code bytes} arrived.
+   */
   java.io.InputStream startReading(URI base, String path, long bytes) throws Exception {
-    var r = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    var r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + path)).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     assertThat(r.statusCode()).isEqualTo(200);
     java.io.InputStream in = r.body();
     byte[] buf = new byte[64 * 1024];
@@ -274,15 +313,20 @@ class ScaleOutIT {
   }
 
   @Test
-  void replicaKilledInTheMiddleOfALargeDownload_leavesNoObject_andAnotherReplicaServesTheFile() throws Exception {
+  void replicaKilledInTheMiddleOfALargeDownload_leavesNoObject_andAnotherReplicaServesTheFile()
+      throws Exception {
     Artifact big = WheelBuilder.large("big", "1.0", 24 * 1024 * 1024, 3);
     // One object per file: without advertised core metadata (fetched before a download, issue 13).
     upstream.publish(big, dev.pypiguard.testing.FileOptions.defaults().withCoreMetadata(false));
     upstream.throttle(big.filename(), 64 * 1024, Duration.ofMillis(20));
     String path = "/files/big/" + big.filename();
     try (Child a = new Child("a")) {
-      assertThat(http.send(HttpRequest.newBuilder(URI.create(a.uri + "/simple/big/")).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(a.uri + "/simple/big/")).build(),
+                      HttpResponse.BodyHandlers.discarding())
+                  .statusCode())
+          .isEqualTo(200);
       java.io.InputStream partial = startReading(a.uri, path, 6 * 1024 * 1024);
       a.kill();
       try {
@@ -302,7 +346,9 @@ class ScaleOutIT {
     var r = get(b, path);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(sha256(r.body())).isEqualTo(big.sha256());
-    eventually("B's verified copy is visible", () -> s3.keys(PREFIX + "blobs/").equals(List.of(blobKey(big))));
+    eventually(
+        "B's verified copy is visible",
+        () -> s3.keys(PREFIX + "blobs/").equals(List.of(blobKey(big))));
     assertThat(sha256(s3.read(blobKey(big)))).isEqualTo(big.sha256());
   }
 
@@ -313,11 +359,14 @@ class ScaleOutIT {
     upstream.publish(big);
     String path = "/files/big/" + big.filename();
     try (Child a = new Child("a")) {
-      var r = http.send(HttpRequest.newBuilder(URI.create(a.uri + path)).build(),
-          HttpResponse.BodyHandlers.discarding());
+      var r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(a.uri + path)).build(),
+              HttpResponse.BodyHandlers.discarding());
       assertThat(r.statusCode()).isEqualTo(200);
-      eventually("the upload has started", () -> s3.pendingUploads() > 0 || s3.keys(PREFIX + "blobs/")
-          .contains(blobKey(big)));
+      eventually(
+          "the upload has started",
+          () -> s3.pendingUploads() > 0 || s3.keys(PREFIX + "blobs/").contains(blobKey(big)));
       a.kill();
     }
     assertNoPartialObject(big);
@@ -335,7 +384,8 @@ class ScaleOutIT {
   }
 
   @Test
-  void storeGoesAway_replicaServesItsLocalTier_healthSaysSo_andUploadsWhatItMissedWhenItIsBack() throws Exception {
+  void storeGoesAway_replicaServesItsLocalTier_healthSaysSo_andUploadsWhatItMissedWhenItIsBack()
+      throws Exception {
     Artifact one = WheelBuilder.of("one", "1.0").build();
     Artifact two = WheelBuilder.of("two", "1.0").build();
     Artifact three = WheelBuilder.of("three", "1.0").build();
@@ -343,11 +393,14 @@ class ScaleOutIT {
     ProxyServer a = replica("a");
     assertThat(get(a, "/files/one/" + one.filename()).statusCode()).isEqualTo(200);
     eventually("one is uploaded", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(one)));
-    assertThat(text(get(a, "/healthz"))).startsWith("ok\n").contains("storage s3://pypi-guard/fleet/ at")
+    assertThat(text(get(a, "/healthz")))
+        .startsWith("ok\n")
+        .contains("storage s3://pypi-guard/fleet/ at")
         .contains(": reachable");
 
     s3.stop();
-    eventually("/healthz reports the store unreachable",
+    eventually(
+        "/healthz reports the store unreachable",
         () -> text(get(a, "/healthz")).contains("unreachable since"));
     var healthz = get(a, "/healthz");
     assertThat(healthz.statusCode()).isEqualTo(200);
@@ -358,15 +411,19 @@ class ScaleOutIT {
     var cold = get(a, "/files/two/" + two.filename());
     assertThat(cold.statusCode()).as("a cold file still comes from the upstream").isEqualTo(200);
     assertThat(cold.body()).isEqualTo(two.bytes());
-    assertThat(text(get(a, "/metrics"))).contains("pypiguard_store_requests_seconds_count{op=\"probe\",outcome=\"error\"}");
+    assertThat(text(get(a, "/metrics")))
+        .contains("pypiguard_store_requests_seconds_count{op=\"probe\",outcome=\"error\"}");
 
     s3.restart();
-    eventually("/healthz reports the store reachable again",
+    eventually(
+        "/healthz reports the store reachable again",
         () -> text(get(a, "/healthz")).contains(": reachable"));
-    eventually("the file fetched during the outage is uploaded now",
+    eventually(
+        "the file fetched during the outage is uploaded now",
         () -> s3.keys(PREFIX + "blobs/").contains(blobKey(two)));
     assertThat(get(a, "/files/three/" + three.filename()).statusCode()).isEqualTo(200);
-    eventually("new files are uploaded again", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(three)));
+    eventually(
+        "new files are uploaded again", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(three)));
   }
 
   @Test
@@ -384,20 +441,31 @@ class ScaleOutIT {
     var r = get(b, "/files/alpha/" + wheel.filename());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo(wheel.bytes());
-    eventually("the corrupt object is replaced by the verified one",
-        () -> s3.keys(PREFIX + "blobs/").contains(blobKey(wheel))
-            && sha256(s3.read(blobKey(wheel))).equals(wheel.sha256()));
+    eventually(
+        "the corrupt object is replaced by the verified one",
+        () ->
+            s3.keys(PREFIX + "blobs/").contains(blobKey(wheel))
+                && sha256(s3.read(blobKey(wheel))).equals(wheel.sha256()));
   }
 
   @Test
   void serve_credentialsTheStoreRefuses_exits2WithOneLine_withoutTheSecret() throws Exception {
     Path yaml = dir.resolve("wrong.yaml");
-    Files.writeString(yaml, s3.storageYaml(PREFIX).replace(S3Server.SECRET_KEY, "not-the-secret")
-        + "listen: 127.0.0.1:0\n");
-    CliTest.Run r = CliTest.run("serve", "--config", yaml.toString(), "--cache-dir", dir.resolve("c").toString());
+    Files.writeString(
+        yaml,
+        s3.storageYaml(PREFIX).replace(S3Server.SECRET_KEY, "not-the-secret")
+            + "listen: 127.0.0.1:0\n");
+    CliTest.Run r =
+        CliTest.run(
+            "serve", "--config", yaml.toString(), "--cache-dir", dir.resolve("c").toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err().strip().lines()).singleElement().asString()
-        .contains("storage: s3://pypi-guard/fleet/ at " + s3.endpoint() + " refused the credentials (HTTP 403)")
+    assertThat(r.err().strip().lines())
+        .singleElement()
+        .asString()
+        .contains(
+            "storage: s3://pypi-guard/fleet/ at "
+                + s3.endpoint()
+                + " refused the credentials (HTTP 403)")
         .doesNotContain("not-the-secret");
   }
 
@@ -413,7 +481,9 @@ class ScaleOutIT {
 
     ProxyServer b = replica("b", c -> c.withOffline(true));
     upstream.clearRequests();
-    assertThat(text(get(b, "/simple/alpha/"))).contains(cached.filename()).doesNotContain(never.filename());
+    assertThat(text(get(b, "/simple/alpha/")))
+        .contains(cached.filename())
+        .doesNotContain(never.filename());
     var file = get(b, "/files/alpha/" + cached.filename());
     assertThat(file.statusCode()).isEqualTo(200);
     assertThat(file.body()).isEqualTo(cached.bytes());
@@ -426,36 +496,64 @@ class ScaleOutIT {
     upstream.publish(wheel);
     ProxyServer a = replica("a");
     assertThat(get(a, "/simple/alpha/").statusCode()).isEqualTo(200);
-    eventually("the page is shared", () -> s3.keys(PREFIX + "pages/").contains(PREFIX + "pages/pypi/alpha.json"));
+    eventually(
+        "the page is shared",
+        () -> s3.keys(PREFIX + "pages/").contains(PREFIX + "pages/pypi/alpha.json"));
 
     ProxyServer b = replica("b", c -> c.withOffline(true));
     var r = get(b, "/files/alpha/" + wheel.filename());
     assertThat(r.statusCode()).isEqualTo(404);
-    assertThat(text(r)).contains("is not in the cache nor the shared store, and the proxy is offline");
-    assertThat(upstream.requests(URI.create(upstream.fileUri(wheel.filename()).toString()).getPath())).isZero();
+    assertThat(text(r))
+        .contains("is not in the cache nor the shared store, and the proxy is offline");
+    assertThat(
+            upstream.requests(URI.create(upstream.fileUri(wheel.filename()).toString()).getPath()))
+        .isZero();
   }
 
   @Test
-  void importWithStorage_putsTheMirrorInTheBucket_andAnOfflineReplicaInstallsFromIt() throws Exception {
+  void importWithStorage_putsTheMirrorInTheBucket_andAnOfflineReplicaInstallsFromIt()
+      throws Exception {
     PythonEnv.assumePython3();
-    upstream.publishAll(WheelBuilder.of("alpha", "1.0").requires("beta").build(), WheelBuilder.of("beta", "1.0").build());
+    upstream.publishAll(
+        WheelBuilder.of("alpha", "1.0").requires("beta").build(),
+        WheelBuilder.of("beta", "1.0").build());
     Path seeded = dir.resolve("seeded");
     Path out = dir.resolve("export");
-    assertThat(dev.pypiguard.server.cli.Main.run("seed", "--upstream", upstream.uri().toString(),
-        "--cache-dir", seeded.toString(), "--project", "alpha")).isZero();
-    assertThat(dev.pypiguard.server.cli.Main.run("export", "--cache-dir", seeded.toString(), out.toString())).isZero();
+    assertThat(
+            dev.pypiguard.server.cli.Main.run(
+                "seed",
+                "--upstream",
+                upstream.uri().toString(),
+                "--cache-dir",
+                seeded.toString(),
+                "--project",
+                "alpha"))
+        .isZero();
+    assertThat(
+            dev.pypiguard.server.cli.Main.run(
+                "export", "--cache-dir", seeded.toString(), out.toString()))
+        .isZero();
     upstream.stop();
 
     Path yaml = dir.resolve("import.yaml");
     Files.writeString(yaml, s3.storageYaml(PREFIX));
-    CliTest.Run imported = CliTest.run("import", "--config", yaml.toString(), "--cache-dir",
-        dir.resolve("importer").toString(), out.toString());
+    CliTest.Run imported =
+        CliTest.run(
+            "import",
+            "--config",
+            yaml.toString(),
+            "--cache-dir",
+            dir.resolve("importer").toString(),
+            out.toString());
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(imported.out()).contains("and s3://pypi-guard/fleet/");
-    assertThat(s3.keys(PREFIX + "pages/pypi/")).contains(PREFIX + "pages/pypi/alpha.json", PREFIX + "pages/pypi/beta.json");
+    assertThat(s3.keys(PREFIX + "pages/pypi/"))
+        .contains(PREFIX + "pages/pypi/alpha.json", PREFIX + "pages/pypi/beta.json");
 
     ProxyServer b = replica("b", c -> c.withOffline(true));
-    PipResult r = PythonEnv.shared().install(URI.create(b.uri() + "/simple/"), List.of("--only-binary", ":all:", "alpha"));
+    PipResult r =
+        PythonEnv.shared()
+            .install(URI.create(b.uri() + "/simple/"), List.of("--only-binary", ":all:", "alpha"));
     assertThat(r.succeeded()).as(r.toString()).isTrue();
     assertThat(r.installedVersions()).isEqualTo(Map.of("alpha", "1.0", "beta", "1.0"));
   }
@@ -467,15 +565,21 @@ class ScaleOutIT {
     ProxyServer a = replica("a");
     assertThat(get(a, "/files/alpha/" + alpha.filename()).statusCode()).isEqualTo(200);
     eventually("the wheel uploaded", () -> s3.keys(PREFIX + "blobs/").contains(blobKey(alpha)));
-    eventually("the page shared", () -> s3.keys(PREFIX + "pages/pypi/").contains(PREFIX + "pages/pypi/alpha.json"));
+    eventually(
+        "the page shared",
+        () -> s3.keys(PREFIX + "pages/pypi/").contains(PREFIX + "pages/pypi/alpha.json"));
 
     // The status page says where the shared files are, and that the count is this replica's.
     String status = new String(get(a, "/").body(), StandardCharsets.UTF_8);
     assertThat(status).contains("shared store: s3://").contains(": reachable");
 
     // Admin API: loopback clients may use it when no tokens file is configured.
-    var purge = http.send(HttpRequest.newBuilder(URI.create(a.uri() + "/-/admin/purge/alpha"))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    var purge =
+        http.send(
+            HttpRequest.newBuilder(URI.create(a.uri() + "/-/admin/purge/alpha"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(purge.statusCode()).as(purge.body()).isEqualTo(200);
     assertThat(s3.keys(PREFIX + "blobs/")).doesNotContain(blobKey(alpha));
     assertThat(s3.keys(PREFIX + "pages/pypi/")).doesNotContain(PREFIX + "pages/pypi/alpha.json");

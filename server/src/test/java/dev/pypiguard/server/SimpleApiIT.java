@@ -22,7 +22,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The simple API through the proxy: negotiation, redirects, field pass-through, caching headers. */
+/**
+ * The simple API through the proxy: negotiation, redirects, field pass-through, caching headers.
+ */
 class SimpleApiIT {
   static final String JSON = "application/vnd.pypi.simple.v1+json";
   static final String PIP_ACCEPT =
@@ -39,11 +41,13 @@ class SimpleApiIT {
     // built-in policy would block.
     h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive);
     alpha = WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").requiresPython(">=3.8").build();
-    h.upstream.publish(alpha, FileOptions.defaults()
-        .withUploadTime(Instant.parse("2024-01-02T03:04:05.123456Z"))
-        .withYanked("broken build")
-        .withProvenance("{\"attestation_bundles\": []}")
-        .withExtraJson("x-custom", JsonNodeFactory.instance.textNode("kept")));
+    h.upstream.publish(
+        alpha,
+        FileOptions.defaults()
+            .withUploadTime(Instant.parse("2024-01-02T03:04:05.123456Z"))
+            .withYanked("broken build")
+            .withProvenance("{\"attestation_bundles\": []}")
+            .withExtraJson("x-custom", JsonNodeFactory.instance.textNode("kept")));
     h.upstream.publish(WheelBuilder.of("alpha", "2.0").build());
     h.upstream.extraJson("alpha", "x-top", JsonNodeFactory.instance.objectNode().put("k", 1));
   }
@@ -116,13 +120,18 @@ class SimpleApiIT {
 
   @Test
   void projectPage_qValuesPreferHtml_answersHtml() {
-    var r = h.get("/simple/alpha/", "Accept", "application/vnd.pypi.simple.v1+json;q=0.2, text/html;q=0.9");
+    var r =
+        h.get(
+            "/simple/alpha/",
+            "Accept",
+            "application/vnd.pypi.simple.v1+json;q=0.2, text/html;q=0.9");
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
   }
 
   @Test
   void projectPage_formatParameterWithLiteralPlus_overridesAccept() {
-    var r = h.get("/simple/alpha/?format=application/vnd.pypi.simple.v1+json", "Accept", "text/html");
+    var r =
+        h.get("/simple/alpha/?format=application/vnd.pypi.simple.v1+json", "Accept", "text/html");
     assertThat(r.headers().firstValue("Content-Type")).hasValue(JSON);
   }
 
@@ -176,7 +185,12 @@ class SimpleApiIT {
   @Test
   void projectPage_upstreamAsked_withJsonAccept() {
     h.get("/simple/alpha/");
-    assertThat(String.join(",", h.upstream.lastHeaders("/simple/alpha/").getOrDefault("Accept", java.util.List.of())))
+    assertThat(
+            String.join(
+                ",",
+                h.upstream
+                    .lastHeaders("/simple/alpha/")
+                    .getOrDefault("Accept", java.util.List.of())))
         .contains("application/vnd.pypi.simple.v1+json");
   }
 
@@ -210,10 +224,13 @@ class SimpleApiIT {
 
   @Test
   void htmlOnlyUpstream_isServedAsJsonToo() throws IOException {
-    try (var html = Harness.start(TestUpstream.Mode.HTML_ONLY, cache.resolve("h"), Harness::permissive)) {
-      html.upstream.publish(alpha, FileOptions.defaults().withUploadTime(Instant.parse("2024-01-02T03:04:05Z")));
+    try (var html =
+        Harness.start(TestUpstream.Mode.HTML_ONLY, cache.resolve("h"), Harness::permissive)) {
+      html.upstream.publish(
+          alpha, FileOptions.defaults().withUploadTime(Instant.parse("2024-01-02T03:04:05Z")));
       JsonNode page = json(html.get("/simple/alpha/", "Accept", JSON));
-      assertThat(page.path("files").get(0).path("hashes").path("sha256").asText()).isEqualTo(alpha.sha256());
+      assertThat(page.path("files").get(0).path("hashes").path("sha256").asText())
+          .isEqualTo(alpha.sha256());
       assertThat(page.path("files").get(0).path("requires-python").asText()).isEqualTo(">=3.8");
       var file = html.get("/files/alpha/" + alpha.filename());
       assertThat(file.statusCode()).isEqualTo(200);
@@ -223,7 +240,8 @@ class SimpleApiIT {
 
   @Test
   void staticRelativeUpstream_resolvesRelativeLinks() {
-    try (var st = Harness.start(TestUpstream.Mode.STATIC_RELATIVE, cache.resolve("s"), Harness::permissive)) {
+    try (var st =
+        Harness.start(TestUpstream.Mode.STATIC_RELATIVE, cache.resolve("s"), Harness::permissive)) {
       st.upstream.publish(alpha);
       var file = st.get("/files/alpha/" + alpha.filename());
       assertThat(file.statusCode()).isEqualTo(200);
@@ -233,12 +251,14 @@ class SimpleApiIT {
 
   @Test
   void baseUrl_configured_isUsedInEveryLink() throws IOException {
-    h.restart(c -> c.withBaseUrl(java.util.Optional.of(java.net.URI.create("https://pypi.example.com"))));
+    h.restart(
+        c -> c.withBaseUrl(java.util.Optional.of(java.net.URI.create("https://pypi.example.com"))));
     JsonNode page = json(h.get("/simple/alpha/", "Accept", JSON));
     for (JsonNode f : page.path("files")) {
       assertThat(f.path("url").asText()).startsWith("https://pypi.example.com/files/alpha/");
     }
-    assertThat(Harness.text(h.get("/simple/alpha/"))).contains("href=\"https://pypi.example.com/files/alpha/");
+    assertThat(Harness.text(h.get("/simple/alpha/")))
+        .contains("href=\"https://pypi.example.com/files/alpha/");
   }
 
   @Test
@@ -246,9 +266,12 @@ class SimpleApiIT {
     var r = h.get("/healthz");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(text(r).lines().findFirst()).hasValue("ok");
-    // Without --advisories the bundled malicious-packages snapshot answers, with its date (issue 18).
-    assertThat(text(r)).contains("advisory source bundled OpenSSF malicious-packages snapshot: 10 records"
-        + " (10 malicious), as of 2026-09-04");
+    // Without --advisories the bundled malicious-packages snapshot answers, with its date (issue
+    // 18).
+    assertThat(text(r))
+        .contains(
+            "advisory source bundled OpenSSF malicious-packages snapshot: 10 records"
+                + " (10 malicious), as of 2026-09-04");
   }
 
   @Test

@@ -30,8 +30,11 @@ class StatusPageIT {
   void start() throws Exception {
     Path policy = dir.resolve("policies.yaml");
     Files.writeString(policy, "files: {yanked: hide}\n");
-    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, dir.resolve("cache"),
-        c -> c.withPolicyFile(Optional.of(policy)));
+    h =
+        Harness.start(
+            TestUpstream.Mode.JSON_AND_HTML,
+            dir.resolve("cache"),
+            c -> c.withPolicyFile(Optional.of(policy)));
     h.upstream.publish(yanked, FileOptions.defaults().withYanked(XSS));
     h.upstream.publish(good);
   }
@@ -54,12 +57,14 @@ class StatusPageIT {
     assertThat(h.get("/files/alpha/" + yanked.filename()).statusCode()).isEqualTo(403);
     String page = awaitPage(yanked.filename());
     // The served file and its core metadata, fetched before it (issue 13).
-    assertThat(page).contains("<td class=\"n\" id=\"stored-files\">2</td>")
+    assertThat(page)
+        .contains("<td class=\"n\" id=\"stored-files\">2</td>")
         .contains("<td class=\"n\" id=\"pages\">1</td>")
         .contains("<code id=\"index-url\">" + h.proxy.uri() + "/simple/</code>")
         .contains("<tr data-upstream=\"pypi\"><td>pypi</td>")
         .contains("<td class=\"state up\">up</td>")
-        .contains("<td class=\"project\">alpha</td><td class=\"file\">" + yanked.filename() + "</td>")
+        .contains(
+            "<td class=\"project\">alpha</td><td class=\"file\">" + yanked.filename() + "</td>")
         .contains("<td class=\"rule\">yanked</td>");
   }
 
@@ -67,10 +72,14 @@ class StatusPageIT {
   void statusPage_escapesEverythingFromUpstreams_andForbidsScripts() throws Exception {
     assertThat(h.get("/simple/alpha/").statusCode()).isEqualTo(200);
     String page = awaitPage(yanked.filename());
-    assertThat(page).doesNotContain("<script").doesNotContain("<img")
-        .contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;&amp;&#39;");
+    assertThat(page)
+        .doesNotContain("<script")
+        .doesNotContain("<img")
+        .contains(
+            "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;&amp;&#39;");
     HttpResponse<byte[]> r = h.get("/", "Accept", "text/html");
-    assertThat(r.headers().firstValue("Content-Security-Policy").orElse("")).startsWith("default-src 'none'");
+    assertThat(r.headers().firstValue("Content-Security-Policy").orElse(""))
+        .startsWith("default-src 'none'");
     assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
   }
 
@@ -78,11 +87,14 @@ class StatusPageIT {
   void home_withoutHtmlInAccept_isPlainText() {
     HttpResponse<byte[]> r = h.get("/", "Accept", "*/*");
     assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
-    assertThat(text(r)).startsWith("pypi-guard: point pip at " + h.proxy.uri() + "/simple/\n")
+    assertThat(text(r))
+        .startsWith("pypi-guard: point pip at " + h.proxy.uri() + "/simple/\n")
         .contains("upstream pypi: unknown");
   }
 
-  /** Blocks are recorded off the request thread: waits (bounded) until the page lists {@code file}. */
+  /**
+   * Blocks are recorded off the request thread: waits (bounded) until the page lists {@code file}.
+   */
   String awaitPage(String file) throws Exception {
     String page = "";
     for (int i = 0; i < 200; i++) {

@@ -41,24 +41,43 @@ class TlsServingIT {
     KeyPair kp = g.generateKeyPair();
     X500Name name = new X500Name("CN=localhost");
     Instant now = Instant.now();
-    var builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-        Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(1, ChronoUnit.DAYS)), name, kp.getPublic());
+    var builder =
+        new JcaX509v3CertificateBuilder(
+            name,
+            BigInteger.valueOf(now.toEpochMilli()),
+            Date.from(now.minus(1, ChronoUnit.DAYS)),
+            Date.from(now.plus(1, ChronoUnit.DAYS)),
+            name,
+            kp.getPublic());
     // As `openssl req -x509` makes them: a self-signed certificate is its own CA.
-    builder.addExtension(Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(true));
-    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-    var x509 = new JcaX509CertificateConverter().getCertificate(
-        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+    builder.addExtension(
+        Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(true));
+    builder.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(
+            new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            }));
+    var x509 =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                builder.build(
+                    new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
     var sw = new StringWriter();
     try (var w = new JcaPEMWriter(sw)) {
       w.writeObject(x509);
     }
     Files.writeString(cert, sw.toString());
     // PKCS#8, as `openssl genpkey` writes keys.
-    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-            .encodeToString(kp.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n");
+    Files.writeString(
+        key,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder(
+                    64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .encodeToString(kp.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
   }
 
   @Test
@@ -71,19 +90,26 @@ class TlsServingIT {
     try (TestUpstream up = TestUpstream.start()) {
       up.publish(WheelBuilder.of("alpha", "1.0").requires("beta").build());
       up.publish(WheelBuilder.of("beta", "2.0").build());
-      var loaded = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.of(config),
-          CliTest.noFlags());
-      var cfg = dev.pypiguard.server.config.ServerConfig.defaults(up.uri(), dir.resolve("cache"))
-          .withPort(0).withTls(loaded.tls());
+      var loaded =
+          dev.pypiguard.server.config.ConfigLoader.load(
+              java.util.Optional.of(config), CliTest.noFlags());
+      var cfg =
+          dev.pypiguard.server.config.ServerConfig.defaults(up.uri(), dir.resolve("cache"))
+              .withPort(0)
+              .withTls(loaded.tls());
       try (ProxyServer proxy = ProxyServer.start(cfg)) {
         assertThat(proxy.uri().getScheme()).isEqualTo("https");
         URI index = URI.create("https://localhost:" + proxy.address().getPort() + "/simple/");
         PythonEnv.assumePython3();
-        PipResult r = PythonEnv.shared().install(index,
-            List.of("--cert", cert.toString(), "--only-binary", ":all:", "alpha"));
+        PipResult r =
+            PythonEnv.shared()
+                .install(
+                    index, List.of("--cert", cert.toString(), "--only-binary", ":all:", "alpha"));
         assertThat(r.succeeded()).as(r.toString()).isTrue();
         assertThat(r.installedVersions()).isEqualTo(Map.of("alpha", "1.0", "beta", "2.0"));
-        PipResult untrusted = PythonEnv.shared().install(index, List.of("--retries", "0", "--only-binary", ":all:", "alpha"));
+        PipResult untrusted =
+            PythonEnv.shared()
+                .install(index, List.of("--retries", "0", "--only-binary", ":all:", "alpha"));
         assertThat(untrusted.succeeded()).isFalse();
       }
     }

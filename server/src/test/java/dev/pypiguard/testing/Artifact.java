@@ -43,16 +43,15 @@ public record Artifact(
   }
 
   /**
-   * Wraps arbitrary bytes as an artifact without core metadata. Project and version are taken
-   * from the file name when it looks like a wheel or sdist name, otherwise the project is the file
-   * name and the version is empty.
+   * Wraps arbitrary bytes as an artifact without core metadata. Project and version are taken from
+   * the file name when it looks like a wheel or sdist name, otherwise the project is the file name
+   * and the version is empty.
    */
   public static Artifact ofBytes(String filename, byte[] bytes) {
     Matcher m = DIST_NAME.matcher(filename);
     String project = m.matches() ? m.group(1) : filename;
     String version = m.matches() ? m.group(2) : "";
-    return new Artifact(
-        filename, bytes, Digests.sha256Hex(bytes), new byte[0], project, version);
+    return new Artifact(filename, bytes, Digests.sha256Hex(bytes), new byte[0], project, version);
   }
 
   /** An artifact of {@code size} pseudo-random (incompressible) bytes from a seeded stream. */

@@ -9,8 +9,8 @@ final class CoreMetadata {
   private CoreMetadata() {}
 
   /**
-   * Metadata-Version 2.1 (PEP 566) is the newest version that pip 23.2 reads without any
-   * warning and that needs no fields beyond Name and Version.
+   * Metadata-Version 2.1 (PEP 566) is the newest version that pip 23.2 reads without any warning
+   * and that needs no fields beyond Name and Version.
    */
   static byte[] render(
       String name, String version, String summary, String requiresPython, List<String> requires) {

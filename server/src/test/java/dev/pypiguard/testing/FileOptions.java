@@ -58,8 +58,13 @@ public record FileOptions(
   /** Sets the upload time; PyPI reports microseconds, so finer precision is dropped. */
   public FileOptions withUploadTime(Instant time) {
     return new FileOptions(
-        time.truncatedTo(ChronoUnit.MICROS), yankedReason, requiresPython, coreMetadata,
-        provenance, hashOverride, extraJson);
+        time.truncatedTo(ChronoUnit.MICROS),
+        yankedReason,
+        requiresPython,
+        coreMetadata,
+        provenance,
+        hashOverride,
+        extraJson);
   }
 
   /** Marks the file yanked without a reason. */

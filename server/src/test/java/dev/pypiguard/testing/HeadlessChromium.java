@@ -14,16 +14,17 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Debian's {@code chromium} run headless, to load a page as a browser does and read back the
- * DOM it built. Every run gets a fresh profile directory, and a run that does not finish in time
- * is killed with its children.
+ * Debian's {@code chromium} run headless, to load a page as a browser does and read back the DOM it
+ * built. Every run gets a fresh profile directory, and a run that does not finish in time is killed
+ * with its children.
  *
  * <p>{@code .ci/run} installs chromium. Without it, {@link #require()} fails the test when the
  * {@code CI} environment variable is set, and otherwise skips it with a message saying how to
  * install it, so {@code mvn verify} still passes on a developer's machine.
  */
 public final class HeadlessChromium {
-  private static final List<String> CANDIDATES = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
+  private static final List<String> CANDIDATES =
+      List.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
 
   private final Path executable;
 
@@ -39,7 +40,8 @@ public final class HeadlessChromium {
         return new HeadlessChromium(p);
       }
     }
-    RequiredTool.require(false, "chromium is not installed (apt-get install -y chromium; .ci/run does it)");
+    RequiredTool.require(
+        false, "chromium is not installed (apt-get install -y chromium; .ci/run does it)");
     throw new AssertionError("unreachable");
   }
 
@@ -53,7 +55,9 @@ public final class HeadlessChromium {
 
   /** Loads {@code url} and saves what it looks like as a PNG ({@code --screenshot}). */
   public Run screenshot(URI url, Path png, Duration timeout) {
-    return run(List.of("--window-size=1280,1024", "--screenshot=" + png.toAbsolutePath(), url.toString()), timeout);
+    return run(
+        List.of("--window-size=1280,1024", "--screenshot=" + png.toAbsolutePath(), url.toString()),
+        timeout);
   }
 
   private Run run(List<String> what, Duration timeout) {
@@ -64,15 +68,26 @@ public final class HeadlessChromium {
       profile = Files.createTempDirectory("chromium-profile-");
       out = Files.createTempFile("chromium-dom-", ".html");
       err = Files.createTempFile("chromium-log-", ".txt");
-      List<String> cmd = new ArrayList<>(List.of(executable.toString(), "--headless", "--no-sandbox",
-          "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-          "--user-data-dir=" + profile));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  executable.toString(),
+                  "--headless",
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--disable-quic",
+                  "--no-first-run",
+                  "--disable-background-networking",
+                  "--disable-component-update",
+                  "--disable-sync",
+                  "--disable-dev-shm-usage",
+                  "--user-data-dir=" + profile));
       cmd.addAll(what);
-      ProcessBuilder pb = new ProcessBuilder(cmd)
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       // The page is on loopback: no proxy may stand in between.
       for (String k : List.of("http_proxy", "https_proxy", "all_proxy", "no_proxy")) {
         pb.environment().remove(k);
@@ -83,8 +98,11 @@ public final class HeadlessChromium {
       boolean done = Processes.waitOrKill(p, timeout);
       // Renderer and zygote children must not outlive the run either.
       p.descendants().forEach(ProcessHandle::destroyForcibly);
-      return new Run(done ? p.exitValue() : -1, Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8), !done);
+      return new Run(
+          done ? p.exitValue() : -1,
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8),
+          !done);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

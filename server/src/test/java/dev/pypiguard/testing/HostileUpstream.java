@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -69,15 +68,22 @@ public final class HostileUpstream implements AutoCloseable {
     RETRY_AFTER_429
   }
 
-  private record HostileFile(String project, String filename, byte[] bytes, OptionalLong declaredSize,
-      FileLie lie, int extra) {}
+  private record HostileFile(
+      String project,
+      String filename,
+      byte[] bytes,
+      OptionalLong declaredSize,
+      FileLie lie,
+      int extra) {}
 
   private final ServerSocket server;
-  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "hostile-upstream");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pool =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "hostile-upstream");
+            t.setDaemon(true);
+            return t;
+          });
   private final Map<String, HostileFile> files = new ConcurrentHashMap<>();
   private final Map<String, PageLie> pages = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
@@ -107,9 +113,15 @@ public final class HostileUpstream implements AutoCloseable {
    * Lists {@code filename} with {@code bytes}' sha256 on the page of {@code project}, declaring
    * {@code declaredSize} (none when empty), and sends it as {@code lie} says.
    */
-  public HostileUpstream file(String project, String filename, byte[] bytes, OptionalLong declaredSize,
-      FileLie lie, int extra) {
-    files.put(filename, new HostileFile(project, filename, bytes.clone(), declaredSize, lie, extra));
+  public HostileUpstream file(
+      String project,
+      String filename,
+      byte[] bytes,
+      OptionalLong declaredSize,
+      FileLie lie,
+      int extra) {
+    files.put(
+        filename, new HostileFile(project, filename, bytes.clone(), declaredSize, lie, extra));
     pages.putIfAbsent(project, PageLie.HONEST);
     return this;
   }
@@ -219,15 +231,24 @@ public final class HostileUpstream implements AutoCloseable {
   }
 
   private byte[] pageJson(String project) {
-    var sb = new StringBuilder("{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"" + project + "\",\"files\":[");
+    var sb =
+        new StringBuilder(
+            "{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"" + project + "\",\"files\":[");
     String sep = "";
     for (HostileFile f : files.values()) {
       if (!f.project().equals(project)) {
         continue;
       }
-      sb.append(sep).append("{\"filename\":\"").append(f.filename()).append("\",\"url\":\"http://127.0.0.1:")
-          .append(server.getLocalPort()).append("/files/").append(f.filename())
-          .append("\",\"hashes\":{\"sha256\":\"").append(sha256(f.bytes())).append("\"}");
+      sb.append(sep)
+          .append("{\"filename\":\"")
+          .append(f.filename())
+          .append("\",\"url\":\"http://127.0.0.1:")
+          .append(server.getLocalPort())
+          .append("/files/")
+          .append(f.filename())
+          .append("\",\"hashes\":{\"sha256\":\"")
+          .append(sha256(f.bytes()))
+          .append("\"}");
       f.declaredSize().ifPresent(n -> sb.append(",\"size\":").append(n));
       sb.append("}");
       sep = ",";
@@ -242,21 +263,38 @@ public final class HostileUpstream implements AutoCloseable {
     byte[] body = pageJson(project);
     switch (lie) {
       case HONEST -> {
-        write(out, "HTTP/1.1 200 OK\r\nContent-Type: " + JSON + "\r\nContent-Length: " + body.length + "\r\n\r\n");
+        write(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: "
+                + JSON
+                + "\r\nContent-Length: "
+                + body.length
+                + "\r\n\r\n");
         out.write(body);
         out.flush();
         return true;
       }
       case GZIP_BOMB -> {
         byte[] b = bomb();
-        write(out, "HTTP/1.1 200 OK\r\nContent-Type: " + JSON + "\r\nContent-Encoding: gzip\r\nContent-Length: "
-            + b.length + "\r\n\r\n");
+        write(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: "
+                + JSON
+                + "\r\nContent-Encoding: gzip\r\nContent-Length: "
+                + b.length
+                + "\r\n\r\n");
         out.write(b);
         out.flush();
         return true;
       }
       case DRIP -> {
-        write(out, "HTTP/1.1 200 OK\r\nContent-Type: " + JSON + "\r\nContent-Length: " + body.length + "\r\n\r\n");
+        write(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: "
+                + JSON
+                + "\r\nContent-Length: "
+                + body.length
+                + "\r\n\r\n");
         for (byte x : body) {
           out.write(x);
           out.flush();
@@ -265,7 +303,9 @@ public final class HostileUpstream implements AutoCloseable {
         return true;
       }
       case ENDLESS -> {
-        write(out, "HTTP/1.1 200 OK\r\nContent-Type: " + JSON + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+        write(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: " + JSON + "\r\nTransfer-Encoding: chunked\r\n\r\n");
         byte[] spaces = new byte[64 * 1024];
         java.util.Arrays.fill(spaces, (byte) ' ');
         for (long sent = 0; sent < (2L << 30); sent += spaces.length) {
@@ -274,7 +314,8 @@ public final class HostileUpstream implements AutoCloseable {
         return false;
       }
       case RETRY_AFTER_503, RETRY_AFTER_429 -> {
-        String status = lie == PageLie.RETRY_AFTER_503 ? "503 Service Unavailable" : "429 Too Many Requests";
+        String status =
+            lie == PageLie.RETRY_AFTER_503 ? "503 Service Unavailable" : "429 Too Many Requests";
         write(out, "HTTP/1.1 " + status + "\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n");
         return true;
       }
@@ -294,7 +335,8 @@ public final class HostileUpstream implements AutoCloseable {
       try (var gz = new GZIPOutputStream(buf)) {
         byte[] spaces = new byte[1 << 20];
         java.util.Arrays.fill(spaces, (byte) ' ');
-        gz.write("{\"meta\":{\"api-version\":\"1.1\"},\"files\":[]".getBytes(StandardCharsets.UTF_8));
+        gz.write(
+            "{\"meta\":{\"api-version\":\"1.1\"},\"files\":[]".getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < 300; i++) {
           gz.write(spaces);
         }

@@ -20,7 +20,8 @@ class PipInstallIT {
     PythonEnv.assumePython3();
     up = TestUpstream.start();
     alpha = WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").requiresPython(">=3.8").build();
-    up.publishAll(alpha, WheelBuilder.of("beta", "1.0").build(), WheelBuilder.of("beta", "2.0").build());
+    up.publishAll(
+        alpha, WheelBuilder.of("beta", "1.0").build(), WheelBuilder.of("beta", "2.0").build());
   }
 
   @AfterEach
@@ -45,7 +46,8 @@ class PipInstallIT {
     // pip took the PEP 658 metadata first, then the wheel, from this upstream only.
     assertThat(up.requests("/files/" + alpha.filename() + ".metadata")).isEqualTo(1);
     assertThat(up.requests("/files/" + alpha.filename())).isEqualTo(1);
-    assertThat(up.lastHeaders("/simple/alpha/").get("Accept")).containsExactly(TestUpstreamTest.PIP_ACCEPT);
+    assertThat(up.lastHeaders("/simple/alpha/").get("Accept"))
+        .containsExactly(TestUpstreamTest.PIP_ACCEPT);
   }
 
   @Test

@@ -58,7 +58,14 @@ public record PipResult(
 
   @Override
   public String toString() {
-    return "PipResult[exit=" + exitCode + (timedOut ? ", TIMED OUT" : "") + ", " + elapsed.toMillis()
-        + " ms, target=" + target + "]\n" + output;
+    return "PipResult[exit="
+        + exitCode
+        + (timedOut ? ", TIMED OUT" : "")
+        + ", "
+        + elapsed.toMillis()
+        + " ms, target="
+        + target
+        + "]\n"
+        + output;
   }
 }

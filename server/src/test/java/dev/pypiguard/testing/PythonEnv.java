@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A Python virtual environment with pip, isolated from the machine's pip configuration, used to
- * run real {@code pip install} against a {@link TestUpstream} or the proxy.
+ * A Python virtual environment with pip, isolated from the machine's pip configuration, used to run
+ * real {@code pip install} against a {@link TestUpstream} or the proxy.
  *
  * <p>One venv is shared per JVM, at {@code target/pip-venv} of the module, and reused across runs
  * while it works. Tests that need it start with {@link #assumePython3()}, which skips them only
@@ -41,8 +41,8 @@ import java.util.stream.Stream;
  *   <li>{@code --no-input}: a credential prompt must fail the run, not hang it until timeout.
  *   <li>Proxy variables ({@code http_proxy}, ...) and {@code PYTHONPATH}/{@code PYTHONHOME} are
  *       removed: 127.0.0.1 must be reached directly and the venv must use only its own packages.
- *   <li>{@code --target <fresh dir>}: installs never touch the shared venv, so runs are
- *       independent and the venv stays reusable.
+ *   <li>{@code --target <fresh dir>}: installs never touch the shared venv, so runs are independent
+ *       and the venv stays reusable.
  * </ul>
  */
 public final class PythonEnv {
@@ -70,8 +70,8 @@ public final class PythonEnv {
   public static final Path DEBIAN_PIP = Path.of("/usr/lib/python3/dist-packages/pip");
 
   /**
-   * The system python3 with Debian's pip, when the package is installed (the pip of Debian 12
-   * and of Python 3.8 to 3.10 era installers: it predates PEP 714).
+   * The system python3 with Debian's pip, when the package is installed (the pip of Debian 12 and
+   * of Python 3.8 to 3.10 era installers: it predates PEP 714).
    */
   public static java.util.Optional<PythonEnv> debian() {
     Path python3 = Path.of("/usr/bin/python3");
@@ -79,22 +79,34 @@ public final class PythonEnv {
       return java.util.Optional.empty();
     }
     Path base = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
-    PythonEnv env = new PythonEnv(python3.getParent(), python3, base.resolve("target").resolve("pip-runs"));
+    PythonEnv env =
+        new PythonEnv(python3.getParent(), python3, base.resolve("target").resolve("pip-runs"));
     return env.works() ? java.util.Optional.of(env) : java.util.Optional.empty();
   }
 
   /**
-   * A venv of its own under {@code target/<name>} with pip upgraded from a local wheel file
-   * (no index is asked), e.g. {@code pip-26.2.1-py3-none-any.whl}.
+   * A venv of its own under {@code target/<name>} with pip upgraded from a local wheel file (no
+   * index is asked), e.g. {@code pip-26.2.1-py3-none-any.whl}.
    */
   public static PythonEnv withPipWheel(String name, Path pipWheel) {
     Path base = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
     PythonEnv env = create(base.resolve("target").resolve(name));
     String wanted = pipWheel.getFileName().toString().split("-")[1];
     if (!env.pipVersion().equals(wanted)) {
-      ProcessOutput out = run(List.of(env.python.toString(), "-m", "pip", "--isolated", "install",
-          "--no-index", "--no-cache-dir", "--disable-pip-version-check", "--upgrade",
-          pipWheel.toString()), Duration.ofMinutes(2));
+      ProcessOutput out =
+          run(
+              List.of(
+                  env.python.toString(),
+                  "-m",
+                  "pip",
+                  "--isolated",
+                  "install",
+                  "--no-index",
+                  "--no-cache-dir",
+                  "--disable-pip-version-check",
+                  "--upgrade",
+                  pipWheel.toString()),
+              Duration.ofMinutes(2));
       if (!out.succeeded()) {
         throw new IllegalStateException("installing " + pipWheel + " failed:\n" + out.output());
       }
@@ -104,7 +116,8 @@ public final class PythonEnv {
 
   /** The version pip reports ({@code pip --version}). */
   public String pipVersion() {
-    ProcessOutput out = run(List.of(python.toString(), "-m", "pip", "--version"), Duration.ofSeconds(60));
+    ProcessOutput out =
+        run(List.of(python.toString(), "-m", "pip", "--version"), Duration.ofSeconds(60));
     String[] words = out.output().strip().split("\\s+");
     return words.length > 1 ? words[1] : "";
   }
@@ -115,13 +128,15 @@ public final class PythonEnv {
   }
 
   /**
-   * Skips the calling test when python3 or its venv module (with ensurepip, which brings pip into
-   * a venv) is absent, and only then; fails it instead under CI ({@link RequiredTool}).
+   * Skips the calling test when python3 or its venv module (with ensurepip, which brings pip into a
+   * venv) is absent, and only then; fails it instead under CI ({@link RequiredTool}).
    */
   public static void assumePython3() {
-    RequiredTool.require(python3Available(),
+    RequiredTool.require(
+        python3Available(),
         "python3 is not installed (apt-get install -y python3 python3-venv); pip end-to-end tests need it");
-    RequiredTool.require(venvAvailable(),
+    RequiredTool.require(
+        venvAvailable(),
         "python3 has no venv/ensurepip module (apt-get install -y python3-venv); pip end-to-end tests need it");
   }
 
@@ -130,15 +145,18 @@ public final class PythonEnv {
   /** Whether {@code python3 -c 'import venv, ensurepip'} succeeds (asked once per JVM). */
   private static synchronized boolean venvAvailable() {
     if (venvAvailable == null) {
-      venvAvailable = run(List.of(findOnPath("python3").toString(), "-c", "import venv, ensurepip"),
-          Duration.ofSeconds(60)).succeeded();
+      venvAvailable =
+          run(
+                  List.of(findOnPath("python3").toString(), "-c", "import venv, ensurepip"),
+                  Duration.ofSeconds(60))
+              .succeeded();
     }
     return venvAvailable;
   }
 
   /**
-   * The venv shared by this JVM, created on first use with {@code python3 -m venv} under
-   * {@code target/pip-venv} (or reused when it already exists and its pip runs).
+   * The venv shared by this JVM, created on first use with {@code python3 -m venv} under {@code
+   * target/pip-venv} (or reused when it already exists and its pip runs).
    */
   public static synchronized PythonEnv shared() {
     if (shared == null) {
@@ -166,7 +184,9 @@ public final class PythonEnv {
           if (!env.works()) {
             deleteTree(dir);
             ProcessOutput out =
-                run(List.of(python3.toString(), "-m", "venv", dir.toString()), Duration.ofMinutes(3));
+                run(
+                    List.of(python3.toString(), "-m", "venv", dir.toString()),
+                    Duration.ofMinutes(3));
             if (!out.succeeded() || !env.works()) {
               throw new IllegalStateException("python3 -m venv failed:\n" + out.output());
             }
@@ -206,8 +226,8 @@ public final class PythonEnv {
 
   /**
    * Runs {@code pip install --index-url indexUrl --target <fresh dir> args...}, e.g. with args
-   * {@code List.of("--only-binary", ":all:", "alpha")}. A run longer than {@code timeout} is
-   * killed (with its children) and reported as timed out.
+   * {@code List.of("--only-binary", ":all:", "alpha")}. A run longer than {@code timeout} is killed
+   * (with its children) and reported as timed out.
    */
   public PipResult install(URI indexUrl, List<String> args, Duration timeout) {
     Path target;
@@ -220,11 +240,20 @@ public final class PythonEnv {
     List<String> cmd = new ArrayList<>();
     cmd.addAll(
         List.of(
-            python.toString(), "-m", "pip", "--isolated", "install",
-            "--no-cache-dir", "--disable-pip-version-check", "--no-input",
-            "--progress-bar", "off",
-            "--index-url", indexUrl.toString(),
-            "--target", target.toString()));
+            python.toString(),
+            "-m",
+            "pip",
+            "--isolated",
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+            "--index-url",
+            indexUrl.toString(),
+            "--target",
+            target.toString()));
     cmd.addAll(args);
     ProcessOutput out = run(cmd, timeout);
     return new PipResult(out.exitCode(), out.output(), target, out.timedOut(), out.elapsed());

@@ -21,9 +21,9 @@ import java.util.TreeMap;
 
 /**
  * An HTTP/1.1 client on a raw socket, for what ordinary clients never do: several requests
- * pipelined in one write, headers trickled a byte at a time, connections opened and left
- * half-open, and a strict reading of the bytes that come back (a response is complete only when
- * its whole announced body arrived; anything after the last response is reported).
+ * pipelined in one write, headers trickled a byte at a time, connections opened and left half-open,
+ * and a strict reading of the bytes that come back (a response is complete only when its whole
+ * announced body arrived; anything after the last response is reported).
  */
 public final class RawHttpClient implements AutoCloseable {
   /** One response as read off the wire; {@code complete} is false when the body was cut. */
@@ -58,13 +58,14 @@ public final class RawHttpClient implements AutoCloseable {
   public static RawHttpClient connect(URI server, Duration timeout, Optional<InetAddress> from)
       throws IOException {
     var s = new Socket();
-    from.ifPresent(a -> {
-      try {
-        s.bind(new InetSocketAddress(a, 0));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    from.ifPresent(
+        a -> {
+          try {
+            s.bind(new InetSocketAddress(a, 0));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
     s.connect(new InetSocketAddress(server.getHost(), server.getPort()), (int) timeout.toMillis());
     s.setSoTimeout((int) timeout.toMillis());
     return new RawHttpClient(s, server.getHost() + ":" + server.getPort());
@@ -72,7 +73,12 @@ public final class RawHttpClient implements AutoCloseable {
 
   /** The bytes of a GET for {@code path} with the given extra header lines. */
   public String get(String path, String... headerLines) {
-    var sb = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+    var sb =
+        new StringBuilder("GET ")
+            .append(path)
+            .append(" HTTP/1.1\r\nHost: ")
+            .append(host)
+            .append("\r\n");
     for (String h : headerLines) {
       sb.append(h).append("\r\n");
     }

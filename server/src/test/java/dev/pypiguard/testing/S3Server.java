@@ -17,9 +17,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * A real S3 API server for tests: S3Proxy on loopback, port 0, keeping its objects in a
- * directory, with one bucket and one access key. It can be stopped and started again on the
- * same port over the same directory, like a store that goes away and comes back.
+ * A real S3 API server for tests: S3Proxy on loopback, port 0, keeping its objects in a directory,
+ * with one bucket and one access key. It can be stopped and started again on the same port over the
+ * same directory, like a store that goes away and comes back.
  */
 public final class S3Server implements AutoCloseable {
   public static final String ACCESS_KEY = "test-access";
@@ -35,13 +35,16 @@ public final class S3Server implements AutoCloseable {
     this.dir = java.nio.file.Files.createDirectories(dir);
     this.proxy = launch(0);
     this.port = proxy.getPort();
-    this.client = S3Client.builder()
-        .endpointOverride(endpoint())
-        .region(Region.US_EAST_1)
-        .forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-        .httpClient(Apache5HttpClient.create())
-        .build();
+    this.client =
+        S3Client.builder()
+            .endpointOverride(endpoint())
+            .region(Region.US_EAST_1)
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+            .httpClient(Apache5HttpClient.create())
+            .build();
     client.createBucket(b -> b.bucket(BUCKET));
   }
 
@@ -59,12 +62,13 @@ public final class S3Server implements AutoCloseable {
     props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
     props.setProperty("jclouds.identity", ACCESS_KEY);
     props.setProperty("jclouds.credential", SECRET_KEY);
-    S3Proxy p = S3Proxy.builder()
-        .blobStore(BlobStores.create("filesystem", props))
-        .endpoint(URI.create("http://127.0.0.1:" + onPort))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-        .ignoreUnknownHeaders(true)
-        .build();
+    S3Proxy p =
+        S3Proxy.builder()
+            .blobStore(BlobStores.create("filesystem", props))
+            .endpoint(URI.create("http://127.0.0.1:" + onPort))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            .ignoreUnknownHeaders(true)
+            .build();
     p.start();
     while (!"STARTED".equals(p.getState())) {
       Thread.sleep(10);
@@ -78,9 +82,17 @@ public final class S3Server implements AutoCloseable {
 
   /** The config file's {@code storage:} section for this server, indented under it. */
   public String storageYaml(String prefix) {
-    return "storage:\n  type: s3\n  endpoint: " + endpoint() + "\n  region: us-east-1\n  bucket: " + BUCKET
-        + "\n  prefix: " + prefix + "\n  path-style: true\n  access-key: " + ACCESS_KEY
-        + "\n  secret-key: " + SECRET_KEY + "\n";
+    return "storage:\n  type: s3\n  endpoint: "
+        + endpoint()
+        + "\n  region: us-east-1\n  bucket: "
+        + BUCKET
+        + "\n  prefix: "
+        + prefix
+        + "\n  path-style: true\n  access-key: "
+        + ACCESS_KEY
+        + "\n  secret-key: "
+        + SECRET_KEY
+        + "\n";
   }
 
   /** Stops serving; the objects stay in the directory. */
@@ -105,18 +117,22 @@ public final class S3Server implements AutoCloseable {
   public List<String> keys(String prefix) {
     var keys = new ArrayList<String>();
     client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents().stream()
-        .map(S3Object::key).forEach(keys::add);
+        .map(S3Object::key)
+        .forEach(keys::add);
     return keys;
   }
 
   /** An object's bytes. */
   public byte[] read(String key) {
-    return client.getObject(b -> b.bucket(BUCKET).key(key), ResponseTransformer.toBytes()).asByteArray();
+    return client
+        .getObject(b -> b.bucket(BUCKET).key(key), ResponseTransformer.toBytes())
+        .asByteArray();
   }
 
   /** Replaces an object's bytes (to corrupt it). */
   public void write(String key, byte[] bytes) {
-    client.putObject(b -> b.bucket(BUCKET).key(key),
+    client.putObject(
+        b -> b.bucket(BUCKET).key(key),
         software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
   }
 

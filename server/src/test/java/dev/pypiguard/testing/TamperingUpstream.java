@@ -24,14 +24,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A hostile index at the page level (issue 13): it lists whatever a test tells it to, however
- * odd (file names of other projects, unknown suffixes, one name twice with two hashes, md5 only),
- * swaps a file's bytes under a name it listed before, answers provenance late, and plays an OSV
- * API that fails or hangs. Pages are PEP 691 JSON; files, core metadata and provenance are served
- * from memory. Loopback, port 0; {@link #close} stops it.
+ * A hostile index at the page level (issue 13): it lists whatever a test tells it to, however odd
+ * (file names of other projects, unknown suffixes, one name twice with two hashes, md5 only), swaps
+ * a file's bytes under a name it listed before, answers provenance late, and plays an OSV API that
+ * fails or hangs. Pages are PEP 691 JSON; files, core metadata and provenance are served from
+ * memory. Loopback, port 0; {@link #close} stops it.
  *
- * <p>Unlike {@link TestUpstream}, which models an honest index with knobs, nothing here is
- * derived: each listed entry is exactly what the test wrote.
+ * <p>Unlike {@link TestUpstream}, which models an honest index with knobs, nothing here is derived:
+ * each listed entry is exactly what the test wrote.
  */
 public final class TamperingUpstream implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,21 +54,36 @@ public final class TamperingUpstream implements AutoCloseable {
    * @param hashes what the page says (sha256 of the bytes unless the test says otherwise)
    * @param uploadTime PEP 700 upload time, if any
    * @param provenance a PEP 740 provenance document served at its URL, if any
-   * @param metadata core metadata served at {@code <url>.metadata} and advertised with its
-   *     sha256, if any
+   * @param metadata core metadata served at {@code <url>.metadata} and advertised with its sha256,
+   *     if any
    */
-  public record Entry(String filename, byte[] bytes, Map<String, String> hashes, Optional<Instant> uploadTime,
-      Optional<String> provenance, Optional<byte[]> metadata) {
+  public record Entry(
+      String filename,
+      byte[] bytes,
+      Map<String, String> hashes,
+      Optional<Instant> uploadTime,
+      Optional<String> provenance,
+      Optional<byte[]> metadata) {
     /** An entry for {@code artifact} as an honest index lists it, with its core metadata. */
     public static Entry of(Artifact a) {
-      return new Entry(a.filename(), a.bytes(), Map.of("sha256", a.sha256()), Optional.empty(), Optional.empty(),
+      return new Entry(
+          a.filename(),
+          a.bytes(),
+          Map.of("sha256", a.sha256()),
+          Optional.empty(),
+          Optional.empty(),
           a.metadata().length == 0 ? Optional.empty() : Optional.of(a.metadata()));
     }
 
     /** {@code bytes} listed under {@code filename} with their true sha256. */
     public static Entry of(String filename, byte[] bytes) {
-      return new Entry(filename, bytes, Map.of("sha256", Digests.sha256Hex(bytes)), Optional.empty(),
-          Optional.empty(), Optional.empty());
+      return new Entry(
+          filename,
+          bytes,
+          Map.of("sha256", Digests.sha256Hex(bytes)),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty());
     }
 
     public Entry named(String otherName) {
@@ -80,7 +95,13 @@ public final class TamperingUpstream implements AutoCloseable {
     }
 
     public Entry withBytes(byte[] other) {
-      return new Entry(filename, other, Map.of("sha256", Digests.sha256Hex(other)), uploadTime, provenance, metadata);
+      return new Entry(
+          filename,
+          other,
+          Map.of("sha256", Digests.sha256Hex(other)),
+          uploadTime,
+          provenance,
+          metadata);
     }
 
     public Entry uploaded(Instant t) {
@@ -107,11 +128,13 @@ public final class TamperingUpstream implements AutoCloseable {
   private TamperingUpstream() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     var n = new AtomicInteger();
-    pool = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "tampering-upstream-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    pool =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "tampering-upstream-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(pool);
     server.createContext("/", this::handle);
     server.start();
@@ -174,7 +197,9 @@ public final class TamperingUpstream implements AutoCloseable {
       requests.merge(path, 1, Integer::sum);
       if (path.startsWith("/osv/")) {
         osv(ex);
-      } else if (path.startsWith("/simple/") && path.endsWith("/") && path.length() > "/simple//".length()) {
+      } else if (path.startsWith("/simple/")
+          && path.endsWith("/")
+          && path.length() > "/simple//".length()) {
         String project = path.substring("/simple/".length(), path.length() - 1);
         List<Entry> entries = pages.get(project);
         if (entries == null) {
@@ -188,7 +213,11 @@ public final class TamperingUpstream implements AutoCloseable {
         Thread.sleep(provenanceDelay.toMillis());
         Optional<Entry> e = find(path.substring("/provenance/".length()));
         if (e.isPresent() && e.get().provenance().isPresent()) {
-          send(ex, 200, "application/vnd.pypi.integrity.v1+json", e.get().provenance().get().getBytes(StandardCharsets.UTF_8));
+          send(
+              ex,
+              200,
+              "application/vnd.pypi.integrity.v1+json",
+              e.get().provenance().get().getBytes(StandardCharsets.UTF_8));
         } else {
           send(ex, 404, "text/plain", new byte[0]);
         }
@@ -232,12 +261,14 @@ public final class TamperingUpstream implements AutoCloseable {
 
   private void file(HttpExchange ex, String name) throws IOException {
     boolean metadata = name.endsWith(".metadata");
-    Optional<Entry> e = find(metadata ? name.substring(0, name.length() - ".metadata".length()) : name);
+    Optional<Entry> e =
+        find(metadata ? name.substring(0, name.length() - ".metadata".length()) : name);
     if (e.isEmpty() || (metadata && e.get().metadata().isEmpty())) {
       send(ex, 404, "text/plain", new byte[0]);
       return;
     }
-    send(ex, 200, "application/octet-stream", metadata ? e.get().metadata().get() : e.get().bytes());
+    send(
+        ex, 200, "application/octet-stream", metadata ? e.get().metadata().get() : e.get().bytes());
   }
 
   private byte[] pageJson(String project, List<Entry> entries) throws IOException {
@@ -259,7 +290,8 @@ public final class TamperingUpstream implements AutoCloseable {
     return JSON.writeValueAsBytes(page);
   }
 
-  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+  private static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     if (body.length > 0) {

@@ -38,22 +38,43 @@ public final class TestCertificates {
   private final KeyPair serverKeys;
   private final X509Certificate server;
 
-  private TestCertificates() throws GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException,
-      IOException {
+  private TestCertificates()
+      throws GeneralSecurityException,
+          org.bouncycastle.operator.OperatorCreationException,
+          IOException {
     caKeys = keys();
     Instant now = Instant.now();
     X500Name caName = new X500Name("CN=Test Corp Root CA");
-    var caBuilder = new JcaX509v3CertificateBuilder(caName, BigInteger.ONE, Date.from(now.minus(1, ChronoUnit.DAYS)),
-        Date.from(now.plus(2, ChronoUnit.DAYS)), caName, caKeys.getPublic());
+    var caBuilder =
+        new JcaX509v3CertificateBuilder(
+            caName,
+            BigInteger.ONE,
+            Date.from(now.minus(1, ChronoUnit.DAYS)),
+            Date.from(now.plus(2, ChronoUnit.DAYS)),
+            caName,
+            caKeys.getPublic());
     caBuilder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-    caBuilder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    caBuilder.addExtension(
+        Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     ca = sign(caBuilder);
     serverKeys = keys();
-    var leaf = new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, Date.from(now.minus(1, ChronoUnit.DAYS)),
-        Date.from(now.plus(1, ChronoUnit.DAYS)), new X500Name("CN=localhost"), serverKeys.getPublic());
+    var leaf =
+        new JcaX509v3CertificateBuilder(
+            caName,
+            BigInteger.TWO,
+            Date.from(now.minus(1, ChronoUnit.DAYS)),
+            Date.from(now.plus(1, ChronoUnit.DAYS)),
+            new X500Name("CN=localhost"),
+            serverKeys.getPublic());
     leaf.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-    leaf.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+    leaf.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(
+            new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            }));
     server = sign(leaf);
   }
 
@@ -61,7 +82,9 @@ public final class TestCertificates {
   public static TestCertificates create() {
     try {
       return new TestCertificates();
-    } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException | IOException e) {
+    } catch (GeneralSecurityException
+        | org.bouncycastle.operator.OperatorCreationException
+        | IOException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -74,8 +97,9 @@ public final class TestCertificates {
 
   private X509Certificate sign(JcaX509v3CertificateBuilder b)
       throws GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException {
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate())));
+    return new JcaX509CertificateConverter()
+        .getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate())));
   }
 
   /** Writes the CA certificate as PEM (what {@code egress.ca-bundle} names). */
@@ -99,7 +123,8 @@ public final class TestCertificates {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
-      ks.setKeyEntry("server", serverKeys.getPrivate(), new char[0], new X509Certificate[] {server, ca});
+      ks.setKeyEntry(
+          "server", serverKeys.getPrivate(), new char[0], new X509Certificate[] {server, ca});
       var kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, new char[0]);
       SSLContext ctx = SSLContext.getInstance("TLS");

@@ -22,27 +22,33 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A corporate egress proxy for tests, on a free loopback port: CONNECT tunnels (how https
- * upstreams are reached) and plain {@code GET http://...} forwarding, optionally demanding Basic
- * credentials with 407 as Squid does. It records what it was asked, and with which credentials.
+ * A corporate egress proxy for tests, on a free loopback port: CONNECT tunnels (how https upstreams
+ * are reached) and plain {@code GET http://...} forwarding, optionally demanding Basic credentials
+ * with 407 as Squid does. It records what it was asked, and with which credentials.
  */
 public final class TestEgressProxy implements AutoCloseable {
   /** One request the proxy received: method, target, and the Proxy-Authorization it carried. */
   public record Seen(String method, String target, String proxyAuthorization, int status) {}
 
   private final ServerSocket socket;
-  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "test-egress-proxy");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pool =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "test-egress-proxy");
+            t.setDaemon(true);
+            return t;
+          });
   private final String expected;
   private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
   private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
 
   private TestEgressProxy(String user, String password) throws IOException {
-    this.expected = user == null ? null
-        : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    this.expected =
+        user == null
+            ? null
+            : "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     pool.execute(this::accept);
   }
@@ -101,7 +107,9 @@ public final class TestEgressProxy implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
           int colon = lines[i].indexOf(':');
           if (colon > 0) {
-            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+            headers.put(
+                lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                lines[i].substring(colon + 1).trim());
           }
         }
         String auth = headers.get("proxy-authorization");
@@ -112,9 +120,10 @@ public final class TestEgressProxy implements AutoCloseable {
         if (expected != null && !expected.equals(auth)) {
           // Squid's answer; the client retries on this connection with credentials.
           seen.add(new Seen(request[0], request[1], auth, 407));
-          out.write(("HTTP/1.1 407 Proxy Authentication Required\r\n"
-              + "Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
-              .getBytes(StandardCharsets.ISO_8859_1));
+          out.write(
+              ("HTTP/1.1 407 Proxy Authentication Required\r\n"
+                      + "Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
           continue;
         }
@@ -132,11 +141,13 @@ public final class TestEgressProxy implements AutoCloseable {
     }
   }
 
-  private void respond(OutputStream out, int status, String phrase, String method, String target, String auth)
+  private void respond(
+      OutputStream out, int status, String phrase, String method, String target, String auth)
       throws IOException {
     seen.add(new Seen(method, target, auth, status));
-    out.write(("HTTP/1.1 " + status + " " + phrase + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .getBytes(StandardCharsets.ISO_8859_1));
+    out.write(
+        ("HTTP/1.1 " + status + " " + phrase + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
   }
 
@@ -146,7 +157,10 @@ public final class TestEgressProxy implements AutoCloseable {
     Socket origin;
     try {
       origin = new Socket();
-      origin.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))), 5_000);
+      origin.connect(
+          new InetSocketAddress(
+              target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))),
+          5_000);
     } catch (IOException | RuntimeException e) {
       respond(out, 502, "Bad Gateway", "CONNECT", target, auth);
       return;
@@ -164,19 +178,26 @@ public final class TestEgressProxy implements AutoCloseable {
   }
 
   /** Plain http through the proxy: one request per connection, as {@code Connection: close}. */
-  private void forward(InputStream in, OutputStream out, String[] request, Map<String, String> headers, String auth)
+  private void forward(
+      InputStream in, OutputStream out, String[] request, Map<String, String> headers, String auth)
       throws IOException {
     URI target = URI.create(request[1]);
     seen.add(new Seen(request[0], request[1], auth, 200));
     int port = target.getPort() < 0 ? 80 : target.getPort();
     try (Socket origin = new Socket(target.getHost(), port)) {
-      var sb = new StringBuilder(request[0] + " " + target.getRawPath()
-          + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()) + " HTTP/1.1\r\n");
-      headers.forEach((k, v) -> {
-        if (!k.startsWith("proxy-") && !k.equals("connection")) {
-          sb.append(k).append(": ").append(v).append("\r\n");
-        }
-      });
+      var sb =
+          new StringBuilder(
+              request[0]
+                  + " "
+                  + target.getRawPath()
+                  + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery())
+                  + " HTTP/1.1\r\n");
+      headers.forEach(
+          (k, v) -> {
+            if (!k.startsWith("proxy-") && !k.equals("connection")) {
+              sb.append(k).append(": ").append(v).append("\r\n");
+            }
+          });
       sb.append("connection: close\r\n\r\n");
       origin.getOutputStream().write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
       long length = Long.parseLong(headers.getOrDefault("content-length", "0"));
@@ -211,8 +232,11 @@ public final class TestEgressProxy implements AutoCloseable {
         return buf.size() == 0 ? null : buf.toString(StandardCharsets.ISO_8859_1);
       }
       buf.write(b);
-      matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3))
-          ? matched + 1 : (b == '\r' ? 1 : 0);
+      matched =
+          (b == '\r' && (matched == 0 || matched == 2))
+                  || (b == '\n' && (matched == 1 || matched == 3))
+              ? matched + 1
+              : (b == '\r' ? 1 : 0);
       if (matched == 4) {
         String s = buf.toString(StandardCharsets.ISO_8859_1);
         return s.substring(0, s.length() - 4);

@@ -50,14 +50,15 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * given {@link #trustedRootJson()} as its trusted root (and rejects against any other root).
  *
  * <p>Each {@link #provenance} call makes a PyPI Integrity API provenance document with one bundle
- * and one attestation: an in-toto v1 statement about the file, signed in a DSSE envelope by a
- * fresh leaf key whose short-lived certificate carries the publisher's GitHub Actions identity,
- * and a Rekor v1 {@code dsse 0.0.1} entry with a signed entry timestamp and an inclusion proof in
- * a two-leaf tree under a signed checkpoint.
+ * and one attestation: an in-toto v1 statement about the file, signed in a DSSE envelope by a fresh
+ * leaf key whose short-lived certificate carries the publisher's GitHub Actions identity, and a
+ * Rekor v1 {@code dsse 0.0.1} entry with a signed entry timestamp and an inclusion proof in a
+ * two-leaf tree under a signed checkpoint.
  */
 public final class TestSigstore {
   /** The Fulcio extension arc (Fulcio docs/oid-info.md). */
   private static final String FULCIO_OID = "1.3.6.1.4.1.57264.1.";
+
   static final String GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
   static final String PUBLISH_PREDICATE = "https://docs.pypi.org/attestations/publish/v1";
   static final String IN_TOTO = "application/vnd.in-toto+json";
@@ -120,8 +121,8 @@ public final class TestSigstore {
   }
 
   /**
-   * The trusted root, in the {@code application/vnd.dev.sigstore.trustedroot+json;version=0.1}
-   * form of sigstore/protobuf-specs.
+   * The trusted root, in the {@code application/vnd.dev.sigstore.trustedroot+json;version=0.1} form
+   * of sigstore/protobuf-specs.
    */
   public String trustedRootJson() {
     ObjectNode root = MAPPER.createObjectNode();
@@ -135,9 +136,14 @@ public final class TestSigstore {
     key.putObject("validFor").put("start", start.toString());
     tlog.putObject("logId").put("keyId", b64(logId));
     ObjectNode ca = root.putArray("certificateAuthorities").addObject();
-    ca.putObject("subject").put("organization", "pypi-guard test").put("commonName", "test-sigstore");
+    ca.putObject("subject")
+        .put("organization", "pypi-guard test")
+        .put("commonName", "test-sigstore");
     ca.put("uri", CA_URI);
-    ca.putObject("certChain").putArray("certificates").addObject().put("rawBytes", b64(encoded(caCert)));
+    ca.putObject("certChain")
+        .putArray("certificates")
+        .addObject()
+        .put("rawBytes", b64(encoded(caCert)));
     ca.putObject("validFor").put("start", start.toString());
     root.putArray("ctlogs");
     root.putArray("timestampAuthorities");
@@ -219,7 +225,8 @@ public final class TestSigstore {
    * A Rekor v1 transparency entry (protobuf-specs {@code TransparencyLogEntry} JSON) recording the
    * envelope, integrated at {@code now}.
    */
-  private ObjectNode logEntry(byte[] statement, byte[] signature, X509Certificate leaf, Instant now) {
+  private ObjectNode logEntry(
+      byte[] statement, byte[] signature, X509Certificate leaf, Instant now) {
     String body = b64(dsseBody(statement, signature, leaf));
     long index = logIndex.getAndIncrement();
     long integrated = now.getEpochSecond();
@@ -233,10 +240,20 @@ public final class TestSigstore {
     // The signed entry timestamp: the log's signature over the canonical JSON (sorted keys, no
     // spaces) of body, integrated time, hex log id and log index (Rekor VerifySET).
     String set =
-        "{\"body\":\"" + body + "\",\"integratedTime\":" + integrated + ",\"logID\":\"" + logIdHex
-            + "\",\"logIndex\":" + index + "}";
-    entry.putObject("inclusionPromise")
-        .put("signedEntryTimestamp", b64(sign(logKey.getPrivate(), set.getBytes(StandardCharsets.UTF_8))));
+        "{\"body\":\""
+            + body
+            + "\",\"integratedTime\":"
+            + integrated
+            + ",\"logID\":\""
+            + logIdHex
+            + "\",\"logIndex\":"
+            + index
+            + "}";
+    entry
+        .putObject("inclusionPromise")
+        .put(
+            "signedEntryTimestamp",
+            b64(sign(logKey.getPrivate(), set.getBytes(StandardCharsets.UTF_8))));
     entry.set("inclusionProof", inclusionProof(Base64.getDecoder().decode(body), index));
     entry.put("canonicalizedBody", body);
     return entry;
@@ -282,12 +299,15 @@ public final class TestSigstore {
     ObjectNode spec = body.putObject("spec");
     spec.putObject("envelopeHash")
         .put("algorithm", "sha256")
-        .put("value", HexFormat.of().formatHex(sha256(envelope.toString().getBytes(StandardCharsets.UTF_8))));
+        .put(
+            "value",
+            HexFormat.of().formatHex(sha256(envelope.toString().getBytes(StandardCharsets.UTF_8))));
     spec.putObject("payloadHash")
         .put("algorithm", "sha256")
         .put("value", HexFormat.of().formatHex(sha256(statement)));
     ArrayNode signatures = spec.putArray("signatures");
-    signatures.addObject()
+    signatures
+        .addObject()
         .put("signature", b64(signature))
         .put("verifier", b64(pem(leaf).getBytes(StandardCharsets.UTF_8)));
     return body.toString().getBytes(StandardCharsets.UTF_8);
@@ -309,8 +329,11 @@ public final class TestSigstore {
       b.addExtension(
           Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       b.addExtension(
-          Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(caKey.getPublic()));
-      return certificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+          Extension.subjectKeyIdentifier,
+          false,
+          utils.createSubjectKeyIdentifier(caKey.getPublic()));
+      return certificate(
+          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
     } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
       throw new IllegalStateException("cannot make the test CA", e);
     }
@@ -325,7 +348,11 @@ public final class TestSigstore {
     String workflowUri =
         repositoryUri + "/.github/workflows/" + publisher.workflow() + "@" + publisher.ref();
     String digest =
-        HexFormat.of().formatHex(Arrays.copyOf(sha256((repositoryUri + publisher.ref()).getBytes(StandardCharsets.UTF_8)), 20));
+        HexFormat.of()
+            .formatHex(
+                Arrays.copyOf(
+                    sha256((repositoryUri + publisher.ref()).getBytes(StandardCharsets.UTF_8)),
+                    20));
     try {
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder b =
@@ -354,13 +381,15 @@ public final class TestSigstore {
       fulcio(b, "18", workflowUri);
       fulcio(b, "19", digest); // Build Config Digest
       fulcio(b, "20", "push"); // Build Trigger
-      return certificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+      return certificate(
+          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
     } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
       throw new IllegalStateException("cannot make a test leaf certificate", e);
     }
   }
 
-  private static void fulcio(X509v3CertificateBuilder b, String arc, String value) throws IOException {
+  private static void fulcio(X509v3CertificateBuilder b, String arc, String value)
+      throws IOException {
     b.addExtension(new ASN1ObjectIdentifier(FULCIO_OID + arc), false, new DERUTF8String(value));
   }
 
@@ -369,7 +398,8 @@ public final class TestSigstore {
     return X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
   }
 
-  private static X509Certificate certificate(X509CertificateHolder holder) throws GeneralSecurityException {
+  private static X509Certificate certificate(X509CertificateHolder holder)
+      throws GeneralSecurityException {
     return new JcaX509CertificateConverter().getCertificate(holder);
   }
 
@@ -382,7 +412,9 @@ public final class TestSigstore {
   }
 
   private static String pem(X509Certificate cert) {
-    String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(encoded(cert));
+    String body =
+        Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(encoded(cert));
     return "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n";
   }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The test Sigstore signs what the offline verifier accepts, and only against its own root. */
 class TestSigstoreTest {
-  static final TestSigstore.Publisher ONE = TestSigstore.Publisher.github("owner/one", "release.yml");
+  static final TestSigstore.Publisher ONE =
+      TestSigstore.Publisher.github("owner/one", "release.yml");
   static final String SDIST = "proj-1.0.tar.gz";
   static final String SHA = Digests.sha256Hex("proj 1.0".getBytes(StandardCharsets.UTF_8));
 
@@ -38,7 +39,8 @@ class TestSigstoreTest {
 
     assertThat(v).isInstanceOf(Verification.Verified.class);
     Verification.Verified ok = (Verification.Verified) v;
-    assertThat(ok.identity()).isEqualTo(new Publisher.GitHub("owner/one", "release.yml", Optional.empty()));
+    assertThat(ok.identity())
+        .isEqualTo(new Publisher.GitHub("owner/one", "release.yml", Optional.empty()));
     assertThat(ok.predicateTypes()).isEqualTo(List.of(TestSigstore.PUBLISH_PREDICATE));
   }
 
@@ -48,7 +50,9 @@ class TestSigstoreTest {
     for (int i = 0; i < 4; i++) {
       String wheel = "proj-1." + i + "-py3-none-any.whl";
       var p = Provenance.parse(sigstore.provenance(wheel, SHA, ONE));
-      assertThat(verifier.verify(p, wheel, SHA)).as(wheel).isInstanceOf(Verification.Verified.class);
+      assertThat(verifier.verify(p, wheel, SHA))
+          .as(wheel)
+          .isInstanceOf(Verification.Verified.class);
     }
   }
 

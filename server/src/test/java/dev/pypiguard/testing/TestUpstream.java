@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An in-process PyPI-like package index on 127.0.0.1, for integration and end-to-end tests.
  *
- * <p>It serves the simple repository API (PEP 503 HTML, PEP 691 JSON with content negotiation,
- * PEP 700 {@code versions}/{@code size}/{@code upload-time}, PEP 658/714 core metadata, PEP 592
+ * <p>It serves the simple repository API (PEP 503 HTML, PEP 691 JSON with content negotiation, PEP
+ * 700 {@code versions}/{@code size}/{@code upload-time}, PEP 658/714 core metadata, PEP 592
  * yanking, PEP 740 provenance, PEP 792 project status) and the files themselves, and it has
  * thread-safe knobs to inject faults (delays, error statuses, corrupt, truncated or throttled
  * bodies, malformed pages). It records every request it receives.
@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
- * <p>Layout: {@code /simple/}, {@code /simple/<normalized>/}, {@code /files/<filename>},
- * {@code /files/<filename>.metadata}, {@code /integrity/<project>/<version>/<filename>/provenance}.
+ * <p>Layout: {@code /simple/}, {@code /simple/<normalized>/}, {@code /files/<filename>}, {@code
+ * /files/<filename>.metadata}, {@code /integrity/<project>/<version>/<filename>/provenance}.
  */
 public final class TestUpstream implements AutoCloseable {
 
@@ -171,8 +171,8 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   /**
-   * Answers 401 to every request whose {@code Authorization} header is not {@code expected}, as
-   * a private index does; null serves everyone again.
+   * Answers 401 to every request whose {@code Authorization} header is not {@code expected}, as a
+   * private index does; null serves everyone again.
    */
   public TestUpstream requireAuthorization(String expected) {
     requiredAuthorization = expected;
@@ -205,8 +205,8 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   /**
-   * Makes pages point files at another server ({@code https://host:port}), as a crafted page
-   * would to make a proxy fetch from a host of the attacker's choosing; null restores.
+   * Makes pages point files at another server ({@code https://host:port}), as a crafted page would
+   * to make a proxy fetch from a host of the attacker's choosing; null restores.
    */
   public TestUpstream fileOrigin(String otherOrigin) {
     fileOrigin = otherOrigin;
@@ -262,7 +262,10 @@ public final class TestUpstream implements AutoCloseable {
     return this;
   }
 
-  /** Answers range requests for {@code filename} from {@code bytes} (a lying server); whole GETs stay true. */
+  /**
+   * Answers range requests for {@code filename} from {@code bytes} (a lying server); whole GETs
+   * stay true.
+   */
   public TestUpstream rangeBody(String filename, byte[] bytes) {
     rangeBodies.put(filename, bytes);
     return this;
@@ -271,8 +274,10 @@ public final class TestUpstream implements AutoCloseable {
   /** Requests for {@code path} that carried a Range header. */
   public int rangeRequests(String path) {
     synchronized (log) {
-      return (int) log.stream()
-          .filter(r -> r.path().equals(path) && r.headers().containsKey("range")).count();
+      return (int)
+          log.stream()
+              .filter(r -> r.path().equals(path) && r.headers().containsKey("range"))
+              .count();
     }
   }
 
@@ -327,7 +332,9 @@ public final class TestUpstream implements AutoCloseable {
     return this;
   }
 
-  /** Sets the PEP 792 project status ({@code active}, {@code archived}, ...); reason may be null. */
+  /**
+   * Sets the PEP 792 project status ({@code active}, {@code archived}, ...); reason may be null.
+   */
   public synchronized TestUpstream projectStatus(String project, String status, String reason) {
     statuses.put(Names.normalize(project), new Status(status, reason));
     return this;
@@ -458,7 +465,12 @@ public final class TestUpstream implements AutoCloseable {
       }
       Integer failure = longestPrefix(failures, path);
       if (failure != null) {
-        sendBytes(ex, failure, "text/plain; charset=utf-8", ("injected " + failure).getBytes(StandardCharsets.UTF_8), null);
+        sendBytes(
+            ex,
+            failure,
+            "text/plain; charset=utf-8",
+            ("injected " + failure).getBytes(StandardCharsets.UTF_8),
+            null);
         return;
       }
       String method = ex.getRequestMethod();
@@ -550,7 +562,8 @@ public final class TestUpstream implements AutoCloseable {
   private void servePage(HttpExchange ex, String project) throws IOException {
     Mode m = mode;
     if (project != null && malformed.contains(project)) {
-      byte[] garbage = "{\"meta\": {\"api-version\": \"1.1\"}, \"name\": [,}".getBytes(StandardCharsets.UTF_8);
+      byte[] garbage =
+          "{\"meta\": {\"api-version\": \"1.1\"}, \"name\": [,}".getBytes(StandardCharsets.UTF_8);
       sendBytes(ex, 200, JSON_V1, garbage, etag(garbage));
       return;
     }
@@ -558,7 +571,10 @@ public final class TestUpstream implements AutoCloseable {
     if (m == Mode.JSON_AND_HTML) {
       format = negotiate(ex.getRequestHeaders().getFirst("Accept"));
       if (format == null) {
-        sendText(ex, 406, "no acceptable representation; offer: " + JSON_V1 + ", " + HTML_V1 + ", " + TEXT_HTML);
+        sendText(
+            ex,
+            406,
+            "no acceptable representation; offer: " + JSON_V1 + ", " + HTML_V1 + ", " + TEXT_HTML);
         return;
       }
       // PEP 691: responses vary by Accept, so caches (and proxies) must key on it.
@@ -645,7 +661,11 @@ public final class TestUpstream implements AutoCloseable {
     displayNames.forEach(
         (norm, display) -> {
           String href = m == Mode.STATIC_RELATIVE ? norm + "/" : "/simple/" + norm + "/";
-          sb.append("    <a href=\"").append(esc(href)).append("\">").append(esc(display)).append("</a><br/>\n");
+          sb.append("    <a href=\"")
+              .append(esc(href))
+              .append("\">")
+              .append(esc(display))
+              .append("</a><br/>\n");
         });
     sb.append("  </body>\n</html>\n");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -741,7 +761,10 @@ public final class TestUpstream implements AutoCloseable {
     for (Published p : projects.get(project).values()) {
       Artifact a = p.artifact();
       FileOptions o = p.options();
-      String base = m == Mode.STATIC_RELATIVE ? "../../files/" + encode(a.filename()) : fileUri(a.filename()).toString();
+      String base =
+          m == Mode.STATIC_RELATIVE
+              ? "../../files/" + encode(a.filename())
+              : fileUri(a.filename()).toString();
       // PEP 503: the URL fragment carries the hash.
       sb.append("    <a href=\"").append(esc(base + "#sha256=" + declaredHash(p))).append('"');
       String rp = requiresPython(p);
@@ -759,7 +782,8 @@ public final class TestUpstream implements AutoCloseable {
         sb.append(" data-dist-info-metadata=\"").append(v).append('"'); // PEP 658
       }
       if (o.provenance() != null) {
-        String prov = m == Mode.STATIC_RELATIVE ? "../.." + provenancePath(a) : origin + provenancePath(a);
+        String prov =
+            m == Mode.STATIC_RELATIVE ? "../.." + provenancePath(a) : origin + provenancePath(a);
         sb.append(" data-provenance=\"").append(esc(prov)).append('"'); // PEP 740
       }
       sb.append('>').append(esc(a.filename())).append("</a><br/>\n");
@@ -772,12 +796,18 @@ public final class TestUpstream implements AutoCloseable {
     StringBuilder sb = new StringBuilder();
     sb.append("<!DOCTYPE html>\n<html>\n  <head>\n");
     // PEP 629: the API version for HTML clients.
-    sb.append("    <meta name=\"pypi:repository-version\" content=\"").append(esc(version)).append("\">\n");
+    sb.append("    <meta name=\"pypi:repository-version\" content=\"")
+        .append(esc(version))
+        .append("\">\n");
     if (status != null) {
       // PEP 792 project status markers.
-      sb.append("    <meta name=\"pypi:project-status\" content=\"").append(esc(status.status())).append("\">\n");
+      sb.append("    <meta name=\"pypi:project-status\" content=\"")
+          .append(esc(status.status()))
+          .append("\">\n");
       if (status.reason() != null) {
-        sb.append("    <meta name=\"pypi:project-status-reason\" content=\"").append(esc(status.reason())).append("\">\n");
+        sb.append("    <meta name=\"pypi:project-status-reason\" content=\"")
+            .append(esc(status.reason()))
+            .append("\">\n");
       }
     }
     sb.append("    <title>").append(esc(title)).append("</title>\n  </head>\n  <body>\n");
@@ -799,7 +829,13 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   private static String provenancePath(Artifact a) {
-    return "/integrity/" + a.normalizedProject() + "/" + encode(a.version()) + "/" + encode(a.filename()) + "/provenance";
+    return "/integrity/"
+        + a.normalizedProject()
+        + "/"
+        + encode(a.version())
+        + "/"
+        + encode(a.filename())
+        + "/provenance";
   }
 
   private void serveProvenance(HttpExchange ex, String path) throws IOException {
@@ -854,7 +890,10 @@ public final class TestUpstream implements AutoCloseable {
       return;
     }
     String range = ex.getRequestHeaders().getFirst("Range");
-    var rm = range == null ? null : java.util.regex.Pattern.compile("bytes=(\\d*)-(\\d*)").matcher(range.trim());
+    var rm =
+        range == null
+            ? null
+            : java.util.regex.Pattern.compile("bytes=(\\d*)-(\\d*)").matcher(range.trim());
     if (ranges && rm != null && rm.matches() && !(rm.group(1).isEmpty() && rm.group(2).isEmpty())) {
       byte[] whole = rangeBodies.getOrDefault(name, body);
       long first;
@@ -864,7 +903,10 @@ public final class TestUpstream implements AutoCloseable {
         last = whole.length - 1;
       } else {
         first = Long.parseLong(rm.group(1));
-        last = rm.group(2).isEmpty() ? whole.length - 1 : Math.min(whole.length - 1, Long.parseLong(rm.group(2)));
+        last =
+            rm.group(2).isEmpty()
+                ? whole.length - 1
+                : Math.min(whole.length - 1, Long.parseLong(rm.group(2)));
       }
       if (first >= whole.length || first > last) {
         h.set("Content-Range", "bytes */" + whole.length);

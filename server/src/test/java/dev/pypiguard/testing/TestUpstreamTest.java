@@ -41,8 +41,11 @@ class TestUpstreamTest {
     up = TestUpstream.start();
     alpha = WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").requiresPython(">=3.8").build();
     beta1 = WheelBuilder.of("beta", "1.0").build();
-    up.publish(alpha, FileOptions.defaults().withUploadTime(Instant.parse("2024-01-02T03:04:05.123456Z")));
-    up.publish(beta1, FileOptions.defaults().withYanked("broken build").withProvenance("{\"version\": 1}"));
+    up.publish(
+        alpha, FileOptions.defaults().withUploadTime(Instant.parse("2024-01-02T03:04:05.123456Z")));
+    up.publish(
+        beta1,
+        FileOptions.defaults().withYanked("broken build").withProvenance("{\"version\": 1}"));
   }
 
   @AfterEach
@@ -88,13 +91,16 @@ class TestUpstreamTest {
 
   @Test
   void projectPage_yankedWithProvenance_jsonHasReasonAndServedProvenanceUrl() throws Exception {
-    JsonNode f = json.readTree(get("/simple/beta/", "Accept", TestUpstream.JSON_V1).body()).at("/files/0");
+    JsonNode f =
+        json.readTree(get("/simple/beta/", "Accept", TestUpstream.JSON_V1).body()).at("/files/0");
 
     assertThat(f.at("/yanked").asText()).isEqualTo("broken build");
     String provenance = f.at("/provenance").asText();
     assertThat(provenance).endsWith("/integrity/beta/1.0/beta-1.0-py3-none-any.whl/provenance");
-    HttpResponse<byte[]> p = http.send(
-        HttpRequest.newBuilder(URI.create(provenance)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> p =
+        http.send(
+            HttpRequest.newBuilder(URI.create(provenance)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(p.statusCode()).isEqualTo(200);
     assertThat(text(p)).isEqualTo("{\"version\": 1}");
   }
@@ -104,7 +110,8 @@ class TestUpstreamTest {
     HttpResponse<byte[]> plain = get("/simple/alpha/");
     HttpResponse<byte[]> v1 = get("/simple/beta/", "Accept", TestUpstream.HTML_V1);
 
-    assertThat(plain.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(plain.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
     assertThat(v1.headers().firstValue("Content-Type")).contains(TestUpstream.HTML_V1);
     assertThat(text(plain))
         .contains("<meta name=\"pypi:repository-version\" content=\"1.1\">")
@@ -113,7 +120,8 @@ class TestUpstreamTest {
         .contains("data-core-metadata=\"sha256=" + alpha.metadataSha256() + "\"")
         .contains("data-dist-info-metadata=\"sha256=" + alpha.metadataSha256() + "\"")
         .doesNotContain("data-yanked");
-    assertThat(text(v1)).contains("data-yanked=\"broken build\"", "data-provenance=\"http://127.0.0.1:");
+    assertThat(text(v1))
+        .contains("data-yanked=\"broken build\"", "data-provenance=\"http://127.0.0.1:");
   }
 
   @Test
@@ -131,7 +139,9 @@ class TestUpstreamTest {
     HttpResponse<byte[]> r = get("/simple/alpha/", "Accept", PIP_ACCEPT);
 
     assertThat(r.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
-    assertThat(text(r)).contains("href=\"http://127.0.0.1:" + up.port() + "/files/alpha-1.0-py3-none-any.whl#sha256=");
+    assertThat(text(r))
+        .contains(
+            "href=\"http://127.0.0.1:" + up.port() + "/files/alpha-1.0-py3-none-any.whl#sha256=");
   }
 
   @Test
@@ -167,7 +177,8 @@ class TestUpstreamTest {
     String pageTag = page.headers().firstValue("ETag").orElseThrow();
     String fileTag = file.headers().firstValue("ETag").orElseThrow();
 
-    HttpResponse<byte[]> page304 = get("/simple/alpha/", "Accept", TestUpstream.JSON_V1, "If-None-Match", pageTag);
+    HttpResponse<byte[]> page304 =
+        get("/simple/alpha/", "Accept", TestUpstream.JSON_V1, "If-None-Match", pageTag);
     HttpResponse<byte[]> file304 = get("/files/" + alpha.filename(), "If-None-Match", fileTag);
     HttpResponse<byte[]> htmlVariant = get("/simple/alpha/", "If-None-Match", pageTag);
 
@@ -179,9 +190,12 @@ class TestUpstreamTest {
 
   @Test
   void head_file_answersLengthWithoutBody() throws Exception {
-    HttpResponse<byte[]> r = http.send(
-        HttpRequest.newBuilder(up.fileUri(alpha.filename())).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r =
+        http.send(
+            HttpRequest.newBuilder(up.fileUri(alpha.filename()))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValueAsLong("Content-Length")).hasValue(alpha.size());
@@ -191,7 +205,8 @@ class TestUpstreamTest {
   @Test
   void metadataFile_advertised_servesCoreMetadataMatchingItsHash() throws Exception {
     HttpResponse<byte[]> r = get("/files/" + alpha.filename() + ".metadata");
-    up.publish(WheelBuilder.of("gamma", "1.0").build(), FileOptions.defaults().withCoreMetadata(false));
+    up.publish(
+        WheelBuilder.of("gamma", "1.0").build(), FileOptions.defaults().withCoreMetadata(false));
 
     assertThat(r.body()).isEqualTo(alpha.metadata());
     assertThat(Digests.sha256Hex(r.body())).isEqualTo(alpha.metadataSha256());
@@ -203,7 +218,9 @@ class TestUpstreamTest {
   void projectStatusAndExtras_jsonAndHtml_passThroughUnknownKeys() throws Exception {
     up.projectStatus("alpha", "quarantined", "malware <suspected>");
     up.extraJson("alpha", "x-future", new TextNode("kept"));
-    up.publish(WheelBuilder.of("alpha", "2.0").build(), FileOptions.defaults().withExtraJson("x-file", new TextNode("f")));
+    up.publish(
+        WheelBuilder.of("alpha", "2.0").build(),
+        FileOptions.defaults().withExtraJson("x-file", new TextNode("f")));
 
     JsonNode page = json.readTree(get("/simple/alpha/", "Accept", TestUpstream.JSON_V1).body());
 
@@ -215,13 +232,16 @@ class TestUpstreamTest {
     assertThat(page.at("/versions").toString()).isEqualTo("[\"1.0\",\"2.0\"]");
     assertThat(text(get("/simple/alpha/")))
         .contains("<meta name=\"pypi:project-status\" content=\"quarantined\">")
-        .contains("<meta name=\"pypi:project-status-reason\" content=\"malware &lt;suspected&gt;\">")
+        .contains(
+            "<meta name=\"pypi:project-status-reason\" content=\"malware &lt;suspected&gt;\">")
         .contains("<meta name=\"pypi:repository-version\" content=\"1.4\">");
   }
 
   @Test
   void hashOverride_page_declaresTheWrongHash() throws Exception {
-    up.publish(WheelBuilder.of("gamma", "1.0").build(), FileOptions.defaults().withHashOverride("00".repeat(32)));
+    up.publish(
+        WheelBuilder.of("gamma", "1.0").build(),
+        FileOptions.defaults().withHashOverride("00".repeat(32)));
 
     assertThat(text(get("/simple/gamma/"))).contains("#sha256=" + "00".repeat(32));
   }
@@ -243,8 +263,10 @@ class TestUpstreamTest {
     up.truncate(alpha.filename(), 100);
 
     try (Socket s = new Socket("127.0.0.1", up.port())) {
-      s.getOutputStream().write(("GET /files/" + alpha.filename() + " HTTP/1.1\r\nHost: x\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("GET /files/" + alpha.filename() + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       byte[] all = s.getInputStream().readAllBytes(); // returns only because the server closes
       String raw = new String(all, StandardCharsets.ISO_8859_1);
       int split = raw.indexOf("\r\n\r\n");
@@ -279,7 +301,8 @@ class TestUpstreamTest {
     long start = System.nanoTime();
     get("/simple/alpha/");
 
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
   }
 
   @Test
@@ -289,8 +312,10 @@ class TestUpstreamTest {
     up.throttle(blob.filename(), 100, Duration.ofMillis(100));
 
     long start = System.nanoTime();
-    HttpResponse<InputStream> r = http.send(
-        HttpRequest.newBuilder(up.fileUri(blob.filename())).build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> r =
+        http.send(
+            HttpRequest.newBuilder(up.fileUri(blob.filename())).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = r.body()) {
       byte[] first = in.readNBytes(100);
       long firstAt = System.nanoTime() - start;
@@ -316,7 +341,8 @@ class TestUpstreamTest {
     assertThat(up.requestCount()).isEqualTo(3);
     assertThat(up.lastHeaders("/simple/alpha/").get("x-probe")).containsExactly("2");
     assertThat(up.lastHeaders("/simple/alpha/").get("Accept")).containsExactly(PIP_ACCEPT);
-    assertThat(up.requestPaths()).containsExactly("/simple/alpha/", "/simple/alpha/", "/files/" + alpha.filename());
+    assertThat(up.requestPaths())
+        .containsExactly("/simple/alpha/", "/simple/alpha/", "/files/" + alpha.filename());
   }
 
   @Test
@@ -324,7 +350,10 @@ class TestUpstreamTest {
     URI index = up.uri();
     up.stop();
 
-    assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(index).build(), HttpResponse.BodyHandlers.discarding()))
+    assertThatThrownBy(
+            () ->
+                http.send(
+                    HttpRequest.newBuilder(index).build(), HttpResponse.BodyHandlers.discarding()))
         .isInstanceOf(ConnectException.class);
   }
 }

@@ -18,11 +18,11 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A builder of real, installable pure-Python wheels (PEP 427, binary distribution format), built
- * in memory.
+ * A builder of real, installable pure-Python wheels (PEP 427, binary distribution format), built in
+ * memory.
  *
- * <p>The output is deterministic: the same inputs give the same bytes and hash, because entry
- * times are fixed. Example:
+ * <p>The output is deterministic: the same inputs give the same bytes and hash, because entry times
+ * are fixed. Example:
  *
  * <pre>{@code
  * Artifact alpha = WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").build();
@@ -62,8 +62,8 @@ public final class WheelBuilder {
 
   /**
    * A wheel whose package holds an incompressible data file of {@code dataBytes} bytes generated
-   * from a seeded random stream, for streaming tests. The wheel is a little larger than
-   * {@code dataBytes}.
+   * from a seeded random stream, for streaming tests. The wheel is a little larger than {@code
+   * dataBytes}.
    */
   public static Artifact large(String name, String version, int dataBytes, long seed) {
     return of(name, version).largeDataFile("blob.bin", dataBytes, seed).build();
@@ -100,8 +100,8 @@ public final class WheelBuilder {
   }
 
   /**
-   * Replaces the compatibility tags ({@code python-abi-platform}, PEP 425). Each becomes a
-   * {@code Tag:} line in WHEEL; the file name uses the compressed tag set.
+   * Replaces the compatibility tags ({@code python-abi-platform}, PEP 425). Each becomes a {@code
+   * Tag:} line in WHEEL; the file name uses the compressed tag set.
    */
   public WheelBuilder tags(String... newTags) {
     if (newTags.length == 0) {
@@ -124,9 +124,9 @@ public final class WheelBuilder {
   }
 
   /**
-   * Adds an incompressible file {@code <pkg>/<fileName>} of {@code size} bytes from a seeded
-   * random stream. It is stored uncompressed and streamed into the zip, so only the finished
-   * wheel is held in memory.
+   * Adds an incompressible file {@code <pkg>/<fileName>} of {@code size} bytes from a seeded random
+   * stream. It is stored uncompressed and streamed into the zip, so only the finished wheel is held
+   * in memory.
    */
   public WheelBuilder largeDataFile(String fileName, long size, long seed) {
     if (size < 0 || size > Integer.MAX_VALUE - (1 << 20)) {
@@ -190,7 +190,8 @@ public final class WheelBuilder {
 
   /** PEP 425 compressed tag set: each component's distinct values joined by dots. */
   private String compressedTag() {
-    List<Set<String>> parts = List.of(new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>());
+    List<Set<String>> parts =
+        List.of(new LinkedHashSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>());
     for (String t : tags) {
       String[] p = t.split("-");
       for (int i = 0; i < 3; i++) {
@@ -230,10 +231,11 @@ public final class WheelBuilder {
       throws IOException {
     CRC32 crc = new CRC32();
     MessageDigest sha = Digests.sha256();
-    generate(chunk -> {
-      crc.update(chunk);
-      sha.update(chunk);
-    });
+    generate(
+        chunk -> {
+          crc.update(chunk);
+          sha.update(chunk);
+        });
     ZipEntry e = new ZipEntry(path);
     e.setTime(ENTRY_TIME);
     e.setMethod(ZipEntry.STORED);
@@ -242,13 +244,14 @@ public final class WheelBuilder {
     e.setCrc(crc.getValue());
     zip.putNextEntry(e);
     IOException[] failure = new IOException[1];
-    generate(chunk -> {
-      try {
-        zip.write(chunk);
-      } catch (IOException ex) {
-        failure[0] = ex;
-      }
-    });
+    generate(
+        chunk -> {
+          try {
+            zip.write(chunk);
+          } catch (IOException ex) {
+            failure[0] = ex;
+          }
+        });
     if (failure[0] != null) {
       throw failure[0];
     }

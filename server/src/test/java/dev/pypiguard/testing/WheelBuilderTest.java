@@ -43,8 +43,11 @@ class WheelBuilderTest {
         continue;
       }
       byte[] data = entries.get(f[0]);
-      String expected = "sha256="
-          + Base64.getUrlEncoder().withoutPadding().encodeToString(Digests.sha256().digest(data));
+      String expected =
+          "sha256="
+              + Base64.getUrlEncoder()
+                  .withoutPadding()
+                  .encodeToString(Digests.sha256().digest(data));
       assertThat(f[1]).as(f[0]).isEqualTo(expected);
       assertThat(f[1].substring(7)).as("no base64 padding").doesNotContain("=");
       assertThat(Integer.parseInt(f[2])).as(f[0]).isEqualTo(data.length);
@@ -55,16 +58,26 @@ class WheelBuilderTest {
 
   @Test
   void build_defaults_metadataWheelFileAndInitFollowTheSpec() throws IOException {
-    Artifact a = WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").requiresPython(">=3.8").build();
+    Artifact a =
+        WheelBuilder.of("alpha", "1.0").requires("beta>=1.0").requiresPython(">=3.8").build();
 
     Map<String, byte[]> entries = unzip(a.bytes());
-    String metadata = new String(entries.get("alpha-1.0.dist-info/METADATA"), StandardCharsets.UTF_8);
+    String metadata =
+        new String(entries.get("alpha-1.0.dist-info/METADATA"), StandardCharsets.UTF_8);
     assertThat(metadata)
         .startsWith("Metadata-Version: 2.1\n")
-        .contains("Name: alpha\n", "Version: 1.0\n", "Requires-Dist: beta>=1.0\n", "Requires-Python: >=3.8\n");
+        .contains(
+            "Name: alpha\n",
+            "Version: 1.0\n",
+            "Requires-Dist: beta>=1.0\n",
+            "Requires-Python: >=3.8\n");
     assertThat(a.metadata()).isEqualTo(entries.get("alpha-1.0.dist-info/METADATA"));
     assertThat(new String(entries.get("alpha-1.0.dist-info/WHEEL"), StandardCharsets.UTF_8))
-        .contains("Wheel-Version: 1.0\n", "Generator: ", "Root-Is-Purelib: true\n", "Tag: py3-none-any\n");
+        .contains(
+            "Wheel-Version: 1.0\n",
+            "Generator: ",
+            "Root-Is-Purelib: true\n",
+            "Tag: py3-none-any\n");
     assertThat(new String(entries.get("alpha/__init__.py"), StandardCharsets.UTF_8))
         .isEqualTo("__version__ = \"1.0\"\n");
     assertThat(a.requiresPython()).contains(">=3.8");
@@ -73,7 +86,8 @@ class WheelBuilderTest {
 
   @Test
   void filename_unnormalizedNameAndSeveralTags_escapesNameAndCompressesTags() {
-    Artifact a = WheelBuilder.of("My.Cool-Package", "2.0").tags("py2-none-any", "py3-none-any").build();
+    Artifact a =
+        WheelBuilder.of("My.Cool-Package", "2.0").tags("py2-none-any", "py3-none-any").build();
 
     assertThat(a.filename()).isEqualTo("my_cool_package-2.0-py2.py3-none-any.whl");
     assertThat(a.normalizedProject()).isEqualTo("my-cool-package");
@@ -97,8 +111,12 @@ class WheelBuilderTest {
     assertThat(WheelBuilder.large("big", "1.0", size, 42).sha256()).isEqualTo(a.sha256());
     assertThat(WheelBuilder.large("big", "1.0", size, 43).sha256()).isNotEqualTo(a.sha256());
     String record = new String(entries.get("big-1.0.dist-info/RECORD"), StandardCharsets.UTF_8);
-    assertThat(record).contains("big/blob.bin,"
-        + Digests.recordHash(Digests.sha256().digest(entries.get("big/blob.bin"))) + "," + size);
+    assertThat(record)
+        .contains(
+            "big/blob.bin,"
+                + Digests.recordHash(Digests.sha256().digest(entries.get("big/blob.bin")))
+                + ","
+                + size);
   }
 
   @Test
@@ -115,7 +133,8 @@ class WheelBuilderTest {
 
   @Test
   void sdist_build_isTarGzWithPkgInfoPyprojectAndPackage() throws IOException {
-    Artifact s = SdistBuilder.of("Beta.Lib", "1.0").requires("gamma").requiresPython(">=3.8").build();
+    Artifact s =
+        SdistBuilder.of("Beta.Lib", "1.0").requires("gamma").requiresPython(">=3.8").build();
 
     assertThat(s.filename()).isEqualTo("beta_lib-1.0.tar.gz");
     byte[] tar;
@@ -133,11 +152,16 @@ class WheelBuilderTest {
       files.put(name, new String(tar, off + 512, size, StandardCharsets.UTF_8));
       off += 512 + (size + 511) / 512 * 512;
     }
-    assertThat(files).containsOnlyKeys(
-        "beta_lib-1.0/PKG-INFO", "beta_lib-1.0/pyproject.toml", "beta_lib-1.0/beta_lib/__init__.py");
-    assertThat(files.get("beta_lib-1.0/PKG-INFO")).contains("Name: Beta.Lib", "Requires-Dist: gamma");
+    assertThat(files)
+        .containsOnlyKeys(
+            "beta_lib-1.0/PKG-INFO",
+            "beta_lib-1.0/pyproject.toml",
+            "beta_lib-1.0/beta_lib/__init__.py");
+    assertThat(files.get("beta_lib-1.0/PKG-INFO"))
+        .contains("Name: Beta.Lib", "Requires-Dist: gamma");
     assertThat(files.get("beta_lib-1.0/pyproject.toml"))
         .contains("build-backend = \"setuptools.build_meta\"", "dependencies = [\"gamma\"]");
-    assertThat(s.metadata()).isEqualTo(files.get("beta_lib-1.0/PKG-INFO").getBytes(StandardCharsets.UTF_8));
+    assertThat(s.metadata())
+        .isEqualTo(files.get("beta_lib-1.0/PKG-INFO").getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -15,8 +15,8 @@ import java.util.Optional;
  * ranges other than {@code ECOSYSTEM}, are dropped when it is read.
  *
  * @param id the record's id ({@code PYSEC-2024-38}, {@code GHSA-...}, {@code MAL-...})
- * @param aliases other ids of the same flaw ({@code aliases}); for a merged report, every id
- *     but {@code id}
+ * @param aliases other ids of the same flaw ({@code aliases}); for a merged report, every id but
+ *     {@code id}
  * @param withdrawn when the record was withdrawn; a withdrawn record affects nothing
  * @param summary the one-line summary, or empty
  * @param malicious whether it reports a malicious package rather than a vulnerability
@@ -113,7 +113,8 @@ public record Advisory(
      * ranges (OSV schema §Evaluation: a version is affected if either says so).
      */
     public boolean affects(Version v) {
-      if (Collections.binarySearch(versions, v) >= 0 || ranges.stream().anyMatch(r -> r.includes(v))) {
+      if (Collections.binarySearch(versions, v) >= 0
+          || ranges.stream().anyMatch(r -> r.includes(v))) {
         return true;
       }
       // PEP 440 §Local version identifiers: 1.0.1+anything is a build of 1.0.1, so an advisory
@@ -194,8 +195,8 @@ public record Advisory(
 
     /**
      * Whether {@code v} is in the range, by the OSV schema's evaluation (§affected[].ranges[].
-     * events): below every {@code limit}, and the closest event at or below it is an
-     * introduction, or a {@code last_affected} equal to it.
+     * events): below every {@code limit}, and the closest event at or below it is an introduction,
+     * or a {@code last_affected} equal to it.
      */
     public boolean includes(Version v) {
       boolean limited = false;

@@ -20,10 +20,10 @@ import java.util.TreeSet;
 /**
  * An immutable set of OSV advisories about PyPI, indexed by PEP 503-normalized project name.
  *
- * <p>Withdrawn records are dropped. When two sources hold the same id, the more recently
- * {@code modified} record wins. Records that are aliases of each other (a PYSEC and a GHSA record
- * listing each other's ids, or sharing a CVE id) are reported once, as one merged {@link
- * Advisory} (see {@link #merge}).
+ * <p>Withdrawn records are dropped. When two sources hold the same id, the more recently {@code
+ * modified} record wins. Records that are aliases of each other (a PYSEC and a GHSA record listing
+ * each other's ids, or sharing a CVE id) are reported once, as one merged {@link Advisory} (see
+ * {@link #merge}).
  */
 public final class AdvisoryDatabase implements AdvisoryLookup {
   /** No advisories. */
@@ -57,12 +57,14 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
         continue;
       }
       size++;
-      for (String project : new TreeSet<>(a.affected().stream().map(Advisory.Affected::project).toList())) {
+      for (String project :
+          new TreeSet<>(a.affected().stream().map(Advisory.Affected::project).toList())) {
         index.computeIfAbsent(project, k -> new ArrayList<>(2)).add(a);
       }
     }
     index.replaceAll((k, v) -> List.copyOf(v));
-    return new AdvisoryDatabase(Map.copyOf(index), size, "osv-" + HexFormat.of().formatHex(md.digest()).substring(0, 16));
+    return new AdvisoryDatabase(
+        Map.copyOf(index), size, "osv-" + HexFormat.of().formatHex(md.digest()).substring(0, 16));
   }
 
   private static Advisory newer(Advisory a, Advisory b) {
@@ -90,7 +92,9 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
 
   /** The advisories affecting {@code version} of {@code project}, one per flaw. */
   public List<Advisory> affecting(ProjectName project, Version version) {
-    return merge(project.value(), records(project).stream().filter(a -> a.affects(project.value(), version)).toList());
+    return merge(
+        project.value(),
+        records(project).stream().filter(a -> a.affects(project.value(), version)).toList());
   }
 
   @Override
@@ -98,11 +102,18 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
     return merge(project.value(), hits(project, version));
   }
 
-  /** The records affecting {@code version} of {@code project}, unmerged (a version string that is not PEP 440 too). */
+  /**
+   * The records affecting {@code version} of {@code project}, unmerged (a version string that is
+   * not PEP 440 too).
+   */
   List<Advisory> hits(ProjectName project, String version) {
     Optional<Version> v = Version.tryParse(version);
     return records(project).stream()
-        .filter(a -> v.isPresent() ? a.affects(project.value(), v.get()) : a.affects(project.value(), version))
+        .filter(
+            a ->
+                v.isPresent()
+                    ? a.affects(project.value(), v.get())
+                    : a.affects(project.value(), version))
         .toList();
   }
 
@@ -120,14 +131,14 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
   }
 
   /**
-   * Merges records about one release that name the same flaw: records are grouped when one's id
-   * or aliases meet another's. Each group becomes one advisory: the primary id is, by preference,
-   * a MAL-, PYSEC- then GHSA- record id (then the smallest id), so that the same group always
-   * reports the same id; every other id and alias is listed in {@code aliases}; it is malicious
-   * if any record is; its severity is the highest any record states (a record without one takes
-   * its group's, as the same flaw; only a group that states none stays unrated); its affected
-   * entries are all of the group's for {@code project}. Sorted: malicious first, then by
-   * severity, then by id.
+   * Merges records about one release that name the same flaw: records are grouped when one's id or
+   * aliases meet another's. Each group becomes one advisory: the primary id is, by preference, a
+   * MAL-, PYSEC- then GHSA- record id (then the smallest id), so that the same group always reports
+   * the same id; every other id and alias is listed in {@code aliases}; it is malicious if any
+   * record is; its severity is the highest any record states (a record without one takes its
+   * group's, as the same flaw; only a group that states none stays unrated); its affected entries
+   * are all of the group's for {@code project}. Sorted: malicious first, then by severity, then by
+   * id.
    */
   static List<Advisory> merge(String project, List<Advisory> hits) {
     if (hits.isEmpty()) {

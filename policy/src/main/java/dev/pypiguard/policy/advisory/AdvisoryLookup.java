@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Something that answers which advisories affect a release: an {@link AdvisoryDatabase}, or
- * {@link AdvisorySources} over several sources. Answers never block on the network.
+ * Something that answers which advisories affect a release: an {@link AdvisoryDatabase}, or {@link
+ * AdvisorySources} over several sources. Answers never block on the network.
  */
 public interface AdvisoryLookup {
   /**
@@ -19,9 +19,9 @@ public interface AdvisoryLookup {
   Optional<Advisory> maliciousProject(ProjectName project);
 
   /**
-   * Whether every source has answered for {@code version} of {@code project}: false while an
-   * online source (the OSV API) never has, so that the release is held rather than judged
-   * without it (README §Fail closed). File sources always have.
+   * Whether every source has answered for {@code version} of {@code project}: false while an online
+   * source (the OSV API) never has, so that the release is held rather than judged without it
+   * (README §Fail closed). File sources always have.
    */
   default boolean answered(ProjectName project, String version) {
     return true;

@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param vulnerable whether vulnerable releases are blocked
  * @param minSeverity the lowest severity that blocks; an advisory without one counts as high
  * @param ignore advisories not to act on, each until a date
- * @param onUnavailable what to do with a release an online source (the OSV API) has never
- *     answered for: hold it (the default), or judge it without that source
+ * @param onUnavailable what to do with a release an online source (the OSV API) has never answered
+ *     for: hold it (the default), or judge it without that source
  */
 public record AdvisoryPolicy(
     boolean vulnerable,
@@ -28,8 +28,7 @@ public record AdvisoryPolicy(
   }
 
   /** The section with {@code on-unavailable: hold}, the fail-closed default. */
-  public AdvisoryPolicy(
-      boolean vulnerable, Severity minSeverity, List<AdvisoryIgnore> ignore) {
+  public AdvisoryPolicy(boolean vulnerable, Severity minSeverity, List<AdvisoryIgnore> ignore) {
     this(vulnerable, minSeverity, ignore, OnUnavailable.HOLD);
   }
 }

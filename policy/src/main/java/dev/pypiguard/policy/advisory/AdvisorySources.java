@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Several advisory sources answering as one: the file sources merged into one {@link
- * AdvisoryDatabase}, swapped atomically on {@link #reload()}, and at most one {@link
- * OsvApiSource} whose known answers are merged in at each look-up.
+ * AdvisoryDatabase}, swapped atomically on {@link #reload()}, and at most one {@link OsvApiSource}
+ * whose known answers are merged in at each look-up.
  */
 public final class AdvisorySources implements AdvisoryLookup {
   /** The OSV API's public base URL. */
@@ -35,8 +35,8 @@ public final class AdvisorySources implements AdvisoryLookup {
   private final AtomicReference<List<Summary>> summaries;
 
   /**
-   * What one file source held when it was last read: shown at start, in {@code /healthz} and on
-   * the status page, so that stale data is visible.
+   * What one file source held when it was last read: shown at start, in {@code /healthz} and on the
+   * status page, so that stale data is visible.
    *
    * @param source the source, as {@link AdvisorySource#describe()} names it
    * @param records the records read (withdrawn ones included)
@@ -50,20 +50,31 @@ public final class AdvisorySources implements AdvisoryLookup {
     }
 
     static Summary of(AdvisorySource s, List<Advisory> records) {
-      return new Summary(s.describe(), records.size(), records.stream().filter(Advisory::malicious).count(),
+      return new Summary(
+          s.describe(),
+          records.size(),
+          records.stream().filter(Advisory::malicious).count(),
           records.stream().flatMap(a -> a.modified().stream()).max(Instant::compareTo));
     }
 
     /** {@code bundled ...: 8 records (8 malicious), as of 2026-09-04}. */
     @Override
     public String toString() {
-      return source + ": " + records + " records (" + malicious + " malicious)"
+      return source
+          + ": "
+          + records
+          + " records ("
+          + malicious
+          + " malicious)"
           + newest.map(t -> ", as of " + t.toString().substring(0, 10)).orElse("");
     }
   }
 
-  private AdvisorySources(List<AdvisorySource> files, Optional<OsvApiSource> online,
-      AdvisoryDatabase first, List<Summary> summaries) {
+  private AdvisorySources(
+      List<AdvisorySource> files,
+      Optional<OsvApiSource> online,
+      AdvisoryDatabase first,
+      List<Summary> summaries) {
     this.files = files;
     this.online = online;
     this.database = new AtomicReference<>(first);
@@ -80,9 +91,13 @@ public final class AdvisorySources implements AdvisoryLookup {
     return parse(spec, apiBase, b -> {});
   }
 
-  /** As {@link #parse(String, URI)}, the OSV API reached over a client {@code network} configures. */
+  /**
+   * As {@link #parse(String, URI)}, the OSV API reached over a client {@code network} configures.
+   */
   public static AdvisorySource parse(
-      String spec, URI apiBase, java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {
+      String spec,
+      URI apiBase,
+      java.util.function.Consumer<java.net.http.HttpClient.Builder> network) {
     String s = spec.strip();
     if (s.equals(BundledSnapshot.SPEC)) {
       return new BundledSnapshot();
@@ -109,7 +124,9 @@ public final class AdvisorySources implements AdvisoryLookup {
       return new OsvZipSource(p);
     }
     throw new IllegalArgumentException(
-        "--advisories: \"" + spec + "\" (expected: a directory of OSV files, an OSV .zip export, bundled, osv-api or osv-api:URL)");
+        "--advisories: \""
+            + spec
+            + "\" (expected: a directory of OSV files, an OSV .zip export, bundled, osv-api or osv-api:URL)");
   }
 
   /** As {@link #parse(String, URI)} with the public OSV API. */
@@ -156,7 +173,11 @@ public final class AdvisorySources implements AdvisoryLookup {
       } else {
         throw new IllegalStateException("not a file source: " + s.describe());
       }
-      LOG.info("read {} PyPI advisories from {} in {} ms", got.size(), s.describe(), (System.nanoTime() - start) / 1_000_000);
+      LOG.info(
+          "read {} PyPI advisories from {} in {} ms",
+          got.size(),
+          s.describe(),
+          (System.nanoTime() - start) / 1_000_000);
       all.addAll(got);
       summaries.add(Summary.of(s, got));
     }
@@ -189,7 +210,8 @@ public final class AdvisorySources implements AdvisoryLookup {
   /** When the file sources were last read, and why that failed when it did. */
   public record RefreshState(java.time.Instant at, Optional<String> failure) {}
 
-  private volatile RefreshState lastRefresh = new RefreshState(java.time.Instant.now(), Optional.empty());
+  private volatile RefreshState lastRefresh =
+      new RefreshState(java.time.Instant.now(), Optional.empty());
 
   /** The last reading of the file sources (at start, or by the refresher). */
   public RefreshState lastRefresh() {
@@ -212,8 +234,8 @@ public final class AdvisorySources implements AdvisoryLookup {
   }
 
   /**
-   * The file sources' answer merged with what the online source knows; a release the online
-   * source has no answer for is queued for its next batch ({@link OsvApiSource#request}).
+   * The file sources' answer merged with what the online source knows; a release the online source
+   * has no answer for is queued for its next batch ({@link OsvApiSource#request}).
    */
   @Override
   public List<Advisory> affecting(ProjectName project, String version) {
@@ -248,22 +270,29 @@ public final class AdvisorySources implements AdvisoryLookup {
 
   @Override
   public String unansweredWhy() {
-    return online.map(a -> {
-      var st = a.status();
-      return a.describe() + (st.reachable() ? " has not answered yet"
-          : " is unreachable" + st.lastError().map(e -> " (" + e + ")").orElse(""));
-    }).orElse("not answered yet");
+    return online
+        .map(
+            a -> {
+              var st = a.status();
+              return a.describe()
+                  + (st.reachable()
+                      ? " has not answered yet"
+                      : " is unreachable" + st.lastError().map(e -> " (" + e + ")").orElse(""));
+            })
+        .orElse("not answered yet");
   }
 
   @Override
   public Optional<Advisory> maliciousProject(ProjectName project) {
-    Optional<Advisory> m = java.util.Objects.requireNonNull(database.get()).maliciousProject(project);
+    Optional<Advisory> m =
+        java.util.Objects.requireNonNull(database.get()).maliciousProject(project);
     return m.isPresent() ? m : online.flatMap(a -> a.maliciousProject(project));
   }
 
   @Override
   public String generation() {
-    return java.util.Objects.requireNonNull(database.get()).generation() + online.map(a -> "+" + a.generation()).orElse("");
+    return java.util.Objects.requireNonNull(database.get()).generation()
+        + online.map(a -> "+" + a.generation()).orElse("");
   }
 
   /**
@@ -281,7 +310,8 @@ public final class AdvisorySources implements AdvisoryLookup {
 
     Refresher(AdvisorySources sources, Duration interval) {
       if (interval.isZero() || interval.isNegative()) {
-        throw new IllegalArgumentException("advisory refresh interval: " + interval + " (expected: above zero)");
+        throw new IllegalArgumentException(
+            "advisory refresh interval: " + interval + " (expected: above zero)");
       }
       Objects.requireNonNull(sources, "sources");
       this.timer =

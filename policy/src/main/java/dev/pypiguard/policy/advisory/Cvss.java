@@ -15,11 +15,11 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * CVSS base scores computed from vector strings: version 3.0/3.1 by the formulas of CVSS v3.1
- * §7.1 and Appendix A, version 4.0 by the MacroVector interpolation of CVSS v4.0 §8.
+ * CVSS base scores computed from vector strings: version 3.0/3.1 by the formulas of CVSS v3.1 §7.1
+ * and Appendix A, version 4.0 by the MacroVector interpolation of CVSS v4.0 §8.
  *
- * <p>Only base metrics count: a v4.0 vector's threat and environmental metrics are ignored, so
- * the result is the CVSS-B score (v4.0 §1.3), which is what advisories rate.
+ * <p>Only base metrics count: a v4.0 vector's threat and environmental metrics are ignored, so the
+ * result is the CVSS-B score (v4.0 §1.3), which is what advisories rate.
  */
 final class Cvss {
   private Cvss() {}
@@ -37,7 +37,8 @@ final class Cvss {
   }
 
   /** Metric name to value, or null when a part is malformed, repeated or not allowed. */
-  private static @Nullable Map<String, String> metrics(String body, Map<String, Set<String>> allowed) {
+  private static @Nullable Map<String, String> metrics(
+      String body, Map<String, Set<String>> allowed) {
     var out = new LinkedHashMap<String, String>();
     for (String part : body.split("/", -1)) {
       int colon = part.indexOf(':');
@@ -128,7 +129,10 @@ final class Cvss {
     return v.equals("H") ? 0.56 : v.equals("L") ? 0.22 : 0;
   }
 
-  /** Appendix A: the smallest number with one decimal that is at least {@code x}, free of float noise. */
+  /**
+   * Appendix A: the smallest number with one decimal that is at least {@code x}, free of float
+   * noise.
+   */
   static double roundUp(double x) {
     long scaled = Math.round(x * 100000);
     if (scaled % 10000 == 0) {

@@ -35,19 +35,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Online look-ups against the OSV API ({@code POST /v1/querybatch}, then {@code GET
- * /v1/vulns/{id}} for the records), with answers kept in memory.
+ * Online look-ups against the OSV API ({@code POST /v1/querybatch}, then {@code GET /v1/vulns/{id}}
+ * for the records), with answers kept in memory.
  *
  * <p>The judge is synchronous and must never wait on the network, so look-ups are split in two:
  * {@link #prefetch} asks the API in the background (at most {@value #BATCH} queries per request)
- * and returns a future, and {@link #known} answers at once from what earlier answers said. A
- * query nobody prefetched is queued by {@link #request} and sent with the others queued within
- * {@link #COALESCE}, so that judging a page sends one batch. Each new answer changes {@link
+ * and returns a future, and {@link #known} answers at once from what earlier answers said. A query
+ * nobody prefetched is queued by {@link #request} and sent with the others queued within {@link
+ * #COALESCE}, so that judging a page sends one batch. Each new answer changes {@link
  * #generation()}, which re-judges pages cached without it. A caller that wants an answer before
  * judging (a CLI check, a first download) waits on {@code prefetch(...)} with its own time limit.
  *
- * <p>Answers are asked again after {@code ttl}. While the API is unreachable the last known
- * answers stay in use and {@link #status()} says so.
+ * <p>Answers are asked again after {@code ttl}. While the API is unreachable the last known answers
+ * stay in use and {@link #status()} says so.
  */
 public final class OsvApiSource implements AdvisorySource, AutoCloseable {
   /** OSV clients' customary batch size (the API documents no lower one). */
@@ -66,11 +66,17 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
   private final ExecutorService executor;
   private final Map<Query, Answer> answers = new ConcurrentHashMap<>();
   private final Map<String, Advisory> records = new ConcurrentHashMap<>();
-  /** Malicious records that affect every version of a project, by project: read on every request. */
+
+  /**
+   * Malicious records that affect every version of a project, by project: read on every request.
+   */
   private final Map<String, Advisory> maliciousProjects = new ConcurrentHashMap<>();
+
   private final Set<Query> queued = ConcurrentHashMap.newKeySet();
+
   /** Queued queries whose batch has left and not yet come back: not queued again meanwhile. */
   private final Set<Query> inFlight = ConcurrentHashMap.newKeySet();
+
   private final AtomicLong revision = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean flushScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -92,7 +98,8 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
    * @param lastError what went wrong last, if anything ever did
    * @param lastSuccess when an exchange last succeeded
    */
-  public record Status(boolean reachable, Optional<String> lastError, Optional<Instant> lastSuccess) {
+  public record Status(
+      boolean reachable, Optional<String> lastError, Optional<Instant> lastSuccess) {
     public Status {
       Objects.requireNonNull(lastError, "lastError");
       Objects.requireNonNull(lastSuccess, "lastSuccess");
@@ -120,7 +127,11 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
    * As {@link #OsvApiSource(URI, Duration, Duration, Clock)}, over a client that {@code network}
    * configures: the egress proxy and trusted CAs the upstreams use.
    */
-  public OsvApiSource(URI base, Duration timeout, Duration ttl, Clock clock,
+  public OsvApiSource(
+      URI base,
+      Duration timeout,
+      Duration ttl,
+      Clock clock,
       java.util.function.Consumer<HttpClient.Builder> network) {
     String b = base.toString();
     this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
@@ -211,7 +222,8 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
     }
     // One flush per burst; a query queued while a flush drains is picked up by the next one.
     if (flushScheduled.compareAndSet(false, true)) {
-      CompletableFuture.delayedExecutor(COALESCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, executor)
+      CompletableFuture.delayedExecutor(
+              COALESCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, executor)
           .execute(
               () -> {
                 flushScheduled.set(false);
@@ -224,10 +236,9 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
   }
 
   /**
-   * Asks the API about every query whose answer is missing or stale, in batches of at most
-   * {@value #BATCH}, then fetches the records not yet known. The future completes when the
-   * answers are in, or exceptionally when the API could not be reached (the last known answers
-   * then stay in use).
+   * Asks the API about every query whose answer is missing or stale, in batches of at most {@value
+   * #BATCH}, then fetches the records not yet known. The future completes when the answers are in,
+   * or exceptionally when the API could not be reached (the last known answers then stay in use).
    */
   public CompletableFuture<Void> prefetch(Collection<Query> queries) {
     var todo = new ArrayList<Query>();
@@ -256,7 +267,10 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
         found.putAll(queryBatch(chunk));
       }
       var missing = new LinkedHashSet<String>();
-      found.values().forEach(ids -> ids.stream().filter(id -> !records.containsKey(id)).forEach(missing::add));
+      found
+          .values()
+          .forEach(
+              ids -> ids.stream().filter(id -> !records.containsKey(id)).forEach(missing::add));
       var parser = new OsvParser();
       for (String id : missing) {
         JsonNode record = call(vulnRequest(id));
@@ -272,7 +286,8 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
       }
       status.set(new Status(true, status().lastError(), Optional.of(clock.instant())));
     } catch (IOException | RuntimeException e) {
-      String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      String why =
+          e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
       LOG.warn("OSV API {} unreachable, using the last known answers: {}", base, why);
       status.set(new Status(false, Optional.of(why), status().lastSuccess()));
       throw new java.util.concurrent.CompletionException(e);
@@ -306,7 +321,8 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
               .build();
       JsonNode results = call(req).path("results");
       if (!results.isArray() || results.size() != order.size()) {
-        throw new IOException("querybatch: expected " + order.size() + " results, got " + results.size());
+        throw new IOException(
+            "querybatch: expected " + order.size() + " results, got " + results.size());
       }
       pending.clear();
       for (int i = 0; i < order.size(); i++) {
@@ -329,7 +345,10 @@ public final class OsvApiSource implements AdvisorySource, AutoCloseable {
 
   private HttpRequest vulnRequest(String id) {
     String path = URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
-    return HttpRequest.newBuilder(URI.create(base + "/v1/vulns/" + path)).timeout(timeout).GET().build();
+    return HttpRequest.newBuilder(URI.create(base + "/v1/vulns/" + path))
+        .timeout(timeout)
+        .GET()
+        .build();
   }
 
   private JsonNode call(HttpRequest req) throws IOException, InterruptedException {

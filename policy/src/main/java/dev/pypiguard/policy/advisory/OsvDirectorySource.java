@@ -10,9 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * A directory tree of OSV records, one per {@code .json}, {@code .yaml} or {@code .yml} file, in
- * any layout: the PyPA advisory database ({@code vulns/<project>/PYSEC-*.yaml}), GitHub's
- * ({@code advisories/github-reviewed/YYYY/MM/GHSA-*}/*.json}), OpenSSF malicious-packages, or an
- * unpacked OSV export. Hidden directories ({@code .git}) are skipped.
+ * any layout: the PyPA advisory database ({@code vulns/<project>/PYSEC-*.yaml}), GitHub's ({@code
+ * advisories/github-reviewed/YYYY/MM/GHSA-*}/*.json}), OpenSSF malicious-packages, or an unpacked
+ * OSV export. Hidden directories ({@code .git}) are skipped.
  *
  * @param root the directory
  */
@@ -34,8 +34,11 @@ public record OsvDirectorySource(Path root) implements AdvisorySource {
             && OsvParser.isRecordName(f.getFileName().toString())
             && !hidden(f)) {
           if (Files.size(f) > OsvZipSource.MAX_RECORD_BYTES) {
-            throw new IOException(f + " is larger than " + OsvZipSource.MAX_RECORD_BYTES
-                + " bytes: not an OSV record");
+            throw new IOException(
+                f
+                    + " is larger than "
+                    + OsvZipSource.MAX_RECORD_BYTES
+                    + " bytes: not an OSV record");
           }
           parser.parse(f.toString(), Files.readAllBytes(f)).ifPresent(out::add);
         }

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one OSV record (JSON, or YAML as the PyPA advisory database writes it) into an {@link
  * Advisory}. Not thread-safe: one per loading thread, as it shares parsed versions between the
- * records it reads (a version list repeats across a project's records, and the full PyPI set
- * names a few hundred thousand distinct versions millions of times).
+ * records it reads (a version list repeats across a project's records, and the full PyPI set names
+ * a few hundred thousand distinct versions millions of times).
  */
 final class OsvParser {
   private static final Logger LOG = LoggerFactory.getLogger(OsvParser.class);
@@ -39,7 +39,9 @@ final class OsvParser {
   /** Versions already parsed, by their spelling; empty optionals for invalid ones. */
   private final Map<String, Optional<Version>> versions = new java.util.HashMap<>();
 
-  /** Whether a file name is one of the formats read ({@code .json}, {@code .yaml}, {@code .yml}). */
+  /**
+   * Whether a file name is one of the formats read ({@code .json}, {@code .yaml}, {@code .yml}).
+   */
   static boolean isRecordName(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.endsWith(".json") || n.endsWith(".yaml") || n.endsWith(".yml");
@@ -78,8 +80,8 @@ final class OsvParser {
   }
 
   /**
-   * A tree whose scalars keep their written text: YAML reads an unquoted {@code 1.10} as the
-   * number 1.1, and a version must stay {@code 1.10}.
+   * A tree whose scalars keep their written text: YAML reads an unquoted {@code 1.10} as the number
+   * 1.1, and a version must stay {@code 1.10}.
    */
   private static JsonNode tree(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
@@ -216,8 +218,8 @@ final class OsvParser {
   }
 
   /**
-   * The highest rating among its CVSS v3/v4 vectors, else {@code database_specific.severity}.
-   * The highest, because a proxy that blocks errs on the side of the worse reading.
+   * The highest rating among its CVSS v3/v4 vectors, else {@code database_specific.severity}. The
+   * highest, because a proxy that blocks errs on the side of the worse reading.
    */
   private static Optional<Severity> severity(JsonNode root) {
     Optional<Severity> best = Optional.empty();

@@ -43,8 +43,13 @@ public record OsvZipSource(Path zip) implements AdvisorySource {
           bytes = in.readNBytes(MAX_RECORD_BYTES + 1);
         }
         if (bytes.length > MAX_RECORD_BYTES) {
-          throw new IOException(zip + "!" + name + " is larger than " + MAX_RECORD_BYTES
-              + " bytes: not an OSV record");
+          throw new IOException(
+              zip
+                  + "!"
+                  + name
+                  + " is larger than "
+                  + MAX_RECORD_BYTES
+                  + " bytes: not an OSV record");
         }
         parser.parse(zip + "!" + name, bytes).ifPresent(out::add);
       }

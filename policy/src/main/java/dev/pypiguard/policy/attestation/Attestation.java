@@ -11,14 +11,15 @@ import java.util.Optional;
  * A PEP 740 attestation object: a DSSE envelope around an in-toto statement, with the Fulcio
  * certificate and Rekor log entries that prove who signed it and when.
  *
- * <p>Binary fields are kept as the base64 text of the document so that the record stays
- * immutable; the verifier decodes them.
+ * <p>Binary fields are kept as the base64 text of the document so that the record stays immutable;
+ * the verifier decodes them.
  *
  * @param version the attestation format version; PEP 740 defines only 1
  * @param verificationMaterial the certificate and transparency log entries
  * @param envelope the signed statement
  */
-public record Attestation(int version, VerificationMaterial verificationMaterial, Envelope envelope) {
+public record Attestation(
+    int version, VerificationMaterial verificationMaterial, Envelope envelope) {
   static final String BUNDLE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json";
   static final String IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 
@@ -124,15 +125,16 @@ public record Attestation(int version, VerificationMaterial verificationMaterial
     return new Attestation(
         version,
         new VerificationMaterial(Json.text(material, "certificate", what), entries),
-        new Envelope(Json.text(envelope, "statement", what), Json.text(envelope, "signature", what)));
+        new Envelope(
+            Json.text(envelope, "statement", what), Json.text(envelope, "signature", what)));
   }
 
   /**
-   * Converts a Sigstore bundle v0.3 ({@code application/vnd.dev.sigstore.bundle.v0.3+json}) with
-   * a DSSE envelope into the equivalent attestation, as pypi-attestations does.
+   * Converts a Sigstore bundle v0.3 ({@code application/vnd.dev.sigstore.bundle.v0.3+json}) with a
+   * DSSE envelope into the equivalent attestation, as pypi-attestations does.
    *
-   * @throws AttestationFormatException when it is not such a bundle (a message-signature bundle
-   *     has no statement to attest)
+   * @throws AttestationFormatException when it is not such a bundle (a message-signature bundle has
+   *     no statement to attest)
    */
   public static Attestation fromSigstoreBundle(String json) {
     String what = "Sigstore bundle";

@@ -56,8 +56,8 @@ public final class AttestationVerifier {
   }
 
   /**
-   * Verifies one attestation for a distribution file, requiring the signing certificate to
-   * carry {@code expected}.
+   * Verifies one attestation for a distribution file, requiring the signing certificate to carry
+   * {@code expected}.
    *
    * @param distFilename the distribution file name, compared with the statement subject after
    *     parsing (so wheel tags in another order still match)
@@ -108,7 +108,8 @@ public final class AttestationVerifier {
       CertificateIdentity expected) {
     X509Certificate cert;
     try {
-      cert = certificate(Base64.getDecoder().decode(attestation.verificationMaterial().certificate()));
+      cert =
+          certificate(Base64.getDecoder().decode(attestation.verificationMaterial().certificate()));
     } catch (CertificateException e) {
       return new Failed("certificate is not a valid X.509 certificate");
     }
@@ -157,12 +158,12 @@ public final class AttestationVerifier {
   }
 
   /**
-   * Verifies a provenance object for a distribution file: every attestation of every bundle
-   * against that bundle's own publisher.
+   * Verifies a provenance object for a distribution file: every attestation of every bundle against
+   * that bundle's own publisher.
    *
-   * <p>The result is {@link Failed} when any attestation fails, {@link Unverified} when any
-   * cannot be checked (or there are none, or the bundles name different publishers), and
-   * {@link Verified} with the publisher otherwise.
+   * <p>The result is {@link Failed} when any attestation fails, {@link Unverified} when any cannot
+   * be checked (or there are none, or the bundles name different publishers), and {@link Verified}
+   * with the publisher otherwise.
    */
   public Verification verify(Provenance provenance, String distFilename, String distSha256) {
     Objects.requireNonNull(provenance, "provenance");
@@ -175,7 +176,14 @@ public final class AttestationVerifier {
     Optional<Instant> first = Optional.empty();
     for (Provenance.AttestationBundle bundle : provenance.attestationBundles()) {
       if (bundle.attestations().isEmpty()) {
-        unverified = unverified.or(() -> Optional.of(new Unverified("attestation bundle of " + bundle.publisher().display() + " is empty")));
+        unverified =
+            unverified.or(
+                () ->
+                    Optional.of(
+                        new Unverified(
+                            "attestation bundle of "
+                                + bundle.publisher().display()
+                                + " is empty")));
         continue;
       }
       for (Attestation attestation : bundle.attestations()) {
@@ -207,8 +215,8 @@ public final class AttestationVerifier {
   }
 
   /**
-   * Verifies a provenance object as {@link #verify(Provenance, String, String)} does, then
-   * requires its (now verified) publisher to be {@code required}.
+   * Verifies a provenance object as {@link #verify(Provenance, String, String)} does, then requires
+   * its (now verified) publisher to be {@code required}.
    *
    * <p>Repository names compare without case, as GitHub and GitLab treat them; an environment is
    * compared only when {@code required} names one.
@@ -245,8 +253,8 @@ public final class AttestationVerifier {
   }
 
   /**
-   * The DSSE pre-authentication encoding (DSSE protocol.md): {@code "DSSEv1" SP len(type) SP
-   * type SP len(body) SP body}, lengths in ASCII decimal of byte counts.
+   * The DSSE pre-authentication encoding (DSSE protocol.md): {@code "DSSEv1" SP len(type) SP type
+   * SP len(body) SP body}, lengths in ASCII decimal of byte counts.
    */
   static byte[] pae(byte[] body) {
     byte[] type = Attestation.IN_TOTO_PAYLOAD_TYPE.getBytes(StandardCharsets.UTF_8);
@@ -274,8 +282,8 @@ public final class AttestationVerifier {
 
   /**
    * Checks that the leaf chains to a Fulcio CA of the trusted root that was valid at {@code t},
-   * with PKIX path validation at {@code t} (no revocation: Fulcio certificates are short-lived
-   * and not revoked).
+   * with PKIX path validation at {@code t} (no revocation: Fulcio certificates are short-lived and
+   * not revoked).
    */
   private Optional<String> chain(X509Certificate leaf, Instant t) {
     // PKIX does not check extended key usage; Fulcio issues code-signing leaves only.
@@ -320,10 +328,12 @@ public final class AttestationVerifier {
       TransparencyEntry entry, byte[] statement, byte[] signature, X509Certificate cert) {
     JsonNode body =
         Json.parse(
-            new String(Base64.getDecoder().decode(entry.canonicalizedBody()), StandardCharsets.UTF_8),
+            new String(
+                Base64.getDecoder().decode(entry.canonicalizedBody()), StandardCharsets.UTF_8),
             "log entry body");
     String what = "log entry body";
-    if (!"dsse".equals(body.path("kind").asText()) || !"0.0.1".equals(body.path("apiVersion").asText())) {
+    if (!"dsse".equals(body.path("kind").asText())
+        || !"0.0.1".equals(body.path("apiVersion").asText())) {
       return Optional.of("log entry body is not dsse 0.0.1");
     }
     JsonNode spec = Json.object(body, "spec", what);
@@ -356,12 +366,11 @@ public final class AttestationVerifier {
   /** Reads a DER or PEM certificate. */
   static X509Certificate certificate(byte[] encoded) throws CertificateException {
     return (X509Certificate)
-        CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(encoded));
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(encoded));
   }
 
-  /**
-   * The parts of an in-toto v1 statement that PEP 740 constrains.
-   */
+  /** The parts of an in-toto v1 statement that PEP 740 constrains. */
   record Statement(String subjectName, String subjectSha256, String predicateType) {
     static Statement parse(byte[] bytes) {
       String what = "statement";
@@ -388,9 +397,7 @@ public final class AttestationVerifier {
       }
       Optional<DistributionFilename> subject = DistributionFilename.parse(subjectName);
       Optional<DistributionFilename> dist = DistributionFilename.parse(distFilename);
-      if (subject.isEmpty()
-          || dist.isEmpty()
-          || !subject.get().sameDistribution(dist.get())) {
+      if (subject.isEmpty() || dist.isEmpty() || !subject.get().sameDistribution(dist.get())) {
         return Optional.of(
             "subject name " + subjectName + " does not match the distribution " + distFilename);
       }

@@ -3,8 +3,8 @@ package dev.pypiguard.policy.attestation;
 import java.util.Objects;
 
 /**
- * An email identity: the certificate's Subject Alternative Name email and the OIDC issuer
- * (Fulcio extension 1.3.6.1.4.1.57264.1.8) that vouched for it.
+ * An email identity: the certificate's Subject Alternative Name email and the OIDC issuer (Fulcio
+ * extension 1.3.6.1.4.1.57264.1.8) that vouched for it.
  *
  * <p>PyPI accepts only Trusted Publisher identities; this exists for attestations made by hand,
  * such as the staging test fixtures of pypi-attestations signed by a person through GitHub OAuth.

@@ -18,8 +18,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class FulcioIdentity {
   private static final String OID = "1.3.6.1.4.1.57264.1.";
+
   /** Issuer (V2), a DER UTF8String; the legacy raw-string .1.1 is not read. */
   static final String ISSUER = OID + "8";
+
   static final String SOURCE_REPOSITORY_URI = OID + "12";
   static final String SOURCE_REPOSITORY_DIGEST = OID + "13";
   static final String SOURCE_REPOSITORY_REF = OID + "14";
@@ -90,7 +92,8 @@ final class FulcioIdentity {
     boolean matches =
         buildConfig.isPresent()
             && (digest.map(d -> buildConfig.get().equals(buildConfigPrefix + "@" + d)).orElse(false)
-                || ref.map(r -> buildConfig.get().equals(buildConfigPrefix + "@" + r)).orElse(false));
+                || ref.map(r -> buildConfig.get().equals(buildConfigPrefix + "@" + r))
+                    .orElse(false));
     if (!matches) {
       return Optional.of(
           "certificate Build Config URI "
@@ -110,7 +113,8 @@ final class FulcioIdentity {
     return issuer(cert, issuer, null);
   }
 
-  private static Optional<String> issuer(X509Certificate cert, String expected, @Nullable Publisher kind) {
+  private static Optional<String> issuer(
+      X509Certificate cert, String expected, @Nullable Publisher kind) {
     Optional<String> issuer = extension(cert, ISSUER);
     if (issuer.equals(Optional.of(expected))) {
       return Optional.empty();
@@ -140,8 +144,8 @@ final class FulcioIdentity {
   }
 
   /**
-   * A Fulcio extension value: since .1.8 these are a DER string (UTF8String) inside the
-   * extension's OCTET STRING (Fulcio oid-info.md).
+   * A Fulcio extension value: since .1.8 these are a DER string (UTF8String) inside the extension's
+   * OCTET STRING (Fulcio oid-info.md).
    */
   static Optional<String> extension(X509Certificate cert, String oid) {
     byte[] value = cert.getExtensionValue(oid);

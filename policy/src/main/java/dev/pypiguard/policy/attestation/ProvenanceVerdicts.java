@@ -3,8 +3,8 @@ package dev.pypiguard.policy.attestation;
 import java.util.Optional;
 
 /**
- * A source of provenance verdicts by file hash, which the attestation rule reads and a server
- * fills by fetching and verifying provenance before a page is judged. Answers never block.
+ * A source of provenance verdicts by file hash, which the attestation rule reads and a server fills
+ * by fetching and verifying provenance before a page is judged. Answers never block.
  */
 public interface ProvenanceVerdicts {
   /**

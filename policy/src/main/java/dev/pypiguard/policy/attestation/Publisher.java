@@ -5,11 +5,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A PyPI Trusted Publisher, as the Integrity API names it in a provenance {@code publisher}
- * object (PEP 740 §Provenance objects).
+ * A PyPI Trusted Publisher, as the Integrity API names it in a provenance {@code publisher} object
+ * (PEP 740 §Provenance objects).
  *
- * <p>The publisher in a provenance document is unsigned metadata: a verifier checks it against
- * the signing certificate, and only then may policy rely on it.
+ * <p>The publisher in a provenance document is unsigned metadata: a verifier checks it against the
+ * signing certificate, and only then may policy rely on it.
  */
 public sealed interface Publisher extends CertificateIdentity
     permits Publisher.GitHub, Publisher.GitLab, Publisher.Google, Publisher.Unknown {
@@ -23,8 +23,8 @@ public sealed interface Publisher extends CertificateIdentity
    * @param repository {@code owner/name}
    * @param workflow the workflow file name under {@code .github/workflows}, such as {@code
    *     release.yml}
-   * @param environment the GitHub environment, when the publisher is bound to one; it is not in
-   *     the certificate and so not verified
+   * @param environment the GitHub environment, when the publisher is bound to one; it is not in the
+   *     certificate and so not verified
    */
   record GitHub(String repository, String workflow, Optional<String> environment)
       implements Publisher {
@@ -93,8 +93,8 @@ public sealed interface Publisher extends CertificateIdentity
   }
 
   /**
-   * A publisher kind this verifier does not know (PyPI also has ActiveState); attestations for
-   * it are reported as unverified, never as verified.
+   * A publisher kind this verifier does not know (PyPI also has ActiveState); attestations for it
+   * are reported as unverified, never as verified.
    *
    * @param kind the kind as given
    */

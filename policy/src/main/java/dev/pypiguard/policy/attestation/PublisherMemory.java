@@ -28,10 +28,11 @@ public final class PublisherMemory {
    * @param key the publisher's identity, compared for equality (see {@link #key})
    * @param display the publisher as messages name it
    * @param since the release of the first verified upload
-   * @param uploaded when that file was uploaded; empty in records kept before upload order
-   *     counted (issue 13), which are compared by version
+   * @param uploaded when that file was uploaded; empty in records kept before upload order counted
+   *     (issue 13), which are compared by version
    */
-  public record Remembered(String key, String display, String since, Optional<java.time.Instant> uploaded) {
+  public record Remembered(
+      String key, String display, String since, Optional<java.time.Instant> uploaded) {
     public Remembered {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(display, "display");
@@ -61,12 +62,14 @@ public final class PublisherMemory {
   }
 
   /**
-   * Where a memory also keeps what it learns, so that every replica of a fleet remembers what
-   * any of them saw. Each release's publisher is one immutable record; the earliest wins.
+   * Where a memory also keeps what it learns, so that every replica of a fleet remembers what any
+   * of them saw. Each release's publisher is one immutable record; the earliest wins.
    * Implementations never throw: an unreachable store answers nothing.
    */
   public interface Shared {
-    /** Keeps that release {@code r.since()} of {@code project} is attested by {@code r}'s publisher. */
+    /**
+     * Keeps that release {@code r.since()} of {@code project} is attested by {@code r}'s publisher.
+     */
     void keep(String project, Remembered r);
 
     /** The releases of {@code project} that any replica kept. */
@@ -106,7 +109,9 @@ public final class PublisherMemory {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
           String[] f = line.split("\t", -1);
           if ((f.length == 4 || f.length == 5) && Version.tryParse(f[1]).isPresent()) {
-            m.projects.put(f[0], new Remembered(f[2], f[3], f[1], f.length == 5 ? millis(f[4]) : Optional.empty()));
+            m.projects.put(
+                f[0],
+                new Remembered(f[2], f[3], f[1], f.length == 5 ? millis(f[4]) : Optional.empty()));
           }
         }
       } catch (IOException e) {
@@ -173,11 +178,14 @@ public final class PublisherMemory {
   /**
    * Records that the file of {@code version} of {@code project} uploaded at {@code uploaded} is
    * verified as published by {@code identity}. The publisher of the first verified upload is the
-   * one remembered (issue 13: in upload order, not version order, so an attacker's later upload
-   * of a lower version never becomes the reference): a later, different one is what the rule
-   * reports, not a new truth, whatever order the files are seen in.
+   * one remembered (issue 13: in upload order, not version order, so an attacker's later upload of
+   * a lower version never becomes the reference): a later, different one is what the rule reports,
+   * not a new truth, whatever order the files are seen in.
    */
-  public void record(String project, String version, Optional<java.time.Instant> uploaded,
+  public void record(
+      String project,
+      String version,
+      Optional<java.time.Instant> uploaded,
       CertificateIdentity identity) {
     if (project.contains("\t") || project.contains("\n")) {
       return;
@@ -223,7 +231,13 @@ public final class PublisherMemory {
     projects.forEach(
         (p, r) ->
             lines.add(
-                p + "\t" + r.since() + "\t" + r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ')
+                p
+                    + "\t"
+                    + r.since()
+                    + "\t"
+                    + r.key()
+                    + "\t"
+                    + r.display().replace('\t', ' ').replace('\n', ' ')
                     + r.uploaded().map(t -> "\t" + t.toEpochMilli()).orElse("")));
     Path target = file.get();
     var text = new StringBuilder();

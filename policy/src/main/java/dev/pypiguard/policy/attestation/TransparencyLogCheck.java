@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Offline checks of a Rekor v1 log entry: the signed entry timestamp, the RFC 6962 inclusion
- * proof and the signed checkpoint. Each returns empty when the check passes and the reason
- * otherwise.
+ * Offline checks of a Rekor v1 log entry: the signed entry timestamp, the RFC 6962 inclusion proof
+ * and the signed checkpoint. Each returns empty when the check passes and the reason otherwise.
  */
 final class TransparencyLogCheck {
   /** The em dash that starts a signature line of a signed note (C2SP signed-note). */
@@ -23,9 +22,9 @@ final class TransparencyLogCheck {
   private TransparencyLogCheck() {}
 
   /**
-   * Checks the signed entry timestamp: the log's signature over the canonical JSON (RFC 8785
-   * style: sorted keys, no spaces) of body, integrated time, hex log id and log index, as
-   * Rekor's {@code VerifySET} defines it.
+   * Checks the signed entry timestamp: the log's signature over the canonical JSON (RFC 8785 style:
+   * sorted keys, no spaces) of body, integrated time, hex log id and log index, as Rekor's {@code
+   * VerifySET} defines it.
    */
   static Optional<String> signedEntryTimestamp(TransparencyEntry entry, TransparencyLog log) {
     if (entry.signedEntryTimestamp().isEmpty()) {
@@ -59,9 +58,9 @@ final class TransparencyLogCheck {
     }
     InclusionProof proof = entry.inclusionProof().get();
     byte[] body = Base64.getDecoder().decode(entry.canonicalizedBody());
-    List<byte[]> path =
-        proof.hashes().stream().map(h -> Base64.getDecoder().decode(h)).toList();
-    Optional<byte[]> computed = rootFromInclusionProof(proof.logIndex(), proof.treeSize(), leafHash(body), path);
+    List<byte[]> path = proof.hashes().stream().map(h -> Base64.getDecoder().decode(h)).toList();
+    Optional<byte[]> computed =
+        rootFromInclusionProof(proof.logIndex(), proof.treeSize(), leafHash(body), path);
     byte[] claimedRoot = Base64.getDecoder().decode(proof.rootHash());
     if (computed.isEmpty() || !Arrays.equals(computed.get(), claimedRoot)) {
       return Optional.of("inclusion proof does not lead to the checkpoint root");
@@ -84,8 +83,8 @@ final class TransparencyLogCheck {
   }
 
   /**
-   * The root hash an audit path leads to, or empty when the path is malformed; the algorithm of
-   * RFC 9162 §2.1.3.2 (verifying an inclusion proof), which RFC 6962 trees satisfy.
+   * The root hash an audit path leads to, or empty when the path is malformed; the algorithm of RFC
+   * 9162 §2.1.3.2 (verifying an inclusion proof), which RFC 6962 trees satisfy.
    */
   static Optional<byte[]> rootFromInclusionProof(
       long index, long treeSize, byte[] leafHash, List<byte[]> path) {

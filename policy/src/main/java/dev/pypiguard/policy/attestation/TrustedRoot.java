@@ -51,8 +51,8 @@ public final class TrustedRoot {
    * Reads a trusted root from a file.
    *
    * @throws IOException when the file cannot be read
-   * @throws AttestationFormatException when it is not a well-formed trusted root; the message
-   *     names the file
+   * @throws AttestationFormatException when it is not a well-formed trusted root; the message names
+   *     the file
    */
   public static TrustedRoot load(Path file) throws IOException {
     return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
@@ -170,8 +170,8 @@ public final class TrustedRoot {
   }
 
   /**
-   * A Fulcio certificate authority: its chain, issuing certificate first and root last (the
-   * order of {@code X509CertificateChain} in protobuf-specs), and when it may issue.
+   * A Fulcio certificate authority: its chain, issuing certificate first and root last (the order
+   * of {@code X509CertificateChain} in protobuf-specs), and when it may issue.
    */
   record CertificateAuthority(
       String uri, List<X509Certificate> chain, Instant start, Optional<Instant> end) {

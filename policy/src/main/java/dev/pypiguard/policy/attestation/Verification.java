@@ -37,8 +37,8 @@ public sealed interface Verification
   }
 
   /**
-   * The attestations could not be checked: an unknown publisher or log entry kind, or none at
-   * all. Never treated as verified.
+   * The attestations could not be checked: an unknown publisher or log entry kind, or none at all.
+   * Never treated as verified.
    *
    * @param reason why not
    */

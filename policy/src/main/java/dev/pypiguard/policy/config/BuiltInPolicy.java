@@ -1,10 +1,10 @@
 package dev.pypiguard.policy.config;
 
+import dev.pypiguard.policy.Policy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import dev.pypiguard.policy.Policy;
 
 /**
  * The policy in force when no policy file is given (README "Policy"): the defences that need no

@@ -1,17 +1,27 @@
 package dev.pypiguard.policy.config;
 
-import dev.pypiguard.core.project.Glob;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.config.Durations;
+import dev.pypiguard.core.config.Until;
 import dev.pypiguard.core.config.YamlDocument;
-import dev.pypiguard.policy.attestation.AttestationFormatException;
-import dev.pypiguard.policy.attestation.Publisher;
-import dev.pypiguard.policy.attestation.TrustedRoot;
-import java.io.IOException;
+import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.InvalidSpecifierException;
 import dev.pypiguard.core.version.SpecifierSet;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.advisory.AdvisoryIgnore;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.advisory.OnUnavailable;
+import dev.pypiguard.policy.attestation.AttestationFormatException;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.attestation.Publisher;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
+import dev.pypiguard.policy.attestation.TrustedRoot;
+import dev.pypiguard.policy.inspection.Action;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
+import dev.pypiguard.policy.names.LookalikePolicy;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,16 +38,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import dev.pypiguard.policy.Policy;
-import dev.pypiguard.policy.inspection.Action;
-import dev.pypiguard.policy.advisory.AdvisoryIgnore;
-import dev.pypiguard.policy.advisory.AdvisoryPolicy;
-import dev.pypiguard.policy.attestation.AttestationPolicy;
-import dev.pypiguard.policy.inspection.InspectionPolicy;
-import dev.pypiguard.policy.names.LookalikePolicy;
-import dev.pypiguard.policy.advisory.OnUnavailable;
-import dev.pypiguard.policy.attestation.PublisherRequirement;
-import dev.pypiguard.core.config.Until;
 
 /**
  * Reads a policy file (README "Policy") into a {@link Policy}, reporting every problem at once,
@@ -51,8 +51,17 @@ import dev.pypiguard.core.config.Until;
 public final class PolicyLoader {
   private static final Set<String> TOP =
       Set.of(
-          "mode", "projects", "versions", "release-age", "files", "exceptions", "advisories",
-          "attestations", "metadata", "inspection", "lookalikes");
+          "mode",
+          "projects",
+          "versions",
+          "release-age",
+          "files",
+          "exceptions",
+          "advisories",
+          "attestations",
+          "metadata",
+          "inspection",
+          "lookalikes");
   private static final Set<String> ATTESTATIONS =
       Set.of("verify", "require", "publisher-change", "trusted-root");
   private static final Set<String> REQUIRE = Set.of("project", "publisher");
@@ -66,15 +75,19 @@ public final class PolicyLoader {
   private static final Set<String> INSPECTION = Set.of("rules");
   private static final Set<String> LOOKALIKES = Set.of("action", "popular", "allow");
   private static final Set<String> VERSIONS = Set.of("deny", "allow");
-  private static final Set<String> RELEASE_AGE = Set.of("minimum", "exempt", "unknown", "not-after");
-  private static final Set<String> FILES = Set.of("yanked", "yank", "sdists", "weak-hashes", "blocked");
+  private static final Set<String> RELEASE_AGE =
+      Set.of("minimum", "exempt", "unknown", "not-after");
+  private static final Set<String> FILES =
+      Set.of("yanked", "yank", "sdists", "weak-hashes", "blocked");
   private static final Set<String> EXCEPTION =
       Set.of("project", "versions", "until", "reason", "sha256", "date");
   private static final String SHA256 = "a list of sha256 hex digests, 64 characters each";
-  private static final java.util.regex.Pattern HEX64 = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
+  private static final java.util.regex.Pattern HEX64 =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
   private static final String SPECIFIERS = "PEP 440 specifiers like \">=1.0,<2\" or \"==3.1.2\"";
-  private static final String DATE = "a date like 2027-01-31 or an RFC 3339 time like 2027-01-31T12:00:00Z";
+  private static final String DATE =
+      "a date like 2027-01-31 or an RFC 3339 time like 2027-01-31T12:00:00Z";
 
   private PolicyLoader() {}
 
@@ -85,8 +98,8 @@ public final class PolicyLoader {
   }
 
   /**
-   * Parses and checks policy text read from a file in {@code dir}, against which a relative
-   * {@code attestations.trusted-root} is resolved; {@code sourceName} names it in messages.
+   * Parses and checks policy text read from a file in {@code dir}, against which a relative {@code
+   * attestations.trusted-root} is resolved; {@code sourceName} names it in messages.
    */
   public static Policy parse(String sourceName, String yamlText, Path dir) {
     return new Reader(YamlDocument.parse(sourceName, yamlText), dir).policy();
@@ -118,7 +131,12 @@ public final class PolicyLoader {
       }
       if (!root.isObject()) {
         throw new ConfigException(
-            doc.source() + ": " + kind(root) + " (expected: a mapping with keys " + list(TOP) + ")");
+            doc.source()
+                + ": "
+                + kind(root)
+                + " (expected: a mapping with keys "
+                + list(TOP)
+                + ")");
       }
       doc.allowOnly(root, "", TOP);
       Policy.Mode mode =
@@ -130,16 +148,26 @@ public final class PolicyLoader {
       Policy.Files files = files(section(root, "files", FILES));
       List<Policy.Waiver> exceptions = exceptions(root);
       AdvisoryPolicy advisories = advisories(section(root, "advisories", ADVISORIES));
-      AttestationPolicy attestations =
-          attestations(section(root, "attestations", ATTESTATIONS));
+      AttestationPolicy attestations = attestations(section(root, "attestations", ATTESTATIONS));
       Optional<JsonNode> meta = section(root, "metadata", Set.of("allow-direct-urls"));
-      Policy.Metadata metadata = new Policy.Metadata(
-          meta.map(m -> globs(m, "metadata.allow-direct-urls")).orElse(List.of()));
+      Policy.Metadata metadata =
+          new Policy.Metadata(
+              meta.map(m -> globs(m, "metadata.allow-direct-urls")).orElse(List.of()));
       InspectionPolicy inspection = inspection(section(root, "inspection", INSPECTION));
       LookalikePolicy lookalikes = lookalikes(section(root, "lookalikes", LOOKALIKES));
       doc.check();
-      return new Policy(mode, projects, versions, age, files, exceptions, advisories, attestations,
-          metadata, inspection, lookalikes);
+      return new Policy(
+          mode,
+          projects,
+          versions,
+          age,
+          files,
+          exceptions,
+          advisories,
+          attestations,
+          metadata,
+          inspection,
+          lookalikes);
     }
 
     /** {@code inspection}: present turns inspection on; {@code rules} maps check ids to actions. */
@@ -149,15 +177,24 @@ public final class PolicyLoader {
       }
       var actions = new java.util.TreeMap<String, Action>();
       Optional<JsonNode> rules = child(node.get(), "rules");
-      String ids = String.join(", ", java.util.Arrays.stream(dev.pypiguard.policy.inspection.Check.values())
-          .map(dev.pypiguard.policy.inspection.Check::id).sorted().toList());
+      String ids =
+          String.join(
+              ", ",
+              java.util.Arrays.stream(dev.pypiguard.policy.inspection.Check.values())
+                  .map(dev.pypiguard.policy.inspection.Check::id)
+                  .sorted()
+                  .toList());
       if (rules.isPresent() && !rules.get().isObject()) {
-        doc.problem("inspection.rules", kind(rules.get()) + " (expected: a mapping of check to block | hold | warn | off)");
+        doc.problem(
+            "inspection.rules",
+            kind(rules.get()) + " (expected: a mapping of check to block | hold | warn | off)");
       } else if (rules.isPresent()) {
-        for (var f : (Iterable<java.util.Map.Entry<String, JsonNode>>) rules.get().properties()::iterator) {
+        for (var f :
+            (Iterable<java.util.Map.Entry<String, JsonNode>>) rules.get().properties()::iterator) {
           String path = "inspection.rules." + f.getKey();
           if (dev.pypiguard.policy.inspection.Check.byId(f.getKey()).isEmpty()) {
-            doc.problem(path, "unknown check \"" + f.getKey() + "\" (expected one of: " + ids + ")");
+            doc.problem(
+                path, "unknown check \"" + f.getKey() + "\" (expected one of: " + ids + ")");
             continue;
           }
           if (f.getValue().isBoolean() && !f.getValue().asBoolean()) {
@@ -172,13 +209,17 @@ public final class PolicyLoader {
       return new InspectionPolicy(true, actions);
     }
 
-    /** {@code lookalikes}: {@code action} (default hold), extra {@code popular} names, {@code allow} globs. */
+    /**
+     * {@code lookalikes}: {@code action} (default hold), extra {@code popular} names, {@code allow}
+     * globs.
+     */
     private LookalikePolicy lookalikes(Optional<JsonNode> node) {
       if (node.isEmpty()) {
         return LookalikePolicy.OFF;
       }
-      Action action = choice(node.get(), "lookalikes.action", Action.values(), Action::spelling)
-          .orElse(Action.HOLD);
+      Action action =
+          choice(node.get(), "lookalikes.action", Action.values(), Action::spelling)
+              .orElse(Action.HOLD);
       var popular = new ArrayList<String>();
       Optional<JsonNode> p = child(node.get(), "popular");
       if (p.isPresent() && !p.get().isArray()) {
@@ -187,7 +228,8 @@ public final class PolicyLoader {
         int i = 0;
         for (JsonNode item : p.get()) {
           String path = "lookalikes.popular[" + i++ + "]";
-          Optional<ProjectName> name = item.isValueNode() ? ProjectName.parse(item.asText()) : Optional.empty();
+          Optional<ProjectName> name =
+              item.isValueNode() ? ProjectName.parse(item.asText()) : Optional.empty();
           if (name.isEmpty()) {
             doc.problem(path, kind(item) + " (expected: a project name)");
           } else {
@@ -259,8 +301,8 @@ public final class PolicyLoader {
     }
 
     /**
-     * The objects of a list key, each with its path ({@code key[i]}); a key that is not a list,
-     * and entries that are not objects, are recorded as problems and skipped.
+     * The objects of a list key, each with its path ({@code key[i]}); a key that is not a list, and
+     * entries that are not objects, are recorded as problems and skipped.
      */
     private List<java.util.Map.Entry<String, JsonNode>> objects(
         Optional<JsonNode> list, String listPath, String expected) {
@@ -286,8 +328,11 @@ public final class PolicyLoader {
 
     private List<Policy.Waiver> exceptions(JsonNode root) {
       var out = new ArrayList<Policy.Waiver>();
-      for (var entry : objects(child(root, "exceptions"), "exceptions",
-          "a list of {project, versions, until, reason, sha256 | date} entries")) {
+      for (var entry :
+          objects(
+              child(root, "exceptions"),
+              "exceptions",
+              "a list of {project, versions, until, reason, sha256 | date} entries")) {
         String path = entry.getKey();
         JsonNode e = entry.getValue();
         doc.allowOnly(e, path, EXCEPTION);
@@ -299,8 +344,10 @@ public final class PolicyLoader {
         if (!coverageOk && child(e, "sha256").isEmpty() && child(e, "date").isEmpty()) {
           // Fail closed (README §Fail closed): an exception covers the files that existed when
           // it was written, so it must say which (sha256) or when it was written (date).
-          doc.problem(path, "neither sha256 nor date (expected: sha256: [the files it covers] or"
-              + " date: the day it was written, so that files uploaded later are not covered)");
+          doc.problem(
+              path,
+              "neither sha256 nor date (expected: sha256: [the files it covers] or"
+                  + " date: the day it was written, so that files uploaded later are not covered)");
         }
         Optional<Glob> project =
             required(e, path, "project", Glob.EXPECTED)
@@ -319,13 +366,21 @@ public final class PolicyLoader {
                 .filter(
                     r -> {
                       if (r.isBlank()) {
-                        doc.problem(path + ".reason", "\"\" (expected: why the exception exists, like a ticket number)");
+                        doc.problem(
+                            path + ".reason",
+                            "\"\" (expected: why the exception exists, like a ticket number)");
                       }
                       return !r.isBlank();
                     });
         boolean versionsOk = child(e, "versions").isEmpty() || versions.isPresent();
-        if (project.isPresent() && until.isPresent() && reason.isPresent() && versionsOk && coverageOk) {
-          out.add(new Policy.Waiver(project.get(), versions, until.get(), reason.get().strip(), sha256s, date));
+        if (project.isPresent()
+            && until.isPresent()
+            && reason.isPresent()
+            && versionsOk
+            && coverageOk) {
+          out.add(
+              new Policy.Waiver(
+                  project.get(), versions, until.get(), reason.get().strip(), sha256s, date));
         }
       }
       return out;
@@ -344,11 +399,16 @@ public final class PolicyLoader {
       scalar(n, "advisories.malicious", "block")
           .filter(s -> !s.equals("block"))
           .ifPresent(
-              s -> doc.problem("advisories.malicious", "\"" + s + "\" (expected: block; no policy can allow malicious releases)"));
+              s ->
+                  doc.problem(
+                      "advisories.malicious",
+                      "\"" + s + "\" (expected: block; no policy can allow malicious releases)"));
       Optional<JsonNode> vuln = child(n, "vulnerable");
       boolean vulnerable = true;
       if (vuln.isPresent() && vuln.get().isBoolean()) {
-        doc.problem("advisories.vulnerable", vuln.get().asText() + ", a YAML boolean (expected: block | allow)");
+        doc.problem(
+            "advisories.vulnerable",
+            vuln.get().asText() + ", a YAML boolean (expected: block | allow)");
       } else {
         Optional<String> v = scalar(n, "advisories.vulnerable", "block | allow");
         if (v.isPresent() && !v.get().equals("block") && !v.get().equals("allow")) {
@@ -370,12 +430,14 @@ public final class PolicyLoader {
               .orElse(dev.pypiguard.policy.advisory.Severity.MEDIUM);
       var ignore = new ArrayList<AdvisoryIgnore>();
       {
-        for (var entry : objects(child(n, "ignore"), "advisories.ignore",
-            "a list of {id, until, reason} entries")) {
+        for (var entry :
+            objects(
+                child(n, "ignore"), "advisories.ignore", "a list of {id, until, reason} entries")) {
           String path = entry.getKey();
           JsonNode e = entry.getValue();
           doc.allowOnly(e, path, ADVISORY_IGNORE);
-          Optional<String> id = required(e, path, "id", "an advisory id like PYSEC-2024-1").map(String::strip);
+          Optional<String> id =
+              required(e, path, "id", "an advisory id like PYSEC-2024-1").map(String::strip);
           Optional<Until> until =
               required(e, path, "until", DATE)
                   .flatMap(
@@ -400,9 +462,9 @@ public final class PolicyLoader {
     }
 
     /**
-     * {@code attestations}. Absent: no attestation rules. Present: {@code verify} defaults to
-     * true, since writing the section asks for provenance to count; {@code publisher-change}
-     * defaults to allow, as it keeps state.
+     * {@code attestations}. Absent: no attestation rules. Present: {@code verify} defaults to true,
+     * since writing the section asks for provenance to count; {@code publisher-change} defaults to
+     * allow, as it keeps state.
      */
     private AttestationPolicy attestations(Optional<JsonNode> node) {
       if (node.isEmpty()) {
@@ -424,7 +486,8 @@ public final class PolicyLoader {
                   s -> {
                     if (!s.equals("block") && !s.equals("allow")) {
                       doc.problem(
-                          "attestations.publisher-change", "\"" + s + "\" (expected: block | allow)");
+                          "attestations.publisher-change",
+                          "\"" + s + "\" (expected: block | allow)");
                     }
                     return s.equals("block");
                   })
@@ -434,8 +497,11 @@ public final class PolicyLoader {
               .flatMap(s -> trustedRoot(s.strip()));
       var require = new ArrayList<PublisherRequirement>();
       {
-        for (var entry : objects(child(n, "require"), "attestations.require",
-            "a list of {project, publisher} entries")) {
+        for (var entry :
+            objects(
+                child(n, "require"),
+                "attestations.require",
+                "a list of {project, publisher} entries")) {
           String path = entry.getKey();
           JsonNode e = entry.getValue();
           doc.allowOnly(e, path, REQUIRE);
@@ -462,10 +528,12 @@ public final class PolicyLoader {
         TrustedRoot.load(file);
         return Optional.of(file);
       } catch (IOException e) {
-        doc.problem("attestations.trusted-root", "\"" + written + "\" cannot be read: " + e
-            + " (expected: a trusted_root.json file)");
+        doc.problem(
+            "attestations.trusted-root",
+            "\"" + written + "\" cannot be read: " + e + " (expected: a trusted_root.json file)");
       } catch (AttestationFormatException e) {
-        doc.problem("attestations.trusted-root", e.getMessage() + " (expected: a trusted_root.json file)");
+        doc.problem(
+            "attestations.trusted-root", e.getMessage() + " (expected: a trusted_root.json file)");
       }
       return Optional.empty();
     }
@@ -484,7 +552,8 @@ public final class PolicyLoader {
           {
             doc.allowOnly(p, path, Set.of("kind", "repository", "workflow", "environment"));
             Optional<String> repo = required(p, path, "repository", "owner/name");
-            Optional<String> wf = required(p, path, "workflow", "a workflow file name like release.yml");
+            Optional<String> wf =
+                required(p, path, "workflow", "a workflow file name like release.yml");
             Optional<String> env = scalar(p, path + ".environment", "a GitHub environment name");
             return repo.isPresent() && wf.isPresent()
                 ? Optional.of(new Publisher.GitHub(repo.get().strip(), wf.get().strip(), env))
@@ -492,7 +561,8 @@ public final class PolicyLoader {
           }
         case "GitLab":
           {
-            doc.allowOnly(p, path, Set.of("kind", "repository", "workflow_filepath", "environment"));
+            doc.allowOnly(
+                p, path, Set.of("kind", "repository", "workflow_filepath", "environment"));
             Optional<String> repo = required(p, path, "repository", "namespace/project");
             Optional<String> wf =
                 required(p, path, "workflow_filepath", "a CI file path like .gitlab-ci.yml");
@@ -508,7 +578,8 @@ public final class PolicyLoader {
                 .map(s -> new Publisher.Google(s.strip()));
           }
         default:
-          doc.problem(path + ".kind", "\"" + kind.get() + "\" (expected: GitHub | GitLab | Google)");
+          doc.problem(
+              path + ".kind", "\"" + kind.get() + "\" (expected: GitHub | GitLab | Google)");
           return Optional.empty();
       }
     }
@@ -571,9 +642,16 @@ public final class PolicyLoader {
       var out = new ArrayList<String>();
       for (var item : items) {
         value(item.getValue(), item.getKey(), SHA256)
-            .flatMap(h -> parsed(h.strip(), item.getKey(),
-                t -> HEX64.matcher(t).matches() ? Optional.of(t.toLowerCase(java.util.Locale.ROOT)) : Optional.empty(),
-                SHA256))
+            .flatMap(
+                h ->
+                    parsed(
+                        h.strip(),
+                        item.getKey(),
+                        t ->
+                            HEX64.matcher(t).matches()
+                                ? Optional.of(t.toLowerCase(java.util.Locale.ROOT))
+                                : Optional.empty(),
+                        SHA256))
             .ifPresent(out::add);
       }
       if (out.isEmpty() && items.isEmpty()) {
@@ -590,7 +668,9 @@ public final class PolicyLoader {
       }
       if (!n.get().isObject()) {
         doc.problem(
-            path, kind(n.get()) + " (expected: a mapping of project to specifiers, like {requests: \"<2.31\"})");
+            path,
+            kind(n.get())
+                + " (expected: a mapping of project to specifiers, like {requests: \"<2.31\"})");
         return Map.of();
       }
       var out = new LinkedHashMap<ProjectName, SpecifierSet>();
@@ -603,13 +683,21 @@ public final class PolicyLoader {
                 Optional<ProjectName> name = ProjectName.parse(f.getKey());
                 if (name.isEmpty()) {
                   doc.problem(
-                      p, "\"" + f.getKey() + "\" (expected: a project name of letters, digits, '-', '_' and '.')");
+                      p,
+                      "\""
+                          + f.getKey()
+                          + "\" (expected: a project name of letters, digits, '-', '_' and '.')");
                   return;
                 }
                 String earlier = firstKey.putIfAbsent(name.get(), f.getKey());
                 if (earlier != null) {
                   doc.problem(
-                      p, "the same project as " + path + "." + earlier + " (expected: each project once)");
+                      p,
+                      "the same project as "
+                          + path
+                          + "."
+                          + earlier
+                          + " (expected: each project once)");
                   return;
                 }
                 value(f.getValue(), p, SPECIFIERS)
@@ -627,7 +715,10 @@ public final class PolicyLoader {
         // YAML 1.1 reads an unquoted no, yes, off or on as a boolean, not as the word.
         doc.problem(
             path,
-            node.get().asText() + ", a YAML boolean; quote words like \"no\" (expected: " + expected + ")");
+            node.get().asText()
+                + ", a YAML boolean; quote words like \"no\" (expected: "
+                + expected
+                + ")");
         return Optional.empty();
       }
       return scalar(parent, path, expected)

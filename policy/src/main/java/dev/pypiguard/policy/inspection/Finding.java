@@ -36,14 +36,23 @@ public record Finding(String rule, Severity severity, String path, String messag
 
   /** One line: {@code pth-exec (high) in x.pth: ...}. */
   public String describe() {
-    return rule + " (" + severity.spelling() + ")" + (path.isEmpty() ? "" : " in " + path) + ": " + message;
+    return rule
+        + " ("
+        + severity.spelling()
+        + ")"
+        + (path.isEmpty() ? "" : " in " + path)
+        + ": "
+        + message;
   }
 
   static String printable(String s, int max) {
     StringBuilder b = new StringBuilder(Math.min(s.length(), max + 1));
     for (int i = 0; i < s.length() && b.length() < max; i++) {
       char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ? '?' : c);
+      b.append(
+          c < 0x20 || c == 0x7f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+              ? '?'
+              : c);
     }
     if (s.length() > max) {
       b.append('…');

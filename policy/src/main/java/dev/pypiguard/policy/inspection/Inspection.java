@@ -5,9 +5,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What an inspection of one file (by sha256) found, and the facts the serve-time rules compare:
- * the metadata's name and version, and whether it runs code at install time or carries native
- * code. Immutable; stored as JSON so that replicas share it ({@link InspectionJson}).
+ * What an inspection of one file (by sha256) found, and the facts the serve-time rules compare: the
+ * metadata's name and version, and whether it runs code at install time or carries native code.
+ * Immutable; stored as JSON so that replicas share it ({@link InspectionJson}).
  *
  * @param inspector the {@link Inspector#VERSION} that made it; an older one is redone
  * @param kind what the file is

@@ -23,7 +23,10 @@ public final class InspectionJson {
     o.put("install-hook", i.installHook()).put("native-code", i.nativeCode());
     ArrayNode f = o.putArray("findings");
     for (Finding x : i.findings()) {
-      f.addObject().put("rule", x.rule()).put("severity", x.severity().spelling()).put("path", x.path())
+      f.addObject()
+          .put("rule", x.rule())
+          .put("severity", x.severity().spelling())
+          .put("path", x.path())
           .put("message", x.message());
     }
     ArrayNode c = o.putArray("commands");
@@ -43,18 +46,27 @@ public final class InspectionJson {
       JsonNode o = JSON.readTree(bytes);
       var findings = new ArrayList<Finding>();
       for (JsonNode x : o.path("findings")) {
-        findings.add(new Finding(x.path("rule").asText(), Finding.Severity.valueOf(x.path("severity").asText().toUpperCase(Locale.ROOT)),
-            x.path("path").asText(), x.path("message").asText()));
+        findings.add(
+            new Finding(
+                x.path("rule").asText(),
+                Finding.Severity.valueOf(x.path("severity").asText().toUpperCase(Locale.ROOT)),
+                x.path("path").asText(),
+                x.path("message").asText()));
       }
       var commands = new ArrayList<Inspection.Command>();
       for (JsonNode x : o.path("commands")) {
         commands.add(new Inspection.Command(x.path("path").asText(), x.path("name").asText()));
       }
-      return Optional.of(new Inspection(o.path("inspector").asInt(0),
-          Inspection.Kind.valueOf(o.path("kind").asText().toUpperCase(Locale.ROOT)),
-          o.hasNonNull("name") ? Optional.of(o.get("name").asText()) : Optional.empty(),
-          o.hasNonNull("version") ? Optional.of(o.get("version").asText()) : Optional.empty(),
-          o.path("install-hook").asBoolean(), o.path("native-code").asBoolean(), findings, commands));
+      return Optional.of(
+          new Inspection(
+              o.path("inspector").asInt(0),
+              Inspection.Kind.valueOf(o.path("kind").asText().toUpperCase(Locale.ROOT)),
+              o.hasNonNull("name") ? Optional.of(o.get("name").asText()) : Optional.empty(),
+              o.hasNonNull("version") ? Optional.of(o.get("version").asText()) : Optional.empty(),
+              o.path("install-hook").asBoolean(),
+              o.path("native-code").asBoolean(),
+              findings,
+              commands));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -8,8 +8,8 @@ import java.util.TreeMap;
  * {@code inspection}: artifact inspection as policy. Without the section, nothing is inspected.
  *
  * @param active whether the section is there
- * @param actions the action per check id; a check not listed blocks when its severity is high
- *     and warns otherwise
+ * @param actions the action per check id; a check not listed blocks when its severity is high and
+ *     warns otherwise
  */
 public record InspectionPolicy(boolean active, Map<String, Action> actions) {
   public static final InspectionPolicy NONE = new InspectionPolicy(false, Map.of());

@@ -33,9 +33,9 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * <p>Bounded: at most {@link Limits#maxEntries} members, {@link Limits#maxUnpackedBytes} unpacked
  * (and no more than {@link Limits#maxRatio} times the file's size beyond 100 MiB), paths at most
  * {@link Limits#maxDepth} deep, and only the first {@link Limits#maxMemberBytes} of a text member
- * read, {@link Limits#maxTextBytes} in all; going beyond a bound is itself a finding
- * ({@code archive-bomb}) and ends the reading. A zip is read through its central directory, so a
- * large wheel costs its small members, not its size. Thread-safe and stateless.
+ * read, {@link Limits#maxTextBytes} in all; going beyond a bound is itself a finding ({@code
+ * archive-bomb}) and ends the reading. A zip is read through its central directory, so a large
+ * wheel costs its small members, not its size. Thread-safe and stateless.
  */
 public final class Inspector {
   /** Changes when checks change, so that older stored inspections are done again. */
@@ -43,13 +43,63 @@ public final class Inspector {
 
   private static final long RATIO_FLOOR = 100L << 20;
   private static final Pattern WHEEL_FILE = Pattern.compile("[^/]+\\.dist-info/WHEEL");
-  private static final Pattern SDIST_MARKER = Pattern.compile("[^/]+/(?:PKG-INFO|setup\\.py|pyproject\\.toml)");
-  private static final Set<String> HOOKS = Set.of("setup.py", "hatch_build.py", "build.py", "pdm_build.py");
-  private static final Set<String> COMMANDS = Set.of(
-      "git", "sudo", "su", "ls", "cd", "cp", "mv", "rm", "cat", "sh", "bash", "zsh", "dash", "ssh", "scp",
-      "sftp", "curl", "wget", "apt", "apt-get", "yum", "dnf", "brew", "chmod", "chown", "kill", "ps", "grep",
-      "find", "env", "which", "whoami", "passwd", "crontab", "systemctl", "openssl", "gpg", "tar", "make",
-      "gcc", "cc", "node", "npm", "npx", "uv", "uvx", "id", "login", "mount", "nc", "ping");
+  private static final Pattern SDIST_MARKER =
+      Pattern.compile("[^/]+/(?:PKG-INFO|setup\\.py|pyproject\\.toml)");
+  private static final Set<String> HOOKS =
+      Set.of("setup.py", "hatch_build.py", "build.py", "pdm_build.py");
+  private static final Set<String> COMMANDS =
+      Set.of(
+          "git",
+          "sudo",
+          "su",
+          "ls",
+          "cd",
+          "cp",
+          "mv",
+          "rm",
+          "cat",
+          "sh",
+          "bash",
+          "zsh",
+          "dash",
+          "ssh",
+          "scp",
+          "sftp",
+          "curl",
+          "wget",
+          "apt",
+          "apt-get",
+          "yum",
+          "dnf",
+          "brew",
+          "chmod",
+          "chown",
+          "kill",
+          "ps",
+          "grep",
+          "find",
+          "env",
+          "which",
+          "whoami",
+          "passwd",
+          "crontab",
+          "systemctl",
+          "openssl",
+          "gpg",
+          "tar",
+          "make",
+          "gcc",
+          "cc",
+          "node",
+          "npm",
+          "npx",
+          "uv",
+          "uvx",
+          "id",
+          "login",
+          "mount",
+          "nc",
+          "ping");
   private static final Pattern INTERPRETER = Pattern.compile("(?:pip|python)[0-9.]*");
 
   /**
@@ -63,9 +113,15 @@ public final class Inspector {
    * @param maxTextBytes what is read of all text members
    */
   public record Limits(
-      int maxEntries, long maxUnpackedBytes, int maxDepth, int maxRatio, long maxMemberBytes, long maxTextBytes) {
+      int maxEntries,
+      long maxUnpackedBytes,
+      int maxDepth,
+      int maxRatio,
+      long maxMemberBytes,
+      long maxTextBytes) {
     /** 200,000 members, 16 GiB unpacked, 48 deep, ratio 200, 8 MiB a member, 256 MiB in all. */
-    public static final Limits DEFAULTS = new Limits(200_000, 16L << 30, 48, 200, 8L << 20, 256L << 20);
+    public static final Limits DEFAULTS =
+        new Limits(200_000, 16L << 30, 48, 200, 8L << 20, 256L << 20);
   }
 
   private final Limits limits;
@@ -80,9 +136,9 @@ public final class Inspector {
 
   /**
    * Inspects {@code file}; {@code filename} is its distribution file name when known (it decides
-   * whether a wheel is tagged pure Python; without it, the wheel's WHEEL file does). A file that
-   * is no archive at all is {@link Inspection.Kind#OTHER} with no findings, unless its name says
-   * it should be one.
+   * whether a wheel is tagged pure Python; without it, the wheel's WHEEL file does). A file that is
+   * no archive at all is {@link Inspection.Kind#OTHER} with no findings, unless its name says it
+   * should be one.
    *
    * @throws IOException when the file cannot be read (not when its content is bad)
    */
@@ -95,39 +151,67 @@ public final class Inspector {
     long size = Files.size(file);
     Scan scan = new Scan(limits, size, filename);
     String lower = filename.map(f -> f.toLowerCase(Locale.ROOT)).orElse("");
-    boolean archiveName = lower.endsWith(".whl") || lower.endsWith(".zip") || lower.contains(".tar") || lower.endsWith(".tgz");
+    boolean archiveName =
+        lower.endsWith(".whl")
+            || lower.endsWith(".zip")
+            || lower.contains(".tar")
+            || lower.endsWith(".tgz");
     try {
-      if (n >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5) && (head[3] == 4 || head[3] == 6)) {
+      if (n >= 4
+          && head[0] == 'P'
+          && head[1] == 'K'
+          && (head[2] == 3 || head[2] == 5)
+          && (head[3] == 4 || head[3] == 6)) {
         zip(file, scan);
       } else if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
         tar(file, scan, Compression.GZIP);
       } else if (n >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
         tar(file, scan, Compression.BZIP2);
-      } else if (n >= 6 && (head[0] & 0xff) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X' && head[4] == 'Z') {
+      } else if (n >= 6
+          && (head[0] & 0xff) == 0xfd
+          && head[1] == '7'
+          && head[2] == 'z'
+          && head[3] == 'X'
+          && head[4] == 'Z') {
         tar(file, scan, Compression.XZ);
-      } else if (n >= 262 && new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")) {
+      } else if (n >= 262
+          && new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")) {
         tar(file, scan, Compression.NONE);
       } else if (archiveName) {
         scan.findings.add(Check.ARCHIVE_UNREADABLE.at("", "neither a zip nor a tar archive"));
       } else {
         return new Inspection(
-            VERSION, Inspection.Kind.OTHER, Optional.empty(), Optional.empty(), false, false, List.of(), List.of());
+            VERSION,
+            Inspection.Kind.OTHER,
+            Optional.empty(),
+            Optional.empty(),
+            false,
+            false,
+            List.of(),
+            List.of());
       }
     } catch (Bomb b) {
       scan.findings.add(Check.ARCHIVE_BOMB.at(b.path, String.valueOf(b.getMessage())));
     } catch (ZipException | EOFException | IllegalArgumentException e) {
-      scan.findings.add(Check.ARCHIVE_UNREADABLE.at("", "the archive is corrupt: " + e.getMessage()));
+      scan.findings.add(
+          Check.ARCHIVE_UNREADABLE.at("", "the archive is corrupt: " + e.getMessage()));
     } catch (IOException e) {
       if (!Files.isReadable(file)) {
         throw e;
       }
       // Commons Compress reports a malformed stream as a plain IOException.
-      scan.findings.add(Check.ARCHIVE_UNREADABLE.at("", "the archive is corrupt: " + e.getMessage()));
+      scan.findings.add(
+          Check.ARCHIVE_UNREADABLE.at("", "the archive is corrupt: " + e.getMessage()));
     }
     return scan.result();
   }
 
-  private enum Compression { NONE, GZIP, BZIP2, XZ }
+  private enum Compression {
+    NONE,
+    GZIP,
+    BZIP2,
+    XZ
+  }
 
   /** Going beyond a bound: stops the reading. */
   private static final class Bomb extends IOException {
@@ -153,15 +237,23 @@ public final class Inspector {
         entries.add(entry);
         unpacked += Math.max(0, entry.getSize());
         if (!names.add(entry.getName())) {
-          scan.findings.add(Check.PATH_TRAVERSAL.at(entry.getName(), "appears twice: which copy an installer takes is ambiguous"));
+          scan.findings.add(
+              Check.PATH_TRAVERSAL.at(
+                  entry.getName(), "appears twice: which copy an installer takes is ambiguous"));
         }
       }
       scan.unpacked(unpacked, "");
       boolean wheel = names.stream().anyMatch(s -> WHEEL_FILE.matcher(s).matches());
       boolean sdist = !wheel && names.stream().anyMatch(s -> SDIST_MARKER.matcher(s).matches());
-      scan.kind = wheel ? Inspection.Kind.WHEEL
-          : sdist || scan.filename.map(f -> f.toLowerCase(Locale.ROOT).endsWith(".zip")).orElse(false)
-              ? Inspection.Kind.SDIST : Inspection.Kind.OTHER;
+      scan.kind =
+          wheel
+              ? Inspection.Kind.WHEEL
+              : sdist
+                      || scan.filename
+                          .map(f -> f.toLowerCase(Locale.ROOT).endsWith(".zip"))
+                          .orElse(false)
+                  ? Inspection.Kind.SDIST
+                  : Inspection.Kind.OTHER;
       if (wheel) {
         // WHEEL first: whether the wheel is pure decides what its other members are checked for.
         for (ZipEntry e : entries) {
@@ -172,19 +264,33 @@ public final class Inspector {
         }
       }
       for (ZipEntry e : entries) {
-        scan.member(e.getName(), Math.max(0, e.getSize()), e.isDirectory(), Optional.empty(), () -> z.getInputStream(e));
+        scan.member(
+            e.getName(),
+            Math.max(0, e.getSize()),
+            e.isDirectory(),
+            Optional.empty(),
+            () -> z.getInputStream(e));
       }
     }
   }
 
   private void tar(Path file, Scan scan, Compression c) throws IOException {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      InputStream decoded = switch (c) {
-        case GZIP -> GzipCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
-        case BZIP2 -> new BZip2CompressorInputStream(raw, true);
-        case XZ -> XZCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
-        case NONE -> raw;
-      };
+      InputStream decoded =
+          switch (c) {
+            case GZIP ->
+                GzipCompressorInputStream.builder()
+                    .setInputStream(raw)
+                    .setDecompressConcatenated(true)
+                    .get();
+            case BZIP2 -> new BZip2CompressorInputStream(raw, true);
+            case XZ ->
+                XZCompressorInputStream.builder()
+                    .setInputStream(raw)
+                    .setDecompressConcatenated(true)
+                    .get();
+            case NONE -> raw;
+          };
       var counted = new Counted(decoded, scan);
       scan.kind = Inspection.Kind.SDIST;
       boolean marker = false;
@@ -202,11 +308,17 @@ public final class Inspector {
             continue;
           }
           if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-            scan.findings.add(Check.PATH_TRAVERSAL.at(name, "a device or pipe, which an sdist never holds"));
+            scan.findings.add(
+                Check.PATH_TRAVERSAL.at(name, "a device or pipe, which an sdist never holds"));
             continue;
           }
           final var stream = tar;
-          scan.member(name, Math.max(0, e.getSize()), e.isDirectory(), Optional.empty(), () -> new Unclosed(stream));
+          scan.member(
+              name,
+              Math.max(0, e.getSize()),
+              e.isDirectory(),
+              Optional.empty(),
+              () -> new Unclosed(stream));
         }
       }
       if (!marker && scan.filename.isEmpty()) {
@@ -298,7 +410,15 @@ public final class Inspector {
         throw new Bomb(path, "unpacks to more than " + limits.maxUnpackedBytes() + " bytes");
       }
       if (bytes > RATIO_FLOOR && bytes / Math.max(1, packed) > limits.maxRatio()) {
-        throw new Bomb(path, "unpacks to " + bytes + " bytes from " + packed + ", more than " + limits.maxRatio() + " times its size");
+        throw new Bomb(
+            path,
+            "unpacks to "
+                + bytes
+                + " bytes from "
+                + packed
+                + ", more than "
+                + limits.maxRatio()
+                + " times its size");
       }
     }
 
@@ -333,7 +453,10 @@ public final class Inspector {
       // The file name's tags are what installers match; WHEEL's when the name is not known.
       Optional<List<String>> named = filename.filter(f -> f.endsWith(".whl")).map(Scan::nameTags);
       List<String> t = named.filter(l -> !l.isEmpty()).orElse(tags);
-      pure = !t.isEmpty() && t.stream().allMatch(s -> s.endsWith("-none-any")) && (purelib || named.isPresent());
+      pure =
+          !t.isEmpty()
+              && t.stream().allMatch(s -> s.endsWith("-none-any"))
+              && (purelib || named.isPresent());
     }
 
     static List<String> nameTags(String wheel) {
@@ -355,7 +478,8 @@ public final class Inspector {
     /** Depth and traversal checks of a member name; false when it must not be read. */
     boolean pathOk(String raw) throws Bomb {
       String n = raw.replace('\\', '/');
-      if (n.startsWith("/") || (n.length() > 1 && n.charAt(1) == ':' && Character.isLetter(n.charAt(0)))) {
+      if (n.startsWith("/")
+          || (n.length() > 1 && n.charAt(1) == ':' && Character.isLetter(n.charAt(0)))) {
         findings.add(Check.PATH_TRAVERSAL.at(raw, "an absolute path"));
         return false;
       }
@@ -370,7 +494,8 @@ public final class Inspector {
         }
       }
       if (depth > limits.maxDepth()) {
-        throw new Bomb(raw, "nested " + depth + " directories deep, more than " + limits.maxDepth());
+        throw new Bomb(
+            raw, "nested " + depth + " directories deep, more than " + limits.maxDepth());
       }
       return true;
     }
@@ -407,7 +532,8 @@ public final class Inspector {
       }
     }
 
-    void member(String raw, long size, boolean directory, Optional<String> unused, Opener open) throws IOException {
+    void member(String raw, long size, boolean directory, Optional<String> unused, Opener open)
+        throws IOException {
       if (!pathOk(raw) || directory) {
         return;
       }
@@ -423,7 +549,8 @@ public final class Inspector {
       }
     }
 
-    private void wheelMember(String name, String[] parts, String base, String lower, int depth, Opener open)
+    private void wheelMember(
+        String name, String[] parts, String base, String lower, int depth, Opener open)
         throws IOException {
       boolean distInfo = depth == 2 && parts[0].endsWith(".dist-info");
       if (distInfo && base.equals("METADATA")) {
@@ -439,8 +566,12 @@ public final class Inspector {
         shadow(name, base);
       }
       // A .pth runs only from site-packages itself: the wheel's root, or .data/purelib|platlib.
-      boolean sitePth = lower.endsWith(".pth")
-          && (depth == 1 || (dataDir && depth == 3 && (parts[1].equals("purelib") || parts[1].equals("platlib"))));
+      boolean sitePth =
+          lower.endsWith(".pth")
+              && (depth == 1
+                  || (dataDir
+                      && depth == 3
+                      && (parts[1].equals("purelib") || parts[1].equals("platlib"))));
       if (sitePth) {
         installHook |= PythonText.pth(name, text(name, open), true, findings);
         return;
@@ -452,7 +583,9 @@ public final class Inspector {
       if (nativeName(lower)) {
         nativeCode = true;
         if (pure) {
-          findings.add(Check.NATIVE_IN_PURE.at(name, "a native library or program, but the wheel is tagged pure Python"));
+          findings.add(
+              Check.NATIVE_IN_PURE.at(
+                  name, "a native library or program, but the wheel is tagged pure Python"));
         }
         return;
       }
@@ -464,14 +597,23 @@ public final class Inspector {
         Optional<String> magic = nativeMagic(head);
         if (magic.isPresent()) {
           nativeCode = true;
-          findings.add(Check.NATIVE_IN_PURE.at(name, "a " + magic.get() + " binary, but the wheel is tagged pure Python"));
-        } else if (archiveName(lower) || (head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)) {
-          findings.add(Check.ARCHIVE_IN_PURE.at(name, "an archive inside a wheel tagged pure Python"));
+          findings.add(
+              Check.NATIVE_IN_PURE.at(
+                  name, "a " + magic.get() + " binary, but the wheel is tagged pure Python"));
+        } else if (archiveName(lower)
+            || (head.length == 4
+                && head[0] == 'P'
+                && head[1] == 'K'
+                && head[2] == 3
+                && head[3] == 4)) {
+          findings.add(
+              Check.ARCHIVE_IN_PURE.at(name, "an archive inside a wheel tagged pure Python"));
         }
       }
     }
 
-    private void sdistMember(String name, String[] parts, String base, String lower, int depth, Opener open)
+    private void sdistMember(
+        String name, String[] parts, String base, String lower, int depth, Opener open)
         throws IOException {
       if (depth == 2 && base.equals("PKG-INFO")) {
         metadata(text(name, open));
@@ -524,7 +666,8 @@ public final class Inspector {
         String l = line.strip();
         if (l.startsWith("[")) {
           section = l;
-        } else if ((section.equals("[console_scripts]") || section.equals("[gui_scripts]")) && l.contains("=")) {
+        } else if ((section.equals("[console_scripts]") || section.equals("[gui_scripts]"))
+            && l.contains("=")) {
           shadow(path, l.substring(0, l.indexOf('=')).strip());
         }
       }
@@ -557,19 +700,33 @@ public final class Inspector {
     final List<Inspection.Command> shadows = new ArrayList<>();
 
     static boolean nativeName(String lower) {
-      return lower.endsWith(".so") || lower.contains(".so.") || lower.endsWith(".pyd") || lower.endsWith(".dll")
-          || lower.endsWith(".dylib") || lower.endsWith(".exe");
+      return lower.endsWith(".so")
+          || lower.contains(".so.")
+          || lower.endsWith(".pyd")
+          || lower.endsWith(".dll")
+          || lower.endsWith(".dylib")
+          || lower.endsWith(".exe");
     }
 
     static boolean archiveName(String lower) {
-      return lower.endsWith(".whl") || lower.endsWith(".zip") || lower.endsWith(".egg") || lower.endsWith(".jar")
-          || lower.endsWith(".tar") || lower.endsWith(".tgz") || lower.endsWith(".tar.gz") || lower.endsWith(".tar.bz2")
-          || lower.endsWith(".tar.xz") || lower.endsWith(".7z") || lower.endsWith(".rar");
+      return lower.endsWith(".whl")
+          || lower.endsWith(".zip")
+          || lower.endsWith(".egg")
+          || lower.endsWith(".jar")
+          || lower.endsWith(".tar")
+          || lower.endsWith(".tgz")
+          || lower.endsWith(".tar.gz")
+          || lower.endsWith(".tar.bz2")
+          || lower.endsWith(".tar.xz")
+          || lower.endsWith(".7z")
+          || lower.endsWith(".rar");
     }
 
     static Optional<String> nativeMagic(byte[] h) {
       if (h.length < 4) {
-        return h.length >= 2 && h[0] == 'M' && h[1] == 'Z' ? Optional.of("Windows (PE)") : Optional.empty();
+        return h.length >= 2 && h[0] == 'M' && h[1] == 'Z'
+            ? Optional.of("Windows (PE)")
+            : Optional.empty();
       }
       int b0 = h[0] & 0xff;
       int b1 = h[1] & 0xff;
@@ -591,11 +748,18 @@ public final class Inspector {
     }
 
     Inspection result() {
-      if (kind != Inspection.Kind.OTHER && !metadata && findings.stream().noneMatch(f -> f.rule().startsWith("archive-"))) {
-        findings.add(Check.METADATA_MISSING.at("", kind == Inspection.Kind.WHEEL
-            ? "the wheel has no .dist-info/METADATA" : "the sdist has no PKG-INFO"));
+      if (kind != Inspection.Kind.OTHER
+          && !metadata
+          && findings.stream().noneMatch(f -> f.rule().startsWith("archive-"))) {
+        findings.add(
+            Check.METADATA_MISSING.at(
+                "",
+                kind == Inspection.Kind.WHEEL
+                    ? "the wheel has no .dist-info/METADATA"
+                    : "the sdist has no PKG-INFO"));
       }
-      return new Inspection(VERSION, kind, name, version, installHook, nativeCode, findings, shadows);
+      return new Inspection(
+          VERSION, kind, name, version, installHook, nativeCode, findings, shadows);
     }
   }
 }

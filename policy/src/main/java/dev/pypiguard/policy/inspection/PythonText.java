@@ -8,35 +8,46 @@ import java.util.regex.Pattern;
 
 /**
  * Reads Python text (modules, build hooks, .pth lines) for what malicious uploads do, without
- * running or parsing it: a few compiled patterns and one linear scan for long encoded strings.
- * The patterns are ideas common to GuardDog's and others' heuristics, written for this proxy.
+ * running or parsing it: a few compiled patterns and one linear scan for long encoded strings. The
+ * patterns are ideas common to GuardDog's and others' heuristics, written for this proxy.
  */
 final class PythonText {
   private PythonText() {}
 
   /** A call of exec, eval or compile (not {@code re.compile}, not {@code obj.eval(}). */
-  static final Pattern EXEC = Pattern.compile("(?<![\\w.])(?:exec|eval|compile)\\s*\\(|__builtins__\\W{1,4}(?:exec|eval)");
+  static final Pattern EXEC =
+      Pattern.compile("(?<![\\w.])(?:exec|eval|compile)\\s*\\(|__builtins__\\W{1,4}(?:exec|eval)");
+
   /** Decoding that turns data into code or bytes: base64, marshal, zlib and friends. */
-  static final Pattern DECODE = Pattern.compile(
-      "b(?:64|32|16|85)decode|a85decode|decodebytes|decodestring|marshal\\.loads|zlib\\.decompress"
-          + "|lzma\\.decompress|bz2\\.decompress|gzip\\.decompress|bytes\\.fromhex|unhexlify|a2b_(?:base64|hex)"
-          + "|codecs\\.decode\\s*\\([^)]*['\"](?:rot.?13|hex|base64|zlib|bz2)"
-          + "|__import__\\s*\\(\\s*['\"](?:base64|marshal|zlib|codecs|lzma|binascii)['\"]");
-  static final Pattern NETWORK = Pattern.compile(
-      "urllib\\.request|urlopen\\s*\\(|urlretrieve\\s*\\(|\\brequests\\.(?:get|post)\\s*\\(|http\\.client|\\bhttplib\\b"
-          + "|socket\\.socket\\s*\\(|socket\\.create_connection|\\bftplib\\b|Invoke-WebRequest|\\b(?:curl|wget)\\s+-?\\S*\\s*https?://"
-          + "|(?:import|from)\\s+(?:requests|urllib3|httpx|aiohttp)\\b");
-  static final Pattern PROCESS = Pattern.compile(
-      "subprocess\\.|os\\.system\\s*\\(|os\\.popen\\s*\\(|os\\.exec[lv]p?e?\\s*\\(|os\\.spawn|\\bPopen\\s*\\(|pty\\.spawn"
-          + "|(?:import|from)\\s+subprocess\\b");
+  static final Pattern DECODE =
+      Pattern.compile(
+          "b(?:64|32|16|85)decode|a85decode|decodebytes|decodestring|marshal\\.loads|zlib\\.decompress"
+              + "|lzma\\.decompress|bz2\\.decompress|gzip\\.decompress|bytes\\.fromhex|unhexlify|a2b_(?:base64|hex)"
+              + "|codecs\\.decode\\s*\\([^)]*['\"](?:rot.?13|hex|base64|zlib|bz2)"
+              + "|__import__\\s*\\(\\s*['\"](?:base64|marshal|zlib|codecs|lzma|binascii)['\"]");
+
+  static final Pattern NETWORK =
+      Pattern.compile(
+          "urllib\\.request|urlopen\\s*\\(|urlretrieve\\s*\\(|\\brequests\\.(?:get|post)\\s*\\(|http\\.client|\\bhttplib\\b"
+              + "|socket\\.socket\\s*\\(|socket\\.create_connection|\\bftplib\\b|Invoke-WebRequest|\\b(?:curl|wget)\\s+-?\\S*\\s*https?://"
+              + "|(?:import|from)\\s+(?:requests|urllib3|httpx|aiohttp)\\b");
+  static final Pattern PROCESS =
+      Pattern.compile(
+          "subprocess\\.|os\\.system\\s*\\(|os\\.popen\\s*\\(|os\\.exec[lv]p?e?\\s*\\(|os\\.spawn|\\bPopen\\s*\\(|pty\\.spawn"
+              + "|(?:import|from)\\s+subprocess\\b");
+
   /** Files a build has no business writing: shell start-up, keys, system paths, site hooks. */
-  static final Pattern OUTSIDE = Pattern.compile(
-      "\\.bashrc|\\.zshrc|\\.bash_profile|['\"]~/\\.profile|\\.ssh/|/etc/(?:passwd|shadow|sudoers|cron|profile|rc\\.local|systemd)"
-          + "|sitecustomize|usercustomize|\\.config/autostart|LaunchAgents|CurrentVersion\\\\\\\\Run|crontab\\s");
+  static final Pattern OUTSIDE =
+      Pattern.compile(
+          "\\.bashrc|\\.zshrc|\\.bash_profile|['\"]~/\\.profile|\\.ssh/|/etc/(?:passwd|shadow|sudoers|cron|profile|rc\\.local|systemd)"
+              + "|sitecustomize|usercustomize|\\.config/autostart|LaunchAgents|CurrentVersion\\\\\\\\Run|crontab\\s");
+
   /** Obfuscation markers, looked for around a cheap literal hit ({@link #obfuscation}). */
-  private static final Pattern OBFUSCATION = Pattern.compile(
-      "pyarmor|__pyarmor__|\\bexec\\s*\\(\\s*['\"]{2}\\.join\\s*\\(\\s*(?:map\\s*\\(\\s*)?chr"
-          + "|lambda\\s+_+\\s*:\\s*__import__|__import__\\s*\\(\\s*['\"]\\\\x");
+  private static final Pattern OBFUSCATION =
+      Pattern.compile(
+          "pyarmor|__pyarmor__|\\bexec\\s*\\(\\s*['\"]{2}\\.join\\s*\\(\\s*(?:map\\s*\\(\\s*)?chr"
+              + "|lambda\\s+_+\\s*:\\s*__import__|__import__\\s*\\(\\s*['\"]\\\\x");
+
   /** Shortest base64 or hex run reported as an encoded blob. */
   static final int BLOB = 8_192;
 
@@ -47,10 +58,9 @@ final class PythonText {
   }
 
   /**
-   * Where the first exec, eval or compile call runs decoded data: the call found by {@code
-   * indexOf} (Java's regex engine is far slower on megabytes of code), then the decoding looked
-   * for in the two lines around it, where {@code data = b64decode(x)} then {@code exec(data)}
-   * usually stand.
+   * Where the first exec, eval or compile call runs decoded data: the call found by {@code indexOf}
+   * (Java's regex engine is far slower on megabytes of code), then the decoding looked for in the
+   * two lines around it, where {@code data = b64decode(x)} then {@code exec(data)} usually stand.
    */
   static Optional<String> decodeExec(String text) {
     for (String word : CALLS) {
@@ -64,7 +74,8 @@ final class PythonText {
         String window = lines(text, at, 2);
         Matcher d = DECODE.matcher(window);
         if (d.find()) {
-          return Optional.of("line " + lineOf(text, at) + " executes decoded data (" + d.group() + ")");
+          return Optional.of(
+              "line " + lineOf(text, at) + " executes decoded data (" + d.group() + ")");
         }
       }
     }
@@ -73,7 +84,10 @@ final class PythonText {
 
   private static final String[] CALLS = {"exec", "eval", "compile"};
 
-  /** Whether {@code text[at..at+len]} is a call of a builtin, not {@code re.compile(} or {@code exec_x(}. */
+  /**
+   * Whether {@code text[at..at+len]} is a call of a builtin, not {@code re.compile(} or {@code
+   * exec_x(}.
+   */
   private static boolean isCall(String text, int at, int len) {
     if (at > 0) {
       char before = text.charAt(at - 1);
@@ -113,7 +127,10 @@ final class PythonText {
     return n;
   }
 
-  /** The first obfuscation marker: PyArmor, chr-joined exec, lambda-import tricks, O0O0 or Il1l names, bidi controls. */
+  /**
+   * The first obfuscation marker: PyArmor, chr-joined exec, lambda-import tricks, O0O0 or Il1l
+   * names, bidi controls.
+   */
   static Optional<String> obfuscation(String text) {
     for (String literal : new String[] {"pyarmor", "'.join(", "\".join(", "__import__"}) {
       int at = text.indexOf(literal);
@@ -131,8 +148,11 @@ final class PythonText {
   /** The module and member checks that apply to any Python text. */
   static void module(String path, String text, List<Finding> out) {
     decodeExec(text).ifPresent(m -> out.add(Check.DECODE_EXEC.at(path, m)));
-    obfuscation(text).ifPresent(m -> out.add(Check.OBFUSCATION.at(path, "obfuscation marker \"" + m + "\"")));
-    longestEncoded(text).ifPresent(n -> out.add(Check.ENCODED_BLOB.at(path, "an encoded string of " + n + " characters")));
+    obfuscation(text)
+        .ifPresent(m -> out.add(Check.OBFUSCATION.at(path, "obfuscation marker \"" + m + "\"")));
+    longestEncoded(text)
+        .ifPresent(
+            n -> out.add(Check.ENCODED_BLOB.at(path, "an encoded string of " + n + " characters")));
   }
 
   /** The checks of a build hook (setup.py and the like), after the module checks. */
@@ -141,12 +161,21 @@ final class PythonText {
     Optional<String> net = first(NETWORK, text);
     Optional<String> exec = first(EXEC, text);
     if (net.isPresent() && exec.isPresent()) {
-      out.add(Check.DOWNLOAD_EXEC.at(path, "uses the network (" + net.get().strip() + ") and executes code (" + exec.get().strip() + ")"));
+      out.add(
+          Check.DOWNLOAD_EXEC.at(
+              path,
+              "uses the network ("
+                  + net.get().strip()
+                  + ") and executes code ("
+                  + exec.get().strip()
+                  + ")"));
     } else if (net.isPresent()) {
       out.add(Check.SETUP_NETWORK.at(path, "uses the network (" + net.get().strip() + ")"));
     }
     first(OUTSIDE, text).ifPresent(m -> out.add(Check.SETUP_WRITES_OUTSIDE.at(path, "names " + m)));
-    first(PROCESS, text).ifPresent(m -> out.add(Check.SETUP_PROCESS.at(path, "starts processes (" + m.strip() + ")")));
+    first(PROCESS, text)
+        .ifPresent(
+            m -> out.add(Check.SETUP_PROCESS.at(path, "starts processes (" + m.strip() + ")")));
     if (exec.isPresent() && net.isEmpty()) {
       out.add(Check.SETUP_EXEC.at(path, "calls " + exec.get().strip()));
     }
@@ -170,19 +199,36 @@ final class PythonText {
         continue;
       }
       code = true;
-      Optional<String> bad = first(DECODE, line).or(() -> first(PROCESS, line)).or(() -> first(NETWORK, line))
-          .or(() -> obfuscation(line));
+      Optional<String> bad =
+          first(DECODE, line)
+              .or(() -> first(PROCESS, line))
+              .or(() -> first(NETWORK, line))
+              .or(() -> obfuscation(line));
       if (bad.isPresent()) {
-        out.add(Check.PTH_EXEC.at(path, "line " + n + " runs at every interpreter start and uses " + bad.get().strip()));
+        out.add(
+            Check.PTH_EXEC.at(
+                path,
+                "line " + n + " runs at every interpreter start and uses " + bad.get().strip()));
         return true;
       }
       final int ln = n;
-      longestEncoded(line).ifPresent(len -> out.add(Check.PTH_EXEC.at(path,
-          "line " + ln + " runs at every interpreter start and carries an encoded string of " + len + " characters")));
+      longestEncoded(line)
+          .ifPresent(
+              len ->
+                  out.add(
+                      Check.PTH_EXEC.at(
+                          path,
+                          "line "
+                              + ln
+                              + " runs at every interpreter start and carries an encoded string of "
+                              + len
+                              + " characters")));
       plain.add(n);
     }
     if (strict && !plain.isEmpty()) {
-      out.add(Check.PTH_IMPORT.at(path, "runs code at every interpreter start (line " + plain.get(0) + ")"));
+      out.add(
+          Check.PTH_IMPORT.at(
+              path, "runs code at every interpreter start (line " + plain.get(0) + ")"));
     }
     return code;
   }
@@ -195,8 +241,15 @@ final class PythonText {
     boolean letter = false;
     for (int i = 0, n = text.length(); i <= n; i++) {
       char c = i < n ? text.charAt(i) : ' ';
-      boolean b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
-          || c == '=' || c == '-' || c == '_';
+      boolean b64 =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '+'
+              || c == '/'
+              || c == '='
+              || c == '-'
+              || c == '_';
       if (b64) {
         run++;
         digit |= c >= '0' && c <= '9';

@@ -11,16 +11,17 @@ import java.util.Set;
 /**
  * Which popular project a name imitates, if any (README "Look-alike names"): a name that is not
  * popular itself and is, after PEP 503 normalization, one edit (insert, delete, substitute, swap
- * two neighbours) from a popular name of at least 5 characters, two from one of at least 10, or
- * the same in a confusable form: without separators, with {@code python-}/{@code py-} prefixes
- * and {@code -python}/{@code -py} suffixes dropped, and with 0/o, 1/l/i, 3/e, 4/a, 5/s, 7/t,
- * rn/m and vv/w read alike. A bare trailing 2 or 3 ({@code httpx2}) is a weak imitation: forks
- * and successors are named so (httpx2 and httpcore2 are real projects), so it only warns.
- * Immutable and thread-safe.
+ * two neighbours) from a popular name of at least 5 characters, two from one of at least 10, or the
+ * same in a confusable form: without separators, with {@code python-}/{@code py-} prefixes and
+ * {@code -python}/{@code -py} suffixes dropped, and with 0/o, 1/l/i, 3/e, 4/a, 5/s, 7/t, rn/m and
+ * vv/w read alike. A bare trailing 2 or 3 ({@code httpx2}) is a weak imitation: forks and
+ * successors are named so (httpx2 and httpcore2 are real projects), so it only warns. Immutable and
+ * thread-safe.
  */
 public final class Lookalikes {
   /** How many of the most popular names are imitation targets; all bundled names are known. */
   static final int TARGETS = 5_000;
+
   private static final String[] PREFIXES = {"python3-", "python-", "py3-", "py-"};
   private static final String[] SUFFIXES = {"-python3", "-python", "-py3", "-py", "-lib"};
 
@@ -47,7 +48,6 @@ public final class Lookalikes {
     for (String name : targets) {
       canonical.putIfAbsent(canonical(name), name);
     }
-
   }
 
   /** Whether {@code name} (normalized) is popular. */
@@ -67,7 +67,9 @@ public final class Lookalikes {
     }
     if (name.endsWith("2") || name.endsWith("3")) {
       String bare = name.substring(0, name.length() - 1);
-      String weak = canonical.get(canonical(bare.endsWith("-") ? bare.substring(0, bare.length() - 1) : bare));
+      String weak =
+          canonical.get(
+              canonical(bare.endsWith("-") ? bare.substring(0, bare.length() - 1) : bare));
       if (weak != null && !weak.equals(name) && bare.length() >= 3) {
         return Optional.of(new Imitation(weak, "a version digit added to", true));
       }
@@ -104,15 +106,16 @@ public final class Lookalikes {
     StringBuilder b = new StringBuilder(n.length());
     for (int i = 0; i < n.length(); i++) {
       char c = n.charAt(i);
-      b.append(switch (c) {
-        case '0' -> 'o';
-        case '1', 'i' -> 'l';
-        case '3' -> 'e';
-        case '4' -> 'a';
-        case '5' -> 's';
-        case '7' -> 't';
-        default -> c;
-      });
+      b.append(
+          switch (c) {
+            case '0' -> 'o';
+            case '1', 'i' -> 'l';
+            case '3' -> 'e';
+            case '4' -> 'a';
+            case '5' -> 's';
+            case '7' -> 't';
+            default -> c;
+          });
     }
     return b.toString().replace("rn", "m").replace("vv", "w");
   }
@@ -133,7 +136,10 @@ public final class Lookalikes {
       for (int j = 1; j <= m; j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         int v = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
           v = Math.min(v, prev2[j - 2] + 1);
         }
         cur[j] = v;

@@ -11,8 +11,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The bundled list of popular projects, most downloaded first ({@code popular-projects.txt}
- * beside this class; its header names its source and how to refresh it).
+ * The bundled list of popular projects, most downloaded first ({@code popular-projects.txt} beside
+ * this class; its header names its source and how to refresh it).
  */
 public final class PopularProjects {
   private static volatile @Nullable List<String> bundled;

@@ -3,22 +3,22 @@ package dev.pypiguard.policy.rule;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.advisory.Advisory;
+import dev.pypiguard.policy.advisory.AdvisoryIgnore;
+import dev.pypiguard.policy.advisory.AdvisoryLookup;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.advisory.OnUnavailable;
+import dev.pypiguard.policy.advisory.Severity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import dev.pypiguard.policy.advisory.Advisory;
-import dev.pypiguard.policy.advisory.AdvisoryLookup;
-import dev.pypiguard.policy.advisory.Severity;
-import dev.pypiguard.policy.advisory.AdvisoryIgnore;
-import dev.pypiguard.policy.advisory.AdvisoryPolicy;
-import dev.pypiguard.policy.advisory.OnUnavailable;
 
 /**
- * The {@code advisories} rule (README "Policy", "Advisories"): blocks releases that OSV advisories name as
- * malicious (rule {@value PolicyJudge#MALICIOUS}, which nothing lifts) and, when the policy says
- * so, vulnerable releases whose advisory reaches {@code min-severity} (rule {@code advisories}).
+ * The {@code advisories} rule (README "Policy", "Advisories"): blocks releases that OSV advisories
+ * name as malicious (rule {@value PolicyJudge#MALICIOUS}, which nothing lifts) and, when the policy
+ * says so, vulnerable releases whose advisory reaches {@code min-severity} (rule {@code
+ * advisories}).
  *
  * <p>Its {@link #fingerprint()} is the advisories' generation, read at each call, so a refreshed
  * database changes the judge's version and re-judges cached pages at once.
@@ -47,10 +47,11 @@ public final class AdvisoryRule implements Rule {
     }
     // A local version (1.0.1+build) is also looked up as its public version: an online source
     // answers for releases as published.
-    List<String> asked = file.parsedVersion()
-        .filter(v -> v.local().isPresent())
-        .map(v -> List.of(file.version(), v.publicVersion().toString()))
-        .orElse(List.of(file.version()));
+    List<String> asked =
+        file.parsedVersion()
+            .filter(v -> v.local().isPresent())
+            .map(v -> List.of(file.version(), v.publicVersion().toString()))
+            .orElse(List.of(file.version()));
     var affecting = new java.util.LinkedHashMap<String, Advisory>();
     boolean answered = true;
     for (String v : asked) {
@@ -61,9 +62,12 @@ public final class AdvisoryRule implements Rule {
       String why = lookup.unansweredWhy() + " for " + file.project() + " " + file.version();
       if (config.onUnavailable() == OnUnavailable.HOLD) {
         // README §Fail closed: never judged without a source that could name it malicious.
-        findings.block(Reason.pending(NAME, why + "; held until it answers (advisories.on-unavailable: hold)"));
+        findings.block(
+            Reason.pending(
+                NAME, why + "; held until it answers (advisories.on-unavailable: hold)"));
       } else {
-        findings.note(new Reason(NAME, why + "; judged without it (advisories.on-unavailable: allow)"));
+        findings.note(
+            new Reason(NAME, why + "; judged without it (advisories.on-unavailable: allow)"));
       }
     }
     var vulnerable = new ArrayList<String>();
@@ -82,8 +86,11 @@ public final class AdvisoryRule implements Rule {
               .findFirst();
       if (ignored.isPresent()) {
         AdvisoryIgnore i = ignored.get();
-        findings.note(new Reason(NAME, a.id() + " ignored until " + i.until() + ": " + i.reason(),
-            Optional.of(i.until().expires())));
+        findings.note(
+            new Reason(
+                NAME,
+                a.id() + " ignored until " + i.until() + ": " + i.reason(),
+                Optional.of(i.until().expires())));
         continue;
       }
       // README "Advisories": an advisory without a severity counts as high.
@@ -98,12 +105,13 @@ public final class AdvisoryRule implements Rule {
   }
 
   /**
-   * Why the whole project is hidden: a malicious advisory affecting every version of it.
-   * {@link PolicyJudge#projectBlocked} asks this.
+   * Why the whole project is hidden: a malicious advisory affecting every version of it. {@link
+   * PolicyJudge#projectBlocked} asks this.
    */
   @Override
   public Optional<Reason> projectBlocked(ProjectName project) {
-    return lookup.maliciousProject(project)
+    return lookup
+        .maliciousProject(project)
         .map(a -> new Reason(PolicyJudge.MALICIOUS, describeMalicious(a) + " (every version)"));
   }
 

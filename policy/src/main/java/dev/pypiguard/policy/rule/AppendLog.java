@@ -11,15 +11,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An append-only file of text lines, read whole when opened: the durable half of {@link
  * FileFirstSeen} and {@link FileKnownFiles}. A torn last line (a crash mid-write) is ended before
- * the next record so that the two are never glued together. A write that fails is logged once;
- * the caller keeps its answer in memory. Not thread-safe: callers hold their own write lock.
+ * the next record so that the two are never glued together. A write that fails is logged once; the
+ * caller keeps its answer in memory. Not thread-safe: callers hold their own write lock.
  */
 final class AppendLog implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(AppendLog.class);
@@ -68,8 +68,12 @@ final class AppendLog implements Closeable {
         if (parent != null) {
           Files.createDirectories(parent);
         }
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-            StandardOpenOption.WRITE);
+        channel =
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
       }
       ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
       while (b.hasRemaining()) {
@@ -81,8 +85,11 @@ final class AppendLog implements Closeable {
     } catch (IOException e) {
       if (!writeFailed) {
         writeFailed = true;
-        LOG.warn("cannot write {} {}: {}; what it records is kept in memory until restart",
-            what, file, e.toString());
+        LOG.warn(
+            "cannot write {} {}: {}; what it records is kept in memory until restart",
+            what,
+            file,
+            e.toString());
       }
     }
   }

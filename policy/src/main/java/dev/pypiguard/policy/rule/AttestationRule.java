@@ -2,7 +2,12 @@ package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.attestation.ProvenanceVerdicts;
+import dev.pypiguard.policy.attestation.Publisher;
+import dev.pypiguard.policy.attestation.PublisherMemory;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
+import dev.pypiguard.policy.attestation.Verification;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,12 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import dev.pypiguard.policy.attestation.ProvenanceVerdicts;
-import dev.pypiguard.policy.attestation.Publisher;
-import dev.pypiguard.policy.attestation.PublisherMemory;
-import dev.pypiguard.policy.attestation.Verification;
-import dev.pypiguard.policy.attestation.AttestationPolicy;
-import dev.pypiguard.policy.attestation.PublisherRequirement;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,7 +46,8 @@ public final class AttestationRule implements Rule {
   }
 
   /** The page last scanned (compared by identity) and the verdicts it was scanned with. */
-  private record Scan(dev.pypiguard.core.simple.ProjectPage page, String generation, Scanned found) {}
+  private record Scan(
+      dev.pypiguard.core.simple.ProjectPage page, String generation, Scanned found) {}
 
   private volatile @Nullable Scan lastScan;
 
@@ -73,8 +73,8 @@ public final class AttestationRule implements Rule {
     if (config.publisherChange()) {
       publisherChange(file, hasProvenance, verdict, reasons);
     }
-    reasons.forEach((r, pending) ->
-        findings.block(pending ? Reason.pending(NAME, r) : new Reason(NAME, r)));
+    reasons.forEach(
+        (r, pending) -> findings.block(pending ? Reason.pending(NAME, r) : new Reason(NAME, r)));
   }
 
   private static void required(
@@ -84,7 +84,9 @@ public final class AttestationRule implements Rule {
       Publisher want,
       Map<String, Boolean> reasons) {
     if (!hasProvenance) {
-      reasons.put("no provenance; " + file.project() + " requires provenance from " + want.display(), false);
+      reasons.put(
+          "no provenance; " + file.project() + " requires provenance from " + want.display(),
+          false);
     } else if (verdict.isEmpty()) {
       reasons.put(PENDING, true);
     } else if (verdict.get() instanceof Verification.Failed f) {
@@ -92,25 +94,27 @@ public final class AttestationRule implements Rule {
     } else if (verdict.get() instanceof Verification.Unverified u) {
       reasons.put(
           "provenance unverified: " + u.reason() + "; required publisher " + want.display(), false);
-    } else if (verdict.get() instanceof Verification.Verified ok && !want.satisfiedBy(ok.identity())) {
+    } else if (verdict.get() instanceof Verification.Verified ok
+        && !want.satisfiedBy(ok.identity())) {
       reasons.put(
           "provenance publisher "
               + ok.identity().display()
               + " does not match required "
-              + want.display(), false);
+              + want.display(),
+          false);
     }
   }
 
   /**
-   * What one scan of a page found: the first upload whose verdict is still pending (it could
-   * become the project's reference publisher), if any.
+   * What one scan of a page found: the first upload whose verdict is still pending (it could become
+   * the project's reference publisher), if any.
    */
   private record Scanned(Optional<Instant> firstPending, boolean pendingWithoutTime) {}
 
   /**
-   * Records every verified file of the page before any of its files is judged, in upload order,
-   * so that the first verified upload sets the remembered publisher whatever order the upstream
-   * lists files in, and whatever their version numbers (issue 13). Once per page object.
+   * Records every verified file of the page before any of its files is judged, in upload order, so
+   * that the first verified upload sets the remembered publisher whatever order the upstream lists
+   * files in, and whatever their version numbers (issue 13). Once per page object.
    */
   private Scanned rememberPage(FileContext file) {
     var page = file.page();
@@ -137,10 +141,15 @@ public final class AttestationRule implements Rule {
         verified.add(f);
       }
     }
-    verified.sort(Comparator.comparing((dev.pypiguard.core.simple.FileEntry f) -> f.uploadInstant().orElse(Instant.MAX)));
+    verified.sort(
+        Comparator.comparing(
+            (dev.pypiguard.core.simple.FileEntry f) -> f.uploadInstant().orElse(Instant.MAX)));
     for (var f : verified) {
       var ok = (Verification.Verified) verdicts.verdict(f.sha256().get()).orElseThrow();
-      memory.record(file.project(), dev.pypiguard.policy.BaselineJudge.versionOf(page, f), f.uploadInstant(),
+      memory.record(
+          file.project(),
+          dev.pypiguard.policy.BaselineJudge.versionOf(page, f),
+          f.uploadInstant(),
           ok.identity());
     }
     Scanned found = new Scanned(firstPending, pendingWithoutTime);
@@ -159,16 +168,21 @@ public final class AttestationRule implements Rule {
     Scanned scan = rememberPage(file);
     Optional<PublisherMemory.Remembered> known = memory.remembered(file.project());
     Optional<Instant> uploaded = file.uploadTime();
-    boolean mayBeDecided = scan.pendingWithoutTime()
-        || scan.firstPending().isPresent()
-            && (known.isEmpty() || known.get().uploaded().isEmpty()
-                || scan.firstPending().get().isBefore(known.get().uploaded().get()))
-            && (uploaded.isEmpty() || !uploaded.get().isBefore(scan.firstPending().get()));
+    boolean mayBeDecided =
+        scan.pendingWithoutTime()
+            || scan.firstPending().isPresent()
+                && (known.isEmpty()
+                    || known.get().uploaded().isEmpty()
+                    || scan.firstPending().get().isBefore(known.get().uploaded().get()))
+                && (uploaded.isEmpty() || !uploaded.get().isBefore(scan.firstPending().get()));
     if (mayBeDecided && !(hasProvenance && verdict.isEmpty())) {
       // A verdict still pending could set the publisher this file must match: held, never
       // served on a guess (README §Fail closed).
-      reasons.put("held until the provenance of an earlier upload of " + file.project()
-          + " is verified, since it may set the publisher this file must match", true);
+      reasons.put(
+          "held until the provenance of an earlier upload of "
+              + file.project()
+              + " is verified, since it may set the publisher this file must match",
+          true);
       return;
     }
     if (known.isEmpty()) {
@@ -184,16 +198,41 @@ public final class AttestationRule implements Rule {
       // A record from before upload order counted: releases before it are not a change.
       return;
     }
-    String earlier = r.uploaded()
-        .map(t -> "files of " + file.project() + " uploaded since " + t + " (release " + r.since()
-            + ") are attested by " + r.display())
-        .orElse("releases of " + file.project() + " since " + r.since() + " were attested by " + r.display());
-    String subject = "release " + file.version()
-        + (uploaded.isEmpty() && r.uploaded().isPresent() ? " (no upload time, so counted as later)" : "");
+    String earlier =
+        r.uploaded()
+            .map(
+                t ->
+                    "files of "
+                        + file.project()
+                        + " uploaded since "
+                        + t
+                        + " (release "
+                        + r.since()
+                        + ") are attested by "
+                        + r.display())
+            .orElse(
+                "releases of "
+                    + file.project()
+                    + " since "
+                    + r.since()
+                    + " were attested by "
+                    + r.display());
+    String subject =
+        "release "
+            + file.version()
+            + (uploaded.isEmpty() && r.uploaded().isPresent()
+                ? " (no upload time, so counted as later)"
+                : "");
     if (verdict.isPresent() && verdict.get() instanceof Verification.Verified ok) {
       if (!PublisherMemory.key(ok.identity()).equals(r.key())) {
-        reasons.put(subject + " is attested by " + ok.identity().display() + ", but " + earlier
-            + " (publisher-change: block)", false);
+        reasons.put(
+            subject
+                + " is attested by "
+                + ok.identity().display()
+                + ", but "
+                + earlier
+                + " (publisher-change: block)",
+            false);
       }
     } else if (hasProvenance && verdict.isEmpty()) {
       reasons.put(PENDING, true);
@@ -203,7 +242,8 @@ public final class AttestationRule implements Rule {
               ? "it has no provenance"
               : verdict.get() instanceof Verification.Failed f
                   ? "its provenance failed verification: " + f.reason()
-                  : "its provenance is unverified: " + ((Verification.Unverified) verdict.get()).reason();
+                  : "its provenance is unverified: "
+                      + ((Verification.Unverified) verdict.get()).reason();
       reasons.put(subject + " has lost its attestation (" + why + "), but " + earlier, false);
     }
   }

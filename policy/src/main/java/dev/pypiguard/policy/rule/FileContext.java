@@ -53,8 +53,8 @@ public record FileContext(
   }
 
   /**
-   * Whether this file's version is in {@code set}. A version that is not PEP 440 can only match
-   * an arbitrary-equality clause ({@code ===}).
+   * Whether this file's version is in {@code set}. A version that is not PEP 440 can only match an
+   * arbitrary-equality clause ({@code ===}).
    */
   boolean versionIn(SpecifierSet set) {
     if (parsedVersion.isPresent()) {

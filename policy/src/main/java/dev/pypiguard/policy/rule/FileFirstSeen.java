@@ -49,9 +49,9 @@ public final class FileFirstSeen implements FirstSeen, Closeable {
   }
 
   /**
-   * The first sightings in {@code file} as they are now, answering {@code now} for others
-   * without writing anything: for commands that judge like the server without changing its
-   * state ({@code check}), so that they see the server's first sightings, not their own.
+   * The first sightings in {@code file} as they are now, answering {@code now} for others without
+   * writing anything: for commands that judge like the server without changing its state ({@code
+   * check}), so that they see the server's first sightings, not their own.
    */
   public static FirstSeen readOnly(Path file) {
     if (!java.nio.file.Files.isRegularFile(file)) {
@@ -59,11 +59,14 @@ public final class FileFirstSeen implements FirstSeen, Closeable {
     }
     var read = new java.util.HashMap<String, Instant>();
     try {
-      for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      for (String line :
+          java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
         int tab = line.lastIndexOf('\t');
         if (tab > 0) {
           try {
-            read.merge(line.substring(0, tab), Instant.ofEpochMilli(Long.parseLong(line.substring(tab + 1))),
+            read.merge(
+                line.substring(0, tab),
+                Instant.ofEpochMilli(Long.parseLong(line.substring(tab + 1))),
                 (a, b) -> a.isBefore(b) ? a : b);
           } catch (NumberFormatException e) {
             // A torn line.

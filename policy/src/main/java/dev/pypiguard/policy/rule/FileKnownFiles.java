@@ -7,10 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * A {@link KnownFiles} kept in {@code <cache-dir>/known-files.tsv}, so that a restart does not
- * forget which bytes a name stands for: append-only, one {@code filename TAB sha256} line per
- * name, read whole at start. When a name appears twice the first line wins; lines that do not
- * parse are skipped. Unlike a first sighting, a lost pin would let a swap through, so each
- * append is forced to the file system before the pin is answered.
+ * forget which bytes a name stands for: append-only, one {@code filename TAB sha256} line per name,
+ * read whole at start. When a name appears twice the first line wins; lines that do not parse are
+ * skipped. Unlike a first sighting, a lost pin would let a swap through, so each append is forced
+ * to the file system before the pin is answered.
  */
 public final class FileKnownFiles extends InMemoryKnownFiles implements Closeable {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -40,7 +40,8 @@ public final class FileKnownFiles extends InMemoryKnownFiles implements Closeabl
   public static KnownFiles readOnly(Path file) {
     var m = new InMemoryKnownFiles();
     try {
-      for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      for (String line :
+          java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
         int tab = line.lastIndexOf('\t');
         if (tab > 0 && SHA256.matcher(line.substring(tab + 1)).matches()) {
           m.pin(line.substring(0, tab), line.substring(tab + 1));

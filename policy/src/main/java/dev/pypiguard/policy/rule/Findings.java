@@ -1,8 +1,8 @@
 package dev.pypiguard.policy.rule;
 
+import dev.pypiguard.policy.Reason;
 import java.util.ArrayList;
 import java.util.List;
-import dev.pypiguard.policy.Reason;
 
 /**
  * What the rules found about one file: reasons to block it, and notes that explain a decision

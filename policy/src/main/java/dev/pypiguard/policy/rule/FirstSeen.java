@@ -17,7 +17,10 @@ public interface FirstSeen {
 
   /** Checks a key for the characters a store may not hold. */
   static String checkKey(String key) {
-    if (key.isEmpty() || key.indexOf('\t') >= 0 || key.indexOf('\n') >= 0 || key.indexOf('\r') >= 0) {
+    if (key.isEmpty()
+        || key.indexOf('\t') >= 0
+        || key.indexOf('\n') >= 0
+        || key.indexOf('\r') >= 0) {
       throw new IllegalArgumentException(
           "first-seen key: \"" + key + "\" (expected: non-empty, without tabs or line breaks)");
     }

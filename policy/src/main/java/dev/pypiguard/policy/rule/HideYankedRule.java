@@ -12,7 +12,9 @@ record HideYankedRule() implements Rule {
       out.block(
           new Reason(
               "yanked",
-              "yanked" + y.reason().map(r -> " (" + r + ")").orElse("") + "; files.yanked is hide"));
+              "yanked"
+                  + y.reason().map(r -> " (" + r + ")").orElse("")
+                  + "; files.yanked is hide"));
     }
   }
 }

@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link FirstSeen} store that forgets everything when the process ends; for tests and {@code check}. */
+/**
+ * A {@link FirstSeen} store that forgets everything when the process ends; for tests and {@code
+ * check}.
+ */
 public final class InMemoryFirstSeen implements FirstSeen {
   private final Map<String, Instant> times = new ConcurrentHashMap<>();
 

@@ -5,7 +5,10 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.BaselineJudge;
-import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Check;
+import dev.pypiguard.policy.inspection.Finding;
+import dev.pypiguard.policy.inspection.Inspection;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -13,27 +16,24 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import dev.pypiguard.policy.inspection.Check;
-import dev.pypiguard.policy.inspection.Finding;
-import dev.pypiguard.policy.inspection.Inspection;
-import dev.pypiguard.policy.inspection.InspectionPolicy;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code inspection} rule (README "Artifact inspection"): judges each file by its stored
- * inspection, at serve time like every rule, so a changed policy applies at once to what is
- * cached. What only the page knows is judged here, not when inspecting: the metadata's name
- * against the project, its version against the file name's, commands against the project that
- * owns them, and a release against the one before it.
+ * inspection, at serve time like every rule, so a changed policy applies at once to what is cached.
+ * What only the page knows is judged here, not when inspecting: the metadata's name against the
+ * project, its version against the file name's, commands against the project that owns them, and a
+ * release against the one before it.
  *
- * <p>A file not inspected yet has no findings: the server inspects a file before its first byte
- * is sent, so a download is always judged with them.
+ * <p>A file not inspected yet has no findings: the server inspects a file before its first byte is
+ * sent, so a download is always judged with them.
  */
 public final class InspectionRule implements Rule {
   /** Commands that belong to one project: pip's pip, pip3 and pip3.12 are not a shadowing. */
-  private static final Map<String, Pattern> OWNERS = Map.of(
-      "pip", Pattern.compile("pip[0-9.]*"),
-      "uv", Pattern.compile("uvx?"));
+  private static final Map<String, Pattern> OWNERS =
+      Map.of(
+          "pip", Pattern.compile("pip[0-9.]*"),
+          "uv", Pattern.compile("uvx?"));
 
   private final InspectionPolicy config;
   private final Inspections store;
@@ -58,25 +58,47 @@ public final class InspectionRule implements Rule {
       return;
     }
     Optional<Inspection> found = store.inspection(sha.get());
-    if (found.isEmpty() || found.get().kind() == Inspection.Kind.OTHER && found.get().findings().isEmpty()) {
+    if (found.isEmpty()
+        || found.get().kind() == Inspection.Kind.OTHER && found.get().findings().isEmpty()) {
       return;
     }
     Inspection i = found.get();
     for (Finding x : i.findings()) {
-      act(x.rule(), x.severity(), (x.path().isEmpty() ? "" : x.path() + ": ") + x.message(), f, out);
+      act(
+          x.rule(),
+          x.severity(),
+          (x.path().isEmpty() ? "" : x.path() + ": ") + x.message(),
+          f,
+          out);
     }
-    i.name().ifPresent(n -> {
-      if (!ProjectName.normalize(n).equals(f.project())) {
-        act(Check.NAME_MISMATCH, "metadata Name \"" + n + "\" is not the project " + f.project(), f, out);
-      }
-    });
-    if (i.version().isPresent() && !f.version().isEmpty() && !sameVersion(i.version().get(), f.version())) {
-      act(Check.VERSION_MISMATCH, "metadata Version " + i.version().get() + " is not the file name's " + f.version(), f, out);
+    i.name()
+        .ifPresent(
+            n -> {
+              if (!ProjectName.normalize(n).equals(f.project())) {
+                act(
+                    Check.NAME_MISMATCH,
+                    "metadata Name \"" + n + "\" is not the project " + f.project(),
+                    f,
+                    out);
+              }
+            });
+    if (i.version().isPresent()
+        && !f.version().isEmpty()
+        && !sameVersion(i.version().get(), f.version())) {
+      act(
+          Check.VERSION_MISMATCH,
+          "metadata Version " + i.version().get() + " is not the file name's " + f.version(),
+          f,
+          out);
     }
     Pattern own = OWNERS.get(f.project());
     for (Inspection.Command c : i.commands()) {
       if (own == null || !own.matcher(c.name().toLowerCase(Locale.ROOT)).matches()) {
-        act(Check.ENTRY_POINT_SHADOW, c.path() + ": installs the command \"" + c.name() + "\", which shadows the system's", f, out);
+        act(
+            Check.ENTRY_POINT_SHADOW,
+            c.path() + ": installs the command \"" + c.name() + "\", which shadows the system's",
+            f,
+            out);
       }
     }
     if ((i.installHook() || i.nativeCode()) && f.parsedVersion().isPresent()) {
@@ -97,11 +119,14 @@ public final class InspectionRule implements Rule {
     act(c.id(), c.severity(), message, f, out);
   }
 
-  private void act(String rule, Finding.Severity severity, String message, FileContext f, Findings out) {
+  private void act(
+      String rule, Finding.Severity severity, String message, FileContext f, Findings out) {
     Verdicts.apply(config.action(rule, severity), rule, message, f, store, out);
   }
 
-  /** new-install-hook and new-native-code: against the newest earlier release that was inspected. */
+  /**
+   * new-install-hook and new-native-code: against the newest earlier release that was inspected.
+   */
   private void change(FileContext f, Inspection i, Findings out) {
     TreeMap<Version, Facts> history = history(f.page());
     Map.Entry<Version, Facts> before = history.lowerEntry(f.parsedVersion().get());
@@ -114,12 +139,30 @@ public final class InspectionRule implements Rule {
     boolean[] had = java.util.Objects.requireNonNull(before.getValue().kinds().get(i.kind()));
     String kind = i.kind() == Inspection.Kind.WHEEL ? "wheel" : "sdist";
     if (i.installHook() && !had[0]) {
-      act(Check.NEW_INSTALL_HOOK, "this " + kind + " runs code at install or start-up; the " + kind
-          + " of the previous release " + before.getKey() + " did not", f, out);
+      act(
+          Check.NEW_INSTALL_HOOK,
+          "this "
+              + kind
+              + " runs code at install or start-up; the "
+              + kind
+              + " of the previous release "
+              + before.getKey()
+              + " did not",
+          f,
+          out);
     }
     if (i.nativeCode() && !had[1]) {
-      act(Check.NEW_NATIVE_CODE, "this " + kind + " carries native code; the " + kind
-          + " of the previous release " + before.getKey() + " did not", f, out);
+      act(
+          Check.NEW_NATIVE_CODE,
+          "this "
+              + kind
+              + " carries native code; the "
+              + kind
+              + " of the previous release "
+              + before.getKey()
+              + " did not",
+          f,
+          out);
     }
   }
 
@@ -139,8 +182,11 @@ public final class InspectionRule implements Rule {
       if (i.isEmpty() || v.isEmpty() || i.get().kind() == Inspection.Kind.OTHER) {
         continue;
       }
-      boolean[] flags = byVersion.computeIfAbsent(v.get(), k -> new Facts(new HashMap<>()))
-          .kinds().computeIfAbsent(i.get().kind(), k -> new boolean[2]);
+      boolean[] flags =
+          byVersion
+              .computeIfAbsent(v.get(), k -> new Facts(new HashMap<>()))
+              .kinds()
+              .computeIfAbsent(i.get().kind(), k -> new boolean[2]);
       flags[0] |= i.get().installHook();
       flags[1] |= i.get().nativeCode();
     }

@@ -1,12 +1,12 @@
 package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.policy.Reason;
-import java.util.Optional;
 import dev.pypiguard.policy.inspection.Inspection;
+import java.util.Optional;
 
 /**
- * The inspections and reviews the rules read, by sha256; a server fills them when files are
- * stored. Answers never block.
+ * The inspections and reviews the rules read, by sha256; a server fills them when files are stored.
+ * Answers never block.
  */
 public interface Inspections {
   /** The inspection of the file with this sha256; empty when it has not been inspected (yet). */
@@ -19,7 +19,8 @@ public interface Inspections {
   String generation();
 
   /** Told of a file a rule holds (for the admin API's list); by default nothing. */
-  default void held(String sha256, String project, String filename, String version, Reason reason) {}
+  default void held(
+      String sha256, String project, String filename, String version, Reason reason) {}
 
   /** Nothing inspected, nothing reviewed (one instance). */
   static Inspections none() {
@@ -30,21 +31,22 @@ public interface Inspections {
   final class Nothing {
     private Nothing() {}
 
-    static final Inspections NONE = new Inspections() {
-      @Override
-      public Optional<Inspection> inspection(String sha256) {
-        return Optional.empty();
-      }
+    static final Inspections NONE =
+        new Inspections() {
+          @Override
+          public Optional<Inspection> inspection(String sha256) {
+            return Optional.empty();
+          }
 
-      @Override
-      public Optional<String> review(String sha256) {
-        return Optional.empty();
-      }
+          @Override
+          public Optional<String> review(String sha256) {
+            return Optional.empty();
+          }
 
-      @Override
-      public String generation() {
-        return "0";
-      }
-    };
+          @Override
+          public String generation() {
+            return "0";
+          }
+        };
   }
 }

@@ -5,15 +5,14 @@ import java.util.Optional;
 /**
  * The sha256 each file name was first seen with (README §Fail closed). PyPI never reuses a file
  * name, so a known name that comes back with other bytes is a swap, blocked as {@code integrity}
- * with both hashes named. Implementations are durable ({@link FileKnownFiles}, shared by
- * replicas through the server's shared store) and thread-safe; the first hash recorded wins for
- * ever.
+ * with both hashes named. Implementations are durable ({@link FileKnownFiles}, shared by replicas
+ * through the server's shared store) and thread-safe; the first hash recorded wins for ever.
  */
 public interface KnownFiles {
   /**
-   * The sha256 (lower-case hex) remembered for {@code filename}, a file of {@code project}
-   * (PEP 503-normalized); when there is none, remembers {@code sha256} and answers it. An answer
-   * other than {@code sha256} is a swap.
+   * The sha256 (lower-case hex) remembered for {@code filename}, a file of {@code project} (PEP
+   * 503-normalized); when there is none, remembers {@code sha256} and answers it. An answer other
+   * than {@code sha256} is a swap.
    */
   String pin(String project, String filename, String sha256);
 
@@ -21,10 +20,10 @@ public interface KnownFiles {
   Optional<String> pinned(String filename);
 
   /**
-   * Changes when a pin was added that can change a judgement already made: one made after
-   * verifying a weak hash ({@code files.weak-hashes: verify-and-pin}), or one learnt from another
-   * replica. Pins taken from the page being judged change nothing and leave it alone, so that
-   * every new page does not re-judge every cached one.
+   * Changes when a pin was added that can change a judgement already made: one made after verifying
+   * a weak hash ({@code files.weak-hashes: verify-and-pin}), or one learnt from another replica.
+   * Pins taken from the page being judged change nothing and leave it alone, so that every new page
+   * does not re-judge every cached one.
    */
   String generation();
 

@@ -1,29 +1,30 @@
 package dev.pypiguard.policy.rule;
 
-import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.inspection.Action;
+import dev.pypiguard.policy.names.LookalikePolicy;
+import dev.pypiguard.policy.names.Lookalikes;
+import dev.pypiguard.policy.names.PopularProjects;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import dev.pypiguard.policy.names.Lookalikes;
-import dev.pypiguard.policy.names.PopularProjects;
-import dev.pypiguard.policy.inspection.Action;
-import dev.pypiguard.policy.names.LookalikePolicy;
 
 /**
  * The {@code lookalikes} rule (README "Look-alike names"): the files of a project that is not
- * popular and whose name imitates a popular one get the policy's action (hold by default), with
- * the imitated name in the reason. A hold is cleared per file by an admin's review, or for the
- * project by {@code lookalikes.allow} or an exception.
+ * popular and whose name imitates a popular one get the policy's action (hold by default), with the
+ * imitated name in the reason. A hold is cleared per file by an admin's review, or for the project
+ * by {@code lookalikes.allow} or an exception.
  */
 public final class LookalikeRule implements Rule {
   /** The rule name of every reason it gives. */
   public static final String NAME = "lookalike";
+
   private static final int CACHE = 100_000;
 
   private final LookalikePolicy config;
   private final Inspections reviews;
   private final Lookalikes names;
-  private final ConcurrentHashMap<String, Optional<Lookalikes.Imitation>> seen = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Optional<Lookalikes.Imitation>> seen =
+      new ConcurrentHashMap<>();
 
   public LookalikeRule(LookalikePolicy config, Inspections reviews) {
     this.config = Objects.requireNonNull(config, "config");
@@ -46,8 +47,14 @@ public final class LookalikeRule implements Rule {
     if (i.isEmpty()) {
       return;
     }
-    String message = "project " + project + " is not popular and its name is " + i.get().how() + " the popular \""
-        + i.get().target() + "\" (a typosquat?)";
+    String message =
+        "project "
+            + project
+            + " is not popular and its name is "
+            + i.get().how()
+            + " the popular \""
+            + i.get().target()
+            + "\" (a typosquat?)";
     Action action = i.get().weak() ? Action.WARN : config.action();
     dev.pypiguard.policy.rule.Verdicts.apply(action, NAME, message, f, reviews, out);
   }

@@ -2,6 +2,7 @@ package dev.pypiguard.policy.rule;
 
 import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,19 +10,18 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import dev.pypiguard.policy.Reason;
 
 /**
  * The {@value #NAME} rule (README §Fail closed): a release whose core metadata declares a
  * direct-URL dependency ({@code Requires-Dist: name @ https://...}, PEP 508 §URL_requirement) is
- * blocked, because pip would fetch that URL around the proxy, past every rule. Projects listed
- * in {@code metadata.allow-direct-urls} are let through.
+ * blocked, because pip would fetch that URL around the proxy, past every rule. Projects listed in
+ * {@code metadata.allow-direct-urls} are let through.
  *
- * <p>It reads core metadata the proxy has stored (by the metadata file's sha256, PEP 658, or,
- * for a wheel whose upstream advertises none, the metadata generated from the wheel), never
- * fetches: the server fetches a file's metadata before it judges a download of the file or of
- * its metadata, so that what pip installs has always been checked; a page lists a file whose
- * metadata nobody has fetched yet, and drops it once the metadata is known to be bad.
+ * <p>It reads core metadata the proxy has stored (by the metadata file's sha256, PEP 658, or, for a
+ * wheel whose upstream advertises none, the metadata generated from the wheel), never fetches: the
+ * server fetches a file's metadata before it judges a download of the file or of its metadata, so
+ * that what pip installs has always been checked; a page lists a file whose metadata nobody has
+ * fetched yet, and drops it once the metadata is known to be bad.
  */
 public final class MetadataRule implements Rule {
   /** The rule name of every reason it gives. */
@@ -36,8 +36,8 @@ public final class MetadataRule implements Rule {
     String generation();
 
     /**
-     * The sha256 of the core metadata the proxy generated from the file with this sha256 (a
-     * wheel whose upstream advertises none; README "Core metadata for every wheel"), once known.
+     * The sha256 of the core metadata the proxy generated from the file with this sha256 (a wheel
+     * whose upstream advertises none; README "Core metadata for every wheel"), once known.
      */
     default Optional<String> generated(String fileSha256) {
       return Optional.empty();
@@ -46,7 +46,8 @@ public final class MetadataRule implements Rule {
 
   /** {@code name [extras] @ url}, before any marker: PEP 508's URL form. */
   private static final Pattern DIRECT =
-      Pattern.compile("\\s*([A-Za-z0-9][A-Za-z0-9._-]*)\\s*(\\[[^\\]]*\\])?\\s*@\\s*(\\S+).*", Pattern.DOTALL);
+      Pattern.compile(
+          "\\s*([A-Za-z0-9][A-Za-z0-9._-]*)\\s*(\\[[^\\]]*\\])?\\s*@\\s*(\\S+).*", Pattern.DOTALL);
 
   private static final int CACHE_LIMIT = 10_000;
 
@@ -61,9 +62,10 @@ public final class MetadataRule implements Rule {
 
   @Override
   public void check(FileContext f, Findings out) {
-    Optional<String> sha = f.file().metadata().isPresent()
-        ? f.file().metadata().map(m -> m.hashes().get("sha256"))
-        : f.file().sha256().flatMap(source::generated);
+    Optional<String> sha =
+        f.file().metadata().isPresent()
+            ? f.file().metadata().map(m -> m.hashes().get("sha256"))
+            : f.file().sha256().flatMap(source::generated);
     if (sha.isEmpty() || ProjectsRule.listed(allowed, f.project())) {
       return;
     }
@@ -79,8 +81,12 @@ public final class MetadataRule implements Rule {
       }
     }
     if (!direct.isEmpty()) {
-      out.block(new Reason(NAME, "core metadata requires " + String.join(", ", direct)
-          + ", which pip would fetch around the proxy (allow with metadata.allow-direct-urls)"));
+      out.block(
+          new Reason(
+              NAME,
+              "core metadata requires "
+                  + String.join(", ", direct)
+                  + ", which pip would fetch around the proxy (allow with metadata.allow-direct-urls)"));
     }
   }
 

@@ -7,7 +7,12 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.core.version.SpecifierSet;
 import dev.pypiguard.core.version.Version;
+import dev.pypiguard.policy.Decision;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.Reason;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,14 +23,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.pypiguard.policy.Decision;
-import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.JudgedPage;
-import dev.pypiguard.policy.PageJudge;
-import dev.pypiguard.policy.Reason;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The policy engine: judges every file of a page by the baseline, the policy file's rules and any
@@ -38,20 +38,20 @@ import org.jspecify.annotations.Nullable;
  *   <li>an exception that covers the file and has not expired turns a block into an allow whose
  *       reasons are the exception's ({@code exception}) followed by what it lifted; it cannot lift
  *       {@value #MALICIOUS} nor the baseline ({@code integrity}, {@code project-status});
- *   <li>audit mode turns every remaining block into an allow carrying the would-be reasons,
- *       except the baseline's, which always hold (the proxy cannot serve a file it cannot verify,
- *       and PEP 792 forbids installing from a quarantined project);
- *   <li>notes (a version rule that could not apply to a version that is not PEP 440) are kept
- *       with an allow and dropped from a block, whose reasons then say only why it is blocked.
+ *   <li>audit mode turns every remaining block into an allow carrying the would-be reasons, except
+ *       the baseline's, which always hold (the proxy cannot serve a file it cannot verify, and PEP
+ *       792 forbids installing from a quarantined project);
+ *   <li>notes (a version rule that could not apply to a version that is not PEP 440) are kept with
+ *       an allow and dropped from a block, whose reasons then say only why it is blocked.
  * </ul>
  *
- * <p>A local yank ({@code files.yank}) blocks nothing: the served entry is marked yanked, as if
- * the upstream had yanked it, and {@code files.yanked: hide} then hides it like any yanked file.
+ * <p>A local yank ({@code files.yank}) blocks nothing: the served entry is marked yanked, as if the
+ * upstream had yanked it, and {@code files.yanked: hide} then hides it like any yanked file.
  *
- * <p>A judged page says when time alone may change it ({@link JudgedPage#nextChange}: the
- * earliest cooldown end, exception expiry or advisory-ignore expiry among its files), so a cached
- * judged page is the same as judging again until that instant, and is judged again then, not
- * before (README "Speed"). Messages that say an age ({@code uploaded 2 days ago}) say it as of the
+ * <p>A judged page says when time alone may change it ({@link JudgedPage#nextChange}: the earliest
+ * cooldown end, exception expiry or advisory-ignore expiry among its files), so a cached judged
+ * page is the same as judging again until that instant, and is judged again then, not before
+ * (README "Speed"). Messages that say an age ({@code uploaded 2 days ago}) say it as of the
  * judgement.
  */
 public final class PolicyJudge implements PageJudge {
@@ -59,16 +59,19 @@ public final class PolicyJudge implements PageJudge {
   public static final String MALICIOUS = "malicious";
 
   private static final Logger LOG = LoggerFactory.getLogger(PolicyJudge.class);
+
   /** The rule of a file the engine cannot fully name (README §Fail closed). */
   public static final String FILENAME = "filename";
+
   private static final Rule FILE_NAMES = new FileNameRule();
 
   /**
-   * Rules that always block: no exception lifts them and audit mode does not turn them into
-   * allows (README §Fail closed). The proxy cannot serve what it cannot verify or name, PEP 792
-   * forbids installing from a quarantined project, and a known-malicious release stays out.
+   * Rules that always block: no exception lifts them and audit mode does not turn them into allows
+   * (README §Fail closed). The proxy cannot serve what it cannot verify or name, PEP 792 forbids
+   * installing from a quarantined project, and a known-malicious release stays out.
    */
   static final Set<String> ALWAYS = Set.of("integrity", "project-status", FILENAME, MALICIOUS);
+
   /** Expired exceptions already warned about, once per process (judges come and go on reload). */
   private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
@@ -104,7 +107,11 @@ public final class PolicyJudge implements PageJudge {
    * @param knownFiles the sha256 each file name was first seen with, for swaps
    */
   public PolicyJudge(
-      Policy policy, Clock clock, FirstSeen firstSeen, KnownFiles knownFiles, List<Rule> extraRules) {
+      Policy policy,
+      Clock clock,
+      FirstSeen firstSeen,
+      KnownFiles knownFiles,
+      List<Rule> extraRules) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.knownFiles = Objects.requireNonNull(knownFiles, "knownFiles");
     this.firstSeen = firstSeen;
@@ -115,7 +122,8 @@ public final class PolicyJudge implements PageJudge {
     list.add(new BaselineRule(policy.files().weakHashes() == Policy.WeakHashes.VERIFY_AND_PIN));
     list.add(projects);
     if (!policy.versions().deny().isEmpty() || !policy.versions().allow().isEmpty()) {
-      list.add(new VersionsRule(byName(policy.versions().deny()), byName(policy.versions().allow())));
+      list.add(
+          new VersionsRule(byName(policy.versions().deny()), byName(policy.versions().allow())));
     }
     if (policy.releaseAge().active()) {
       list.add(new ReleaseAgeRule(policy.releaseAge(), firstSeen));
@@ -188,7 +196,8 @@ public final class PolicyJudge implements PageJudge {
     Instant now = now();
     warnExpired(now);
     Optional<ProjectName> name = ProjectName.parse(page.name());
-    String project = name.map(ProjectName::value).orElseGet(() -> ProjectName.normalize(page.name()));
+    String project =
+        name.map(ProjectName::value).orElseGet(() -> ProjectName.normalize(page.name()));
     // Exceptions and yanks are per project: narrow them once per page, not once per file.
     var waivers = new ArrayList<Policy.Waiver>();
     for (Policy.Waiver w : policy.exceptions()) {
@@ -244,7 +253,8 @@ public final class PolicyJudge implements PageJudge {
   }
 
   /** The earliest of {@code next} and the instants after {@code now} at which a reason lapses. */
-  private static @Nullable Instant earliest(@Nullable Instant next, Instant now, List<Reason> reasons) {
+  private static @Nullable Instant earliest(
+      @Nullable Instant next, Instant now, List<Reason> reasons) {
     for (Reason r : reasons) {
       if (r.lifts().isPresent() && r.lifts().get().isAfter(now)) {
         next = earlier(next, r.lifts().get());
@@ -293,20 +303,36 @@ public final class PolicyJudge implements PageJudge {
     }
     var hashes = new java.util.LinkedHashMap<String, String>(f.hashes());
     hashes.put("sha256", pin.get());
-    return new FileEntry(f.filename(), f.url(), hashes, f.requiresPython(), f.yanked(), f.size(),
-        f.uploadTime(), f.coreMetadata(), f.distInfoMetadata(), f.gpgSig(), f.provenance(), f.extra());
+    return new FileEntry(
+        f.filename(),
+        f.url(),
+        hashes,
+        f.requiresPython(),
+        f.yanked(),
+        f.size(),
+        f.uploadTime(),
+        f.coreMetadata(),
+        f.distInfoMetadata(),
+        f.gpgSig(),
+        f.provenance(),
+        f.extra());
   }
 
   /**
-   * Duplicates and swaps ({@code integrity}): one name listed with several hashes, or a known
-   * name listed with other bytes than it was first seen with (PyPI never reuses a file name).
+   * Duplicates and swaps ({@code integrity}): one name listed with several hashes, or a known name
+   * listed with other bytes than it was first seen with (PyPI never reuses a file name).
    */
   private void hashes(FileContext f, @Nullable Set<String> listed, Findings out) {
     String n = f.file().filename();
     if (listed != null && listed.size() > 1) {
-      out.block(new Reason("integrity", "the page lists " + n + " with different sha256s ("
-          + String.join(", ", listed.stream().map(h -> h.isEmpty() ? "none" : h).toList())
-          + "), so neither can be trusted"));
+      out.block(
+          new Reason(
+              "integrity",
+              "the page lists "
+                  + n
+                  + " with different sha256s ("
+                  + String.join(", ", listed.stream().map(h -> h.isEmpty() ? "none" : h).toList())
+                  + "), so neither can be trusted"));
       return;
     }
     Optional<String> sha = f.file().sha256();
@@ -315,8 +341,15 @@ public final class PolicyJudge implements PageJudge {
     }
     String known = knownFiles.pin(f.project(), n, sha.get());
     if (!known.equals(sha.get())) {
-      out.block(new Reason("integrity", n + " was first seen with sha256 " + known
-          + "; the upstream now gives sha256 " + sha.get() + " (a file name never gets new bytes)"));
+      out.block(
+          new Reason(
+              "integrity",
+              n
+                  + " was first seen with sha256 "
+                  + known
+                  + "; the upstream now gives sha256 "
+                  + sha.get()
+                  + " (a file name never gets new bytes)"));
     }
   }
 
@@ -344,7 +377,8 @@ public final class PolicyJudge implements PageJudge {
     }
     if (policy.mode() == Policy.Mode.AUDIT) {
       // Audit mode reports instead of blocking, except what always blocks (README §Fail closed).
-      var kept = blocks.stream().filter(r -> ALWAYS.contains(r.rule()) || awaitsAdvisories(r)).toList();
+      var kept =
+          blocks.stream().filter(r -> ALWAYS.contains(r.rule()) || awaitsAdvisories(r)).toList();
       if (kept.isEmpty()) {
         var reasons = new ArrayList<Reason>(blocks);
         reasons.addAll(findings.notes());
@@ -365,7 +399,8 @@ public final class PolicyJudge implements PageJudge {
 
   /** A file without an upload time: its first sighting stands in for it, for exceptions. */
   private Optional<Instant> sighting(FileContext ctx) {
-    return firstSeen == null ? Optional.empty()
+    return firstSeen == null
+        ? Optional.empty()
         : Optional.of(firstSeen.firstSeen(ReleaseAgeRule.firstSeenKey(ctx), ctx.now()));
   }
 
@@ -373,8 +408,13 @@ public final class PolicyJudge implements PageJudge {
     return "allowed by the exception for "
         + w.project()
         + w.versions().map(v -> " " + v).orElse("")
-        + (w.sha256s().isEmpty() ? " (files uploaded before " + w.date().orElseThrow() + ")"
-            : " (" + w.sha256s().size() + " file" + (w.sha256s().size() == 1 ? "" : "s") + " by sha256)")
+        + (w.sha256s().isEmpty()
+            ? " (files uploaded before " + w.date().orElseThrow() + ")"
+            : " ("
+                + w.sha256s().size()
+                + " file"
+                + (w.sha256s().size() == 1 ? "" : "s")
+                + " by sha256)")
         + " until "
         + w.until()
         + ": "
@@ -400,8 +440,9 @@ public final class PolicyJudge implements PageJudge {
 
   /**
    * The policy's digest with every extra rule's current fingerprint (read at each call, so that
-   * refreshed advisories change it without a new judge): {@code policy-<sha256>+advisories-osv-...}.
-   * Time is not in it: a judged page says when time changes it ({@link JudgedPage#nextChange}).
+   * refreshed advisories change it without a new judge): {@code
+   * policy-<sha256>+advisories-osv-...}. Time is not in it: a judged page says when time changes it
+   * ({@link JudgedPage#nextChange}).
    */
   @Override
   public String version() {

@@ -22,7 +22,8 @@ record ProjectsRule(List<Glob> allow, List<Glob> deny) implements Rule {
     }
     if (!allow.isEmpty() && !listed(allow, project)) {
       return Optional.of(
-          new Reason("projects", "project " + project + " is not in the allowlist (projects.allow)"));
+          new Reason(
+              "projects", "project " + project + " is not in the allowlist (projects.allow)"));
     }
     return Optional.empty();
   }

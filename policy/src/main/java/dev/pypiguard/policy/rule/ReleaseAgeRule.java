@@ -41,9 +41,7 @@ record ReleaseAgeRule(Policy.ReleaseAge config, FirstSeen store) implements Rule
         .notAfter()
         .filter(at::isAfter)
         .ifPresent(
-            cut ->
-                out.block(
-                    new Reason("release-age", what + at + ", after the cut-off " + cut)));
+            cut -> out.block(new Reason("release-age", what + at + ", after the cut-off " + cut)));
     Duration min = config.minimum();
     if (min.isZero()) {
       return;
@@ -56,15 +54,19 @@ record ReleaseAgeRule(Policy.ReleaseAge config, FirstSeen store) implements Rule
               what + at + ", later than the proxy's clock (" + now + "), minimum is " + exact(min),
               Optional.of(at.plus(min))));
     } else if (age.compareTo(min) < 0) {
-      out.block(new Reason("release-age", what + ago(age) + " ago, minimum is " + exact(min),
-          Optional.of(at.plus(min))));
+      out.block(
+          new Reason(
+              "release-age",
+              what + ago(age) + " ago, minimum is " + exact(min),
+              Optional.of(at.plus(min))));
     }
   }
 
   @Override
   public boolean timeDependent() {
     return !config.minimum().isZero()
-        || (config.notAfter().isPresent() && config.unknown() == Policy.UnknownUploadTime.FIRST_SEEN);
+        || (config.notAfter().isPresent()
+            && config.unknown() == Policy.UnknownUploadTime.FIRST_SEEN);
   }
 
   /**
@@ -90,7 +92,9 @@ record ReleaseAgeRule(Policy.ReleaseAge config, FirstSeen store) implements Rule
     return count(s, "second");
   }
 
-  /** A configured duration, exactly, in its largest whole unit: {@code 7 days}, {@code 36 hours}. */
+  /**
+   * A configured duration, exactly, in its largest whole unit: {@code 7 days}, {@code 36 hours}.
+   */
   static String exact(Duration d) {
     long s = d.getSeconds();
     if (s % 86_400 == 0) {

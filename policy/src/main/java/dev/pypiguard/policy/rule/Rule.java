@@ -9,8 +9,8 @@ import dev.pypiguard.policy.Reason;
  * <p>This is the seam later rules (advisories, attestations) plug into: {@link PolicyJudge} runs
  * its built-in rules and then any given to it, collects every finding, and applies exceptions and
  * audit mode to the lot. A rule whose reasons no exception may lift names them {@value
- * PolicyJudge#MALICIOUS}. Rules are immutable and thread-safe, and fast: a page may list
- * thousands of files, so compile what can be compiled when the rule is built.
+ * PolicyJudge#MALICIOUS}. Rules are immutable and thread-safe, and fast: a page may list thousands
+ * of files, so compile what can be compiled when the rule is built.
  */
 public interface Rule {
   /** Adds this rule's findings about one file. */
@@ -28,7 +28,8 @@ public interface Rule {
    * Why this rule makes a whole project not exist, whatever its files (a malicious advisory on
    * every version, say); no exception lifts it. Empty by default.
    */
-  default java.util.Optional<Reason> projectBlocked(dev.pypiguard.core.project.ProjectName project) {
+  default java.util.Optional<Reason> projectBlocked(
+      dev.pypiguard.core.project.ProjectName project) {
     return java.util.Optional.empty();
   }
 

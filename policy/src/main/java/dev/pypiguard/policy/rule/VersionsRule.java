@@ -5,11 +5,12 @@ import dev.pypiguard.policy.Reason;
 import java.util.Map;
 
 /**
- * {@code versions.deny} and {@code versions.allow}, keyed by normalized name. A version that is
- * not PEP 440 can only match {@code ===}: it escapes a deny (with a note saying so) and fails an
- * allow, which lists what may be served and cannot be shown to list it.
+ * {@code versions.deny} and {@code versions.allow}, keyed by normalized name. A version that is not
+ * PEP 440 can only match {@code ===}: it escapes a deny (with a note saying so) and fails an allow,
+ * which lists what may be served and cannot be shown to list it.
  */
-record VersionsRule(Map<String, SpecifierSet> deny, Map<String, SpecifierSet> allow) implements Rule {
+record VersionsRule(Map<String, SpecifierSet> deny, Map<String, SpecifierSet> allow)
+    implements Rule {
   VersionsRule {
     deny = Map.copyOf(deny);
     allow = Map.copyOf(allow);

@@ -10,9 +10,7 @@ record WheelsOnlyRule() implements Rule {
     String name = f.file().filename();
     if (!name.regionMatches(true, name.length() - 4, ".whl", 0, 4)) {
       boolean sdist =
-          f.distribution()
-              .map(d -> d.kind() == DistributionFilename.Kind.SDIST)
-              .orElse(false);
+          f.distribution().map(d -> d.kind() == DistributionFilename.Kind.SDIST).orElse(false);
       out.block(
           new Reason(
               "sdists",

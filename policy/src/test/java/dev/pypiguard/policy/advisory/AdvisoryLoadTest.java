@@ -25,7 +25,8 @@ class AdvisoryLoadTest {
   static final int PROJECTS = 4_000;
 
   @Test
-  void zipSource_twentyThousandRecords_loadsAndAnswersCorrectly(@TempDir Path tmp) throws IOException {
+  void zipSource_twentyThousandRecords_loadsAndAnswersCorrectly(@TempDir Path tmp)
+      throws IOException {
     Path zip = tmp.resolve("all.zip");
     try (OutputStream out = Files.newOutputStream(zip);
         ZipOutputStream z = new ZipOutputStream(out)) {
@@ -52,10 +53,16 @@ class AdvisoryLoadTest {
 
     assertThat(db.size()).isEqualTo(RECORDS - RECORDS / 100);
     // Record 7: project p7, introduced 1.0, fixed 1.7, plus versions 0.1 .. 0.50.
-    // Records 7, 4007, ... 16007 (all about p7) alias each other in a chain: one flaw, reported once.
-    assertThat(db.affecting(new ProjectName("p7"), "1.6")).hasSize(1).allMatch(a -> a.knownAs(id(7)));
-    assertThat(db.affecting(new ProjectName("p7"), "0.33")).hasSize(1).allMatch(a -> a.knownAs(id(7)));
-    assertThat(db.affecting(new ProjectName("p7"), "1.6").get(0).severity()).contains(Severity.CRITICAL);
+    // Records 7, 4007, ... 16007 (all about p7) alias each other in a chain: one flaw, reported
+    // once.
+    assertThat(db.affecting(new ProjectName("p7"), "1.6"))
+        .hasSize(1)
+        .allMatch(a -> a.knownAs(id(7)));
+    assertThat(db.affecting(new ProjectName("p7"), "0.33"))
+        .hasSize(1)
+        .allMatch(a -> a.knownAs(id(7)));
+    assertThat(db.affecting(new ProjectName("p7"), "1.6").get(0).severity())
+        .contains(Severity.CRITICAL);
     assertThat(db.affecting(new ProjectName("p7"), "1.7")).noneMatch(a -> a.knownAs(id(7)));
     assertThat(db.affecting(new ProjectName("p100"), "1.0")).isEmpty(); // withdrawn: every 100th
     assertThat(db.affecting(new ProjectName("nope"), "1.0")).isEmpty();
@@ -74,12 +81,24 @@ class AdvisoryLoadTest {
     }
     // Each record aliases its twin in the next block of projects' ids.
     String alias = id(i + PROJECTS < RECORDS ? i + PROJECTS : i - PROJECTS);
-    return "{\"id\": \"" + id(i) + "\", \"modified\": \"2024-01-01T00:00:00Z\","
+    return "{\"id\": \""
+        + id(i)
+        + "\", \"modified\": \"2024-01-01T00:00:00Z\","
         + (i % 100 == 0 ? " \"withdrawn\": \"2024-02-01T00:00:00Z\"," : "")
-        + " \"aliases\": [\"" + alias + "\", \"CVE-2020-" + i + "\"],"
+        + " \"aliases\": [\""
+        + alias
+        + "\", \"CVE-2020-"
+        + i
+        + "\"],"
         + " \"severity\": [{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}],"
-        + " \"affected\": [{\"package\": {\"name\": \"P" + project + "\", \"ecosystem\": \"PyPI\"},"
-        + " \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"1.0\"}, {\"fixed\": \"1." + (fixed + 6) + "\"}]}],"
-        + " \"versions\": [" + versions + "]}]}";
+        + " \"affected\": [{\"package\": {\"name\": \"P"
+        + project
+        + "\", \"ecosystem\": \"PyPI\"},"
+        + " \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"1.0\"}, {\"fixed\": \"1."
+        + (fixed + 6)
+        + "\"}]}],"
+        + " \"versions\": ["
+        + versions
+        + "]}]}";
   }
 }

@@ -25,7 +25,8 @@ class AdvisoryRefreshTest {
   private Path zip(String name, byte[]... records) throws IOException {
     Path zip = tmp.resolve(name);
     Path part = tmp.resolve(name + ".part");
-    try (OutputStream out = Files.newOutputStream(part); var z = new ZipOutputStream(out)) {
+    try (OutputStream out = Files.newOutputStream(part);
+        var z = new ZipOutputStream(out)) {
       for (int i = 0; i < records.length; i++) {
         z.putNextEntry(new ZipEntry(AdvisoryLoadTest.id(i) + ".json"));
         z.write(records[i]);
@@ -46,7 +47,8 @@ class AdvisoryRefreshTest {
     java.util.Arrays.fill(huge, (byte) ' ');
     Path zip = zip("all.zip", good(0), huge);
     assertThatThrownBy(() -> new OsvZipSource(zip).load())
-        .isInstanceOf(IOException.class).hasMessageContaining("is larger than");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("is larger than");
   }
 
   @Test
@@ -70,19 +72,26 @@ class AdvisoryRefreshTest {
       for (int i = 0; i < 100 && sources.database().size() != 3; i++) {
         Thread.sleep(50);
       }
-      assertThat(sources.database().size()).as("invalid JSON skips a record, not the source").isEqualTo(3);
+      assertThat(sources.database().size())
+          .as("invalid JSON skips a record, not the source")
+          .isEqualTo(3);
       assertThat(sources.lastRefresh().failure()).isEmpty();
     }
   }
 
-  private static void awaitFailure(AdvisorySources sources, String why) throws InterruptedException {
+  private static void awaitFailure(AdvisorySources sources, String why)
+      throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       if (sources.lastRefresh().failure().filter(f -> f.contains(why)).isPresent()) {
         return;
       }
       Thread.sleep(50);
     }
-    assertThat(sources.lastRefresh().failure()).as("a refresh failure naming " + why).isPresent()
-        .get().asString().contains(why);
+    assertThat(sources.lastRefresh().failure())
+        .as("a refresh failure naming " + why)
+        .isPresent()
+        .get()
+        .asString()
+        .contains(why);
   }
 }

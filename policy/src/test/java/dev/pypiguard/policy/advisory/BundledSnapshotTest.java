@@ -18,11 +18,17 @@ class BundledSnapshotTest {
 
   @Test
   void recordsTxt_listsEveryRecordShipped() throws Exception {
-    Path dir = Path.of(BundledSnapshot.class.getResource("bundled/records.txt").toURI()).getParent();
-    List<String> listed = Files.readAllLines(dir.resolve("records.txt")).stream().filter(l -> !l.isBlank()).toList();
+    Path dir =
+        Path.of(BundledSnapshot.class.getResource("bundled/records.txt").toURI()).getParent();
+    List<String> listed =
+        Files.readAllLines(dir.resolve("records.txt")).stream().filter(l -> !l.isBlank()).toList();
     try (Stream<Path> files = Files.walk(dir.resolve("osv"))) {
-      List<String> shipped = files.filter(Files::isRegularFile)
-          .map(f -> dir.relativize(f).toString().replace('\\', '/')).sorted().toList();
+      List<String> shipped =
+          files
+              .filter(Files::isRegularFile)
+              .map(f -> dir.relativize(f).toString().replace('\\', '/'))
+              .sorted()
+              .toList();
       assertThat(listed).containsExactlyInAnyOrderElementsOf(shipped);
     }
     assertThat(dir.resolve("SOURCES.md")).exists();
@@ -34,7 +40,9 @@ class BundledSnapshotTest {
     List<Advisory> records = new BundledSnapshot().load();
     assertThat(records).hasSize(10);
     AdvisoryDatabase db = AdvisoryDatabase.of(records);
-    assertThat(db.affecting(name("0requests"), "0.0.1")).extracting(Advisory::id).containsExactly("MAL-2026-15859");
+    assertThat(db.affecting(name("0requests"), "0.0.1"))
+        .extracting(Advisory::id)
+        .containsExactly("MAL-2026-15859");
     assertThat(db.affecting(name("0requests"), "0.0.1")).allMatch(Advisory::malicious);
     // A withdrawn false positive against a popular project affects nothing.
     assertThat(db.affecting(name("fastapi"), "0.136.3")).isEmpty();
@@ -44,13 +52,18 @@ class BundledSnapshotTest {
   @Test
   void spelledBundled_andSummarisedWithItsDate() throws Exception {
     assertThat(AdvisorySources.parse("bundled")).isInstanceOf(BundledSnapshot.class);
-    AdvisorySources sources = AdvisorySources.load(List.of(AdvisorySources.parse(BundledSnapshot.SPEC)));
-    assertThat(sources.summaries()).singleElement().satisfies(s -> {
-      assertThat(s.records()).isEqualTo(10);
-      assertThat(s.malicious()).isEqualTo(10);
-      assertThat(s.newest()).hasValue(Instant.parse("2026-09-04T00:47:46.156672516Z"));
-      assertThat(s.toString()).isEqualTo(
-          "bundled OpenSSF malicious-packages snapshot: 10 records (10 malicious), as of 2026-09-04");
-    });
+    AdvisorySources sources =
+        AdvisorySources.load(List.of(AdvisorySources.parse(BundledSnapshot.SPEC)));
+    assertThat(sources.summaries())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.records()).isEqualTo(10);
+              assertThat(s.malicious()).isEqualTo(10);
+              assertThat(s.newest()).hasValue(Instant.parse("2026-09-04T00:47:46.156672516Z"));
+              assertThat(s.toString())
+                  .isEqualTo(
+                      "bundled OpenSSF malicious-packages snapshot: 10 records (10 malicious), as of 2026-09-04");
+            });
   }
 }

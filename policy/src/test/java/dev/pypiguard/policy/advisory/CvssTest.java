@@ -53,7 +53,17 @@ class CvssTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"0.0, NONE", "0.1, LOW", "3.9, LOW", "4.0, MEDIUM", "6.9, MEDIUM", "7.0, HIGH", "8.9, HIGH", "9.0, CRITICAL", "10.0, CRITICAL"})
+  @CsvSource({
+    "0.0, NONE",
+    "0.1, LOW",
+    "3.9, LOW",
+    "4.0, MEDIUM",
+    "6.9, MEDIUM",
+    "7.0, HIGH",
+    "8.9, HIGH",
+    "9.0, CRITICAL",
+    "10.0, CRITICAL"
+  })
   void severityOfScore_bandBoundaries_cvssRating(double score, Severity expected) {
     assertThat(Severity.ofScore(score)).isEqualTo(expected);
   }

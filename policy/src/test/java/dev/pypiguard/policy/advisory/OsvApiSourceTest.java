@@ -69,10 +69,16 @@ class OsvApiSourceTest {
     var results = new ArrayList<String>();
     for (JsonNode q : body.path("queries")) {
       queriesSeen.incrementAndGet();
-      boolean hit = q.path("package").path("name").asText().equals("jinja2") && q.path("version").asText().startsWith("3.1.");
+      boolean hit =
+          q.path("package").path("name").asText().equals("jinja2")
+              && q.path("version").asText().startsWith("3.1.");
       boolean evil = q.path("package").path("name").asText().equals("evil-pkg");
-      results.add(hit ? "{\"vulns\": [{\"id\": \"GHSA-aaaa-bbbb-cccc\", \"modified\": \"2024-05-01T00:00:00Z\"}]}"
-          : evil ? "{\"vulns\": [{\"id\": \"MAL-2025-1\", \"modified\": \"2025-01-01T00:00:00Z\"}]}" : "{}");
+      results.add(
+          hit
+              ? "{\"vulns\": [{\"id\": \"GHSA-aaaa-bbbb-cccc\", \"modified\": \"2024-05-01T00:00:00Z\"}]}"
+              : evil
+                  ? "{\"vulns\": [{\"id\": \"MAL-2025-1\", \"modified\": \"2025-01-01T00:00:00Z\"}]}"
+                  : "{}");
     }
     reply(ex, 200, "{\"results\": [" + String.join(",", results) + "]}");
   }
@@ -82,7 +88,10 @@ class OsvApiSourceTest {
     if (ex.getRequestURI().getPath().endsWith("/GHSA-aaaa-bbbb-cccc")) {
       reply(ex, 200, RECORD);
     } else if (ex.getRequestURI().getPath().endsWith("/MAL-2025-1")) {
-      reply(ex, 200, """
+      reply(
+          ex,
+          200,
+          """
           {"id": "MAL-2025-1", "modified": "2025-01-01T00:00:00Z", "summary": "Malicious code in evil-pkg",
            "affected": [{"package": {"ecosystem": "PyPI", "name": "evil-pkg"},
                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}
@@ -128,10 +137,13 @@ class OsvApiSourceTest {
   void maliciousOnEveryVersion_fetchedOnce_marksTheProjectItself() throws Exception {
     api = new OsvApiSource(base(), Duration.ofSeconds(5), Duration.ofHours(1), Clock.systemUTC());
     assertThat(api.maliciousProject(new ProjectName("evil-pkg"))).isEmpty();
-    api.prefetch(List.of(new OsvApiSource.Query(new ProjectName("evil-pkg"), "1.0"),
-        new OsvApiSource.Query(new ProjectName("jinja2"), "3.1.2"))).get(10, TimeUnit.SECONDS);
-    assertThat(api.maliciousProject(new ProjectName("evil-pkg"))).hasValueSatisfying(
-        a -> assertThat(a.id()).isEqualTo("MAL-2025-1"));
+    api.prefetch(
+            List.of(
+                new OsvApiSource.Query(new ProjectName("evil-pkg"), "1.0"),
+                new OsvApiSource.Query(new ProjectName("jinja2"), "3.1.2")))
+        .get(10, TimeUnit.SECONDS);
+    assertThat(api.maliciousProject(new ProjectName("evil-pkg")))
+        .hasValueSatisfying(a -> assertThat(a.id()).isEqualTo("MAL-2025-1"));
     assertThat(api.maliciousProject(new ProjectName("jinja2"))).isEmpty();
   }
 
@@ -152,11 +164,14 @@ class OsvApiSourceTest {
     api = new OsvApiSource(base(), Duration.ofSeconds(5), Duration.ZERO, Clock.systemUTC());
     api.prefetch(manyQueries()).get(10, TimeUnit.SECONDS);
     down.set(true);
-    assertThatThrownBy(() -> api.prefetch(manyQueries()).get(10, TimeUnit.SECONDS)).hasMessageContaining("HTTP 503");
+    assertThatThrownBy(() -> api.prefetch(manyQueries()).get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("HTTP 503");
     assertThat(api.status().reachable()).isFalse();
     assertThat(api.status().lastError()).hasValueSatisfying(e -> assertThat(e).contains("503"));
     assertThat(api.status().lastSuccess()).isPresent();
-    assertThat(api.known(new ProjectName("jinja2"), "3.1.2")).extracting(Advisory::id).containsExactly("GHSA-aaaa-bbbb-cccc");
+    assertThat(api.known(new ProjectName("jinja2"), "3.1.2"))
+        .extracting(Advisory::id)
+        .containsExactly("GHSA-aaaa-bbbb-cccc");
   }
 
   @Test
@@ -177,10 +192,13 @@ class OsvApiSourceTest {
     assertThat(sources.affecting(new ProjectName("jinja2"), "3.1.2")).isEmpty();
     sources.affecting(new ProjectName("jinja2"), "3.1.3");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (sources.affecting(new ProjectName("jinja2"), "3.1.2").isEmpty() && System.nanoTime() < deadline) {
+    while (sources.affecting(new ProjectName("jinja2"), "3.1.2").isEmpty()
+        && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(sources.affecting(new ProjectName("jinja2"), "3.1.2")).extracting(Advisory::id).containsExactly("GHSA-aaaa-bbbb-cccc");
+    assertThat(sources.affecting(new ProjectName("jinja2"), "3.1.2"))
+        .extracting(Advisory::id)
+        .containsExactly("GHSA-aaaa-bbbb-cccc");
     assertThat(sources.generation()).isNotEqualTo(gen);
     // Both look-ups, queued together, went in one batch.
     assertThat(batches).hasValue(1);
@@ -192,6 +210,7 @@ class OsvApiSourceTest {
     assertThat(s).isInstanceOf(OsvApiSource.class);
     assertThat(((OsvApiSource) s).base()).isEqualTo(base());
     ((OsvApiSource) s).close();
-    assertThatThrownBy(() -> AdvisorySources.parse("/no/such/thing.zip")).hasMessageContaining("--advisories");
+    assertThatThrownBy(() -> AdvisorySources.parse("/no/such/thing.zip"))
+        .hasMessageContaining("--advisories");
   }
 }

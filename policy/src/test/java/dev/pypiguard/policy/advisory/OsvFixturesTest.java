@@ -73,7 +73,10 @@ class OsvFixturesTest {
   @Test
   void nearestFixed_versionInSecondPair_fixOfThatPair() {
     Advisory a =
-        db.records(new ProjectName("django")).stream().filter(r -> r.id().equals("PYSEC-2024-70")).findFirst().orElseThrow();
+        db.records(new ProjectName("django")).stream()
+            .filter(r -> r.id().equals("PYSEC-2024-70"))
+            .findFirst()
+            .orElseThrow();
     assertThat(a.nearestFixed("django", Version.parse("4.2.3"))).contains("4.2.15");
     assertThat(a.nearestFixed("django", Version.parse("5.0.1"))).contains("5.0.8");
     assertThat(a.nearestFixed("django", Version.parse("5.1"))).isEmpty();
@@ -116,8 +119,10 @@ class OsvFixturesTest {
 
   @Test
   void malicious_everyMalRecord_flaggedMalicious() {
-    for (String p : List.of("0requests", "3web-py", "a-oder", "7miners", "3m-promo-gen-api", "0x000testqwe")) {
-      assertThat(db.records(new ProjectName(p))).allSatisfy(a -> assertThat(a.malicious()).isTrue());
+    for (String p :
+        List.of("0requests", "3web-py", "a-oder", "7miners", "3m-promo-gen-api", "0x000testqwe")) {
+      assertThat(db.records(new ProjectName(p)))
+          .allSatisfy(a -> assertThat(a.malicious()).isTrue());
     }
     assertThat(db.records(new ProjectName("django"))).noneMatch(Advisory::malicious);
   }
@@ -147,16 +152,22 @@ class OsvFixturesTest {
     AdvisoryDatabase fromZip = AdvisoryDatabase.of(new OsvZipSource(zip).load());
     assertThat(fromZip.size()).isEqualTo(db.size());
     assertThat(fromZip.generation()).isEqualTo(db.generation());
-    assertThat(fromZip.affecting(new ProjectName("py"), "1.11.0")).extracting(Advisory::id).containsExactly("PYSEC-2022-42969");
+    assertThat(fromZip.affecting(new ProjectName("py"), "1.11.0"))
+        .extracting(Advisory::id)
+        .containsExactly("PYSEC-2022-42969");
   }
 
   @Test
   void generation_contentChanged_differs(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("osv");
     Files.createDirectories(dir);
-    Files.copy(fixtures.resolve("pypa-advisory-database/vulns/py/PYSEC-2022-42969.yaml"), dir.resolve("a.yaml"));
+    Files.copy(
+        fixtures.resolve("pypa-advisory-database/vulns/py/PYSEC-2022-42969.yaml"),
+        dir.resolve("a.yaml"));
     String before = AdvisoryDatabase.of(new OsvDirectorySource(dir).load()).generation();
-    Files.writeString(dir.resolve("a.yaml"), Files.readString(dir.resolve("a.yaml")).replace("'1.11.0'", "'1.10.0'"));
+    Files.writeString(
+        dir.resolve("a.yaml"),
+        Files.readString(dir.resolve("a.yaml")).replace("'1.11.0'", "'1.10.0'"));
     String after = AdvisoryDatabase.of(new OsvDirectorySource(dir).load()).generation();
     assertThat(after).isNotEqualTo(before);
   }
@@ -165,11 +176,17 @@ class OsvFixturesTest {
   void malformedRecord_skipped_restLoaded(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("osv");
     Files.createDirectories(dir.resolve("x"));
-    Files.copy(fixtures.resolve("ossf-malicious-packages/osv/malicious/pypi/123bla/MAL-2024-10238.json"), dir.resolve("x/MAL-2024-10238.json"));
+    Files.copy(
+        fixtures.resolve("ossf-malicious-packages/osv/malicious/pypi/123bla/MAL-2024-10238.json"),
+        dir.resolve("x/MAL-2024-10238.json"));
     Files.writeString(dir.resolve("x/broken.json"), "{\"id\": \"PYSEC-1\", \"affected\": [");
     Files.writeString(dir.resolve("x/noid.json"), "{\"affected\": []}");
-    Files.writeString(dir.resolve("x/badrange.yaml"), "id: PYSEC-2\naffected:\n- package: {name: a, ecosystem: PyPI}\n  ranges: [{type: ECOSYSTEM, events: [{bogus: '1'}]}]\n");
-    Files.writeString(dir.resolve("x/npm.json"), "{\"id\": \"GHSA-n\", \"affected\": [{\"package\": {\"name\": \"a\", \"ecosystem\": \"npm\"}, \"versions\": [\"1\"]}]}");
+    Files.writeString(
+        dir.resolve("x/badrange.yaml"),
+        "id: PYSEC-2\naffected:\n- package: {name: a, ecosystem: PyPI}\n  ranges: [{type: ECOSYSTEM, events: [{bogus: '1'}]}]\n");
+    Files.writeString(
+        dir.resolve("x/npm.json"),
+        "{\"id\": \"GHSA-n\", \"affected\": [{\"package\": {\"name\": \"a\", \"ecosystem\": \"npm\"}, \"versions\": [\"1\"]}]}");
     List<Advisory> loaded = new OsvDirectorySource(dir).load();
     assertThat(loaded).extracting(Advisory::id).containsExactly("MAL-2024-10238");
   }
@@ -178,7 +195,9 @@ class OsvFixturesTest {
   void yamlUnquotedVersion_keepsWrittenText(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("osv");
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("r.yaml"), "id: PYSEC-3\naffected:\n- package: {name: a, ecosystem: PyPI}\n  ranges: [{type: ECOSYSTEM, events: [{introduced: 1.10}, {fixed: 1.12}]}]\n");
+    Files.writeString(
+        dir.resolve("r.yaml"),
+        "id: PYSEC-3\naffected:\n- package: {name: a, ecosystem: PyPI}\n  ranges: [{type: ECOSYSTEM, events: [{introduced: 1.10}, {fixed: 1.12}]}]\n");
     AdvisoryDatabase d = AdvisoryDatabase.of(new OsvDirectorySource(dir).load());
     assertThat(d.affecting(new ProjectName("a"), "1.11")).hasSize(1);
     assertThat(d.affecting(new ProjectName("a"), "1.2")).isEmpty();

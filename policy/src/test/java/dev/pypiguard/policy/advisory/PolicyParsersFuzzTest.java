@@ -12,8 +12,8 @@ import java.util.Arrays;
 /**
  * Issue 14: the policy module's parsers of outside input, fuzzed with Jazzer: OSV records, policy
  * YAML, PEP 740 provenance and Sigstore bundles. The first byte picks the parser (0 OSV, 1 policy,
- * 2 provenance, 3 bundle); each answers or refuses with its documented exception. Seeds:
- * {@code PolicyParsersFuzzTestInputs/parse/}. README, "Fuzzing".
+ * 2 provenance, 3 bundle); each answers or refuses with its documented exception. Seeds: {@code
+ * PolicyParsersFuzzTestInputs/parse/}. README, "Fuzzing".
  */
 class PolicyParsersFuzzTest {
   @FuzzTest(maxDuration = "5s")
@@ -24,8 +24,10 @@ class PolicyParsersFuzzTest {
     byte[] body = Arrays.copyOfRange(data, 1, data.length);
     String text = new String(body, StandardCharsets.UTF_8);
     switch (Math.floorMod(data[0], 4)) {
-      case 0 -> new OsvParser().parse("fuzz.json", body)
-          .ifPresent(a -> AdvisoryDatabase.of(java.util.List.of(a)).size());
+      case 0 ->
+          new OsvParser()
+              .parse("fuzz.json", body)
+              .ifPresent(a -> AdvisoryDatabase.of(java.util.List.of(a)).size());
       case 1 -> {
         try {
           PolicyLoader.parse("fuzz.yaml", text);

@@ -34,7 +34,8 @@ class AttestationVerifierTest {
       new EmailIdentity("william@yossarian.net", "https://github.com/login/oauth");
 
   static final AttestationVerifier PRODUCTION = new AttestationVerifier(TrustedRoot.production());
-  static final AttestationVerifier STAGING = new AttestationVerifier(root("trusted_root.staging.json"));
+  static final AttestationVerifier STAGING =
+      new AttestationVerifier(root("trusted_root.staging.json"));
 
   static Path fixture(String name) {
     try {
@@ -55,7 +56,8 @@ class AttestationVerifierTest {
   static String sha256(String name) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(fixture(name))));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(fixture(name))));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (NoSuchAlgorithmException e) {
@@ -91,13 +93,13 @@ class AttestationVerifierTest {
   @Test
   void provenance_ownPublisherProductionRoot_verified() {
     Verification v =
-        PRODUCTION.verify(
-            Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST));
+        PRODUCTION.verify(Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST));
 
     assertThat(v).isInstanceOf(Verified.class);
     Verified ok = (Verified) v;
     assertThat(ok.identity()).isEqualTo(TRAIL);
-    assertThat(ok.predicateTypes()).containsExactly("https://docs.pypi.org/attestations/publish/v1");
+    assertThat(ok.predicateTypes())
+        .containsExactly("https://docs.pypi.org/attestations/publish/v1");
     assertThat(ok.integratedTime()).isEqualTo(Instant.ofEpochSecond(1733354041L));
   }
 
@@ -136,7 +138,9 @@ class AttestationVerifierTest {
   void gitlabAttestation_gitlabPublisher_verified() {
     String dist = "gitlab_oidc_project-0.0.3.tar.gz";
 
-    assertThat(PRODUCTION.verify(attestation(dist + ".publish.attestation"), dist, sha256(dist), GITLAB))
+    assertThat(
+            PRODUCTION.verify(
+                attestation(dist + ".publish.attestation"), dist, sha256(dist), GITLAB))
         .isInstanceOf(Verified.class);
   }
 
@@ -145,8 +149,12 @@ class AttestationVerifierTest {
     String dist = "gitlab_oidc_project-0.0.3.tar.gz";
     Publisher wrong = new Publisher.GitLab(GITLAB.repository(), "wrong.yml", Optional.empty());
 
-    assertThat(reason(PRODUCTION.verify(attestation(dist + ".publish.attestation"), dist, sha256(dist), wrong)))
-        .startsWith("certificate Build Config URI https://gitlab.com/facutuesca/gitlab-oidc-project//.gitlab-ci.yml@refs/heads/main does not match");
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    attestation(dist + ".publish.attestation"), dist, sha256(dist), wrong)))
+        .startsWith(
+            "certificate Build Config URI https://gitlab.com/facutuesca/gitlab-oidc-project//.gitlab-ci.yml@refs/heads/main does not match");
   }
 
   @Test
@@ -162,7 +170,8 @@ class AttestationVerifierTest {
     String dist = "pypi_attestation_models-0.0.4a2.tar.gz";
     Publisher wrong = new Publisher.GitHub(MODELS.repository(), "wrong.yml", Optional.empty());
 
-    assertThat(reason(PRODUCTION.verify(attestation(dist + ".sigstore"), dist, sha256(dist), wrong)))
+    assertThat(
+            reason(PRODUCTION.verify(attestation(dist + ".sigstore"), dist, sha256(dist), wrong)))
         .startsWith("certificate Build Config URI");
   }
 
@@ -199,7 +208,10 @@ class AttestationVerifierTest {
     String dist = "rfc8785-0.1.2-py3-none-any.whl";
     EmailIdentity other = new EmailIdentity("someone@example.com", WILLIAM.issuer());
 
-    assertThat(reason(STAGING.verify(attestation(dist + ".publish.attestation"), dist, sha256(dist), other)))
+    assertThat(
+            reason(
+                STAGING.verify(
+                    attestation(dist + ".publish.attestation"), dist, sha256(dist), other)))
         .isEqualTo("certificate email william@yossarian.net does not match someone@example.com");
   }
 
@@ -221,23 +233,33 @@ class AttestationVerifierTest {
 
   @Test
   void googleCertificate_googlePublisher_matches() throws Exception {
-    X509Certificate cert = AttestationVerifier.certificate(Files.readAllBytes(fixture("200170367.pem")));
+    X509Certificate cert =
+        AttestationVerifier.certificate(Files.readAllBytes(fixture("200170367.pem")));
 
-    assertThat(FulcioIdentity.check(cert, new Publisher.Google("919436158236-compute@developer.gserviceaccount.com")))
+    assertThat(
+            FulcioIdentity.check(
+                cert, new Publisher.Google("919436158236-compute@developer.gserviceaccount.com")))
         .isEmpty();
-    assertThat(FulcioIdentity.check(cert, new Publisher.Google("other@developer.gserviceaccount.com")))
+    assertThat(
+            FulcioIdentity.check(cert, new Publisher.Google("other@developer.gserviceaccount.com")))
         .hasValueSatisfying(r -> assertThat(r).startsWith("certificate email"));
     assertThat(FulcioIdentity.check(cert, TRAIL))
-        .hasValueSatisfying(r -> assertThat(r).startsWith("certificate issuer https://accounts.google.com is not"));
+        .hasValueSatisfying(
+            r -> assertThat(r).startsWith("certificate issuer https://accounts.google.com is not"));
   }
 
   @Test
   void certificateWithoutRef_githubPublisher_matchesByDigest() throws Exception {
     X509Certificate cert =
-        AttestationVerifier.certificate(Files.readAllBytes(fixture("no-source-repository-ref-extension.pem")));
+        AttestationVerifier.certificate(
+            Files.readAllBytes(fixture("no-source-repository-ref-extension.pem")));
 
     assertThat(FulcioIdentity.extension(cert, FulcioIdentity.SOURCE_REPOSITORY_REF)).isEmpty();
-    assertThat(FulcioIdentity.check(cert, new Publisher.GitHub("SWIFTSIM/swiftgalaxy", "python-publish.yml", Optional.empty())))
+    assertThat(
+            FulcioIdentity.check(
+                cert,
+                new Publisher.GitHub(
+                    "SWIFTSIM/swiftgalaxy", "python-publish.yml", Optional.empty())))
         .isEmpty();
   }
 
@@ -248,25 +270,35 @@ class AttestationVerifierTest {
     String what = "bundle";
     var material =
         Attestation.bundleMaterial(
-            Json.parse(text("negative/sigstore-java.bundle-with-expired-cert.sigstore"), what), what);
+            Json.parse(text("negative/sigstore-java.bundle-with-expired-cert.sigstore"), what),
+            what);
     var entry = material.transparencyEntries().get(0);
     X509Certificate cert =
-        AttestationVerifier.certificate(java.util.Base64.getDecoder().decode(material.certificate()));
-    var log = TrustedRoot.production().log(java.util.Base64.getDecoder().decode(entry.logId())).orElseThrow();
+        AttestationVerifier.certificate(
+            java.util.Base64.getDecoder().decode(material.certificate()));
+    var log =
+        TrustedRoot.production()
+            .log(java.util.Base64.getDecoder().decode(entry.logId()))
+            .orElseThrow();
 
     // The entry itself is genuine: its SET and inclusion proof verify with the production log.
     assertThat(TransparencyLogCheck.signedEntryTimestamp(entry, log)).isEmpty();
     assertThat(TransparencyLogCheck.inclusion(entry, log)).isEmpty();
-    assertThat(AttestationVerifier.certificateTime(cert, Instant.ofEpochSecond(entry.integratedTime())))
+    assertThat(
+            AttestationVerifier.certificateTime(
+                cert, Instant.ofEpochSecond(entry.integratedTime())))
         .contains("certificate not valid at integrated time 2026-05-07T15:34:11Z");
     // Within the validity window the same certificate passes.
-    assertThat(AttestationVerifier.certificateTime(cert, Instant.parse("2026-05-07T15:20:00Z"))).isEmpty();
+    assertThat(AttestationVerifier.certificateTime(cert, Instant.parse("2026-05-07T15:20:00Z")))
+        .isEmpty();
   }
 
   @Test
   void expiredCertBundle_asAttestation_rejectedAsNotDsse() {
     assertThatThrownBy(
-            () -> Attestation.fromSigstoreBundle(text("negative/sigstore-java.bundle-with-expired-cert.sigstore")))
+            () ->
+                Attestation.fromSigstoreBundle(
+                    text("negative/sigstore-java.bundle-with-expired-cert.sigstore")))
         .isInstanceOf(AttestationFormatException.class)
         .hasMessageContaining("no dsseEnvelope");
   }
@@ -275,31 +307,56 @@ class AttestationVerifierTest {
 
   @Test
   void statementDigestModified_production_failsSignature() {
-    assertThat(reason(verifySdist(PRODUCTION, "negative/" + SDIST + ".statement-digest-modified.publish.attestation", TRAIL)))
+    assertThat(
+            reason(
+                verifySdist(
+                    PRODUCTION,
+                    "negative/" + SDIST + ".statement-digest-modified.publish.attestation",
+                    TRAIL)))
         .isEqualTo("DSSE signature invalid");
   }
 
   @Test
   void signatureModified_production_failsSignature() {
-    assertThat(reason(verifySdist(PRODUCTION, "negative/" + SDIST + ".signature-modified.publish.attestation", TRAIL)))
+    assertThat(
+            reason(
+                verifySdist(
+                    PRODUCTION,
+                    "negative/" + SDIST + ".signature-modified.publish.attestation",
+                    TRAIL)))
         .isEqualTo("DSSE signature invalid");
   }
 
   @Test
   void inclusionProofModified_production_failsProof() {
-    assertThat(reason(verifySdist(PRODUCTION, "negative/" + SDIST + ".inclusion-proof-modified.publish.attestation", TRAIL)))
+    assertThat(
+            reason(
+                verifySdist(
+                    PRODUCTION,
+                    "negative/" + SDIST + ".inclusion-proof-modified.publish.attestation",
+                    TRAIL)))
         .isEqualTo("inclusion proof does not lead to the checkpoint root");
   }
 
   @Test
   void integratedTimeModified_production_failsSet() {
-    assertThat(reason(verifySdist(PRODUCTION, "negative/" + SDIST + ".integrated-time-modified.publish.attestation", TRAIL)))
+    assertThat(
+            reason(
+                verifySdist(
+                    PRODUCTION,
+                    "negative/" + SDIST + ".integrated-time-modified.publish.attestation",
+                    TRAIL)))
         .isEqualTo("signed entry timestamp invalid");
   }
 
   @Test
   void checkpointSignatureModified_production_failsCheckpoint() {
-    assertThat(reason(verifySdist(PRODUCTION, "negative/" + SDIST + ".checkpoint-signature-modified.publish.attestation", TRAIL)))
+    assertThat(
+            reason(
+                verifySdist(
+                    PRODUCTION,
+                    "negative/" + SDIST + ".checkpoint-signature-modified.publish.attestation",
+                    TRAIL)))
         .isEqualTo("checkpoint signature invalid");
   }
 
@@ -314,14 +371,24 @@ class AttestationVerifierTest {
 
   @Test
   void wrongWorkflowProvenance_production_failsBuildConfig() {
-    assertThat(reason(PRODUCTION.verify(Provenance.parse(text("negative/" + SDIST + ".wrong-workflow.provenance")), SDIST, sha256(SDIST))))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    Provenance.parse(text("negative/" + SDIST + ".wrong-workflow.provenance")),
+                    SDIST,
+                    sha256(SDIST))))
         .startsWith("certificate Build Config URI")
         .endsWith("does not match publisher trailofbits/pypi-attestations@wrong.yml");
   }
 
   @Test
   void wrongRepositoryProvenance_production_failsSourceRepository() {
-    assertThat(reason(PRODUCTION.verify(Provenance.parse(text("negative/" + SDIST + ".wrong-repository.provenance")), SDIST, sha256(SDIST))))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    Provenance.parse(text("negative/" + SDIST + ".wrong-repository.provenance")),
+                    SDIST,
+                    sha256(SDIST))))
         .isEqualTo(
             "certificate Source Repository URI https://github.com/trailofbits/pypi-attestations "
                 + "does not match publisher repository https://github.com/other/repo");
@@ -329,7 +396,12 @@ class AttestationVerifierTest {
 
   @Test
   void wrongKindProvenance_production_failsIssuer() {
-    assertThat(reason(PRODUCTION.verify(Provenance.parse(text("negative/" + SDIST + ".wrong-kind.provenance")), SDIST, sha256(SDIST))))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    Provenance.parse(text("negative/" + SDIST + ".wrong-kind.provenance")),
+                    SDIST,
+                    sha256(SDIST))))
         .isEqualTo(
             "certificate issuer https://token.actions.githubusercontent.com is not "
                 + "https://gitlab.com (publisher kind GitLab)");
@@ -339,21 +411,38 @@ class AttestationVerifierTest {
   void differentArtifact_production_failsSubject() {
     String other = "gitlab_oidc_project-0.0.3.tar.gz";
 
-    assertThat(reason(PRODUCTION.verify(attestation(SDIST + ".publish.attestation"), other, sha256(other), TRAIL)))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    attestation(SDIST + ".publish.attestation"), other, sha256(other), TRAIL)))
         .isEqualTo("subject name " + SDIST + " does not match the distribution " + other);
-    assertThat(reason(PRODUCTION.verify(attestation(SDIST + ".publish.attestation"), SDIST, sha256(other), TRAIL)))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    attestation(SDIST + ".publish.attestation"), SDIST, sha256(other), TRAIL)))
         .isEqualTo("subject digest does not match the distribution");
   }
 
   @Test
   void renamedArtifact_production_failsSubjectName() {
-    assertThat(reason(PRODUCTION.verify(attestation(SDIST + ".publish.attestation"), "pypi_attestations-0.0.20.tar.gz", sha256(SDIST), TRAIL)))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    attestation(SDIST + ".publish.attestation"),
+                    "pypi_attestations-0.0.20.tar.gz",
+                    sha256(SDIST),
+                    TRAIL)))
         .startsWith("subject name");
   }
 
   @Test
   void dashedProjectName_production_matchesAfterNormalization() {
-    assertThat(PRODUCTION.verify(attestation(SDIST + ".publish.attestation"), "pypi-attestations-0.0.19.tar.gz", sha256(SDIST), TRAIL))
+    assertThat(
+            PRODUCTION.verify(
+                attestation(SDIST + ".publish.attestation"),
+                "pypi-attestations-0.0.19.tar.gz",
+                sha256(SDIST),
+                TRAIL))
         .isInstanceOf(Verified.class);
   }
 
@@ -362,9 +451,14 @@ class AttestationVerifierTest {
     String models = "pypi_attestation_models-0.0.4a2.tar.gz";
     String gitlab = "gitlab_oidc_project-0.0.3.tar.gz";
 
-    assertThat(STAGING.verify(attestation(models + ".sigstore"), models, sha256(models), MODELS)).isInstanceOf(Failed.class);
-    assertThat(STAGING.verify(attestation(gitlab + ".publish.attestation"), gitlab, sha256(gitlab), GITLAB)).isInstanceOf(Failed.class);
-    assertThat(STAGING.verify(Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST))).isInstanceOf(Failed.class);
+    assertThat(STAGING.verify(attestation(models + ".sigstore"), models, sha256(models), MODELS))
+        .isInstanceOf(Failed.class);
+    assertThat(
+            STAGING.verify(
+                attestation(gitlab + ".publish.attestation"), gitlab, sha256(gitlab), GITLAB))
+        .isInstanceOf(Failed.class);
+    assertThat(STAGING.verify(Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST)))
+        .isInstanceOf(Failed.class);
   }
 
   // --- required publisher, unknown kinds ---
@@ -373,26 +467,41 @@ class AttestationVerifierTest {
   void provenance_requiredOtherPublisher_failsWithBothNamed() {
     Publisher required = new Publisher.GitHub("other/repo", "release.yml", Optional.empty());
 
-    assertThat(reason(PRODUCTION.verify(Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST), required)))
-        .isEqualTo("provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
-    assertThat(PRODUCTION.verify(Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST),
-            new Publisher.GitHub("TrailOfBits/pypi-attestations", "release.yml", Optional.empty())))
+    assertThat(
+            reason(
+                PRODUCTION.verify(
+                    Provenance.parse(text(SDIST + ".provenance")), SDIST, sha256(SDIST), required)))
+        .isEqualTo(
+            "provenance publisher trailofbits/pypi-attestations@release.yml does not match required other/repo@release.yml");
+    assertThat(
+            PRODUCTION.verify(
+                Provenance.parse(text(SDIST + ".provenance")),
+                SDIST,
+                sha256(SDIST),
+                new Publisher.GitHub(
+                    "TrailOfBits/pypi-attestations", "release.yml", Optional.empty())))
         .isInstanceOf(Verified.class);
   }
 
   @Test
   void provenance_unknownPublisherKind_unverified() {
-    String json = text(SDIST + ".provenance").replace("\"kind\": \"GitHub\"", "\"kind\": \"ActiveState\"").replace("\"kind\":\"GitHub\"", "\"kind\":\"ActiveState\"");
+    String json =
+        text(SDIST + ".provenance")
+            .replace("\"kind\": \"GitHub\"", "\"kind\": \"ActiveState\"")
+            .replace("\"kind\":\"GitHub\"", "\"kind\":\"ActiveState\"");
     Provenance p = Provenance.parse(json);
 
-    assertThat(p.attestationBundles().get(0).publisher()).isEqualTo(new Publisher.Unknown("ActiveState"));
+    assertThat(p.attestationBundles().get(0).publisher())
+        .isEqualTo(new Publisher.Unknown("ActiveState"));
     assertThat(PRODUCTION.verify(p, SDIST, sha256(SDIST)))
         .isEqualTo(new Unverified("publisher kind ActiveState is not supported"));
   }
 
   @Test
   void attestation_unknownEntryKind_unverified() {
-    String json = text(SDIST + ".publish.attestation").replaceFirst("\"kind\": ?\"dsse\"", "\"kind\":\"intoto\"");
+    String json =
+        text(SDIST + ".publish.attestation")
+            .replaceFirst("\"kind\": ?\"dsse\"", "\"kind\":\"intoto\"");
 
     assertThat(PRODUCTION.verify(Attestation.parse(json), SDIST, sha256(SDIST), TRAIL))
         .isEqualTo(new Unverified("transparency log entry kind intoto 0.0.1 is not supported"));
@@ -400,7 +509,11 @@ class AttestationVerifierTest {
 
   @Test
   void provenance_noBundles_unverified() {
-    assertThat(PRODUCTION.verify(Provenance.parse("{\"version\":1,\"attestation_bundles\":[]}"), SDIST, sha256(SDIST)))
+    assertThat(
+            PRODUCTION.verify(
+                Provenance.parse("{\"version\":1,\"attestation_bundles\":[]}"),
+                SDIST,
+                sha256(SDIST)))
         .isEqualTo(new Unverified("provenance has no attestations"));
   }
 }

@@ -50,7 +50,10 @@ class TransparencyLogCheckTest {
 
   @Test
   void pae_inToto_matchesDsseSpecExample() {
-    assertThat(new String(AttestationVerifier.pae("hi".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                AttestationVerifier.pae("hi".getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8))
         .isEqualTo("DSSEv1 28 application/vnd.in-toto+json 2 hi");
   }
 }

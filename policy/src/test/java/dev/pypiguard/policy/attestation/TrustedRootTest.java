@@ -82,6 +82,7 @@ class TrustedRootTest {
                 trail);
 
     assertThat(v)
-        .isEqualTo(new Failed("certificate does not chain to a Fulcio CA of the trusted root hybrid"));
+        .isEqualTo(
+            new Failed("certificate does not chain to a Fulcio CA of the trusted root hybrid"));
   }
 }

@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pypiguard.core.config.YamlDocument;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.advisory.OnUnavailable;
 import dev.pypiguard.policy.advisory.Severity;
+import dev.pypiguard.policy.inspection.Action;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import dev.pypiguard.policy.Policy;
-import dev.pypiguard.policy.inspection.Action;
-import dev.pypiguard.policy.advisory.OnUnavailable;
 
 /** The built-in policy (issue 18), and policies.example.yaml as that policy plus company parts. */
 class BuiltInPolicyTest {
@@ -50,30 +49,44 @@ class BuiltInPolicyTest {
 
   @Test
   void yaml_parsesToThePolicy() {
-    assertThat(PolicyLoader.parse("printed", BuiltInPolicy.yaml())).isEqualTo(BuiltInPolicy.policy());
+    assertThat(PolicyLoader.parse("printed", BuiltInPolicy.yaml()))
+        .isEqualTo(BuiltInPolicy.policy());
   }
 
   @Test
   void example_hasEveryKeyOfTheBuiltInPolicyWithItsValue() throws Exception {
-    String example = Files.readString(dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
-    Map<String, String> builtIn = leaves(YamlDocument.parse("built-in", BuiltInPolicy.yaml()).root());
+    String example =
+        Files.readString(
+            dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
+    Map<String, String> builtIn =
+        leaves(YamlDocument.parse("built-in", BuiltInPolicy.yaml()).root());
     Map<String, String> ours = leaves(YamlDocument.parse("example", example).root());
-    assertThat(builtIn).containsKeys("release-age.minimum", "advisories.min-severity", "attestations.verify");
+    assertThat(builtIn)
+        .containsKeys("release-age.minimum", "advisories.min-severity", "attestations.verify");
     var problems = new ArrayList<String>();
-    builtIn.forEach((key, value) -> {
-      if (!ours.containsKey(key)) {
-        problems.add(key + ": missing from policies.example.yaml (built-in: " + value + ")");
-      } else if (!ours.get(key).equals(value) && !documentsDifference(example, key)) {
-        problems.add(key + ": " + ours.get(key) + " in policies.example.yaml, " + value
-            + " built in, and no comment above it says it \"" + DIFFERS + "\"");
-      }
-    });
+    builtIn.forEach(
+        (key, value) -> {
+          if (!ours.containsKey(key)) {
+            problems.add(key + ": missing from policies.example.yaml (built-in: " + value + ")");
+          } else if (!ours.get(key).equals(value) && !documentsDifference(example, key)) {
+            problems.add(
+                key
+                    + ": "
+                    + ours.get(key)
+                    + " in policies.example.yaml, "
+                    + value
+                    + " built in, and no comment above it says it \""
+                    + DIFFERS
+                    + "\"");
+          }
+        });
     assertThat(problems).isEmpty();
   }
 
   @Test
   void documentsDifference_needsTheMarkerInTheCommentAboveTheKey() {
-    String doc = """
+    String doc =
+        """
         advisories:
           # medium: we want more (differs from the built-in policy)
           min-severity: medium
@@ -92,13 +105,18 @@ class BuiltInPolicyTest {
 
   private static void walk(String path, JsonNode n, Map<String, String> out) {
     if (n.isObject()) {
-      n.properties().forEach(e -> walk(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), e.getValue(), out));
+      n.properties()
+          .forEach(
+              e -> walk(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), e.getValue(), out));
     } else {
       out.put(path, n.toString());
     }
   }
 
-  /** Whether the comment lines right above {@code key}'s line in {@code yaml} carry {@link #DIFFERS}. */
+  /**
+   * Whether the comment lines right above {@code key}'s line in {@code yaml} carry {@link
+   * #DIFFERS}.
+   */
   static boolean documentsDifference(String yaml, String key) {
     String[] parts = key.split("\\.");
     List<String> lines = yaml.lines().toList();

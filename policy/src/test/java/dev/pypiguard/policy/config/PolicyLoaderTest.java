@@ -1,22 +1,22 @@
 package dev.pypiguard.policy.config;
 
-import dev.pypiguard.core.project.Glob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.version.Version;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
+import dev.pypiguard.policy.attestation.PublisherRequirement;
+import dev.pypiguard.policy.inspection.Action;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.pypiguard.policy.Policy;
-import dev.pypiguard.policy.inspection.Action;
-import dev.pypiguard.policy.attestation.AttestationPolicy;
-import dev.pypiguard.policy.attestation.PublisherRequirement;
 
 class PolicyLoaderTest {
 
@@ -65,7 +65,9 @@ class PolicyLoaderTest {
               - {project: "foo-*", until: "2027-03-01T12:00:00+01:00", reason: why, date: 2099-01-01}
             """);
     assertThat(p.mode()).isEqualTo(Policy.Mode.AUDIT);
-    assertThat(p.projects().allow()).extracting(Glob::toString).containsExactly("mycorp-*", "requests");
+    assertThat(p.projects().allow())
+        .extracting(Glob::toString)
+        .containsExactly("mycorp-*", "requests");
     assertThat(p.projects().deny()).extracting(Glob::toString).containsExactly("evil-*");
     assertThat(p.versions().deny().get(new ProjectName("requests")).contains(Version.parse("2.30")))
         .isTrue();
@@ -154,10 +156,12 @@ class PolicyLoaderTest {
 
   @Test
   void parse_attestationsBadValues_reportsEach() {
-    String msg = problems("attestations:\n  verify: maybe\n  publisher-change: warn\n  trusted: x\n");
+    String msg =
+        problems("attestations:\n  verify: maybe\n  publisher-change: warn\n  trusted: x\n");
     assertThat(msg)
         .contains("policies.yaml:2: attestations.verify: \"maybe\" (expected: true | false)")
-        .contains("policies.yaml:3: attestations.publisher-change: \"warn\" (expected: block | allow)")
+        .contains(
+            "policies.yaml:3: attestations.publisher-change: \"warn\" (expected: block | allow)")
         .contains("attestations.trusted: unknown key");
   }
 
@@ -173,7 +177,8 @@ class PolicyLoaderTest {
         Path.of("src/test/resources/attestations/trusted_root.production.json"),
         dir.resolve("root.json"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    assertThat(PolicyLoader.load(policy).attestations().trustedRoot()).contains(dir.resolve("root.json"));
+    assertThat(PolicyLoader.load(policy).attestations().trustedRoot())
+        .contains(dir.resolve("root.json"));
   }
 
   @Test
@@ -345,19 +350,25 @@ class PolicyLoaderTest {
   /** Issue 16: how blocked files appear, hide by default. */
   @Test
   void filesBlocked_yankHideAndNonsense(@TempDir Path dir) throws Exception {
-    assertThat(parse("files: {blocked: yank}\n").files().blocked()).isEqualTo(Policy.BlockedFiles.YANK);
-    assertThat(parse("files: {sdists: block}\n").files().blocked()).isEqualTo(Policy.BlockedFiles.HIDE);
+    assertThat(parse("files: {blocked: yank}\n").files().blocked())
+        .isEqualTo(Policy.BlockedFiles.YANK);
+    assertThat(parse("files: {sdists: block}\n").files().blocked())
+        .isEqualTo(Policy.BlockedFiles.HIDE);
     assertThat(parse("mode: enforce\n").files().blocked()).isEqualTo(Policy.BlockedFiles.HIDE);
-    assertThat(parse("files: {blocked: yank}\n").digest()).isNotEqualTo(parse("files: {blocked: hide}\n").digest());
+    assertThat(parse("files: {blocked: yank}\n").digest())
+        .isNotEqualTo(parse("files: {blocked: hide}\n").digest());
     Path f = dir.resolve("blocked.yaml");
     Files.writeString(f, "files:\n  blocked: show\n");
-    assertThatThrownBy(() -> PolicyLoader.load(f)).hasMessageContaining("files.blocked")
+    assertThatThrownBy(() -> PolicyLoader.load(f))
+        .hasMessageContaining("files.blocked")
         .hasMessageContaining("hide | yank");
   }
 
   @Test
   void load_exampleAtRepoRoot_loads() {
-    Policy p = PolicyLoader.load(dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
+    Policy p =
+        PolicyLoader.load(
+            dev.pypiguard.policy.testing.Fixtures.file("shipped/policies.example.yaml"));
     assertThat(p.mode()).isEqualTo(Policy.Mode.ENFORCE);
     assertThat(p.releaseAge().minimum()).isEqualTo(Duration.ofDays(7));
     assertThat(p.releaseAge().unknown()).isEqualTo(Policy.UnknownUploadTime.FIRST_SEEN);
@@ -367,17 +378,25 @@ class PolicyLoaderTest {
     assertThat(p.files().blocked()).isEqualTo(Policy.BlockedFiles.YANK);
     // Issue 17: every check spelled out, the unambiguous (high) ones blocked, the rest warned.
     for (var c : dev.pypiguard.policy.inspection.Check.values()) {
-      assertThat(p.inspection().actions()).as(c.id()).containsEntry(c.id(),
-          c.severity() == dev.pypiguard.policy.inspection.Finding.Severity.HIGH ? Action.BLOCK : Action.WARN);
+      assertThat(p.inspection().actions())
+          .as(c.id())
+          .containsEntry(
+              c.id(),
+              c.severity() == dev.pypiguard.policy.inspection.Finding.Severity.HIGH
+                  ? Action.BLOCK
+                  : Action.WARN);
     }
     assertThat(p.lookalikes().action()).isEqualTo(Action.HOLD);
     assertThat(p.exceptions())
-        .allSatisfy(w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
+        .allSatisfy(
+            w -> assertThat(w.until().expires()).isAfter(Instant.parse("2027-01-01T00:00:00Z")));
   }
 
   @Test
   void digest_sameMeaningDifferentLayout_equal() {
-    Policy a = parse("projects: {deny: [b-*, a]}\nversions: {deny: {requests: \"<2.31\", Django: \"<4,>=3\"}}\n");
+    Policy a =
+        parse(
+            "projects: {deny: [b-*, a]}\nversions: {deny: {requests: \"<2.31\", Django: \"<4,>=3\"}}\n");
     Policy b =
         parse(
             """

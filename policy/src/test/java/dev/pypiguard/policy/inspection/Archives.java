@@ -22,8 +22,16 @@ final class Archives {
   static Archives wheel(String name, String version, String tag) {
     var a = new Archives();
     String di = name + "-" + version + ".dist-info/";
-    a.add(di + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n\nA package.\n");
-    a.add(di + "WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: " + tag.endsWith("none-any") + "\nTag: " + tag + "\n");
+    a.add(
+        di + "METADATA",
+        "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n\nA package.\n");
+    a.add(
+        di + "WHEEL",
+        "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: "
+            + tag.endsWith("none-any")
+            + "\nTag: "
+            + tag
+            + "\n");
     a.add(name + "/__init__.py", "__version__ = '" + version + "'\n");
     return a;
   }
@@ -31,7 +39,8 @@ final class Archives {
   static Archives sdist(String name, String version) {
     var a = new Archives();
     String top = name + "-" + version + "/";
-    a.add(top + "PKG-INFO", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n");
+    a.add(
+        top + "PKG-INFO", "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n");
     a.add(top + "pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\n");
     a.add(top + name + "/__init__.py", "x = 1\n");
     return a;

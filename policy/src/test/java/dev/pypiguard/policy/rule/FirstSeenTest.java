@@ -39,7 +39,8 @@ class FirstSeenTest {
     try (FileFirstSeen s = new FileFirstSeen(f)) {
       assertThat(s.firstSeen("a-1.0.tar.gz sha256=ab", T0)).isEqualTo(T0);
     }
-    assertThat(Files.readString(f)).isEqualTo("a-1.0.tar.gz sha256=ab\t" + T0.toEpochMilli() + "\n");
+    assertThat(Files.readString(f))
+        .isEqualTo("a-1.0.tar.gz sha256=ab\t" + T0.toEpochMilli() + "\n");
     try (FileFirstSeen s = new FileFirstSeen(f)) {
       assertThat(s.firstSeen("a-1.0.tar.gz sha256=ab", T1)).isEqualTo(T0);
     }

@@ -6,7 +6,9 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.MetadataRef;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
+import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,13 +18,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
-import dev.pypiguard.policy.Decision;
-import dev.pypiguard.policy.Reason;
 
 /** Issue 13: the {@code metadata} rule on {@code Requires-Dist: name @ URL}. */
 class MetadataRuleTest {
   static final String META_SHA = "cd".repeat(32);
-  static final String BAD = """
+  static final String BAD =
+      """
       Metadata-Version: 2.1
       Name: lib
       Version: 1.0
@@ -35,33 +36,56 @@ class MetadataRuleTest {
 
   @Test
   void directUrlRequirements_namesOnlyHeaderUrlForms() {
-    assertThat(MetadataRule.directUrlRequirements(BAD)).containsExactly(
-        "evil @ https://evil.example/evil-1.0.tar.gz ; python_version >= \"3\"",
-        "other[x]@git+https://git.example/other.git");
-    assertThat(MetadataRule.directUrlRequirements("Requires-Dist: a (>=1) ; extra == \"b@c\"\n")).isEmpty();
+    assertThat(MetadataRule.directUrlRequirements(BAD))
+        .containsExactly(
+            "evil @ https://evil.example/evil-1.0.tar.gz ; python_version >= \"3\"",
+            "other[x]@git+https://git.example/other.git");
+    assertThat(MetadataRule.directUrlRequirements("Requires-Dist: a (>=1) ; extra == \"b@c\"\n"))
+        .isEmpty();
   }
 
   static Decision judge(String yaml, Optional<String> stored) {
     Policy p = PolicyLoader.parse("p.yaml", yaml);
-    MetadataRule.Source source = new MetadataRule.Source() {
-      @Override
-      public Optional<String> text(String sha) {
-        return sha.equals(META_SHA) ? stored : Optional.empty();
-      }
+    MetadataRule.Source source =
+        new MetadataRule.Source() {
+          @Override
+          public Optional<String> text(String sha) {
+            return sha.equals(META_SHA) ? stored : Optional.empty();
+          }
 
-      @Override
-      public String generation() {
-        return "1";
-      }
-    };
-    FileEntry f = new FileEntry("lib-1.0-py3-none-any.whl", "https://files.example/lib-1.0-py3-none-any.whl",
-        Map.of("sha256", "ab".repeat(32)), Optional.empty(), Yanked.NO, OptionalLong.empty(), Optional.empty(),
-        Optional.of(new MetadataRef(Map.of("sha256", META_SHA))), Optional.empty(), Optional.empty(),
-        Optional.empty(), Map.of());
-    var judge = new PolicyJudge(p, Clock.fixed(Instant.parse("2026-11-21T10:00:00Z"), ZoneOffset.UTC),
-        new InMemoryFirstSeen(), List.of(new MetadataRule(p.metadata(), source)));
-    return judge.judge("pypi", new ProjectPage("lib", "1.1", Map.of(), List.of(f), Optional.empty(),
-        Optional.empty(), Map.of())).files().get(0).decision();
+          @Override
+          public String generation() {
+            return "1";
+          }
+        };
+    FileEntry f =
+        new FileEntry(
+            "lib-1.0-py3-none-any.whl",
+            "https://files.example/lib-1.0-py3-none-any.whl",
+            Map.of("sha256", "ab".repeat(32)),
+            Optional.empty(),
+            Yanked.NO,
+            OptionalLong.empty(),
+            Optional.empty(),
+            Optional.of(new MetadataRef(Map.of("sha256", META_SHA))),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Map.of());
+    var judge =
+        new PolicyJudge(
+            p,
+            Clock.fixed(Instant.parse("2026-11-21T10:00:00Z"), ZoneOffset.UTC),
+            new InMemoryFirstSeen(),
+            List.of(new MetadataRule(p.metadata(), source)));
+    return judge
+        .judge(
+            "pypi",
+            new ProjectPage(
+                "lib", "1.1", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of()))
+        .files()
+        .get(0)
+        .decision();
   }
 
   @Test
@@ -69,9 +93,13 @@ class MetadataRuleTest {
     Decision d = judge("", Optional.of(BAD));
     assertThat(d.allowed()).isFalse();
     assertThat(d.reasons()).extracting(Reason::rule).containsExactly("metadata");
-    assertThat(d.reasons().get(0).message()).startsWith("core metadata requires evil @ https://evil.example/");
-    assertThat(judge("metadata: {allow-direct-urls: [\"li*\"]}\n", Optional.of(BAD)).allowed()).isTrue();
+    assertThat(d.reasons().get(0).message())
+        .startsWith("core metadata requires evil @ https://evil.example/");
+    assertThat(judge("metadata: {allow-direct-urls: [\"li*\"]}\n", Optional.of(BAD)).allowed())
+        .isTrue();
     assertThat(judge("", Optional.of("Name: lib\nRequires-Dist: requests\n")).allowed()).isTrue();
-    assertThat(judge("", Optional.empty()).allowed()).as("not fetched yet: judged without it").isTrue();
+    assertThat(judge("", Optional.empty()).allowed())
+        .as("not fetched yet: judged without it")
+        .isTrue();
   }
 }

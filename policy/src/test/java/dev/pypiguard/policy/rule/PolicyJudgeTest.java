@@ -7,7 +7,12 @@ import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.ProjectStatus;
 import dev.pypiguard.core.simple.Yanked;
+import dev.pypiguard.policy.Decision;
+import dev.pypiguard.policy.FileDecision;
+import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.config.PolicyLoader;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,11 +26,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.pypiguard.policy.Decision;
-import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.JudgedPage;
-import dev.pypiguard.policy.PageJudge;
-import dev.pypiguard.policy.Reason;
 
 class PolicyJudgeTest {
   static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
@@ -81,7 +81,13 @@ class PolicyJudgeTest {
   @Test
   void judge_defaults_allowEverything() {
     JudgedPage judged =
-        judge("").judge("pypi", page("requests", file("requests-2.30.0.tar.gz"), file("requests-2.32.0-py3-none-any.whl")));
+        judge("")
+            .judge(
+                "pypi",
+                page(
+                    "requests",
+                    file("requests-2.30.0.tar.gz"),
+                    file("requests-2.32.0-py3-none-any.whl")));
     assertThat(judged.files()).allSatisfy(f -> assertThat(f.decision()).isEqualTo(Decision.ALLOW));
     assertThat(judged.files().get(0).version()).isEqualTo("2.30.0");
   }
@@ -120,7 +126,8 @@ class PolicyJudgeTest {
   @Test
   void judge_deniedProjectGlob_blocksEveryFileAndProject() {
     PolicyJudge j = judge("projects: {deny: [\"Evil_*\"]}\n");
-    Decision d = decision(j, page("Evil.Thing", file("evil_thing-1.0.tar.gz")), "evil_thing-1.0.tar.gz");
+    Decision d =
+        decision(j, page("Evil.Thing", file("evil_thing-1.0.tar.gz")), "evil_thing-1.0.tar.gz");
     assertThat(d.reasons())
         .containsExactly(new Reason("projects", "project evil-thing is denied by \"evil-*\""));
     assertThat(d.allowed()).isFalse();
@@ -131,25 +138,31 @@ class PolicyJudgeTest {
   @Test
   void judge_allowlistMode_onlyListedProjectsExist() {
     PolicyJudge j = judge("projects: {allow: [\"mycorp-*\", requests]}\n");
-    assertThat(decision(j, page("requests", file("requests-2.32.0.tar.gz")), "requests-2.32.0.tar.gz").allowed())
+    assertThat(
+            decision(j, page("requests", file("requests-2.32.0.tar.gz")), "requests-2.32.0.tar.gz")
+                .allowed())
         .isTrue();
     assertThat(j.projectBlocked(new ProjectName("MyCorp_Tools"))).isEmpty();
     assertThat(j.projectBlocked(new ProjectName("flask")))
         .contains(new Reason("projects", "project flask is not in the allowlist (projects.allow)"));
-    assertThat(decision(j, page("flask", file("flask-3.0.0.tar.gz")), "flask-3.0.0.tar.gz").allowed())
+    assertThat(
+            decision(j, page("flask", file("flask-3.0.0.tar.gz")), "flask-3.0.0.tar.gz").allowed())
         .isFalse();
   }
 
   @Test
   void projectBlocked_auditMode_empty() {
-    assertThat(judge("mode: audit\nprojects: {deny: [evil]}\n").projectBlocked(new ProjectName("evil")))
+    assertThat(
+            judge("mode: audit\nprojects: {deny: [evil]}\n")
+                .projectBlocked(new ProjectName("evil")))
         .isEmpty();
   }
 
   @Test
   void projectBlocked_activeException_empty() {
     PolicyJudge j =
-        judge("projects: {deny: [\"evil-*\"]}\nexceptions: [{project: evil-ok, until: 2027-01-01, reason: T-1, date: 2099-01-01}]\n");
+        judge(
+            "projects: {deny: [\"evil-*\"]}\nexceptions: [{project: evil-ok, until: 2027-01-01, reason: T-1, date: 2099-01-01}]\n");
     assertThat(j.projectBlocked(new ProjectName("evil-ok"))).isEmpty();
     assertThat(j.projectBlocked(new ProjectName("evil-bad"))).isPresent();
   }
@@ -166,7 +179,8 @@ class PolicyJudgeTest {
             file("requests-2.31.0rc1.tar.gz"),
             file("requests-2.31.0.tar.gz"));
     JudgedPage judged = judge("versions: {deny: {requests: \"<2.31\"}}\n").judge("pypi", p);
-    assertThat(judged.blocked()).extracting(f -> f.file().filename())
+    assertThat(judged.blocked())
+        .extracting(f -> f.file().filename())
         .containsExactly("requests-2.30.1.tar.gz", "requests-2.30.1rc1.tar.gz");
     assertThat(judged.file("requests-2.30.1.tar.gz").orElseThrow().decision().reasons())
         .containsExactly(new Reason("versions", "version 2.30.1 is denied by \"<2.31\""));
@@ -174,9 +188,11 @@ class PolicyJudgeTest {
 
   @Test
   void judge_versionsAllow_onlyMatchingServed() {
-    ProjectPage p = page("Django", file("Django-4.1.0.tar.gz"), file("django-5.0-py3-none-any.whl"));
+    ProjectPage p =
+        page("Django", file("Django-4.1.0.tar.gz"), file("django-5.0-py3-none-any.whl"));
     JudgedPage judged = judge("versions: {allow: {django: \">=4.2,<6\"}}\n").judge("pypi", p);
-    assertThat(judged.allowed()).extracting(f -> f.file().filename())
+    assertThat(judged.allowed())
+        .extracting(f -> f.file().filename())
         .containsExactly("django-5.0-py3-none-any.whl");
     assertThat(judged.blocked().get(0).decision().reasons().get(0).message())
         .isEqualTo("version 4.1.0 is not allowed by \"<6,>=4.2\"");
@@ -186,12 +202,22 @@ class PolicyJudgeTest {
   @Test
   void judge_invalidUpstreamVersion_blockedByFilenameRuleWhateverTheVersionRules() {
     ProjectPage p = page("foo", file("foo-1.0-beta-final.tar.gz"), file("foo-2.0.tar.gz"));
-    for (String yaml : List.of("", "versions: {deny: {foo: \"<3\"}}\n", "versions: {allow: {foo: \">=1\"}}\n",
-        "mode: audit\n", "exceptions: [{project: foo, until: 2099-01-01, reason: r, date: 2099-01-01}]\n")) {
+    for (String yaml :
+        List.of(
+            "",
+            "versions: {deny: {foo: \"<3\"}}\n",
+            "versions: {allow: {foo: \">=1\"}}\n",
+            "mode: audit\n",
+            "exceptions: [{project: foo, until: 2099-01-01, reason: r, date: 2099-01-01}]\n")) {
       Decision legacy = decide(yaml, p, "foo-1.0-beta-final.tar.gz");
       assertThat(legacy.allowed()).as(yaml).isFalse();
-      assertThat(legacy.reasons()).as(yaml).first().isEqualTo(new Reason("filename",
-          "version \"1.0-beta-final\" of foo-1.0-beta-final.tar.gz is not valid PEP 440, so no version rule or advisory could judge it"));
+      assertThat(legacy.reasons())
+          .as(yaml)
+          .first()
+          .isEqualTo(
+              new Reason(
+                  "filename",
+                  "version \"1.0-beta-final\" of foo-1.0-beta-final.tar.gz is not valid PEP 440, so no version rule or advisory could judge it"));
     }
     assertThat(decide("", p, "foo-2.0.tar.gz").allowed()).isTrue();
   }
@@ -204,18 +230,23 @@ class PolicyJudgeTest {
     assertThat(judged.file("bar-1.0.tar.gz").orElseThrow().decision().reasons())
         .containsExactly(new Reason("filename", "bar-1.0.tar.gz names project bar, not foo"));
     assertThat(judged.file("README").orElseThrow().decision().reasons())
-        .containsExactly(new Reason("filename", "README is not a distribution file name of foo as pip reads names"));
+        .containsExactly(
+            new Reason(
+                "filename", "README is not a distribution file name of foo as pip reads names"));
     assertThat(judged.file("foo-1.0.tbz").orElseThrow().decision().allowed()).isTrue();
     assertThat(judged.file("foo-1.0.tbz").orElseThrow().version()).isEqualTo("1.0");
   }
 
-  /** Issue 13: an sdist suffix pip accepts but the engine did not know skipped the version rules. */
+  /**
+   * Issue 13: an sdist suffix pip accepts but the engine did not know skipped the version rules.
+   */
   @Test
   void judge_oddSdistSuffix_judgedByTheVersionRules() {
     ProjectPage p = page("foo", file("foo-1.0.tar.lzma"), file("Foo_-1.0.txz"));
     JudgedPage judged = judge("versions: {deny: {foo: \"<3\"}}\n").judge("pypi", p);
     assertThat(judged.file("foo-1.0.tar.lzma").orElseThrow().decision().reasons())
-        .extracting(Reason::rule).containsExactly("versions");
+        .extracting(Reason::rule)
+        .containsExactly("versions");
     assertThat(judged.file("Foo_-1.0.txz").orElseThrow().decision().allowed()).isFalse();
   }
 
@@ -227,44 +258,95 @@ class PolicyJudgeTest {
     JudgedPage once = judge("").judge("pypi", page("foo", a, same));
     assertThat(once.files()).hasSize(1);
     assertThat(once.served().files()).hasSize(1);
-    FileEntry other = new FileEntry("foo-1.0.tar.gz", a.url() + "#x", Map.of("sha256", "cd".repeat(32)),
-        Optional.empty(), Yanked.NO, OptionalLong.empty(), a.uploadTime(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), Map.of());
+    FileEntry other =
+        new FileEntry(
+            "foo-1.0.tar.gz",
+            a.url() + "#x",
+            Map.of("sha256", "cd".repeat(32)),
+            Optional.empty(),
+            Yanked.NO,
+            OptionalLong.empty(),
+            a.uploadTime(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Map.of());
     JudgedPage twice = judge("mode: audit\n").judge("pypi", page("foo", a, other));
     assertThat(twice.served().files()).isEmpty();
     assertThat(twice.files().get(0).decision().reasons().get(0).message())
-        .contains("different sha256s").contains(SHA).contains("cd".repeat(32));
+        .contains("different sha256s")
+        .contains(SHA)
+        .contains("cd".repeat(32));
   }
 
   /** Issue 13: a known name that comes back with other bytes is a swap, with both hashes named. */
   @Test
   void judge_swappedBytesUnderAKnownName_blockedAsIntegrityWithBothHashes() {
     KnownFiles known = KnownFiles.inMemory();
-    PolicyJudge j = new PolicyJudge(policy("mode: audit\n"), Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(),
-        known, List.of());
-    assertThat(decision(j, page("foo", file("foo-1.0.tar.gz")), "foo-1.0.tar.gz").allowed()).isTrue();
-    FileEntry swapped = new FileEntry("foo-1.0.tar.gz", "https://files.example/x", Map.of("sha256", "cd".repeat(32)),
-        Optional.empty(), Yanked.NO, OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), Map.of());
+    PolicyJudge j =
+        new PolicyJudge(
+            policy("mode: audit\n"),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            new InMemoryFirstSeen(),
+            known,
+            List.of());
+    assertThat(decision(j, page("foo", file("foo-1.0.tar.gz")), "foo-1.0.tar.gz").allowed())
+        .isTrue();
+    FileEntry swapped =
+        new FileEntry(
+            "foo-1.0.tar.gz",
+            "https://files.example/x",
+            Map.of("sha256", "cd".repeat(32)),
+            Optional.empty(),
+            Yanked.NO,
+            OptionalLong.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Map.of());
     Decision d = decision(j, page("foo", swapped), "foo-1.0.tar.gz");
     assertThat(d.allowed()).isFalse();
-    assertThat(d.reasons()).containsExactly(new Reason("integrity", "foo-1.0.tar.gz was first seen with sha256 "
-        + SHA + "; the upstream now gives sha256 " + "cd".repeat(32) + " (a file name never gets new bytes)"));
+    assertThat(d.reasons())
+        .containsExactly(
+            new Reason(
+                "integrity",
+                "foo-1.0.tar.gz was first seen with sha256 "
+                    + SHA
+                    + "; the upstream now gives sha256 "
+                    + "cd".repeat(32)
+                    + " (a file name never gets new bytes)"));
   }
 
   /** Issue 13: an exception without sha256s covers only files uploaded before its date. */
   @Test
   void judge_exceptionByDateOrSha256_coversOnlyTheFilesItWasWrittenFor() {
     String deny = "versions: {deny: {foo: \"<3\"}}\n";
-    ProjectPage p = page("foo", file("foo-1.0.tar.gz", NOW.minus(Duration.ofDays(30))),
-        file("foo-1.0-py3-none-any.whl", NOW.minus(Duration.ofDays(1))));
-    JudgedPage byDate = judge(deny + "exceptions: [{project: foo, until: 2099-01-01, reason: T, date: "
-        + NOW.minus(Duration.ofDays(10)) + "}]\n").judge("pypi", p);
+    ProjectPage p =
+        page(
+            "foo",
+            file("foo-1.0.tar.gz", NOW.minus(Duration.ofDays(30))),
+            file("foo-1.0-py3-none-any.whl", NOW.minus(Duration.ofDays(1))));
+    JudgedPage byDate =
+        judge(
+                deny
+                    + "exceptions: [{project: foo, until: 2099-01-01, reason: T, date: "
+                    + NOW.minus(Duration.ofDays(10))
+                    + "}]\n")
+            .judge("pypi", p);
     assertThat(byDate.file("foo-1.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
     assertThat(byDate.file("foo-1.0-py3-none-any.whl").orElseThrow().decision().allowed())
-        .as("added after the exception was written").isFalse();
-    JudgedPage bySha = judge(deny + "exceptions: [{project: foo, until: 2099-01-01, reason: T, sha256: [" + "cd".repeat(32)
-        + "]}]\n").judge("pypi", p);
+        .as("added after the exception was written")
+        .isFalse();
+    JudgedPage bySha =
+        judge(
+                deny
+                    + "exceptions: [{project: foo, until: 2099-01-01, reason: T, sha256: ["
+                    + "cd".repeat(32)
+                    + "]}]\n")
+            .judge("pypi", p);
     assertThat(bySha.allowed()).isEmpty();
   }
 
@@ -272,11 +354,18 @@ class PolicyJudgeTest {
 
   @Test
   void judge_releaseAgeYoungFile_blockedWithAgeAndMinimum() {
-    ProjectPage p = page("requests", file("requests-2.33.0.tar.gz", NOW.minus(Duration.ofDays(2)).minusSeconds(3600)));
+    ProjectPage p =
+        page(
+            "requests",
+            file("requests-2.33.0.tar.gz", NOW.minus(Duration.ofDays(2)).minusSeconds(3600)));
     assertThat(decide("release-age: {minimum: 7d}\n", p, "requests-2.33.0.tar.gz").reasons())
         // Issue 16: the block says when it lifts (upload time + minimum).
-        .containsExactly(new Reason("release-age", "uploaded 2 days ago, minimum is 7 days",
-            java.util.Optional.of(NOW.minus(Duration.ofDays(2)).minusSeconds(3600).plus(Duration.ofDays(7)))));
+        .containsExactly(
+            new Reason(
+                "release-age",
+                "uploaded 2 days ago, minimum is 7 days",
+                java.util.Optional.of(
+                    NOW.minus(Duration.ofDays(2)).minusSeconds(3600).plus(Duration.ofDays(7)))));
   }
 
   @Test
@@ -289,21 +378,29 @@ class PolicyJudgeTest {
     JudgedPage judged = judge("release-age: {minimum: 7d}\n").judge("pypi", p);
     assertThat(judged.file("requests-1.0.tar.gz").orElseThrow().decision().allowed()).isTrue();
     assertThat(judged.file("requests-1.1.tar.gz").orElseThrow().decision().reasons())
-        .containsExactly(new Reason("release-age", "uploaded 6 days ago, minimum is 7 days",
-            java.util.Optional.of(NOW.plusSeconds(1))));
+        .containsExactly(
+            new Reason(
+                "release-age",
+                "uploaded 6 days ago, minimum is 7 days",
+                java.util.Optional.of(NOW.plusSeconds(1))));
   }
 
   @Test
   void judge_releaseAgeHours_messageInHours() {
     ProjectPage p = page("a", file("a-1.0.tar.gz", NOW.minus(Duration.ofMinutes(150))));
-    assertThat(decide("release-age: {minimum: 36h}\n", p, "a-1.0.tar.gz").reasons().get(0).message())
+    assertThat(
+            decide("release-age: {minimum: 36h}\n", p, "a-1.0.tar.gz").reasons().get(0).message())
         .isEqualTo("uploaded 2 hours ago, minimum is 36 hours");
   }
 
   @Test
   void judge_releaseAgeExempt_notApplied() {
     ProjectPage p = page("MyCorp.Tools", file("mycorp_tools-1.0.tar.gz", NOW.minusSeconds(60)));
-    assertThat(decide("release-age: {minimum: 7d, exempt: [\"mycorp-*\"]}\n", p, "mycorp_tools-1.0.tar.gz"))
+    assertThat(
+            decide(
+                "release-age: {minimum: 7d, exempt: [\"mycorp-*\"]}\n",
+                p,
+                "mycorp_tools-1.0.tar.gz"))
         .isEqualTo(Decision.ALLOW);
   }
 
@@ -326,7 +423,8 @@ class PolicyJudgeTest {
 
   @Test
   void judge_noReleaseAgeSection_missingUploadTimeAllowed() {
-    assertThat(decide("", page("a", file("a-1.0.tar.gz", null)), "a-1.0.tar.gz")).isEqualTo(Decision.ALLOW);
+    assertThat(decide("", page("a", file("a-1.0.tar.gz", null)), "a-1.0.tar.gz"))
+        .isEqualTo(Decision.ALLOW);
   }
 
   @Test
@@ -336,7 +434,9 @@ class PolicyJudgeTest {
     ProjectPage page = page("a", file("a-1.0.tar.gz", null));
     Path store = dir.resolve("first-seen.tsv");
     try (FileFirstSeen seen = new FileFirstSeen(store)) {
-      Decision first = decision(new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), seen), page, "a-1.0.tar.gz");
+      Decision first =
+          decision(
+              new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), seen), page, "a-1.0.tar.gz");
       assertThat(first.reasons())
           .containsExactly(
               new Reason(
@@ -347,11 +447,18 @@ class PolicyJudgeTest {
     try (FileFirstSeen reopened = new FileFirstSeen(store)) {
       Instant later = NOW.plus(Duration.ofDays(3));
       Decision second =
-          decision(new PolicyJudge(p, Clock.fixed(later, ZoneOffset.UTC), reopened), page, "a-1.0.tar.gz");
+          decision(
+              new PolicyJudge(p, Clock.fixed(later, ZoneOffset.UTC), reopened),
+              page,
+              "a-1.0.tar.gz");
       assertThat(second.reasons().get(0).message())
           .isEqualTo("no upload time from the upstream; first seen 3 days ago, minimum is 7 days");
       Instant done = NOW.plus(Duration.ofDays(7));
-      assertThat(decision(new PolicyJudge(p, Clock.fixed(done, ZoneOffset.UTC), reopened), page, "a-1.0.tar.gz"))
+      assertThat(
+              decision(
+                  new PolicyJudge(p, Clock.fixed(done, ZoneOffset.UTC), reopened),
+                  page,
+                  "a-1.0.tar.gz"))
           .isEqualTo(Decision.ALLOW);
     }
   }
@@ -385,12 +492,17 @@ class PolicyJudgeTest {
 
   @Test
   void judge_sdistsBlock_onlyWheelsServed() {
-    ProjectPage p = page("a", file("a-1.0.tar.gz"), file("a-1.0-py3-none-any.WHL"), file("a-1.0-py2.7.egg"));
+    ProjectPage p =
+        page("a", file("a-1.0.tar.gz"), file("a-1.0-py3-none-any.WHL"), file("a-1.0-py2.7.egg"));
     JudgedPage judged = judge("files: {sdists: block}\n").judge("pypi", p);
-    assertThat(judged.allowed()).extracting(f -> f.file().filename()).containsExactly("a-1.0-py3-none-any.WHL");
+    assertThat(judged.allowed())
+        .extracting(f -> f.file().filename())
+        .containsExactly("a-1.0-py3-none-any.WHL");
     assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision().reasons())
         .containsExactly(
-            new Reason("sdists", "a source distribution; files.sdists is block, so only wheels are served"));
+            new Reason(
+                "sdists",
+                "a source distribution; files.sdists is block, so only wheels are served"));
     assertThat(judged.file("a-1.0-py2.7.egg").orElseThrow().decision().reasons().get(0).message())
         .startsWith("not a wheel;");
   }
@@ -398,7 +510,8 @@ class PolicyJudgeTest {
   @Test
   void judge_yankedHide_hidesUpstreamYank() {
     FileEntry yanked = file("a-1.0.tar.gz").withYanked(Yanked.because("broken"));
-    JudgedPage judged = judge("files: {yanked: hide}\n").judge("pypi", page("a", yanked, file("a-1.1.tar.gz")));
+    JudgedPage judged =
+        judge("files: {yanked: hide}\n").judge("pypi", page("a", yanked, file("a-1.1.tar.gz")));
     assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision().reasons())
         .containsExactly(new Reason("yanked", "yanked (broken); files.yanked is hide"));
     assertThat(judged.file("a-1.1.tar.gz").orElseThrow().decision().allowed()).isTrue();
@@ -413,25 +526,36 @@ class PolicyJudgeTest {
     JudgedPage judged = judge("files: {yank: {urllib3: \"==2.0.0\"}}\n").judge("pypi", p);
     FileDecision d = judged.file("urllib3-2.0.0.tar.gz").orElseThrow();
     assertThat(d.decision()).isEqualTo(Decision.ALLOW);
-    assertThat(d.file().yanked()).isEqualTo(Yanked.because("yanked by policy (files.yank: ==2.0.0)"));
+    assertThat(d.file().yanked())
+        .isEqualTo(Yanked.because("yanked by policy (files.yank: ==2.0.0)"));
     assertThat(judged.servedFile("urllib3-2.0.0.tar.gz").orElseThrow().yanked().yanked()).isTrue();
-    assertThat(judged.file("urllib3-2.0.1.tar.gz").orElseThrow().file().yanked()).isEqualTo(Yanked.NO);
+    assertThat(judged.file("urllib3-2.0.1.tar.gz").orElseThrow().file().yanked())
+        .isEqualTo(Yanked.NO);
   }
 
   @Test
   void judge_localYankUpstreamAlreadyYanked_keepsUpstreamReason() {
     FileEntry f = file("urllib3-2.0.0.tar.gz").withYanked(Yanked.because("upstream says so"));
     FileDecision d =
-        judge("files: {yank: {urllib3: \"==2.0.0\"}}\n").judge("pypi", page("urllib3", f)).files().get(0);
+        judge("files: {yank: {urllib3: \"==2.0.0\"}}\n")
+            .judge("pypi", page("urllib3", f))
+            .files()
+            .get(0);
     assertThat(d.file().yanked().reason()).contains("upstream says so");
   }
 
   @Test
   void judge_localYankWithHide_hidden() {
     ProjectPage p = page("urllib3", file("urllib3-2.0.0.tar.gz"));
-    assertThat(decide("files: {yanked: hide, yank: {urllib3: \"==2.0.0\"}}\n", p, "urllib3-2.0.0.tar.gz").reasons())
+    assertThat(
+            decide(
+                    "files: {yanked: hide, yank: {urllib3: \"==2.0.0\"}}\n",
+                    p,
+                    "urllib3-2.0.0.tar.gz")
+                .reasons())
         .containsExactly(
-            new Reason("yanked", "yanked (yanked by policy (files.yank: ==2.0.0)); files.yanked is hide"));
+            new Reason(
+                "yanked", "yanked (yanked by policy (files.yank: ==2.0.0)); files.yanked is hide"));
   }
 
   // --- collecting, exceptions, audit ----------------------------------------------------------
@@ -458,14 +582,18 @@ class PolicyJudgeTest {
             "requests",
             file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))),
             file("requests-2.29.0.tar.gz"));
-    String yaml = STRICT + "exceptions: [{project: Requests, versions: \"==2.30.0\", until: 2027-01-01, reason: TICKET-42, date: 2099-01-01}]\n";
+    String yaml =
+        STRICT
+            + "exceptions: [{project: Requests, versions: \"==2.30.0\", until: 2027-01-01, reason: TICKET-42, date: 2099-01-01}]\n";
     JudgedPage judged = judge(yaml).judge("pypi", p);
     Decision d = judged.file("requests-2.30.0.tar.gz").orElseThrow().decision();
     assertThat(d).isInstanceOf(Decision.Allow.class);
-    assertThat(d.reasons()).extracting(Reason::rule)
+    assertThat(d.reasons())
+        .extracting(Reason::rule)
         .containsExactly("exception", "versions", "release-age", "sdists");
     assertThat(d.reasons().get(0).message())
-        .isEqualTo("allowed by the exception for requests ==2.30.0 (files uploaded before 2099-01-01T00:00:00Z) until 2027-01-01: TICKET-42");
+        .isEqualTo(
+            "allowed by the exception for requests ==2.30.0 (files uploaded before 2099-01-01T00:00:00Z) until 2027-01-01: TICKET-42");
     assertThat(judged.file("requests-2.29.0.tar.gz").orElseThrow().decision().allowed())
         .as("versions outside the exception stay blocked")
         .isFalse();
@@ -474,8 +602,14 @@ class PolicyJudgeTest {
   @Test
   void judge_exceptionUntilDate_holdsThroughThatDayThenExpires() {
     ProjectPage p = page("requests", file("requests-2.30.0-py3-none-any.whl"));
-    String yaml = "versions: {deny: {requests: \"<2.31\"}}\nexceptions: [{project: \"req*\", until: 2027-01-01, reason: T, date: 2099-01-01}]\n";
-    assertThat(decision(judge(yaml, Instant.parse("2027-01-01T23:59:00Z")), p, "requests-2.30.0-py3-none-any.whl").allowed())
+    String yaml =
+        "versions: {deny: {requests: \"<2.31\"}}\nexceptions: [{project: \"req*\", until: 2027-01-01, reason: T, date: 2099-01-01}]\n";
+    assertThat(
+            decision(
+                    judge(yaml, Instant.parse("2027-01-01T23:59:00Z")),
+                    p,
+                    "requests-2.30.0-py3-none-any.whl")
+                .allowed())
         .isTrue();
     PolicyJudge expired = judge(yaml, Instant.parse("2027-01-02T00:00:00Z"));
     Decision d = decision(expired, p, "requests-2.30.0-py3-none-any.whl");
@@ -487,7 +621,10 @@ class PolicyJudgeTest {
   @Test
   void warnOnce_sameExpiredException_trueOnlyFirstTime() {
     Policy.Waiver w =
-        policy("exceptions: [{project: warn-once-test, until: 2020-01-01, reason: old, date: 2099-01-01}]\n").exceptions().get(0);
+        policy(
+                "exceptions: [{project: warn-once-test, until: 2020-01-01, reason: old, date: 2099-01-01}]\n")
+            .exceptions()
+            .get(0);
     assertThat(PolicyJudge.warnOnce(w)).isTrue();
     assertThat(PolicyJudge.warnOnce(w)).isFalse();
   }
@@ -509,23 +646,34 @@ class PolicyJudgeTest {
 
   @Test
   void judge_exceptionOverMalicious_stillBlocked() {
-    Policy p = policy("exceptions: [{project: \"*\", until: 2099-01-01, reason: everything, date: 2099-01-01}]\n");
-    PolicyJudge j = new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
+    Policy p =
+        policy(
+            "exceptions: [{project: \"*\", until: 2099-01-01, reason: everything, date: 2099-01-01}]\n");
+    PolicyJudge j =
+        new PolicyJudge(
+            p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
     JudgedPage judged = j.judge("pypi", page("a", file("a-6.6.6.tar.gz"), file("a-1.0.tar.gz")));
     assertThat(judged.file("a-6.6.6.tar.gz").orElseThrow().decision())
-        .isEqualTo(new Decision.Block(List.of(new Reason("malicious", "MAL-2026-1: credential stealer"))));
+        .isEqualTo(
+            new Decision.Block(List.of(new Reason("malicious", "MAL-2026-1: credential stealer"))));
     assertThat(judged.file("a-1.0.tar.gz").orElseThrow().decision()).isEqualTo(Decision.ALLOW);
     assertThat(j.version()).contains("+osv-rev-1");
   }
 
   @Test
   void judge_auditMode_everyBlockAllowedWithWouldBeReasons() {
-    ProjectPage p = page("requests", file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))), file("requests-2.32.0.tar.gz"));
-    JudgedPage judged = judge("mode: audit\nprojects: {deny: [requests]}\n" + STRICT).judge("pypi", p);
+    ProjectPage p =
+        page(
+            "requests",
+            file("requests-2.30.0.tar.gz", NOW.minus(Duration.ofDays(1))),
+            file("requests-2.32.0.tar.gz"));
+    JudgedPage judged =
+        judge("mode: audit\nprojects: {deny: [requests]}\n" + STRICT).judge("pypi", p);
     assertThat(judged.blocked()).isEmpty();
     Decision d = judged.file("requests-2.30.0.tar.gz").orElseThrow().decision();
     assertThat(d).isInstanceOf(Decision.Allow.class);
-    assertThat(d.reasons()).extracting(Reason::rule)
+    assertThat(d.reasons())
+        .extracting(Reason::rule)
         .containsExactly("projects", "versions", "release-age", "sdists");
     assertThat(judged.served().files()).hasSize(2);
   }
@@ -534,7 +682,9 @@ class PolicyJudgeTest {
   @Test
   void judge_auditModeMalicious_stillBlocked() {
     Policy p = policy("mode: audit\n");
-    PolicyJudge j = new PolicyJudge(p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
+    PolicyJudge j =
+        new PolicyJudge(
+            p, Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), List.of(new Malicious()));
     Decision d = decision(j, page("a", file("a-6.6.6.tar.gz")), "a-6.6.6.tar.gz");
     assertThat(d.allowed()).isFalse();
     assertThat(d.reasons()).extracting(Reason::rule).containsExactly("malicious");
@@ -545,7 +695,10 @@ class PolicyJudgeTest {
   @Test
   void version_samePolicy_sameVersionAcrossJudges() {
     String yaml = "projects: {deny: [evil]}\n";
-    assertThat(judge(yaml).version()).isEqualTo(judge(yaml).version()).startsWith("policy-").doesNotContain("@");
+    assertThat(judge(yaml).version())
+        .isEqualTo(judge(yaml).version())
+        .startsWith("policy-")
+        .doesNotContain("@");
     assertThat(judge(yaml).version()).isNotEqualTo(judge("projects: {deny: [evil2]}\n").version());
     assertThat(judge(yaml, NOW.plus(Duration.ofDays(1))).version())
         .as("no time-dependent rule: time does not change it")
@@ -555,7 +708,9 @@ class PolicyJudgeTest {
   @Test
   void version_timeDependentPolicy_timeIsNotInIt() {
     String yaml = "release-age: {minimum: 7d}\n";
-    assertThat(judge(yaml, NOW.plusSeconds(60)).version()).isEqualTo(judge(yaml).version()).doesNotContain("@");
+    assertThat(judge(yaml, NOW.plusSeconds(60)).version())
+        .isEqualTo(judge(yaml).version())
+        .doesNotContain("@");
   }
 
   // --- nextChange (issue 15: a rendering is kept until then, and no later) ----------------------
@@ -565,7 +720,8 @@ class PolicyJudgeTest {
     String yaml = "release-age: {minimum: 7d}\n";
     Instant young = NOW.minus(Duration.ofDays(2));
     Instant younger = NOW.minus(Duration.ofHours(1));
-    var p = page("a", file("a-1.0.tar.gz"), file("a-2.0.tar.gz", young), file("a-3.0.tar.gz", younger));
+    var p =
+        page("a", file("a-1.0.tar.gz"), file("a-2.0.tar.gz", young), file("a-3.0.tar.gz", younger));
     assertThat(judge(yaml).judge("pypi", p).nextChange()).contains(young.plus(Duration.ofDays(7)));
     // Judged again just before and just after that instant: the file lifts exactly then.
     Instant t = young.plus(Duration.ofDays(7));
@@ -584,8 +740,9 @@ class PolicyJudgeTest {
 
   @Test
   void nextChange_anExceptionCoveringTheProject_expiresThen() {
-    String yaml = "release-age: {minimum: 7d}\n"
-        + "exceptions: [{project: a, until: 2026-11-25, reason: T-1, date: 2099-01-01}]\n";
+    String yaml =
+        "release-age: {minimum: 7d}\n"
+            + "exceptions: [{project: a, until: 2026-11-25, reason: T-1, date: 2099-01-01}]\n";
     var p = page("a", file("a-1.0.tar.gz", NOW.minus(Duration.ofDays(1))));
     PolicyJudge j = judge(yaml);
     JudgedPage judged = j.judge("pypi", p);
@@ -593,7 +750,9 @@ class PolicyJudgeTest {
     Instant expires = judged.nextChange().orElseThrow();
     // Before the cooldown's end (NOW + 6 days): the exception's expiry comes first.
     assertThat(expires).isBefore(NOW.plus(Duration.ofDays(6))).isAfter(NOW);
-    assertThat(judge(yaml, expires.plusMillis(1)).judge("pypi", p).files().get(0).decision().allowed()).isFalse();
+    assertThat(
+            judge(yaml, expires.plusMillis(1)).judge("pypi", p).files().get(0).decision().allowed())
+        .isFalse();
     assertThat(j.nextChange()).contains(expires);
     assertThat(judge(yaml).judge("pypi", page("b", file("b-1.0.tar.gz"))).nextChange()).isEmpty();
   }
@@ -608,7 +767,9 @@ class PolicyJudgeTest {
       boolean young = i % 7 == 0;
       files.add(
           file(
-              i % 2 == 0 ? "big_project-" + version + ".tar.gz" : "big_project-" + version + "-py3-none-any.whl",
+              i % 2 == 0
+                  ? "big_project-" + version + ".tar.gz"
+                  : "big_project-" + version + "-py3-none-any.whl",
               NOW.minus(Duration.ofDays(young ? 1 : 30))));
     }
     PolicyJudge j =
@@ -625,8 +786,7 @@ class PolicyJudgeTest {
     for (int i = 0; i < 5000; i++) {
       FileDecision d = judged.files().get(i);
       int major = i / 100;
-      boolean blocked =
-          major < 10 || (major == 20 && i % 100 == 5) || i % 7 == 0 || i % 2 == 0;
+      boolean blocked = major < 10 || (major == 20 && i % 100 == 5) || i % 7 == 0 || i % 2 == 0;
       if (major == 40 && i % 100 == 1) {
         blocked = false;
       }

@@ -19,13 +19,13 @@ import java.util.stream.Stream;
  * Test files found on the test class path, never by a relative path into another module's source
  * tree: the policy module publishes its test resources (and this class) as a test-jar, which the
  * server module's tests depend on, and a module's pom copies files it tests from elsewhere in the
- * repository (the shipped {@code policies.example.yaml}, the distribution's {@code conf/}) into
- * its test resources under {@code shipped/}.
+ * repository (the shipped {@code policies.example.yaml}, the distribution's {@code conf/}) into its
+ * test resources under {@code shipped/}.
  *
  * <p>When the class path holds a directory ({@code target/test-classes}, as in {@code mvn test}
  * within the reactor) the files are used where they are; when it holds the test-jar ({@code mvn
- * verify}), they are copied once per JVM under the running module's {@code
- * target/test-fixtures/}, because tests hand them to code and programs that need real files.
+ * verify}), they are copied once per JVM under the running module's {@code target/test-fixtures/},
+ * because tests hand them to code and programs that need real files.
  */
 public final class Fixtures {
   private static final Map<String, Path> COPIED = new ConcurrentHashMap<>();
@@ -52,7 +52,8 @@ public final class Fixtures {
         return Path.of(url.toURI());
       }
       if (!url.getProtocol().equals("jar")) {
-        throw new IllegalStateException("test resource " + name + " is in neither a directory nor a jar: " + url);
+        throw new IllegalStateException(
+            "test resource " + name + " is in neither a directory nor a jar: " + url);
       }
       Path jar = Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI());
       Path base = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();

@@ -31,8 +31,8 @@ public final class FileSystemBlobStore implements BlobStore {
   }
 
   /**
-   * A store that keeps itself under {@code maxBytes} by least-recently-used eviction (0: no
-   * limit). Blobs pinned with {@link #pin} (being served) are never evicted.
+   * A store that keeps itself under {@code maxBytes} by least-recently-used eviction (0: no limit).
+   * Blobs pinned with {@link #pin} (being served) are never evicted.
    */
   public FileSystemBlobStore(Path root, long maxBytes) {
     this.eviction = maxBytes > 0 ? new LruEviction(maxBytes) : null;
@@ -107,8 +107,13 @@ public final class FileSystemBlobStore implements BlobStore {
    */
   public static Optional<Path> findIn(Path root, Sha256 key) {
     String h = key.hex();
-    Path p = root.toAbsolutePath().normalize().resolve("sha256").resolve(h.substring(0, 2))
-        .resolve(h.substring(2, 4)).resolve(h);
+    Path p =
+        root.toAbsolutePath()
+            .normalize()
+            .resolve("sha256")
+            .resolve(h.substring(0, 2))
+            .resolve(h.substring(2, 4))
+            .resolve(h);
     return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
   }
 
@@ -148,7 +153,8 @@ public final class FileSystemBlobStore implements BlobStore {
     private volatile long written;
     private boolean done;
 
-    Writer(FileSystemBlobStore store, Sha256 expected, Path partial, Path target) throws IOException {
+    Writer(FileSystemBlobStore store, Sha256 expected, Path partial, Path target)
+        throws IOException {
       this.store = store;
       this.expected = expected;
       this.partial = partial;

@@ -12,12 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a blob store under a size limit by deleting the least recently used blobs, never one
- * that is pinned (being sent to a client). Blobs being downloaded are not in the store yet, so
- * they cannot be evicted either.
+ * Keeps a blob store under a size limit by deleting the least recently used blobs, never one that
+ * is pinned (being sent to a client). Blobs being downloaded are not in the store yet, so they
+ * cannot be evicted either.
  *
- * <p>Recency starts from the files' modification times at start-up and follows every hit and
- * every new blob from then on.
+ * <p>Recency starts from the files' modification times at start-up and follows every hit and every
+ * new blob from then on.
  */
 final class LruEviction {
   private static final Logger LOG = LoggerFactory.getLogger(LruEviction.class);
@@ -37,24 +37,30 @@ final class LruEviction {
       return;
     }
     try (Stream<Path> files = Files.walk(shaRoot)) {
-      files.filter(Files::isRegularFile)
-          .map(p -> {
-            try {
-              return Map.entry(p, Files.getLastModifiedTime(p).toMillis());
-            } catch (IOException e) {
-              return Map.entry(p, 0L);
-            }
-          })
+      files
+          .filter(Files::isRegularFile)
+          .map(
+              p -> {
+                try {
+                  return Map.entry(p, Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException e) {
+                  return Map.entry(p, 0L);
+                }
+              })
           .sorted(Map.Entry.comparingByValue())
-          .forEach(e -> Sha256.parse(e.getKey().getFileName().toString()).ifPresent(k -> {
-            try {
-              long size = Files.size(e.getKey());
-              sizes.put(k, size);
-              total += size;
-            } catch (IOException ignored) {
-              // vanished meanwhile
-            }
-          }));
+          .forEach(
+              e ->
+                  Sha256.parse(e.getKey().getFileName().toString())
+                      .ifPresent(
+                          k -> {
+                            try {
+                              long size = Files.size(e.getKey());
+                              sizes.put(k, size);
+                              total += size;
+                            } catch (IOException ignored) {
+                              // vanished meanwhile
+                            }
+                          }));
     } catch (IOException e) {
       LOG.warn("cannot scan the store {}: {}", shaRoot, e.toString());
     }

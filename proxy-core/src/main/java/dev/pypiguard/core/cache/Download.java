@@ -16,15 +16,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * One upstream download of a blob, shared by every client that asked for it while it runs.
  *
- * <p>Bytes go to a partial file as they arrive; readers follow the file and may send up to
- * {@link #releasable()} bytes, which holds the last byte back until the digest is verified, so a
- * client can never receive a whole body that turns out to be wrong.
+ * <p>Bytes go to a partial file as they arrive; readers follow the file and may send up to {@link
+ * #releasable()} bytes, which holds the last byte back until the digest is verified, so a client
+ * can never receive a whole body that turns out to be wrong.
  *
  * <p>A download never takes more than its limit: the page's declared size, or the configured
- * maximum when the page declares none. The byte after the limit is refused unwritten, the
- * transfer is cut and the download fails as an {@link IntegrityException}, so a lying or endless
- * upstream can neither fill the disk nor push one byte past the size a response announced
- * (README, "Hostile upstreams and clients").
+ * maximum when the page declares none. The byte after the limit is refused unwritten, the transfer
+ * is cut and the download fails as an {@link IntegrityException}, so a lying or endless upstream
+ * can neither fill the disk nor push one byte past the size a response announced (README, "Hostile
+ * upstreams and clients").
  */
 public final class Download implements DownloadSink {
   private final Sha256 key;
@@ -35,8 +35,10 @@ public final class Download implements DownloadSink {
   private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final java.util.function.Function<Sha256, java.util.Optional<Path>> locate;
   private volatile OptionalLong length = OptionalLong.empty();
+
   /** The most bytes this download may take: the declared size, or the configured maximum. */
   private final long limit;
+
   /** Why the upstream's bytes were refused before the end, when they were. */
   private volatile @Nullable IntegrityException refused;
 
@@ -122,12 +124,18 @@ public final class Download implements DownloadSink {
         && declaredSize.isPresent()
         && contentLength.getAsLong() != declaredSize.getAsLong()) {
       throw new IOException(
-          "Content-Length " + contentLength.getAsLong() + " differs from the declared size "
+          "Content-Length "
+              + contentLength.getAsLong()
+              + " differs from the declared size "
               + declaredSize.getAsLong());
     }
     if (contentLength.isPresent() && contentLength.getAsLong() > limit) {
-      throw refuse("Content-Length " + contentLength.getAsLong() + " is more than the limit of "
-          + limit + " bytes for a file whose page declares no size");
+      throw refuse(
+          "Content-Length "
+              + contentLength.getAsLong()
+              + " is more than the limit of "
+              + limit
+              + " bytes for a file whose page declares no size");
     }
     if (declaredSize.isEmpty()) {
       length = contentLength;
@@ -137,9 +145,12 @@ public final class Download implements DownloadSink {
   @Override
   public void data(ByteBuffer bytes) throws IOException {
     if (writer.written() + bytes.remaining() > limit) {
-      throw refuse(declaredSize.isPresent()
-          ? "the upstream sent more than the declared size of " + limit + " bytes"
-          : "the upstream sent more than the limit of " + limit + " bytes (the page declares no size)");
+      throw refuse(
+          declaredSize.isPresent()
+              ? "the upstream sent more than the declared size of " + limit + " bytes"
+              : "the upstream sent more than the limit of "
+                  + limit
+                  + " bytes (the page declares no size)");
     }
     writer.append(bytes);
     notifyListeners();
@@ -178,8 +189,8 @@ public final class Download implements DownloadSink {
   }
 
   /**
-   * Ends a download the upstream may not be asked for (the proxy is offline) and the shared
-   * store did not have: completes with {@link NotCached}.
+   * Ends a download the upstream may not be asked for (the proxy is offline) and the shared store
+   * did not have: completes with {@link NotCached}.
    */
   void notCached(String reason) {
     try {

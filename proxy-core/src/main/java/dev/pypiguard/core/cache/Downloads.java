@@ -36,11 +36,15 @@ public final class Downloads {
 
   /**
    * Downloads that look in {@code shared} before the upstream, and keep there what they fetched
-   * from the upstream once it is verified; when {@code offline}, only in {@code shared}. A
-   * download whose page declares no size takes at most {@code maxUndeclared} bytes.
+   * from the upstream once it is verified; when {@code offline}, only in {@code shared}. A download
+   * whose page declares no size takes at most {@code maxUndeclared} bytes.
    */
-  public Downloads(BlobStore store, java.util.function.Consumer<Download> onStart,
-      Optional<SharedBlobs> shared, boolean offline, long maxUndeclared) {
+  public Downloads(
+      BlobStore store,
+      java.util.function.Consumer<Download> onStart,
+      Optional<SharedBlobs> shared,
+      boolean offline,
+      long maxUndeclared) {
     this.store = store;
     this.onStart = onStart;
     this.shared = shared;
@@ -70,39 +74,45 @@ public final class Downloads {
             k -> {
               try {
                 started[0] = true;
-                return new Download(k, filename, store.create(k), declaredSize, maxUndeclared, this::find);
+                return new Download(
+                    k, filename, store.create(k), declaredSize, maxUndeclared, this::find);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
             });
     if (started[0]) {
       d.result().whenComplete((p, e) -> inFlight.remove(key, d));
-      Runnable upstream = () -> {
-        onStart.accept(d);
-        fromUpstream.accept(d);
-        via.download(url, allowedHosts, decorate, d);
-      };
+      Runnable upstream =
+          () -> {
+            onStart.accept(d);
+            fromUpstream.accept(d);
+            via.download(url, allowedHosts, decorate, d);
+          };
       if (shared.isEmpty()) {
         upstream.run();
         return d;
       }
       SharedBlobs s = shared.get();
-      s.fill(key, d).whenComplete((filled, e) -> {
-        if (Boolean.TRUE.equals(filled)) {
-          d.result().whenComplete((p, failure) -> {
-            if (failure instanceof dev.pypiguard.core.blob.IntegrityException) {
-              s.forget(key);
-            }
-          });
-          return;
-        }
-        if (offline) {
-          d.notCached("is not in the cache nor the shared store, and the proxy is offline");
-          return;
-        }
-        d.result().thenAccept(p -> s.keep(key, p));
-        upstream.run();
-      });
+      s.fill(key, d)
+          .whenComplete(
+              (filled, e) -> {
+                if (Boolean.TRUE.equals(filled)) {
+                  d.result()
+                      .whenComplete(
+                          (p, failure) -> {
+                            if (failure instanceof dev.pypiguard.core.blob.IntegrityException) {
+                              s.forget(key);
+                            }
+                          });
+                  return;
+                }
+                if (offline) {
+                  d.notCached("is not in the cache nor the shared store, and the proxy is offline");
+                  return;
+                }
+                d.result().thenAccept(p -> s.keep(key, p));
+                upstream.run();
+              });
     }
     return d;
   }

@@ -77,21 +77,24 @@ public final class PageCache {
   private final Cache<String, CachedPage<?>> memory;
   private final ConcurrentHashMap<String, CompletableFuture<PageLookup<?>>> refreshing =
       new ConcurrentHashMap<>();
+
   /**
-   * Upstream failures remembered briefly, or as long as the upstream's {@code Retry-After} asks
-   * (at most 5 minutes): meanwhile lookups answer from the copy or fail fast, without asking.
+   * Upstream failures remembered briefly, or as long as the upstream's {@code Retry-After} asks (at
+   * most 5 minutes): meanwhile lookups answer from the copy or fail fast, without asking.
    */
   private final Cache<String, HeldFailure> failures =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+
   /** How long an upstream failure without {@code Retry-After} is remembered. */
   static final Duration FAILURE_MEMORY = Duration.ofSeconds(1);
 
   private record HeldFailure(PageFetch.Failed failure, Instant until) {}
 
   /**
-   * A page cache over {@code <cacheDir>/pages/<upstream>/}. With a {@code shared} store, copies
-   * are also kept there, under {@code pages/<upstream>/<name>.json}, so that another replica can
-   * serve them while the upstream is down. A copy is one whole object, replaced whole: any replica's latest copy is a valid page.
+   * A page cache over {@code <cacheDir>/pages/<upstream>/}. With a {@code shared} store, copies are
+   * also kept there, under {@code pages/<upstream>/<name>.json}, so that another replica can serve
+   * them while the upstream is down. A copy is one whole object, replaced whole: any replica's
+   * latest copy is a valid page.
    */
   public PageCache(
       Upstream upstream,
@@ -112,7 +115,8 @@ public final class PageCache {
     this.listener = listener;
     this.memory =
         Caffeine.newBuilder()
-            // A quarter of the heap, at most 256 MB (README "Speed": the launcher's heap is 256 MB).
+            // A quarter of the heap, at most 256 MB (README "Speed": the launcher's heap is 256
+            // MB).
             .maximumWeight(Math.min(256L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4))
             .weigher((String k, CachedPage<?> v) -> weight(v))
             .build();
@@ -161,7 +165,9 @@ public final class PageCache {
     return Optional.of(new PageLookup.Found<>(mem, false));
   }
 
-  /** Counts a project page served from {@link #freshInMemory} as the hit {@link #project} counts. */
+  /**
+   * Counts a project page served from {@link #freshInMemory} as the hit {@link #project} counts.
+   */
   public void servedFromMemory() {
     listener.lookup("project", "hit");
   }
@@ -179,12 +185,13 @@ public final class PageCache {
     if (mem != null) {
       return CompletableFuture.completedFuture(Optional.of(mem));
     }
-    return CompletableFuture.supplyAsync(() -> readDisk(normalizedName, PageKind.PROJECT), blocking);
+    return CompletableFuture.supplyAsync(
+        () -> readDisk(normalizedName, PageKind.PROJECT), blocking);
   }
 
   /**
-   * Forgets a page in memory, on disk and in the shared store (blocking: call off the event
-   * loop), so that the next request asks the upstream.
+   * Forgets a page in memory, on disk and in the shared store (blocking: call off the event loop),
+   * so that the next request asks the upstream.
    */
   public void purge(ProjectName name) {
     String normalizedName = name.value();
@@ -212,7 +219,8 @@ public final class PageCache {
               return f;
             });
     CompletableFuture<PageLookup<T>> typed =
-        shared.thenApply(l -> (PageLookup<T>) l)
+        shared
+            .thenApply(l -> (PageLookup<T>) l)
             .exceptionally(
                 e -> {
                   LOG.error("page lookup for {} failed", key, e);
@@ -223,7 +231,9 @@ public final class PageCache {
     }
     // A slow upstream must not hold pip up when a copy exists: serve it after the deadline.
     return typed.completeOnTimeout(
-        new PageLookup.Found<>(mem, true), settings.staleDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        new PageLookup.Found<>(mem, true),
+        settings.staleDeadline().toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   private <T> CompletableFuture<PageLookup<T>> refresh(
@@ -247,15 +257,27 @@ public final class PageCache {
           HeldFailure held = failures.getIfPresent(key);
           if (held != null && clock.instant().isBefore(held.until())) {
             listener.lookup(kindName, copy.isPresent() ? "stale" : "miss");
-            return CompletableFuture.completedFuture(stale(copy,
-                "upstream " + upstream.name() + ": " + held.failure().reason()
-                    + " (not asked again until " + held.until() + ")", held.failure().timedOut()));
+            return CompletableFuture.completedFuture(
+                stale(
+                    copy,
+                    "upstream "
+                        + upstream.name()
+                        + ": "
+                        + held.failure().reason()
+                        + " (not asked again until "
+                        + held.until()
+                        + ")",
+                    held.failure().timedOut()));
           }
           listener.lookup(kindName, copy.isPresent() ? "revalidate" : "miss");
           long start = System.nanoTime();
           return client
-              .page(url, Negotiation.upstreamAccept(), copy.flatMap(CachedPage::etag),
-                  upstream.allowedHosts(), upstream.decorateFor(url))
+              .page(
+                  url,
+                  Negotiation.upstreamAccept(),
+                  copy.flatMap(CachedPage::etag),
+                  upstream.allowedHosts(),
+                  upstream.decorateFor(url))
               .thenApplyAsync(
                   fetch -> {
                     Duration latency = Duration.ofNanos(System.nanoTime() - start);
@@ -318,7 +340,8 @@ public final class PageCache {
     return stale(copy, "upstream " + upstream.name() + ": " + e.reason(), e.timedOut());
   }
 
-  private static <T> PageLookup<T> stale(Optional<CachedPage<T>> copy, String why, boolean timedOut) {
+  private static <T> PageLookup<T> stale(
+      Optional<CachedPage<T>> copy, String why, boolean timedOut) {
     return copy.<PageLookup<T>>map(c -> new PageLookup.Found<>(c, true))
         .orElseGet(() -> new PageLookup.Unavailable<>(why, timedOut));
   }
@@ -347,7 +370,8 @@ public final class PageCache {
       Optional<String> etag =
           root.hasNonNull("etag") ? Optional.of(root.get("etag").asText()) : Optional.empty();
       byte[] canonical = kind.canonical(value);
-      return Optional.of(new CachedPage<>(value, Sha256.of(canonical).hex(), fetchedAt, etag, source));
+      return Optional.of(
+          new CachedPage<>(value, Sha256.of(canonical).hex(), fetchedAt, etag, source));
     } catch (IOException | RuntimeException e) {
       LOG.warn("ignoring unreadable cached page {}: {}", p, e.toString());
       return Optional.empty();
@@ -365,13 +389,14 @@ public final class PageCache {
       byte[] bytes = JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
       disk.writeLocal(name(key), bytes);
       if (disk.sharing()) {
-        blocking.execute(() -> {
-          try {
-            disk.share(name(key), bytes);
-          } catch (IOException e) {
-            LOG.warn("could not share page {}: {}", key, e.getMessage());
-          }
-        });
+        blocking.execute(
+            () -> {
+              try {
+                disk.share(name(key), bytes);
+              } catch (IOException e) {
+                LOG.warn("could not share page {}: {}", key, e.getMessage());
+              }
+            });
       }
     } catch (IOException e) {
       LOG.warn("could not persist page {}: {}", p, e.toString());

@@ -19,22 +19,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The artifacts every replica shares, in an {@link ObjectStore} under {@code
- * blobs/sha256/ab/cd/<sha256>} (the local tier's layout, so that an existing cache directory can
- * be copied into a bucket as it is): looked up before the upstream, and kept there once verified.
+ * blobs/sha256/ab/cd/<sha256>} (the local tier's layout, so that an existing cache directory can be
+ * copied into a bucket as it is): looked up before the upstream, and kept there once verified.
  *
- * <p>An object is only ever written from a local file already verified against its sha256, and
- * read back through the same verifying {@link Download} as an upstream body, so a corrupt object
- * is never served. The same content always goes to the same key, so replicas racing to keep one
- * file both end with the one correct object.
+ * <p>An object is only ever written from a local file already verified against its sha256, and read
+ * back through the same verifying {@link Download} as an upstream body, so a corrupt object is
+ * never served. The same content always goes to the same key, so replicas racing to keep one file
+ * both end with the one correct object.
  */
 public final class SharedBlobs {
   private static final Logger LOG = LoggerFactory.getLogger(SharedBlobs.class);
   private static final int CHUNK = 256 * 1024;
+
   /**
    * Objects up to this size are read and verified whole before the download sees a byte, so a
-   * corrupt one is simply missing and the upstream answers instead, unnoticed by the client.
-   * Larger ones stream, verified on the way (the last byte is held back), and a corrupt one
-   * fails its request. Memory: at most one such buffer per thread of the store's pool.
+   * corrupt one is simply missing and the upstream answers instead, unnoticed by the client. Larger
+   * ones stream, verified on the way (the last byte is held back), and a corrupt one fails its
+   * request. Memory: at most one such buffer per thread of the store's pool.
    */
   static final int VERIFY_FIRST = 1024 * 1024;
 
@@ -45,7 +46,9 @@ public final class SharedBlobs {
   private final Executor io;
   private final Map<Sha256, Path> backlog = new ConcurrentHashMap<>();
 
-  /** {@code io} runs the store's blocking calls; a read holds one of its threads while it streams. */
+  /**
+   * {@code io} runs the store's blocking calls; a read holds one of its threads while it streams.
+   */
   public SharedBlobs(ObjectStore store, Executor io) {
     this.store = store;
     this.io = io;
@@ -58,9 +61,9 @@ public final class SharedBlobs {
   }
 
   /**
-   * Streams the stored blob into {@code sink}. Completes with true when the store had it (the
-   * sink then heard the whole story, success or failure), false when the store has no such
-   * object or could not be read before the first byte: the caller then asks the upstream.
+   * Streams the stored blob into {@code sink}. Completes with true when the store had it (the sink
+   * then heard the whole story, success or failure), false when the store has no such object or
+   * could not be read before the first byte: the caller then asks the upstream.
    */
   CompletableFuture<Boolean> fill(Sha256 sha, DownloadSink sink) {
     if (!store.reachable()) {
@@ -107,7 +110,9 @@ public final class SharedBlobs {
     return true;
   }
 
-  /** Starts the sink; false (nothing given to it) when the object's size is not the declared one. */
+  /**
+   * Starts the sink; false (nothing given to it) when the object's size is not the declared one.
+   */
   private static boolean started(Sha256 sha, DownloadSink sink, long length) {
     try {
       sink.start(OptionalLong.of(length));
@@ -119,7 +124,8 @@ public final class SharedBlobs {
   }
 
   /** Reads and verifies a small object whole; false (nothing given to the sink) when it fails. */
-  private boolean copySmall(Sha256 sha, ObjectStore.Body body, DownloadSink sink) throws IOException {
+  private boolean copySmall(Sha256 sha, ObjectStore.Body body, DownloadSink sink)
+      throws IOException {
     byte[] bytes;
     try {
       bytes = body.stream().readNBytes(VERIFY_FIRST + 1);
@@ -128,7 +134,9 @@ public final class SharedBlobs {
       return false;
     }
     if (bytes.length != body.length() || !Sha256.of(bytes).equals(sha)) {
-      LOG.error("shared store: {} does not match its sha256; deleting it and asking the upstream", key(sha));
+      LOG.error(
+          "shared store: {} does not match its sha256; deleting it and asking the upstream",
+          key(sha));
       try {
         store.delete(key(sha));
       } catch (IOException e) {
@@ -146,27 +154,31 @@ public final class SharedBlobs {
 
   /** Deletes a stored blob that failed verification, so the next fetch asks the upstream. */
   void forget(Sha256 sha) {
-    run(() -> {
-      store.delete(key(sha));
-      LOG.error("shared store: deleted {}, which does not match its sha256", key(sha));
-    }, () -> { });
+    run(
+        () -> {
+          store.delete(key(sha));
+          LOG.error("shared store: deleted {}, which does not match its sha256", key(sha));
+        },
+        () -> {});
   }
 
   /**
-   * Uploads a verified local blob, unless the store has it already (in the background). While
-   * the store cannot be reached, the blob waits in a bounded backlog for {@link #retryBacklog}.
+   * Uploads a verified local blob, unless the store has it already (in the background). While the
+   * store cannot be reached, the blob waits in a bounded backlog for {@link #retryBacklog}.
    */
   void keep(Sha256 sha, Path file) {
     if (!store.reachable()) {
       postpone(sha, file);
       return;
     }
-    run(() -> {
-      String key = key(sha);
-      if (!store.exists(key)) {
-        store.upload(key, file);
-      }
-    }, () -> postpone(sha, file));
+    run(
+        () -> {
+          String key = key(sha);
+          if (!store.exists(key)) {
+            store.upload(key, file);
+          }
+        },
+        () -> postpone(sha, file));
   }
 
   private void postpone(Sha256 sha, Path file) {
@@ -187,16 +199,18 @@ public final class SharedBlobs {
   /** Runs {@code action} on the store's pool; {@code failed} runs when the store did not answer. */
   private void run(IoAction action, Runnable failed) {
     try {
-      io.execute(() -> {
-        try {
-          action.run();
-        } catch (NoSuchFileException e) {
-          LOG.info("shared store: {} left the local tier before it could be uploaded", e.getFile());
-        } catch (IOException e) {
-          LOG.warn("shared store: {}", e.getMessage());
-          failed.run();
-        }
-      });
+      io.execute(
+          () -> {
+            try {
+              action.run();
+            } catch (NoSuchFileException e) {
+              LOG.info(
+                  "shared store: {} left the local tier before it could be uploaded", e.getFile());
+            } catch (IOException e) {
+              LOG.warn("shared store: {}", e.getMessage());
+              failed.run();
+            }
+          });
     } catch (RejectedExecutionException e) {
       LOG.warn("shared store: too much queued, postponing one request");
       failed.run();

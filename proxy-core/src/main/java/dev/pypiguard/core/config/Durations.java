@@ -7,7 +7,10 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as configuration writes them: {@code 500ms}, {@code 30s}, {@code 10m}, {@code 12h}, {@code 7d}, {@code 2w}, or ISO 8601 {@code P7D}. */
+/**
+ * Durations as configuration writes them: {@code 500ms}, {@code 30s}, {@code 10m}, {@code 12h},
+ * {@code 7d}, {@code 2w}, or ISO 8601 {@code P7D}.
+ */
 public final class Durations {
   private static final Pattern SHORT = Pattern.compile("(\\d{1,9})\\s*(ms|[smhdw])");
 

@@ -5,7 +5,10 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Byte sizes as configuration writes them: {@code 512}, {@code 64KB}, {@code 4MB}, {@code 200GB}, {@code 1TB} (powers of 1024; {@code KiB} spellings too). */
+/**
+ * Byte sizes as configuration writes them: {@code 512}, {@code 64KB}, {@code 4MB}, {@code 200GB},
+ * {@code 1TB} (powers of 1024; {@code KiB} spellings too).
+ */
 public final class Sizes {
   private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*([kmgt]?)(i?b)?");
 

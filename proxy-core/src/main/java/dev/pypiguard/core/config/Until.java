@@ -7,8 +7,8 @@ import java.util.Objects;
  * The end of a validity written in a config file: an exception's, an ignored advisory's.
  *
  * @param written the value as the file wrote it, for messages
- * @param expires the first instant at which it no longer holds; a date holds through
- *     the end of that day, UTC
+ * @param expires the first instant at which it no longer holds; a date holds through the end of
+ *     that day, UTC
  */
 public record Until(String written, Instant expires) {
   public Until {

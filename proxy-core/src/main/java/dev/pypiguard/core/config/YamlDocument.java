@@ -6,9 +6,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -155,7 +155,9 @@ public final class YamlDocument {
               if (!known.contains(k)) {
                 problem(
                     path.isEmpty() ? k : path + "." + k,
-                    "unknown key (expected one of: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                    "unknown key (expected one of: "
+                        + String.join(", ", new java.util.TreeSet<>(known))
+                        + ")");
               }
             });
   }
@@ -189,7 +191,8 @@ public final class YamlDocument {
         JsonNode v = arr.get(i);
         if (v.isTextual()) {
           int at = i;
-          expandText(v.asText(), child, env).ifPresent(t -> arr.set(at, JsonNodeFactory.instance.textNode(t)));
+          expandText(v.asText(), child, env)
+              .ifPresent(t -> arr.set(at, JsonNodeFactory.instance.textNode(t)));
         } else {
           expand(v, child, env);
         }
@@ -223,7 +226,9 @@ public final class YamlDocument {
       int dflt = body.indexOf(":-");
       String name = dflt < 0 ? body : body.substring(0, dflt);
       if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        problem(path, "\"${" + body + "}\" is not an environment variable reference (expected: ${NAME})");
+        problem(
+            path,
+            "\"${" + body + "}\" is not an environment variable reference (expected: ${NAME})");
         return java.util.Optional.empty();
       }
       String value = env.apply(name);

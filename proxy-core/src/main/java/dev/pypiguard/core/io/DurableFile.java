@@ -16,9 +16,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A file being written so that it appears whole or not at all, even across a crash or a power
- * cut: the bytes go to a temporary file (beside the target, or in a directory of the caller's
- * on the same file system), which {@link #commit} forces to the device, renames over the target
+ * A file being written so that it appears whole or not at all, even across a crash or a power cut:
+ * the bytes go to a temporary file (beside the target, or in a directory of the caller's on the
+ * same file system), which {@link #commit} forces to the device, renames over the target
  * atomically, and whose directory it then forces too where the platform allows (not on Windows,
  * which cannot open a directory). Until then the target keeps its earlier content, and {@link
  * #close} without a commit deletes the temporary file, so a failed write leaves nothing behind.
@@ -47,15 +47,21 @@ public final class DurableFile implements Closeable {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  /** Starts a write of {@code target} with a temporary file beside it (its directory is created). */
+  /**
+   * Starts a write of {@code target} with a temporary file beside it (its directory is created).
+   */
   public static DurableFile beside(Path target) throws IOException {
     Path dir = parent(target);
     Files.createDirectories(dir);
     String name = target.getFileName().toString();
     String prefix = name.length() > MAX_PREFIX ? name.substring(0, MAX_PREFIX) : name;
     for (int attempt = 0; ; attempt++) {
-      Path temp = dir.resolve(
-          prefix + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+      Path temp =
+          dir.resolve(
+              prefix
+                  + "."
+                  + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
+                  + ".tmp");
       try {
         return open(target, temp);
       } catch (FileAlreadyExistsException e) {
@@ -67,16 +73,18 @@ public final class DurableFile implements Closeable {
   }
 
   /**
-   * Starts a write of {@code target} through the temporary file {@code temp}, which must not
-   * exist and must be on the target's file system (a store's own directory of partial files,
-   * which it clears at start). The target's directory is created on commit.
+   * Starts a write of {@code target} through the temporary file {@code temp}, which must not exist
+   * and must be on the target's file system (a store's own directory of partial files, which it
+   * clears at start). The target's directory is created on commit.
    */
   public static DurableFile through(Path temp, Path target) throws IOException {
     return open(target, temp);
   }
 
   private static DurableFile open(Path target, Path temp) throws IOException {
-    return new DurableFile(target, temp,
+    return new DurableFile(
+        target,
+        temp,
         FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
   }
 
@@ -124,8 +132,8 @@ public final class DurableFile implements Closeable {
   }
 
   /**
-   * The temporary file: for a writer that opens it by name (an HTTP client downloading into it)
-   * and for readers of a write in progress; {@link #commit} forces whatever was written to it.
+   * The temporary file: for a writer that opens it by name (an HTTP client downloading into it) and
+   * for readers of a write in progress; {@link #commit} forces whatever was written to it.
    */
   public Path temp() {
     return temp;
@@ -170,9 +178,9 @@ public final class DurableFile implements Closeable {
   }
 
   /**
-   * Publishes the bytes written unless the target exists where the platform can tell (an
-   * atomic rename on Linux replaces it): false, with the temporary file deleted, when the target
-   * was there first. For content-addressed files, whose earlier copy holds the same bytes.
+   * Publishes the bytes written unless the target exists where the platform can tell (an atomic
+   * rename on Linux replaces it): false, with the temporary file deleted, when the target was there
+   * first. For content-addressed files, whose earlier copy holds the same bytes.
    */
   public boolean commitIfAbsent() throws IOException {
     finish();
@@ -205,8 +213,8 @@ public final class DurableFile implements Closeable {
   }
 
   /**
-   * Forces the directory entry of a renamed file. Best effort: Windows cannot open a directory,
-   * and some network file systems refuse to force one; the rename itself has then happened.
+   * Forces the directory entry of a renamed file. Best effort: Windows cannot open a directory, and
+   * some network file systems refuse to force one; the rename itself has then happened.
    */
   private static Path parent(Path file) {
     Path dir = file.toAbsolutePath().getParent();

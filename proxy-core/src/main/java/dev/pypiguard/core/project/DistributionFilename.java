@@ -50,17 +50,27 @@ public record DistributionFilename(
   }
 
   /**
-   * Archive suffixes a source distribution may have: every one pip accepts as an sdist
-   * ({@code pip._internal.utils.filetypes.ARCHIVE_EXTENSIONS} without {@code .whl}), a superset of
-   * PEP 527's. A file pip would install must never escape the judge because its name is odd.
+   * Archive suffixes a source distribution may have: every one pip accepts as an sdist ({@code
+   * pip._internal.utils.filetypes.ARCHIVE_EXTENSIONS} without {@code .whl}), a superset of PEP
+   * 527's. A file pip would install must never escape the judge because its name is odd.
    */
   private static final List<String> SDIST_SUFFIXES =
       List.of(
-          ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.lzma", ".tar.lz", ".tgz", ".tbz", ".txz", ".tlz",
-          ".zip", ".tar");
+          ".tar.gz",
+          ".tar.bz2",
+          ".tar.xz",
+          ".tar.lzma",
+          ".tar.lz",
+          ".tgz",
+          ".tbz",
+          ".txz",
+          ".tlz",
+          ".zip",
+          ".tar");
 
   /** packaging's check on a wheel's name part: word characters, dots and single underscores. */
-  private static final Pattern WHEEL_NAME = Pattern.compile("[\\w.]*", Pattern.UNICODE_CHARACTER_CLASS);
+  private static final Pattern WHEEL_NAME =
+      Pattern.compile("[\\w.]*", Pattern.UNICODE_CHARACTER_CLASS);
 
   /** {@code {name}-{version}.{platform}(-py{X.Y})?.exe|msi}, as distutils wrote them. */
   private static final Pattern WINDOWS_INSTALLER =
@@ -89,26 +99,27 @@ public record DistributionFilename(
    *
    * <p>A legacy source distribution name is ambiguous when the project name contains dashes; this
    * splits at the first dash whose remainder is a PEP 440 version, else at the first dash followed
-   * by a digit (or {@code v} and a digit), else at the last dash. Use {@link #parse(String, ProjectName)} when the project is
-   * known.
+   * by a digit (or {@code v} and a digit), else at the last dash. Use {@link #parse(String,
+   * ProjectName)} when the project is known.
    */
   public static Optional<DistributionFilename> parse(String filename) {
     return parse(filename, Optional.empty());
   }
 
   /**
-   * Parses the name of a file of {@code project}, or returns empty when it is not a distribution
-   * of that project.
+   * Parses the name of a file of {@code project}, or returns empty when it is not a distribution of
+   * that project.
    *
-   * <p>The project name in the file is compared after PEP 503 normalization, so
-   * {@code python_dateutil-2.8.2.tar.gz} and {@code Python-DateUtil-2.8.2.tar.gz} both belong to
-   * {@code python-dateutil}. The version must start with a digit (or {@code v} and a digit).
+   * <p>The project name in the file is compared after PEP 503 normalization, so {@code
+   * python_dateutil-2.8.2.tar.gz} and {@code Python-DateUtil-2.8.2.tar.gz} both belong to {@code
+   * python-dateutil}. The version must start with a digit (or {@code v} and a digit).
    */
   public static Optional<DistributionFilename> parse(String filename, ProjectName project) {
     return parse(filename, Optional.of(Objects.requireNonNull(project, "project")));
   }
 
-  private static Optional<DistributionFilename> parse(String filename, Optional<ProjectName> known) {
+  private static Optional<DistributionFilename> parse(
+      String filename, Optional<ProjectName> known) {
     if (filename == null
         || filename.isEmpty()
         || filename.indexOf('/') >= 0
@@ -161,21 +172,24 @@ public record DistributionFilename(
   }
 
   /**
-   * Binary distribution format §File name convention:
-   * {@code {name}-{ver}(-{build})?-{python}-{abi}-{platform}.whl}, where dashes in the name and
-   * version are escaped as {@code _}, the build tag starts with a digit, and each tag may be a
-   * compressed set such as {@code py2.py3}. As packaging's {@code parse_wheel_filename} (which
-   * pip uses): 4 or 5 dashes, a name part of word characters and dots without {@code __}, and
-   * tag sets whose members may be empty ({@code py3.-none-any} is accepted by pip, so it is
-   * named here and judged like any other wheel).
+   * Binary distribution format §File name convention: {@code
+   * {name}-{ver}(-{build})?-{python}-{abi}-{platform}.whl}, where dashes in the name and version
+   * are escaped as {@code _}, the build tag starts with a digit, and each tag may be a compressed
+   * set such as {@code py2.py3}. As packaging's {@code parse_wheel_filename} (which pip uses): 4 or
+   * 5 dashes, a name part of word characters and dots without {@code __}, and tag sets whose
+   * members may be empty ({@code py3.-none-any} is accepted by pip, so it is named here and judged
+   * like any other wheel).
    */
-  private static Optional<DistributionFilename> wheel(String filename, Optional<ProjectName> known) {
+  private static Optional<DistributionFilename> wheel(
+      String filename, Optional<ProjectName> known) {
     String stem = filename.substring(0, filename.length() - ".whl".length());
     String[] parts = stem.split("-", -1);
     if (parts.length != 5 && parts.length != 6) {
       return Optional.empty();
     }
-    if (parts[0].isEmpty() || parts[1].isEmpty() || parts[0].contains("__")
+    if (parts[0].isEmpty()
+        || parts[1].isEmpty()
+        || parts[0].contains("__")
         || !WHEEL_NAME.matcher(parts[0]).matches()) {
       return Optional.empty();
     }
@@ -255,7 +269,14 @@ public record DistributionFilename(
     }
     return Optional.of(
         new DistributionFilename(
-            filename, Kind.EGG, name.get(), parts[1], Optional.empty(), python, Set.of(), platform));
+            filename,
+            Kind.EGG,
+            name.get(),
+            parts[1],
+            Optional.empty(),
+            python,
+            Set.of(),
+            platform));
   }
 
   /** A name and version split out of a {@code {name}-{version}} stem. */
@@ -291,7 +312,9 @@ public record DistributionFilename(
     return at(stem, stem.lastIndexOf('-'));
   }
 
-  /** Whether {@code s} starts with a digit, or with {@code v} and a digit (PEP 440 §Preceding v). */
+  /**
+   * Whether {@code s} starts with a digit, or with {@code v} and a digit (PEP 440 §Preceding v).
+   */
   private static boolean startsLikeVersion(String s) {
     int i = s.length() > 1 && (s.charAt(0) == 'v' || s.charAt(0) == 'V') ? 1 : 0;
     return i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9';
@@ -336,9 +359,9 @@ public record DistributionFilename(
   }
 
   /**
-   * Whether {@code other} names the same distribution: same kind, project, version (compared as
-   * PEP 440 when both parse), build tag, archive format and tags, in whatever order or spelling
-   * the two names write them.
+   * Whether {@code other} names the same distribution: same kind, project, version (compared as PEP
+   * 440 when both parse), build tag, archive format and tags, in whatever order or spelling the two
+   * names write them.
    */
   public boolean sameDistribution(DistributionFilename other) {
     Optional<Version> mine = parsedVersion();

@@ -13,8 +13,8 @@ import java.util.Objects;
  * {@code Foo_*} matches {@code foo-bar}. It is compiled once, when the policy is loaded.
  *
  * <p>Matching never backtracks more than to the last {@code *} seen (the classic wildcard
- * algorithm), so it takes at most (name length) x (glob length) steps: no crafted glob or long
- * name can make it exponential, as a backtracking regular expression like {@code .*a.*a.*b} can.
+ * algorithm), so it takes at most (name length) x (glob length) steps: no crafted glob or long name
+ * can make it exponential, as a backtracking regular expression like {@code .*a.*a.*b} can.
  */
 public final class Glob {
   /** What a bad glob's message says was expected. */
@@ -22,8 +22,10 @@ public final class Glob {
       "a project-name glob of letters, digits, '-', '_', '.' and the wildcards *, ? and [...]";
 
   private final String text;
+
   /** One element per character matched; {@code null} stands for {@code *}. */
   private final CharSet[] tokens;
+
   private final boolean literal;
 
   /** The characters one glob element matches: a literal, {@code ?}, or {@code [...]}. */

@@ -4,11 +4,11 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A project name normalized as PEP 503 prescribes: lower case, with every run of {@code -},
- * {@code _} and {@code .} collapsed to a single {@code -}.
+ * A project name normalized as PEP 503 prescribes: lower case, with every run of {@code -}, {@code
+ * _} and {@code .} collapsed to a single {@code -}.
  *
- * <p>Construction rejects names that are not valid project names (PEP 508 §Names): ASCII
- * letters, digits, {@code -}, {@code _} and {@code .}, starting and ending with a letter or digit.
+ * <p>Construction rejects names that are not valid project names (PEP 508 §Names): ASCII letters,
+ * digits, {@code -}, {@code _} and {@code .}, starting and ending with a letter or digit.
  */
 public record ProjectName(String value) implements Comparable<ProjectName> {
   private static final Pattern VALID =

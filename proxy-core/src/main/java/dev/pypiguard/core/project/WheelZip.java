@@ -13,16 +13,16 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * Reads a wheel's {@code *.dist-info/METADATA} from pieces of the zip file, so that core
- * metadata can be had with two or three HTTP range requests instead of the whole wheel (as uv
- * and pip's lazy wheel do): the end of the file (end of central directory, and usually the
- * central directory itself), then the member's local header and data.
+ * Reads a wheel's {@code *.dist-info/METADATA} from pieces of the zip file, so that core metadata
+ * can be had with two or three HTTP range requests instead of the whole wheel (as uv and pip's lazy
+ * wheel do): the end of the file (end of central directory, and usually the central directory
+ * itself), then the member's local header and data.
  *
- * <p>Everything read is checked: signatures, offsets inside the file, ZIP64 records, a
- * compression method of stored or deflate, the uncompressed size (at most {@link #MAX_METADATA})
- * and the CRC-32 of the central directory. A wheel with no METADATA, or with several
- * {@code .dist-info} directories none of which is the one its file name names, has none
- * (binary distribution format: "{distribution}-{version}.dist-info/METADATA").
+ * <p>Everything read is checked: signatures, offsets inside the file, ZIP64 records, a compression
+ * method of stored or deflate, the uncompressed size (at most {@link #MAX_METADATA}) and the CRC-32
+ * of the central directory. A wheel with no METADATA, or with several {@code .dist-info}
+ * directories none of which is the one its file name names, has none (binary distribution format:
+ * "{distribution}-{version}.dist-info/METADATA").
  */
 public final class WheelZip {
   /** Core metadata larger than this is refused (PyPI's largest are well below 1 MiB). */
@@ -46,8 +46,8 @@ public final class WheelZip {
   public record Directory(long offset, long size) {}
 
   /** The METADATA member as the central directory describes it. */
-  public record Member(String name, long localHeaderOffset, long compressedSize, long size,
-      int method, long crc) {
+  public record Member(
+      String name, long localHeaderOffset, long compressedSize, long size, int method, long crc) {
     /** Bytes from the local header on that surely hold the header and the data. */
     public long spanToRead() {
       // 30 fixed bytes, then the name and an extra field (up to 64 KiB, usually tiny; a second
@@ -80,10 +80,13 @@ public final class WheelZip {
       }
       long size = b.getInt(i + 12) & 0xffffffffL;
       long offset = b.getInt(i + 16) & 0xffffffffL;
-      if ((size == 0xffffffffL || offset == 0xffffffffL) && i >= 20 && b.getInt(i - 20) == ZIP64_LOCATOR) {
+      if ((size == 0xffffffffL || offset == 0xffffffffL)
+          && i >= 20
+          && b.getInt(i - 20) == ZIP64_LOCATOR) {
         long z = b.getLong(i - 20 + 8) - tailStart;
         if (z < 0 || z + 56 > tail.length || b.getInt((int) z) != ZIP64_EOCD) {
-          throw new BadWheel("ZIP64 end of central directory is not in the last " + tail.length + " bytes");
+          throw new BadWheel(
+              "ZIP64 end of central directory is not in the last " + tail.length + " bytes");
         }
         size = b.getLong((int) z + 40);
         offset = b.getLong((int) z + 48);
@@ -153,8 +156,8 @@ public final class WheelZip {
       return found.get(0);
     }
     String prefix = distInfoPrefix(filename);
-    List<Member> named = found.stream()
-        .filter(f -> f.name().toLowerCase(Locale.ROOT).startsWith(prefix)).toList();
+    List<Member> named =
+        found.stream().filter(f -> f.name().toLowerCase(Locale.ROOT).startsWith(prefix)).toList();
     if (named.size() != 1) {
       throw new BadWheel(found.size() + " .dist-info directories, none of them the file name's");
     }
@@ -164,8 +167,8 @@ public final class WheelZip {
   /**
    * The member's bytes from a read that starts at its local header.
    *
-   * @return the metadata, or empty when {@code fromHeader} is too short (read again, longer:
-   *     {@link #neededSpan})
+   * @return the metadata, or empty when {@code fromHeader} is too short (read again, longer: {@link
+   *     #neededSpan})
    */
   public static Optional<byte[]> extract(Member member, byte[] fromHeader) throws BadWheel {
     long start = dataStart(member, fromHeader);
@@ -177,14 +180,18 @@ public final class WheelZip {
     }
     byte[] out;
     if (member.method() == 0) {
-      out = java.util.Arrays.copyOfRange(fromHeader, (int) start, (int) (start + member.compressedSize()));
+      out =
+          java.util.Arrays.copyOfRange(
+              fromHeader, (int) start, (int) (start + member.compressedSize()));
     } else if (member.method() == 8) {
       out = inflate(fromHeader, (int) start, (int) member.compressedSize(), member.size());
     } else {
-      throw new BadWheel("METADATA compressed with method " + member.method() + " (expected stored or deflate)");
+      throw new BadWheel(
+          "METADATA compressed with method " + member.method() + " (expected stored or deflate)");
     }
     if (out.length != member.size()) {
-      throw new BadWheel("METADATA is " + out.length + " bytes, the directory says " + member.size());
+      throw new BadWheel(
+          "METADATA is " + out.length + " bytes, the directory says " + member.size());
     }
     var crc = new CRC32();
     crc.update(out);
@@ -240,12 +247,16 @@ public final class WheelZip {
   /** {@code x.dist-info/METADATA} at the top level of the archive. */
   public static boolean isMetadata(String name) {
     int slash = name.indexOf('/');
-    return slash > 0 && name.endsWith(".dist-info/METADATA") && slash == name.length() - "/METADATA".length();
+    return slash > 0
+        && name.endsWith(".dist-info/METADATA")
+        && slash == name.length() - "/METADATA".length();
   }
 
   /** {@code name-version.dist-info/} of a wheel file name, lower-cased. */
   public static String distInfoPrefix(String filename) {
     String[] parts = filename.split("-");
-    return parts.length < 2 ? "" : (parts[0] + "-" + parts[1] + ".dist-info/").toLowerCase(Locale.ROOT);
+    return parts.length < 2
+        ? ""
+        : (parts[0] + "-" + parts[1] + ".dist-info/").toLowerCase(Locale.ROOT);
   }
 }

@@ -11,21 +11,33 @@ import java.util.Set;
  * A PEP 508 environment marker ({@code python_version >= "3.8" and sys_platform == "linux"}),
  * parsed once and evaluated against a target environment.
  *
- * <p>Evaluation is three-valued: a variable the target does not fix (no {@code --python} given,
- * or a marker variable this seeder does not model) is unknown, and an unknown result keeps the
- * requirement, since a mirror that holds one file too many is harmless while one too few breaks
- * the offline install.
+ * <p>Evaluation is three-valued: a variable the target does not fix (no {@code --python} given, or
+ * a marker variable this seeder does not model) is unknown, and an unknown result keeps the
+ * requirement, since a mirror that holds one file too many is harmless while one too few breaks the
+ * offline install.
  */
 public sealed interface Marker {
   /** The variables this evaluator models (PEP 508 §Environment Markers). */
-  Set<String> VARIABLES = Set.of(
-      "python_version", "python_full_version", "sys_platform", "platform_system",
-      "platform_machine", "os_name", "implementation_name", "platform_python_implementation",
-      "platform_release", "platform_version", "implementation_version", "extra");
+  Set<String> VARIABLES =
+      Set.of(
+          "python_version",
+          "python_full_version",
+          "sys_platform",
+          "platform_system",
+          "platform_machine",
+          "os_name",
+          "implementation_name",
+          "platform_python_implementation",
+          "platform_release",
+          "platform_version",
+          "implementation_version",
+          "extra");
 
   /** Three-valued truth. */
   enum Truth {
-    TRUE, FALSE, UNKNOWN;
+    TRUE,
+    FALSE,
+    UNKNOWN;
 
     static Truth of(boolean b) {
       return b ? TRUE : FALSE;
@@ -86,7 +98,8 @@ public sealed interface Marker {
   record Compare(Operand left, String op, Operand right) implements Marker {
     @Override
     public Truth evaluate(Environment env) {
-      if (left.variable().equals(Optional.of("extra")) || right.variable().equals(Optional.of("extra"))) {
+      if (left.variable().equals(Optional.of("extra"))
+          || right.variable().equals(Optional.of("extra"))) {
         return extra(env);
       }
       Optional<String> l = left.value(env);
@@ -165,7 +178,8 @@ public sealed interface Marker {
     Marker m = p.or();
     p.skipSpace();
     if (!p.atEnd()) {
-      throw new IllegalArgumentException("unexpected \"" + p.rest() + "\" in marker \"" + text + "\"");
+      throw new IllegalArgumentException(
+          "unexpected \"" + p.rest() + "\" in marker \"" + text + "\"");
     }
     return m;
   }

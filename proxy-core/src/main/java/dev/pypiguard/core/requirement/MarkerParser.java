@@ -83,8 +83,10 @@ final class MarkerParser {
       return new Marker.Operand(Optional.empty(), Optional.of(s));
     }
     int start = pos;
-    while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_'
-        || text.charAt(pos) == '.')) {
+    while (pos < text.length()
+        && (Character.isLetterOrDigit(text.charAt(pos))
+            || text.charAt(pos) == '_'
+            || text.charAt(pos) == '.')) {
       pos++;
     }
     String name = text.substring(start, pos);
@@ -102,7 +104,8 @@ final class MarkerParser {
   private boolean keyword(String word) {
     skipSpace();
     if (text.startsWith(word, pos)
-        && (pos + word.length() == text.length() || !Character.isLetterOrDigit(text.charAt(pos + word.length())))) {
+        && (pos + word.length() == text.length()
+            || !Character.isLetterOrDigit(text.charAt(pos + word.length())))) {
       pos += word.length();
       return true;
     }
@@ -128,6 +131,7 @@ final class MarkerParser {
   }
 
   private IllegalArgumentException error(String what) {
-    return new IllegalArgumentException(what + " at position " + pos + " in marker \"" + text + "\"");
+    return new IllegalArgumentException(
+        what + " at position " + pos + " in marker \"" + text + "\"");
   }
 }

@@ -28,7 +28,8 @@ public record Requirement(
     Set<String> hashes,
     String origin) {
   private static final Pattern HEAD =
-      Pattern.compile("\\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\\s*(?:\\[([^\\]]*)\\])?\\s*(.*)",
+      Pattern.compile(
+          "\\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\\s*(?:\\[([^\\]]*)\\])?\\s*(.*)",
           Pattern.DOTALL);
 
   public Requirement {
@@ -41,8 +42,8 @@ public record Requirement(
   }
 
   /**
-   * Parses one PEP 508 specifier, as in {@code Requires-Dist} ({@code beta (>=1.0) ; extra ==
-   * "x"}) or a requirements file line without options.
+   * Parses one PEP 508 specifier, as in {@code Requires-Dist} ({@code beta (>=1.0) ; extra == "x"})
+   * or a requirements file line without options.
    *
    * @throws IllegalArgumentException saying what is wrong
    */
@@ -71,8 +72,8 @@ public record Requirement(
     }
     String spec = m.group(3).trim();
     if (spec.startsWith("@")) {
-      throw new IllegalArgumentException("direct URL requirements cannot be seeded from an index: \""
-          + text.trim() + "\"");
+      throw new IllegalArgumentException(
+          "direct URL requirements cannot be seeded from an index: \"" + text.trim() + "\"");
     }
     // Requires-Dist may parenthesize the specifier (PEP 345 style).
     if (spec.startsWith("(") && spec.endsWith(")")) {
@@ -82,7 +83,8 @@ public record Requirement(
     try {
       set = SpecifierSet.parse(spec);
     } catch (InvalidSpecifierException e) {
-      throw new IllegalArgumentException("invalid version specifier \"" + spec + "\": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "invalid version specifier \"" + spec + "\": " + e.getMessage());
     }
     return new Requirement(name.get(), extras, set, marker, Set.of(), origin);
   }

@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * One file of a project page, holding every field of PEP 503/691 and of the PEPs that extend
- * them (592 yanked, 658/714 core metadata, 700 size and upload time, 740 provenance), plus any
- * JSON keys this proxy does not know, which it passes through unchanged.
+ * One file of a project page, holding every field of PEP 503/691 and of the PEPs that extend them
+ * (592 yanked, 658/714 core metadata, 700 size and upload time, 740 provenance), plus any JSON keys
+ * this proxy does not know, which it passes through unchanged.
  *
  * @param filename the distribution's file name
  * @param url the absolute URL of the file (upstream URL before rewriting, proxy URL after)
@@ -67,16 +67,16 @@ public record FileEntry(
   }
 
   /**
-   * The sha256 digest, when the upstream gave a well-formed one (64 hex digits): a malformed
-   * value counts as none (it could otherwise reach a file path or a comparison).
+   * The sha256 digest, when the upstream gave a well-formed one (64 hex digits): a malformed value
+   * counts as none (it could otherwise reach a file path or a comparison).
    */
   public Optional<String> sha256() {
     return Optional.ofNullable(hashes.get("sha256")).filter(FileEntry::wellFormedSha256);
   }
 
   /**
-   * {@link #sha256()} as a digest: the key of the file's bytes in the blob store, or empty when
-   * the upstream gave no well-formed sha256.
+   * {@link #sha256()} as a digest: the key of the file's bytes in the blob store, or empty when the
+   * upstream gave no well-formed sha256.
    */
   public Optional<Sha256> digest() {
     return sha256().map(Sha256::new);
@@ -118,31 +118,81 @@ public record FileEntry(
 
   public FileEntry withUrl(String newUrl) {
     return new FileEntry(
-        filename, newUrl, hashes, requiresPython, yanked, size, uploadTime, coreMetadata,
-        distInfoMetadata, gpgSig, provenance, extra);
+        filename,
+        newUrl,
+        hashes,
+        requiresPython,
+        yanked,
+        size,
+        uploadTime,
+        coreMetadata,
+        distInfoMetadata,
+        gpgSig,
+        provenance,
+        extra);
   }
 
   public FileEntry withYanked(Yanked newYanked) {
     return new FileEntry(
-        filename, url, hashes, requiresPython, newYanked, size, uploadTime, coreMetadata,
-        distInfoMetadata, gpgSig, provenance, extra);
+        filename,
+        url,
+        hashes,
+        requiresPython,
+        newYanked,
+        size,
+        uploadTime,
+        coreMetadata,
+        distInfoMetadata,
+        gpgSig,
+        provenance,
+        extra);
   }
 
   public FileEntry withSize(OptionalLong newSize) {
     return new FileEntry(
-        filename, url, hashes, requiresPython, yanked, newSize, uploadTime, coreMetadata,
-        distInfoMetadata, gpgSig, provenance, extra);
+        filename,
+        url,
+        hashes,
+        requiresPython,
+        yanked,
+        newSize,
+        uploadTime,
+        coreMetadata,
+        distInfoMetadata,
+        gpgSig,
+        provenance,
+        extra);
   }
 
   public FileEntry withCoreMetadata(Optional<MetadataRef> newMetadata) {
     return new FileEntry(
-        filename, url, hashes, requiresPython, yanked, size, uploadTime, newMetadata,
-        Optional.empty(), gpgSig, provenance, extra);
+        filename,
+        url,
+        hashes,
+        requiresPython,
+        yanked,
+        size,
+        uploadTime,
+        newMetadata,
+        Optional.empty(),
+        gpgSig,
+        provenance,
+        extra);
   }
 
   public FileEntry withProvenance(Optional<String> newProvenance) {
     return new FileEntry(
-        filename, url, hashes, requiresPython, yanked, size, uploadTime, coreMetadata,
-        distInfoMetadata, gpgSig, newProvenance, extra);
+        filename,
+        url,
+        hashes,
+        requiresPython,
+        yanked,
+        size,
+        uploadTime,
+        coreMetadata,
+        distInfoMetadata,
+        gpgSig,
+        newProvenance,
+        extra);
   }
 }

@@ -8,28 +8,28 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * PEP 691 content negotiation: which {@link SimpleFormat} to answer a client with, which
- * {@code Accept} header to send upstream, and how to read the upstream's {@code Content-Type}.
+ * PEP 691 content negotiation: which {@link SimpleFormat} to answer a client with, which {@code
+ * Accept} header to send upstream, and how to read the upstream's {@code Content-Type}.
  *
  * <p>Choosing follows PEP 691 §Version + Format Selection and RFC 9110 §12.5.1:
  *
  * <ul>
- *   <li>The {@code format} URL parameter, when present and not blank, overrides {@code Accept}.
- *       It must name one of the three types or a {@code latest} alias (case-insensitively);
- *       anything else yields empty (406). A space stands for {@code +}, because PEP 691 writes
- *       the value with a literal {@code +} that form decoding turns into a space.
- *   <li>No {@code Accept}, a blank one, or one with no syntactically valid media range means
- *       {@code text/html}, PEP 691's default for clients that do not negotiate.
- *   <li>Each format takes the q of the most specific range that matches it (exact type, then
- *       {@code type/*}, then {@code *}{@code /*}); among equally specific ranges, the highest q.
- *       {@code application/vnd.pypi.simple.latest+json} and {@code +html} count as exact ranges
- *       for the v1 types. Media-type parameters other than {@code q} are ignored.
+ *   <li>The {@code format} URL parameter, when present and not blank, overrides {@code Accept}. It
+ *       must name one of the three types or a {@code latest} alias (case-insensitively); anything
+ *       else yields empty (406). A space stands for {@code +}, because PEP 691 writes the value
+ *       with a literal {@code +} that form decoding turns into a space.
+ *   <li>No {@code Accept}, a blank one, or one with no syntactically valid media range means {@code
+ *       text/html}, PEP 691's default for clients that do not negotiate.
+ *   <li>Each format takes the q of the most specific range that matches it (exact type, then {@code
+ *       type/*}, then {@code *}{@code /*}); among equally specific ranges, the highest q. {@code
+ *       application/vnd.pypi.simple.latest+json} and {@code +html} count as exact ranges for the v1
+ *       types. Media-type parameters other than {@code q} are ignored.
  *   <li>A q that is not a decimal between 0 and 1 is treated as 1, as if absent: the client named
  *       the type, so it wants it. q=0 means "not acceptable".
- *   <li>The highest q wins. Ties go first to a type the client named explicitly, in the order
- *       JSON v1, HTML v1, {@code text/html} (a client that names JSON is a PEP 691 client); then
- *       to wildcard matches in the order {@code text/html}, HTML v1, JSON v1 (so {@code *}{@code
- *       /*} alone gets {@code text/html} and {@code application/*} gets HTML v1).
+ *   <li>The highest q wins. Ties go first to a type the client named explicitly, in the order JSON
+ *       v1, HTML v1, {@code text/html} (a client that names JSON is a PEP 691 client); then to
+ *       wildcard matches in the order {@code text/html}, HTML v1, JSON v1 (so {@code *}{@code /*}
+ *       alone gets {@code text/html} and {@code application/*} gets HTML v1).
  *   <li>When no format has q above 0, the answer is empty and the server replies 406.
  * </ul>
  */
@@ -39,8 +39,12 @@ public final class Negotiation {
 
   /** pip's header: JSON preferred, then the v1 HTML type, then legacy HTML as a last resort. */
   private static final String UPSTREAM_ACCEPT =
-      SimpleFormat.JSON_V1.mediaType() + ", " + SimpleFormat.HTML_V1.mediaType() + "; q=0.1, "
-          + SimpleFormat.HTML_LEGACY.mediaType() + "; q=0.01";
+      SimpleFormat.JSON_V1.mediaType()
+          + ", "
+          + SimpleFormat.HTML_V1.mediaType()
+          + "; q=0.1, "
+          + SimpleFormat.HTML_LEGACY.mediaType()
+          + "; q=0.01";
 
   private Negotiation() {}
 
@@ -50,7 +54,8 @@ public final class Negotiation {
    * @param acceptHeaderOrNull the request's {@code Accept} header, null when it had none
    * @param formatParam the {@code format} query parameter, already URL-decoded
    */
-  public static Optional<SimpleFormat> choose(String acceptHeaderOrNull, Optional<String> formatParam) {
+  public static Optional<SimpleFormat> choose(
+      String acceptHeaderOrNull, Optional<String> formatParam) {
     Optional<String> format = formatParam.map(String::strip).filter(f -> !f.isEmpty());
     if (format.isPresent()) {
       return byMediaType(format.get().replace(' ', '+'));
@@ -78,13 +83,13 @@ public final class Negotiation {
   }
 
   /**
-   * The format of an upstream response from its {@code Content-Type} (parameters such as
-   * {@code charset} ignored); HTML when the type is missing or unknown, since PEP 503 servers
-   * send all sorts of HTML types.
+   * The format of an upstream response from its {@code Content-Type} (parameters such as {@code
+   * charset} ignored); HTML when the type is missing or unknown, since PEP 503 servers send all
+   * sorts of HTML types.
    *
-   * <p>Any JSON type ({@code application/json}, any {@code +json}) reads as JSON v1: parsing a
-   * JSON body as HTML would silently find no files, while the JSON parser rejects a non-PEP 691
-   * body loudly.
+   * <p>Any JSON type ({@code application/json}, any {@code +json}) reads as JSON v1: parsing a JSON
+   * body as HTML would silently find no files, while the JSON parser rejects a non-PEP 691 body
+   * loudly.
    */
   public static SimpleFormat ofContentType(String contentTypeOrNull) {
     if (contentTypeOrNull == null) {

@@ -15,7 +15,10 @@ import java.util.Map;
  * @param extra unknown top-level JSON keys
  */
 public record ProjectIndex(
-    String apiVersion, Map<String, JsonNode> meta, List<String> projects, Map<String, JsonNode> extra) {
+    String apiVersion,
+    Map<String, JsonNode> meta,
+    List<String> projects,
+    Map<String, JsonNode> extra) {
   public ProjectIndex {
     meta = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(meta));
     projects = List.copyOf(projects);

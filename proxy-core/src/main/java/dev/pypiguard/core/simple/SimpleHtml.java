@@ -18,28 +18,28 @@ import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 
 /**
- * The PEP 503 HTML codec for simple-API pages ({@code text/html} and
- * {@code application/vnd.pypi.simple.v1+html}), with the {@code data-*} attributes and
- * {@code <meta>} tags of PEPs 592, 629, 658/714, 740 and 792.
+ * The PEP 503 HTML codec for simple-API pages ({@code text/html} and {@code
+ * application/vnd.pypi.simple.v1+html}), with the {@code data-*} attributes and {@code <meta>} tags
+ * of PEPs 592, 629, 658/714, 740 and 792.
  *
- * <p>Reading uses jsoup's HTML5 parser, which never fails: what it cannot use it skips. An
- * anchor is skipped when its {@code href} does not resolve (against the page URL and any
- * {@code <base href>}) to an http(s) URL, or when its file name is not a plain file name. Only a
- * fragment of the form {@code <algo>=<hex>} becomes a hash and is removed from the stored URL;
- * other fragments stay. HTML cannot carry PEP 700 size, upload time or versions, nor unknown
- * keys, so those are empty after reading and dropped when writing; PEP 708's {@code tracks} and
- * {@code alternate-locations} meta tags are read into, and written from, the page's JSON-form
- * extra keys of the same names.
+ * <p>Reading uses jsoup's HTML5 parser, which never fails: what it cannot use it skips. An anchor
+ * is skipped when its {@code href} does not resolve (against the page URL and any {@code <base
+ * href>}) to an http(s) URL, or when its file name is not a plain file name. Only a fragment of the
+ * form {@code <algo>=<hex>} becomes a hash and is removed from the stored URL; other fragments
+ * stay. HTML cannot carry PEP 700 size, upload time or versions, nor unknown keys, so those are
+ * empty after reading and dropped when writing; PEP 708's {@code tracks} and {@code
+ * alternate-locations} meta tags are read into, and written from, the page's JSON-form extra keys
+ * of the same names.
  *
  * <p>Writing produces an HTML5 document shaped like PyPI's. PEP 503 allows one hash in the URL
  * fragment, and the {@code data-*-metadata} attributes carry one hash too; the strongest is
- * written, sha256 preferred because every installer understands it. Hashes whose algorithm
- * pip does not know, or whose value is not hex, are not written into a fragment.
+ * written, sha256 preferred because every installer understands it. Hashes whose algorithm pip does
+ * not know, or whose value is not hex, are not written into a fragment.
  */
 public final class SimpleHtml {
   /**
-   * Algorithms in the order they are chosen for a fragment: sha256 first (PEP 503 recommends
-   * it and it is what PyPI sends), then the stronger ones, then the weak ones pip still accepts.
+   * Algorithms in the order they are chosen for a fragment: sha256 first (PEP 503 recommends it and
+   * it is what PyPI sends), then the stronger ones, then the weak ones pip still accepts.
    */
   private static final List<String> HASH_PREFERENCE =
       List.of("sha256", "sha512", "sha384", "sha224", "sha1", "md5");
@@ -47,8 +47,20 @@ public final class SimpleHtml {
   /** The algorithms hashlib guarantees (hashlib.algorithms_guaranteed). */
   private static final Set<String> HASHLIB_NAMES =
       Set.of(
-          "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256",
-          "sha3_384", "sha3_512", "blake2b", "blake2s", "shake_128", "shake_256");
+          "md5",
+          "sha1",
+          "sha224",
+          "sha256",
+          "sha384",
+          "sha512",
+          "sha3_224",
+          "sha3_256",
+          "sha3_384",
+          "sha3_512",
+          "blake2b",
+          "blake2s",
+          "shake_128",
+          "shake_256");
 
   private static final String DEFAULT_API_VERSION = "1.0";
 
@@ -58,8 +70,8 @@ public final class SimpleHtml {
   private SimpleHtml() {}
 
   /**
-   * Reads a PEP 503 project page; {@code projectName} becomes the page's name because HTML does
-   * not state it reliably.
+   * Reads a PEP 503 project page; {@code projectName} becomes the page's name because HTML does not
+   * state it reliably.
    */
   public static ProjectPage parsePage(byte[] body, URI pageUrl, String projectName) {
     Document doc = parse(body, pageUrl);
@@ -87,8 +99,8 @@ public final class SimpleHtml {
   }
 
   /**
-   * Reads a PEP 503 root index: the text of each anchor is a project name (falling back to the
-   * last segment of its {@code href}).
+   * Reads a PEP 503 root index: the text of each anchor is a project name (falling back to the last
+   * segment of its {@code href}).
    */
   public static ProjectIndex parseIndex(byte[] body) {
     Document doc = parse(body, URI.create("http://localhost/simple/"));
@@ -106,9 +118,9 @@ public final class SimpleHtml {
   }
 
   /**
-   * Writes a project page as an HTML5 document in UTF-8. The repository version is what this
-   * codec implements (PEP 629), never the upstream's: later versions add nothing mandatory to
-   * HTML, so it is {@value SimpleJson#IMPLEMENTED_API_VERSION}.
+   * Writes a project page as an HTML5 document in UTF-8. The repository version is what this codec
+   * implements (PEP 629), never the upstream's: later versions add nothing mandatory to HTML, so it
+   * is {@value SimpleJson#IMPLEMENTED_API_VERSION}.
    */
   public static byte[] render(ProjectPage page) {
     var out = new StringBuilder(256 + 300 * page.files().size());
@@ -116,11 +128,12 @@ public final class SimpleHtml {
     for (String key : PEP_708_KEYS) {
       com.fasterxml.jackson.databind.JsonNode urls = page.extra().get(key);
       if (urls != null && urls.isArray()) {
-        urls.forEach(u -> {
-          if (u.isTextual()) {
-            meta(out, "pypi:" + key, u.textValue());
-          }
-        });
+        urls.forEach(
+            u -> {
+              if (u.isTextual()) {
+                meta(out, "pypi:" + key, u.textValue());
+              }
+            });
       }
     }
     page.projectStatus()
@@ -131,7 +144,8 @@ public final class SimpleHtml {
               s.reason().ifPresent(r -> meta(out, "pypi:project-status-reason", r));
             });
     title(out, "Links for " + page.name());
-    out.append("  </head>\n  <body>\n    <h1>Links for ").append(escape(page.name()))
+    out.append("  </head>\n  <body>\n    <h1>Links for ")
+        .append(escape(page.name()))
         .append("</h1>\n");
     for (FileEntry f : page.files()) {
       out.append("    <a href=\"").append(escape(href(f))).append('"');
@@ -142,10 +156,12 @@ public final class SimpleHtml {
       }
       // PEP 714: the new name always, and the old one beside it with the same value, for
       // installers that only know PEP 658 (pip before 23.2).
-      f.metadata().ifPresent(m -> {
-        attr(out, "data-core-metadata", metadataValue(m));
-        attr(out, "data-dist-info-metadata", metadataValue(m));
-      });
+      f.metadata()
+          .ifPresent(
+              m -> {
+                attr(out, "data-core-metadata", metadataValue(m));
+                attr(out, "data-dist-info-metadata", metadataValue(m));
+              });
       f.gpgSig().ifPresent(g -> attr(out, "data-gpg-sig", g.toString()));
       f.provenance().ifPresent(p -> attr(out, "data-provenance", p));
       out.append('>').append(escape(f.filename())).append("</a><br>\n");
@@ -166,8 +182,11 @@ public final class SimpleHtml {
     out.append("  </head>\n  <body>\n");
     for (String name : index.projects()) {
       if (ProjectName.parse(name).isPresent()) {
-        out.append("    <a href=\"").append(escape(ProjectName.normalize(name))).append("/\">")
-            .append(escape(name)).append("</a><br>\n");
+        out.append("    <a href=\"")
+            .append(escape(ProjectName.normalize(name)))
+            .append("/\">")
+            .append(escape(name))
+            .append("</a><br>\n");
       }
     }
     out.append("  </body>\n</html>\n");
@@ -175,8 +194,8 @@ public final class SimpleHtml {
   }
 
   /**
-   * Escapes text for HTML element content and for double- or single-quoted attribute values
-   * (HTML §13.1.2.3 and §13.1.3 forbid a raw {@code <} and {@code &}; the quotes end a value).
+   * Escapes text for HTML element content and for double- or single-quoted attribute values (HTML
+   * §13.1.2.3 and §13.1.3 forbid a raw {@code <} and {@code &}; the quotes end a value).
    */
   public static String escape(String s) {
     var out = new StringBuilder(s.length() + 8);
@@ -223,7 +242,8 @@ public final class SimpleHtml {
     URI uri = resolved.get();
     String url = uri.toString();
     Map<String, String> hashes = Map.of();
-    // PEP 503: "The URL SHOULD include a hash in the form of a URL fragment ... #<hashname>=<hashvalue>".
+    // PEP 503: "The URL SHOULD include a hash in the form of a URL fragment ...
+    // #<hashname>=<hashvalue>".
     Optional<Map.Entry<String, String>> hash = hashPair(uri.getRawFragment());
     if (hash.isPresent()) {
       hashes = Map.ofEntries(hash.get());
@@ -288,9 +308,9 @@ public final class SimpleHtml {
   }
 
   /**
-   * PEP 658/714: {@code true} or {@code <algo>=<hex>}. The attribute's presence means the
-   * metadata exists; a value that is neither form still says so, without a hash. {@code false}
-   * is read as absent, since some mirrors write it.
+   * PEP 658/714: {@code true} or {@code <algo>=<hex>}. The attribute's presence means the metadata
+   * exists; a value that is neither form still says so, without a hash. {@code false} is read as
+   * absent, since some mirrors write it.
    */
   private static Optional<MetadataRef> metadata(Element a, String name) {
     if (!a.hasAttr(name)) {
@@ -370,7 +390,10 @@ public final class SimpleHtml {
   }
 
   private static void meta(StringBuilder out, String name, String content) {
-    out.append("    <meta name=\"").append(name).append("\" content=\"").append(escape(content))
+    out.append("    <meta name=\"")
+        .append(name)
+        .append("\" content=\"")
+        .append(escape(content))
         .append("\">\n");
   }
 

@@ -27,31 +27,30 @@ import java.util.Set;
  * <p>Reading is strict about types and lenient about absence:
  *
  * <ul>
- *   <li>Not JSON, a wrong type for a known key, a missing {@code name}, {@code files},
- *       {@code filename}, {@code url} or {@code hashes}, an unusable URL (not http(s) after
- *       resolution) or an unsafe file name throws {@link MalformedPageException}. A page with one
- *       bad entry is rejected whole: serving the rest would hide a file from policy without a
- *       trace.
- *   <li>Duplicate keys are rejected: two parsers that pick different duplicates are a classic
- *       way to smuggle a file past a checker.
- *   <li>An optional key that is JSON {@code null} counts as absent (PyPI writes
- *       {@code "requires-python": null} and {@code "provenance": null}). A missing {@code meta}
- *       means api-version 1.0; a {@code project-status} without {@code status} means
- *       {@code active} (PEP 792: "if no status is explicitly noted ... active").
- *   <li>Unknown keys of the page, {@code meta} and each file are kept as {@code extra}/{@code
- *       meta} and written back unchanged. Unknown keys inside {@code project-status} and inside
- *       each {@code projects[]} entry of the index have no home in the model and are dropped.
+ *   <li>Not JSON, a wrong type for a known key, a missing {@code name}, {@code files}, {@code
+ *       filename}, {@code url} or {@code hashes}, an unusable URL (not http(s) after resolution) or
+ *       an unsafe file name throws {@link MalformedPageException}. A page with one bad entry is
+ *       rejected whole: serving the rest would hide a file from policy without a trace.
+ *   <li>Duplicate keys are rejected: two parsers that pick different duplicates are a classic way
+ *       to smuggle a file past a checker.
+ *   <li>An optional key that is JSON {@code null} counts as absent (PyPI writes {@code
+ *       "requires-python": null} and {@code "provenance": null}). A missing {@code meta} means
+ *       api-version 1.0; a {@code project-status} without {@code status} means {@code active} (PEP
+ *       792: "if no status is explicitly noted ... active").
+ *   <li>Unknown keys of the page, {@code meta} and each file are kept as {@code extra}/{@code meta}
+ *       and written back unchanged. Unknown keys inside {@code project-status} and inside each
+ *       {@code projects[]} entry of the index have no home in the model and are dropped.
  *   <li>PyPI also writes the misnamed {@code data-dist-info-metadata} key; it is read as the
  *       metadata reference when neither {@code core-metadata} nor {@code dist-info-metadata} is
  *       there (an upstream with only that key still gets metadata out).
  * </ul>
  *
  * <p>Writing uses a fixed key order (meta, name, project-status, versions, files, then unknown
- * keys; within a file: filename, url, hashes, requires-python, core-metadata, gpg-sig, yanked, size, upload-time, provenance, then unknown keys). Absent
- * optional values are omitted rather than written as {@code null}; PEP 691 treats the two alike.
- * {@code yanked} is always written ({@code false}, {@code true} or the reason), as PyPI does,
- * because it is the one flag a client must never miss. An unknown key that collides with a known
- * key is not written: the model's field wins.
+ * keys; within a file: filename, url, hashes, requires-python, core-metadata, gpg-sig, yanked,
+ * size, upload-time, provenance, then unknown keys). Absent optional values are omitted rather than
+ * written as {@code null}; PEP 691 treats the two alike. {@code yanked} is always written ({@code
+ * false}, {@code true} or the reason), as PyPI does, because it is the one flag a client must never
+ * miss. An unknown key that collides with a known key is not written: the model's field wins.
  */
 public final class SimpleJson {
   private static final JsonMapper MAPPER =
@@ -67,20 +66,32 @@ public final class SimpleJson {
   private static final Set<String> PAGE_KEYS =
       Set.of("meta", "name", "files", "versions", "project-status");
   private static final Set<String> INDEX_KEYS = Set.of("meta", "projects");
-  /**
-   * PyPI's misnamed PEP 658 key (PEP 714 §Motivation), read as the metadata reference when
-   * neither proper key is there, and never written.
-   */
-  private static final String LEGACY_PYPI_METADATA = "data-dist-info-metadata";
-  private static final Set<String> FILE_KEYS =
-      Set.of(
-          "filename", "url", "hashes", "requires-python", "core-metadata", "dist-info-metadata",
-          LEGACY_PYPI_METADATA, "gpg-sig", "yanked", "size", "upload-time", "provenance");
 
   /**
-   * The highest simple-API version this codec writes in full (PEP 629): 1.1 PEP 700
-   * {@code versions}/{@code size}, 1.2 PEP 708 {@code tracks}/{@code alternate-locations}, 1.3
-   * PEP 740 {@code provenance}, 1.4 PEP 792 {@code project-status}. See {@link #render(ProjectPage)}.
+   * PyPI's misnamed PEP 658 key (PEP 714 §Motivation), read as the metadata reference when neither
+   * proper key is there, and never written.
+   */
+  private static final String LEGACY_PYPI_METADATA = "data-dist-info-metadata";
+
+  private static final Set<String> FILE_KEYS =
+      Set.of(
+          "filename",
+          "url",
+          "hashes",
+          "requires-python",
+          "core-metadata",
+          "dist-info-metadata",
+          LEGACY_PYPI_METADATA,
+          "gpg-sig",
+          "yanked",
+          "size",
+          "upload-time",
+          "provenance");
+
+  /**
+   * The highest simple-API version this codec writes in full (PEP 629): 1.1 PEP 700 {@code
+   * versions}/{@code size}, 1.2 PEP 708 {@code tracks}/{@code alternate-locations}, 1.3 PEP 740
+   * {@code provenance}, 1.4 PEP 792 {@code project-status}. See {@link #render(ProjectPage)}.
    */
   public static final String IMPLEMENTED_API_VERSION = "1.4";
 
@@ -134,8 +145,8 @@ public final class SimpleJson {
   /**
    * Writes a project page as PEP 691 JSON (UTF-8), in the key order described above.
    *
-   * <p>{@code meta.api-version} says what this response implements, never the upstream's number
-   * (an upstream's 2.0 copied through would make clients refuse a page we wrote): {@value
+   * <p>{@code meta.api-version} says what this response implements, never the upstream's number (an
+   * upstream's 2.0 copied through would make clients refuse a page we wrote): {@value
    * #IMPLEMENTED_API_VERSION} when the page has {@code versions} and every file its {@code size}
    * (PEP 700 makes both mandatory from 1.1 on), 1.0 otherwise. The keys of later versions are
    * optional, so a 1.0 page may still carry them; 1.0 clients ignore what they do not know.
@@ -194,8 +205,8 @@ public final class SimpleJson {
       }
       return node;
     } catch (JacksonException e) {
-      throw new MalformedPageException("body is not valid JSON: " + e.getOriginalMessage()
-          + location(e), e);
+      throw new MalformedPageException(
+          "body is not valid JSON: " + e.getOriginalMessage() + location(e), e);
     } catch (IOException e) {
       // Not JacksonException: bytes Jackson took for UTF-16/32 and could not decode (found by
       // SimpleJsonFuzzTest). A page is JSON text in UTF-8 (RFC 8259 §8.1) or malformed.
@@ -222,8 +233,9 @@ public final class SimpleJson {
         SimpleUrls.resolve(pageUrl, rawUrl)
             .map(URI::toString)
             .orElseThrow(
-                () -> new MalformedPageException(
-                    where + ".url", "not an http(s) URL: \"" + rawUrl + "\""));
+                () ->
+                    new MalformedPageException(
+                        where + ".url", "not an http(s) URL: \"" + rawUrl + "\""));
     Map<String, String> hashes = strings(required(f, "hashes", where), where + ".hashes");
     return new FileEntry(
         filename,
@@ -300,8 +312,7 @@ public final class SimpleJson {
       return Optional.empty();
     }
     ObjectNode o = object(node, "project-status");
-    String status =
-        optionalString(o.get("status"), "project-status.status").orElse("active");
+    String status = optionalString(o.get("status"), "project-status.status").orElse("active");
     return Optional.of(
         new ProjectStatus(status, optionalString(o.get("reason"), "project-status.reason")));
   }
@@ -444,7 +455,8 @@ public final class SimpleJson {
     return o;
   }
 
-  private static void putUnknown(ObjectNode target, Map<String, JsonNode> unknown, Set<String> known) {
+  private static void putUnknown(
+      ObjectNode target, Map<String, JsonNode> unknown, Set<String> known) {
     unknown.forEach(
         (k, v) -> {
           if (!known.contains(k) && !target.has(k)) {

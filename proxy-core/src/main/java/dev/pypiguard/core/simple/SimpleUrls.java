@@ -14,9 +14,9 @@ final class SimpleUrls {
    * Resolves {@code ref} against {@code base} (RFC 3986 §5), returning the absolute URL when it is
    * an http(s) URL with a host, and empty otherwise.
    *
-   * <p>Only http and https are usable: a hostile page must not make the proxy fetch
-   * {@code file:} or {@code jar:} URLs. A reference that is not a valid URI only because of
-   * characters browsers tolerate (spaces, non-ASCII) is percent-encoded first.
+   * <p>Only http and https are usable: a hostile page must not make the proxy fetch {@code file:}
+   * or {@code jar:} URLs. A reference that is not a valid URI only because of characters browsers
+   * tolerate (spaces, non-ASCII) is percent-encoded first.
    */
   static Optional<URI> resolve(URI base, String ref) {
     String trimmed = ref.strip();
@@ -40,12 +40,14 @@ final class SimpleUrls {
 
   /**
    * Whether a {@code file:} page links to a {@code file:} URL: a local mirror ({@code --upstream
-   * file:DIR}) links to its own files, and the upstream client confines such reads to the mirror.
-   * A page from an http(s) upstream can never produce one.
+   * file:DIR}) links to its own files, and the upstream client confines such reads to the mirror. A
+   * page from an http(s) upstream can never produce one.
    */
   private static boolean bothLocal(URI base, URI resolved) {
-    return "file".equalsIgnoreCase(base.getScheme()) && !base.isOpaque()
-        && "file".equalsIgnoreCase(resolved.getScheme()) && !resolved.isOpaque();
+    return "file".equalsIgnoreCase(base.getScheme())
+        && !base.isOpaque()
+        && "file".equalsIgnoreCase(resolved.getScheme())
+        && !resolved.isOpaque();
   }
 
   /** Whether a URL is absolute http(s) with a host. */
@@ -115,7 +117,8 @@ final class SimpleUrls {
       if (validEscape || (b > 0x20 && b < 0x7f && "\"<>\\^`{|}%".indexOf(b) < 0)) {
         out.append((char) b);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
       }
     }

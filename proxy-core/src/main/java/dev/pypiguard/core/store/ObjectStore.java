@@ -8,16 +8,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A store of named objects shared by every replica (an S3 bucket): the artifacts they cached
- * and the small records their decisions depend on.
+ * A store of named objects shared by every replica (an S3 bucket): the artifacts they cached and
+ * the small records their decisions depend on.
  *
- * <p>Every object appears whole or not at all; there is no rename and no append. Writers of
- * shared records therefore either write content-addressed objects (the same key always holds
- * the same bytes) or use {@link #create}, where the first writer wins and everyone reads its
- * value. Keys are relative paths of {@code [a-z0-9._-]} segments; the store adds its own prefix.
+ * <p>Every object appears whole or not at all; there is no rename and no append. Writers of shared
+ * records therefore either write content-addressed objects (the same key always holds the same
+ * bytes) or use {@link #create}, where the first writer wins and everyone reads its value. Keys are
+ * relative paths of {@code [a-z0-9._-]} segments; the store adds its own prefix.
  *
- * <p>Every method blocks on the network: call them off the event loop. An unreachable store
- * throws {@link IOException}; an absent object is an empty {@link Optional}, not an error.
+ * <p>Every method blocks on the network: call them off the event loop. An unreachable store throws
+ * {@link IOException}; an absent object is an empty {@link Optional}, not an error.
  */
 public interface ObjectStore {
   /** A small object's bytes, or empty when there is none. */
@@ -36,9 +36,9 @@ public interface ObjectStore {
   void write(String key, byte[] content) throws IOException;
 
   /**
-   * Writes a small object only if none exists, and returns what the store holds afterwards:
-   * {@code content} when this writer was first, else the earlier writer's bytes. Concurrent
-   * callers all end up answering the same bytes.
+   * Writes a small object only if none exists, and returns what the store holds afterwards: {@code
+   * content} when this writer was first, else the earlier writer's bytes. Concurrent callers all
+   * end up answering the same bytes.
    */
   byte[] create(String key, byte[] content) throws IOException;
 

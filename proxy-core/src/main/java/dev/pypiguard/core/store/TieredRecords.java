@@ -10,16 +10,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Small records kept on the local disk under one directory and, with a shared {@link
- * ObjectStore}, under one key prefix there too, so that a replica reads what another wrote: the
- * local tier first, then the shared one, whose record is copied to the local disk for next time;
- * writes go to the local disk (durably, see {@link DurableFile}), then to the shared store.
+ * Small records kept on the local disk under one directory and, with a shared {@link ObjectStore},
+ * under one key prefix there too, so that a replica reads what another wrote: the local tier first,
+ * then the shared one, whose record is copied to the local disk for next time; writes go to the
+ * local disk (durably, see {@link DurableFile}), then to the shared store.
  *
- * <p>A record's name is a relative path of safe segments ({@code ab/<sha256>.json}) that the
- * caller builds from validated values; it is the same below the directory and below the prefix.
- * A shared store that is absent or known to be unreachable is skipped, so the local disk answers
- * alone; a shared store that fails is logged and treated as not holding the record. Every method
- * blocks on the disk and the network: call them off the event loop.
+ * <p>A record's name is a relative path of safe segments ({@code ab/<sha256>.json}) that the caller
+ * builds from validated values; it is the same below the directory and below the prefix. A shared
+ * store that is absent or known to be unreachable is skipped, so the local disk answers alone; a
+ * shared store that fails is logged and treated as not holding the record. Every method blocks on
+ * the disk and the network: call them off the event loop.
  */
 public final class TieredRecords {
   private static final Logger LOG = LoggerFactory.getLogger(TieredRecords.class);
@@ -30,12 +30,13 @@ public final class TieredRecords {
   private final String what;
 
   /**
-   * Records under {@code dir} and, with {@code shared}, under {@code prefix} (ending in {@code
-   * /}) there; {@code what} names one record in log lines, like {@code page} or {@code verdict}.
+   * Records under {@code dir} and, with {@code shared}, under {@code prefix} (ending in {@code /})
+   * there; {@code what} names one record in log lines, like {@code page} or {@code verdict}.
    */
   public TieredRecords(Path dir, Optional<ObjectStore> shared, String prefix, String what) {
     if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-      throw new IllegalArgumentException("prefix: \"" + prefix + "\" (expected: empty or ending in /)");
+      throw new IllegalArgumentException(
+          "prefix: \"" + prefix + "\" (expected: empty or ending in /)");
     }
     this.dir = dir;
     this.shared = shared;
@@ -65,9 +66,8 @@ public final class TieredRecords {
 
   /**
    * The record's bytes: the local copy when {@code accept} takes it, else the shared store's when
-   * {@code accept} takes that (it is then copied to the local disk first). Empty when neither
-   * tier has an acceptable copy, when the shared store fails, or when its copy cannot be kept
-   * locally.
+   * {@code accept} takes that (it is then copied to the local disk first). Empty when neither tier
+   * has an acceptable copy, when the shared store fails, or when its copy cannot be kept locally.
    *
    * @throws IOException when the local copy exists but cannot be read
    */
@@ -114,9 +114,8 @@ public final class TieredRecords {
   }
 
   /**
-   * Writes the local copy, then the shared one unless the shared store holds one already (the
-   * first writer wins: for records that every replica would write alike, or that must not be
-   * replaced).
+   * Writes the local copy, then the shared one unless the shared store holds one already (the first
+   * writer wins: for records that every replica would write alike, or that must not be replaced).
    */
   public void create(String name, byte[] bytes) throws IOException {
     writeLocal(name, bytes);

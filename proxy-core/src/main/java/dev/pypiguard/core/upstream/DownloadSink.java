@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 import java.util.OptionalLong;
 
 /**
- * Receives a download's body as it streams in. Methods run on the upstream client's threads, one
- * at a time, never on a Netty event loop; the next buffer is requested only after {@link #data}
+ * Receives a download's body as it streams in. Methods run on the upstream client's threads, one at
+ * a time, never on a Netty event loop; the next buffer is requested only after {@link #data}
  * returns, so a slow sink slows the upstream instead of filling memory.
  */
 public interface DownloadSink {

@@ -14,13 +14,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * A local mirror tree read as an upstream ({@code --upstream file:DIR}): a static PEP 503 tree or
- * a {@code pypi-guard export}, answered from disk without any network access.
+ * A local mirror tree read as an upstream ({@code --upstream file:DIR}): a static PEP 503 tree or a
+ * {@code pypi-guard export}, answered from disk without any network access.
  *
  * <p>Pages are {@code <dir>/index.json} (PEP 691, preferred when present) or {@code
  * <dir>/index.html}. Every path is normalized and resolved through symbolic links, then must lie
- * under one of the roots the upstream allows ({@link #ROOT_PREFIX} entries of its allowed hosts):
- * a page linking to {@code ../../../etc/passwd} gets a refusal, never the file.
+ * under one of the roots the upstream allows ({@link #ROOT_PREFIX} entries of its allowed hosts): a
+ * page linking to {@code ../../../etc/passwd} gets a refusal, never the file.
  */
 final class LocalTree {
   /** Allowed-host entries naming a local root start with this. */
@@ -67,19 +67,28 @@ final class LocalTree {
       }
     } else if (Files.isRegularFile(p)) {
       chosen = p;
-      type = p.getFileName().toString().endsWith(".json")
-          ? "application/vnd.pypi.simple.v1+json" : "text/html";
+      type =
+          p.getFileName().toString().endsWith(".json")
+              ? "application/vnd.pypi.simple.v1+json"
+              : "text/html";
     } else {
       return new PageFetch.NotFound();
     }
     try {
       // Size and modification time make a cheap validator: a changed file gets a new tag.
-      String tag = "\"" + Files.size(chosen) + "-" + Files.getLastModifiedTime(chosen).toMillis()
-          + "-" + chosen.getFileName() + "\"";
+      String tag =
+          "\""
+              + Files.size(chosen)
+              + "-"
+              + Files.getLastModifiedTime(chosen).toMillis()
+              + "-"
+              + chosen.getFileName()
+              + "\"";
       if (etag.isPresent() && etag.get().equals(tag)) {
         return new PageFetch.NotModified();
       }
-      return new PageFetch.Fetched(chosen.toUri(), Files.readAllBytes(chosen), type, Optional.of(tag));
+      return new PageFetch.Fetched(
+          chosen.toUri(), Files.readAllBytes(chosen), type, Optional.of(tag));
     } catch (NoSuchFileException e) {
       return new PageFetch.NotFound();
     } catch (IOException e) {

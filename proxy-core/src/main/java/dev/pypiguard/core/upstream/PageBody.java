@@ -17,12 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Collects an index page's body with three bounds: at most {@code max} bytes, complete before a
  * deadline, and the bytes of all pages being read at once within a share of the heap, so that
- * neither one endless or dripped page nor many huge ones at once can cost the server its memory
- * or its threads (README, "Hostile upstreams and clients").
+ * neither one endless or dripped page nor many huge ones at once can cost the server its memory or
+ * its threads (README, "Hostile upstreams and clients").
  */
 final class PageBody implements HttpResponse.BodySubscriber<byte[]> {
   /** Bytes held by pages being read now, in this process. */
   private static final AtomicLong IN_FLIGHT = new AtomicLong();
+
   /** A quarter of the heap for page bodies in flight. */
   static final long BUDGET = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
 
@@ -55,8 +56,11 @@ final class PageBody implements HttpResponse.BodySubscriber<byte[]> {
   public synchronized void onSubscribe(Flow.Subscription s) {
     subscription = s;
     long left = deadlineNanos - System.nanoTime();
-    alarm = timer.schedule(() -> fail(new HttpTimeoutException("page not complete within timeouts.read")),
-        Math.max(0, left), TimeUnit.NANOSECONDS);
+    alarm =
+        timer.schedule(
+            () -> fail(new HttpTimeoutException("page not complete within timeouts.read")),
+            Math.max(0, left),
+            TimeUnit.NANOSECONDS);
     s.request(1);
   }
 

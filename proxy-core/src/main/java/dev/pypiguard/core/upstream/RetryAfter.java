@@ -26,7 +26,9 @@ final class RetryAfter {
       d = Duration.ofSeconds(Long.parseLong(v));
     } else {
       try {
-        d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        d =
+            Duration.between(
+                now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
       } catch (DateTimeParseException e) {
         return Optional.empty();
       }

@@ -43,7 +43,8 @@ public record Upstream(
     projects = List.copyOf(projects);
   }
 
-  public Upstream(String name, URI simpleUrl, Set<String> fileHosts, Optional<String> authorization) {
+  public Upstream(
+      String name, URI simpleUrl, Set<String> fileHosts, Optional<String> authorization) {
     this(name, simpleUrl, fileHosts, authorization, List.of(), Optional.empty());
   }
 
@@ -89,7 +90,8 @@ public record Upstream(
     if (LocalTree.handles(simpleUrl)) {
       java.nio.file.Path dir = java.nio.file.Path.of(simpleUrl).toAbsolutePath().normalize();
       java.nio.file.Path root =
-          dir.getFileName() != null && dir.getFileName().toString().equals("simple")
+          dir.getFileName() != null
+                  && dir.getFileName().toString().equals("simple")
                   && dir.getParent() != null
               ? dir.getParent()
               : dir;
@@ -114,8 +116,8 @@ public record Upstream(
   }
 
   /**
-   * Adds this upstream's credentials to a request. The client applies it only to requests to
-   * the index's own host: a file host or a redirect elsewhere never sees them.
+   * Adds this upstream's credentials to a request. The client applies it only to requests to the
+   * index's own host: a file host or a redirect elsewhere never sees them.
    */
   public void decorate(HttpRequest.Builder request) {
     authorization.ifPresent(a -> request.header("Authorization", a));
@@ -123,22 +125,29 @@ public record Upstream(
 
   /** The credentials for a request to {@code url}: this upstream's own host only. */
   public Consumer<HttpRequest.Builder> decorateFor(URI url) {
-    return UpstreamClient.hostOf(url).equals(UpstreamClient.hostOf(simpleUrl)) ? this::decorate : b -> {};
+    return UpstreamClient.hostOf(url).equals(UpstreamClient.hostOf(simpleUrl))
+        ? this::decorate
+        : b -> {};
   }
 
   /** Never prints the credentials. */
   @Override
   public String toString() {
-    return "Upstream[" + name + " " + simpleUrl + (authorization.isPresent() ? " (with credentials)" : "")
-        + (projects.isEmpty() ? "" : " owns " + projects) + "]";
+    return "Upstream["
+        + name
+        + " "
+        + simpleUrl
+        + (authorization.isPresent() ? " (with credentials)" : "")
+        + (projects.isEmpty() ? "" : " owns " + projects)
+        + "]";
   }
 
   /**
-   * The upstreams that may serve {@code normalizedName}, in order (README "Several upstreams, and no dependency confusion"): the first
-   * upstream whose {@code projects} globs match it, alone (it owns the name: no other upstream is
-   * ever asked); else every upstream without {@code projects} ("everything not owned above"),
-   * of which the first that has the name serves it. Empty when all upstreams own globs and none
-   * matches.
+   * The upstreams that may serve {@code normalizedName}, in order (README "Several upstreams, and
+   * no dependency confusion"): the first upstream whose {@code projects} globs match it, alone (it
+   * owns the name: no other upstream is ever asked); else every upstream without {@code projects}
+   * ("everything not owned above"), of which the first that has the name serves it. Empty when all
+   * upstreams own globs and none matches.
    */
   public static List<Upstream> serving(List<Upstream> upstreams, String normalizedName) {
     for (Upstream u : upstreams) {

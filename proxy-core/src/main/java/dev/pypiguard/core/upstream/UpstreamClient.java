@@ -44,6 +44,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class UpstreamClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
+
   /** The most bytes a page may have, as sent and once decompressed, unless configured. */
   public static final long DEFAULT_MAX_PAGE_BYTES = 64L * 1024 * 1024;
 
@@ -60,14 +61,26 @@ public final class UpstreamClient implements AutoCloseable {
       Optional<java.net.Authenticator> authenticator,
       String userAgent,
       long maxPageBytes) {
-    public Settings(Duration connectTimeout, Duration readTimeout, Optional<SSLContext> sslContext,
-        Optional<java.net.ProxySelector> proxy, Optional<java.net.Authenticator> authenticator,
+    public Settings(
+        Duration connectTimeout,
+        Duration readTimeout,
+        Optional<SSLContext> sslContext,
+        Optional<java.net.ProxySelector> proxy,
+        Optional<java.net.Authenticator> authenticator,
         String userAgent) {
-      this(connectTimeout, readTimeout, sslContext, proxy, authenticator, userAgent, DEFAULT_MAX_PAGE_BYTES);
+      this(
+          connectTimeout,
+          readTimeout,
+          sslContext,
+          proxy,
+          authenticator,
+          userAgent,
+          DEFAULT_MAX_PAGE_BYTES);
     }
 
     public Settings withMaxPageBytes(long max) {
-      return new Settings(connectTimeout, readTimeout, sslContext, proxy, authenticator, userAgent, max);
+      return new Settings(
+          connectTimeout, readTimeout, sslContext, proxy, authenticator, userAgent, max);
     }
 
     public static Settings defaults(String userAgent) {
@@ -116,7 +129,10 @@ public final class UpstreamClient implements AutoCloseable {
    * are followed to hosts in {@code allowedHosts} only.
    */
   public CompletableFuture<PageFetch> page(
-      URI url, String accept, Optional<String> etag, Set<String> allowedHosts,
+      URI url,
+      String accept,
+      Optional<String> etag,
+      Set<String> allowedHosts,
       Consumer<HttpRequest.Builder> decorate) {
     if (LocalTree.handles(url)) {
       // --upstream file:DIR: read from disk on our threads, never the network.
@@ -126,29 +142,43 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   private CompletableFuture<PageFetch> page(
-      URI url, String accept, Optional<String> etag, Set<String> allowedHosts,
-      Consumer<HttpRequest.Builder> decorate, int hops) {
+      URI url,
+      String accept,
+      Optional<String> etag,
+      Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate,
+      int hops) {
     HttpRequest.Builder req =
-        request(url).timeout(settings.readTimeout()).header("Accept", accept)
+        request(url)
+            .timeout(settings.readTimeout())
+            .header("Accept", accept)
             .header("Accept-Encoding", "gzip");
     etag.ifPresent(e -> req.header("If-None-Match", e));
     decorate.accept(req);
     // timeouts.read bounds the whole page, not only the wait for its headers: a page dripped a
     // byte at a time is cut at the deadline (README, "Hostile upstreams and clients").
     long deadline = System.nanoTime() + settings.readTimeout().toNanos();
-    return http.sendAsync(req.build(), info -> info.statusCode() == 200
-            ? new PageBody(settings.maxPageBytes(), deadline, timer)
-            : HttpResponse.BodySubscribers.replacing((byte[]) null))
+    return http.sendAsync(
+            req.build(),
+            info ->
+                info.statusCode() == 200
+                    ? new PageBody(settings.maxPageBytes(), deadline, timer)
+                    : HttpResponse.BodySubscribers.replacing((byte[]) null))
         .thenApplyAsync(
             resp -> {
               int status = resp.statusCode();
               if (isRedirect(status)) {
                 return redirect(url, resp.headers(), allowedHosts, hops)
                     .<Object>map(next -> next)
-                    .orElseGet(() -> new PageFetch.Failed(
-                        "refused redirect from " + url + " to "
-                            + resp.headers().firstValue("Location").orElse("(none)")
-                            + ": not an upstream host", false));
+                    .orElseGet(
+                        () ->
+                            new PageFetch.Failed(
+                                "refused redirect from "
+                                    + url
+                                    + " to "
+                                    + resp.headers().firstValue("Location").orElse("(none)")
+                                    + ": not an upstream host",
+                                false));
               }
               if (status == 304) {
                 return new PageFetch.NotModified();
@@ -157,8 +187,11 @@ public final class UpstreamClient implements AutoCloseable {
                 return new PageFetch.NotFound();
               }
               if (status != 200) {
-                return new PageFetch.Failed("HTTP " + status + " from " + url, false,
-                    status == 429 || status == 503 ? RetryAfter.parse(resp.headers(), Instant.now())
+                return new PageFetch.Failed(
+                    "HTTP " + status + " from " + url,
+                    false,
+                    status == 429 || status == 503
+                        ? RetryAfter.parse(resp.headers(), Instant.now())
                         : Optional.empty());
               }
               try {
@@ -174,19 +207,23 @@ public final class UpstreamClient implements AutoCloseable {
             },
             executor)
         .thenCompose(
-            o -> o instanceof URI next
-                ? page(next, accept, etag, allowedHosts, sameHost(url, next, decorate), hops + 1)
-                : CompletableFuture.completedFuture((PageFetch) o))
+            o ->
+                o instanceof URI next
+                    ? page(
+                        next, accept, etag, allowedHosts, sameHost(url, next, decorate), hops + 1)
+                    : CompletableFuture.completedFuture((PageFetch) o))
         .exceptionally(e -> new PageFetch.Failed(describe(e), isTimeout(e)));
   }
 
   /**
-   * A page's body as it came (perhaps gzip), decompressed with a bound: a gzip bomb is refused
-   * once it inflates past {@code max} bytes, before it costs more memory than that.
+   * A page's body as it came (perhaps gzip), decompressed with a bound: a gzip bomb is refused once
+   * it inflates past {@code max} bytes, before it costs more memory than that.
    */
   static byte[] decode(byte[] raw, HttpHeaders headers, long max) throws IOException {
     boolean gzip =
-        headers.firstValue("Content-Encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("gzip"))
+        headers
+            .firstValue("Content-Encoding")
+            .map(v -> v.toLowerCase(Locale.ROOT).contains("gzip"))
             .orElse(false);
     if (!gzip) {
       return raw;
@@ -213,7 +250,9 @@ public final class UpstreamClient implements AutoCloseable {
    * completes after the sink's last call.
    */
   public CompletableFuture<Void> download(
-      URI url, Set<String> allowedHosts, Consumer<HttpRequest.Builder> decorate,
+      URI url,
+      Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate,
       DownloadSink sink) {
     if (LocalTree.handles(url)) {
       return LocalTree.download(url, allowedHosts, sink, executor);
@@ -222,8 +261,11 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   private CompletableFuture<Void> download(
-      URI url, Set<String> allowedHosts, Consumer<HttpRequest.Builder> decorate,
-      DownloadSink sink, int hops) {
+      URI url,
+      Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate,
+      DownloadSink sink,
+      int hops) {
     if (!allowedHosts.contains(hostOf(url))) {
       sink.failed("refused to fetch " + url + ": not an upstream host", false, false);
       return CompletableFuture.completedFuture(null);
@@ -255,17 +297,27 @@ public final class UpstreamClient implements AutoCloseable {
               if (isRedirect(status)) {
                 var next = redirect(url, resp.headers(), allowedHosts, hops);
                 if (next.isPresent()) {
-                  download(next.get(), allowedHosts, sameHost(url, next.get(), decorate), sink, hops + 1)
+                  download(
+                          next.get(),
+                          allowedHosts,
+                          sameHost(url, next.get(), decorate),
+                          sink,
+                          hops + 1)
                       .whenComplete((v, e) -> done.complete(null));
                 } else {
-                  subscriber.fail("refused redirect from " + url + " to "
-                      + resp.headers().firstValue("Location").orElse("(none)")
-                      + ": not an upstream host", false, false);
+                  subscriber.fail(
+                      "refused redirect from "
+                          + url
+                          + " to "
+                          + resp.headers().firstValue("Location").orElse("(none)")
+                          + ": not an upstream host",
+                      false,
+                      false);
                 }
                 return;
               }
-              subscriber.fail("HTTP " + status + " from " + url,
-                  status == 404 || status == 410, false);
+              subscriber.fail(
+                  "HTTP " + status + " from " + url, status == 404 || status == 410, false);
             });
     return done;
   }
@@ -287,71 +339,106 @@ public final class UpstreamClient implements AutoCloseable {
    * allowed hosts as {@link #download} does. A 206 body longer than {@code maxBytes} fails; a 200
    * is not read (the connection is dropped) and answers {@link Ranged.Refused}.
    */
-  public CompletableFuture<Ranged> range(URI url, Set<String> allowedHosts,
-      Consumer<HttpRequest.Builder> decorate, String range, int maxBytes) {
+  public CompletableFuture<Ranged> range(
+      URI url,
+      Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate,
+      String range,
+      int maxBytes) {
     if (LocalTree.handles(url)) {
       return CompletableFuture.completedFuture(new Ranged.Refused("a local tree"));
     }
     return range(url, allowedHosts, decorate, range, maxBytes, 0);
   }
 
-  private CompletableFuture<Ranged> range(URI url, Set<String> allowedHosts,
-      Consumer<HttpRequest.Builder> decorate, String range, int maxBytes, int hops) {
+  private CompletableFuture<Ranged> range(
+      URI url,
+      Set<String> allowedHosts,
+      Consumer<HttpRequest.Builder> decorate,
+      String range,
+      int maxBytes,
+      int hops) {
     if (!allowedHosts.contains(hostOf(url))) {
       return CompletableFuture.completedFuture(
           new Ranged.Failed("refused to fetch " + url + ": not an upstream host", false, false));
     }
-    HttpRequest.Builder req = request(url).header("Accept-Encoding", "identity")
-        .header("Range", range).timeout(settings.readTimeout());
+    HttpRequest.Builder req =
+        request(url)
+            .header("Accept-Encoding", "identity")
+            .header("Range", range)
+            .timeout(settings.readTimeout());
     decorate.accept(req);
-    return http.sendAsync(req.build(), info -> new BoundedBody(info.statusCode() == 206 ? maxBytes : -1))
-        .handle((resp, err) -> {
-          if (err != null) {
-            return CompletableFuture.<Ranged>completedFuture(
-                new Ranged.Failed(describe(err), false, isTimeout(err)));
-          }
-          int status = resp.statusCode();
-          if (isRedirect(status)) {
-            var next = redirect(url, resp.headers(), allowedHosts, hops);
-            return next.isPresent()
-                ? range(next.get(), allowedHosts, sameHost(url, next.get(), decorate), range, maxBytes, hops + 1)
-                : CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
-                    "refused redirect from " + url + ": not an upstream host", false, false));
-          }
-          if (status == 200) {
-            return CompletableFuture.<Ranged>completedFuture(new Ranged.Refused("HTTP 200 to a range request"));
-          }
-          if (status != 206) {
-            return CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
-                "HTTP " + status + " from " + url, status == 404 || status == 410, false));
-          }
-          // RFC 9110 §14.4: Content-Range: bytes first-last/complete-length
-          var m = java.util.regex.Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)")
-              .matcher(resp.headers().firstValue("Content-Range").orElse("").trim());
-          byte[] body = resp.body();
-          if (body == null) {
-            return CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
-                "a range answer longer than the " + maxBytes + " bytes asked for", false, false));
-          }
-          if (!m.matches()) {
-            return CompletableFuture.<Ranged>completedFuture(
-                new Ranged.Refused("a 206 without a usable Content-Range"));
-          }
-          long first = Long.parseLong(m.group(1));
-          long last = Long.parseLong(m.group(2));
-          long total = Long.parseLong(m.group(3));
-          if (body.length == 0 || last - first + 1 != body.length || last >= total) {
-            return CompletableFuture.<Ranged>completedFuture(new Ranged.Failed(
-                "a range answer of " + body.length + " bytes does not match its Content-Range", false, false));
-          }
-          return CompletableFuture.<Ranged>completedFuture(new Ranged.Partial(body, first, total));
-        })
+    return http.sendAsync(
+            req.build(), info -> new BoundedBody(info.statusCode() == 206 ? maxBytes : -1))
+        .handle(
+            (resp, err) -> {
+              if (err != null) {
+                return CompletableFuture.<Ranged>completedFuture(
+                    new Ranged.Failed(describe(err), false, isTimeout(err)));
+              }
+              int status = resp.statusCode();
+              if (isRedirect(status)) {
+                var next = redirect(url, resp.headers(), allowedHosts, hops);
+                return next.isPresent()
+                    ? range(
+                        next.get(),
+                        allowedHosts,
+                        sameHost(url, next.get(), decorate),
+                        range,
+                        maxBytes,
+                        hops + 1)
+                    : CompletableFuture.<Ranged>completedFuture(
+                        new Ranged.Failed(
+                            "refused redirect from " + url + ": not an upstream host",
+                            false,
+                            false));
+              }
+              if (status == 200) {
+                return CompletableFuture.<Ranged>completedFuture(
+                    new Ranged.Refused("HTTP 200 to a range request"));
+              }
+              if (status != 206) {
+                return CompletableFuture.<Ranged>completedFuture(
+                    new Ranged.Failed(
+                        "HTTP " + status + " from " + url, status == 404 || status == 410, false));
+              }
+              // RFC 9110 §14.4: Content-Range: bytes first-last/complete-length
+              var m =
+                  java.util.regex.Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)")
+                      .matcher(resp.headers().firstValue("Content-Range").orElse("").trim());
+              byte[] body = resp.body();
+              if (body == null) {
+                return CompletableFuture.<Ranged>completedFuture(
+                    new Ranged.Failed(
+                        "a range answer longer than the " + maxBytes + " bytes asked for",
+                        false,
+                        false));
+              }
+              if (!m.matches()) {
+                return CompletableFuture.<Ranged>completedFuture(
+                    new Ranged.Refused("a 206 without a usable Content-Range"));
+              }
+              long first = Long.parseLong(m.group(1));
+              long last = Long.parseLong(m.group(2));
+              long total = Long.parseLong(m.group(3));
+              if (body.length == 0 || last - first + 1 != body.length || last >= total) {
+                return CompletableFuture.<Ranged>completedFuture(
+                    new Ranged.Failed(
+                        "a range answer of "
+                            + body.length
+                            + " bytes does not match its Content-Range",
+                        false,
+                        false));
+              }
+              return CompletableFuture.<Ranged>completedFuture(
+                  new Ranged.Partial(body, first, total));
+            })
         .thenCompose(f -> f);
   }
 
   /**
-   * A body read into memory up to {@code max} bytes; past that (or with {@code max < 0}: a body
-   * not wanted at all) the transfer is cancelled and the body is {@code null}. The body's future
+   * A body read into memory up to {@code max} bytes; past that (or with {@code max < 0}: a body not
+   * wanted at all) the transfer is cancelled and the body is {@code null}. The body's future
    * completes in every case, so a cancelled transfer cannot leave the request hanging.
    */
   private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
@@ -417,24 +504,32 @@ public final class UpstreamClient implements AutoCloseable {
     return b;
   }
 
-  private Optional<URI> redirect(URI from, HttpHeaders headers, Set<String> allowedHosts, int hops) {
+  private Optional<URI> redirect(
+      URI from, HttpHeaders headers, Set<String> allowedHosts, int hops) {
     if (hops >= MAX_REDIRECTS) {
       return Optional.empty();
     }
-    return headers.firstValue("Location").flatMap(loc -> {
-      try {
-        URI next = from.resolve(loc.trim());
-        String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
-        boolean ok = (scheme.equals("https") || scheme.equals("http"))
-            && allowedHosts.contains(hostOf(next));
-        return ok ? Optional.of(next) : Optional.empty();
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    });
+    return headers
+        .firstValue("Location")
+        .flatMap(
+            loc -> {
+              try {
+                URI next = from.resolve(loc.trim());
+                String scheme =
+                    next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+                boolean ok =
+                    (scheme.equals("https") || scheme.equals("http"))
+                        && allowedHosts.contains(hostOf(next));
+                return ok ? Optional.of(next) : Optional.empty();
+              } catch (IllegalArgumentException e) {
+                return Optional.empty();
+              }
+            });
   }
 
-  /** Credentials follow a redirect to the same host only (as curl does without --location-trusted). */
+  /**
+   * Credentials follow a redirect to the same host only (as curl does without --location-trusted).
+   */
   private static Consumer<HttpRequest.Builder> sameHost(
       URI from, URI to, Consumer<HttpRequest.Builder> decorate) {
     return hostOf(from).equals(hostOf(to)) ? decorate : b -> {};
@@ -468,7 +563,8 @@ public final class UpstreamClient implements AutoCloseable {
 
   static String describe(Throwable e) {
     Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+    while ((t instanceof CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
         && t.getCause() != null) {
       t = t.getCause();
     }
@@ -476,7 +572,9 @@ public final class UpstreamClient implements AutoCloseable {
       return "connect timed out";
     }
     if (t instanceof HttpTimeoutException) {
-      return t.getMessage() != null && t.getMessage().contains("timeouts.") ? t.getMessage() : "timed out";
+      return t.getMessage() != null && t.getMessage().contains("timeouts.")
+          ? t.getMessage()
+          : "timed out";
     }
     if (t instanceof ConnectException) {
       return "connection refused";
@@ -492,8 +590,8 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   /**
-   * Hands each buffer to the sink and requests the next only after the sink returned, with an
-   * idle timer that cancels the transfer when no byte arrives within the read timeout.
+   * Hands each buffer to the sink and requests the next only after the sink returned, with an idle
+   * timer that cancels the transfer when no byte arrives within the read timeout.
    */
   private final class StreamingSubscriber implements Flow.Subscriber<List<ByteBuffer>> {
     private final DownloadSink sink;
@@ -515,7 +613,8 @@ public final class UpstreamClient implements AutoCloseable {
     public void onSubscribe(Flow.Subscription s) {
       this.subscription = s;
       long periodMs = Math.max(100, settings.readTimeout().toMillis() / 4);
-      watchdog = timer.scheduleAtFixedRate(this::checkIdle, periodMs, periodMs, TimeUnit.MILLISECONDS);
+      watchdog =
+          timer.scheduleAtFixedRate(this::checkIdle, periodMs, periodMs, TimeUnit.MILLISECONDS);
       try {
         synchronized (this) {
           sink.start(length);
@@ -532,8 +631,10 @@ public final class UpstreamClient implements AutoCloseable {
       long idle = System.nanoTime() - lastActivity;
       if (idle > settings.readTimeout().toNanos()) {
         subscription.cancel();
-        fail("read timed out after " + settings.readTimeout().toSeconds() + "s from " + url,
-            false, true);
+        fail(
+            "read timed out after " + settings.readTimeout().toSeconds() + "s from " + url,
+            false,
+            true);
       }
     }
 

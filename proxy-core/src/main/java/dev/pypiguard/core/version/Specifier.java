@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
  * evaluated as {@code packaging.specifiers.Specifier} does with pre-releases allowed.
  *
  * <p>Pre-releases are never filtered out as a whole: this project always evaluates as packaging's
- * {@code contains(v, prereleases=True)}. Only the exclusive-comparison rules of PEP 440
- * §Exclusive ordered comparison apply, so {@code <2.31} rejects {@code 2.31.0rc1} but accepts
- * {@code 2.30.1rc1}.
+ * {@code contains(v, prereleases=True)}. Only the exclusive-comparison rules of PEP 440 §Exclusive
+ * ordered comparison apply, so {@code <2.31} rejects {@code 2.31.0rc1} but accepts {@code
+ * 2.30.1rc1}.
  */
 public final class Specifier {
 
@@ -68,10 +68,12 @@ public final class Specifier {
   private static final Pattern WHITESPACE = Pattern.compile("\\s");
 
   private final Operator operator;
+
   /** The version; for a prefix match, the prefix before {@code .*}; empty for {@code ===}. */
   private final Optional<Version> version;
 
   private final boolean wildcard;
+
   /** The text after {@code ===}, kept as written because arbitrary equality compares strings. */
   private final String arbitrary;
 
@@ -152,8 +154,8 @@ public final class Specifier {
   }
 
   /**
-   * The normalized text after the operator: a normalized version, a release followed by
-   * {@code .*}, or the {@code ===} string as written.
+   * The normalized text after the operator: a normalized version, a release followed by {@code .*},
+   * or the {@code ===} string as written.
    */
   public String version() {
     if (operator == Operator.ARBITRARY) {
@@ -171,8 +173,8 @@ public final class Specifier {
    * Whether {@code v} satisfies this clause, with pre-releases allowed.
    *
    * <p>{@code <}, {@code >}, {@code <=}, {@code >=}, {@code ~=} and prefix matches follow
-   * packaging: the inclusive operators and prefix matches compare the public version, so
-   * {@code <=1.0} accepts {@code 1.0+local}.
+   * packaging: the inclusive operators and prefix matches compare the public version, so {@code
+   * <=1.0} accepts {@code 1.0+local}.
    */
   public boolean contains(Version v) {
     Objects.requireNonNull(v, "v");
@@ -210,9 +212,7 @@ public final class Specifier {
     }
     // §Exclusive ordered comparison: <V must not allow a pre-release of V itself unless V is a
     // pre-release; as in packaging, "of V" means "with the same base version".
-    return spec.isPrerelease()
-        || !v.isPrerelease()
-        || !v.baseVersion().equals(spec.baseVersion());
+    return spec.isPrerelease() || !v.isPrerelease() || !v.baseVersion().equals(spec.baseVersion());
   }
 
   private boolean matchesGreater(Version v) {
@@ -260,8 +260,8 @@ public final class Specifier {
   }
 
   /**
-   * Whether {@code o} is the same clause: same operator and same version, where trailing zeros
-   * are insignificant except for {@code ~=} and prefix matches, whose meaning they change.
+   * Whether {@code o} is the same clause: same operator and same version, where trailing zeros are
+   * insignificant except for {@code ~=} and prefix matches, whose meaning they change.
    */
   @Override
   public boolean equals(Object o) {

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A comma-separated set of PEP 440 version specifiers, such as {@code >=1.0,!=1.3.*,<2},
- * satisfied when every clause is.
+ * A comma-separated set of PEP 440 version specifiers, such as {@code >=1.0,!=1.3.*,<2}, satisfied
+ * when every clause is.
  *
  * <p>Pre-releases are always allowed, as packaging's {@code SpecifierSet.contains(v,
  * prereleases=True)}; only each clause's exclusive-comparison rules can reject them. An empty set
@@ -61,10 +61,10 @@ public final class SpecifierSet {
    * Whether the version string {@code version} satisfies every clause.
    *
    * <p>A valid version is checked as {@link #contains(Version)}, except that a {@code ===} clause
-   * also accepts the string exactly as written (§Arbitrary equality is string equality), so
-   * {@code ===V1.0} accepts {@code "V1.0"}. A string that is not a PEP 440 version can only satisfy
-   * {@code ===}: it matches when the set has at least one clause and every clause is a {@code ===}
-   * equal to it, ignoring case.
+   * also accepts the string exactly as written (§Arbitrary equality is string equality), so {@code
+   * ===V1.0} accepts {@code "V1.0"}. A string that is not a PEP 440 version can only satisfy {@code
+   * ===}: it matches when the set has at least one clause and every clause is a {@code ===} equal
+   * to it, ignoring case.
    */
   public boolean contains(String version) {
     Objects.requireNonNull(version, "version");

@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
  * <p>Equality, ordering and {@link #hashCode()} follow PEP 440 §Version scheme: trailing zeros of
  * the release are insignificant ({@code 1.0 == 1.0.0}), developmental releases sort before
  * pre-releases, which sort before the final release, which sorts before post-releases, and a local
- * version sorts after the public version it labels. {@link #toString()} is the normalized form
- * (PEP 440 §Normalization). Numbers are {@link BigInteger} because PEP 440 puts no bound on them
- * and date-based releases such as {@code 20240101120000} already overflow an {@code int}.
+ * version sorts after the public version it labels. {@link #toString()} is the normalized form (PEP
+ * 440 §Normalization). Numbers are {@link BigInteger} because PEP 440 puts no bound on them and
+ * date-based releases such as {@code 20240101120000} already overflow an {@code int}.
  */
 public final class Version implements Comparable<Version> {
 
@@ -44,6 +44,7 @@ public final class Version implements Comparable<Version> {
   private final Optional<PreRelease> pre;
   private final Optional<BigInteger> post;
   private final Optional<BigInteger> dev;
+
   /** Normalized local segments: lower case, numeric ones without leading zeros. */
   private final List<String> local;
 
@@ -81,7 +82,8 @@ public final class Version implements Comparable<Version> {
     if (!m.matches()) {
       return Optional.empty();
     }
-    BigInteger epoch = m.group("epoch") == null ? BigInteger.ZERO : new BigInteger(m.group("epoch"));
+    BigInteger epoch =
+        m.group("epoch") == null ? BigInteger.ZERO : new BigInteger(m.group("epoch"));
     List<BigInteger> release = new ArrayList<>();
     for (String part : m.group("release").split("\\.", -1)) {
       release.add(new BigInteger(part));
@@ -111,8 +113,7 @@ public final class Version implements Comparable<Version> {
       // §Local version segments: separators normalize to '.', and numeric segments are
       // compared (and so printed) as integers.
       for (String part : LOCAL_SEPARATOR.split(m.group("local"), -1)) {
-        local.add(
-            isDigits(part) ? new BigInteger(part).toString() : part.toLowerCase(Locale.ROOT));
+        local.add(isDigits(part) ? new BigInteger(part).toString() : part.toLowerCase(Locale.ROOT));
       }
     }
     return Optional.of(new Version(epoch, release, pre, post, dev, local));
@@ -194,9 +195,7 @@ public final class Version implements Comparable<Version> {
         epoch, release, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
   }
 
-  /**
-   * Compares by PEP 440 ordering (§Summary of permitted suffixes and relative ordering).
-   */
+  /** Compares by PEP 440 ordering (§Summary of permitted suffixes and relative ordering). */
   @Override
   public int compareTo(Version other) {
     int c = epoch.compareTo(other.epoch);
@@ -263,9 +262,9 @@ public final class Version implements Comparable<Version> {
   }
 
   /**
-   * PEP 440 §Local version identifiers: segment by segment, alphanumeric segments compare
-   * lexically and sort before numeric ones, numeric ones compare as numbers, and when one label is
-   * a prefix of the other the longer sorts last. No label sorts before any label.
+   * PEP 440 §Local version identifiers: segment by segment, alphanumeric segments compare lexically
+   * and sort before numeric ones, numeric ones compare as numbers, and when one label is a prefix
+   * of the other the longer sorts last. No label sorts before any label.
    */
   private static int compareLocal(List<String> a, List<String> b) {
     int n = Math.min(a.size(), b.size());

@@ -34,7 +34,8 @@ class FileSystemBlobStoreTest {
     var store = new FileSystemBlobStore(dir);
     try (BlobWriter w = store.create(SHA)) {
       w.append(ByteBuffer.wrap("other bytes".getBytes(UTF_8)));
-      assertThatThrownBy(() -> w.commit(-1)).isInstanceOf(IntegrityException.class)
+      assertThatThrownBy(() -> w.commit(-1))
+          .isInstanceOf(IntegrityException.class)
           .hasMessageStartingWith("sha256 mismatch: got ");
     }
     assertThat(store.find(SHA)).isEmpty();
@@ -46,8 +47,10 @@ class FileSystemBlobStoreTest {
     var store = new FileSystemBlobStore(dir);
     try (BlobWriter w = store.create(SHA)) {
       w.append(ByteBuffer.wrap(BYTES));
-      assertThatThrownBy(() -> w.commit(BYTES.length + 1)).isInstanceOf(IntegrityException.class)
-          .hasMessage("size mismatch: got " + BYTES.length + " bytes, expected " + (BYTES.length + 1));
+      assertThatThrownBy(() -> w.commit(BYTES.length + 1))
+          .isInstanceOf(IntegrityException.class)
+          .hasMessage(
+              "size mismatch: got " + BYTES.length + " bytes, expected " + (BYTES.length + 1));
     }
     assertThat(store.find(SHA)).isEmpty();
     assertThat(dir.resolve("tmp")).isEmptyDirectory();
@@ -69,7 +72,8 @@ class FileSystemBlobStoreTest {
   @Test
   void commit_sameContentTwice_keepsOneCopy() throws IOException {
     var store = new FileSystemBlobStore(dir);
-    try (BlobWriter first = store.create(SHA); BlobWriter second = store.create(SHA)) {
+    try (BlobWriter first = store.create(SHA);
+        BlobWriter second = store.create(SHA)) {
       first.append(ByteBuffer.wrap(BYTES));
       second.append(ByteBuffer.wrap(BYTES));
       first.commit(BYTES.length);

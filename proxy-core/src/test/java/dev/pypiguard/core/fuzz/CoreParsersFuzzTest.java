@@ -21,10 +21,10 @@ import java.util.Optional;
 
 /**
  * Issue 14: every core parser that reads outside input, fuzzed with Jazzer. The first byte picks
- * the parser, the rest is its input; each either answers or refuses with its documented
- * exception, and nothing else escapes. Seeds: {@code CoreParsersFuzzTestInputs/parse/} in test
- * resources (first byte: 0 JSON page or index, 1 HTML page or index, 2 file name, 3 version
- * and specifier, 4 Accept header, 5 YAML, 6 project name and glob). README, "Fuzzing".
+ * the parser, the rest is its input; each either answers or refuses with its documented exception,
+ * and nothing else escapes. Seeds: {@code CoreParsersFuzzTestInputs/parse/} in test resources
+ * (first byte: 0 JSON page or index, 1 HTML page or index, 2 file name, 3 version and specifier, 4
+ * Accept header, 5 YAML, 6 project name and glob). README, "Fuzzing".
  */
 class CoreParsersFuzzTest {
   private static final URI PAGE = URI.create("https://pypi.example/simple/demo/");
@@ -81,7 +81,8 @@ class CoreParsersFuzzTest {
       }
       case 4 -> {
         int cut = text.indexOf('\n');
-        Negotiation.choose(cut < 0 ? text : text.substring(0, cut),
+        Negotiation.choose(
+            cut < 0 ? text : text.substring(0, cut),
             cut < 0 ? Optional.empty() : Optional.of(text.substring(cut + 1)));
         Negotiation.ofContentType(text);
       }

@@ -45,10 +45,16 @@ class DurableFileTest {
   void write_failureMidWrite_leavesTheEarlierFileAndNoTemporaryFile() throws IOException {
     Path target = dir.resolve("memory.tsv");
     Files.writeString(target, "earlier");
-    assertThatThrownBy(() -> DurableFile.write(target, out -> {
-      out.write("half of the new con".getBytes(UTF_8));
-      throw new IOException("disk full");
-    })).isInstanceOf(IOException.class).hasMessage("disk full");
+    assertThatThrownBy(
+            () ->
+                DurableFile.write(
+                    target,
+                    out -> {
+                      out.write("half of the new con".getBytes(UTF_8));
+                      throw new IOException("disk full");
+                    }))
+        .isInstanceOf(IOException.class)
+        .hasMessage("disk full");
     assertThat(Files.readString(target)).isEqualTo("earlier");
     assertThat(names()).containsExactly("memory.tsv");
   }
@@ -56,23 +62,30 @@ class DurableFileTest {
   @Test
   void write_failureMidWriteOfNewFile_leavesNothing() {
     Path target = dir.resolve("new.json");
-    assertThatThrownBy(() -> DurableFile.write(target, out -> {
-      out.write(new byte[100_000]);
-      throw new IllegalStateException("broken serializer");
-    })).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(
+            () ->
+                DurableFile.write(
+                    target,
+                    out -> {
+                      out.write(new byte[100_000]);
+                      throw new IllegalStateException("broken serializer");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
     assertThat(dir).isEmptyDirectory();
   }
 
   @Test
   void write_streamClosedByTheContent_stillCommits() throws IOException {
     Path target = dir.resolve("export.zip");
-    DurableFile.write(target, out -> {
-      try (var zip = new ZipOutputStream(out)) {
-        zip.putNextEntry(new ZipEntry("a.json"));
-        zip.write("{}".getBytes(UTF_8));
-        zip.closeEntry();
-      }
-    });
+    DurableFile.write(
+        target,
+        out -> {
+          try (var zip = new ZipOutputStream(out)) {
+            zip.putNextEntry(new ZipEntry("a.json"));
+            zip.write("{}".getBytes(UTF_8));
+            zip.closeEntry();
+          }
+        });
     try (var zip = new java.util.zip.ZipFile(target.toFile())) {
       assertThat(zip.getEntry("a.json")).isNotNull();
     }
@@ -126,7 +139,8 @@ class DurableFileTest {
   void commit_whenTheRenameFails_failsAndDeletesTheTemporaryFile() throws IOException {
     Path target = dir.resolve("taken");
     Files.createDirectories(target.resolve("child"));
-    assertThatThrownBy(() -> DurableFile.write(target, "x".getBytes(UTF_8))).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> DurableFile.write(target, "x".getBytes(UTF_8)))
+        .isInstanceOf(IOException.class);
     assertThat(names()).containsExactly("taken");
     assertThat(target.resolve("child")).isDirectory();
   }
@@ -135,7 +149,9 @@ class DurableFileTest {
   void commit_twice_isRefused() throws IOException {
     try (DurableFile f = DurableFile.beside(dir.resolve("once"))) {
       f.commit();
-      assertThatThrownBy(f::commit).isInstanceOf(IOException.class).hasMessageContaining("already closed");
+      assertThatThrownBy(f::commit)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("already closed");
     }
     assertThat(dir.resolve("once")).isEmptyFile();
   }

@@ -58,8 +58,7 @@ class DistributionFilenameTest {
             .orElseThrow();
     assertThat(d.pythonTags()).containsExactly("cp310");
     assertThat(d.abiTags()).containsExactly("cp310");
-    assertThat(d.platformTags())
-        .containsExactly("manylinux_2_17_x86_64", "manylinux2014_x86_64");
+    assertThat(d.platformTags()).containsExactly("manylinux_2_17_x86_64", "manylinux2014_x86_64");
     assertThat(d.tags())
         .containsExactlyInAnyOrder(
             "cp310-cp310-manylinux_2_17_x86_64", "cp310-cp310-manylinux2014_x86_64");
@@ -128,8 +127,7 @@ class DistributionFilenameTest {
           pywin32-214.win32-py2.6.exe      |pywin32         |214
           foo-v1.0.tar.gz                  |foo             |v1.0
           """)
-  void parse_withKnownProject_splitsAtProjectName(
-      String filename, String project, String version) {
+  void parse_withKnownProject_splitsAtProjectName(String filename, String project, String version) {
     DistributionFilename d =
         DistributionFilename.parse(filename, new ProjectName(project)).orElseThrow();
     assertThat(d.project()).isEqualTo(new ProjectName(project));
@@ -217,8 +215,8 @@ class DistributionFilenameTest {
   }
 
   /**
-   * Issue 13: names packaging's {@code parse_wheel_filename} and pip accept must be named here
-   * too, or the file would be judged without a version. Tag sets may have empty members.
+   * Issue 13: names packaging's {@code parse_wheel_filename} and pip accept must be named here too,
+   * or the file would be judged without a version. Tag sets may have empty members.
    */
   @ParameterizedTest
   @CsvSource({
@@ -226,19 +224,36 @@ class DistributionFilenameTest {
     "foo-1.0--none-any.whl, 1.0, ''",
     "foo-1.0-py3.-none-any.whl, 1.0, 'py3,'",
   })
-  void parse_wheelWithEmptyTagMembers_isNamedAsPackagingNamesIt(String filename, String version, String python) {
-    DistributionFilename d = DistributionFilename.parse(filename, new ProjectName("foo")).orElseThrow();
+  void parse_wheelWithEmptyTagMembers_isNamedAsPackagingNamesIt(
+      String filename, String version, String python) {
+    DistributionFilename d =
+        DistributionFilename.parse(filename, new ProjectName("foo")).orElseThrow();
     assertThat(d.version()).isEqualTo(version);
     assertThat(d.pythonTags()).containsExactly(python.split(",", -1));
   }
 
   /** Issue 13: every archive suffix pip accepts for an sdist (pip's ARCHIVE_EXTENSIONS). */
   @ParameterizedTest
-  @ValueSource(strings = {".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz",
-      ".tar.lz", ".tar.lzma", ".zip", ".TAR.GZ", ".Zip"})
+  @ValueSource(
+      strings = {
+        ".tar.gz",
+        ".tgz",
+        ".tar",
+        ".tar.bz2",
+        ".tbz",
+        ".tar.xz",
+        ".txz",
+        ".tlz",
+        ".tar.lz",
+        ".tar.lzma",
+        ".zip",
+        ".TAR.GZ",
+        ".Zip"
+      })
   void parse_everySdistSuffixPipAccepts_isAnSdistWithItsVersion(String suffix) {
     DistributionFilename d =
-        DistributionFilename.parse("Foo_Bar-2.0.post1" + suffix, new ProjectName("foo-bar")).orElseThrow();
+        DistributionFilename.parse("Foo_Bar-2.0.post1" + suffix, new ProjectName("foo-bar"))
+            .orElseThrow();
     assertThat(d.kind()).isEqualTo(DistributionFilename.Kind.SDIST);
     assertThat(d.version()).isEqualTo("2.0.post1");
   }

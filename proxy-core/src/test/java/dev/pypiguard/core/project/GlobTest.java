@@ -35,17 +35,21 @@ class GlobTest {
 
   @Test
   void parse_badGlobs_refusedWithReason() {
-    assertThatThrownBy(() -> Glob.parse("a/b")).hasMessageContaining("\"a/b\" has the character '/'");
+    assertThatThrownBy(() -> Glob.parse("a/b"))
+        .hasMessageContaining("\"a/b\" has the character '/'");
     assertThatThrownBy(() -> Glob.parse("a[bc")).hasMessageContaining("an unclosed [");
     assertThatThrownBy(() -> Glob.parse("a[]")).hasMessageContaining("an empty [...]");
     assertThatThrownBy(() -> Glob.parse("[z-a]")).hasMessageContaining("reversed range");
     assertThatThrownBy(() -> Glob.parse("")).hasMessageContaining("nothing to match");
-    assertThatThrownBy(() -> Glob.parse("a.*(")).hasMessageContaining("(expected: a project-name glob");
+    assertThatThrownBy(() -> Glob.parse("a.*("))
+        .hasMessageContaining("(expected: a project-name glob");
   }
 
   @Test
   void equals_sameNormalizedText_equal() {
-    assertThat(Glob.parse("Foo_*")).isEqualTo(Glob.parse("foo-*")).hasSameHashCodeAs(Glob.parse("foo.*"));
+    assertThat(Glob.parse("Foo_*"))
+        .isEqualTo(Glob.parse("foo-*"))
+        .hasSameHashCodeAs(Glob.parse("foo.*"));
   }
 
   /** Issue 14: a crafted glob against a long name finishes (a backtracking regex would not). */
@@ -68,13 +72,14 @@ class GlobTest {
       for (int k = 1 + rnd.nextInt(5); k > 0; k--) {
         String p = parts[rnd.nextInt(parts.length)];
         glob.append(p);
-        regex.append(switch (p) {
-          case "*" -> ".*";
-          case "?" -> ".";
-          case "-" -> "\\-";
-          case "[!a]" -> "[^a]";
-          default -> p;
-        });
+        regex.append(
+            switch (p) {
+              case "*" -> ".*";
+              case "?" -> ".";
+              case "-" -> "\\-";
+              case "[!a]" -> "[^a]";
+              default -> p;
+            });
       }
       if (glob.toString().replace("-", "").isEmpty() || glob.toString().startsWith("-")) {
         continue;

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /** Issue 16: METADATA read from pieces of a wheel, as range requests fetch them. */
 class WheelZipTest {
-  private static final byte[] META = "Metadata-Version: 2.1\nName: alpha\nVersion: 1.0\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] META =
+      "Metadata-Version: 2.1\nName: alpha\nVersion: 1.0\n".getBytes(StandardCharsets.UTF_8);
 
   private static byte[] zip(Map<String, byte[]> entries, boolean stored) throws IOException {
     var out = new ByteArrayOutputStream();
@@ -46,7 +47,8 @@ class WheelZipTest {
     byte[] dir = Arrays.copyOfRange(file, (int) d.offset(), (int) (d.offset() + d.size()));
     WheelZip.Member m = WheelZip.metadataMember(dir, filename);
     int from = (int) m.localHeaderOffset();
-    byte[] piece = Arrays.copyOfRange(file, from, (int) Math.min(file.length, from + m.spanToRead()));
+    byte[] piece =
+        Arrays.copyOfRange(file, from, (int) Math.min(file.length, from + m.spanToRead()));
     return WheelZip.extract(m, piece).orElseThrow();
   }
 
@@ -67,12 +69,14 @@ class WheelZipTest {
   @Test
   void metadataMember_twoDistInfos_picksTheFileNamesOne() throws Exception {
     var entries = new LinkedHashMap<String, byte[]>();
-    entries.put("vendored-9.9.dist-info/METADATA", "Name: vendored\n".getBytes(StandardCharsets.UTF_8));
+    entries.put(
+        "vendored-9.9.dist-info/METADATA", "Name: vendored\n".getBytes(StandardCharsets.UTF_8));
     entries.put("alpha-1.0.dist-info/METADATA", META);
 
     assertThat(read(zip(entries, false), "alpha-1.0-py3-none-any.whl")).isEqualTo(META);
     assertThatThrownBy(() -> read(zip(entries, false), "other-2.0-py3-none-any.whl"))
-        .isInstanceOf(WheelZip.BadWheel.class).hasMessageContaining(".dist-info directories");
+        .isInstanceOf(WheelZip.BadWheel.class)
+        .hasMessageContaining(".dist-info directories");
   }
 
   @Test
@@ -81,7 +85,8 @@ class WheelZipTest {
     noMeta.put("alpha/__init__.py", new byte[] {1});
     assertThatThrownBy(() -> read(zip(noMeta, false), "alpha-1.0-py3-none-any.whl"))
         .hasMessageContaining("no .dist-info/METADATA");
-    assertThatThrownBy(() -> WheelZip.directory(new byte[100], 100)).hasMessageContaining("not a zip");
+    assertThatThrownBy(() -> WheelZip.directory(new byte[100], 100))
+        .hasMessageContaining("not a zip");
     var nested = new LinkedHashMap<String, byte[]>();
     nested.put("sub/alpha-1.0.dist-info/METADATA", META);
     assertThatThrownBy(() -> read(zip(nested, false), "alpha-1.0-py3-none-any.whl"))
@@ -93,7 +98,8 @@ class WheelZipTest {
     int at = indexOf(file, META);
     file[at] ^= 1; // a flipped byte in the stored member
     byte[] broken = file;
-    assertThatThrownBy(() -> read(broken, "alpha-1.0-py3-none-any.whl")).hasMessageContaining("CRC-32");
+    assertThatThrownBy(() -> read(broken, "alpha-1.0-py3-none-any.whl"))
+        .hasMessageContaining("CRC-32");
   }
 
   private static int indexOf(byte[] hay, byte[] needle) {

@@ -11,11 +11,15 @@ class FileEntryTest {
   void sha256_malformed_countsAsNone() {
     String good = "a".repeat(64);
     assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", good)).sha256()).contains(good);
-    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "../../etc/passwd")).sha256()).isEmpty();
-    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "a".repeat(63))).sha256()).isEmpty();
-    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "g".repeat(64))).sha256()).isEmpty();
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "../../etc/passwd")).sha256())
+        .isEmpty();
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "a".repeat(63))).sha256())
+        .isEmpty();
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "g".repeat(64))).sha256())
+        .isEmpty();
     assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "A".repeat(64))).sha256())
-        .as("upper case is normalized").contains(good);
+        .as("upper case is normalized")
+        .contains(good);
   }
 
   @Test
@@ -25,7 +29,8 @@ class FileEntryTest {
         .contains(new dev.pypiguard.core.blob.Sha256(good));
     assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "B".repeat(64))).digest())
         .contains(new dev.pypiguard.core.blob.Sha256(good));
-    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "../../etc/passwd")).digest()).isEmpty();
+    assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("sha256", "../../etc/passwd")).digest())
+        .isEmpty();
     assertThat(FileEntry.of("x-1.0.tar.gz", "u", Map.of("md5", "0".repeat(32))).digest()).isEmpty();
   }
 }

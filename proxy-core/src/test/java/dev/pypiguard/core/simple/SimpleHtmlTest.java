@@ -51,7 +51,8 @@ class SimpleHtmlTest {
             "https://files.pythonhosted.org/packages/f9/9b/requests-2.32.3-py3-none-any.whl");
     assertThat(f.hashes())
         .containsExactly(
-            Map.entry("sha256", "70761cfe03c773ceb22aa2f671b4757976145175cdfca038c02654d061d6dcc6"));
+            Map.entry(
+                "sha256", "70761cfe03c773ceb22aa2f671b4757976145175cdfca038c02654d061d6dcc6"));
   }
 
   @Test
@@ -88,7 +89,8 @@ class SimpleHtmlTest {
     assertThat(files.get(2).coreMetadata())
         .contains(
             new MetadataRef(
-                Map.of("sha256", "0bb1d8ea5ab1e1d6d24f3b2a1f8b6ed5d21ba1f6a3e2c8b38b4f1b3c1ad2c86f")));
+                Map.of(
+                    "sha256", "0bb1d8ea5ab1e1d6d24f3b2a1f8b6ed5d21ba1f6a3e2c8b38b4f1b3c1ad2c86f")));
   }
 
   @Test
@@ -130,7 +132,9 @@ class SimpleHtmlTest {
     ProjectPage page =
         html(
             "<html><head><base href=\"https://cdn.example/pkgs/\"></head><body>"
-                + "<a href=\"x-1.0.tar.gz#sha256=" + A64 + "\">x-1.0.tar.gz</a></body></html>");
+                + "<a href=\"x-1.0.tar.gz#sha256="
+                + A64
+                + "\">x-1.0.tar.gz</a></body></html>");
 
     assertThat(page.files().get(0).url()).isEqualTo("https://cdn.example/pkgs/x-1.0.tar.gz");
   }
@@ -155,8 +159,10 @@ class SimpleHtmlTest {
   void parsePage_unusableLinks_skipped() {
     ProjectPage page = SimpleHtml.parsePage(bytes("static-page.html"), STATIC, "x");
 
-    assertThat(page.files()).extracting(FileEntry::filename)
-        .doesNotContain("not a file", "empty", "x-evil.tar.gz", "passwd", "mail", "../../etc/passwd");
+    assertThat(page.files())
+        .extracting(FileEntry::filename)
+        .doesNotContain(
+            "not a file", "empty", "x-evil.tar.gz", "passwd", "mail", "../../etc/passwd");
   }
 
   @Test
@@ -181,7 +187,8 @@ class SimpleHtmlTest {
         FileEntry.of("x-1.0.tar.gz", "https://h.example/x-1.0.tar.gz?a=1&b=2", Map.of())
             .withYanked(Yanked.because("<script>alert('x')</script> \"&"));
     ProjectPage page =
-        new ProjectPage("x<y>", "1.0", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of());
+        new ProjectPage(
+            "x<y>", "1.0", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of());
 
     String html = string(SimpleHtml.render(page));
 
@@ -230,12 +237,20 @@ class SimpleHtmlTest {
         FileEntry.of(
             "x-1.0.tar.gz",
             "https://h.example/x-1.0.tar.gz",
-            Map.of("md5", "d41d8cd98f00b204e9800998ecf8427e", "sha512", "b".repeat(128), "sha256", A64));
+            Map.of(
+                "md5",
+                "d41d8cd98f00b204e9800998ecf8427e",
+                "sha512",
+                "b".repeat(128),
+                "sha256",
+                A64));
     ProjectPage page =
-        new ProjectPage("x", "1.0", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of());
+        new ProjectPage(
+            "x", "1.0", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of());
 
     assertThat(string(SimpleHtml.render(page)))
-        .contains("<a href=\"https://h.example/x-1.0.tar.gz#sha256=" + A64 + "\">x-1.0.tar.gz</a><br>");
+        .contains(
+            "<a href=\"https://h.example/x-1.0.tar.gz#sha256=" + A64 + "\">x-1.0.tar.gz</a><br>");
   }
 
   @Test
@@ -246,7 +261,8 @@ class SimpleHtmlTest {
             "https://h.example/x.tar.gz",
             Map.of("md5", "d41d8cd98f00b204e9800998ecf8427e", "sha512", "b".repeat(128)));
     ProjectPage page =
-        new ProjectPage("x", "1.0", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of());
+        new ProjectPage(
+            "x", "1.0", Map.of(), List.of(f), Optional.empty(), Optional.empty(), Map.of());
 
     assertThat(string(SimpleHtml.render(page))).contains("#sha512=" + "b".repeat(128) + "\"");
   }
@@ -263,7 +279,9 @@ class SimpleHtmlTest {
     ProjectPage page = SimpleHtml.parsePage(bytes("static-page.html"), STATIC, "x");
 
     assertThat(SimpleHtml.parsePage(SimpleHtml.render(page), STATIC, "x"))
-        .usingRecursiveComparison().ignoringFields("apiVersion").isEqualTo(page);
+        .usingRecursiveComparison()
+        .ignoringFields("apiVersion")
+        .isEqualTo(page);
   }
 
   @Test
@@ -273,14 +291,16 @@ class SimpleHtmlTest {
     ProjectPage html = SimpleHtml.parsePage(SimpleHtml.render(json), PYPI, "requests");
 
     assertThat(html.projectStatus()).isEqualTo(json.projectStatus());
-    assertThat(html.files()).extracting(FileEntry::yanked)
+    assertThat(html.files())
+        .extracting(FileEntry::yanked)
         .containsExactlyElementsOf(json.files().stream().map(FileEntry::yanked).toList());
-    assertThat(html.files()).extracting(FileEntry::requiresPython)
+    assertThat(html.files())
+        .extracting(FileEntry::requiresPython)
         .containsExactlyElementsOf(json.files().stream().map(FileEntry::requiresPython).toList());
-    assertThat(html.files()).extracting(FileEntry::coreMetadata)
+    assertThat(html.files())
+        .extracting(FileEntry::coreMetadata)
         .containsExactlyElementsOf(json.files().stream().map(FileEntry::coreMetadata).toList());
-    assertThat(html.files().get(0).hashes())
-        .containsOnlyKeys("sha256");
+    assertThat(html.files().get(0).hashes()).containsOnlyKeys("sha256");
   }
 
   @Test
@@ -294,7 +314,8 @@ class SimpleHtmlTest {
   @Test
   void render_index_linksNormalizedNames() {
     ProjectIndex index =
-        new ProjectIndex("1.1", Map.of(), List.of("Django", "zope.interface", "..", "a<b"), Map.of());
+        new ProjectIndex(
+            "1.1", Map.of(), List.of("Django", "zope.interface", "..", "a<b"), Map.of());
 
     String html = string(SimpleHtml.render(index));
 
@@ -305,6 +326,7 @@ class SimpleHtmlTest {
         .doesNotContain("\"../\"")
         .doesNotContain("a<b")
         .doesNotContain("a&lt;b");
-    assertThat(SimpleHtml.parseIndex(utf8(html)).projects()).containsExactly("Django", "zope.interface");
+    assertThat(SimpleHtml.parseIndex(utf8(html)).projects())
+        .containsExactly("Django", "zope.interface");
   }
 }

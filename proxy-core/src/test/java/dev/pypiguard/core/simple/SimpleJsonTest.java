@@ -55,7 +55,8 @@ class SimpleJsonTest {
     assertThat(f.size()).isEqualTo(OptionalLong.of(64928));
     assertThat(f.uploadTime()).contains("2024-05-29T15:37:47.027627Z");
     assertThat(f.coreMetadata().orElseThrow().hashes())
-        .containsEntry("sha256", "0bb1d8ea5ab1e1d6d24f3b2a1f8b6ed5d21ba1f6a3e2c8b38b4f1b3c1ad2c86f");
+        .containsEntry(
+            "sha256", "0bb1d8ea5ab1e1d6d24f3b2a1f8b6ed5d21ba1f6a3e2c8b38b4f1b3c1ad2c86f");
     assertThat(f.distInfoMetadata()).isEqualTo(f.coreMetadata());
     assertThat(f.gpgSig()).contains(false);
     assertThat(f.provenance()).hasValueSatisfying(p -> assertThat(p).endsWith("/provenance"));
@@ -123,7 +124,8 @@ class SimpleJsonTest {
     JsonNode original = PLAIN.readTree(bytes("pypi-page.json"));
     JsonNode rendered = PLAIN.readTree(SimpleJson.render(pypiPage()));
 
-    assertThat(rendered.get("meta").get("x-mirror")).isEqualTo(original.get("meta").get("x-mirror"));
+    assertThat(rendered.get("meta").get("x-mirror"))
+        .isEqualTo(original.get("meta").get("x-mirror"));
     assertThat(rendered.get("alternate-locations")).isEqualTo(original.get("alternate-locations"));
     assertThat(rendered.get("files").get(0).get("x-scan"))
         .isEqualTo(original.get("files").get(0).get("x-scan"));
@@ -140,15 +142,25 @@ class SimpleJsonTest {
 
     assertThat(rendered.fieldNames())
         .toIterable()
-        .containsExactly("meta", "name", "project-status", "versions", "files", "alternate-locations");
+        .containsExactly(
+            "meta", "name", "project-status", "versions", "files", "alternate-locations");
     assertThat(rendered.get("meta").fieldNames())
         .toIterable()
         .containsExactly("api-version", "_last-serial", "x-mirror");
     assertThat(rendered.get("files").get(0).fieldNames())
         .toIterable()
         .containsExactly(
-            "filename", "url", "hashes", "requires-python", "core-metadata", "gpg-sig", "yanked",
-            "size", "upload-time", "provenance", "x-scan");
+            "filename",
+            "url",
+            "hashes",
+            "requires-python",
+            "core-metadata",
+            "gpg-sig",
+            "yanked",
+            "size",
+            "upload-time",
+            "provenance",
+            "x-scan");
   }
 
   @Test
@@ -187,17 +199,21 @@ class SimpleJsonTest {
   @Test
   void roundTrip_minimalPage_defaultsAndIdentity() {
     byte[] body =
-        utf8("{\"name\":\"x\",\"files\":[{\"filename\":\"x-1.0.tar.gz\",\"url\":\"x-1.0.tar.gz\","
-            + "\"hashes\":{}}]}");
+        utf8(
+            "{\"name\":\"x\",\"files\":[{\"filename\":\"x-1.0.tar.gz\",\"url\":\"x-1.0.tar.gz\","
+                + "\"hashes\":{}}]}");
 
     ProjectPage page = SimpleJson.parsePage(body, PAGE);
 
     assertThat(page.apiVersion()).isEqualTo("1.0");
     assertThat(page.versions()).isEmpty();
     assertThat(page.projectStatus()).isEmpty();
-    assertThat(page.files().get(0).url()).isEqualTo("https://pypi.org/simple/requests/x-1.0.tar.gz");
+    assertThat(page.files().get(0).url())
+        .isEqualTo("https://pypi.org/simple/requests/x-1.0.tar.gz");
     assertThat(SimpleJson.parsePage(SimpleJson.render(page), PAGE))
-        .usingRecursiveComparison().ignoringFields("apiVersion").isEqualTo(page);
+        .usingRecursiveComparison()
+        .ignoringFields("apiVersion")
+        .isEqualTo(page);
   }
 
   @Test
@@ -211,8 +227,9 @@ class SimpleJsonTest {
   @Test
   void parsePage_quarantined_roundTrips() {
     byte[] body =
-        utf8("{\"meta\":{\"api-version\":\"1.4\"},\"name\":\"evil\",\"files\":[],"
-            + "\"project-status\":{\"status\":\"quarantined\"}}");
+        utf8(
+            "{\"meta\":{\"api-version\":\"1.4\"},\"name\":\"evil\",\"files\":[],"
+                + "\"project-status\":{\"status\":\"quarantined\"}}");
 
     ProjectPage page = SimpleJson.parsePage(body, PAGE);
 
@@ -220,7 +237,9 @@ class SimpleJsonTest {
     assertThat(string(SimpleJson.render(page)))
         .contains("\"project-status\":{\"status\":\"quarantined\"}");
     assertThat(SimpleJson.parsePage(SimpleJson.render(page), PAGE))
-        .usingRecursiveComparison().ignoringFields("apiVersion").isEqualTo(page);
+        .usingRecursiveComparison()
+        .ignoringFields("apiVersion")
+        .isEqualTo(page);
   }
 
   @Test
@@ -238,10 +257,13 @@ class SimpleJsonTest {
     ProjectIndex index = SimpleJson.parseIndex(bytes("pypi-index.json"));
 
     assertThat(SimpleJson.parseIndex(SimpleJson.render(index)))
-        .usingRecursiveComparison().ignoringFields("apiVersion").isEqualTo(index);
+        .usingRecursiveComparison()
+        .ignoringFields("apiVersion")
+        .isEqualTo(index);
     assertThat(string(SimpleJson.render(index)))
-        .startsWith("{\"meta\":{\"api-version\":\"1.4\",\"_last-serial\":23412378},"
-            + "\"projects\":[{\"name\":\"0\"},");
+        .startsWith(
+            "{\"meta\":{\"api-version\":\"1.4\",\"_last-serial\":23412378},"
+                + "\"projects\":[{\"name\":\"0\"},");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -287,7 +309,8 @@ class SimpleJsonTest {
   void parsePage_badEntryAmongGoodOnes_rejectsWholePageNamingTheEntry() {
     String good = "{\"filename\":\"a\",\"url\":\"a\",\"hashes\":{}}";
     String bad = "{\"filename\":\"b\",\"url\":\"b\",\"hashes\":\"sha256=00\"}";
-    byte[] body = utf8("{\"name\":\"x\",\"files\":[" + good + "," + good + "," + good + "," + bad + "]}");
+    byte[] body =
+        utf8("{\"name\":\"x\",\"files\":[" + good + "," + good + "," + good + "," + bad + "]}");
 
     assertThatThrownBy(() -> SimpleJson.parsePage(body, PAGE))
         .isInstanceOf(MalformedPageException.class)

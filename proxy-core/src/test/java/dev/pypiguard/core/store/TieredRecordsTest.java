@@ -84,7 +84,8 @@ class TieredRecordsTest {
   private final MemoryStore store = new MemoryStore();
 
   private TieredRecords records() {
-    return new TieredRecords(dir.resolve("verdicts"), Optional.of(store), "shared/verdicts/", "verdict");
+    return new TieredRecords(
+        dir.resolve("verdicts"), Optional.of(store), "shared/verdicts/", "verdict");
   }
 
   private static byte[] bytes(String s) {
@@ -96,7 +97,8 @@ class TieredRecordsTest {
     Files.createDirectories(dir.resolve("verdicts/ab"));
     Files.writeString(dir.resolve("verdicts/ab/x.json"), "local");
     store.objects.put("shared/verdicts/ab/x.json", bytes("shared"));
-    assertThat(records().read("ab/x.json", b -> true)).hasValueSatisfying(b -> assertThat(new String(b, UTF_8)).isEqualTo("local"));
+    assertThat(records().read("ab/x.json", b -> true))
+        .hasValueSatisfying(b -> assertThat(new String(b, UTF_8)).isEqualTo("local"));
     assertThat(store.reads).isEmpty();
   }
 

@@ -20,7 +20,10 @@ public final class PackageInfos {
 
   /** The main sources of the module under test ({@code src/main/java} of surefire's basedir). */
   public static Path mainSources() {
-    return Path.of(System.getProperty("basedir", ".")).resolve("src").resolve("main").resolve("java");
+    return Path.of(System.getProperty("basedir", "."))
+        .resolve("src")
+        .resolve("main")
+        .resolve("java");
   }
 
   /** One line per package directory under {@code root} whose package-info is missing or lacking. */
@@ -35,8 +38,11 @@ public final class PackageInfos {
     for (Path dir : dirs) {
       boolean hasTypes;
       try (Stream<Path> files = Files.list(dir)) {
-        hasTypes = files.anyMatch(f -> f.getFileName().toString().endsWith(".java")
-            && !f.getFileName().toString().equals("package-info.java"));
+        hasTypes =
+            files.anyMatch(
+                f ->
+                    f.getFileName().toString().endsWith(".java")
+                        && !f.getFileName().toString().equals("package-info.java"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -46,8 +52,10 @@ public final class PackageInfos {
       Path info = dir.resolve("package-info.java");
       String pkg = root.relativize(dir).toString().replace(java.io.File.separatorChar, '.');
       if (!Files.isRegularFile(info)) {
-        problems.add(pkg + ": no package-info.java (a javadoc paragraph saying what the package is"
-            + " for, then @NullMarked; see any other package-info.java)");
+        problems.add(
+            pkg
+                + ": no package-info.java (a javadoc paragraph saying what the package is"
+                + " for, then @NullMarked; see any other package-info.java)");
         continue;
       }
       String text;
@@ -56,8 +64,10 @@ public final class PackageInfos {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      if (!text.contains("@NullMarked") || !text.contains("import org.jspecify.annotations.NullMarked;")) {
-        problems.add(pkg + ": package-info.java is not @NullMarked (org.jspecify.annotations.NullMarked)");
+      if (!text.contains("@NullMarked")
+          || !text.contains("import org.jspecify.annotations.NullMarked;")) {
+        problems.add(
+            pkg + ": package-info.java is not @NullMarked (org.jspecify.annotations.NullMarked)");
       }
       if (!text.strip().startsWith("/**")) {
         problems.add(pkg + ": package-info.java has no javadoc saying what the package is for");

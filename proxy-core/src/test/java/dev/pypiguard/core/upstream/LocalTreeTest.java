@@ -29,7 +29,8 @@ class LocalTreeTest {
 
     assertThat(LocalTree.confine(URI.create(base + "simple/alpha/"), hosts)).isPresent();
     assertThat(LocalTree.confine(URI.create(base + "simple/../../secret.whl"), hosts)).isEmpty();
-    assertThat(LocalTree.confine(URI.create(base + "simple/%2e%2e/%2e%2e/secret.whl"), hosts)).isEmpty();
+    assertThat(LocalTree.confine(URI.create(base + "simple/%2e%2e/%2e%2e/secret.whl"), hosts))
+        .isEmpty();
     assertThat(LocalTree.confine(dir.resolve("secret.whl").toUri(), hosts)).isEmpty();
     assertThat(LocalTree.confine(URI.create(base + "simple/alpha/link.whl"), hosts)).isEmpty();
     assertThat(LocalTree.confine(URI.create("file:/etc/passwd"), hosts)).isEmpty();
@@ -43,28 +44,40 @@ class LocalTreeTest {
     var failed = new AtomicReference<String>();
     var body = new ByteArrayOutputStream();
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("test"))) {
-      client.download(URI.create(root.toUri() + "../../secret.whl"), u.allowedHosts(), b -> { },
-          new DownloadSink() {
-            @Override
-            public void start(OptionalLong length) {}
+      client
+          .download(
+              URI.create(root.toUri() + "../../secret.whl"),
+              u.allowedHosts(),
+              b -> {},
+              new DownloadSink() {
+                @Override
+                public void start(OptionalLong length) {}
 
-            @Override
-            public void data(ByteBuffer bytes) {
-              body.write(bytes.get());
-            }
+                @Override
+                public void data(ByteBuffer bytes) {
+                  body.write(bytes.get());
+                }
 
-            @Override
-            public void end() {}
+                @Override
+                public void end() {}
 
-            @Override
-            public void failed(String reason, boolean notFound, boolean timedOut) {
-              failed.set(reason);
-            }
-          }).join();
+                @Override
+                public void failed(String reason, boolean notFound, boolean timedOut) {
+                  failed.set(reason);
+                }
+              })
+          .join();
       assertThat(failed.get()).contains("outside the local mirror");
       assertThat(body.size()).isZero();
-      PageFetch page = client.page(root.resolve("alpha").toUri(), "text/html", Optional.empty(),
-          u.allowedHosts(), b -> { }).join();
+      PageFetch page =
+          client
+              .page(
+                  root.resolve("alpha").toUri(),
+                  "text/html",
+                  Optional.empty(),
+                  u.allowedHosts(),
+                  b -> {})
+              .join();
       assertThat(page).isInstanceOf(PageFetch.NotFound.class);
     }
   }

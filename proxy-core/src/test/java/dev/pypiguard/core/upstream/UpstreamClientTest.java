@@ -25,19 +25,24 @@ class UpstreamClientTest {
   @BeforeEach
   void start() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/redirect", ex -> {
-      hits.incrementAndGet();
-      ex.getResponseHeaders().add("Location", "http://127.0.0.2:" + server.getAddress().getPort() + "/x");
-      ex.sendResponseHeaders(302, -1);
-      ex.close();
-    });
-    server.createContext("/x", ex -> {
-      hits.incrementAndGet();
-      byte[] b = "data".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-      ex.close();
-    });
+    server.createContext(
+        "/redirect",
+        ex -> {
+          hits.incrementAndGet();
+          ex.getResponseHeaders()
+              .add("Location", "http://127.0.0.2:" + server.getAddress().getPort() + "/x");
+          ex.sendResponseHeaders(302, -1);
+          ex.close();
+        });
+    server.createContext(
+        "/x",
+        ex -> {
+          hits.incrementAndGet();
+          byte[] b = "data".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
     server.start();
     client = new UpstreamClient(UpstreamClient.Settings.defaults("test"));
   }
@@ -76,8 +81,13 @@ class UpstreamClientTest {
   @Test
   void download_urlOnAnotherHost_refusedWithoutConnecting() {
     var sink = new Sink();
-    client.download(URI.create("http://127.0.0.2:" + server.getAddress().getPort() + "/x"),
-        Set.of(own()), b -> {}, sink).join();
+    client
+        .download(
+            URI.create("http://127.0.0.2:" + server.getAddress().getPort() + "/x"),
+            Set.of(own()),
+            b -> {},
+            sink)
+        .join();
     assertThat(sink.failure.get()).contains("not an upstream host");
     assertThat(hits).hasValue(0);
   }
@@ -85,7 +95,9 @@ class UpstreamClientTest {
   @Test
   void download_redirectToAnotherHost_refused() {
     var sink = new Sink();
-    client.download(URI.create("http://" + own() + "/redirect"), Set.of(own()), b -> {}, sink).join();
+    client
+        .download(URI.create("http://" + own() + "/redirect"), Set.of(own()), b -> {}, sink)
+        .join();
     assertThat(sink.failure.get()).contains("refused redirect");
     assertThat(hits).hasValue(1);
     assertThat(sink.bytes).hasValue(0);
@@ -93,8 +105,15 @@ class UpstreamClientTest {
 
   @Test
   void page_redirectToAnotherHost_failed() {
-    PageFetch f = client.page(URI.create("http://" + own() + "/redirect"), "text/html",
-        Optional.empty(), Set.of(own()), b -> {}).join();
+    PageFetch f =
+        client
+            .page(
+                URI.create("http://" + own() + "/redirect"),
+                "text/html",
+                Optional.empty(),
+                Set.of(own()),
+                b -> {})
+            .join();
     assertThat(f).isInstanceOf(PageFetch.Failed.class);
     assertThat(((PageFetch.Failed) f).reason()).contains("refused redirect");
   }

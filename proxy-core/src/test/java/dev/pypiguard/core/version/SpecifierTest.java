@@ -248,8 +248,7 @@ class SpecifierTest {
     "==1.0, !=1.0, false",
     "==1.0, ==1.0.*, false",
   })
-  void equals_clauses_ignoreTrailingZerosWhereMeaningIsSame(
-      String a, String b, boolean expected) {
+  void equals_clauses_ignoreTrailingZerosWhereMeaningIsSame(String a, String b, boolean expected) {
     Specifier sa = Specifier.parse(a);
     Specifier sb = Specifier.parse(b);
     assertThat(sa.equals(sb)).isEqualTo(expected);

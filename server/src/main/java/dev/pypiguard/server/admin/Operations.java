@@ -28,10 +28,14 @@ public final class Operations implements AutoCloseable {
   private final UpstreamHealth health;
   private final Instant started;
   private final Clock clock;
+
   /** The last measurement of the store's disk usage, with what was stored since. */
   private @Nullable Measured usage;
 
-  /** How long a measurement is reused at most: eviction and other processes (import) change the store too. */
+  /**
+   * How long a measurement is reused at most: eviction and other processes (import) change the
+   * store too.
+   */
   public static final java.time.Duration USAGE_TTL = java.time.Duration.ofSeconds(30);
 
   /** Files and bytes in the store, and when they were last counted by a walk. */
@@ -43,10 +47,22 @@ public final class Operations implements AutoCloseable {
     this.health = new UpstreamHealth(clock);
     this.started = clock.instant();
     this.clock = clock;
-    this.tokens = config.tokensFile().map(f -> new WatchedFile<>("tokens", f,
-        (path, bytes) -> AccessTokens.parse(path.toString(), new String(bytes, StandardCharsets.UTF_8),
-            AccessTokens::environment),
-        t -> t.size() + " principal(s)", registry, "pypiguard.auth.reloads"));
+    this.tokens =
+        config
+            .tokensFile()
+            .map(
+                f ->
+                    new WatchedFile<>(
+                        "tokens",
+                        f,
+                        (path, bytes) ->
+                            AccessTokens.parse(
+                                path.toString(),
+                                new String(bytes, StandardCharsets.UTF_8),
+                                AccessTokens::environment),
+                        t -> t.size() + " principal(s)",
+                        registry,
+                        "pypiguard.auth.reloads"));
   }
 
   /** Whether clients must authenticate. */
@@ -68,11 +84,11 @@ public final class Operations implements AutoCloseable {
   }
 
   /**
-   * The store's usage, measured by {@code measure} (a walk of every stored file) only when there
-   * is no measurement, a purge dropped it, or {@link #USAGE_TTL} passed: a status page reloaded
-   * in a loop, or on a busy server, must not walk a million files each time. Files this server
-   * stores meanwhile are added to the measurement as they come ({@link #storeAdded}). One walk
-   * runs at a time; callers meanwhile wait for it and share its answer.
+   * The store's usage, measured by {@code measure} (a walk of every stored file) only when there is
+   * no measurement, a purge dropped it, or {@link #USAGE_TTL} passed: a status page reloaded in a
+   * loop, or on a busy server, must not walk a million files each time. Files this server stores
+   * meanwhile are added to the measurement as they come ({@link #storeAdded}). One walk runs at a
+   * time; callers meanwhile wait for it and share its answer.
    */
   public synchronized Measured storeUsage(java.util.function.Supplier<long[]> measure) {
     Instant now = clock.instant();

@@ -12,8 +12,8 @@ import java.util.Objects;
  * The most recent blocking decisions served, for the admin API and the status page: a bounded
  * buffer in memory (the audit log on disk keeps them all).
  *
- * <p>The same decision served again (pip asks for a page on every install) updates its entry
- * (time, client, count) instead of pushing older decisions out.
+ * <p>The same decision served again (pip asks for a page on every install) updates its entry (time,
+ * client, count) instead of pushing older decisions out.
  */
 public final class RecentBlocks {
   /**
@@ -25,8 +25,19 @@ public final class RecentBlocks {
    * @param client the client's address at the last time, {@code user} its principal or {@code -}
    * @param count how many times it was served since {@code first}
    */
-  public record Entry(Instant first, Instant last, long count, String project, String file,
-      String version, String decision, String via, String rule, String reason, String client, String user) {}
+  public record Entry(
+      Instant first,
+      Instant last,
+      long count,
+      String project,
+      String file,
+      String version,
+      String decision,
+      String via,
+      String rule,
+      String reason,
+      String client,
+      String user) {}
 
   private record Key(String project, String file, String decision, String reason) {}
 
@@ -42,19 +53,50 @@ public final class RecentBlocks {
   }
 
   /** Records a decision served now. */
-  public void add(Instant time, String project, String file, String version, String decision,
-      String via, String rule, String reason, String client, String user) {
+  public void add(
+      Instant time,
+      String project,
+      String file,
+      String version,
+      String decision,
+      String via,
+      String rule,
+      String reason,
+      String client,
+      String user) {
     add(time, project, file, version, decision, via, rule, reason, client, user, 1);
   }
 
   /** Records a decision served {@code times} times, the last at {@code time}. */
-  public synchronized void add(Instant time, String project, String file, String version, String decision,
-      String via, String rule, String reason, String client, String user, long times) {
+  public synchronized void add(
+      Instant time,
+      String project,
+      String file,
+      String version,
+      String decision,
+      String via,
+      String rule,
+      String reason,
+      String client,
+      String user,
+      long times) {
     var key = new Key(project, file, decision, reason);
     Entry old = entries.remove(key);
-    entries.put(key, new Entry(old == null ? time : old.first(), time, old == null ? times : old.count() + times,
-        project, file, version, decision, old == null ? via : mergeVia(old.via(), via), rule, reason,
-        client, user));
+    entries.put(
+        key,
+        new Entry(
+            old == null ? time : old.first(),
+            time,
+            old == null ? times : old.count() + times,
+            project,
+            file,
+            version,
+            decision,
+            old == null ? via : mergeVia(old.via(), via),
+            rule,
+            reason,
+            client,
+            user));
     Iterator<Key> oldest = entries.keySet().iterator();
     while (entries.size() > capacity && oldest.hasNext()) {
       oldest.next();

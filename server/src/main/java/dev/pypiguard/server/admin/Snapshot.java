@@ -15,12 +15,14 @@ import java.util.Optional;
  * @param storedFiles files in the artifact store (artifacts and their core metadata)
  * @param storedBytes their size
  * @param pagesByUpstream project pages cached on disk, by upstream name
- * @param cache lookups by kind of asset ({@code file}, {@code metadata}, {@code project}, {@code index})
+ * @param cache lookups by kind of asset ({@code file}, {@code metadata}, {@code project}, {@code
+ *     index})
  * @param blocks the newest blocking decisions, newest first
  * @param sharedStore the bucket shared with other replicas and how it is, when {@code storage:
  *     {type: s3}} (the stored files above are then this replica's local tier)
  * @param defences each defence on, off or broken, with what turns it on
- * @param findings the newest inspections that found something, newest first (README "Artifact inspection")
+ * @param findings the newest inspections that found something, newest first (README "Artifact
+ *     inspection")
  */
 public record Snapshot(
     String version,
@@ -54,7 +56,9 @@ public record Snapshot(
     }
   }
 
-  /** Cache lookups of one kind: answered from the cache, fetched, or revalidated with the upstream. */
+  /**
+   * Cache lookups of one kind: answered from the cache, fetched, or revalidated with the upstream.
+   */
   public record Lookups(long hits, long misses, long revalidations) {
     public long total() {
       return hits + misses + revalidations;

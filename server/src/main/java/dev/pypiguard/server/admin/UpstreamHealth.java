@@ -23,9 +23,17 @@ public final class UpstreamHealth {
    * @param lastError what went wrong last time it failed, empty when it never did
    * @param owns the project globs it alone serves (dependency-confusion protection)
    */
-  public record State(String name, String url, String state, Optional<Instant> lastSuccess,
-      Optional<Instant> lastFailure, String lastError, Optional<Duration> lastLatency, long failuresInARow,
-      long requests, List<String> owns) {
+  public record State(
+      String name,
+      String url,
+      String state,
+      Optional<Instant> lastSuccess,
+      Optional<Instant> lastFailure,
+      String lastError,
+      Optional<Duration> lastLatency,
+      long failuresInARow,
+      long requests,
+      List<String> owns) {
     public State {
       owns = List.copyOf(owns);
     }
@@ -49,21 +57,32 @@ public final class UpstreamHealth {
   }
 
   /**
-   * Follows a file download from the upstream {@code name}: its end counts as an answer (bytes,
-   * or a 404) or a failure (refused connection, timeout, bytes that do not match their hash), as
-   * a page request does. A files host that fails while pages still come shows the upstream down.
+   * Follows a file download from the upstream {@code name}: its end counts as an answer (bytes, or
+   * a 404) or a failure (refused connection, timeout, bytes that do not match their hash), as a
+   * page request does. A files host that fails while pages still come shows the upstream down.
    */
   public void watch(String name, dev.pypiguard.core.cache.Download download) {
     Track t = tracks.computeIfAbsent(name, n -> new Track());
     long start = System.nanoTime();
-    download.result().whenComplete((path, e) -> {
-      Duration latency = Duration.ofNanos(System.nanoTime() - start);
-      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-          ? e.getCause() : e;
-      boolean answered = cause == null
-          || (cause instanceof dev.pypiguard.core.cache.Download.DownloadFailure f && f.notFound());
-      record(t, latency, answered, cause == null ? "" : "file " + download.filename() + ": " + cause.getMessage());
-    });
+    download
+        .result()
+        .whenComplete(
+            (path, e) -> {
+              Duration latency = Duration.ofNanos(System.nanoTime() - start);
+              Throwable cause =
+                  e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                      ? e.getCause()
+                      : e;
+              boolean answered =
+                  cause == null
+                      || (cause instanceof dev.pypiguard.core.cache.Download.DownloadFailure f
+                          && f.notFound());
+              record(
+                  t,
+                  latency,
+                  answered,
+                  cause == null ? "" : "file " + download.filename() + ": " + cause.getMessage());
+            });
   }
 
   private void record(Track t, Duration latency, boolean answered, String error) {
@@ -94,7 +113,8 @@ public final class UpstreamHealth {
       @Override
       public void upstream(String kind, Duration latency, String outcome) {
         next.upstream(kind, latency, outcome);
-        boolean answered = outcome.equals("ok") || outcome.equals("not-modified") || outcome.equals("not-found");
+        boolean answered =
+            outcome.equals("ok") || outcome.equals("not-modified") || outcome.equals("not-found");
         record(t, latency, answered, outcome);
       }
 
@@ -108,14 +128,25 @@ public final class UpstreamHealth {
     };
   }
 
-  /** The state of the upstream {@code name} at {@code url} (credentials removed), which owns {@code owns}. */
+  /**
+   * The state of the upstream {@code name} at {@code url} (credentials removed), which owns {@code
+   * owns}.
+   */
   private State state(String name, java.net.URI url, List<String> owns) {
     Track t = tracks.getOrDefault(name, new Track());
     synchronized (t) {
       String state = t.requests == 0 ? "unknown" : t.lastFailed ? "down" : "up";
-      return new State(name, withoutUserInfo(url), state, Optional.ofNullable(t.lastSuccess),
-          Optional.ofNullable(t.lastFailure), t.lastError, Optional.ofNullable(t.lastLatency), t.failuresInARow,
-          t.requests, owns);
+      return new State(
+          name,
+          withoutUserInfo(url),
+          state,
+          Optional.ofNullable(t.lastSuccess),
+          Optional.ofNullable(t.lastFailure),
+          t.lastError,
+          Optional.ofNullable(t.lastLatency),
+          t.failuresInARow,
+          t.requests,
+          owns);
     }
   }
 
@@ -129,7 +160,10 @@ public final class UpstreamHealth {
   /** The states of these upstreams, in order. */
   public List<State> states(List<dev.pypiguard.core.upstream.Upstream> upstreams) {
     return upstreams.stream()
-        .map(u -> state(u.name(), u.simpleUrl(), u.projects().stream().map(Object::toString).toList()))
+        .map(
+            u ->
+                state(
+                    u.name(), u.simpleUrl(), u.projects().stream().map(Object::toString).toList()))
         .toList();
   }
 }

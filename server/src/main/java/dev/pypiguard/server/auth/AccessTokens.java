@@ -19,8 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The clients allowed in, from the tokens file ({@code auth: {tokens-file: tokens.yaml}}):
- * bearer tokens and basic-auth users, each with a name and a role.
+ * The clients allowed in, from the tokens file ({@code auth: {tokens-file: tokens.yaml}}): bearer
+ * tokens and basic-auth users, each with a name and a role.
  *
  * <pre>
  * tokens:                       # Authorization: Bearer TOKEN, or TOKEN as the basic-auth password
@@ -30,13 +30,14 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>A secret is {@code sha256:<64 hex digits>} (the hash of the secret's UTF-8 bytes: {@code
- * printf %s "$TOKEN" | sha256sum}), or the secret itself; {@code ${NAME}} anywhere in it reads
- * the environment. Only hashes are kept, and a presented secret is hashed and compared to each in
+ * printf %s "$TOKEN" | sha256sum}), or the secret itself; {@code ${NAME}} anywhere in it reads the
+ * environment. Only hashes are kept, and a presented secret is hashed and compared to each in
  * constant time ({@link MessageDigest#isEqual}).
  */
 public final class AccessTokens {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+\\-]{0,63}");
   private static final Pattern HASHED = Pattern.compile("sha256:([0-9a-fA-F]{64})");
+
   /** A plain secret shorter than this is refused: it could be guessed. */
   static final int MIN_SECRET = 8;
 
@@ -61,12 +62,13 @@ public final class AccessTokens {
   }
 
   /**
-   * Parses a tokens file; every problem is reported at once with file, line and key (never with
-   * a secret).
+   * Parses a tokens file; every problem is reported at once with file, line and key (never with a
+   * secret).
    *
    * @param env reads an environment variable, for {@code ${NAME}}
    */
-  public static AccessTokens parse(String source, String text, Function<String, Optional<String>> env) {
+  public static AccessTokens parse(
+      String source, String text, Function<String, Optional<String>> env) {
     YamlDocument doc = YamlDocument.parse(source, text);
     doc.expandEnvironment(name -> env.apply(name).orElse(null));
     JsonNode root = doc.root();
@@ -78,14 +80,18 @@ public final class AccessTokens {
     var tokens = credentials(doc, "tokens", "token", env, names);
     var users = credentials(doc, "users", "password", env, names);
     if (!doc.hasProblems() && tokens.isEmpty() && users.isEmpty()) {
-      doc.problem("", "no tokens and no users: nobody could use the proxy (expected: tokens: or users:)");
+      doc.problem(
+          "", "no tokens and no users: nobody could use the proxy (expected: tokens: or users:)");
     }
     var seen = new ArrayList<Credential>();
     for (int i = 0; i < tokens.size(); i++) {
       for (Credential c : seen) {
         if (MessageDigest.isEqual(c.sha256(), tokens.get(i).sha256())) {
-          doc.problem("tokens[" + i + "].token", "the same token as " + c.name()
-              + " (expected: a different secret per token, so logs name who used it)");
+          doc.problem(
+              "tokens[" + i + "].token",
+              "the same token as "
+                  + c.name()
+                  + " (expected: a different secret per token, so logs name who used it)");
         }
       }
       seen.add(tokens.get(i));
@@ -94,8 +100,12 @@ public final class AccessTokens {
     return new AccessTokens(tokens, users);
   }
 
-  private static List<Credential> credentials(YamlDocument doc, String section, String secretKey,
-      Function<String, Optional<String>> env, Set<String> names) {
+  private static List<Credential> credentials(
+      YamlDocument doc,
+      String section,
+      String secretKey,
+      Function<String, Optional<String>> env,
+      Set<String> names) {
     JsonNode list = doc.root().get(section);
     var out = new ArrayList<Credential>();
     if (list == null || list.isNull()) {
@@ -115,8 +125,10 @@ public final class AccessTokens {
       doc.allowOnly(n, at, Set.of("name", "role", secretKey));
       String name = n.path("name").isValueNode() ? n.path("name").asText() : "";
       if (!NAME.matcher(name).matches()) {
-        doc.problem(n.has("name") ? at + ".name" : at, (name.isEmpty() ? "missing" : "\"" + name + "\"")
-            + " (expected: a name of letters, digits and . _ @ + -, up to 64 characters)");
+        doc.problem(
+            n.has("name") ? at + ".name" : at,
+            (name.isEmpty() ? "missing" : "\"" + name + "\"")
+                + " (expected: a name of letters, digits and . _ @ + -, up to 64 characters)");
       } else if (!names.add(name)) {
         doc.problem(at + ".name", "\"" + name + "\" is used twice (expected: one entry per name)");
       }
@@ -138,11 +150,14 @@ public final class AccessTokens {
   }
 
   /** The sha256 of a secret: given as {@code sha256:HEX}, or hashed here from plain text. */
-  private static Optional<byte[]> secret(YamlDocument doc, String at, JsonNode value,
-      Function<String, Optional<String>> env) {
+  private static Optional<byte[]> secret(
+      YamlDocument doc, String at, JsonNode value, Function<String, Optional<String>> env) {
     if (value == null || value.isNull() || !value.isValueNode() || value.asText().isEmpty()) {
-      doc.problem(at.substring(0, at.lastIndexOf('.')), "missing " + at.substring(at.lastIndexOf('.') + 1)
-          + " (expected: sha256:<64 hex digits>, the secret itself, or ${ENV_VARIABLE})");
+      doc.problem(
+          at.substring(0, at.lastIndexOf('.')),
+          "missing "
+              + at.substring(at.lastIndexOf('.') + 1)
+              + " (expected: sha256:<64 hex digits>, the secret itself, or ${ENV_VARIABLE})");
       return Optional.empty();
     }
     String secret = value.asText();
@@ -155,7 +170,8 @@ public final class AccessTokens {
       return Optional.of(HexFormat.of().parseHex(h.group(1).toLowerCase(Locale.ROOT)));
     }
     if (secret.length() < MIN_SECRET) {
-      doc.problem(at, "too short (expected: at least " + MIN_SECRET + " characters, or sha256:<hex>)");
+      doc.problem(
+          at, "too short (expected: at least " + MIN_SECRET + " characters, or sha256:<hex>)");
       return Optional.empty();
     }
     return Optional.of(hash(secret));
@@ -179,12 +195,13 @@ public final class AccessTokens {
     String scheme = space < 0 ? value : value.substring(0, space);
     String credentials = space < 0 ? "" : value.substring(space + 1).strip();
     if (scheme.equalsIgnoreCase("Bearer")) {
-      return match(tokens, hash(credentials)).<Authentication>map(Authentication.Authenticated::new)
+      return match(tokens, hash(credentials))
+          .<Authentication>map(Authentication.Authenticated::new)
           .orElseGet(() -> new Authentication.Refused("unknown bearer token"));
     }
     if (!scheme.equalsIgnoreCase("Basic")) {
-      return new Authentication.Refused("unsupported authorization scheme " + clean(scheme)
-          + " (expected: Basic or Bearer)");
+      return new Authentication.Refused(
+          "unsupported authorization scheme " + clean(scheme) + " (expected: Basic or Bearer)");
     }
     String decoded;
     try {
@@ -205,8 +222,12 @@ public final class AccessTokens {
             : new Authentication.Refused("wrong password for user " + clean(user));
       }
     }
-    return match(tokens, password).<Authentication>map(Authentication.Authenticated::new)
-        .orElseGet(() -> new Authentication.Refused("unknown user " + clean(user) + " and no token matches"));
+    return match(tokens, password)
+        .<Authentication>map(Authentication.Authenticated::new)
+        .orElseGet(
+            () ->
+                new Authentication.Refused(
+                    "unknown user " + clean(user) + " and no token matches"));
   }
 
   /** Compares with every credential, so the time taken does not say which one matched. */

@@ -15,11 +15,11 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
 /** {@code pypi-guard advisories}: OSV data ahead of time. */
 @Command(
@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
     subcommands = {AdvisoriesCommand.Update.class})
 final class AdvisoriesCommand implements Runnable {
   /** OSV's export of every record that concerns PyPI (https://google.github.io/osv.dev/data). */
-  static final String OSV_EXPORT = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
+  static final String OSV_EXPORT =
+      "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
 
   /** The name a downloaded export is imported under: one file, replaced by the next update. */
   static final String EXPORT_FILE = "osv-PyPI-all.zip";
@@ -59,29 +60,48 @@ final class AdvisoriesCommand implements Runnable {
   static final class Update implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--advisories", paramLabel = "PATH",
-        description = "Source, repeatable: a directory of OSV files, an OSV zip export, or osv-api (default: download --from).")
+    @Option(
+        names = "--advisories",
+        paramLabel = "PATH",
+        description =
+            "Source, repeatable: a directory of OSV files, an OSV zip export, or osv-api (default: download --from).")
     List<String> advisories = new ArrayList<>();
 
-    @Option(names = "--from", paramLabel = "URL",
-        description = "Where to download the OSV PyPI export from without --advisories (a mirror of it).")
+    @Option(
+        names = "--from",
+        paramLabel = "URL",
+        description =
+            "Where to download the OSV PyPI export from without --advisories (a mirror of it).")
     java.net.URI from = java.net.URI.create(OSV_EXPORT);
 
-    @Option(names = "--config", paramLabel = "FILE",
-        description = "Config file (pypi-guard.yaml): import into its cache-dir, where serve looks.")
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "Config file (pypi-guard.yaml): import into its cache-dir, where serve looks.")
     @Nullable Path config;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-        description = "Cache directory (default: the config's cache-dir, else ~/.cache/pypi-guard).")
+    @Option(
+        names = "--cache-dir",
+        paramLabel = "DIR",
+        description =
+            "Cache directory (default: the config's cache-dir, else ~/.cache/pypi-guard).")
     @Nullable Path cacheDir;
 
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
-      var cfg = dev.pypiguard.server.config.ConfigLoader.load(java.util.Optional.ofNullable(config),
-          new dev.pypiguard.server.config.ConfigLoader.Flags(java.util.Optional.empty(), java.util.Optional.empty(),
-              java.util.Optional.ofNullable(cacheDir), java.util.Optional.empty(), java.util.Optional.empty(), false,
-              List.of()));
+      var cfg =
+          dev.pypiguard.server.config.ConfigLoader.load(
+              java.util.Optional.ofNullable(config),
+              new dev.pypiguard.server.config.ConfigLoader.Flags(
+                  java.util.Optional.empty(),
+                  java.util.Optional.empty(),
+                  java.util.Optional.ofNullable(cacheDir),
+                  java.util.Optional.empty(),
+                  java.util.Optional.empty(),
+                  false,
+                  List.of()));
       Path target = cfg.cacheDir().resolve("advisories");
       if (advisories.isEmpty()) {
         return download(out, cfg, target);
@@ -123,15 +143,27 @@ final class AdvisoriesCommand implements Runnable {
       Path dest = target.resolve(EXPORT_FILE);
       try (DurableFile download = DurableFile.beside(dest)) {
         Path tmp = download.temp();
-        var builder = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(java.net.http.HttpClient.Redirect.NORMAL);
+        var builder =
+            java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL);
         dev.pypiguard.server.EgressSettings.network(cfg.egress()).accept(builder);
-        var response = send(builder.build(), java.net.http.HttpRequest.newBuilder(from)
-            .timeout(Duration.ofMinutes(10)).header("User-Agent", "pypi-guard/" + dev.pypiguard.server.BuildInfo.current())
-            .GET().build(), tmp);
+        var response =
+            send(
+                builder.build(),
+                java.net.http.HttpRequest.newBuilder(from)
+                    .timeout(Duration.ofMinutes(10))
+                    .header("User-Agent", "pypi-guard/" + dev.pypiguard.server.BuildInfo.current())
+                    .GET()
+                    .build(),
+                tmp);
         if (response.statusCode() != 200) {
           throw new dev.pypiguard.core.config.ConfigException(
-              "advisories update: " + from + " answered HTTP " + response.statusCode() + "; the earlier data stays");
+              "advisories update: "
+                  + from
+                  + " answered HTTP "
+                  + response.statusCode()
+                  + "; the earlier data stays");
         }
         var summary = summarise(tmp);
         if (summary.records() == 0) {
@@ -139,7 +171,11 @@ final class AdvisoriesCommand implements Runnable {
               "advisories update: " + from + " holds no PyPI OSV records; the earlier data stays");
         }
         download.commit();
-        out.printf("%s: %d PyPI records (%d malicious)%s%n", from, summary.records(), summary.malicious(),
+        out.printf(
+            "%s: %d PyPI records (%d malicious)%s%n",
+            from,
+            summary.records(),
+            summary.malicious(),
             summary.newest().map(t -> ", as of " + t.toString().substring(0, 10)).orElse(""));
         out.printf("  imported into %s%n", dest);
         out.flush();
@@ -147,14 +183,18 @@ final class AdvisoriesCommand implements Runnable {
       }
     }
 
-    private static java.net.http.HttpResponse<Path> send(java.net.http.HttpClient http,
-        java.net.http.HttpRequest request, Path into) {
+    private static java.net.http.HttpResponse<Path> send(
+        java.net.http.HttpClient http, java.net.http.HttpRequest request, Path into) {
       try {
         // Java 17's client is not AutoCloseable; its threads are daemons and end with the command.
         return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofFile(into));
       } catch (IOException e) {
         throw new dev.pypiguard.core.config.ConfigException(
-            "advisories update: cannot download " + request.uri() + ": " + e + "; the earlier data stays");
+            "advisories update: cannot download "
+                + request.uri()
+                + ": "
+                + e
+                + "; the earlier data stays");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new dev.pypiguard.core.config.ConfigException("advisories update: interrupted");
@@ -164,12 +204,17 @@ final class AdvisoriesCommand implements Runnable {
     /** What a downloaded zip holds; an unreadable one is refused. */
     private dev.pypiguard.policy.advisory.AdvisorySources.Summary summarise(Path zip) {
       try {
-        var sources = dev.pypiguard.policy.advisory.AdvisorySources.load(
-            List.of(new dev.pypiguard.policy.advisory.OsvZipSource(zip)));
+        var sources =
+            dev.pypiguard.policy.advisory.AdvisorySources.load(
+                List.of(new dev.pypiguard.policy.advisory.OsvZipSource(zip)));
         return sources.summaries().get(0);
       } catch (IOException | RuntimeException e) {
         throw new dev.pypiguard.core.config.ConfigException(
-            "advisories update: " + from + " is not an OSV zip export (" + e.getMessage() + "); the earlier data stays");
+            "advisories update: "
+                + from
+                + " is not an OSV zip export ("
+                + e.getMessage()
+                + "); the earlier data stays");
       }
     }
 
@@ -178,19 +223,22 @@ final class AdvisoriesCommand implements Runnable {
     }
 
     private static void zipDirectory(Path dir, Path zip) throws IOException {
-      DurableFile.write(zip, os -> {
-        try (var zos = new ZipOutputStream(os); Stream<Path> files = Files.walk(dir)) {
-          for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-            String name = dir.relativize(f).toString().replace('\\', '/');
-            if (!(name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml"))) {
-              continue;
+      DurableFile.write(
+          zip,
+          os -> {
+            try (var zos = new ZipOutputStream(os);
+                Stream<Path> files = Files.walk(dir)) {
+              for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String name = dir.relativize(f).toString().replace('\\', '/');
+                if (!(name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml"))) {
+                  continue;
+                }
+                zos.putNextEntry(new ZipEntry(name));
+                Files.copy(f, zos);
+                zos.closeEntry();
+              }
             }
-            zos.putNextEntry(new ZipEntry(name));
-            Files.copy(f, zos);
-            zos.closeEntry();
-          }
-        }
-      });
+          });
     }
   }
 }

@@ -13,20 +13,20 @@ import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.Reason;
+import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.policy.rule.MetadataRule;
 import dev.pypiguard.policy.rule.PolicyJudge;
-import dev.pypiguard.policy.Reason;
-import dev.pypiguard.policy.Policy;
-import dev.pypiguard.policy.config.PolicyLoader;
 import dev.pypiguard.server.config.ConfigLoader;
 import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.VerdictStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import dev.pypiguard.server.policy.AdvisoryFeed;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,12 +36,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code pypi-guard check}: judges named releases with the same policy engine the server uses,
@@ -64,21 +64,39 @@ import org.jspecify.annotations.Nullable;
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Config file (pypi-guard.yaml): its upstreams (ownership, credentials), egress, policy and advisories, as serve uses them.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Config file (pypi-guard.yaml): its upstreams (ownership, credentials), egress, policy and advisories, as serve uses them.")
   @Nullable Path config;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the config's, else the built-in policy: pypi-guard policy --print-default).")
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description =
+          "Policy file (default: the config's, else the built-in policy: pypi-guard policy --print-default).")
   @Nullable Path policy;
 
-  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index (default: the config's upstreams, else https://pypi.org/simple/).")
+  @Option(
+      names = "--upstream",
+      paramLabel = "URL",
+      description =
+          "Upstream simple index (default: the config's upstreams, else https://pypi.org/simple/).")
   @Nullable String upstream;
 
-  @Option(names = "--advisories", paramLabel = "PATH", description = "OSV advisories, repeatable: a directory, an OSV zip export, bundled, or osv-api (default: the config's, else as serve: imported, bundled, and osv-api in front of pypi.org).")
+  @Option(
+      names = "--advisories",
+      paramLabel = "PATH",
+      description =
+          "OSV advisories, repeatable: a directory, an OSV zip export, bundled, or osv-api (default: the config's, else as serve: imported, bundled, and osv-api in front of pypi.org).")
   List<String> advisories = new ArrayList<>();
 
-  @Option(names = "--file", paramLabel = "PATH|URL",
-      description = "A wheel or sdist to inspect, repeatable: a local file or an http(s) URL (the recommended inspection rules when the policy has no inspection section).")
+  @Option(
+      names = "--file",
+      paramLabel = "PATH|URL",
+      description =
+          "A wheel or sdist to inspect, repeatable: a local file or an http(s) URL (the recommended inspection rules when the policy has no inspection section).")
   List<String> files = new ArrayList<>();
 
   @Parameters(paramLabel = "PROJECT[==VERSION]", arity = "0..*", description = "Releases to judge.")
@@ -88,12 +106,24 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     // The same config serve reads: upstreams with their ownership and credentials, egress.
-    ServerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), new ConfigLoader.Flags(
-        Optional.empty(), Optional.ofNullable(upstream), Optional.empty(), Optional.ofNullable(policy),
-        Optional.empty(), false, advisories));
-    Policy p = cfg.policyFile().map(PolicyLoader::load).orElse(dev.pypiguard.policy.config.BuiltInPolicy.policy());
+    ServerConfig cfg =
+        ConfigLoader.load(
+            Optional.ofNullable(config),
+            new ConfigLoader.Flags(
+                Optional.empty(),
+                Optional.ofNullable(upstream),
+                Optional.empty(),
+                Optional.ofNullable(policy),
+                Optional.empty(),
+                false,
+                advisories));
+    Policy p =
+        cfg.policyFile()
+            .map(PolicyLoader::load)
+            .orElse(dev.pypiguard.policy.config.BuiltInPolicy.policy());
     if (releases.isEmpty() && files.isEmpty()) {
-      throw new ConfigException("nothing to check (expected: PROJECT[==VERSION]... or --file PATH|URL)");
+      throw new ConfigException(
+          "nothing to check (expected: PROJECT[==VERSION]... or --file PATH|URL)");
     }
     boolean filesOk = true;
     for (String f : files) {
@@ -104,10 +134,12 @@ final class CheckCommand implements Callable<Integer> {
       return filesOk ? 0 : 1;
     }
     List<Upstream> upstreams = cfg.upstreams();
-    Optional<AdvisoryFeed> feed = AdvisoryFeed.open(
-        dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(cfg.advisories(), cfg.cacheDir(), upstreams,
-            cfg.offline()), java.time.Duration.ZERO,
-        dev.pypiguard.server.EgressSettings.network(cfg.egress()));
+    Optional<AdvisoryFeed> feed =
+        AdvisoryFeed.open(
+            dev.pypiguard.server.policy.DefaultAdvisorySources.resolve(
+                cfg.advisories(), cfg.cacheDir(), upstreams, cfg.offline()),
+            java.time.Duration.ZERO,
+            dev.pypiguard.server.EgressSettings.network(cfg.egress()));
     // Provenance is verified here as the server does, but kept only for this run: check has no
     // cache directory, so publisher-change sees only the releases on the page.
     Optional<Path> scratch = Optional.empty();
@@ -127,39 +159,53 @@ final class CheckCommand implements Callable<Integer> {
     var served = new dev.pypiguard.server.policy.StoredMetadata();
     served.useReadOnly(cfg.cacheDir().resolve("blobs"));
     served.useGenerated(new dev.pypiguard.server.http.GeneratedMetadata(cfg.cacheDir())::sha256Of);
-    MetadataRule.Source fetchedMetadata = new MetadataRule.Source() {
-      @Override
-      public Optional<String> text(String sha256) {
-        return Optional.ofNullable(metadata.get(sha256)).or(() -> served.text(sha256));
-      }
+    MetadataRule.Source fetchedMetadata =
+        new MetadataRule.Source() {
+          @Override
+          public Optional<String> text(String sha256) {
+            return Optional.ofNullable(metadata.get(sha256)).or(() -> served.text(sha256));
+          }
 
-      @Override
-      public String generation() {
-        return "check";
-      }
+          @Override
+          public String generation() {
+            return "check";
+          }
 
-      @Override
-      public Optional<String> generated(String fileSha256) {
-        return served.generated(fileSha256);
-      }
-    };
+          @Override
+          public Optional<String> generated(String fileSha256) {
+            return served.generated(fileSha256);
+          }
+        };
     // The rules serve judges with (one factory for all commands); look-alike names need no
     // download, files on a page are not inspected here (use --file).
-    var rules = new dev.pypiguard.server.policy.JudgeRules(feed, verdicts, fetchedMetadata, Optional.empty()).apply(p);
+    var rules =
+        new dev.pypiguard.server.policy.JudgeRules(
+                feed, verdicts, fetchedMetadata, Optional.empty())
+            .apply(p);
     // The server's first sightings and known file hashes, read and never written: check judges
     // a file first seen a week ago by serve as seen a week ago (issue 13), and a swap as a swap.
-    var judge = new PolicyJudge(p, Clock.systemUTC(),
-        dev.pypiguard.policy.rule.FileFirstSeen.readOnly(cfg.cacheDir().resolve("first-seen.tsv")),
-        dev.pypiguard.policy.rule.FileKnownFiles.readOnly(cfg.cacheDir().resolve("known-files.tsv")), rules);
+    var judge =
+        new PolicyJudge(
+            p,
+            Clock.systemUTC(),
+            dev.pypiguard.policy.rule.FileFirstSeen.readOnly(
+                cfg.cacheDir().resolve("first-seen.tsv")),
+            dev.pypiguard.policy.rule.FileKnownFiles.readOnly(
+                cfg.cacheDir().resolve("known-files.tsv")),
+            rules);
     boolean allOk = filesOk;
     // The feed, verdicts and scratch directory are released also when an upstream fails (exit 2).
-    try (var client = new UpstreamClient(dev.pypiguard.server.EgressSettings.settings(cfg.egress(),
-        new Upstream.Timeouts(cfg.connectTimeout(), cfg.readTimeout()),
-        "pypi-guard-check/" + dev.pypiguard.server.BuildInfo.current()))) {
+    try (var client =
+        new UpstreamClient(
+            dev.pypiguard.server.EgressSettings.settings(
+                cfg.egress(),
+                new Upstream.Timeouts(cfg.connectTimeout(), cfg.readTimeout()),
+                "pypi-guard-check/" + dev.pypiguard.server.BuildInfo.current()))) {
       for (String spec : releases) {
         int eq = spec.indexOf("==");
         String rawName = eq < 0 ? spec.trim() : spec.substring(0, eq).trim();
-        Optional<String> wanted = eq < 0 ? Optional.empty() : Optional.of(spec.substring(eq + 2).trim());
+        Optional<String> wanted =
+            eq < 0 ? Optional.empty() : Optional.of(spec.substring(eq + 2).trim());
         Optional<ProjectName> name = ProjectName.parse(rawName);
         if (name.isEmpty()) {
           throw new ConfigException("\"" + spec + "\" (expected: PROJECT or PROJECT==VERSION)");
@@ -167,17 +213,24 @@ final class CheckCommand implements Callable<Integer> {
         Optional<Reason> hidden = judge.projectBlocked(name.get());
         Optional<Served> found = find(client, upstreams, name.get());
         if (found.isEmpty()) {
-          out.printf("%s: NOT FOUND on %s%n", spec, Upstream.names(Upstream.serving(upstreams, name.get().value())));
+          out.printf(
+              "%s: NOT FOUND on %s%n",
+              spec, Upstream.names(Upstream.serving(upstreams, name.get().value())));
           allOk = false;
           continue;
         }
         Upstream u = found.get().upstream();
         var fetched = found.get().page();
-        ProjectPage page = Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
-            ? SimpleJson.parsePage(fetched.body(), fetched.url())
-            : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
-        feed.ifPresent(f -> f.prefetch(name.get(), AdvisoryFeed.versionsToAsk(page),
-            java.time.Duration.ofSeconds(20)));
+        ProjectPage page =
+            Negotiation.ofContentType(fetched.contentType()) == SimpleFormat.JSON_V1
+                ? SimpleJson.parsePage(fetched.body(), fetched.url())
+                : SimpleHtml.parsePage(fetched.body(), fetched.url(), name.get().value());
+        feed.ifPresent(
+            f ->
+                f.prefetch(
+                    name.get(),
+                    AdvisoryFeed.versionsToAsk(page),
+                    java.time.Duration.ofSeconds(20)));
         verdicts.ifPresent(v -> verify(v, client, u, page));
         fetchMetadata(client, u, page, wanted, metadata);
         JudgedPage judged = judge.judge(u.name(), page);
@@ -200,55 +253,82 @@ final class CheckCommand implements Callable<Integer> {
 
   /**
    * The page as serve resolves it: from the owning upstream alone, else from the first upstream
-   * without {@code projects} that has it. An upstream that fails is an error (exit 2), not a fall-through: check has no cache to
-   * tell whether the failing upstream holds the name.
+   * without {@code projects} that has it. An upstream that fails is an error (exit 2), not a
+   * fall-through: check has no cache to tell whether the failing upstream holds the name.
    */
-  private static Optional<Served> find(UpstreamClient client, List<Upstream> upstreams, ProjectName name) {
+  private static Optional<Served> find(
+      UpstreamClient client, List<Upstream> upstreams, ProjectName name) {
     for (Upstream u : Upstream.serving(upstreams, name.value())) {
       java.net.URI url = u.projectUrl(name.value());
-      PageFetch fetch = client.page(url, Negotiation.upstreamAccept(), Optional.empty(), u.allowedHosts(),
-          u.decorateFor(url)).join();
+      PageFetch fetch =
+          client
+              .page(
+                  url,
+                  Negotiation.upstreamAccept(),
+                  Optional.empty(),
+                  u.allowedHosts(),
+                  u.decorateFor(url))
+              .join();
       if (fetch instanceof PageFetch.Fetched f) {
         return Optional.of(new Served(u, f));
       }
       if (fetch instanceof PageFetch.Failed f) {
-        throw new ConfigException("upstream " + u.name() + " (" + u.simpleUrl() + "): " + f.reason());
+        throw new ConfigException(
+            "upstream " + u.name() + " (" + u.simpleUrl() + "): " + f.reason());
       }
     }
     return Optional.empty();
   }
 
   /** Gets a verdict for every file of {@code page} that has provenance (waiting up to a minute). */
-  private static void verify(VerdictStore verdicts, UpstreamClient client, Upstream u, ProjectPage page) {
+  private static void verify(
+      VerdictStore verdicts, UpstreamClient client, Upstream u, ProjectPage page) {
     var pending = new ArrayList<java.util.concurrent.CompletableFuture<Void>>();
     for (var f : page.files()) {
       if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
         continue;
       }
       // Composed: the verdict pool never waits for the fetch (issue 13).
-      pending.add(verdicts.ensureAsync(f.digest().orElseThrow(), f.filename(), () -> {
-        URI url;
-        try {
-          url = URI.create(f.provenance().get());
-        } catch (IllegalArgumentException e) {
-          return java.util.concurrent.CompletableFuture.completedFuture(Optional.<VerdictStore.UpstreamProvenance>of(
-              new VerdictStore.UpstreamProvenance.Missing("the upstream gave an invalid provenance URL")));
-        }
-        return client.page(url, "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
-            Optional.empty(), u.allowedHosts(), u.decorateFor(url)).thenApply(r -> {
-              if (r instanceof PageFetch.Fetched ok) {
-                return Optional.<VerdictStore.UpstreamProvenance>of(new VerdictStore.UpstreamProvenance.Document(
-                    new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
-              }
-              return r instanceof PageFetch.NotFound
-                  ? Optional.<VerdictStore.UpstreamProvenance>of(
-                      new VerdictStore.UpstreamProvenance.Missing("the upstream has no provenance at " + url))
-                  : Optional.<VerdictStore.UpstreamProvenance>empty();
-            });
-      }));
+      pending.add(
+          verdicts.ensureAsync(
+              f.digest().orElseThrow(),
+              f.filename(),
+              () -> {
+                URI url;
+                try {
+                  url = URI.create(f.provenance().get());
+                } catch (IllegalArgumentException e) {
+                  return java.util.concurrent.CompletableFuture.completedFuture(
+                      Optional.<VerdictStore.UpstreamProvenance>of(
+                          new VerdictStore.UpstreamProvenance.Missing(
+                              "the upstream gave an invalid provenance URL")));
+                }
+                return client
+                    .page(
+                        url,
+                        "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
+                        Optional.empty(),
+                        u.allowedHosts(),
+                        u.decorateFor(url))
+                    .thenApply(
+                        r -> {
+                          if (r instanceof PageFetch.Fetched ok) {
+                            return Optional.<VerdictStore.UpstreamProvenance>of(
+                                new VerdictStore.UpstreamProvenance.Document(
+                                    new String(
+                                        ok.body(), java.nio.charset.StandardCharsets.UTF_8)));
+                          }
+                          return r instanceof PageFetch.NotFound
+                              ? Optional.<VerdictStore.UpstreamProvenance>of(
+                                  new VerdictStore.UpstreamProvenance.Missing(
+                                      "the upstream has no provenance at " + url))
+                              : Optional.<VerdictStore.UpstreamProvenance>empty();
+                        });
+              }));
     }
     try {
-      java.util.concurrent.CompletableFuture.allOf(pending.toArray(java.util.concurrent.CompletableFuture[]::new))
+      java.util.concurrent.CompletableFuture.allOf(
+              pending.toArray(java.util.concurrent.CompletableFuture[]::new))
           .get(60, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       // Files left without a verdict are reported as "provenance not verified yet".
@@ -264,14 +344,20 @@ final class CheckCommand implements Callable<Integer> {
    * Fetches the advertised core metadata of the page's files (of the wanted version, when one is
    * named), keeping each whose sha256 matches what the page says.
    */
-  private static void fetchMetadata(UpstreamClient client, Upstream u, ProjectPage page, Optional<String> wanted,
+  private static void fetchMetadata(
+      UpstreamClient client,
+      Upstream u,
+      ProjectPage page,
+      Optional<String> wanted,
       Map<String, String> into) {
     int fetched = 0;
     Optional<Version> want = wanted.flatMap(Version::tryParse);
     for (var f : page.files()) {
       Optional<String> sha = f.metadata().map(m -> m.hashes().get("sha256"));
       String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
-      if (sha.isEmpty() || into.containsKey(sha.get()) || fetched >= METADATA_FILES
+      if (sha.isEmpty()
+          || into.containsKey(sha.get())
+          || fetched >= METADATA_FILES
           || (want.isPresent() && !Version.tryParse(v).equals(want))) {
         continue;
       }
@@ -282,7 +368,8 @@ final class CheckCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         continue;
       }
-      PageFetch r = client.page(url, "*/*", Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
+      PageFetch r =
+          client.page(url, "*/*", Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
       if (r instanceof PageFetch.Fetched ok
           && dev.pypiguard.core.blob.Sha256.of(ok.body()).hex().equals(sha.get())) {
         into.put(sha.get(), new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8));
@@ -299,21 +386,32 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   /** Prints one release's decision; returns whether it is allowed. */
-  private static boolean report(PrintWriter out, String spec, ProjectName name, Optional<String> wanted,
-      Optional<Reason> hidden, JudgedPage judged) {
+  private static boolean report(
+      PrintWriter out,
+      String spec,
+      ProjectName name,
+      Optional<String> wanted,
+      Optional<Reason> hidden,
+      JudgedPage judged) {
     // Files grouped by version, newest first (invalid versions last, by string).
-    Map<String, List<FileDecision>> byVersion = new TreeMap<>(Comparator
-        .comparing((String v) -> Version.tryParse(v).orElse(null), Comparator.nullsLast(Comparator.reverseOrder()))
-        .thenComparing(Comparator.reverseOrder()));
+    Map<String, List<FileDecision>> byVersion =
+        new TreeMap<>(
+            Comparator.comparing(
+                    (String v) -> Version.tryParse(v).orElse(null),
+                    Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(Comparator.reverseOrder()));
     for (FileDecision d : judged.files()) {
       byVersion.computeIfAbsent(d.version(), k -> new ArrayList<>()).add(d);
     }
     String version;
     if (wanted.isPresent()) {
       Optional<Version> w = Version.tryParse(wanted.get());
-      version = byVersion.keySet().stream()
-          .filter(v -> v.equals(wanted.get()) || (w.isPresent() && Version.tryParse(v).equals(w)))
-          .findFirst().orElse(null);
+      version =
+          byVersion.keySet().stream()
+              .filter(
+                  v -> v.equals(wanted.get()) || (w.isPresent() && Version.tryParse(v).equals(w)))
+              .findFirst()
+              .orElse(null);
       if (version == null) {
         out.printf("%s: NOT FOUND (no files of version %s)%n", spec, wanted.get());
         return false;
@@ -323,7 +421,9 @@ final class CheckCommand implements Callable<Integer> {
       if (version == null) {
         out.printf("%s: BLOCKED (no version has an allowed file pip would pick)%n", spec);
         hidden.ifPresent(r -> out.printf("  %s%n", r));
-        byVersion.values().stream().findFirst().ifPresent(files -> files.forEach(d -> print(out, d)));
+        byVersion.values().stream()
+            .findFirst()
+            .ifPresent(files -> files.forEach(d -> print(out, d)));
         return false;
       }
     }
@@ -336,15 +436,16 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   /**
-   * The version pip would install for a bare {@code PROJECT}: the newest with an allowed file
-   * that is not yanked (PEP 592: yanked files are only for exact pins), final releases before
+   * The version pip would install for a bare {@code PROJECT}: the newest with an allowed file that
+   * is not yanked (PEP 592: yanked files are only for exact pins), final releases before
    * pre-releases (pip takes a pre-release only when nothing else is left).
    */
   static Optional<String> pipWouldPick(Map<String, List<FileDecision>> newestFirst) {
     Optional<String> pre = Optional.empty();
     for (Map.Entry<String, List<FileDecision>> e : newestFirst.entrySet()) {
-      boolean installable = e.getValue().stream()
-          .anyMatch(d -> d.decision().allowed() && !d.file().yanked().yanked());
+      boolean installable =
+          e.getValue().stream()
+              .anyMatch(d -> d.decision().allowed() && !d.file().yanked().yanked());
       Optional<Version> v = Version.tryParse(e.getKey());
       if (!installable || v.isEmpty()) {
         continue;
@@ -360,8 +461,13 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   private static void print(PrintWriter out, FileDecision d) {
-    out.printf("  %s: %s%s%n", d.file().filename(), d.decision().label(),
-        d.file().yanked().yanked() ? " (yanked" + d.file().yanked().reason().map(r -> ": " + r).orElse("") + ")" : "");
+    out.printf(
+        "  %s: %s%s%n",
+        d.file().filename(),
+        d.decision().label(),
+        d.file().yanked().yanked()
+            ? " (yanked" + d.file().yanked().reason().map(r -> ": " + r).orElse("") + ")"
+            : "");
     for (Reason r : d.decision().reasons()) {
       out.printf("    %s%n", r);
     }

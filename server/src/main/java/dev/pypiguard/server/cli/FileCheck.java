@@ -9,16 +9,19 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.rule.InMemoryFirstSeen;
-import dev.pypiguard.policy.rule.PolicyJudge;
-import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.Reason;
+import dev.pypiguard.policy.advisory.AdvisoryPolicy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
 import dev.pypiguard.policy.inspection.Finding;
 import dev.pypiguard.policy.inspection.Inspection;
+import dev.pypiguard.policy.inspection.InspectionPolicy;
+import dev.pypiguard.policy.inspection.Inspector;
+import dev.pypiguard.policy.rule.InMemoryFirstSeen;
 import dev.pypiguard.policy.rule.InspectionRule;
 import dev.pypiguard.policy.rule.Inspections;
-import dev.pypiguard.policy.inspection.Inspector;
 import dev.pypiguard.policy.rule.LookalikeRule;
+import dev.pypiguard.policy.rule.PolicyJudge;
 import dev.pypiguard.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,9 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import dev.pypiguard.policy.advisory.AdvisoryPolicy;
-import dev.pypiguard.policy.attestation.AttestationPolicy;
-import dev.pypiguard.policy.inspection.InspectionPolicy;
 
 /**
  * {@code pypi-guard check --file PATH|URL}: inspects one wheel or sdist as the server does when it
@@ -65,10 +65,12 @@ final class FileCheck {
         try {
           u = URI.create(target);
         } catch (IllegalArgumentException e) {
-          throw new ConfigException("--file: \"" + target + "\" (expected: a path or an http(s) URL)");
+          throw new ConfigException(
+              "--file: \"" + target + "\" (expected: a path or an http(s) URL)");
         }
         String path = u.getPath() == null ? "" : u.getPath();
-        filename = URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1), StandardCharsets.UTF_8);
+        filename =
+            URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1), StandardCharsets.UTF_8);
         temp = Optional.of(Files.createTempFile("pypi-guard-check", ".dist"));
         file = temp.get();
         download(u, file, cfg);
@@ -90,13 +92,20 @@ final class FileCheck {
   }
 
   private static void download(URI u, Path to, ServerConfig cfg) throws IOException {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(cfg.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
-    HttpRequest req = HttpRequest.newBuilder(u).timeout(java.time.Duration.ofMinutes(10))
-        .header("User-Agent", "pypi-guard-check/" + dev.pypiguard.server.BuildInfo.current()).build();
+    HttpClient client =
+        HttpClient.newBuilder()
+            .connectTimeout(cfg.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    HttpRequest req =
+        HttpRequest.newBuilder(u)
+            .timeout(java.time.Duration.ofMinutes(10))
+            .header("User-Agent", "pypi-guard-check/" + dev.pypiguard.server.BuildInfo.current())
+            .build();
     try {
       HttpResponse<InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = r.body(); OutputStream o = Files.newOutputStream(to)) {
+      try (InputStream in = r.body();
+          OutputStream o = Files.newOutputStream(to)) {
         if (r.statusCode() != 200) {
           throw new IOException("HTTP " + r.statusCode());
         }
@@ -129,47 +138,80 @@ final class FileCheck {
     }
   }
 
-  private static boolean report(PrintWriter out, String target, String filename, String sha, Inspection i, Policy policy) {
-    InspectionPolicy rules = policy.inspection().active() ? policy.inspection()
-        : new InspectionPolicy(true, Map.of());
+  private static boolean report(
+      PrintWriter out, String target, String filename, String sha, Inspection i, Policy policy) {
+    InspectionPolicy rules =
+        policy.inspection().active() ? policy.inspection() : new InspectionPolicy(true, Map.of());
     Optional<DistributionFilename> d = DistributionFilename.parse(filename);
-    String project = d.map(x -> x.project().value())
-        .or(() -> i.name().map(ProjectName::normalize)).orElse("unknown");
-    Inspections one = new Inspections() {
-      @Override
-      public Optional<Inspection> inspection(String s) {
-        return s.equals(sha) ? Optional.of(i) : Optional.empty();
-      }
+    String project =
+        d.map(x -> x.project().value())
+            .or(() -> i.name().map(ProjectName::normalize))
+            .orElse("unknown");
+    Inspections one =
+        new Inspections() {
+          @Override
+          public Optional<Inspection> inspection(String s) {
+            return s.equals(sha) ? Optional.of(i) : Optional.empty();
+          }
 
-      @Override
-      public Optional<String> review(String s) {
-        return Optional.empty();
-      }
+          @Override
+          public Optional<String> review(String s) {
+            return Optional.empty();
+          }
 
-      @Override
-      public String generation() {
-        return "1";
-      }
-    };
-    Policy only = new Policy(Policy.Mode.ENFORCE, Policy.Projects.NONE, Policy.Versions.NONE, Policy.ReleaseAge.OFF,
-        Policy.Files.DEFAULTS, policy.exceptions(), AdvisoryPolicy.DEFAULTS, AttestationPolicy.NONE, Policy.Metadata.DEFAULTS, rules,
-        policy.lookalikes());
-    var judge = new PolicyJudge(only, Clock.systemUTC(), new InMemoryFirstSeen(),
-        List.of(new InspectionRule(rules, one), new LookalikeRule(policy.lookalikes(), one)));
-    var entry = new FileEntry(filename, "file:" + filename, Map.of("sha256", sha), Optional.empty(), Yanked.NO,
-        OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Map.of());
-    var page = new ProjectPage(project, "1.1", Map.of(), List.of(entry), Optional.empty(), Optional.empty(), Map.of());
+          @Override
+          public String generation() {
+            return "1";
+          }
+        };
+    Policy only =
+        new Policy(
+            Policy.Mode.ENFORCE,
+            Policy.Projects.NONE,
+            Policy.Versions.NONE,
+            Policy.ReleaseAge.OFF,
+            Policy.Files.DEFAULTS,
+            policy.exceptions(),
+            AdvisoryPolicy.DEFAULTS,
+            AttestationPolicy.NONE,
+            Policy.Metadata.DEFAULTS,
+            rules,
+            policy.lookalikes());
+    var judge =
+        new PolicyJudge(
+            only,
+            Clock.systemUTC(),
+            new InMemoryFirstSeen(),
+            List.of(new InspectionRule(rules, one), new LookalikeRule(policy.lookalikes(), one)));
+    var entry =
+        new FileEntry(
+            filename,
+            "file:" + filename,
+            Map.of("sha256", sha),
+            Optional.empty(),
+            Yanked.NO,
+            OptionalLong.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Map.of());
+    var page =
+        new ProjectPage(
+            project, "1.1", Map.of(), List.of(entry), Optional.empty(), Optional.empty(), Map.of());
     FileDecision decision = judge.judge("file", page).files().get(0);
     boolean allowed = decision.decision().allowed();
-    out.printf("%s (%s, sha256 %s): %s%n", target, i.kind().spelling(), sha, allowed ? "ALLOWED" : "BLOCKED");
+    out.printf(
+        "%s (%s, sha256 %s): %s%n",
+        target, i.kind().spelling(), sha, allowed ? "ALLOWED" : "BLOCKED");
     for (Finding f : i.findings()) {
-      out.printf("  finding %s -> %s%n", f.describe(), rules.action(f.rule(), f.severity()).spelling());
+      out.printf(
+          "  finding %s -> %s%n", f.describe(), rules.action(f.rule(), f.severity()).spelling());
     }
     for (Reason r : decision.decision().reasons()) {
       out.printf("    %s%n", r);
     }
     return allowed && !(decision.decision() instanceof Decision.Block);
   }
-
 }

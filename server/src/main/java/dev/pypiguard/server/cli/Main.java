@@ -15,10 +15,18 @@ import picocli.CommandLine.Command;
       "A caching PyPI proxy that enforces supply-chain policy.",
       "Point pip at it: pip install --index-url http://127.0.0.1:8080/simple/ requests"
     },
-    subcommands = {ServeCommand.class, CheckCommand.class, VerifyCommand.class,
-      PolicyCommand.class, AdvisoriesCommand.class, TokenCommand.class, dev.pypiguard.server.mirror.SeedCommand.class,
-      dev.pypiguard.server.mirror.ExportCommand.class, dev.pypiguard.server.mirror.ImportCommand.class,
-      CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      CheckCommand.class,
+      VerifyCommand.class,
+      PolicyCommand.class,
+      AdvisoriesCommand.class,
+      TokenCommand.class,
+      dev.pypiguard.server.mirror.SeedCommand.class,
+      dev.pypiguard.server.mirror.ExportCommand.class,
+      dev.pypiguard.server.mirror.ImportCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
 final class PolicyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--print-default", description = "Print the built-in policy as YAML, with its comments.")
+  @Option(
+      names = "--print-default",
+      description = "Print the built-in policy as YAML, with its comments.")
   boolean printDefault;
 
   @Override

@@ -2,21 +2,23 @@ package dev.pypiguard.server.cli;
 
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.server.auth.AccessTokens;
+import dev.pypiguard.server.auth.Role;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.Callable;
-import dev.pypiguard.server.auth.AccessTokens;
-import dev.pypiguard.server.auth.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
-/** {@code pypi-guard token NAME}: makes a new client token and the tokens-file entry holding its hash. */
+/**
+ * {@code pypi-guard token NAME}: makes a new client token and the tokens-file entry holding its
+ * hash.
+ */
 @Command(
     name = "token",
     mixinStandardHelpOptions = true,
@@ -32,13 +34,16 @@ public final class TokenCommand implements Callable<Integer> {
   @Option(names = "--role", paramLabel = "ROLE", description = "read (default) or admin.")
   String role = "read";
 
-  @Parameters(paramLabel = "NAME", description = "The client's name, shown in the access and audit logs.")
+  @Parameters(
+      paramLabel = "NAME",
+      description = "The client's name, shown in the access and audit logs.")
   String name;
 
   @Override
   public Integer call() {
     if (!AccessTokens.validName(name)) {
-      throw new ConfigException("NAME: \"" + name + "\" (expected: letters, digits and . _ @ + -, up to 64 characters)");
+      throw new ConfigException(
+          "NAME: \"" + name + "\" (expected: letters, digits and . _ @ + -, up to 64 characters)");
     }
     if (Role.parse(role).isEmpty()) {
       throw new ConfigException("--role: \"" + role + "\" (expected: read or admin)");

@@ -23,16 +23,16 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
 /**
- * {@code pypi-guard verify}: checks a distribution against its PEP 740 provenance offline, with
- * a Sigstore trusted root from a file (the production root is bundled).
+ * {@code pypi-guard verify}: checks a distribution against its PEP 740 provenance offline, with a
+ * Sigstore trusted root from a file (the production root is bundled).
  */
 @Command(
     name = "verify",
@@ -54,16 +54,27 @@ final class VerifyCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "The distribution (wheel or sdist).")
   Path file;
 
-  @Option(names = "--provenance", required = true, paramLabel = "PROVENANCE.json", description = "Provenance, attestation or Sigstore bundle.")
+  @Option(
+      names = "--provenance",
+      required = true,
+      paramLabel = "PROVENANCE.json",
+      description = "Provenance, attestation or Sigstore bundle.")
   @SuppressWarnings("NullAway.Init") // required = true: picocli sets it before call()
   Path provenance;
 
-  @Option(names = "--trusted-root", paramLabel = "FILE", description = "Sigstore trusted_root.json (default: the bundled production root).")
+  @Option(
+      names = "--trusted-root",
+      paramLabel = "FILE",
+      description = "Sigstore trusted_root.json (default: the bundled production root).")
   @Nullable Path trustedRoot;
 
-  @Option(names = "--publisher", paramLabel = "KIND:ID", description = {
-      "Required publisher: github:OWNER/REPO@WORKFLOW.yml, gitlab:GROUP/PROJECT@PATH/.gitlab-ci.yml,",
-      "google:EMAIL, or email:ADDRESS@ISSUER-URL for a personal (non Trusted Publisher) identity."})
+  @Option(
+      names = "--publisher",
+      paramLabel = "KIND:ID",
+      description = {
+        "Required publisher: github:OWNER/REPO@WORKFLOW.yml, gitlab:GROUP/PROJECT@PATH/.gitlab-ci.yml,",
+        "google:EMAIL, or email:ADDRESS@ISSUER-URL for a personal (non Trusted Publisher) identity."
+      })
   @Nullable String publisher;
 
   @Override
@@ -78,22 +89,29 @@ final class VerifyCommand implements Callable<Integer> {
       throw new ConfigException("--trusted-root: " + e.getMessage());
     }
     var verifier = new AttestationVerifier(root);
-    Optional<CertificateIdentity> required = Optional.ofNullable(publisher).map(VerifyCommand::identity);
+    Optional<CertificateIdentity> required =
+        Optional.ofNullable(publisher).map(VerifyCommand::identity);
     String name = file.getFileName().toString();
     Verification v;
     try {
       if (doc.contains("\"attestation_bundles\"")) {
         Provenance p = Provenance.parse(doc);
         if (required.isPresent() && !(required.get() instanceof Publisher)) {
-          throw new ConfigException("--publisher: an email identity cannot be required of Integrity API provenance");
+          throw new ConfigException(
+              "--publisher: an email identity cannot be required of Integrity API provenance");
         }
-        v = required.isPresent()
-            ? verifier.verify(p, name, sha, (Publisher) required.get())
-            : verifier.verify(p, name, sha);
+        v =
+            required.isPresent()
+                ? verifier.verify(p, name, sha, (Publisher) required.get())
+                : verifier.verify(p, name, sha);
       } else {
-        Attestation a = doc.contains("\"mediaType\"") ? Attestation.fromSigstoreBundle(doc) : Attestation.parse(doc);
+        Attestation a =
+            doc.contains("\"mediaType\"")
+                ? Attestation.fromSigstoreBundle(doc)
+                : Attestation.parse(doc);
         if (required.isEmpty()) {
-          throw new ConfigException("--publisher is required to verify a single attestation or bundle");
+          throw new ConfigException(
+              "--publisher is required to verify a single attestation or bundle");
         }
         v = verifier.verify(a, name, sha, required.get());
       }
@@ -108,14 +126,17 @@ final class VerifyCommand implements Callable<Integer> {
       out.printf("  ok  predicate type: %s%n", String.join(", ", ok.predicateTypes()));
       out.printf("  ok  DSSE signature over the in-toto statement by the certificate's key%n");
       out.printf("  ok  certificate chains to a Fulcio CA of %s%n", root.source());
-      out.printf("  ok  Rekor entry: signed entry timestamp, inclusion proof, checkpoint signature%n");
+      out.printf(
+          "  ok  Rekor entry: signed entry timestamp, inclusion proof, checkpoint signature%n");
       out.printf("  ok  certificate valid at the integrated time %s%n", ok.integratedTime());
       out.printf("  ok  publisher identity matches the certificate's extensions%n");
       out.flush();
       return 0;
     }
-    String reason = v instanceof Verification.Failed f ? "FAILED: " + f.reason()
-        : "UNVERIFIED: " + ((Verification.Unverified) v).reason();
+    String reason =
+        v instanceof Verification.Failed f
+            ? "FAILED: " + f.reason()
+            : "UNVERIFIED: " + ((Verification.Unverified) v).reason();
     out.printf("%s: %s%n", name, reason);
     out.flush();
     return 1;
@@ -126,17 +147,20 @@ final class VerifyCommand implements Callable<Integer> {
     String kind = colon < 0 ? "" : spec.substring(0, colon);
     String rest = colon < 0 ? "" : spec.substring(colon + 1);
     int at = rest.lastIndexOf('@');
-    String expected = "(expected: github:OWNER/REPO@WORKFLOW.yml, gitlab:GROUP/PROJECT@.gitlab-ci.yml, "
-        + "google:EMAIL or email:ADDRESS@ISSUER-URL)";
+    String expected =
+        "(expected: github:OWNER/REPO@WORKFLOW.yml, gitlab:GROUP/PROJECT@.gitlab-ci.yml, "
+            + "google:EMAIL or email:ADDRESS@ISSUER-URL)";
     switch (kind) {
       case "github":
         if (at > 0) {
-          return new Publisher.GitHub(rest.substring(0, at), rest.substring(at + 1), Optional.empty());
+          return new Publisher.GitHub(
+              rest.substring(0, at), rest.substring(at + 1), Optional.empty());
         }
         break;
       case "gitlab":
         if (at > 0) {
-          return new Publisher.GitLab(rest.substring(0, at), rest.substring(at + 1), Optional.empty());
+          return new Publisher.GitLab(
+              rest.substring(0, at), rest.substring(at + 1), Optional.empty());
         }
         break;
       case "google":

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The config file's {@code auth: {tokens-file: FILE}} section (relative paths: beside the config file). */
+/**
+ * The config file's {@code auth: {tokens-file: FILE}} section (relative paths: beside the config
+ * file).
+ */
 final class AuthConfig {
   private AuthConfig() {}
 
@@ -24,8 +27,9 @@ final class AuthConfig {
     doc.allowOnly(auth, "auth", Set.of("tokens-file"));
     JsonNode f = auth.get("tokens-file");
     if (f == null || !f.isTextual() || f.asText().isBlank()) {
-      problems.add(doc.where(f == null ? "auth" : "auth.tokens-file")
-          + ": expected tokens-file: FILE, a YAML file of tokens and users");
+      problems.add(
+          doc.where(f == null ? "auth" : "auth.tokens-file")
+              + ": expected tokens-file: FILE, a YAML file of tokens and users");
       return Optional.empty();
     }
     Path dir = java.util.Objects.requireNonNull(configFile.toAbsolutePath().getParent());

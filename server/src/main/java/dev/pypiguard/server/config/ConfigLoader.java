@@ -11,28 +11,41 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds a {@link ServerConfig} from the config file ({@code pypi-guard.yaml}) and the flags,
- * which override it, over the embedded defaults. Every problem is reported at once, with file,
- * line and key.
+ * Builds a {@link ServerConfig} from the config file ({@code pypi-guard.yaml}) and the flags, which
+ * override it, over the embedded defaults. Every problem is reported at once, with file, line and
+ * key.
  */
 public final class ConfigLoader {
   private static final Set<String> KEYS =
       Set.of(
-          "listen", "upstream", "cache-dir", "policy", "base-url", "offline", "cache", "timeouts",
-          "advisories", "tls", "upstreams", "egress", "auth", "storage", "limits",
+          "listen",
+          "upstream",
+          "cache-dir",
+          "policy",
+          "base-url",
+          "offline",
+          "cache",
+          "timeouts",
+          "advisories",
+          "tls",
+          "upstreams",
+          "egress",
+          "auth",
+          "storage",
+          "limits",
           "trusted-proxies");
-  private static final Set<String> CACHE_KEYS = Set.of("page-ttl", "stale-after", "stream-after", "max-size");
+  private static final Set<String> CACHE_KEYS =
+      Set.of("page-ttl", "stale-after", "stream-after", "max-size");
   private static final Set<String> LIMIT_KEYS =
       Set.of("connections", "connections-per-client", "file-size", "page-size");
-  private static final Set<String> TIMEOUT_KEYS = Set.of("connect", "read", "request-headers", "idle");
+  private static final Set<String> TIMEOUT_KEYS =
+      Set.of("connect", "read", "request-headers", "idle");
 
   /** The flags of {@code serve}; each is set only when given on the command line. */
   public record Flags(
@@ -57,7 +70,8 @@ public final class ConfigLoader {
   /** As {@link #load(Optional, Flags)}, reading {@code ${NAME}} references from {@code env}. */
   // root is null exactly when there is no config file, and is only read when there is one.
   @SuppressWarnings("NullAway")
-  public static ServerConfig load(Optional<Path> configFile, Flags flags, Function<String, String> env) {
+  public static ServerConfig load(
+      Optional<Path> configFile, Flags flags, Function<String, String> env) {
     Optional<YamlDocument> doc = configFile.map(YamlDocument::read);
     doc.ifPresent(d -> d.expandEnvironment(env));
     JsonNode root = doc.map(YamlDocument::root).orElse(null);
@@ -66,14 +80,16 @@ public final class ConfigLoader {
     if (doc.isPresent() && !root.isObject()) {
       throw new ConfigException(doc.get().source() + ": expected a mapping of keys to values");
     }
-    doc.ifPresent(d -> {
-      d.allowOnly(root, "", KEYS);
-      d.allowOnly(root.get("cache"), "cache", CACHE_KEYS);
-      d.allowOnly(root.get("timeouts"), "timeouts", TIMEOUT_KEYS);
-      d.allowOnly(root.get("limits"), "limits", LIMIT_KEYS);
-    });
+    doc.ifPresent(
+        d -> {
+          d.allowOnly(root, "", KEYS);
+          d.allowOnly(root.get("cache"), "cache", CACHE_KEYS);
+          d.allowOnly(root.get("timeouts"), "timeouts", TIMEOUT_KEYS);
+          d.allowOnly(root.get("limits"), "limits", LIMIT_KEYS);
+        });
 
-    String listen = flags.listen().orElseGet(() -> text(root, "listen").orElse(ServerConfig.DEFAULT_LISTEN));
+    String listen =
+        flags.listen().orElseGet(() -> text(root, "listen").orElse(ServerConfig.DEFAULT_LISTEN));
     String listenWhere = flags.listen().isPresent() ? "--listen" : where.apply("listen");
     String host = "127.0.0.1";
     int port = 8080;
@@ -95,7 +111,8 @@ public final class ConfigLoader {
       }
     }
 
-    // upstreams: a list (README "Several upstreams, and no dependency confusion") replaces upstream; --upstream replaces both.
+    // upstreams: a list (README "Several upstreams, and no dependency confusion") replaces
+    // upstream; --upstream replaces both.
     Path base = configFile.map(f -> f.toAbsolutePath().getParent()).orElse(Path.of("."));
     List<Upstream> upstreams = List.of();
     JsonNode upstreamList = root == null ? null : root.get("upstreams");
@@ -105,16 +122,28 @@ public final class ConfigLoader {
       }
       upstreams = new UpstreamsConfig(doc.get(), base).upstreams(upstreamList);
     } else {
-      String upstream = flags.upstream().orElseGet(() -> text(root, "upstream").orElse(ServerConfig.DEFAULT_UPSTREAM));
+      String upstream =
+          flags
+              .upstream()
+              .orElseGet(() -> text(root, "upstream").orElse(ServerConfig.DEFAULT_UPSTREAM));
       String upWhere = flags.upstream().isPresent() ? "--upstream" : where.apply("upstream");
-      upstreams = UpstreamsConfig.simpleUrl(upstream, m -> problems.add(upWhere + ": " + m))
-          .map(u -> List.of(Upstream.of("pypi", u))).orElse(List.of());
+      upstreams =
+          UpstreamsConfig.simpleUrl(upstream, m -> problems.add(upWhere + ": " + m))
+              .map(u -> List.of(Upstream.of("pypi", u)))
+              .orElse(List.of());
     }
-    ServerConfig.Egress egress = doc.map(d -> new UpstreamsConfig(d, base).egress(root.get("egress")))
-        .orElse(ServerConfig.Egress.DIRECT);
+    ServerConfig.Egress egress =
+        doc.map(d -> new UpstreamsConfig(d, base).egress(root.get("egress")))
+            .orElse(ServerConfig.Egress.DIRECT);
 
-    Path cacheDir = flags.cacheDir().orElseGet(() -> text(root, "cache-dir").map(Path::of)
-        .orElse(Path.of(System.getProperty("user.home"), ".cache", "pypi-guard")));
+    Path cacheDir =
+        flags
+            .cacheDir()
+            .orElseGet(
+                () ->
+                    text(root, "cache-dir")
+                        .map(Path::of)
+                        .orElse(Path.of(System.getProperty("user.home"), ".cache", "pypi-guard")));
     Optional<Path> policy = flags.policy().or(() -> text(root, "policy").map(Path::of));
     Optional<String> baseText = flags.baseUrl().or(() -> text(root, "base-url"));
     Optional<URI> baseUrl = Optional.empty();
@@ -127,15 +156,20 @@ public final class ConfigLoader {
         }
         baseUrl = Optional.of(u);
       } catch (URISyntaxException e) {
-        problems.add((flags.baseUrl().isPresent() ? "--base-url" : where.apply("base-url"))
-            + ": \"" + b + "\" (expected: an absolute URL like https://pypi.example.com)");
+        problems.add(
+            (flags.baseUrl().isPresent() ? "--base-url" : where.apply("base-url"))
+                + ": \""
+                + b
+                + "\" (expected: an absolute URL like https://pypi.example.com)");
       }
     }
     boolean offline = flags.offline() || bool(root, "offline", where, problems).orElse(false);
 
     Duration ttl = duration(root, "cache", "page-ttl", Duration.ofMinutes(10), where, problems);
-    Duration staleAfter = duration(root, "cache", "stale-after", Duration.ofSeconds(2), where, problems);
-    Duration connect = positive(root, "timeouts", "connect", Duration.ofSeconds(5), where, problems);
+    Duration staleAfter =
+        duration(root, "cache", "stale-after", Duration.ofSeconds(2), where, problems);
+    Duration connect =
+        positive(root, "timeouts", "connect", Duration.ofSeconds(5), where, problems);
     Duration read = positive(root, "timeouts", "read", Duration.ofSeconds(10), where, problems);
     Limits limits = limits(root, where, problems);
     long streamAfter = 4L * 1024 * 1024;
@@ -143,7 +177,13 @@ public final class ConfigLoader {
     if (sa.isPresent()) {
       var parsed = Sizes.parse(sa.get());
       if (parsed.isEmpty()) {
-        problems.add(where.apply("cache.stream-after") + ": \"" + sa.get() + "\" (expected: " + Sizes.EXPECTED + ")");
+        problems.add(
+            where.apply("cache.stream-after")
+                + ": \""
+                + sa.get()
+                + "\" (expected: "
+                + Sizes.EXPECTED
+                + ")");
       } else {
         streamAfter = parsed.get();
       }
@@ -167,7 +207,9 @@ public final class ConfigLoader {
           advisories.add(n.asText());
         }
       } else if (!list.isMissingNode()) {
-        problems.add(where.apply("advisories") + ": expected a source, a list of sources, or {sources, refresh}");
+        problems.add(
+            where.apply("advisories")
+                + ": expected a source, a list of sources, or {sources, refresh}");
       }
     }
     if (!flags.advisories().isEmpty()) {
@@ -179,7 +221,13 @@ public final class ConfigLoader {
     if (ms.isPresent()) {
       var parsed = Sizes.parse(ms.get());
       if (parsed.isEmpty()) {
-        problems.add(where.apply("cache.max-size") + ": \"" + ms.get() + "\" (expected: " + Sizes.EXPECTED + ")");
+        problems.add(
+            where.apply("cache.max-size")
+                + ": \""
+                + ms.get()
+                + "\" (expected: "
+                + Sizes.EXPECTED
+                + ")");
       } else {
         maxSize = parsed.get();
       }
@@ -207,10 +255,13 @@ public final class ConfigLoader {
       }
     }
 
-    Optional<Path> tokensFile = root == null ? Optional.empty()
-        : AuthConfig.tokensFile(doc.get(), configFile.get(), problems);
-    Storage storage = doc.map(d -> StorageSection.read(d, root.get("storage"), problems))
-        .orElseGet(Storage.FileSystem::new);
+    Optional<Path> tokensFile =
+        root == null
+            ? Optional.empty()
+            : AuthConfig.tokensFile(doc.get(), configFile.get(), problems);
+    Storage storage =
+        doc.map(d -> StorageSection.read(d, root.get("storage"), problems))
+            .orElseGet(Storage.FileSystem::new);
 
     TrustedProxies trusted = TrustedProxies.NONE;
     if (root != null && root.hasNonNull("trusted-proxies")) {
@@ -230,15 +281,36 @@ public final class ConfigLoader {
       throw new ConfigException(String.join("\n", problems));
     }
     return new ServerConfig(
-        host, port, upstreams, cacheDir, baseUrl, offline, ttl,
-        staleAfter, connect, read, streamAfter, policy, advisories, refresh, Optional.empty(), tls, maxSize,
-        egress, tokensFile, storage, limits, trusted);
+        host,
+        port,
+        upstreams,
+        cacheDir,
+        baseUrl,
+        offline,
+        ttl,
+        staleAfter,
+        connect,
+        read,
+        streamAfter,
+        policy,
+        advisories,
+        refresh,
+        Optional.empty(),
+        tls,
+        maxSize,
+        egress,
+        tokensFile,
+        storage,
+        limits,
+        trusted);
   }
 
   /** {@code timeouts.request-headers}, {@code timeouts.idle} and the {@code limits:} section. */
-  private static Limits limits(@Nullable JsonNode root, Function<String, String> where, List<String> problems) {
+  private static Limits limits(
+      @Nullable JsonNode root, Function<String, String> where, List<String> problems) {
     Limits d = Limits.DEFAULTS;
-    Duration headers = positive(root, "timeouts", "request-headers", d.requestHeaders(), where, problems);
+    Duration headers =
+        positive(root, "timeouts", "request-headers", d.requestHeaders(), where, problems);
     Duration idle = positive(root, "timeouts", "idle", d.idle(), where, problems);
     JsonNode sec = root == null ? null : root.get("limits");
     int all = count(sec, "connections", d.connections(), where, problems);
@@ -248,7 +320,12 @@ public final class ConfigLoader {
     return new Limits(headers, idle, all, perClient, file, page);
   }
 
-  private static int count(@Nullable JsonNode sec, String key, int dflt, Function<String, String> where, List<String> problems) {
+  private static int count(
+      @Nullable JsonNode sec,
+      String key,
+      int dflt,
+      Function<String, String> where,
+      List<String> problems) {
     if (sec == null || !sec.hasNonNull(key)) {
       return dflt;
     }
@@ -260,27 +337,45 @@ public final class ConfigLoader {
     return v.intValue();
   }
 
-  private static long size(@Nullable JsonNode sec, String key, long dflt, Function<String, String> where, List<String> problems) {
+  private static long size(
+      @Nullable JsonNode sec,
+      String key,
+      long dflt,
+      Function<String, String> where,
+      List<String> problems) {
     Optional<String> t = text(sec, key);
     if (t.isEmpty()) {
       return dflt;
     }
     Optional<Long> parsed = Sizes.parse(t.get()).filter(n -> n > 0);
     if (parsed.isEmpty()) {
-      problems.add(where.apply("limits." + key) + ": \"" + t.get() + "\" (expected: a size > 0, like 64MB or 4GB)");
+      problems.add(
+          where.apply("limits." + key)
+              + ": \""
+              + t.get()
+              + "\" (expected: a size > 0, like 64MB or 4GB)");
       return dflt;
     }
     return parsed.get();
   }
 
   /** A duration that must be more than zero: a zero timeout would fail every request at once. */
-  private static Duration positive(@Nullable JsonNode root, String section, String key, Duration dflt,
-      Function<String, String> where, List<String> problems) {
+  private static Duration positive(
+      @Nullable JsonNode root,
+      String section,
+      String key,
+      Duration dflt,
+      Function<String, String> where,
+      List<String> problems) {
     JsonNode sec = root == null ? null : root.get(section);
     Optional<String> t = text(sec, key);
     Duration d = duration(root, section, key, dflt, where, problems);
     if (t.isPresent() && d.isZero()) {
-      problems.add(where.apply(section + "." + key) + ": \"" + t.get() + "\" (expected: a duration > 0, like 10s)");
+      problems.add(
+          where.apply(section + "." + key)
+              + ": \""
+              + t.get()
+              + "\" (expected: a duration > 0, like 10s)");
       return dflt;
     }
     return d;
@@ -294,7 +389,8 @@ public final class ConfigLoader {
     return v.isValueNode() ? Optional.of(v.asText()) : Optional.of(v.toString());
   }
 
-  private static Optional<Boolean> bool(JsonNode node, String key, Function<String, String> where, List<String> problems) {
+  private static Optional<Boolean> bool(
+      JsonNode node, String key, Function<String, String> where, List<String> problems) {
     if (node == null || !node.hasNonNull(key)) {
       return Optional.empty();
     }
@@ -306,8 +402,13 @@ public final class ConfigLoader {
     return Optional.of(v.booleanValue());
   }
 
-  private static Duration duration(@Nullable JsonNode root, String section, String key, Duration dflt,
-      Function<String, String> where, List<String> problems) {
+  private static Duration duration(
+      @Nullable JsonNode root,
+      String section,
+      String key,
+      Duration dflt,
+      Function<String, String> where,
+      List<String> problems) {
     JsonNode sec = root == null ? null : root.get(section);
     Optional<String> t = text(sec, key);
     if (t.isEmpty()) {
@@ -315,10 +416,15 @@ public final class ConfigLoader {
     }
     var d = Durations.parse(t.get());
     if (d.isEmpty()) {
-      problems.add(where.apply(section + "." + key) + ": \"" + t.get() + "\" (expected: " + Durations.EXPECTED + ")");
+      problems.add(
+          where.apply(section + "." + key)
+              + ": \""
+              + t.get()
+              + "\" (expected: "
+              + Durations.EXPECTED
+              + ")");
       return dflt;
     }
     return d.get();
   }
-
 }

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The simple URL of a local mirror given as {@code file:DIR}: {@code DIR/simple/} when {@code DIR}
- * holds a {@code simple} directory (an export, or a static tree laid out the same way), else
- * {@code DIR} itself when it is the simple root.
+ * holds a {@code simple} directory (an export, or a static tree laid out the same way), else {@code
+ * DIR} itself when it is the simple root.
  */
 public final class LocalMirror {
   private LocalMirror() {}

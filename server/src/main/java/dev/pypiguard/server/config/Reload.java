@@ -13,6 +13,8 @@ public sealed interface Reload {
 
   /** {@code reloaded}, {@code unchanged} or {@code invalid}. */
   default String outcome() {
-    return this instanceof Reloaded ? "reloaded" : this instanceof Unchanged ? "unchanged" : "invalid";
+    return this instanceof Reloaded
+        ? "reloaded"
+        : this instanceof Unchanged ? "unchanged" : "invalid";
   }
 }

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Everything {@code pypi-guard serve} runs with, after the config file, the flags and the
- * embedded defaults were merged and validated.
+ * Everything {@code pypi-guard serve} runs with, after the config file, the flags and the embedded
+ * defaults were merged and validated.
  *
  * @param host the address to listen on
  * @param port the port, 0 for any free one
@@ -32,8 +32,8 @@ import java.util.Optional;
  * @param egress how upstream connections leave: directly or through a proxy, and whom to trust
  * @param tokensFile the clients allowed in and their roles ({@code auth: {tokens-file}}); without
  *     it every client may read, and only loopback clients may use the admin API
- * @param storage where artifacts and shared records live: {@code cache-dir}, or a bucket
- *     shared by replicas (then {@code cache-dir} is this replica's local tier)
+ * @param storage where artifacts and shared records live: {@code cache-dir}, or a bucket shared by
+ *     replicas (then {@code cache-dir} is this replica's local tier)
  * @param limits deadlines, connection limits and size bounds against hostile peers
  */
 public record ServerConfig(
@@ -66,8 +66,8 @@ public record ServerConfig(
   /**
    * How upstream connections leave this machine.
    *
-   * @param proxy an HTTP proxy ({@code http://host:port}, without credentials): https upstreams
-   *     are reached through CONNECT tunnels, http ones through the proxy
+   * @param proxy an HTTP proxy ({@code http://host:port}, without credentials): https upstreams are
+   *     reached through CONNECT tunnels, http ones through the proxy
    * @param username the proxy user, when it wants Basic credentials
    * @param password the proxy password, never logged
    * @param caBundle PEM certificates trusted for upstream TLS, in addition to the system's
@@ -80,7 +80,8 @@ public record ServerConfig(
       Optional<Path> caBundle,
       List<String> noProxy) {
     public static final Egress DIRECT =
-        new Egress(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+        new Egress(
+            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
 
     public Egress {
       noProxy = List.copyOf(noProxy);
@@ -89,11 +90,13 @@ public record ServerConfig(
     /** Never prints the password. */
     @Override
     public String toString() {
-      return "Egress[" + proxy.map(URI::toString).orElse("direct")
-          + username.map(u -> " as " + u).orElse("") + caBundle.map(c -> ", trusting " + c).orElse("") + "]";
+      return "Egress["
+          + proxy.map(URI::toString).orElse("direct")
+          + username.map(u -> " as " + u).orElse("")
+          + caBundle.map(c -> ", trusting " + c).orElse("")
+          + "]";
     }
   }
-
 
   public ServerConfig {
     upstreams = List.copyOf(upstreams);
@@ -143,11 +146,12 @@ public record ServerConfig(
   }
 
   public ServerConfig withTimeouts(Duration connect, Duration read, Duration stale) {
-    return edit(b -> {
-      b.connectTimeout = connect;
-      b.readTimeout = read;
-      b.staleAfter = stale;
-    });
+    return edit(
+        b -> {
+          b.connectTimeout = connect;
+          b.readTimeout = read;
+          b.staleAfter = stale;
+        });
   }
 
   public ServerConfig withStreamAfter(long bytes) {
@@ -159,10 +163,11 @@ public record ServerConfig(
   }
 
   public ServerConfig withAdvisories(List<String> sources, Duration refresh) {
-    return edit(b -> {
-      b.advisories = sources;
-      b.advisoriesRefresh = refresh;
-    });
+    return edit(
+        b -> {
+          b.advisories = sources;
+          b.advisoriesRefresh = refresh;
+        });
   }
 
   public ServerConfig withRecordFile(Optional<Path> file) {

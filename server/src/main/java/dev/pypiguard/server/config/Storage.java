@@ -7,8 +7,8 @@ import java.util.Optional;
  * Where artifacts and shared records live: the config's {@code storage:} section.
  *
  * <p>{@link FileSystem} (the default) keeps everything under {@code cache-dir}, for one replica.
- * {@link S3} shares one S3-compatible bucket between replicas, each of which keeps its own
- * {@code cache-dir} as a local tier.
+ * {@link S3} shares one S3-compatible bucket between replicas, each of which keeps its own {@code
+ * cache-dir} as a local tier.
  */
 public sealed interface Storage permits Storage.FileSystem, Storage.S3 {
 
@@ -23,8 +23,8 @@ public sealed interface Storage permits Storage.FileSystem, Storage.S3 {
    * @param bucket the bucket, which must exist
    * @param prefix prepended to every key: empty, or ending in {@code /}
    * @param pathStyle {@code https://host/bucket/key} rather than {@code https://bucket.host/key}
-   * @param credentials the access and secret keys; empty: the SDK's default chain
-   *     ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, profiles, instance roles)
+   * @param credentials the access and secret keys; empty: the SDK's default chain ({@code
+   *     AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, profiles, instance roles)
    */
   record S3(
       Optional<URI> endpoint,

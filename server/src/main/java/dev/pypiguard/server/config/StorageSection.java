@@ -19,13 +19,22 @@ import java.util.regex.Pattern;
  * problem with its file, line and key.
  *
  * <p>{@code ${NAME}} in any value was already read from the environment (see {@link
- * YamlDocument#expandEnvironment}); a secret may also be read from a file ({@code secret-key-file}, relative to the config file), whose trailing line break
- * is dropped.
+ * YamlDocument#expandEnvironment}); a secret may also be read from a file ({@code secret-key-file},
+ * relative to the config file), whose trailing line break is dropped.
  */
 final class StorageSection {
-  static final Set<String> KEYS = Set.of(
-      "type", "endpoint", "region", "bucket", "prefix", "path-style",
-      "access-key", "access-key-file", "secret-key", "secret-key-file");
+  static final Set<String> KEYS =
+      Set.of(
+          "type",
+          "endpoint",
+          "region",
+          "bucket",
+          "prefix",
+          "path-style",
+          "access-key",
+          "access-key-file",
+          "secret-key",
+          "secret-key-file");
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Pattern PREFIX = Pattern.compile("([a-z0-9._-]+/)*");
 
@@ -39,17 +48,21 @@ final class StorageSection {
     this.problems = problems;
   }
 
-  /** The storage a config file's {@code storage:} node describes; problems go to {@code problems}. */
+  /**
+   * The storage a config file's {@code storage:} node describes; problems go to {@code problems}.
+   */
   static Storage read(YamlDocument doc, JsonNode node, List<String> problems) {
     if (node == null || node.isNull()) {
       return new Storage.FileSystem();
     }
     if (!node.isObject()) {
-      problems.add(doc.where("storage") + ": expected a mapping like {type: s3, bucket: NAME, ...}");
+      problems.add(
+          doc.where("storage") + ": expected a mapping like {type: s3, bucket: NAME, ...}");
       return new Storage.FileSystem();
     }
     doc.allowOnly(node, "storage", KEYS);
-    Path base = java.util.Objects.requireNonNull(Path.of(doc.source()).toAbsolutePath().getParent());
+    Path base =
+        java.util.Objects.requireNonNull(Path.of(doc.source()).toAbsolutePath().getParent());
     return new StorageSection(doc, base, problems).read(node);
   }
 
@@ -67,32 +80,46 @@ final class StorageSection {
       problems.add(doc.where("storage.type") + ": \"" + type + "\" (expected: filesystem or s3)");
       return new Storage.FileSystem();
     }
-    Optional<URI> endpoint = value(node, "endpoint").flatMap(e -> {
-      try {
-        URI u = new URI(e);
-        String scheme = String.valueOf(u.getScheme()).toLowerCase(Locale.ROOT);
-        if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) {
-          return Optional.of(u);
-        }
-      } catch (URISyntaxException ignored) {
-        // reported below
-      }
-      problems.add(doc.where("storage.endpoint") + ": \"" + e
-          + "\" (expected: an http or https URL of an S3 API, like https://s3.eu-west-1.amazonaws.com)");
-      return Optional.empty();
-    });
+    Optional<URI> endpoint =
+        value(node, "endpoint")
+            .flatMap(
+                e -> {
+                  try {
+                    URI u = new URI(e);
+                    String scheme = String.valueOf(u.getScheme()).toLowerCase(Locale.ROOT);
+                    if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) {
+                      return Optional.of(u);
+                    }
+                  } catch (URISyntaxException ignored) {
+                    // reported below
+                  }
+                  problems.add(
+                      doc.where("storage.endpoint")
+                          + ": \""
+                          + e
+                          + "\" (expected: an http or https URL of an S3 API, like https://s3.eu-west-1.amazonaws.com)");
+                  return Optional.empty();
+                });
     String region = value(node, "region").orElse("us-east-1");
     String bucket = value(node, "bucket").orElse("");
     if (!BUCKET.matcher(bucket).matches()) {
-      problems.add(doc.where(node.has("bucket") ? "storage.bucket" : "storage") + ": "
-          + (bucket.isEmpty() ? "type: s3 needs a bucket" : "\"" + bucket + "\" (expected: a bucket name, 3 to 63 of a-z 0-9 . -)"));
+      problems.add(
+          doc.where(node.has("bucket") ? "storage.bucket" : "storage")
+              + ": "
+              + (bucket.isEmpty()
+                  ? "type: s3 needs a bucket"
+                  : "\"" + bucket + "\" (expected: a bucket name, 3 to 63 of a-z 0-9 . -)"));
     }
     String prefix = value(node, "prefix").orElse("");
     if (!prefix.isEmpty() && !prefix.endsWith("/")) {
       prefix = prefix + "/";
     }
     if (!PREFIX.matcher(prefix).matches()) {
-      problems.add(doc.where("storage.prefix") + ": \"" + prefix + "\" (expected: path segments of a-z 0-9 . _ -, like pypi-guard/)");
+      problems.add(
+          doc.where("storage.prefix")
+              + ": \""
+              + prefix
+              + "\" (expected: path segments of a-z 0-9 . _ -, like pypi-guard/)");
     }
     boolean pathStyle = false;
     if (node.hasNonNull("path-style")) {
@@ -100,7 +127,8 @@ final class StorageSection {
       if (ps.isPresent() && (ps.get().equals("true") || ps.get().equals("false"))) {
         pathStyle = Boolean.parseBoolean(ps.get());
       } else {
-        problems.add(doc.where("storage.path-style") + ": " + ps.orElse("") + " (expected: true or false)");
+        problems.add(
+            doc.where("storage.path-style") + ": " + ps.orElse("") + " (expected: true or false)");
       }
     }
     Optional<String> access = secret(node, "access-key");
@@ -109,8 +137,10 @@ final class StorageSection {
     if (access.isPresent() && secret.isPresent()) {
       credentials = Optional.of(new Storage.Credentials(access.get(), secret.get()));
     } else if (access.isPresent() || secret.isPresent()) {
-      problems.add(doc.where("storage") + ": give both access-key and secret-key (or their -file forms),"
-          + " or neither to use the AWS environment variables");
+      problems.add(
+          doc.where("storage")
+              + ": give both access-key and secret-key (or their -file forms),"
+              + " or neither to use the AWS environment variables");
     }
     return new Storage.S3(endpoint, region, bucket, prefix, pathStyle, credentials);
   }
@@ -120,7 +150,8 @@ final class StorageSection {
     Optional<String> direct = value(node, key);
     Optional<String> file = value(node, key + "-file");
     if (direct.isPresent() && file.isPresent()) {
-      problems.add(doc.where("storage." + key) + ": give " + key + " or " + key + "-file, not both");
+      problems.add(
+          doc.where("storage." + key) + ": give " + key + " or " + key + "-file, not both");
       return Optional.empty();
     }
     if (file.isEmpty()) {

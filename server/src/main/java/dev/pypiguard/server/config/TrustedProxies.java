@@ -8,11 +8,11 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The reverse proxies and load balancers whose {@code Forwarded} (RFC 7239) and
- * {@code X-Forwarded-Proto}/{@code X-Forwarded-Host} headers say how clients reached us
- * (config key {@code trusted-proxies}; README "Behind a load balancer"). From any other peer
- * those headers are ignored: a client could otherwise write its own host into the links that
- * other clients are served from the page cache.
+ * The reverse proxies and load balancers whose {@code Forwarded} (RFC 7239) and {@code
+ * X-Forwarded-Proto}/{@code X-Forwarded-Host} headers say how clients reached us (config key {@code
+ * trusted-proxies}; README "Behind a load balancer"). From any other peer those headers are
+ * ignored: a client could otherwise write its own host into the links that other clients are served
+ * from the page cache.
  *
  * @param networks address ranges, each an address and a prefix length
  */
@@ -48,16 +48,23 @@ public record TrustedProxies(List<Network> networks) {
   }
 
   /**
-   * Reads {@code 10.0.0.0/8}, {@code 192.168.1.5} or {@code ::1}: IP literals only, since a
-   * host name would have to be resolved on every request.
+   * Reads {@code 10.0.0.0/8}, {@code 192.168.1.5} or {@code ::1}: IP literals only, since a host
+   * name would have to be resolved on every request.
    *
    * @return the ranges, or the first entry that is not one, in {@code problem}
    */
   public static TrustedProxies parse(List<String> entries, String where, List<String> problems) {
     var out = new ArrayList<Network>();
     for (String e : entries) {
-      parseOne(e.strip()).ifPresentOrElse(out::add, () -> problems.add(where + ": \"" + e
-          + "\" (expected: an IP address or CIDR range, like 10.0.0.0/8 or ::1)"));
+      parseOne(e.strip())
+          .ifPresentOrElse(
+              out::add,
+              () ->
+                  problems.add(
+                      where
+                          + ": \""
+                          + e
+                          + "\" (expected: an IP address or CIDR range, like 10.0.0.0/8 or ::1)"));
     }
     return new TrustedProxies(out);
   }

@@ -25,15 +25,24 @@ import java.util.regex.Pattern;
 /**
  * The {@code upstreams:} list and the {@code egress:} section of {@code pypi-guard.yaml}.
  *
- * <p>Secrets come from the value itself (usually {@code ${ENV}}) or from a {@code *-file} key
- * (its content, trailing newline removed). They end up in headers only, never in a message.
+ * <p>Secrets come from the value itself (usually {@code ${ENV}}) or from a {@code *-file} key (its
+ * content, trailing newline removed). They end up in headers only, never in a message.
  */
 final class UpstreamsConfig {
-  private static final Set<String> UPSTREAM_KEYS = Set.of(
-      "name", "url", "projects", "username", "password", "password-file", "token", "token-file",
-      "timeouts", "file-hosts");
-  private static final Set<String> EGRESS_KEYS = Set.of(
-      "proxy", "username", "password", "password-file", "ca-bundle", "no-proxy");
+  private static final Set<String> UPSTREAM_KEYS =
+      Set.of(
+          "name",
+          "url",
+          "projects",
+          "username",
+          "password",
+          "password-file",
+          "token",
+          "token-file",
+          "timeouts",
+          "file-hosts");
+  private static final Set<String> EGRESS_KEYS =
+      Set.of("proxy", "username", "password", "password-file", "ca-bundle", "no-proxy");
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?");
 
@@ -65,7 +74,9 @@ final class UpstreamsConfig {
       if (name.isEmpty()) {
         doc.problem(at, "needs a name (a short word like pypi or private)");
       } else if (!NAME.matcher(name.get()).matches()) {
-        doc.problem(at + ".name", "\"" + name.get() + "\" (expected: lower-case letters, digits, '.', '_', '-')");
+        doc.problem(
+            at + ".name",
+            "\"" + name.get() + "\" (expected: lower-case letters, digits, '.', '_', '-')");
       } else if (!names.add(name.get())) {
         doc.problem(at + ".name", "\"" + name.get() + "\" names two upstreams");
       }
@@ -80,8 +91,12 @@ final class UpstreamsConfig {
       Set<String> hosts = fileHosts(u.get("file-hosts"), at + ".file-hosts");
       Optional<Upstream.Timeouts> timeouts = timeouts(u.get("timeouts"), at + ".timeouts");
       if (simple.isPresent() && name.isPresent()) {
-        result.add(Upstream.of(name.get(), simple.get()).withProjects(projects).withAuthorization(authorization)
-            .withFileHosts(hosts).withTimeouts(timeouts));
+        result.add(
+            Upstream.of(name.get(), simple.get())
+                .withProjects(projects)
+                .withAuthorization(authorization)
+                .withFileHosts(hosts)
+                .withTimeouts(timeouts));
       }
     }
     return result;
@@ -92,8 +107,10 @@ final class UpstreamsConfig {
     if (node == null || node.isNull()) {
       return globs;
     }
-    JsonNode list = node.isTextual()
-        ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(node) : node;
+    JsonNode list =
+        node.isTextual()
+            ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(node)
+            : node;
     if (!list.isArray()) {
       doc.problem(at, "expected a list of project-name globs, like [\"mycorp-*\"]");
       return globs;
@@ -151,7 +168,9 @@ final class UpstreamsConfig {
     }
     var d = Durations.parse(node.get(key).asText());
     if (d.isEmpty() || d.get().isZero()) {
-      doc.problem(at + "." + key, "\"" + node.get(key).asText() + "\" (expected: " + Durations.EXPECTED + ")");
+      doc.problem(
+          at + "." + key,
+          "\"" + node.get(key).asText() + "\" (expected: " + Durations.EXPECTED + ")");
       return dflt;
     }
     return d.get();
@@ -170,11 +189,19 @@ final class UpstreamsConfig {
       return Optional.of("Bearer " + token.get());
     }
     if (user.isPresent() != password.isPresent()) {
-      doc.problem(at, user.isPresent() ? "username needs password or password-file" : "password needs a username");
+      doc.problem(
+          at,
+          user.isPresent()
+              ? "username needs password or password-file"
+              : "password needs a username");
       return Optional.empty();
     }
-    return user.map(name -> "Basic " + Base64.getEncoder()
-        .encodeToString((name + ":" + password.get()).getBytes(StandardCharsets.UTF_8)));
+    return user.map(
+        name ->
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString(
+                        (name + ":" + password.get()).getBytes(StandardCharsets.UTF_8)));
   }
 
   /** {@code key} or {@code key-file}, not both; an empty secret is a problem. */
@@ -244,7 +271,9 @@ final class UpstreamsConfig {
         int port = u.getPort() < 0 ? (scheme.equals("https") ? 443 : 80) : u.getPort();
         proxy = Optional.of(new URI(scheme, null, u.getHost(), port, null, null, null));
       } catch (URISyntaxException e) {
-        doc.problem("egress.proxy", "expected a URL like http://proxy.corp:3128 (credentials in it or in username/password)");
+        doc.problem(
+            "egress.proxy",
+            "expected a URL like http://proxy.corp:3128 (credentials in it or in username/password)");
       }
     }
     if (user.isPresent() != password.isPresent()) {
@@ -261,13 +290,15 @@ final class UpstreamsConfig {
     JsonNode np = node.get("no-proxy");
     if (np != null && !np.isNull()) {
       if (!np.isArray()) {
-        doc.problem("egress.no-proxy", "expected a list of host names (a leading '.' matches subdomains)");
+        doc.problem(
+            "egress.no-proxy", "expected a list of host names (a leading '.' matches subdomains)");
       } else {
         np.forEach(h -> noProxy.add(h.asText().toLowerCase(Locale.ROOT)));
       }
     }
     Optional<String> proxyUser = user;
-    return new ServerConfig.Egress(proxy, proxyUser, password.filter(p -> proxyUser.isPresent()), caBundle, noProxy);
+    return new ServerConfig.Egress(
+        proxy, proxyUser, password.filter(p -> proxyUser.isPresent()), caBundle, noProxy);
   }
 
   private Optional<String> text(JsonNode node, String key, String at) {
@@ -289,7 +320,8 @@ final class UpstreamsConfig {
   static Optional<URI> simpleUrl(String text, java.util.function.Consumer<String> problem) {
     String upstream = text;
     if (upstream.regionMatches(true, 0, "file:", 0, 5)) {
-      // README "Commands" (--upstream) and "Air-gapped mirrors": file:DIR, a local mirror tree (a static PEP 503 tree or an export).
+      // README "Commands" (--upstream) and "Air-gapped mirrors": file:DIR, a local mirror tree (a
+      // static PEP 503 tree or an export).
       var local = LocalMirror.simpleUrl(upstream);
       if (local.isEmpty()) {
         problem.accept("\"" + upstream + "\" (expected: file:DIR, a directory holding simple/)");
@@ -300,8 +332,10 @@ final class UpstreamsConfig {
       URI uri = new URI(upstream);
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-        problem.accept("\"" + upstream
-            + "\" (expected: an http or https URL of a simple index, like https://pypi.org/simple/)");
+        problem.accept(
+            "\""
+                + upstream
+                + "\" (expected: an http or https URL of a simple index, like https://pypi.org/simple/)");
         return Optional.empty();
       }
       if (uri.getRawUserInfo() != null) {

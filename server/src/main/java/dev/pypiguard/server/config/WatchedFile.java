@@ -11,14 +11,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A configuration file in force while the server runs: read at start (a bad file refuses the
- * start), then read again when its content changes. A changed file that fails to parse or
- * validate is logged and counted, and the last good value stays in force.
+ * start), then read again when its content changes. A changed file that fails to parse or validate
+ * is logged and counted, and the last good value stays in force.
  *
  * <p>The file is polled and compared by content digest rather than modification time, which is
  * coarse on some file systems and unreliable on mounted config maps.
@@ -52,16 +52,27 @@ public final class WatchedFile<T> implements AutoCloseable {
    * @param version a short identity of a parsed value, for log lines and reload reports
    * @throws ConfigException when the file is missing, unreadable or invalid
    */
-  public WatchedFile(String what, Path file, Parser<T> parser, Function<T, String> version,
-      MeterRegistry registry, String metric) {
+  public WatchedFile(
+      String what,
+      Path file,
+      Parser<T> parser,
+      Function<T, String> version,
+      MeterRegistry registry,
+      String metric) {
     this.what = what;
     this.file = file;
     this.parser = parser;
     this.version = version;
-    this.reloadOk = Counter.builder(metric).tag("outcome", "ok")
-        .description("Reloads of the " + what + " file, by outcome").register(registry);
-    this.reloadInvalid = Counter.builder(metric).tag("outcome", "invalid")
-        .description("Reloads of the " + what + " file, by outcome").register(registry);
+    this.reloadOk =
+        Counter.builder(metric)
+            .tag("outcome", "ok")
+            .description("Reloads of the " + what + " file, by outcome")
+            .register(registry);
+    this.reloadInvalid =
+        Counter.builder(metric)
+            .tag("outcome", "invalid")
+            .description("Reloads of the " + what + " file, by outcome")
+            .register(registry);
     byte[] bytes = read(file);
     this.current = parser.parse(file, bytes);
     this.digest = Sha256.of(bytes).hex();
@@ -91,17 +102,19 @@ public final class WatchedFile<T> implements AutoCloseable {
     if (watcher != null) {
       return;
     }
-    watcher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "pypi-guard-watch-" + file.getFileName());
-      t.setDaemon(true);
-      return t;
-    });
+    watcher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "pypi-guard-watch-" + file.getFileName());
+              t.setDaemon(true);
+              return t;
+            });
     watcher.scheduleWithFixedDelay(this::reload, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Reads the file now and, when its content changed and is valid, puts it in force. An
-   * unchanged file that was invalid last time is reported invalid again, with the same problems.
+   * Reads the file now and, when its content changed and is valid, puts it in force. An unchanged
+   * file that was invalid last time is reported invalid again, with the same problems.
    */
   public synchronized Reload reload() {
     byte[] bytes;
@@ -113,7 +126,9 @@ public final class WatchedFile<T> implements AutoCloseable {
     }
     String d = Sha256.of(bytes).hex();
     if (d.equals(digest)) {
-      return lastError.isEmpty() ? new Reload.Unchanged(version.apply(current)) : new Reload.Invalid(lastError);
+      return lastError.isEmpty()
+          ? new Reload.Unchanged(version.apply(current))
+          : new Reload.Invalid(lastError);
     }
     digest = d;
     try {
@@ -125,7 +140,8 @@ public final class WatchedFile<T> implements AutoCloseable {
     } catch (ConfigException e) {
       lastError = String.valueOf(e.getMessage());
       reloadInvalid.increment();
-      LOG.error("{} file {} is invalid; keeping the last good one:\n{}", what, file, e.getMessage());
+      LOG.error(
+          "{} file {} is invalid; keeping the last good one:\n{}", what, file, e.getMessage());
       return new Reload.Invalid(lastError);
     }
   }

@@ -7,10 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On the listening channel: a failure to accept (typically "Too many open files") pauses
- * accepting for a second and is logged once, as one line, however long it lasts; the next
- * accepted connection logs how many failures there were. Netty would log each one with a stack
- * trace, once a second for as long as the condition holds.
+ * On the listening channel: a failure to accept (typically "Too many open files") pauses accepting
+ * for a second and is logged once, as one line, however long it lasts; the next accepted connection
+ * logs how many failures there were. Netty would log each one with a stack trace, once a second for
+ * as long as the condition holds.
  */
 public final class AcceptFailures extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(AcceptFailures.class);
@@ -28,7 +28,8 @@ public final class AcceptFailures extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (failures++ == 0) {
-      LOG.warn("cannot accept connections: {} (retrying every second; logged once)", cause.toString());
+      LOG.warn(
+          "cannot accept connections: {} (retrying every second; logged once)", cause.toString());
     }
     var config = ctx.channel().config();
     if (config.isAutoRead()) {

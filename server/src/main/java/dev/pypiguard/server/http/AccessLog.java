@@ -23,9 +23,11 @@ final class AccessLog {
   /** Lines waiting for the writer, in the order their requests finished. */
   private static final java.util.concurrent.ConcurrentLinkedQueue<String> PENDING =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** Whether a drain task is queued or running: one hand-off per batch, not per request. */
   private static final java.util.concurrent.atomic.AtomicBoolean DRAINING =
       new java.util.concurrent.atomic.AtomicBoolean();
+
   /** The formatted date of the current second (formatting it per request showed in profiles). */
   private static volatile Second second = new Second(0, "");
 
@@ -37,23 +39,42 @@ final class AccessLog {
    * and written in batches, so that a busy event loop hands work to the writer once per batch
    * rather than once per request (README "Speed").
    */
-  static void write(Exchange ex, Duration took, boolean complete, java.util.concurrent.Executor writer) {
+  static void write(
+      Exchange ex, Duration took, boolean complete, java.util.concurrent.Executor writer) {
     write(ex, took.toMillis(), complete, writer);
   }
 
-  static void write(Exchange ex, long tookMillis, boolean complete, java.util.concurrent.Executor writer) {
+  static void write(
+      Exchange ex, long tookMillis, boolean complete, java.util.concurrent.Executor writer) {
     if (!LOG.isInfoEnabled()) {
       return;
     }
     String ua = ex.headers.get("User-Agent", "-");
     String referer = ex.headers.get("Referer", "-");
-    var line = new StringBuilder(160)
-        .append(ex.remote()).append(" - ").append(clean(ex.user))
-        .append(" [").append(now()).append("] \"")
-        .append(ex.method).append(' ').append(clean(ex.uri)).append(' ').append(ex.version)
-        .append("\" ").append(ex.status).append(' ').append(ex.bytes)
-        .append(" \"").append(clean(referer)).append("\" \"").append(clean(ua)).append("\" ")
-        .append(tookMillis).append("ms");
+    var line =
+        new StringBuilder(160)
+            .append(ex.remote())
+            .append(" - ")
+            .append(clean(ex.user))
+            .append(" [")
+            .append(now())
+            .append("] \"")
+            .append(ex.method)
+            .append(' ')
+            .append(clean(ex.uri))
+            .append(' ')
+            .append(ex.version)
+            .append("\" ")
+            .append(ex.status)
+            .append(' ')
+            .append(ex.bytes)
+            .append(" \"")
+            .append(clean(referer))
+            .append("\" \"")
+            .append(clean(ua))
+            .append("\" ")
+            .append(tookMillis)
+            .append("ms");
     if (!complete) {
       line.append(" incomplete");
     }
@@ -83,7 +104,9 @@ final class AccessLog {
     if (cached.epoch() == epochSecond) {
       return cached.text();
     }
-    String formatted = CLF.format(ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC));
+    String formatted =
+        CLF.format(
+            ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC));
     second = new Second(epochSecond, formatted);
     return formatted;
   }

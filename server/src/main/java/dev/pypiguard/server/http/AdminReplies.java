@@ -30,30 +30,47 @@ final class AdminReplies {
 
   /** The admin API over the server's parts, each handed over by name. */
   static AdminReplies of(Services s) {
-    return new AdminReplies(new AdminRoutes(s.config(), s.pages(), s.store(), s.storage(), s.ops(),
-        s.metrics().registry(), s.judge(), s.advisories(), s.inspections(), s.blocking(), s.rendered()::purge,
-        s.audit()::admin));
+    return new AdminReplies(
+        new AdminRoutes(
+            s.config(),
+            s.pages(),
+            s.store(),
+            s.storage(),
+            s.ops(),
+            s.metrics().registry(),
+            s.judge(),
+            s.advisories(),
+            s.inspections(),
+            s.blocking(),
+            s.rendered()::purge,
+            s.audit()::admin));
   }
 
   /** {@code GET /}: HTML for browsers, plain text for clients that do not ask for HTML. */
   CompletableFuture<Reply> home(Exchange ex, String base) {
     String accept = ex.headers.get(HttpHeaderNames.ACCEPT, "");
     boolean html = accept.toLowerCase(Locale.ROOT).contains("text/html");
-    return admin.snapshot(base).thenApply(snap -> {
-      FullHttpResponse r;
-      if (html) {
-        r = body(HttpResponseStatus.OK, StatusPage.render(snap).getBytes(StandardCharsets.UTF_8),
-            "text/html; charset=utf-8");
-        r.headers().set("Content-Security-Policy", StatusPage.CONTENT_SECURITY_POLICY);
-        r.headers().set("X-Content-Type-Options", "nosniff");
-        r.headers().set("Referrer-Policy", "no-referrer");
-      } else {
-        r = Exchange.text(HttpResponseStatus.OK, StatusPage.text(snap));
-      }
-      r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      r.headers().set(HttpHeaderNames.VARY, "Accept");
-      return new Reply.Complete(r);
-    });
+    return admin
+        .snapshot(base)
+        .thenApply(
+            snap -> {
+              FullHttpResponse r;
+              if (html) {
+                r =
+                    body(
+                        HttpResponseStatus.OK,
+                        StatusPage.render(snap).getBytes(StandardCharsets.UTF_8),
+                        "text/html; charset=utf-8");
+                r.headers().set("Content-Security-Policy", StatusPage.CONTENT_SECURITY_POLICY);
+                r.headers().set("X-Content-Type-Options", "nosniff");
+                r.headers().set("Referrer-Policy", "no-referrer");
+              } else {
+                r = Exchange.text(HttpResponseStatus.OK, StatusPage.text(snap));
+              }
+              r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+              r.headers().set(HttpHeaderNames.VARY, "Accept");
+              return new Reply.Complete(r);
+            });
   }
 
   /**
@@ -62,7 +79,8 @@ final class AdminReplies {
    */
   CompletableFuture<Reply> serve(Exchange ex, Route.AdminAction action, String base) {
     if (action.changes() && crossOrigin(ex)) {
-      return Reply.text(HttpResponseStatus.FORBIDDEN, "cross-origin admin requests are refused").now();
+      return Reply.text(HttpResponseStatus.FORBIDDEN, "cross-origin admin requests are refused")
+          .now();
     }
     var caller = new AdminRoutes.Caller(ex.user, ex.remote());
     CompletableFuture<AdminRoutes.Answer> answer;
@@ -127,7 +145,8 @@ final class AdminReplies {
   }
 
   private static FullHttpResponse body(HttpResponseStatus status, byte[] bytes, String type) {
-    var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    var r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     return r;
   }

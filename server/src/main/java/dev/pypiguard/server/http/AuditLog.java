@@ -15,14 +15,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Evidence for operators: a JSON line per blocking decision served (or, in audit mode, per
- * decision that would have blocked), with time, client, project, file, sha256, rules, reason and
- * policy version; and Prometheus counters of decisions by rule and outcome.
+ * Evidence for operators: a JSON line per blocking decision served (or, in audit mode, per decision
+ * that would have blocked), with time, client, project, file, sha256, rules, reason and policy
+ * version; and Prometheus counters of decisions by rule and outcome.
  *
  * <p>Repeats coalesce (README "Audit log"): the first serving of a decision to a client is written
  * at once; the same decision served again to that client only counts, and every {@link
@@ -38,31 +38,42 @@ public final class AuditLog implements AutoCloseable {
   private final ProxyMetrics metrics;
   private final RecentBlocks recent;
   private @Nullable BufferedWriter out;
+
   /** Lines not yet written (while the file cannot be written). */
   private final StringBuilder held = new StringBuilder();
+
   private long dropped;
   private long failures;
   private @Nullable String failure;
+
   /** How much is held while the file cannot be written. */
   static final int MAX_HELD = 4 << 20;
+
   /** How often the counts of repeated decisions are written (README "Audit log"). */
   static final java.time.Duration FLUSH_EVERY = java.time.Duration.ofSeconds(10);
+
   /** Tallies kept between flushes; beyond, the counts are written early. */
   static final int MAX_TALLIES = 100_000;
+
   /** One thread for every audit log's flushes (a process has one; tests start many servers). */
   private static final java.util.concurrent.ScheduledExecutorService FLUSHES =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "audit-log-flush");
-        t.setDaemon(true);
-        return t;
-      });
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "audit-log-flush");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final java.util.concurrent.ConcurrentHashMap<TallyKey, Tally> tallies =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final Executor scheduler = FLUSHES;
+
   /** First lines handed to the blocking pool and not written yet. */
-  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicBoolean earlyFlush = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicInteger pending =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private final java.util.concurrent.atomic.AtomicBoolean earlyFlush =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.ScheduledFuture<?> flushes;
 
   /** Writes to {@code file} and remembers the newest decisions in {@code recent}. */
@@ -71,8 +82,12 @@ public final class AuditLog implements AutoCloseable {
     this.blocking = blocking;
     this.metrics = metrics;
     this.recent = recent;
-    this.flushes = FLUSHES.scheduleWithFixedDelay(this::flushQuietly, FLUSH_EVERY.toMillis(),
-        FLUSH_EVERY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    this.flushes =
+        FLUSHES.scheduleWithFixedDelay(
+            this::flushQuietly,
+            FLUSH_EVERY.toMillis(),
+            FLUSH_EVERY.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void flushQuietly() {
@@ -84,7 +99,12 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** Records the decisions that blocked (or would have blocked) files served by one request. */
-  void record(String client, String user, String via, String project, List<FileDecision> decisions,
+  void record(
+      String client,
+      String user,
+      String via,
+      String project,
+      List<FileDecision> decisions,
       String policyVersion) {
     if (decisions.isEmpty()) {
       return;
@@ -97,29 +117,47 @@ public final class AuditLog implements AutoCloseable {
    * group with its rendering and counts each serving in {@link #served} without building a line.
    * Groups with the same lines are equal, so the ordinary path coalesces into the same tally.
    */
-  static Group group(String via, String project, List<FileDecision> decisions, String policyVersion) {
+  static Group group(
+      String via, String project, List<FileDecision> decisions, String policyVersion) {
     var lines = new java.util.ArrayList<Line>();
     for (FileDecision d : decisions) {
       boolean blocked = !d.decision().allowed();
-      List<Reason> reasons = d.decision().reasons().stream()
-          .filter(r -> !r.rule().equals("exception")).toList();
+      List<Reason> reasons =
+          d.decision().reasons().stream().filter(r -> !r.rule().equals("exception")).toList();
       if (reasons.isEmpty() || (!blocked && !auditAllow(d))) {
         continue;
       }
-      // Findings a policy only warns about are served, and logged as such (README "Artifact inspection").
-      boolean warned = !blocked && reasons.stream()
-          .allMatch(r -> r.message().endsWith(dev.pypiguard.policy.rule.Verdicts.WARN));
+      // Findings a policy only warns about are served, and logged as such (README "Artifact
+      // inspection").
+      boolean warned =
+          !blocked
+              && reasons.stream()
+                  .allMatch(r -> r.message().endsWith(dev.pypiguard.policy.rule.Verdicts.WARN));
       String outcome = blocked ? d.decision().label() : warned ? "warn" : "would-block";
-      lines.add(new Line(d.file().filename(), d.version(), d.file().sha256().orElse(""), outcome,
-          reasons.get(0).rule(), String.join("; ", reasons.stream().map(Reason::toString).toList()),
-          reasons.stream().map(Reason::rule).toList(), warned));
+      lines.add(
+          new Line(
+              d.file().filename(),
+              d.version(),
+              d.file().sha256().orElse(""),
+              outcome,
+              reasons.get(0).rule(),
+              String.join("; ", reasons.stream().map(Reason::toString).toList()),
+              reasons.stream().map(Reason::rule).toList(),
+              warned));
     }
     return new Group(via, project, policyVersion, List.copyOf(lines));
   }
 
   /** One file's line: what {@code (file, rule, reason)} coalesces on, with the rest it prints. */
-  record Line(String file, String version, String sha256, String outcome, String rule, String reason,
-      List<String> rules, boolean warned) {}
+  record Line(
+      String file,
+      String version,
+      String sha256,
+      String outcome,
+      String rule,
+      String reason,
+      List<String> rules,
+      boolean warned) {}
 
   /** What one serving reports; its hash is computed once (the fast path looks it up per hit). */
   static final class Group {
@@ -143,8 +181,13 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public boolean equals(Object o) {
-      return this == o || (o instanceof Group g && hash == g.hash && via.equals(g.via)
-          && project.equals(g.project) && policyVersion.equals(g.policyVersion) && lines.equals(g.lines));
+      return this == o
+          || (o instanceof Group g
+              && hash == g.hash
+              && via.equals(g.via)
+              && project.equals(g.project)
+              && policyVersion.equals(g.policyVersion)
+              && lines.equals(g.lines));
     }
 
     @Override
@@ -156,11 +199,12 @@ public final class AuditLog implements AutoCloseable {
   private record TallyKey(Group group, String client, String user) {}
 
   /**
-   * Servings of one group to one client since its first line: {@code state} counts the repeats
-   * not yet written, {@code -1} once the tally is retired (a window without repeats).
+   * Servings of one group to one client since its first line: {@code state} counts the repeats not
+   * yet written, {@code -1} once the tally is retired (a window without repeats).
    */
   private static final class Tally {
-    final java.util.concurrent.atomic.AtomicLong state = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong state =
+        new java.util.concurrent.atomic.AtomicLong();
     volatile long firstRepeat;
     volatile long lastRepeat;
 
@@ -184,8 +228,8 @@ public final class AuditLog implements AutoCloseable {
   /**
    * Counts one serving of {@code group} (README "Audit log"): the first one of a (group, client,
    * user) is written at once, line by line; repeats only count, and each flush (every {@link
-   * #FLUSH_EVERY}, and at close) writes one line per file with how many times it was served
-   * since. Called on the event loop for a page hit: a map look-up and a counter, nothing more.
+   * #FLUSH_EVERY}, and at close) writes one line per file with how many times it was served since.
+   * Called on the event loop for a page hit: a map look-up and a counter, nothing more.
    */
   void served(Group group, String client, String user) {
     if (group.isEmpty()) {
@@ -213,20 +257,22 @@ public final class AuditLog implements AutoCloseable {
     }
     if (tallies.size() > MAX_TALLIES && earlyFlush.compareAndSet(false, true)) {
       // Bounded memory: write the counts out early, which retires the quiet tallies.
-      scheduler.execute(() -> {
-        earlyFlush.set(false);
-        flushQuietly();
-      });
+      scheduler.execute(
+          () -> {
+            earlyFlush.set(false);
+            flushQuietly();
+          });
     }
     pending.incrementAndGet();
     try {
-      blocking.execute(() -> {
-        try {
-          write(lines(group, client, user, Instant.ofEpochMilli(now), null, 1));
-        } finally {
-          pending.decrementAndGet();
-        }
-      });
+      blocking.execute(
+          () -> {
+            try {
+              write(lines(group, client, user, Instant.ofEpochMilli(now), null, 1));
+            } finally {
+              pending.decrementAndGet();
+            }
+          });
     } catch (RuntimeException e) {
       pending.decrementAndGet();
       throw e;
@@ -244,8 +290,14 @@ public final class AuditLog implements AutoCloseable {
       long n = t.state.getAndSet(0);
       if (n > 0) {
         TallyKey k = e.getKey();
-        out.append(lines(k.group(), k.client(), k.user(), Instant.ofEpochMilli(t.lastRepeat),
-            Instant.ofEpochMilli(t.firstRepeat), n));
+        out.append(
+            lines(
+                k.group(),
+                k.client(),
+                k.user(),
+                Instant.ofEpochMilli(t.lastRepeat),
+                Instant.ofEpochMilli(t.firstRepeat),
+                n));
       } else if (t.state.compareAndSet(0, -1)) {
         tallies.remove(e.getKey(), t);
       }
@@ -254,11 +306,12 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * The lines of {@code count} servings, and what they count: the decision counters and the
-   * newest decisions of {@code /-/admin/blocks}. {@code first} is the first of the repeats a
-   * flush reports ({@code first-time}); null for a first line.
+   * The lines of {@code count} servings, and what they count: the decision counters and the newest
+   * decisions of {@code /-/admin/blocks}. {@code first} is the first of the repeats a flush reports
+   * ({@code first-time}); null for a first line.
    */
-  private String lines(Group g, String client, String user, Instant last, @Nullable Instant first, long count) {
+  private String lines(
+      Group g, String client, String user, Instant last, @Nullable Instant first, long count) {
     var lines = new StringBuilder();
     String time = last.toString();
     for (Line l : g.lines) {
@@ -286,8 +339,18 @@ public final class AuditLog implements AutoCloseable {
       o.put("policy", g.policyVersion);
       lines.append(o).append('\n');
       if (!l.warned()) {
-        recent.add(last, g.project, l.file(), l.version(), l.outcome(), g.via, l.rule(), l.reason(), client,
-            user, count);
+        recent.add(
+            last,
+            g.project,
+            l.file(),
+            l.version(),
+            l.outcome(),
+            g.via,
+            l.rule(),
+            l.reason(),
+            client,
+            user,
+            count);
       }
     }
     return lines.toString();
@@ -333,8 +396,9 @@ public final class AuditLog implements AutoCloseable {
     try {
       if (out == null) {
         Files.createDirectories(file.getParent());
-        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
+        out =
+            Files.newBufferedWriter(
+                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       }
       if (dropped > 0) {
         ObjectNode gap = JSON.createObjectNode();
@@ -347,8 +411,12 @@ public final class AuditLog implements AutoCloseable {
       out.write(held.toString());
       out.flush();
       if (failure != null) {
-        LOG.warn("the audit log {} is writable again after {} failed writes; {} held lines written, {} lost",
-            file, failures, held.chars().filter(c -> c == '\n').count() - (dropped > 0 ? 1 : 0), dropped);
+        LOG.warn(
+            "the audit log {} is writable again after {} failed writes; {} held lines written, {} lost",
+            file,
+            failures,
+            held.chars().filter(c -> c == '\n').count() - (dropped > 0 ? 1 : 0),
+            dropped);
       }
       held.setLength(0);
       dropped = 0;
@@ -356,8 +424,10 @@ public final class AuditLog implements AutoCloseable {
       failure = null;
     } catch (IOException e) {
       if (failures++ == 0) {
-        LOG.error("cannot write the audit log {}: {}; holding its lines and retrying with each new one",
-            file, e.toString());
+        LOG.error(
+            "cannot write the audit log {}: {}; holding its lines and retrying with each new one",
+            file,
+            e.toString());
       }
       failure = e.toString();
       if (out != null) {
@@ -373,9 +443,16 @@ public final class AuditLog implements AutoCloseable {
 
   /** A line for {@code /healthz} while the audit log cannot be written; empty when it can. */
   public synchronized java.util.Optional<String> health() {
-    return failure == null ? java.util.Optional.empty()
-        : java.util.Optional.of("audit log " + file + ": cannot be written (" + failure + "), "
-            + failures + " failed writes, lines held and retried");
+    return failure == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(
+            "audit log "
+                + file
+                + ": cannot be written ("
+                + failure
+                + "), "
+                + failures
+                + " failed writes, lines held and retried");
   }
 
   /** Writes the counts still pending (an auditor never loses a block), then closes the file. */

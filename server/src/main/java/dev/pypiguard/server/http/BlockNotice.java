@@ -10,20 +10,20 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a pip user reads about a block (README "Blocks a pip user can understand"): every rule
- * and its message, the date the block lifts when it lifts by itself, and where to read more:
- * {@code release-age: uploaded 2 days ago, minimum is 7 days; allowed from 2026-12-08 14:03 UTC;
- * see https://pypi.example.com/-/explain/flask}. The same words go into a 403's reason phrase
- * and body and, with {@code files.blocked: yank}, into the PEP 592 yank reason on the page.
+ * What a pip user reads about a block (README "Blocks a pip user can understand"): every rule and
+ * its message, the date the block lifts when it lifts by itself, and where to read more: {@code
+ * release-age: uploaded 2 days ago, minimum is 7 days; allowed from 2026-12-08 14:03 UTC; see
+ * https://pypi.example.com/-/explain/flask}. The same words go into a 403's reason phrase and body
+ * and, with {@code files.blocked: yank}, into the PEP 592 yank reason on the page.
  */
 final class BlockNotice {
   private static final DateTimeFormatter WHEN =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   /**
-   * The rules whose blocks may be shown as yanked: they say nothing bad of the file itself. A
-   * file blocked as malicious, vulnerable, badly attested or unverifiable stays off the page,
-   * so that no client (nor its HTTP cache) is pointed at it.
+   * The rules whose blocks may be shown as yanked: they say nothing bad of the file itself. A file
+   * blocked as malicious, vulnerable, badly attested or unverifiable stays off the page, so that no
+   * client (nor its HTTP cache) is pointed at it.
    */
   private static final Set<String> SHOWN = Set.of("release-age", "versions", "sdists");
 

@@ -4,8 +4,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A {@code Range} header against a file of known length (RFC 9110 §14.1.2): one range is served
- * as asked; several, or a header that is not a byte range, get the whole file (§14.2 allows it).
+ * A {@code Range} header against a file of known length (RFC 9110 §14.1.2): one range is served as
+ * asked; several, or a header that is not a byte range, get the whole file (§14.2 allows it).
  *
  * @param start the first byte
  * @param end the last byte, inclusive

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * How many connections may be open at once: in all (below the process's file-descriptor limit,
  * which upstream connections and cache files share), and from one client, so that one address
- * holding thousands of half-open connections cannot lock the others (and the load balancer's
- * {@code /healthz}) out. IPv6 clients count by their /64, which one host usually has whole.
+ * holding thousands of half-open connections cannot lock the others (and the load balancer's {@code
+ * /healthz}) out. IPv6 clients count by their /64, which one host usually has whole.
  */
 public final class ConnectionLimits {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimits.class);
@@ -51,14 +51,16 @@ public final class ConnectionLimits {
     this.total = cap(configuredTotal, fileDescriptorLimit());
     this.perClient = perClient;
     if (total < configuredTotal) {
-      LOG.info("limits.connections: {} is more than the file-descriptor limit allows; using {}",
-          configuredTotal, total);
+      LOG.info(
+          "limits.connections: {} is more than the file-descriptor limit allows; using {}",
+          configuredTotal,
+          total);
     }
   }
 
   /**
-   * Half the descriptors for client connections, less a reserve: each client request may also
-   * hold an upstream connection and a cache file open.
+   * Half the descriptors for client connections, less a reserve: each client request may also hold
+   * an upstream connection and a cache file open.
    */
   static int cap(int configured, long fdLimit) {
     if (fdLimit <= 0) {
@@ -70,7 +72,9 @@ public final class ConnectionLimits {
 
   static long fileDescriptorLimit() {
     var os = ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.UnixOperatingSystemMXBean u ? u.getMaxFileDescriptorCount() : -1;
+    return os instanceof com.sun.management.UnixOperatingSystemMXBean u
+        ? u.getMaxFileDescriptorCount()
+        : -1;
   }
 
   public int total() {
@@ -87,8 +91,8 @@ public final class ConnectionLimits {
   }
 
   /**
-   * Counts a new connection, or closes it when a limit is reached; the count drops when it
-   * closes. False when it was refused.
+   * Counts a new connection, or closes it when a limit is reached; the count drops when it closes.
+   * False when it was refused.
    */
   boolean admit(Channel ch) {
     if (!(ch.remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
@@ -103,8 +107,12 @@ public final class ConnectionLimits {
     AtomicInteger mine = byClient.computeIfAbsent(client, k -> new AtomicInteger());
     if (mine.incrementAndGet() > perClient) {
       release(client, mine);
-      refuse(ch, remote.getAddress().getHostAddress() + " has " + perClient
-          + " connections open (limits.connections-per-client)");
+      refuse(
+          ch,
+          remote.getAddress().getHostAddress()
+              + " has "
+              + perClient
+              + " connections open (limits.connections-per-client)");
       return false;
     }
     ch.closeFuture().addListener(f -> release(client, mine));

@@ -5,14 +5,17 @@ import dev.pypiguard.core.cache.Download;
 import java.nio.file.Path;
 
 /**
- * How serving a file ends, as a value instead of exceptions and booleans: stored and ready to
- * send, or one of the reasons it is not ({@link Failures#download} answers those).
+ * How serving a file ends, as a value instead of exceptions and booleans: stored and ready to send,
+ * or one of the reasons it is not ({@link Failures#download} answers those).
  */
 sealed interface DownloadOutcome {
   /** In the store at {@code file}: sent. */
   record Stored(Path file) implements DownloadOutcome {}
 
-  /** Refused by policy; {@code notice} is what pip shows (README "Blocks a pip user can understand"). */
+  /**
+   * Refused by policy; {@code notice} is what pip shows (README "Blocks a pip user can
+   * understand").
+   */
   record Blocked(String notice) implements DownloadOutcome {}
 
   /** Held by policy until an awaited answer arrives (README §Fail closed). */
@@ -34,7 +37,9 @@ sealed interface DownloadOutcome {
   /** The download completed, and its file was gone before it could be sent (evicted, purged). */
   record Vanished() implements DownloadOutcome {}
 
-  /** What a failed download of {@code filename} means, read once from the exception it ended with. */
+  /**
+   * What a failed download of {@code filename} means, read once from the exception it ended with.
+   */
   static DownloadOutcome failed(String filename, Throwable e) {
     Throwable cause = Failures.unwrap(e);
     if (cause instanceof Download.NotCached) {
@@ -44,7 +49,8 @@ sealed interface DownloadOutcome {
       return new IntegrityFailure(filename, String.valueOf(cause.getMessage()));
     }
     if (cause instanceof Download.DownloadFailure f) {
-      return new UpstreamFailure(filename, String.valueOf(f.getMessage()), f.timedOut(), f.notFound());
+      return new UpstreamFailure(
+          filename, String.valueOf(f.getMessage()), f.timedOut(), f.notFound());
     }
     return new UpstreamFailure(filename, String.valueOf(cause.getMessage()), false, false);
   }

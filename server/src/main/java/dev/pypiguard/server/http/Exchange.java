@@ -22,8 +22,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One request and its response while it is being served: what the access log and metrics need,
- * and the one place that finishes a response (keep-alive or close, then read the next request).
+ * One request and its response while it is being served: what the access log and metrics need, and
+ * the one place that finishes a response (keep-alive or close, then read the next request).
  *
  * <p>Every method may be called from any thread; writes hop to the channel's event loop.
  */
@@ -39,14 +39,17 @@ final class Exchange implements AccessControl.Caller {
   private final AtomicBoolean finished = new AtomicBoolean();
   volatile boolean forceClose;
   volatile String route = "other";
+
   /** The authenticated client's name, for the logs; {@code -} when there is none. */
   volatile String user = "-";
+
   volatile int status;
   volatile long bytes;
+
   /**
    * Whether the client was handed every byte of a body of known length. The empty last chunk
-   * written after it may still fail (a client that closes once it has Content-Length bytes),
-   * and that must not be logged as an incomplete download.
+   * written after it may still fail (a client that closes once it has Content-Length bytes), and
+   * that must not be logged as an incomplete download.
    */
   volatile boolean delivered;
 
@@ -164,18 +167,28 @@ final class Exchange implements AccessControl.Caller {
   /** A loopback client that is not a reverse proxy relaying someone else. */
   @Override
   public boolean loopbackDirect() {
-    boolean loopback = ctx.channel().remoteAddress() instanceof InetSocketAddress a
-        && a.getAddress() != null && a.getAddress().isLoopbackAddress();
-    return loopback && !headers.contains("Forwarded") && !headers.contains("X-Forwarded-For")
+    boolean loopback =
+        ctx.channel().remoteAddress() instanceof InetSocketAddress a
+            && a.getAddress() != null
+            && a.getAddress().isLoopbackAddress();
+    return loopback
+        && !headers.contains("Forwarded")
+        && !headers.contains("X-Forwarded-For")
         && !headers.contains("X-Real-IP");
   }
 
-  /** The method and path, without the query, cut at 200 characters and without control characters. */
+  /**
+   * The method and path, without the query, cut at 200 characters and without control characters.
+   */
   @Override
   public String requestLine() {
     int q = uri.indexOf('?');
     String p = q < 0 ? uri : uri.substring(0, q);
-    return method + " " + (p.length() > 200 ? p.substring(0, 200) + "..." : p.replaceAll("[\\x00-\\x1f\\x7f]", "?"));
+    return method
+        + " "
+        + (p.length() > 200
+            ? p.substring(0, 200) + "..."
+            : p.replaceAll("[\\x00-\\x1f\\x7f]", "?"));
   }
 
   @Override
@@ -190,7 +203,8 @@ final class Exchange implements AccessControl.Caller {
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             status,
-            Unpooled.copiedBuffer(body.endsWith("\n") ? body : body + "\n", StandardCharsets.UTF_8));
+            Unpooled.copiedBuffer(
+                body.endsWith("\n") ? body : body + "\n", StandardCharsets.UTF_8));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     return r;
   }

@@ -9,7 +9,6 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
-import dev.pypiguard.policy.Reason;
 import dev.pypiguard.server.policy.InspectionStore;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -38,7 +37,11 @@ final class Explain {
   private final InspectionStore inspections;
   private final Executor blocking;
 
-  Explain(AnsweredPages pages, Supplier<PageJudge> judge, InspectionStore inspections, Executor blocking) {
+  Explain(
+      AnsweredPages pages,
+      Supplier<PageJudge> judge,
+      InspectionStore inspections,
+      Executor blocking) {
     this.pages = pages;
     this.judge = judge;
     this.inspections = inspections;
@@ -47,29 +50,35 @@ final class Explain {
 
   CompletableFuture<Reply> reply(ProjectName name) {
     // The same waits as a page and a download, composed: the decision shown is the one served.
-    return pages.answered(name).thenApplyAsync(r -> {
-      if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        return Failures.lookup(r.lookup());
-      }
-      PageJudge now = judge.get();
-      String upstream = r.pages().upstream().name();
-      JudgedPage judged = now.judge(upstream, found.page().value());
-      ObjectNode body = inspections.active()
-          ? explain(name, upstream, now, judged, inspections)
-          : explain(name, upstream, now, judged);
-      body.put("stale", found.stale());
-      byte[] bytes;
-      try {
-        bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException(e);
-      }
-      var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-          Unpooled.wrappedBuffer(bytes));
-      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-      resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      return (Reply) new Reply.Complete(resp);
-    }, blocking);
+    return pages
+        .answered(name)
+        .thenApplyAsync(
+            r -> {
+              if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+                return Failures.lookup(r.lookup());
+              }
+              PageJudge now = judge.get();
+              String upstream = r.pages().upstream().name();
+              JudgedPage judged = now.judge(upstream, found.page().value());
+              ObjectNode body =
+                  inspections.active()
+                      ? explain(name, upstream, now, judged, inspections)
+                      : explain(name, upstream, now, judged);
+              body.put("stale", found.stale());
+              byte[] bytes;
+              try {
+                bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+              } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+              }
+              var resp =
+                  new DefaultFullHttpResponse(
+                      HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
+              resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+              resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+              return (Reply) new Reply.Complete(resp);
+            },
+            blocking);
   }
 
   /** The explanation document; {@code pypi-guard check} prints the same decisions. */
@@ -81,14 +90,20 @@ final class Explain {
    * The explanation document, with each file's {@code inspection}: {@code pending} until the file
    * is stored and inspected, then its kind and findings (README "Artifact inspection").
    */
-  static ObjectNode explain(ProjectName name, String upstream, PageJudge judge, JudgedPage judged,
+  static ObjectNode explain(
+      ProjectName name,
+      String upstream,
+      PageJudge judge,
+      JudgedPage judged,
       dev.pypiguard.policy.rule.Inspections inspections) {
     ObjectNode o = JSON.createObjectNode();
     o.put("project", name.value());
     o.put("upstream", upstream);
     o.put("policy-version", judge.version());
-    judge.projectBlocked(name).ifPresent(r -> o.putObject("project-blocked")
-        .put("rule", r.rule()).put("message", r.message()));
+    judge
+        .projectBlocked(name)
+        .ifPresent(
+            r -> o.putObject("project-blocked").put("rule", r.rule()).put("message", r.message()));
     ArrayNode files = o.putArray("files");
     for (FileDecision d : judged.files()) {
       ObjectNode f = files.addObject();
@@ -98,10 +113,17 @@ final class Explain {
       RenderedPages.putReasons(f, d);
       var inspected = d.file().sha256().flatMap(inspections::inspection);
       if (inspected.isPresent()) {
-        ObjectNode i = f.putObject("inspection").put("state", "inspected").put("kind", inspected.get().kind().spelling());
+        ObjectNode i =
+            f.putObject("inspection")
+                .put("state", "inspected")
+                .put("kind", inspected.get().kind().spelling());
         ArrayNode found = i.putArray("findings");
         for (var x : inspected.get().findings()) {
-          found.addObject().put("rule", x.rule()).put("severity", x.severity().spelling()).put("path", x.path())
+          found
+              .addObject()
+              .put("rule", x.rule())
+              .put("severity", x.severity().spelling())
+              .put("path", x.path())
               .put("message", x.message());
         }
       } else if (inspections != dev.pypiguard.policy.rule.Inspections.none()) {

@@ -26,7 +26,8 @@ final class Failures {
   static Reply.Complete unexpected(Exchange ex, Throwable failure) {
     Throwable cause = unwrap(failure);
     if (cause instanceof RejectedExecutionException) {
-      return (Reply.Complete) Reply.withPhrase(503, "Service Unavailable", "the server is too busy; try again");
+      return (Reply.Complete)
+          Reply.withPhrase(503, "Service Unavailable", "the server is too busy; try again");
     }
     LOG.error("failed to serve {} {}", ex.method, AccessLog.clean(ex.uri), cause);
     return (Reply.Complete) Reply.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
@@ -35,15 +36,16 @@ final class Failures {
   /** The exception a stage of a future failed with, without the wrappers futures add. */
   static Throwable unwrap(Throwable e) {
     Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     return t;
   }
 
   /**
-   * A page lookup that found no page: 404 when the upstream has none, 502 or 504 when it failed.
-   * A page that was found is not a failure; handing one here is a bug (500), never silence.
+   * A page lookup that found no page: 404 when the upstream has none, 502 or 504 when it failed. A
+   * page that was found is not a failure; handing one here is a bug (500), never silence.
    */
   static Reply lookup(PageLookup<?> lookup) {
     if (lookup instanceof PageLookup.Missing<?> m) {
@@ -52,7 +54,8 @@ final class Failures {
     if (lookup instanceof PageLookup.Unavailable<?> u) {
       return upstream(u.timedOut() ? 504 : 502, u.why());
     }
-    throw new IllegalStateException("a found page is not a failure: " + lookup.getClass().getSimpleName());
+    throw new IllegalStateException(
+        "a found page is not a failure: " + lookup.getClass().getSimpleName());
   }
 
   /** 502 or 504 (the upstream timed out) with {@code why} in the body. */
@@ -62,7 +65,9 @@ final class Failures {
 
   /** An upstream's status for a side document (404, 502, 504) with the standard phrase. */
   static Reply status(int status, String why) {
-    return Reply.withPhrase(status, status == 404 ? "Not Found" : status == 504 ? "Gateway Timeout" : "Bad Gateway",
+    return Reply.withPhrase(
+        status,
+        status == 404 ? "Not Found" : status == 504 ? "Gateway Timeout" : "Bad Gateway",
         why);
   }
 
@@ -72,7 +77,9 @@ final class Failures {
       return Reply.notFound(n.filename() + " " + n.why());
     }
     if (outcome instanceof DownloadOutcome.IntegrityFailure i) {
-      return Reply.withPhrase(502, "Bad Gateway: upstream bytes do not match their hash",
+      return Reply.withPhrase(
+          502,
+          "Bad Gateway: upstream bytes do not match their hash",
           "refused " + i.filename() + " from the upstream: " + i.why());
     }
     if (outcome instanceof DownloadOutcome.UpstreamFailure u) {
@@ -80,14 +87,21 @@ final class Failures {
     }
     if (outcome instanceof DownloadOutcome.Blocked b) {
       // README "Blocks a pip user can understand": pip prints the reason phrase.
-      return Reply.withPhrase(403, "Blocked by policy: " + b.notice(), "403 Blocked by policy: " + b.notice());
+      return Reply.withPhrase(
+          403, "Blocked by policy: " + b.notice(), "403 Blocked by policy: " + b.notice());
     }
     if (outcome instanceof DownloadOutcome.Held h) {
       // README §Fail closed: an answer is still awaited (provenance, advisories). Never served
       // on a guess; pip retries a 503, and the page leaves the file out meanwhile.
-      var held = Exchange.withPhrase(503, "Held by policy: " + h.summary(),
-          "503 Held by policy until an awaited answer arrives: " + h.summary());
-      held.headers().set(io.netty.handler.codec.http.HttpHeaderNames.RETRY_AFTER, RequestHandler.HELD_RETRY_AFTER_SECONDS);
+      var held =
+          Exchange.withPhrase(
+              503,
+              "Held by policy: " + h.summary(),
+              "503 Held by policy until an awaited answer arrives: " + h.summary());
+      held.headers()
+          .set(
+              io.netty.handler.codec.http.HttpHeaderNames.RETRY_AFTER,
+              RequestHandler.HELD_RETRY_AFTER_SECONDS);
       return new Reply.Complete(held);
     }
     if (outcome instanceof DownloadOutcome.InspectionFailed f) {

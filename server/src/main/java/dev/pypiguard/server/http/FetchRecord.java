@@ -9,14 +9,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code serve --record FILE} log: every file served, once, as a requirements-file line
- * {@code name==version --hash=sha256:HEX}, which {@code pypi-guard seed -r FILE} reads back to
- * mirror exactly the files pip fetched (the hash picks the file among a release's files).
+ * The {@code serve --record FILE} log: every file served, once, as a requirements-file line {@code
+ * name==version --hash=sha256:HEX}, which {@code pypi-guard seed -r FILE} reads back to mirror
+ * exactly the files pip fetched (the hash picks the file among a release's files).
  */
 public final class FetchRecord implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FetchRecord.class);
@@ -34,7 +34,8 @@ public final class FetchRecord implements AutoCloseable {
         seen.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
       }
     } catch (IOException e) {
-      throw new dev.pypiguard.core.config.ConfigException("--record: cannot read " + file + ": " + e.getMessage());
+      throw new dev.pypiguard.core.config.ConfigException(
+          "--record: cannot read " + file + ": " + e.getMessage());
     }
   }
 
@@ -56,8 +57,9 @@ public final class FetchRecord implements AutoCloseable {
         if (file.getParent() != null) {
           Files.createDirectories(file.getParent());
         }
-        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
+        out =
+            Files.newBufferedWriter(
+                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       }
       out.write(line);
       out.newLine();

@@ -22,9 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Sends artifact bodies: a stored blob zero-copy (a {@link DefaultFileRegion}, or chunks read
- * from the file behind TLS) with ETag, 304 and single byte ranges; or a download in progress,
- * following its file as it grows, one chunk in flight per client so memory stays flat.
+ * Sends artifact bodies: a stored blob zero-copy (a {@link DefaultFileRegion}, or chunks read from
+ * the file behind TLS) with ETag, 304 and single byte ranges; or a download in progress, following
+ * its file as it grows, one chunk in flight per client so memory stays flat.
  */
 final class FileSender {
   private static final int CHUNK = 256 * 1024;
@@ -58,8 +58,10 @@ final class FileSender {
                 length = ch.size();
               } catch (IOException e) {
                 release.run();
-                ex.send(Exchange.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "cannot read cached file: " + e.getMessage()));
+                ex.send(
+                    Exchange.text(
+                        HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "cannot read cached file: " + e.getMessage()));
                 return;
               }
               ex.onLoop(() -> writeStored(ex, s, ch, length, meta, release));
@@ -93,8 +95,8 @@ final class FileSender {
     return false;
   }
 
-  private static void writeStored(Exchange ex, Services s, FileChannel ch, long length, Meta meta,
-      Runnable release) {
+  private static void writeStored(
+      Exchange ex, Services s, FileChannel ch, long length, Meta meta, Runnable release) {
     long start = 0;
     long end = length - 1;
     HttpResponseStatus status = HttpResponseStatus.OK;
@@ -105,7 +107,9 @@ final class FileSender {
       if (answer instanceof ByteRange.Unsatisfiable) {
         close(ch);
         release.run();
-        var r = Exchange.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
+        var r =
+            Exchange.text(
+                HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable");
         r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
         ex.send(r);
         return;
@@ -136,7 +140,8 @@ final class FileSender {
     ChannelFuture last;
     if (s.tls()) {
       try {
-        last = ex.ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(ch, start, count, CHUNK)));
+        last =
+            ex.ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(ch, start, count, CHUNK)));
       } catch (IOException e) {
         close(ch);
         release.run();
@@ -144,17 +149,21 @@ final class FileSender {
         return;
       }
     } else {
-      ex.ctx.write(new DefaultFileRegion(ch, start, count)).addListener(f -> {
-        if (f.isSuccess()) {
-          ex.delivered = true;
-        }
-      });
+      ex.ctx
+          .write(new DefaultFileRegion(ch, start, count))
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  ex.delivered = true;
+                }
+              });
       last = ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }
-    last.addListener(f -> {
-      close(ch);
-      release.run();
-    });
+    last.addListener(
+        f -> {
+          close(ch);
+          release.run();
+        });
     ex.finish(last);
   }
 
@@ -174,38 +183,45 @@ final class FileSender {
   }
 
   /**
-   * Streams a download in progress. The response starts once {@code streamAfter} bytes arrived
-   * or the file is complete and verified, whichever is first; a download that fails before
-   * then answers {@code onFailure}, and one that fails after has its connection closed, so a
-   * client never takes a short or wrong body for a whole one.
+   * Streams a download in progress. The response starts once {@code streamAfter} bytes arrived or
+   * the file is complete and verified, whichever is first; a download that fails before then
+   * answers {@code onFailure}, and one that fails after has its connection closed, so a client
+   * never takes a short or wrong body for a whole one.
    */
-  static void sendDownload(Exchange ex, Services s, Download d, Meta meta, long streamAfter,
-      Runnable onComplete, java.util.function.Consumer<Throwable> onFailure) {
+  static void sendDownload(
+      Exchange ex,
+      Services s,
+      Download d,
+      Meta meta,
+      long streamAfter,
+      Runnable onComplete,
+      java.util.function.Consumer<Throwable> onFailure) {
     var started = new AtomicBoolean();
-    Runnable check = new Runnable() {
-      @Override
-      public void run() {
-        boolean done = d.result().isDone();
-        // A file known to be small is verified whole before its first byte, whatever arrives.
-        boolean small = d.length().isPresent() && d.length().getAsLong() <= streamAfter;
-        if (!done && (small || d.written() < streamAfter)) {
-          return;
-        }
-        if (!started.compareAndSet(false, true)) {
-          return;
-        }
-        d.removeListener(this);
-        if (done) {
-          if (d.result().isCompletedExceptionally()) {
-            d.result().whenComplete((p, e) -> onFailure.accept(e));
-          } else {
-            onComplete.run();
+    Runnable check =
+        new Runnable() {
+          @Override
+          public void run() {
+            boolean done = d.result().isDone();
+            // A file known to be small is verified whole before its first byte, whatever arrives.
+            boolean small = d.length().isPresent() && d.length().getAsLong() <= streamAfter;
+            if (!done && (small || d.written() < streamAfter)) {
+              return;
+            }
+            if (!started.compareAndSet(false, true)) {
+              return;
+            }
+            d.removeListener(this);
+            if (done) {
+              if (d.result().isCompletedExceptionally()) {
+                d.result().whenComplete((p, e) -> onFailure.accept(e));
+              } else {
+                onComplete.run();
+              }
+              return;
+            }
+            new Follower(ex, s, d, meta, onFailure).start();
           }
-          return;
-        }
-        new Follower(ex, s, d, meta, onFailure).start();
-      }
-    };
+        };
     d.onProgress(check);
     check.run();
   }
@@ -221,7 +237,12 @@ final class FileSender {
     private @Nullable FileChannel ch;
     private long pos;
 
-    Follower(Exchange ex, Services s, Download d, Meta meta, java.util.function.Consumer<Throwable> onFailure) {
+    Follower(
+        Exchange ex,
+        Services s,
+        Download d,
+        Meta meta,
+        java.util.function.Consumer<Throwable> onFailure) {
       this.ex = ex;
       this.s = s;
       this.d = d;
@@ -230,32 +251,37 @@ final class FileSender {
     }
 
     void start() {
-      s.blocking().execute(() -> {
-        try {
-          ch = d.openReader();
-        } catch (IOException e) {
-          // A download that failed meanwhile took its partial file along: answer its failure.
-          if (d.result().isCompletedExceptionally()) {
-            d.result().whenComplete((p, failure) -> onFailure.accept(failure));
-          } else {
-            ex.abort("cannot follow download: " + e.getMessage());
-          }
-          return;
-        }
-        ex.onLoop(() -> {
-          HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-          headers(r, meta);
-          if (d.length().isPresent()) {
-            HttpUtil.setContentLength(r, d.length().getAsLong());
-          } else {
-            HttpUtil.setTransferEncodingChunked(r, true);
-          }
-          ex.prepare(r);
-          ex.ctx.writeAndFlush(r);
-          d.onProgress(this);
-          pump();
-        });
-      });
+      s.blocking()
+          .execute(
+              () -> {
+                try {
+                  ch = d.openReader();
+                } catch (IOException e) {
+                  // A download that failed meanwhile took its partial file along: answer its
+                  // failure.
+                  if (d.result().isCompletedExceptionally()) {
+                    d.result().whenComplete((p, failure) -> onFailure.accept(failure));
+                  } else {
+                    ex.abort("cannot follow download: " + e.getMessage());
+                  }
+                  return;
+                }
+                ex.onLoop(
+                    () -> {
+                      HttpResponse r =
+                          new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                      headers(r, meta);
+                      if (d.length().isPresent()) {
+                        HttpUtil.setContentLength(r, d.length().getAsLong());
+                      } else {
+                        HttpUtil.setTransferEncodingChunked(r, true);
+                      }
+                      ex.prepare(r);
+                      ex.ctx.writeAndFlush(r);
+                      d.onProgress(this);
+                      pump();
+                    });
+              });
     }
 
     /** Progress listener: wakes a follower that ran out of bytes. */
@@ -298,7 +324,9 @@ final class FileSender {
         }
         ex.bytes = pos;
         long sent = pos;
-        ex.ctx.writeAndFlush(new DefaultHttpContent(buf)).addListener(f -> written(f.isSuccess(), sent));
+        ex.ctx
+            .writeAndFlush(new DefaultHttpContent(buf))
+            .addListener(f -> written(f.isSuccess(), sent));
         return;
       }
       if (d.result().isDone()) {
@@ -339,7 +367,8 @@ final class FileSender {
       long from = pos;
       pos = available;
       ex.bytes = available;
-      ex.ctx.writeAndFlush(new DefaultFileRegion(region, from, available - from))
+      ex.ctx
+          .writeAndFlush(new DefaultFileRegion(region, from, available - from))
           .addListener(f -> written(f.isSuccess(), available));
     }
 

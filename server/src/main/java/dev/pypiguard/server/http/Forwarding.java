@@ -7,13 +7,13 @@ import java.util.Optional;
 
 /**
  * How a client reached the proxy in front of us, as that proxy says: RFC 7239 {@code Forwarded}
- * ({@code proto=} and {@code host=}), else the de-facto {@code X-Forwarded-Proto} and
- * {@code X-Forwarded-Host}. Read only from peers in {@code trusted-proxies}.
+ * ({@code proto=} and {@code host=}), else the de-facto {@code X-Forwarded-Proto} and {@code
+ * X-Forwarded-Host}. Read only from peers in {@code trusted-proxies}.
  *
- * <p>Of a list, the last element counts: it is the one our own peer wrote, while earlier ones
- * may come from the client itself through a proxy that appends rather than replaces. A
- * protocol other than {@code http} or {@code https} is ignored; the host is checked by the
- * caller as any {@code Host} is.
+ * <p>Of a list, the last element counts: it is the one our own peer wrote, while earlier ones may
+ * come from the client itself through a proxy that appends rather than replaces. A protocol other
+ * than {@code http} or {@code https} is ignored; the host is checked by the caller as any {@code
+ * Host} is.
  *
  * @param proto {@code http} or {@code https}, when given
  * @param host the host (and port) the client asked for, when given
@@ -63,6 +63,8 @@ record Forwarding(Optional<String> proto, Optional<String> host) {
   }
 
   private static String unquote(String v) {
-    return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")
+        ? v.substring(1, v.length() - 1)
+        : v;
   }
 }

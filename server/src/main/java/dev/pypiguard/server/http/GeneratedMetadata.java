@@ -28,17 +28,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Core metadata for wheels whose upstream offers none (static mirrors, HTML-only indexes,
- * {@code file:} trees, exports; README "Core metadata for every wheel"): the wheel's own
- * {@code *.dist-info/METADATA}, read by HTTP range requests where the upstream serves ranges
- * (the end of the zip, then the member: two or three small requests), else from the whole wheel
- * downloaded into the store as pip would have downloaded it anyway.
+ * Core metadata for wheels whose upstream offers none (static mirrors, HTML-only indexes, {@code
+ * file:} trees, exports; README "Core metadata for every wheel"): the wheel's own {@code
+ * *.dist-info/METADATA}, read by HTTP range requests where the upstream serves ranges (the end of
+ * the zip, then the member: two or three small requests), else from the whole wheel downloaded into
+ * the store as pip would have downloaded it anyway.
  *
- * <p>The metadata is stored by its own sha256 like any blob, and the wheel-to-metadata digest
- * is remembered ({@code generated-metadata.tsv} in the cache directory), so pages advertise it
- * with its hash from then on. Metadata read by ranges is checked again when the wheel itself is
- * stored (its bytes are then verified against the page's sha256): when the two differ, the
- * range answer is dropped, logged, and the wheel's own METADATA takes its place.
+ * <p>The metadata is stored by its own sha256 like any blob, and the wheel-to-metadata digest is
+ * remembered ({@code generated-metadata.tsv} in the cache directory), so pages advertise it with
+ * its hash from then on. Metadata read by ranges is checked again when the wheel itself is stored
+ * (its bytes are then verified against the page's sha256): when the two differ, the range answer is
+ * dropped, logged, and the wheel's own METADATA takes its place.
  */
 public final class GeneratedMetadata {
   private static final Logger LOG = LoggerFactory.getLogger(GeneratedMetadata.class);
@@ -95,7 +95,8 @@ public final class GeneratedMetadata {
 
   /** Whether a file gets generated metadata: a wheel with a sha256 and no upstream metadata. */
   static boolean applies(FileEntry f) {
-    return f.metadata().isEmpty() && f.sha256().isPresent()
+    return f.metadata().isEmpty()
+        && f.sha256().isPresent()
         && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl");
   }
 
@@ -113,7 +114,9 @@ public final class GeneratedMetadata {
     return g == null ? 0 : g.get();
   }
 
-  /** The metadata of {@code wheel}, from the store, the stored wheel, ranges, or the whole wheel. */
+  /**
+   * The metadata of {@code wheel}, from the store, the stored wheel, ranges, or the whole wheel.
+   */
   CompletableFuture<Result> obtain(Services s, PageCache pages, String project, FileEntry wheel) {
     String sha = wheel.sha256().orElseThrow();
     CompletableFuture<Result> mine = new CompletableFuture<>();
@@ -122,23 +125,29 @@ public final class GeneratedMetadata {
       return running;
     }
     mine.whenComplete((r, e) -> inFlight.remove(sha, mine));
-    CompletableFuture.runAsync(() -> {
-      try {
-        find(s, project, wheel, pages).whenComplete((r, e) -> {
-          if (e != null) {
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            find(s, project, wheel, pages)
+                .whenComplete(
+                    (r, e) -> {
+                      if (e != null) {
+                        mine.complete(
+                            Result.failed(502, "core metadata of " + wheel.filename() + ": " + e));
+                      } else {
+                        mine.complete(r);
+                      }
+                    });
+          } catch (RuntimeException e) {
             mine.complete(Result.failed(502, "core metadata of " + wheel.filename() + ": " + e));
-          } else {
-            mine.complete(r);
           }
-        });
-      } catch (RuntimeException e) {
-        mine.complete(Result.failed(502, "core metadata of " + wheel.filename() + ": " + e));
-      }
-    }, s.blocking());
+        },
+        s.blocking());
     return mine;
   }
 
-  private CompletableFuture<Result> find(Services s, String project, FileEntry wheel, PageCache pages) {
+  private CompletableFuture<Result> find(
+      Services s, String project, FileEntry wheel, PageCache pages) {
     Sha256 sha = Sha256.parse(wheel.sha256().orElseThrow()).orElseThrow();
     Optional<String> metaSha = sha256Of(sha.hex());
     if (metaSha.isPresent()) {
@@ -149,34 +158,62 @@ public final class GeneratedMetadata {
     }
     Optional<Path> storedWheel = find(s.store(), sha);
     if (storedWheel.isPresent()) {
-      return CompletableFuture.completedFuture(fromStoredWheel(s, project, wheel.filename(), sha, storedWheel.get()));
+      return CompletableFuture.completedFuture(
+          fromStoredWheel(s, project, wheel.filename(), sha, storedWheel.get()));
     }
     if (s.config().offline()) {
-      return CompletableFuture.completedFuture(Result.failed(404,
-          wheel.filename() + ".metadata is not in the cache, and the proxy is offline"));
+      return CompletableFuture.completedFuture(
+          Result.failed(
+              404, wheel.filename() + ".metadata is not in the cache, and the proxy is offline"));
     }
     URI url = URI.create(wheel.url());
-    return new RangeReader(s, pages, url, wheel.filename()).read().thenComposeAsync(r -> {
-      if (r instanceof Read.Found f) {
-        return CompletableFuture.completedFuture(keep(s, project, sha, f.metadata(), false));
-      }
-      if (r instanceof Read.Bad b) {
-        return CompletableFuture.completedFuture(Result.failed(502, wheel.filename() + ": " + b.why()));
-      }
-      if (r instanceof Read.Missing m) {
-        return CompletableFuture.completedFuture(Result.failed(m.status(), wheel.filename() + ": " + m.why()));
-      }
-      // Ranges refused: the whole wheel, verified and stored as a download by pip would be.
-      Download d = s.downloads().fetch(sha, wheel.filename(), url, wheel.size(),
-          pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client(), x -> {});
-      return d.result().handleAsync((path, e) -> e != null
-          ? Result.failed(502, "fetching " + wheel.filename() + " for its core metadata: " + e.getMessage())
-          : fromStoredWheel(s, project, wheel.filename(), sha, path), s.blocking());
-    }, s.blocking());
+    return new RangeReader(s, pages, url, wheel.filename())
+        .read()
+        .thenComposeAsync(
+            r -> {
+              if (r instanceof Read.Found f) {
+                return CompletableFuture.completedFuture(
+                    keep(s, project, sha, f.metadata(), false));
+              }
+              if (r instanceof Read.Bad b) {
+                return CompletableFuture.completedFuture(
+                    Result.failed(502, wheel.filename() + ": " + b.why()));
+              }
+              if (r instanceof Read.Missing m) {
+                return CompletableFuture.completedFuture(
+                    Result.failed(m.status(), wheel.filename() + ": " + m.why()));
+              }
+              // Ranges refused: the whole wheel, verified and stored as a download by pip would be.
+              Download d =
+                  s.downloads()
+                      .fetch(
+                          sha,
+                          wheel.filename(),
+                          url,
+                          wheel.size(),
+                          pages.upstream().allowedHosts(),
+                          pages.upstream().decorateFor(url),
+                          pages.client(),
+                          x -> {});
+              return d.result()
+                  .handleAsync(
+                      (path, e) ->
+                          e != null
+                              ? Result.failed(
+                                  502,
+                                  "fetching "
+                                      + wheel.filename()
+                                      + " for its core metadata: "
+                                      + e.getMessage())
+                              : fromStoredWheel(s, project, wheel.filename(), sha, path),
+                      s.blocking());
+            },
+            s.blocking());
   }
 
   /** Reads METADATA from a stored (hence verified) wheel, remembers it and returns it. */
-  private Result fromStoredWheel(Services s, String project, String filename, Sha256 sha, Path wheel) {
+  private Result fromStoredWheel(
+      Services s, String project, String filename, Sha256 sha, Path wheel) {
     try {
       Optional<byte[]> meta = fromWheel(wheel, filename);
       if (meta.isEmpty()) {
@@ -189,8 +226,8 @@ public final class GeneratedMetadata {
   }
 
   /**
-   * Checks range-read metadata against a wheel just stored (its sha256 verified): called for
-   * every stored download; does nothing for wheels without such metadata.
+   * Checks range-read metadata against a wheel just stored (its sha256 verified): called for every
+   * stored download; does nothing for wheels without such metadata.
    */
   public void verify(Services s, Sha256 wheelSha, String filename, Path wheel) {
     // A stored file's size is now known (PEP 700): its project's pages render again.
@@ -203,13 +240,17 @@ public final class GeneratedMetadata {
       Optional<byte[]> real = fromWheel(wheel, filename);
       String project = dev.pypiguard.core.project.ProjectName.normalize(filename.split("-")[0]);
       if (real.isEmpty()) {
-        LOG.warn("core metadata of {} read by ranges is dropped: the stored wheel has no METADATA", filename);
+        LOG.warn(
+            "core metadata of {} read by ranges is dropped: the stored wheel has no METADATA",
+            filename);
         known.remove(wheelSha.hex());
         bump(project);
         changed.run();
       } else if (!Sha256.of(real.get()).hex().equals(e.metadataSha256())) {
-        LOG.warn("core metadata of {} read by ranges does not match the verified wheel's: dropped,"
-            + " the wheel's own METADATA is served from now on", filename);
+        LOG.warn(
+            "core metadata of {} read by ranges does not match the verified wheel's: dropped,"
+                + " the wheel's own METADATA is served from now on",
+            filename);
         keep(s, project, wheelSha, real.get(), true);
       } else {
         remember(wheelSha.hex(), new Entry(e.metadataSha256(), true));
@@ -219,7 +260,8 @@ public final class GeneratedMetadata {
     }
   }
 
-  private Result keep(Services s, String project, Sha256 wheelSha, byte[] metadata, boolean fromWholeWheel) {
+  private Result keep(
+      Services s, String project, Sha256 wheelSha, byte[] metadata, boolean fromWholeWheel) {
     Sha256 metaSha = Sha256.of(metadata);
     try {
       if (find(s.store(), metaSha).isEmpty()) {
@@ -233,7 +275,9 @@ public final class GeneratedMetadata {
       return Result.of(metadata); // served now, read again next time
     }
     Entry before = known.get(wheelSha.hex());
-    if (before == null || !before.metadataSha256().equals(metaSha.hex()) || before.fromWholeWheel() != fromWholeWheel) {
+    if (before == null
+        || !before.metadataSha256().equals(metaSha.hex())
+        || before.fromWholeWheel() != fromWholeWheel) {
       remember(wheelSha.hex(), new Entry(metaSha.hex(), fromWholeWheel));
       bump(project);
     }
@@ -247,8 +291,17 @@ public final class GeneratedMetadata {
     }
     try {
       Files.createDirectories(index.getParent());
-      Files.writeString(index, wheelSha + "\t" + e.metadataSha256() + "\t" + (e.fromWholeWheel() ? "wheel" : "range") + "\n",
-          StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          index,
+          wheelSha
+              + "\t"
+              + e.metadataSha256()
+              + "\t"
+              + (e.fromWholeWheel() ? "wheel" : "range")
+              + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException ex) {
       LOG.debug("cannot write {}: {}", index, ex.getMessage());
     }
@@ -267,13 +320,16 @@ public final class GeneratedMetadata {
   }
 
   private static Optional<byte[]> read(BlobStore store, String sha) {
-    return Sha256.parse(sha).flatMap(k -> find(store, k)).flatMap(p -> {
-      try {
-        return Optional.of(Files.readAllBytes(p));
-      } catch (IOException e) {
-        return Optional.empty();
-      }
-    });
+    return Sha256.parse(sha)
+        .flatMap(k -> find(store, k))
+        .flatMap(
+            p -> {
+              try {
+                return Optional.of(Files.readAllBytes(p));
+              } catch (IOException e) {
+                return Optional.empty();
+              }
+            });
   }
 
   /** METADATA of a wheel file on disk (blocking). */
@@ -292,7 +348,9 @@ public final class GeneratedMetadata {
           }
         }
       }
-      if (chosen == null || (candidates > 1 && !chosen.getName().toLowerCase(java.util.Locale.ROOT).startsWith(prefix))) {
+      if (chosen == null
+          || (candidates > 1
+              && !chosen.getName().toLowerCase(java.util.Locale.ROOT).startsWith(prefix))) {
         return Optional.empty();
       }
       try (InputStream in = zip.getInputStream(chosen)) {
@@ -333,65 +391,84 @@ public final class GeneratedMetadata {
     private CompletableFuture<Ranged> get(long first, long last) {
       String range = first < 0 ? "bytes=" + first : "bytes=" + first + "-" + last;
       int max = first < 0 ? (int) -first : (int) (last - first + 1);
-      return pages.client().range(url, pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), range, max);
+      return pages
+          .client()
+          .range(
+              url, pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), range, max);
     }
 
     CompletableFuture<Read> read() {
-      return get(-WheelZip.TAIL, 0).thenCompose(tail -> {
-        if (!(tail instanceof Ranged.Partial t)) {
-          return CompletableFuture.completedFuture(other(tail));
-        }
-        try {
-          WheelZip.Directory dir = WheelZip.directory(t.bytes(), t.total());
-          CompletableFuture<Ranged> dirBytes = dir.offset() >= t.start()
-              ? CompletableFuture.completedFuture(new Ranged.Partial(slice(t, dir.offset(), dir.size()), dir.offset(), t.total()))
-              : get(dir.offset(), dir.offset() + dir.size() - 1);
-          return dirBytes.thenCompose(d -> {
-            if (!(d instanceof Ranged.Partial dp)) {
-              return CompletableFuture.completedFuture(other(d));
-            }
-            try {
-              WheelZip.Member m = WheelZip.metadataMember(dp.bytes(), filename);
-              return member(t, m, m.spanToRead(), true);
-            } catch (WheelZip.BadWheel e) {
-              return CompletableFuture.completedFuture(new Read.Bad(String.valueOf(e.getMessage())));
-            }
-          });
-        } catch (WheelZip.BadWheel e) {
-          return CompletableFuture.completedFuture(new Read.Bad(String.valueOf(e.getMessage())));
-        }
-      });
+      return get(-WheelZip.TAIL, 0)
+          .thenCompose(
+              tail -> {
+                if (!(tail instanceof Ranged.Partial t)) {
+                  return CompletableFuture.completedFuture(other(tail));
+                }
+                try {
+                  WheelZip.Directory dir = WheelZip.directory(t.bytes(), t.total());
+                  CompletableFuture<Ranged> dirBytes =
+                      dir.offset() >= t.start()
+                          ? CompletableFuture.completedFuture(
+                              new Ranged.Partial(
+                                  slice(t, dir.offset(), dir.size()), dir.offset(), t.total()))
+                          : get(dir.offset(), dir.offset() + dir.size() - 1);
+                  return dirBytes.thenCompose(
+                      d -> {
+                        if (!(d instanceof Ranged.Partial dp)) {
+                          return CompletableFuture.completedFuture(other(d));
+                        }
+                        try {
+                          WheelZip.Member m = WheelZip.metadataMember(dp.bytes(), filename);
+                          return member(t, m, m.spanToRead(), true);
+                        } catch (WheelZip.BadWheel e) {
+                          return CompletableFuture.completedFuture(
+                              new Read.Bad(String.valueOf(e.getMessage())));
+                        }
+                      });
+                } catch (WheelZip.BadWheel e) {
+                  return CompletableFuture.completedFuture(
+                      new Read.Bad(String.valueOf(e.getMessage())));
+                }
+              });
     }
 
-    private CompletableFuture<Read> member(Ranged.Partial tail, WheelZip.Member m, long span, boolean again) {
+    private CompletableFuture<Read> member(
+        Ranged.Partial tail, WheelZip.Member m, long span, boolean again) {
       long first = m.localHeaderOffset();
       long last = Math.min(tail.total() - 1, first + span - 1);
       if (first >= tail.total()) {
-        return CompletableFuture.completedFuture(new Read.Bad("METADATA's offset is outside the file"));
+        return CompletableFuture.completedFuture(
+            new Read.Bad("METADATA's offset is outside the file"));
       }
       if (last - first + 1 > WheelZip.MAX_METADATA + 70_000L) {
-        return CompletableFuture.completedFuture(new Read.Bad("METADATA larger than " + WheelZip.MAX_METADATA + " bytes"));
+        return CompletableFuture.completedFuture(
+            new Read.Bad("METADATA larger than " + WheelZip.MAX_METADATA + " bytes"));
       }
-      CompletableFuture<Ranged> bytes = first >= tail.start()
-          ? CompletableFuture.completedFuture(new Ranged.Partial(slice(tail, first, last - first + 1), first, tail.total()))
-          : get(first, last);
-      return bytes.thenCompose(r -> {
-        if (!(r instanceof Ranged.Partial p)) {
-          return CompletableFuture.completedFuture(other(r));
-        }
-        try {
-          Optional<byte[]> meta = WheelZip.extract(m, p.bytes());
-          if (meta.isPresent()) {
-            return CompletableFuture.completedFuture(new Read.Found(meta.get()));
-          }
-          if (!again || last == tail.total() - 1) {
-            return CompletableFuture.completedFuture(new Read.Bad("METADATA runs past the end of the file"));
-          }
-          return member(tail, m, WheelZip.neededSpan(m, p.bytes()), false);
-        } catch (WheelZip.BadWheel e) {
-          return CompletableFuture.completedFuture(new Read.Bad(String.valueOf(e.getMessage())));
-        }
-      });
+      CompletableFuture<Ranged> bytes =
+          first >= tail.start()
+              ? CompletableFuture.completedFuture(
+                  new Ranged.Partial(slice(tail, first, last - first + 1), first, tail.total()))
+              : get(first, last);
+      return bytes.thenCompose(
+          r -> {
+            if (!(r instanceof Ranged.Partial p)) {
+              return CompletableFuture.completedFuture(other(r));
+            }
+            try {
+              Optional<byte[]> meta = WheelZip.extract(m, p.bytes());
+              if (meta.isPresent()) {
+                return CompletableFuture.completedFuture(new Read.Found(meta.get()));
+              }
+              if (!again || last == tail.total() - 1) {
+                return CompletableFuture.completedFuture(
+                    new Read.Bad("METADATA runs past the end of the file"));
+              }
+              return member(tail, m, WheelZip.neededSpan(m, p.bytes()), false);
+            } catch (WheelZip.BadWheel e) {
+              return CompletableFuture.completedFuture(
+                  new Read.Bad(String.valueOf(e.getMessage())));
+            }
+          });
     }
 
     private static byte[] slice(Ranged.Partial p, long from, long length) {
@@ -402,7 +479,8 @@ public final class GeneratedMetadata {
 
     private static Read other(Ranged r) {
       if (r instanceof Ranged.Failed f) {
-        return f.notFound() ? new Read.Missing(404, f.reason())
+        return f.notFound()
+            ? new Read.Missing(404, f.reason())
             : new Read.Missing(f.timedOut() ? 504 : 502, f.reason());
       }
       return new Read.Refused();

@@ -10,20 +10,22 @@ import java.util.ArrayDeque;
  * Answers pipelined HTTP/1.1 requests in request order (RFC 9112 §9.3.2), each with its own
  * response: a request is passed on to routing only after the response to the one before it was
  * written; those that arrive meanwhile wait here, in a per-connection FIFO. Reads are requested
- * only when nothing is pending, so a client cannot queue more work than one read's worth (reads
- * are at most {@link #MAX_READ} bytes, which hold fewer than {@link #MAX_PENDING} requests; more
- * would close the connection).
+ * only when nothing is pending, so a client cannot queue more work than one read's worth (reads are
+ * at most {@link #MAX_READ} bytes, which hold fewer than {@link #MAX_PENDING} requests; more would
+ * close the connection).
  *
  * <p>The idea is reactor-netty's {@code HttpTrafficHandler}, which holds pipelined requests back
  * until the current response is complete; the code is ours.
  */
 public final class InOrderResponses extends ChannelInboundHandlerAdapter {
   static final int MAX_PENDING = 512;
+
   /** The largest read from a client connection, which bounds what one read can queue. */
   public static final int MAX_READ = 8192;
 
   private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
   private boolean busy;
+
   @SuppressWarnings("NullAway.Init") // set in handlerAdded, Netty's first call to a handler
   private ChannelHandlerContext ctx;
 

@@ -33,8 +33,7 @@ import java.util.Optional;
  * README "Legacy JSON API"), made from the same judged page the simple API serves: only allowed
  * files, versions whose every file is blocked left out, and {@code vulnerabilities} from the
  * advisory data this proxy judges with. {@code info} carries what the page and the core metadata
- * held in the store say; fields the proxy cannot know are {@code null}, as PyPI writes absent
- * ones.
+ * held in the store say; fields the proxy cannot know are {@code null}, as PyPI writes absent ones.
  */
 final class LegacyJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,8 +47,9 @@ final class LegacyJson {
    *
    * @param version the release asked for, or empty for the project endpoint (the latest release)
    */
-  static Optional<byte[]> render(Services s, JudgedPage judged, ProjectName project,
-      Optional<String> version, String base) throws IOException {
+  static Optional<byte[]> render(
+      Services s, JudgedPage judged, ProjectName project, Optional<String> version, String base)
+      throws IOException {
     ProjectPage page = judged.page();
     var releases = new LinkedHashMap<String, List<FileDecision>>();
     var blockedOnly = new java.util.HashSet<String>();
@@ -66,14 +66,25 @@ final class LegacyJson {
       }
     }
     // Versions the upstream lists without any file stay, as PyPI lists them.
-    page.versions().ifPresent(vs -> vs.forEach(v -> {
-      if (!blockedOnly.contains(normalized(v)) && releases.keySet().stream().noneMatch(k -> same(k, v))) {
-        releases.put(v, List.of());
-      }
-    }));
-    Optional<String> chosen = version.isPresent()
-        ? releases.keySet().stream().filter(k -> same(k, version.get()) && !java.util.Objects.requireNonNull(releases.get(k)).isEmpty()).findFirst()
-        : latest(releases);
+    page.versions()
+        .ifPresent(
+            vs ->
+                vs.forEach(
+                    v -> {
+                      if (!blockedOnly.contains(normalized(v))
+                          && releases.keySet().stream().noneMatch(k -> same(k, v))) {
+                        releases.put(v, List.of());
+                      }
+                    }));
+    Optional<String> chosen =
+        version.isPresent()
+            ? releases.keySet().stream()
+                .filter(
+                    k ->
+                        same(k, version.get())
+                            && !java.util.Objects.requireNonNull(releases.get(k)).isEmpty())
+                .findFirst()
+            : latest(releases);
     if (version.isPresent() && chosen.isEmpty()) {
       return Optional.empty();
     }
@@ -81,28 +92,42 @@ final class LegacyJson {
 
     ObjectNode root = JSON.createObjectNode();
     root.set("info", info(s, page, project, chosen, urls, base));
-    page.meta().entrySet().stream().filter(e -> e.getKey().equals("_last-serial")).findFirst()
+    page.meta().entrySet().stream()
+        .filter(e -> e.getKey().equals("_last-serial"))
+        .findFirst()
         .ifPresent(e -> root.set("last_serial", e.getValue()));
     if (version.isEmpty()) {
       ObjectNode rel = root.putObject("releases");
-      sorted(releases.keySet()).forEach(v -> {
-        ArrayNode files = rel.putArray(v);
-        java.util.Objects.requireNonNull(releases.get(v)).forEach(d -> files.add(file(d, project, base)));
-      });
+      sorted(releases.keySet())
+          .forEach(
+              v -> {
+                ArrayNode files = rel.putArray(v);
+                java.util.Objects.requireNonNull(releases.get(v))
+                    .forEach(d -> files.add(file(d, project, base)));
+              });
     }
     ArrayNode u = root.putArray("urls");
     urls.forEach(d -> u.add(file(d, project, base)));
     ArrayNode vulns = root.putArray("vulnerabilities");
-    chosen.ifPresent(v -> s.advisories().ifPresent(a -> {
-      for (Advisory adv : a.sources().affecting(project, v)) {
-        vulns.add(vulnerability(adv, project, v));
-      }
-    }));
+    chosen.ifPresent(
+        v ->
+            s.advisories()
+                .ifPresent(
+                    a -> {
+                      for (Advisory adv : a.sources().affecting(project, v)) {
+                        vulns.add(vulnerability(adv, project, v));
+                      }
+                    }));
     return Optional.of(JSON.writeValueAsBytes(root));
   }
 
-  private static ObjectNode info(Services s, ProjectPage page, ProjectName project,
-      Optional<String> version, List<FileDecision> files, String base) {
+  private static ObjectNode info(
+      Services s,
+      ProjectPage page,
+      ProjectName project,
+      Optional<String> version,
+      List<FileDecision> files,
+      String base) {
     ObjectNode info = JSON.createObjectNode();
     Map<String, List<String>> meta = version.isPresent() ? metadata(s, files) : Map.of();
     info.put("name", first(meta, "name").orElse(page.name()));
@@ -114,8 +139,14 @@ final class LegacyJson {
     putText(info, "home_page", first(meta, "home-page"));
     putText(info, "keywords", first(meta, "keywords"));
     putText(info, "description_content_type", first(meta, "description-content-type"));
-    Optional<String> requiresPython = first(meta, "requires-python")
-        .or(() -> files.stream().map(d -> d.file().requiresPython()).flatMap(Optional::stream).findFirst());
+    Optional<String> requiresPython =
+        first(meta, "requires-python")
+            .or(
+                () ->
+                    files.stream()
+                        .map(d -> d.file().requiresPython())
+                        .flatMap(Optional::stream)
+                        .findFirst());
     putText(info, "requires_python", requiresPython);
     if (meta.containsKey("requires-dist")) {
       ArrayNode rd = info.putArray("requires_dist");
@@ -138,10 +169,13 @@ final class LegacyJson {
     }
     boolean yanked = !files.isEmpty() && files.stream().allMatch(d -> d.file().yanked().yanked());
     info.put("yanked", yanked);
-    putText(info, "yanked_reason", yanked ? files.get(0).file().yanked().reason() : Optional.empty());
+    putText(
+        info, "yanked_reason", yanked ? files.get(0).file().yanked().reason() : Optional.empty());
     info.put("package_url", base + "/pypi/" + project.value() + "/");
     info.put("project_url", base + "/pypi/" + project.value() + "/");
-    info.put("release_url", version.map(v -> base + "/pypi/" + project.value() + "/" + v + "/").orElse(null));
+    info.put(
+        "release_url",
+        version.map(v -> base + "/pypi/" + project.value() + "/" + v + "/").orElse(null));
     return info;
   }
 
@@ -152,8 +186,10 @@ final class LegacyJson {
       if (!f.filename().endsWith(".whl") || f.sha256().isEmpty()) {
         continue;
       }
-      Optional<String> sha = f.metadata().map(m -> m.hashes().get("sha256"))
-          .or(() -> s.rendered().metadata().sha256Of(f.sha256().get()));
+      Optional<String> sha =
+          f.metadata()
+              .map(m -> m.hashes().get("sha256"))
+              .or(() -> s.rendered().metadata().sha256Of(f.sha256().get()));
       Optional<java.nio.file.Path> p = sha.flatMap(Sha256::parse).flatMap(k -> s.store().find(k));
       if (p.isPresent()) {
         try {
@@ -200,7 +236,9 @@ final class LegacyJson {
     o.put("summary", a.summary().isEmpty() ? null : a.summary());
     o.put("details", a.summary().isEmpty() ? null : a.summary());
     ArrayNode fixed = o.putArray("fixed_in");
-    Version.tryParse(version).flatMap(v -> a.nearestFixed(project.value(), v)).ifPresent(fixed::add);
+    Version.tryParse(version)
+        .flatMap(v -> a.nearestFixed(project.value(), v))
+        .ifPresent(fixed::add);
     o.put("link", "https://osv.dev/vulnerability/" + a.id());
     o.put("source", "osv");
     o.putNull("withdrawn");
@@ -220,7 +258,9 @@ final class LegacyJson {
         any = Optional.of(e.getKey());
       }
       boolean live = e.getValue().stream().anyMatch(d -> !d.file().yanked().yanked());
-      if (live && !v.get().isPrerelease() && (best.isEmpty() || v.get().compareTo(Version.parse(best.get())) > 0)) {
+      if (live
+          && !v.get().isPrerelease()
+          && (best.isEmpty() || v.get().compareTo(Version.parse(best.get())) > 0)) {
         best = Optional.of(e.getKey());
       }
     }
@@ -230,11 +270,12 @@ final class LegacyJson {
 
   private static List<String> sorted(java.util.Set<String> versions) {
     var parsed = new ArrayList<String>(versions);
-    parsed.sort((a, b) -> {
-      var va = Version.tryParse(a);
-      var vb = Version.tryParse(b);
-      return va.isPresent() && vb.isPresent() ? va.get().compareTo(vb.get()) : a.compareTo(b);
-    });
+    parsed.sort(
+        (a, b) -> {
+          var va = Version.tryParse(a);
+          var vb = Version.tryParse(b);
+          return va.isPresent() && vb.isPresent() ? va.get().compareTo(vb.get()) : a.compareTo(b);
+        });
     return parsed;
   }
 
@@ -265,7 +306,9 @@ final class LegacyJson {
   }
 
   static DefaultFullHttpResponse response(byte[] body) {
-    var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+    var r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, RequestHandler.PAGE_CACHE_CONTROL);
     return r;

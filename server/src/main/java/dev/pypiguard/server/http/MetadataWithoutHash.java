@@ -22,7 +22,10 @@ import java.util.function.Function;
 final class MetadataWithoutHash {
   private MetadataWithoutHash() {}
 
-  static CompletableFuture<Reply> reply(Services s, PageCache pages, FileEntry file,
+  static CompletableFuture<Reply> reply(
+      Services s,
+      PageCache pages,
+      FileEntry file,
       Function<FileEntry, CompletableFuture<Reply>> fromWheel) {
     if (file.sha256().isEmpty()) {
       return Reply.notFound("no metadata for " + file.filename()).now();
@@ -34,29 +37,37 @@ final class MetadataWithoutHash {
       return respond(stored.get()).now();
     }
     if (s.config().offline()) {
-      return Reply.notFound(file.filename() + ".metadata is not in the cache, and the proxy is offline").now();
+      return Reply.notFound(
+              file.filename() + ".metadata is not in the cache, and the proxy is offline")
+          .now();
     }
     s.metrics().artifact("metadata", "miss");
     return SideDocument.fetch(s, pages, URI.create(file.url() + ".metadata"), "*/*")
-        .thenComposeAsync(f -> {
-          if (f.body().isEmpty() && f.status() == 404 && file.filename().endsWith(".whl")) {
-            return fromWheel.apply(file); // advertised, then 404: the wheel's own METADATA
-          }
-          if (f.body().isEmpty()) {
-            return Failures.upstream(f.status() == 404 ? 502 : f.status(),
-                "metadata of " + file.filename() + ": " + f.why()).now();
-          }
-          try {
-            SideDocument.write(p, f.body().get());
-          } catch (IOException e) {
-            // Serving what we have beats failing: the next request fetches again.
-          }
-          return respond(f.body().get()).now();
-        }, s.blocking());
+        .thenComposeAsync(
+            f -> {
+              if (f.body().isEmpty() && f.status() == 404 && file.filename().endsWith(".whl")) {
+                return fromWheel.apply(file); // advertised, then 404: the wheel's own METADATA
+              }
+              if (f.body().isEmpty()) {
+                return Failures.upstream(
+                        f.status() == 404 ? 502 : f.status(),
+                        "metadata of " + file.filename() + ": " + f.why())
+                    .now();
+              }
+              try {
+                SideDocument.write(p, f.body().get());
+              } catch (IOException e) {
+                // Serving what we have beats failing: the next request fetches again.
+              }
+              return respond(f.body().get()).now();
+            },
+            s.blocking());
   }
 
   private static Reply respond(byte[] body) {
-    var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+    var r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     return new Reply.Complete(r);
   }

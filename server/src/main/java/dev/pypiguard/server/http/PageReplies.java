@@ -9,7 +9,6 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleFormat;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.PageJudge;
-import org.jspecify.annotations.Nullable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -26,34 +25,41 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The cached-page fast path (README "Speed"): a project page whose upstream copy is fresh and
- * whose judged rendering is cached is answered on the event loop, from bytes rendered once per
- * (page version, judgement version, format, base URL) and kept in direct memory, with headers
- * built once per content-coding. No hop to the blocking pool, no rendering, no per-request work
- * over the page's files: what a request allocates is its response object and its header copy.
+ * The cached-page fast path (README "Speed"): a project page whose upstream copy is fresh and whose
+ * judged rendering is cached is answered on the event loop, from bytes rendered once per (page
+ * version, judgement version, format, base URL) and kept in direct memory, with headers built once
+ * per content-coding. No hop to the blocking pool, no rendering, no per-request work over the
+ * page's files: what a request allocates is its response object and its header copy.
  *
- * <p>Everything else (a page to fetch or revalidate, a stale copy, a page not rendered yet for
- * this judgement, {@code HEAD}, conditional requests) takes the ordinary path in {@link
- * RequestHandler}, which renders and caches; the next request then finds it here.
+ * <p>Everything else (a page to fetch or revalidate, a stale copy, a page not rendered yet for this
+ * judgement, {@code HEAD}, conditional requests) takes the ordinary path in {@link RequestHandler},
+ * which renders and caches; the next request then finds it here.
  */
 final class PageReplies {
   /** How often a hit re-runs the look-ups a judgement waits for (OSV answers, provenance). */
   private static final long REFRESH_NANOS = 1_000_000_000L;
+
   /** Distinct header values remembered by the negotiation memos; clients send a handful. */
   private static final int MEMO_LIMIT = 256;
 
   private static final AsciiString VARY = AsciiString.cached("Accept, Accept-Encoding");
-  private static final AsciiString CACHE_CONTROL = AsciiString.cached(RequestHandler.PAGE_CACHE_CONTROL);
+  private static final AsciiString CACHE_CONTROL =
+      AsciiString.cached(RequestHandler.PAGE_CACHE_CONTROL);
   private static final AsciiString GZIP = AsciiString.cached("gzip");
+
   /** Headers built here from known-good values: no per-header validation (as before). */
   private static final DefaultHttpHeadersFactory UNVALIDATED =
       DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
   /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
-  private final Cache<RenderedPages.Rendered, Reply> replies = Caffeine.newBuilder().weakKeys().build();
-  private final ConcurrentHashMap<String, Optional<SimpleFormat>> accepts = new ConcurrentHashMap<>();
+  private final Cache<RenderedPages.Rendered, Reply> replies =
+      Caffeine.newBuilder().weakKeys().build();
+
+  private final ConcurrentHashMap<String, Optional<SimpleFormat>> accepts =
+      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Boolean> encodings = new ConcurrentHashMap<>();
 
   /** A rendered page ready to write: both codings in direct memory, and their headers. */
@@ -62,24 +68,35 @@ final class PageReplies {
     private final ByteBuf gzip;
     private final HttpHeaders identityHeaders;
     private final HttpHeaders gzipHeaders;
+
     /** The decisions the audit log records for each serving of this page (README "Audit log"). */
     final List<FileDecision> audited;
+
     /** Their lines, built on the first serving (the rendering's key names project and policy). */
     private volatile AuditLog.@Nullable Group auditGroup;
+
     private volatile long refreshedAt = System.nanoTime();
 
     Reply(RenderedPages.Rendered page, SimpleFormat format) {
       this.identity = direct(page.body());
       this.gzip = direct(page.gzip());
-      var type = AsciiString.cached(format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
+      var type =
+          AsciiString.cached(format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
       // A strong ETag per content-coding (README "HTTP"): the gzip body is other bytes.
-      this.identityHeaders = headers(type, AsciiString.cached(page.etag()), page.body().length, false);
-      this.gzipHeaders = headers(type, AsciiString.cached(page.gzipEtag()), page.gzip().length, true);
-      this.audited = page.judged() == null ? List.of()
-          : page.judged().files().stream().filter(f -> !f.decision().reasons().isEmpty()).toList();
+      this.identityHeaders =
+          headers(type, AsciiString.cached(page.etag()), page.body().length, false);
+      this.gzipHeaders =
+          headers(type, AsciiString.cached(page.gzipEtag()), page.gzip().length, true);
+      this.audited =
+          page.judged() == null
+              ? List.of()
+              : page.judged().files().stream()
+                  .filter(f -> !f.decision().reasons().isEmpty())
+                  .toList();
     }
 
-    private static HttpHeaders headers(AsciiString type, AsciiString etag, int length, boolean gzip) {
+    private static HttpHeaders headers(
+        AsciiString type, AsciiString etag, int length, boolean gzip) {
       HttpHeaders h = UNVALIDATED.newHeaders();
       h.set(HttpHeaderNames.CONTENT_TYPE, type);
       if (gzip) {
@@ -92,7 +109,9 @@ final class PageReplies {
       return h;
     }
 
-    /** Bytes the socket can write without a copy; never freed by a write, collected with the reply. */
+    /**
+     * Bytes the socket can write without a copy; never freed by a write, collected with the reply.
+     */
     private static ByteBuf direct(byte[] bytes) {
       ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
       return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(b));
@@ -101,8 +120,12 @@ final class PageReplies {
     /** A response of its own (the exchange adds connection headers) over the shared bytes. */
     DefaultFullHttpResponse response(boolean gzipped) {
       HttpHeaders h = UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders);
-      return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-          (gzipped ? gzip : identity).duplicate(), h, EmptyHttpHeaders.INSTANCE);
+      return new DefaultFullHttpResponse(
+          HttpVersion.HTTP_1_1,
+          HttpResponseStatus.OK,
+          (gzipped ? gzip : identity).duplicate(),
+          h,
+          EmptyHttpHeaders.INSTANCE);
     }
 
     /** Whether a hit should re-run the judgement's look-ups now (at most once per second). */
@@ -123,23 +146,34 @@ final class PageReplies {
   }
 
   /**
-   * Answers a project page from the caches when everything it depends on is at hand now; false
-   * when the ordinary path must serve it. Runs on the event loop.
+   * Answers a project page from the caches when everything it depends on is at hand now; false when
+   * the ordinary path must serve it. Runs on the event loop.
    */
-  boolean answer(Exchange ex, Services s, RequestHandler handler, CompletableFuture<UpstreamRouter.Resolved> resolved,
-      PageJudge judge, SimpleFormat format, String base, ProjectName name) {
-    if (!ex.method.equals(HttpMethod.GET) || ex.headers.contains(HttpHeaderNames.IF_NONE_MATCH)
-        || !resolved.isDone() || resolved.isCompletedExceptionally()) {
+  boolean answer(
+      Exchange ex,
+      Services s,
+      RequestHandler handler,
+      CompletableFuture<UpstreamRouter.Resolved> resolved,
+      PageJudge judge,
+      SimpleFormat format,
+      String base,
+      ProjectName name) {
+    if (!ex.method.equals(HttpMethod.GET)
+        || ex.headers.contains(HttpHeaderNames.IF_NONE_MATCH)
+        || !resolved.isDone()
+        || resolved.isCompletedExceptionally()) {
       return false;
     }
     UpstreamRouter.Resolved r = resolved.getNow(null);
-    if (r == null || !(r.lookup() instanceof PageLookup.Found<ProjectPage> found) || found.stale()) {
+    if (r == null
+        || !(r.lookup() instanceof PageLookup.Found<ProjectPage> found)
+        || found.stale()) {
       return false;
     }
     String upstream = r.pages().upstream().name();
     String version = judge.version();
-    Optional<RenderedPages.Rendered> page = s.rendered().cached(upstream, name.value(),
-        found.page().version(), version, format, base);
+    Optional<RenderedPages.Rendered> page =
+        s.rendered().cached(upstream, name.value(), found.page().version(), version, format, base);
     if (page.isEmpty()) {
       return false;
     }

@@ -13,12 +13,12 @@ import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleFormat;
 import dev.pypiguard.core.simple.SimpleHtml;
 import dev.pypiguard.core.simple.SimpleJson;
-import dev.pypiguard.core.version.Version;
 import dev.pypiguard.core.simple.Yanked;
+import dev.pypiguard.core.version.Version;
 import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
-import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.JudgedPage;
+import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,27 +31,34 @@ import java.util.zip.GZIPOutputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Judged pages rendered to bytes, cached by everything they depend on: the upstream page's
- * version, the judge's version, the format and the base URL. A cached judged page therefore
- * costs no more to serve than an unjudged one, and a new policy or page is a new key. What time
- * alone changes (a cooldown that ends, an exception that expires) the judgement says itself
- * ({@link JudgedPage#nextChange}): a rendering is kept until that instant and rendered again at
- * it, not before (README "Speed").
+ * Judged pages rendered to bytes, cached by everything they depend on: the upstream page's version,
+ * the judge's version, the format and the base URL. A cached judged page therefore costs no more to
+ * serve than an unjudged one, and a new policy or page is a new key. What time alone changes (a
+ * cooldown that ends, an exception that expires) the judgement says itself ({@link
+ * JudgedPage#nextChange}): a rendering is kept until that instant and rendered again at it, not
+ * before (README "Speed").
  */
 public final class RenderedPages {
   /**
    * A page ready to send: identity and gzip bodies and an ETag, until {@code expires} (epoch
    * milliseconds; {@link Long#MAX_VALUE} when time alone never changes it).
    */
-  record Rendered(byte[] body, byte[] gzip, String etag, @Nullable JudgedPage judged, long expires) {
+  record Rendered(
+      byte[] body, byte[] gzip, String etag, @Nullable JudgedPage judged, long expires) {
     /** The gzip body's own strong ETag (RFC 9110 §8.8.3: one per representation). */
     String gzipEtag() {
       return etag.substring(0, etag.length() - 1) + "-gzip\"";
     }
   }
 
-  private record Key(String upstream, String project, String pageVersion, String judgeVersion,
-      SimpleFormat format, String base, long metadataGeneration) {}
+  private record Key(
+      String upstream,
+      String project,
+      String pageVersion,
+      String judgeVersion,
+      SimpleFormat format,
+      String base,
+      long metadataGeneration) {}
 
   private final java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored;
   private final GeneratedMetadata metadata;
@@ -61,14 +68,17 @@ public final class RenderedPages {
    * Pages whose files lack a size take it from {@code stored}, where the file is kept; wheels
    * without upstream metadata are advertised with what {@code metadata} generates.
    */
-  public RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+  public RenderedPages(
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
       GeneratedMetadata metadata) {
     this(stored, metadata, java.time.Clock.systemUTC());
   }
 
   /** As above, with the clock that says when a rendering's judgement has changed with time. */
-  RenderedPages(java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
-      GeneratedMetadata metadata, java.time.Clock clock) {
+  RenderedPages(
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata,
+      java.time.Clock clock) {
     this.stored = stored;
     this.metadata = metadata;
     this.clock = clock;
@@ -100,8 +110,15 @@ public final class RenderedPages {
       String base,
       Policy.BlockedFiles blocked,
       java.util.function.Supplier<JudgedPage> judge) {
-    var key = new Key(upstream, project, pageVersion, judgeVersion, format, base,
-        metadata.generation(project));
+    var key =
+        new Key(
+            upstream,
+            project,
+            pageVersion,
+            judgeVersion,
+            format,
+            base,
+            metadata.generation(project));
     return current(key, k -> render(k, judge.get(), stored, metadata, blocked));
   }
 
@@ -114,18 +131,34 @@ public final class RenderedPages {
     if (r != null && r.expires() > clock.millis()) {
       return r;
     }
-    return cache.asMap().compute(key, (k, old) -> old != null && old.expires() > clock.millis() ? old : render.apply(k));
+    return cache
+        .asMap()
+        .compute(
+            key, (k, old) -> old != null && old.expires() > clock.millis() ? old : render.apply(k));
   }
 
   /**
-   * The rendered page if it is cached already and its judgement still holds, without rendering
-   * (the fast path, README "Speed"): empty at the instant a cooldown ends, so that the ordinary
-   * path renders the page again then.
+   * The rendered page if it is cached already and its judgement still holds, without rendering (the
+   * fast path, README "Speed"): empty at the instant a cooldown ends, so that the ordinary path
+   * renders the page again then.
    */
-  Optional<Rendered> cached(String upstream, String project, String pageVersion, String judgeVersion,
-      SimpleFormat format, String base) {
-    Rendered r = cache.getIfPresent(new Key(upstream, project, pageVersion, judgeVersion, format, base,
-        metadata.generation(project)));
+  Optional<Rendered> cached(
+      String upstream,
+      String project,
+      String pageVersion,
+      String judgeVersion,
+      SimpleFormat format,
+      String base) {
+    Rendered r =
+        cache.getIfPresent(
+            new Key(
+                upstream,
+                project,
+                pageVersion,
+                judgeVersion,
+                format,
+                base,
+                metadata.generation(project)));
     return r == null || r.expires() <= clock.millis() ? Optional.empty() : Optional.of(r);
   }
 
@@ -143,7 +176,11 @@ public final class RenderedPages {
    * The project list, rendered; {@code changes} says when the judge's hiding of projects changes
    * with time ({@link dev.pypiguard.policy.PageJudge#nextChange}).
    */
-  Rendered index(String upstream, String pageVersion, String judgeVersion, SimpleFormat format,
+  Rendered index(
+      String upstream,
+      String pageVersion,
+      String judgeVersion,
+      SimpleFormat format,
       java.util.function.Supplier<ProjectIndex> visible,
       java.util.function.Supplier<Optional<java.time.Instant>> changes) {
     var key = new Key(upstream, "", pageVersion, judgeVersion, format, "", 0);
@@ -161,20 +198,28 @@ public final class RenderedPages {
     return change.map(java.time.Instant::toEpochMilli).orElse(Long.MAX_VALUE);
   }
 
-  private static Rendered render(Key k, JudgedPage judged,
+  private static Rendered render(
+      Key k,
+      JudgedPage judged,
       java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
-      GeneratedMetadata metadata, Policy.BlockedFiles blocked) {
+      GeneratedMetadata metadata,
+      Policy.BlockedFiles blocked) {
     String project = k.project();
     var files = new java.util.ArrayList<FileEntry>();
     for (FileDecision d : judged.files()) {
       if (d.decision().allowed()) {
-        files.add(withGeneratedMetadata(withStoredSize(rewrite(d, project, k.base()), stored), metadata));
-      } else if (blocked == Policy.BlockedFiles.YANK && d.decision() instanceof Decision.Block b
+        files.add(
+            withGeneratedMetadata(withStoredSize(rewrite(d, project, k.base()), stored), metadata));
+      } else if (blocked == Policy.BlockedFiles.YANK
+          && d.decision() instanceof Decision.Block b
           && BlockNotice.showable(b)) {
         // files.blocked: yank: on the page, as yanked with the reason pip prints; fetching it
         // still answers 403 with the same words.
-        files.add(rewrite(d, project, k.base()).withYanked(
-            Yanked.because("blocked by pypi-guard: " + BlockNotice.text(b, k.base(), project))));
+        files.add(
+            rewrite(d, project, k.base())
+                .withYanked(
+                    Yanked.because(
+                        "blocked by pypi-guard: " + BlockNotice.text(b, k.base(), project))));
       }
     }
     ProjectPage served = judged.page().withFiles(files).withVersions(Optional.of(versions(judged)));
@@ -189,10 +234,10 @@ public final class RenderedPages {
   }
 
   /**
-   * PEP 700 {@code versions} as served: the upstream's list without the versions whose every
-   * file policy hid (so that update bots do not propose them; a version the upstream lists
-   * without files stays), or, when the upstream gave none (HTML), the versions of the files
-   * served, in PEP 440 order.
+   * PEP 700 {@code versions} as served: the upstream's list without the versions whose every file
+   * policy hid (so that update bots do not propose them; a version the upstream lists without files
+   * stays), or, when the upstream gave none (HTML), the versions of the files served, in PEP 440
+   * order.
    */
   static List<String> versions(JudgedPage judged) {
     var offered = new java.util.HashSet<String>();
@@ -212,8 +257,8 @@ public final class RenderedPages {
     var unparsed = new java.util.LinkedHashSet<String>();
     for (FileDecision d : judged.allowed()) {
       if (!d.version().isEmpty()) {
-        Version.tryParse(d.version()).ifPresentOrElse(
-            v -> out.putIfAbsent(v, d.version()), () -> unparsed.add(d.version()));
+        Version.tryParse(d.version())
+            .ifPresentOrElse(v -> out.putIfAbsent(v, d.version()), () -> unparsed.add(d.version()));
       }
     }
     var list = new java.util.ArrayList<>(out.values());
@@ -233,14 +278,17 @@ public final class RenderedPages {
     if (!GeneratedMetadata.applies(f)) {
       return f;
     }
-    return f.withCoreMetadata(Optional.of(metadata.sha256Of(f.sha256().orElseThrow())
-        .map(sha -> new dev.pypiguard.core.simple.MetadataRef(Map.of("sha256", sha)))
-        .orElseGet(dev.pypiguard.core.simple.MetadataRef::withoutHashes)));
+    return f.withCoreMetadata(
+        Optional.of(
+            metadata
+                .sha256Of(f.sha256().orElseThrow())
+                .map(sha -> new dev.pypiguard.core.simple.MetadataRef(Map.of("sha256", sha)))
+                .orElseGet(dev.pypiguard.core.simple.MetadataRef::withoutHashes)));
   }
 
   /** PEP 700 {@code size}, from the stored file when the upstream did not say (HTML, mirrors). */
-  private static FileEntry withStoredSize(FileEntry f,
-      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
+  private static FileEntry withStoredSize(
+      FileEntry f, java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored) {
     if (f.size().isPresent()) {
       return f;
     }
@@ -263,13 +311,21 @@ public final class RenderedPages {
         f.provenance()
             .map(
                 p ->
-                    base + "/integrity/" + project + "/"
-                        + RequestPath.encode(d.version().isEmpty() ? "0" : d.version()) + "/"
-                        + RequestPath.encode(f.filename()) + "/provenance");
+                    base
+                        + "/integrity/"
+                        + project
+                        + "/"
+                        + RequestPath.encode(d.version().isEmpty() ? "0" : d.version())
+                        + "/"
+                        + RequestPath.encode(f.filename())
+                        + "/provenance");
     return f.withUrl(fileUrl).withProvenance(provenance);
   }
 
-  /** The private {@code _pypi-guard} key (PEP 691 reserves {@code _} keys): what was removed and why. */
+  /**
+   * The private {@code _pypi-guard} key (PEP 691 reserves {@code _} keys): what was removed and
+   * why.
+   */
   private static ObjectNode guardKey(JudgedPage judged, String upstream) {
     var nf = JsonNodeFactory.instance;
     ObjectNode guard = nf.objectNode();
@@ -301,7 +357,9 @@ public final class RenderedPages {
     return o;
   }
 
-  /** A decision's reasons as {@code reasons: [{rule, message, pending?}]}, as explain shows them. */
+  /**
+   * A decision's reasons as {@code reasons: [{rule, message, pending?}]}, as explain shows them.
+   */
   static void putReasons(ObjectNode o, FileDecision d) {
     ArrayNode reasons = o.putArray("reasons");
     for (Reason r : d.decision().reasons()) {
@@ -313,13 +371,24 @@ public final class RenderedPages {
   }
 
   /**
-   * Names the key and the instant the judgement lapses: a rendering again at that instant is a
-   * new ETag, and renderings of one judgement (on another replica, after an eviction) share one.
+   * Names the key and the instant the judgement lapses: a rendering again at that instant is a new
+   * ETag, and renderings of one judgement (on another replica, after an eviction) share one.
    */
   private static String etag(Key k, long expires) {
-    String id = String.join("\n", k.upstream(), k.project(), k.pageVersion(), k.judgeVersion(),
-        k.format().name(), k.base(), Long.toString(k.metadataGeneration()), Long.toString(expires));
-    return "\"" + Sha256.of(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 32) + "\"";
+    String id =
+        String.join(
+            "\n",
+            k.upstream(),
+            k.project(),
+            k.pageVersion(),
+            k.judgeVersion(),
+            k.format().name(),
+            k.base(),
+            Long.toString(k.metadataGeneration()),
+            Long.toString(expires));
+    return "\""
+        + Sha256.of(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 32)
+        + "\"";
   }
 
   static byte[] gzip(byte[] body) {

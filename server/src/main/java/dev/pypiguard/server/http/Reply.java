@@ -10,32 +10,38 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * What a handler answers, as a value: handlers return {@code CompletableFuture<Reply>} and
- * {@link ReplyWriter} alone puts replies on the channel (the idea of Armeria's {@code HttpService}
- * returning a response instead of writing one). Failures are not replies: a failed future is
- * mapped to one by {@link Failures}.
+ * What a handler answers, as a value: handlers return {@code CompletableFuture<Reply>} and {@link
+ * ReplyWriter} alone puts replies on the channel (the idea of Armeria's {@code HttpService}
+ * returning a response instead of writing one). Failures are not replies: a failed future is mapped
+ * to one by {@link Failures}.
  */
 sealed interface Reply {
   /** A complete response: status, headers and body bytes (text, JSON, a page, a redirect). */
   record Complete(FullHttpResponse response) implements Reply {}
 
   /**
-   * The headers of a representation that is not at hand (a HEAD of a file not fetched yet):
-   * written as they are, with the {@code Content-Length} they carry or none.
+   * The headers of a representation that is not at hand (a HEAD of a file not fetched yet): written
+   * as they are, with the {@code Content-Length} they carry or none.
    */
   record HeadersOnly(FullHttpResponse response) implements Reply {}
 
-  /** A stored file, sent zero-copy with ETag, 304 and byte ranges ({@link FileSender#sendStored}). */
+  /**
+   * A stored file, sent zero-copy with ETag, 304 and byte ranges ({@link FileSender#sendStored}).
+   */
   record StoredFile(Path file, FileSender.Meta meta) implements Reply {}
 
   /**
-   * A download in progress, streamed as it grows once {@code streamAfter} bytes arrived
-   * ({@link FileSender#sendDownload}); what follows its completion or its failure before the
-   * first byte is another reply.
+   * A download in progress, streamed as it grows once {@code streamAfter} bytes arrived ({@link
+   * FileSender#sendDownload}); what follows its completion or its failure before the first byte is
+   * another reply.
    */
-  record Streaming(Download download, FileSender.Meta meta, long streamAfter,
+  record Streaming(
+      Download download,
+      FileSender.Meta meta,
+      long streamAfter,
       Supplier<CompletableFuture<Reply>> whenStored,
-      Function<Throwable, CompletableFuture<Reply>> whenFailed) implements Reply {}
+      Function<Throwable, CompletableFuture<Reply>> whenFailed)
+      implements Reply {}
 
   /**
    * Already written on the event loop by the cached-page fast path ({@link PageReplies}), which

@@ -5,9 +5,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The one place that puts a handler's reply on the channel: when the future completes, a failure
  * becomes its reply ({@link Failures}), then the reply is written by its kind. Replies leave in
- * request order: {@link InOrderResponses} passes a connection's next request on only once the
- * reply to the one before it is written (reactor-netty's {@code HttpTrafficHandler} holds
- * pipelined requests back the same way), so a later reply can never overtake an earlier one.
+ * request order: {@link InOrderResponses} passes a connection's next request on only once the reply
+ * to the one before it is written (reactor-netty's {@code HttpTrafficHandler} holds pipelined
+ * requests back the same way), so a later reply can never overtake an earlier one.
  */
 final class ReplyWriter {
   private ReplyWriter() {}
@@ -17,15 +17,19 @@ final class ReplyWriter {
     if (reply == Reply.WRITTEN_NOW) {
       return; // the cached-page fast path: nothing to wait for, nothing to allocate
     }
-    reply.whenComplete((r, failure) -> {
-      if (failure != null) {
-        write(ex, s, Failures.unexpected(ex, failure));
-      } else if (r == null) {
-        write(ex, s, Failures.unexpected(ex, new IllegalStateException("a handler answered nothing")));
-      } else {
-        write(ex, s, r);
-      }
-    });
+    reply.whenComplete(
+        (r, failure) -> {
+          if (failure != null) {
+            write(ex, s, Failures.unexpected(ex, failure));
+          } else if (r == null) {
+            write(
+                ex,
+                s,
+                Failures.unexpected(ex, new IllegalStateException("a handler answered nothing")));
+          } else {
+            write(ex, s, r);
+          }
+        });
   }
 
   /** Writes a reply that is at hand, by its kind. */
@@ -34,14 +38,20 @@ final class ReplyWriter {
       if (reply instanceof Reply.Complete c) {
         ex.send(c.response());
       } else if (reply instanceof Reply.HeadersOnly h) {
-        ex.onLoop(() -> {
-          ex.prepare(h.response());
-          ex.finish(ex.ctx.writeAndFlush(h.response()));
-        });
+        ex.onLoop(
+            () -> {
+              ex.prepare(h.response());
+              ex.finish(ex.ctx.writeAndFlush(h.response()));
+            });
       } else if (reply instanceof Reply.StoredFile f) {
         FileSender.sendStored(ex, s, f.file(), f.meta());
       } else if (reply instanceof Reply.Streaming d) {
-        FileSender.sendDownload(ex, s, d.download(), d.meta(), d.streamAfter(),
+        FileSender.sendDownload(
+            ex,
+            s,
+            d.download(),
+            d.meta(),
+            d.streamAfter(),
             () -> write(ex, s, next(d.whenStored()::get)),
             e -> write(ex, s, next(() -> d.whenFailed().apply(e))));
       } else if (!(reply instanceof Reply.Written)) {
@@ -53,8 +63,12 @@ final class ReplyWriter {
     }
   }
 
-  /** What follows a download; a continuation that throws at once is a failed future, mapped like any other. */
-  private static CompletableFuture<Reply> next(java.util.function.Supplier<CompletableFuture<Reply>> then) {
+  /**
+   * What follows a download; a continuation that throws at once is a failed future, mapped like any
+   * other.
+   */
+  private static CompletableFuture<Reply> next(
+      java.util.function.Supplier<CompletableFuture<Reply>> then) {
     try {
       return then.get();
     } catch (RuntimeException e) {

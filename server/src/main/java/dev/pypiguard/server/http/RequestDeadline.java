@@ -6,13 +6,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Closes a connection that takes too long to send a request, or sits idle too long between two:
- * a new connection, and the first byte after an idle spell, start the {@code
+ * Closes a connection that takes too long to send a request, or sits idle too long between two: a
+ * new connection, and the first byte after an idle spell, start the {@code
  * timeouts.request-headers} clock, which only a whole request stops; a trickled request line or
  * header is cut however steadily it trickles. After each response the {@code timeouts.idle} clock
  * runs until the next byte. While a request is served neither runs (upstream timeouts bound that).
@@ -20,12 +20,18 @@ import org.jspecify.annotations.Nullable;
 final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RequestDeadline.class);
 
-  private enum State { WAITING, SERVING, IDLE }
+  private enum State {
+    WAITING,
+    SERVING,
+    IDLE
+  }
 
   private final Duration headers;
   private final Duration idle;
+
   @SuppressWarnings("NullAway.Init") // set in handlerAdded, Netty's first call to a handler
   private ChannelHandlerContext ctx;
+
   private State state = State.WAITING;
   private @Nullable ScheduledFuture<?> timer;
 
@@ -66,13 +72,22 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     if (ctx == null) {
       return;
     }
-    timer = ctx.executor().schedule(() -> {
-      if (state == next && ctx.channel().isActive()) {
-        LOG.debug("closing {}: {}", ctx.channel().remoteAddress(),
-            next == State.WAITING ? "no whole request within timeouts.request-headers" : "idle");
-        ctx.close();
-      }
-    }, after.toNanos(), TimeUnit.NANOSECONDS);
+    timer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (state == next && ctx.channel().isActive()) {
+                    LOG.debug(
+                        "closing {}: {}",
+                        ctx.channel().remoteAddress(),
+                        next == State.WAITING
+                            ? "no whole request within timeouts.request-headers"
+                            : "idle");
+                    ctx.close();
+                  }
+                },
+                after.toNanos(),
+                TimeUnit.NANOSECONDS);
   }
 
   private void cancel() {

@@ -1,7 +1,5 @@
 package dev.pypiguard.server.http;
 
-import dev.pypiguard.server.auth.AccessControl;
-import dev.pypiguard.core.blob.IntegrityException;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.CachedPage;
 import dev.pypiguard.core.cache.Download;
@@ -9,7 +7,6 @@ import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
-import dev.pypiguard.core.simple.Negotiation;
 import dev.pypiguard.core.simple.ProjectIndex;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleFormat;
@@ -17,6 +14,7 @@ import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.auth.AccessControl;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,7 +24,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -44,9 +41,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves requests: the simple API, files and their metadata and provenance, health and metrics.
- * {@link Router} reads the route, {@link AccessControl} admits it, a handler per route returns
- * its {@link Reply} as a future, {@link ReplyWriter} writes it and {@link Failures} answers what
- * went wrong.
+ * {@link Router} reads the route, {@link AccessControl} admits it, a handler per route returns its
+ * {@link Reply} as a future, {@link ReplyWriter} writes it and {@link Failures} answers what went
+ * wrong.
  *
  * <p>One instance per connection. It sees one request at a time: {@link InOrderResponses}, before
  * it in the pipeline, holds pipelined requests back until the response to the one before is
@@ -54,13 +51,18 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
+  private static final Pattern HOST =
+      Pattern.compile("[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
+
   /** How long a page waits for its files' provenance verdicts before being judged without. */
   static final java.time.Duration PROVENANCE_WAIT = java.time.Duration.ofSeconds(5);
+
   /** How long a page waits for the OSV API's answers before its unanswered releases are held. */
   static final java.time.Duration ADVISORY_WAIT = java.time.Duration.ofSeconds(3);
+
   /** Seconds a client is told to wait before asking again for a held file. */
   static final int HELD_RETRY_AFTER_SECONDS = 5;
+
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
 
@@ -73,7 +75,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     this.s = services;
     this.admin = admin;
     this.access = access;
-    this.explain = new Explain(this::answered, services.judge(), services.inspections(), services.blocking());
+    this.explain =
+        new Explain(this::answered, services.judge(), services.inspections(), services.blocking());
   }
 
   @Override
@@ -82,10 +85,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (request.decoderResult().isFailure()) {
       Throwable cause = request.decoderResult().cause();
       HttpResponseStatus status =
-          cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+          cause instanceof TooLongHttpLineException
+              ? HttpResponseStatus.REQUEST_URI_TOO_LONG
               : cause instanceof TooLongHttpHeaderException
                   ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                  : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                  : cause instanceof TooLongFrameException
+                      ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                       : HttpResponseStatus.BAD_REQUEST;
       ex.route = "bad-request";
       ex.forceClose = true;
@@ -134,11 +139,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * A cached page hit, answered on the event loop with no hop to the blocking pool (issue 15):
-   * the project is not denied, its one serving upstream holds a fresh page in memory, and a
-   * rendering of that page under today's judgement is cached. Anything else (a denied project,
-   * a page to fetch or read from disk, a stale page, a rendering to make, a conditional request)
-   * answers false and takes the ordinary path off the loop, which decides it as before.
+   * A cached page hit, answered on the event loop with no hop to the blocking pool (issue 15): the
+   * project is not denied, its one serving upstream holds a fresh page in memory, and a rendering
+   * of that page under today's judgement is cached. Anything else (a denied project, a page to
+   * fetch or read from disk, a stale page, a rendering to make, a conditional request) answers
+   * false and takes the ordinary path off the loop, which decides it as before.
    */
   private boolean pageHit(Exchange ex, Route.Project p) {
     Optional<SimpleFormat> format = negotiate(ex, p.format());
@@ -150,8 +155,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return false;
     }
     Optional<UpstreamRouter.Resolved> fresh = s.router().inMemory(p.name());
-    if (fresh.isEmpty() || !s.rendered().replies.answer(ex, s, this,
-        CompletableFuture.completedFuture(fresh.get()), judge, format.get(), base(ex), p.name())) {
+    if (fresh.isEmpty()
+        || !s.rendered()
+            .replies
+            .answer(
+                ex,
+                s,
+                this,
+                CompletableFuture.completedFuture(fresh.get()),
+                judge,
+                format.get(),
+                base(ex),
+                p.name())) {
       return false;
     }
     fresh.get().pages().servedFromMemory();
@@ -170,7 +185,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return Reply.text(HttpResponseStatus.valueOf(refused.status()), refused.why());
   }
 
-  /** Serves an admitted route and writes its reply; a handler that throws at once is a failure too. */
+  /**
+   * Serves an admitted route and writes its reply; a handler that throws at once is a failure too.
+   */
   private void answer(Exchange ex, Route route) {
     CompletableFuture<Reply> reply;
     try {
@@ -188,12 +205,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else if (route instanceof Route.Health) {
       return health().now();
     } else if (route instanceof Route.Metrics) {
-      return CompletableFuture.supplyAsync(() -> {
-        var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-            Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        return new Reply.Complete(r);
-      }, s.blocking());
+      return CompletableFuture.supplyAsync(
+          () -> {
+            var r =
+                new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.OK,
+                    Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
+            r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            return new Reply.Complete(r);
+          },
+          s.blocking());
     } else if (route instanceof Route.Index i) {
       Optional<SimpleFormat> f = negotiate(ex, i.format());
       return f.isEmpty() ? notAcceptable().now() : index(ex, f.get());
@@ -203,7 +226,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else if (route instanceof Route.File f) {
       return file(ex, f);
     } else if (route instanceof Route.Metadata m) {
-      return withFile(ex, m.project(), m.filename(), (pages, decision, page) -> metadata(ex, pages, decision.file()));
+      return withFile(
+          ex,
+          m.project(),
+          m.filename(),
+          (pages, decision, page) -> metadata(ex, pages, decision.file()));
     } else if (route instanceof Route.Provenance p) {
       return integrity(ex, p);
     } else if (route instanceof Route.LegacyJson j) {
@@ -244,31 +271,50 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   // ---- the simple API -------------------------------------------------------------------
 
   private Optional<SimpleFormat> negotiate(Exchange ex, Optional<String> formatParam) {
-    Optional<SimpleFormat> f = s.rendered().replies.negotiate(  // memoized (issue 15)
-        ex.headers.get(HttpHeaderNames.ACCEPT), formatParam);
+    Optional<SimpleFormat> f =
+        s.rendered()
+            .replies
+            .negotiate( // memoized (issue 15)
+                ex.headers.get(HttpHeaderNames.ACCEPT), formatParam);
     return f;
   }
 
   private static Reply notAcceptable() {
-    var r = Exchange.text(HttpResponseStatus.NOT_ACCEPTABLE,
-        "none of the requested types is available; this index serves "
-            + SimpleFormat.JSON_V1.mediaType() + ", " + SimpleFormat.HTML_V1.mediaType()
-            + " and " + SimpleFormat.HTML_LEGACY.mediaType());
+    var r =
+        Exchange.text(
+            HttpResponseStatus.NOT_ACCEPTABLE,
+            "none of the requested types is available; this index serves "
+                + SimpleFormat.JSON_V1.mediaType()
+                + ", "
+                + SimpleFormat.HTML_V1.mediaType()
+                + " and "
+                + SimpleFormat.HTML_LEGACY.mediaType());
     r.headers().set(HttpHeaderNames.VARY, "Accept");
     return new Reply.Complete(r);
   }
 
   private CompletableFuture<Reply> index(Exchange ex, SimpleFormat format) {
-    return s.router().index().thenApplyAsync(lookup -> {
-      if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
-        CachedPage<ProjectIndex> page = found.page();
-        PageJudge judge = s.judge().get();
-        var rendered = s.rendered().index(s.router().indexKey(), page.version(),
-            judge.version(), format, () -> visible(page.value(), judge), judge::nextChange);
-        return page(ex, rendered, format, found.stale());
-      }
-      return Failures.lookup(lookup);
-    }, s.blocking());
+    return s.router()
+        .index()
+        .thenApplyAsync(
+            lookup -> {
+              if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
+                CachedPage<ProjectIndex> page = found.page();
+                PageJudge judge = s.judge().get();
+                var rendered =
+                    s.rendered()
+                        .index(
+                            s.router().indexKey(),
+                            page.version(),
+                            judge.version(),
+                            format,
+                            () -> visible(page.value(), judge),
+                            judge::nextChange);
+                return page(ex, rendered, format, found.stale());
+              }
+              return Failures.lookup(lookup);
+            },
+            s.blocking());
   }
 
   /** The project list without the projects the policy hides. */
@@ -301,18 +347,35 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return Reply.WRITTEN_NOW;
     }
     // ---- end of the fast-path hook ----
-    return answered(resolved, name).thenApplyAsync(r -> {
-      if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
-        CachedPage<ProjectPage> page = found.page();
-        String upstream = r.pages().upstream().name();
-        PageJudge now = s.judge().get();
-        var rendered = s.rendered().project(upstream, name.value(), page.version(),
-            now.version(), format, base(ex), now.blockedFiles(), () -> now.judge(upstream, page.value()));
-        audit(ex, "page", name, java.util.Objects.requireNonNull(rendered.judged()).files(), now.version());
-        return page(ex, rendered, format, found.stale());
-      }
-      return Failures.lookup(r.lookup());
-    }, s.blocking());
+    return answered(resolved, name)
+        .thenApplyAsync(
+            r -> {
+              if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
+                CachedPage<ProjectPage> page = found.page();
+                String upstream = r.pages().upstream().name();
+                PageJudge now = s.judge().get();
+                var rendered =
+                    s.rendered()
+                        .project(
+                            upstream,
+                            name.value(),
+                            page.version(),
+                            now.version(),
+                            format,
+                            base(ex),
+                            now.blockedFiles(),
+                            () -> now.judge(upstream, page.value()));
+                audit(
+                    ex,
+                    "page",
+                    name,
+                    java.util.Objects.requireNonNull(rendered.judged()).files(),
+                    now.version());
+                return page(ex, rendered, format, found.stale());
+              }
+              return Failures.lookup(r.lookup());
+            },
+            s.blocking());
   }
 
   /** The project's page once what its judgement waits for is in (or has timed out). */
@@ -320,29 +383,33 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return answered(resolve(name), name);
   }
 
-  private CompletableFuture<UpstreamRouter.Resolved> answered(CompletableFuture<UpstreamRouter.Resolved> resolved,
-      ProjectName name) {
+  private CompletableFuture<UpstreamRouter.Resolved> answered(
+      CompletableFuture<UpstreamRouter.Resolved> resolved, ProjectName name) {
     return resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking());
   }
 
   /**
-   * What a judgement of the resolved page waits for, composed, never parked on (issue 13): the
-   * OSV API's answers (3 s), provenance verdicts and weak-hash pins (5 s each). Completes
-   * normally in every case; what is still missing then is held by the rules.
+   * What a judgement of the resolved page waits for, composed, never parked on (issue 13): the OSV
+   * API's answers (3 s), provenance verdicts and weak-hash pins (5 s each). Completes normally in
+   * every case; what is still missing then is held by the rules.
    */
   CompletableFuture<Void> awaitAnswers(ProjectName name, UpstreamRouter.Resolved r) {
     if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
       return CompletableFuture.completedFuture(null);
     }
     ProjectPage page = found.page().value();
-    CompletableFuture<Void> advisories = s.advisories()
-        .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
-        .orElse(CompletableFuture.completedFuture(null));
-    return CompletableFuture.allOf(advisories, ProvenanceReplies.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
+    CompletableFuture<Void> advisories =
+        s.advisories()
+            .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
+            .orElse(CompletableFuture.completedFuture(null));
+    return CompletableFuture.allOf(
+        advisories,
+        ProvenanceReplies.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
         s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
   }
 
-  private static Reply page(Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
+  private static Reply page(
+      Exchange ex, RenderedPages.Rendered page, SimpleFormat format, boolean stale) {
     String inm = ex.headers.get(HttpHeaderNames.IF_NONE_MATCH);
     boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
     // RFC 9110 §8.8.3: a strong ETag names one representation; the gzip body is another one.
@@ -352,9 +419,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
     } else {
       byte[] body = gzip ? page.gzip() : page.body();
-      r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
-      r.headers().set(HttpHeaderNames.CONTENT_TYPE,
-          format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
+      r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+      r.headers()
+          .set(
+              HttpHeaderNames.CONTENT_TYPE,
+              format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
       if (gzip) {
         r.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
       }
@@ -399,7 +470,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     String scheme = s.tls() ? "https" : "http";
     String host = ex.headers.get(HttpHeaderNames.HOST);
     if (ex.ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress peer
-        && peer.getAddress() != null && s.config().trustedProxies().trusts(peer.getAddress())) {
+        && peer.getAddress() != null
+        && s.config().trustedProxies().trusts(peer.getAddress())) {
       Forwarding f = Forwarding.of(ex.headers);
       scheme = f.proto().orElse(scheme);
       host = f.host().orElse(host);
@@ -407,9 +479,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (host == null || !HOST.matcher(host).matches()) {
       // A forged Host must not end up in links (and in the rendered-page cache).
       var local = (java.net.InetSocketAddress) ex.ctx.channel().localAddress();
-      host = (local.getAddress() instanceof java.net.Inet6Address
-          ? "[" + local.getAddress().getHostAddress() + "]" : local.getAddress().getHostAddress())
-          + ":" + local.getPort();
+      host =
+          (local.getAddress() instanceof java.net.Inet6Address
+                  ? "[" + local.getAddress().getHostAddress() + "]"
+                  : local.getAddress().getHostAddress())
+              + ":"
+              + local.getPort();
     }
     return scheme + "://" + host.toLowerCase(Locale.ROOT);
   }
@@ -420,13 +495,23 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private CompletableFuture<Reply> file(Exchange ex, Route.File route) {
     ProjectName name = route.project();
     String artifact = route.filename();
-    return withFile(ex, name, artifact, (pages, decision, page) -> {
-      if (!ex.head()) {
-        s.record().ifPresent(r -> decision.file().sha256()
-            .ifPresent(sha -> r.record(name.value(), decision.version(), sha)));
-      }
-      return artifact(ex, pages, decision.file(), () -> rejudge(ex, name, pages, page, artifact));
-    });
+    return withFile(
+        ex,
+        name,
+        artifact,
+        (pages, decision, page) -> {
+          if (!ex.head()) {
+            s.record()
+                .ifPresent(
+                    r ->
+                        decision
+                            .file()
+                            .sha256()
+                            .ifPresent(sha -> r.record(name.value(), decision.version(), sha)));
+          }
+          return artifact(
+              ex, pages, decision.file(), () -> rejudge(ex, name, pages, page, artifact));
+        });
   }
 
   /** What is served for an allowed file. */
@@ -435,11 +520,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * The decision on a file judged again now, after its inspection: a cold file's findings are
-   * known only once it is stored (README "Artifact inspection"). Audited like the first one.
+   * The decision on a file judged again now, after its inspection: a cold file's findings are known
+   * only once it is stored (README "Artifact inspection"). Audited like the first one.
    */
-  private Optional<Decision.Block> rejudge(Exchange ex, ProjectName name, PageCache pages, ProjectPage page,
-      String filename) {
+  private Optional<Decision.Block> rejudge(
+      Exchange ex, ProjectName name, PageCache pages, ProjectPage page, String filename) {
     PageJudge judge = s.judge().get();
     FileDecision d = judge.judge(pages.upstream().name(), page).file(filename).orElseThrow();
     if (d.decision() instanceof Decision.Block block) {
@@ -450,71 +535,98 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * Finds a file on its project's page, judges it, and runs {@code action} when it is allowed.
-   * The file's core metadata is fetched first (when the page advertises it), so that the
-   * {@code metadata} rule has judged what pip would install (README §Fail closed).
+   * Finds a file on its project's page, judges it, and runs {@code action} when it is allowed. The
+   * file's core metadata is fetched first (when the page advertises it), so that the {@code
+   * metadata} rule has judged what pip would install (README §Fail closed).
    */
-  private CompletableFuture<Reply> withFile(Exchange ex, ProjectName name, String filename, FileAction action) {
-    return resolve(name).thenComposeAsync(r -> {
-      if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        return Failures.lookup(r.lookup()).now();
-      }
-      ProjectPage page = found.page().value();
-      Optional<FileEntry> entry = page.file(filename);
-      if (entry.isEmpty()) {
-        return Reply.notFound(filename + " is not a file of " + name).now();
-      }
-      return awaitAnswers(name, r)
-          .thenComposeAsync(done -> judgeFile(ex, name, filename, r, found, action, false), s.blocking());
-    }, s.blocking());
+  private CompletableFuture<Reply> withFile(
+      Exchange ex, ProjectName name, String filename, FileAction action) {
+    return resolve(name)
+        .thenComposeAsync(
+            r -> {
+              if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+                return Failures.lookup(r.lookup()).now();
+              }
+              ProjectPage page = found.page().value();
+              Optional<FileEntry> entry = page.file(filename);
+              if (entry.isEmpty()) {
+                return Reply.notFound(filename + " is not a file of " + name).now();
+              }
+              return awaitAnswers(name, r)
+                  .thenComposeAsync(
+                      done -> judgeFile(ex, name, filename, r, found, action, false), s.blocking());
+            },
+            s.blocking());
   }
 
   /**
-   * Judges the file and answers. An allowed file whose advertised core metadata is not stored
-   * yet has it fetched first and is judged again with it ({@code metadataChecked}), so that the
-   * {@code metadata} rule has seen what pip would install; a file blocked anyway costs nothing.
+   * Judges the file and answers. An allowed file whose advertised core metadata is not stored yet
+   * has it fetched first and is judged again with it ({@code metadataChecked}), so that the {@code
+   * metadata} rule has seen what pip would install; a file blocked anyway costs nothing.
    */
-  private CompletableFuture<Reply> judgeFile(Exchange ex, ProjectName name, String filename, UpstreamRouter.Resolved r,
-      PageLookup.Found<ProjectPage> found, FileAction action, boolean metadataChecked) {
+  private CompletableFuture<Reply> judgeFile(
+      Exchange ex,
+      ProjectName name,
+      String filename,
+      UpstreamRouter.Resolved r,
+      PageLookup.Found<ProjectPage> found,
+      FileAction action,
+      boolean metadataChecked) {
     ProjectPage page = found.page().value();
     PageJudge judge = s.judge().get();
     String upstream = r.pages().upstream().name();
     // The same judged page that the index shows (cached under the same key): one decision.
-    JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
-        judge.version(), SimpleFormat.JSON_V1, base(ex), judge.blockedFiles(),
-        () -> judge.judge(upstream, page)).judged();
+    JudgedPage judged =
+        s.rendered()
+            .project(
+                upstream,
+                name.value(),
+                found.page().version(),
+                judge.version(),
+                SimpleFormat.JSON_V1,
+                base(ex),
+                judge.blockedFiles(),
+                () -> judge.judge(upstream, page))
+            .judged();
     FileDecision decision = java.util.Objects.requireNonNull(judged).file(filename).orElseThrow();
     // A HEAD sends no byte: it does not make the proxy read a metadata-less wheel's METADATA
     // (which may mean downloading the wheel), and is judged with what is known.
-    if (!metadataChecked && decision.decision().allowed() && metadataMissing(decision.file())
+    if (!metadataChecked
+        && decision.decision().allowed()
+        && metadataMissing(decision.file())
         && !(ex.head() && GeneratedMetadata.applies(decision.file()))) {
       return metadataKnown(r.pages(), name, decision.file())
-          .thenComposeAsync(done -> judgeFile(ex, name, filename, r, found, action, true), s.blocking());
+          .thenComposeAsync(
+              done -> judgeFile(ex, name, filename, r, found, action, true), s.blocking());
     }
     audit(ex, "file", name, List.of(decision), judge.version());
     if (decision.decision() instanceof Decision.Block block) {
-      return Failures.download(block.held() ? new DownloadOutcome.Held(block.summary())
-          : new DownloadOutcome.Blocked(BlockNotice.text(block, base(ex), name.value()))).now();
+      return Failures.download(
+              block.held()
+                  ? new DownloadOutcome.Held(block.summary())
+                  : new DownloadOutcome.Blocked(BlockNotice.text(block, base(ex), name.value())))
+          .now();
     }
     return action.run(r.pages(), decision, page);
   }
 
   /**
-   * Completes when the file's advertised core metadata is in the store (fetched now if needed),
-   * or at once when there is none, it cannot be fetched (offline), or fetching failed: the file
-   * is then judged without it.
+   * Completes when the file's advertised core metadata is in the store (fetched now if needed), or
+   * at once when there is none, it cannot be fetched (offline), or fetching failed: the file is
+   * then judged without it.
    */
   /**
-   * Whether the file advertises core metadata with a sha256 that is not stored (yet), or is a
-   * wheel whose metadata the proxy generates (README "Core metadata for every wheel") and has
-   * not generated or no longer stores.
+   * Whether the file advertises core metadata with a sha256 that is not stored (yet), or is a wheel
+   * whose metadata the proxy generates (README "Core metadata for every wheel") and has not
+   * generated or no longer stores.
    */
   private boolean metadataMissing(FileEntry file) {
     if (GeneratedMetadata.applies(file)) {
       Optional<String> generated = s.rendered().metadata().sha256Of(file.sha256().orElseThrow());
       return generated.flatMap(Sha256::parse).flatMap(s.store()::find).isEmpty();
     }
-    Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
+    Optional<Sha256> sha =
+        file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return false;
     }
@@ -530,11 +642,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       // Read from the wheel (by ranges, or the whole wheel, which pip is about to get anyway);
       // a failure leaves the file judged without it, as for advertised metadata.
       // The whole wheel, once stored so, is inspected before it is judged again: it must not
-      // pass for a cached hit, which is served before its inspection (README "Artifact inspection").
-      return s.rendered().metadata().obtain(s, pages, name.value(), file).handle((r, e) -> null)
+      // pass for a cached hit, which is served before its inspection (README "Artifact
+      // inspection").
+      return s.rendered()
+          .metadata()
+          .obtain(s, pages, name.value(), file)
+          .handle((r, e) -> null)
           .thenCompose(nothing -> inspectedIfStored(file));
     }
-    Optional<Sha256> sha = file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
+    Optional<Sha256> sha =
+        file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
@@ -547,37 +664,56 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (s.config().offline()) {
       return CompletableFuture.completedFuture(null);
     }
-    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
-        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
-        started -> watchDownload(pages, started));
-    return d.result().handle((stored, failed) -> {
-      if (failed == null) {
-        s.metadata().noticed(sha.get().hex());
-      }
-      return null;
-    });
+    Download d =
+        s.downloads()
+            .fetch(
+                sha.get(),
+                file.filename() + ".metadata",
+                metaUrl,
+                OptionalLong.empty(),
+                pages.upstream().allowedHosts(),
+                pages.upstream().decorateFor(metaUrl),
+                pages.client(),
+                started -> watchDownload(pages, started));
+    return d.result()
+        .handle(
+            (stored, failed) -> {
+              if (failed == null) {
+                s.metadata().noticed(sha.get().hex());
+              }
+              return null;
+            });
   }
 
   /** Completes when the stored file (if stored, and inspection is on) has been inspected. */
   private CompletableFuture<Void> inspectedIfStored(FileEntry file) {
     Optional<Sha256> sha = file.sha256().flatMap(Sha256::parse);
     Optional<java.nio.file.Path> stored = sha.flatMap(s.store()::find);
-    if (stored.isEmpty() || !s.inspections().active() || s.inspections().inspection(sha.get().hex()).isPresent()) {
+    if (stored.isEmpty()
+        || !s.inspections().active()
+        || s.inspections().inspection(sha.get().hex()).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
-    return s.inspections().ensure(sha.get(), stored.get(), Optional.of(file.filename())).handle((i, e) -> null);
+    return s.inspections()
+        .ensure(sha.get(), stored.get(), Optional.of(file.filename()))
+        .handle((i, e) -> null);
   }
 
-  private void audit(Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
+  private void audit(
+      Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
     var relevant = files.stream().filter(f -> !f.decision().reasons().isEmpty()).toList();
     s.audit().record(ex.remote(), ex.user, via, name.value(), relevant, version);
   }
 
-  private CompletableFuture<Reply> artifact(Exchange ex, PageCache pages, FileEntry file,
+  private CompletableFuture<Reply> artifact(
+      Exchange ex,
+      PageCache pages,
+      FileEntry file,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
     Sha256 sha = Sha256.parse(file.sha256().orElse("")).orElse(null);
     if (sha == null) {
-      return Failures.upstream(502, "the upstream gave no valid sha256 for " + file.filename()).now();
+      return Failures.upstream(502, "the upstream gave no valid sha256 for " + file.filename())
+          .now();
     }
     var meta = new FileSender.Meta(sha.hex(), contentType(file.filename()), FILE_CACHE_CONTROL);
     Optional<java.nio.file.Path> stored = s.store().find(sha);
@@ -592,7 +728,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("file", "miss");
-      return Reply.notFound(file.filename() + " is not in the cache, and the proxy is offline").now();
+      return Reply.notFound(file.filename() + " is not in the cache, and the proxy is offline")
+          .now();
     }
     if (ex.head()) {
       // Headers only: no reason to download now.
@@ -610,22 +747,35 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     try {
       url = URI.create(file.url());
     } catch (IllegalArgumentException e) {
-      return Failures.upstream(502, "the upstream gave an invalid URL for " + file.filename()).now();
+      return Failures.upstream(502, "the upstream gave an invalid URL for " + file.filename())
+          .now();
     }
-    Download d = s.downloads().fetch(sha, file.filename(), url, file.size(),
-        pages.upstream().allowedHosts(), pages.upstream().decorateFor(url), pages.client(),
-        started -> watchDownload(pages, started));
+    Download d =
+        s.downloads()
+            .fetch(
+                sha,
+                file.filename(),
+                url,
+                file.size(),
+                pages.upstream().allowedHosts(),
+                pages.upstream().decorateFor(url),
+                pages.client(),
+                started -> watchDownload(pages, started));
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     // With inspection on, a cold file is stored whole and inspected before its first byte.
-    return new Reply.Streaming(d, meta, ranged || inspect ? Long.MAX_VALUE : s.config().streamAfter(),
-        () -> {
-          DownloadOutcome outcome = stored(sha);
-          if (inspect && outcome instanceof DownloadOutcome.Stored st) {
-            return inspectThenSend(file, sha, st.file(), meta, recheck);
-          }
-          return send(outcome, meta).now();
-        },
-        e -> Failures.download(DownloadOutcome.failed(file.filename(), e)).now()).now();
+    return new Reply.Streaming(
+            d,
+            meta,
+            ranged || inspect ? Long.MAX_VALUE : s.config().streamAfter(),
+            () -> {
+              DownloadOutcome outcome = stored(sha);
+              if (inspect && outcome instanceof DownloadOutcome.Stored st) {
+                return inspectThenSend(file, sha, st.file(), meta, recheck);
+              }
+              return send(outcome, meta).now();
+            },
+            e -> Failures.download(DownloadOutcome.failed(file.filename(), e)).now())
+        .now();
   }
 
   /** The stored file of {@code sha}, or vanished (evicted or purged since it was stored). */
@@ -636,25 +786,40 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** The stored file sent, or the answer for why it is not. */
   private static Reply send(DownloadOutcome outcome, FileSender.Meta meta) {
-    return outcome instanceof DownloadOutcome.Stored st ? new Reply.StoredFile(st.file(), meta)
+    return outcome instanceof DownloadOutcome.Stored st
+        ? new Reply.StoredFile(st.file(), meta)
         : Failures.download(outcome);
   }
 
   /** Inspects a file just stored, judges it again with the findings, then sends it or 403. */
-  private CompletableFuture<Reply> inspectThenSend(FileEntry file, Sha256 sha, java.nio.file.Path p,
-      FileSender.Meta meta, java.util.function.Supplier<Optional<Decision.Block>> recheck) {
-    return s.inspections().ensure(sha, p, Optional.of(file.filename())).handleAsync((inspection, e) -> {
-      DownloadOutcome outcome;
-      if (e != null) {
-        // Fail closed: a file that could not be inspected is not served now (tried again next time).
-        LOG.warn("cannot inspect {}: {}", file.filename(), e.toString());
-        outcome = new DownloadOutcome.InspectionFailed(file.filename(), String.valueOf(e.getMessage()));
-      } else {
-        Optional<Decision.Block> block = recheck.get();
-        outcome = block.isPresent() ? new DownloadOutcome.Blocked(block.get().summary()) : stored(sha);
-      }
-      return send(outcome, meta);
-    }, s.blocking());
+  private CompletableFuture<Reply> inspectThenSend(
+      FileEntry file,
+      Sha256 sha,
+      java.nio.file.Path p,
+      FileSender.Meta meta,
+      java.util.function.Supplier<Optional<Decision.Block>> recheck) {
+    return s.inspections()
+        .ensure(sha, p, Optional.of(file.filename()))
+        .handleAsync(
+            (inspection, e) -> {
+              DownloadOutcome outcome;
+              if (e != null) {
+                // Fail closed: a file that could not be inspected is not served now (tried again
+                // next time).
+                LOG.warn("cannot inspect {}: {}", file.filename(), e.toString());
+                outcome =
+                    new DownloadOutcome.InspectionFailed(
+                        file.filename(), String.valueOf(e.getMessage()));
+              } else {
+                Optional<Decision.Block> block = recheck.get();
+                outcome =
+                    block.isPresent()
+                        ? new DownloadOutcome.Blocked(block.get().summary())
+                        : stored(sha);
+              }
+              return send(outcome, meta);
+            },
+            s.blocking());
   }
 
   /** Health and metrics follow a download that goes to the upstream of {@code pages}. */
@@ -674,7 +839,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return "application/octet-stream";
   }
 
-  /** Core metadata (PEP 658/714): stored by its own sha256, fetched from {@code <file URL>.metadata}. */
+  /**
+   * Core metadata (PEP 658/714): stored by its own sha256, fetched from {@code <file
+   * URL>.metadata}.
+   */
   private CompletableFuture<Reply> metadata(Exchange ex, PageCache pages, FileEntry file) {
     var ref = file.metadata();
     if (ref.isEmpty() && GeneratedMetadata.applies(file)) {
@@ -687,7 +855,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (sha.isEmpty()) {
       return MetadataWithoutHash.reply(s, pages, file, f -> generated(pages, f, Optional.empty()));
     }
-    var meta = new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
+    var meta =
+        new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
     Optional<java.nio.file.Path> stored = s.store().find(sha.get());
     if (stored.isPresent()) {
       s.metrics().artifact("metadata", "hit");
@@ -695,22 +864,40 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     if (s.config().offline() && s.storage().store().isEmpty()) {
       s.metrics().artifact("metadata", "miss");
-      return Reply.notFound(file.filename() + ".metadata is not in the cache, and the proxy is offline").now();
+      return Reply.notFound(
+              file.filename() + ".metadata is not in the cache, and the proxy is offline")
+          .now();
     }
     s.metrics().artifact("metadata", "miss");
     URI metaUrl = URI.create(file.url() + ".metadata");
-    Download d = s.downloads().fetch(sha.get(), file.filename() + ".metadata", metaUrl, OptionalLong.empty(),
-        pages.upstream().allowedHosts(), pages.upstream().decorateFor(metaUrl), pages.client(),
-        started -> watchDownload(pages, started));
-    return new Reply.Streaming(d, meta, Long.MAX_VALUE, () -> send(stored(sha.get()), meta).now(), e -> {
-      DownloadOutcome failed = DownloadOutcome.failed(file.filename() + ".metadata", e);
-      if (failed instanceof DownloadOutcome.UpstreamFailure u && u.notFound()
-          && file.filename().toLowerCase(Locale.ROOT).endsWith(".whl") && file.sha256().isPresent()) {
-        // Advertised, then 404: the wheel's own METADATA instead of a 502 pip retries.
-        return generated(pages, file, Optional.of(sha.get().hex()));
-      }
-      return Failures.download(failed).now();
-    }).now();
+    Download d =
+        s.downloads()
+            .fetch(
+                sha.get(),
+                file.filename() + ".metadata",
+                metaUrl,
+                OptionalLong.empty(),
+                pages.upstream().allowedHosts(),
+                pages.upstream().decorateFor(metaUrl),
+                pages.client(),
+                started -> watchDownload(pages, started));
+    return new Reply.Streaming(
+            d,
+            meta,
+            Long.MAX_VALUE,
+            () -> send(stored(sha.get()), meta).now(),
+            e -> {
+              DownloadOutcome failed = DownloadOutcome.failed(file.filename() + ".metadata", e);
+              if (failed instanceof DownloadOutcome.UpstreamFailure u
+                  && u.notFound()
+                  && file.filename().toLowerCase(Locale.ROOT).endsWith(".whl")
+                  && file.sha256().isPresent()) {
+                // Advertised, then 404: the wheel's own METADATA instead of a 502 pip retries.
+                return generated(pages, file, Optional.of(sha.get().hex()));
+              }
+              return Failures.download(failed).now();
+            })
+        .now();
   }
 
   /**
@@ -718,21 +905,33 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * page advertised a hash ({@code expected}), the wheel's metadata must have it.
    */
   CompletableFuture<Reply> generated(PageCache pages, FileEntry file, Optional<String> expected) {
-    return s.rendered().metadata().obtain(s, pages, ProjectName.normalize(nameOf(file)), file).thenApply(r -> {
-      if (r.body().isEmpty()) {
-        return Failures.status(r.status(), r.why());
-      }
-      byte[] body = r.body().get();
-      String sha = Sha256.of(body).hex();
-      if (expected.isPresent() && !expected.get().equals(sha)) {
-        return Failures.upstream(502, "the upstream advertised core metadata for "
-            + file.filename() + " with sha256 " + expected.get() + " and has none; the wheel's own has " + sha);
-      }
-      var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
-      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-      resp.headers().set(HttpHeaderNames.ETAG, "\"" + sha + "\"");
-      return new Reply.Complete(resp);
-    });
+    return s.rendered()
+        .metadata()
+        .obtain(s, pages, ProjectName.normalize(nameOf(file)), file)
+        .thenApply(
+            r -> {
+              if (r.body().isEmpty()) {
+                return Failures.status(r.status(), r.why());
+              }
+              byte[] body = r.body().get();
+              String sha = Sha256.of(body).hex();
+              if (expected.isPresent() && !expected.get().equals(sha)) {
+                return Failures.upstream(
+                    502,
+                    "the upstream advertised core metadata for "
+                        + file.filename()
+                        + " with sha256 "
+                        + expected.get()
+                        + " and has none; the wheel's own has "
+                        + sha);
+              }
+              var resp =
+                  new DefaultFullHttpResponse(
+                      HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+              resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+              resp.headers().set(HttpHeaderNames.ETAG, "\"" + sha + "\"");
+              return new Reply.Complete(resp);
+            });
   }
 
   private static String nameOf(FileEntry file) {
@@ -741,33 +940,55 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   // ---- the legacy JSON API -------------------------------------------------------------
 
-  /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON API"). */
-  private CompletableFuture<Reply> legacyJson(Exchange ex, ProjectName name, Optional<String> version) {
+  /**
+   * {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON
+   * API").
+   */
+  private CompletableFuture<Reply> legacyJson(
+      Exchange ex, ProjectName name, Optional<String> version) {
     PageJudge judge = s.judge().get();
     Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
       return Reply.notFound(name + " is blocked by policy: " + hidden.get()).now();
     }
     String base = base(ex);
-    return answered(name).thenApplyAsync(r -> {
-      if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-        return Failures.lookup(r.lookup());
-      }
-      String upstream = r.pages().upstream().name();
-      ProjectPage page = found.page().value();
-      JudgedPage judged = s.rendered().project(upstream, name.value(), found.page().version(),
-          judge.version(), SimpleFormat.JSON_V1, base, judge.blockedFiles(),
-          () -> judge.judge(upstream, page)).judged();
-      Optional<byte[]> body;
-      try {
-        body = LegacyJson.render(s, java.util.Objects.requireNonNull(judged), name, version, base);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      return body.isEmpty()
-          ? Reply.notFound(name + " has no release " + version.orElse("") + " with a file this policy serves")
-          : new Reply.Complete(LegacyJson.response(body.get()));
-    }, s.blocking());
+    return answered(name)
+        .thenApplyAsync(
+            r -> {
+              if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+                return Failures.lookup(r.lookup());
+              }
+              String upstream = r.pages().upstream().name();
+              ProjectPage page = found.page().value();
+              JudgedPage judged =
+                  s.rendered()
+                      .project(
+                          upstream,
+                          name.value(),
+                          found.page().version(),
+                          judge.version(),
+                          SimpleFormat.JSON_V1,
+                          base,
+                          judge.blockedFiles(),
+                          () -> judge.judge(upstream, page))
+                      .judged();
+              Optional<byte[]> body;
+              try {
+                body =
+                    LegacyJson.render(
+                        s, java.util.Objects.requireNonNull(judged), name, version, base);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              return body.isEmpty()
+                  ? Reply.notFound(
+                      name
+                          + " has no release "
+                          + version.orElse("")
+                          + " with a file this policy serves")
+                  : new Reply.Complete(LegacyJson.response(body.get()));
+            },
+            s.blocking());
   }
 
   // ---- provenance (PEP 740) ------------------------------------------------------------
@@ -777,14 +998,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ProjectName name = route.project();
     String filename = route.filename();
     String version = route.version();
-    return withFile(ex, name, filename, (pages, decision, page) -> {
-      // The Integrity API names a file by project, version and filename; a version that is not
-      // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
-      if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
-        return Reply.notFound(filename + " is not a file of " + name + " " + version).now();
-      }
-      return ProvenanceReplies.reply(s, pages, decision.file());
-    });
+    return withFile(
+        ex,
+        name,
+        filename,
+        (pages, decision, page) -> {
+          // The Integrity API names a file by project, version and filename; a version that is not
+          // the file's names nothing (PyPI answers 404), whatever the filename alone would find.
+          if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
+            return Reply.notFound(filename + " is not a file of " + name + " " + version).now();
+          }
+          return ProvenanceReplies.reply(s, pages, decision.file());
+        });
   }
 
   /** PEP 440 equality where both parse (1.0 is 1.0.0), exact text otherwise. */

@@ -1,10 +1,10 @@
 package dev.pypiguard.server.http;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,10 +12,10 @@ import java.util.Optional;
 /**
  * A request target split into decoded path segments and the raw query.
  *
- * <p>Segments are percent-decoded one by one (never as form data, so {@code +} stays {@code +}).
- * A target whose decoded segments would contain {@code /}, {@code \}, NUL or control characters,
- * or that has {@code .} or {@code ..} segments, is rejected: no decoding trick reaches a
- * different path than the one the router sees. So is a query with control bytes.
+ * <p>Segments are percent-decoded one by one (never as form data, so {@code +} stays {@code +}). A
+ * target whose decoded segments would contain {@code /}, {@code \}, NUL or control characters, or
+ * that has {@code .} or {@code ..} segments, is rejected: no decoding trick reaches a different
+ * path than the one the router sees. So is a query with control bytes.
  *
  * <p>{@link Router}'s reader of targets: nothing else reads a request's path.
  */
@@ -66,8 +66,8 @@ record RequestPath(List<String> segments, boolean trailingSlash, String rawQuery
   }
 
   /**
-   * A query with control bytes, raw or percent-encoded, is refused (400): it can only be an
-   * attack on whatever later reads or logs it (issue 14).
+   * A query with control bytes, raw or percent-encoded, is refused (400): it can only be an attack
+   * on whatever later reads or logs it (issue 14).
    */
   private static boolean cleanQuery(String query) {
     for (int i = 0; i < query.length(); i++) {
@@ -143,11 +143,19 @@ record RequestPath(List<String> segments, boolean trailingSlash, String rawQuery
     var sb = new StringBuilder(segment.length() + 8);
     for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '!') {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~'
+          || c == '+'
+          || c == '!') {
         sb.append((char) c);
       } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        sb.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }

@@ -5,13 +5,16 @@ import dev.pypiguard.server.auth.Role;
 import java.util.Optional;
 
 /**
- * What a request asks for, as {@link Router#parse} reads it from the method and target alone:
- * every path rule of the server is there, and nowhere else. Each route knows the role it needs
- * (empty: open to everyone, README "Access control") and its {@code route} label in the metrics
- * and access log.
+ * What a request asks for, as {@link Router#parse} reads it from the method and target alone: every
+ * path rule of the server is there, and nowhere else. Each route knows the role it needs (empty:
+ * open to everyone, README "Access control") and its {@code route} label in the metrics and access
+ * log.
  */
 sealed interface Route {
-  /** The role a client needs for this route; empty when it is open to everyone. Most need {@code read}. */
+  /**
+   * The role a client needs for this route; empty when it is open to everyone. Most need {@code
+   * read}.
+   */
   default Optional<Role> role() {
     return READ;
   }
@@ -28,7 +31,10 @@ sealed interface Route {
   Optional<Role> READ = Optional.of(Role.READ);
   Optional<Role> ADMIN = Optional.of(Role.ADMIN);
 
-  /** A route that names a project: policy and upstream globs are matched against it off the event loop. */
+  /**
+   * A route that names a project: policy and upstream globs are matched against it off the event
+   * loop.
+   */
   sealed interface OfProject extends Route {
     @Override
     default boolean offLoop() {
@@ -94,7 +100,9 @@ sealed interface Route {
     }
   }
 
-  /** {@code /files/<project>/<filename>.metadata}: the core metadata of {@code filename} (PEP 658). */
+  /**
+   * {@code /files/<project>/<filename>.metadata}: the core metadata of {@code filename} (PEP 658).
+   */
   record Metadata(ProjectName project, String filename) implements OfProject {
     @Override
     public String label() {
@@ -110,7 +118,10 @@ sealed interface Route {
     }
   }
 
-  /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON API"). */
+  /**
+   * {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json} (README "Legacy JSON
+   * API").
+   */
   record LegacyJson(ProjectName project, Optional<String> version) implements OfProject {
     @Override
     public String label() {
@@ -153,7 +164,10 @@ sealed interface Route {
   /** {@code GET /-/admin/stats}. */
   record Stats() implements AdminAction {}
 
-  /** {@code GET /-/admin/blocks?limit=N}; {@code limit} is the raw parameter, checked by the handler. */
+  /**
+   * {@code GET /-/admin/blocks?limit=N}; {@code limit} is the raw parameter, checked by the
+   * handler.
+   */
   record Blocks(Optional<String> limit) implements AdminAction {}
 
   /** {@code POST /-/admin/reload}. */
@@ -164,7 +178,10 @@ sealed interface Route {
     }
   }
 
-  /** {@code POST /-/admin/purge/<project>[/<filename>]}; {@code rawProject} is checked by the handler (400). */
+  /**
+   * {@code POST /-/admin/purge/<project>[/<filename>]}; {@code rawProject} is checked by the
+   * handler (400).
+   */
   record Purge(String rawProject, Optional<String> filename) implements AdminAction {
     @Override
     public boolean changes() {
@@ -178,7 +195,10 @@ sealed interface Route {
   /** {@code GET /-/admin/held}. */
   record Held() implements AdminAction {}
 
-  /** {@code POST /-/admin/held/<sha256>/clear?reason=...}; {@code rawSha256} is checked by the handler (400). */
+  /**
+   * {@code POST /-/admin/held/<sha256>/clear?reason=...}; {@code rawSha256} is checked by the
+   * handler (400).
+   */
   record ClearHeld(String rawSha256, Optional<String> reason) implements AdminAction {
     @Override
     public boolean changes() {
@@ -193,9 +213,13 @@ sealed interface Route {
   record NotFound(String why, String label, Optional<Role> role) implements Route {}
 
   /** 405: the method does not fit; {@code allow} is the {@code Allow} header. */
-  record MethodNotAllowed(String allow, String why, String label, Optional<Role> role) implements Route {}
+  record MethodNotAllowed(String allow, String why, String label, Optional<Role> role)
+      implements Route {}
 
-  /** 400: a target that is not a path we serve (decoding tricks, {@code //}, {@code ..}, control bytes). */
+  /**
+   * 400: a target that is not a path we serve (decoding tricks, {@code //}, {@code ..}, control
+   * bytes).
+   */
   record BadRequest(String why) implements Route {
     @Override
     public Optional<Role> role() {

@@ -8,9 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a request's method and target into a {@link Route}: a pure function, the one place that
- * knows the server's paths (the idea of Helidon's {@code HttpRouting} and Armeria's route table,
- * as one exhaustive parse instead of a registry). Headers play no part: access control,
- * negotiation and conditional requests come after, on the route.
+ * knows the server's paths (the idea of Helidon's {@code HttpRouting} and Armeria's route table, as
+ * one exhaustive parse instead of a registry). Headers play no part: access control, negotiation
+ * and conditional requests come after, on the route.
  */
 final class Router {
   private static final Pattern FILENAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+!~\\-]{0,250}");
@@ -23,7 +23,8 @@ final class Router {
     boolean admin = target.startsWith("/-/admin/") || target.equals("/-/admin");
     boolean get = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
     if (!get && !(admin && method.equals(HttpMethod.POST))) {
-      return new Route.MethodNotAllowed("GET, HEAD", "only GET and HEAD are served", "bad-request", Route.OPEN);
+      return new Route.MethodNotAllowed(
+          "GET, HEAD", "only GET and HEAD are served", "bad-request", Route.OPEN);
     }
     Optional<RequestPath> parsed = RequestPath.parse(target);
     if (parsed.isEmpty()) {
@@ -47,8 +48,10 @@ final class Router {
         }
         if (seg.size() == 3 && seg.get(1).equals("explain")) {
           Optional<ProjectName> name = ProjectName.parse(seg.get(2));
-          yield name.isPresent() ? new Route.Explain(name.get())
-              : new Route.NotFound("not a valid project name: " + seg.get(2), "explain", Route.READ);
+          yield name.isPresent()
+              ? new Route.Explain(name.get())
+              : new Route.NotFound(
+                  "not a valid project name: " + seg.get(2), "explain", Route.READ);
         }
         yield notFound("no such path");
       }
@@ -78,7 +81,8 @@ final class Router {
     }
     if (!path.trailingSlash() || !name.get().value().equals(raw)) {
       // PEP 503: the normalized name with a trailing slash is the one URL of a project.
-      return new Route.Redirect("/simple/" + name.get().value() + "/" + query(path), "project", Route.READ);
+      return new Route.Redirect(
+          "/simple/" + name.get().value() + "/" + query(path), "project", Route.READ);
     }
     return new Route.Project(name.get(), path.query("format"));
   }
@@ -100,7 +104,8 @@ final class Router {
       return none;
     }
     if (filename.endsWith(METADATA)) {
-      return new Route.Metadata(name.get(), filename.substring(0, filename.length() - METADATA.length()));
+      return new Route.Metadata(
+          name.get(), filename.substring(0, filename.length() - METADATA.length()));
     }
     return new Route.File(name.get(), filename);
   }
@@ -127,12 +132,19 @@ final class Router {
     }
     Optional<ProjectName> name = ProjectName.parse(seg.get(1));
     if (name.isEmpty()) {
-      return new Route.NotFound("not a valid project name: " + seg.get(1), "legacy-json", Route.READ);
+      return new Route.NotFound(
+          "not a valid project name: " + seg.get(1), "legacy-json", Route.READ);
     }
     Optional<String> version = seg.size() == 4 ? Optional.of(seg.get(2)) : Optional.empty();
     if (!name.get().value().equals(seg.get(1))) {
-      return new Route.Redirect("/pypi/" + name.get().value() + "/"
-          + version.map(v -> RequestPath.encode(v) + "/").orElse("") + "json", "legacy-json", Route.READ);
+      return new Route.Redirect(
+          "/pypi/"
+              + name.get().value()
+              + "/"
+              + version.map(v -> RequestPath.encode(v) + "/").orElse("")
+              + "json",
+          "legacy-json",
+          Route.READ);
     }
     return new Route.LegacyJson(name.get(), version);
   }
@@ -143,33 +155,47 @@ final class Router {
   }
 
   /**
-   * {@code /-/admin/...}. An unknown endpoint and a method that does not fit still need the
-   * admin role: nobody else learns which endpoints exist.
+   * {@code /-/admin/...}. An unknown endpoint and a method that does not fit still need the admin
+   * role: nobody else learns which endpoints exist.
    */
   private static Route admin(HttpMethod method, RequestPath path) {
     List<String> seg = path.segments();
     String action = seg.size() < 3 ? "" : seg.get(2);
-    Optional<Route.AdminAction> known = switch (action) {
-      case "" -> seg.size() <= 3 ? Optional.of(new Route.Endpoints()) : Optional.empty();
-      case "stats" -> seg.size() == 3 ? Optional.of(new Route.Stats()) : Optional.empty();
-      case "blocks" -> seg.size() == 3 ? Optional.of(new Route.Blocks(path.query("limit"))) : Optional.empty();
-      case "reload" -> seg.size() == 3 ? Optional.of(new Route.Reload()) : Optional.empty();
-      case "purge" -> seg.size() == 4 || seg.size() == 5
-          ? Optional.of(new Route.Purge(seg.get(3), seg.size() == 5 ? Optional.of(seg.get(4)) : Optional.empty()))
-          : Optional.empty();
-      case "findings" -> seg.size() == 3 ? Optional.of(new Route.Findings()) : Optional.empty();
-      case "held" -> seg.size() == 3 ? Optional.of(new Route.Held())
-          : seg.size() == 5 && seg.get(4).equals("clear")
-              ? Optional.of(new Route.ClearHeld(seg.get(3), path.query("reason"))) : Optional.empty();
-      default -> Optional.empty();
-    };
+    Optional<Route.AdminAction> known =
+        switch (action) {
+          case "" -> seg.size() <= 3 ? Optional.of(new Route.Endpoints()) : Optional.empty();
+          case "stats" -> seg.size() == 3 ? Optional.of(new Route.Stats()) : Optional.empty();
+          case "blocks" ->
+              seg.size() == 3
+                  ? Optional.of(new Route.Blocks(path.query("limit")))
+                  : Optional.empty();
+          case "reload" -> seg.size() == 3 ? Optional.of(new Route.Reload()) : Optional.empty();
+          case "purge" ->
+              seg.size() == 4 || seg.size() == 5
+                  ? Optional.of(
+                      new Route.Purge(
+                          seg.get(3), seg.size() == 5 ? Optional.of(seg.get(4)) : Optional.empty()))
+                  : Optional.empty();
+          case "findings" -> seg.size() == 3 ? Optional.of(new Route.Findings()) : Optional.empty();
+          case "held" ->
+              seg.size() == 3
+                  ? Optional.of(new Route.Held())
+                  : seg.size() == 5 && seg.get(4).equals("clear")
+                      ? Optional.of(new Route.ClearHeld(seg.get(3), path.query("reason")))
+                      : Optional.empty();
+          default -> Optional.empty();
+        };
     if (known.isEmpty()) {
-      return new Route.NotFound("no such admin endpoint; GET /-/admin/ lists them", "admin", Route.ADMIN);
+      return new Route.NotFound(
+          "no such admin endpoint; GET /-/admin/ lists them", "admin", Route.ADMIN);
     }
     boolean post = known.get().changes();
     if (method.equals(HttpMethod.POST) != post) {
-      return new Route.MethodNotAllowed(post ? "POST" : "GET, HEAD",
-          post ? "this changes the server: use POST" : "use GET", "admin", Route.ADMIN);
+      return new Route.MethodNotAllowed(
+          post ? "POST" : "GET, HEAD",
+          post ? "this changes the server: use POST" : "use GET",
+          "admin",
+          Route.ADMIN);
     }
     return new Route.Admin(known.get());
   }

@@ -14,12 +14,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Assembles a connection's pipeline: [TLS], request deadlines, HTTP codec, aggregation, the
- * in-order queue of pipelined requests, chunked writes, routing; a connection over the limits
- * is closed before any of it.
+ * in-order queue of pipelined requests, chunked writes, routing; a connection over the limits is
+ * closed before any of it.
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /** Request line limit: longer targets answer 414. */
   static final int MAX_LINE = 8 * 1024;
+
   /** Header block limit: larger ones answer 431. */
   static final int MAX_HEADERS = 16 * 1024;
 
@@ -33,8 +34,12 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     this.services = services;
     // Shared by every connection, each part handed over by name.
     this.admin = AdminReplies.of(services);
-    this.access = new AccessControl(services.ops()::tokens, services.config().host(), services.config().baseUrl(),
-        services.metrics().registry());
+    this.access =
+        new AccessControl(
+            services.ops()::tokens,
+            services.config().host(),
+            services.config().baseUrl(),
+            services.metrics().registry());
     this.tls = tls;
     this.limits = limits;
   }
@@ -50,18 +55,26 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("deadline", new RequestDeadline(l.requestHeaders(), l.idle()));
     // A backstop while a response is being written: a client that reads nothing for five
     // minutes is gone (a slow reader is not idle).
-    p.addLast("idle", new IdleStateHandler(0, 0, 300, TimeUnit.SECONDS) {
-      @Override
-      protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx,
-          io.netty.handler.timeout.IdleStateEvent evt) {
-        ctx.close();
-      }
-    });
+    p.addLast(
+        "idle",
+        new IdleStateHandler(0, 0, 300, TimeUnit.SECONDS) {
+          @Override
+          protected void channelIdle(
+              io.netty.channel.ChannelHandlerContext ctx,
+              io.netty.handler.timeout.IdleStateEvent evt) {
+            ctx.close();
+          }
+        });
     // Netty's codec keeps its own count of requests awaiting a response: room for all that
     // InOrderResponses may hold.
-    p.addLast("http", new HttpServerCodec(new io.netty.handler.codec.http.HttpDecoderConfig()
-        .setMaxInitialLineLength(MAX_LINE).setMaxHeaderSize(MAX_HEADERS).setMaxChunkSize(8192),
-        InOrderResponses.MAX_PENDING + 2));
+    p.addLast(
+        "http",
+        new HttpServerCodec(
+            new io.netty.handler.codec.http.HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_LINE)
+                .setMaxHeaderSize(MAX_HEADERS)
+                .setMaxChunkSize(8192),
+            InOrderResponses.MAX_PENDING + 2));
     // Requests carry no body worth having: anything larger is refused with 413.
     p.addLast("aggregate", new HttpObjectAggregator(64 * 1024));
     p.addLast("in-order", new InOrderResponses());

@@ -15,8 +15,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Small documents kept beside an artifact and keyed by its sha256: provenance (PEP 740) and core
- * metadata the upstream advertised without a hash. Fetched into memory (bounded), validated,
- * then written to disk atomically.
+ * metadata the upstream advertised without a hash. Fetched into memory (bounded), validated, then
+ * written to disk atomically.
  */
 final class SideDocument {
   private static final int MAX_BYTES = 16 * 1024 * 1024;
@@ -48,39 +48,44 @@ final class SideDocument {
   static CompletableFuture<Fetched> fetch(Services s, PageCache pages, URI url, String accept) {
     var result = new CompletableFuture<Fetched>();
     var out = new ByteArrayOutputStream();
-    pages.client().download(url, pages.upstream().allowedHosts(),
-        b -> {
-          pages.upstream().decorateFor(url).accept(b);
-          b.header("Accept", accept);
-        },
-        new DownloadSink() {
-          @Override
-          public void start(OptionalLong length) throws IOException {
-            if (length.isPresent() && length.getAsLong() > MAX_BYTES) {
-              throw new IOException("document larger than " + MAX_BYTES + " bytes");
-            }
-          }
+    pages
+        .client()
+        .download(
+            url,
+            pages.upstream().allowedHosts(),
+            b -> {
+              pages.upstream().decorateFor(url).accept(b);
+              b.header("Accept", accept);
+            },
+            new DownloadSink() {
+              @Override
+              public void start(OptionalLong length) throws IOException {
+                if (length.isPresent() && length.getAsLong() > MAX_BYTES) {
+                  throw new IOException("document larger than " + MAX_BYTES + " bytes");
+                }
+              }
 
-          @Override
-          public void data(ByteBuffer bytes) throws IOException {
-            if (out.size() + bytes.remaining() > MAX_BYTES) {
-              throw new IOException("document larger than " + MAX_BYTES + " bytes");
-            }
-            byte[] chunk = new byte[bytes.remaining()];
-            bytes.get(chunk);
-            out.write(chunk);
-          }
+              @Override
+              public void data(ByteBuffer bytes) throws IOException {
+                if (out.size() + bytes.remaining() > MAX_BYTES) {
+                  throw new IOException("document larger than " + MAX_BYTES + " bytes");
+                }
+                byte[] chunk = new byte[bytes.remaining()];
+                bytes.get(chunk);
+                out.write(chunk);
+              }
 
-          @Override
-          public void end() {
-            result.complete(new Fetched(Optional.of(out.toByteArray()), 200, ""));
-          }
+              @Override
+              public void end() {
+                result.complete(new Fetched(Optional.of(out.toByteArray()), 200, ""));
+              }
 
-          @Override
-          public void failed(String reason, boolean notFound, boolean timedOut) {
-            result.complete(new Fetched(Optional.empty(), notFound ? 404 : timedOut ? 504 : 502, reason));
-          }
-        });
+              @Override
+              public void failed(String reason, boolean notFound, boolean timedOut) {
+                result.complete(
+                    new Fetched(Optional.empty(), notFound ? 404 : timedOut ? 504 : 502, reason));
+              }
+            });
     return result;
   }
 }

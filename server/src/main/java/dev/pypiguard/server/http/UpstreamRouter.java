@@ -15,29 +15,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Decides which upstream serves a project, closing dependency confusion by construction.
  *
  * <ul>
- *   <li>A name an upstream owns (the first whose {@code projects} globs match it) is served by
- *       that upstream alone: when it does not have the name the answer is 404, when it is down
- *       the answer is its stale copy or 502/504. No other upstream is ever asked.
+ *   <li>A name an upstream owns (the first whose {@code projects} globs match it) is served by that
+ *       upstream alone: when it does not have the name the answer is 404, when it is down the
+ *       answer is its stale copy or 502/504. No other upstream is ever asked.
  *   <li>An upstream with {@code projects} serves nothing else. Any other name is served whole by
  *       the first upstream without {@code projects}, in order, that has it ("everything not owned
- *       above"). Pages are never merged. An upstream that answered 404 is remembered as not
- *       having the name for the page TTL, so later requests skip it.
+ *       above"). Pages are never merged. An upstream that answered 404 is remembered as not having
+ *       the name for the page TTL, so later requests skip it.
  *   <li>When an earlier such upstream is down, a later one is used only if it served this name
  *       before (its page is cached): the earlier one did not have the name then. Otherwise the
- *       answer is the earlier upstream's failure, because a later upstream's page might be the
- *       very package the earlier one would have shadowed.
+ *       answer is the earlier upstream's failure, because a later upstream's page might be the very
+ *       package the earlier one would have shadowed.
  * </ul>
  */
 public final class UpstreamRouter {
   private final List<PageCache> pages;
+
   /** (upstream index, name) pairs the upstream recently answered 404 for. */
   private final Cache<String, Boolean> absent;
+
   /** The last merged project list, reused while every upstream's list is the same. */
   private final java.util.concurrent.atomic.AtomicReference<CachedPage<ProjectIndex>> merged =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -45,13 +46,15 @@ public final class UpstreamRouter {
   /** Where the project lists are merged: 600,000 names are never merged on an event loop. */
   private final java.util.concurrent.Executor blocking;
 
-  public UpstreamRouter(List<PageCache> pages, Duration pageTtl, java.util.concurrent.Executor blocking) {
+  public UpstreamRouter(
+      List<PageCache> pages, Duration pageTtl, java.util.concurrent.Executor blocking) {
     this.pages = List.copyOf(pages);
     this.blocking = blocking;
-    this.absent = Caffeine.newBuilder()
-        .expireAfterWrite(pageTtl.isZero() ? Duration.ofSeconds(1) : pageTtl)
-        .maximumSize(200_000)
-        .build();
+    this.absent =
+        Caffeine.newBuilder()
+            .expireAfterWrite(pageTtl.isZero() ? Duration.ofSeconds(1) : pageTtl)
+            .maximumSize(200_000)
+            .build();
   }
 
   /** A project page found (or not), with the upstream that answered. */
@@ -69,8 +72,9 @@ public final class UpstreamRouter {
 
   /** The page caches of the upstreams that may serve {@code name}, in order. */
   private List<PageCache> serving(ProjectName name) {
-    var ups = dev.pypiguard.core.upstream.Upstream.serving(
-        pages.stream().map(PageCache::upstream).toList(), name.value());
+    var ups =
+        dev.pypiguard.core.upstream.Upstream.serving(
+            pages.stream().map(PageCache::upstream).toList(), name.value());
     return pages.stream().filter(p -> ups.contains(p.upstream())).toList();
   }
 
@@ -101,49 +105,65 @@ public final class UpstreamRouter {
   private CompletableFuture<Resolved> next(
       ProjectName name, List<PageCache> candidates, int i, Optional<Resolved> failure) {
     if (i >= candidates.size()) {
-      return CompletableFuture.completedFuture(failure.orElseGet(() -> new Resolved(
-          candidates.isEmpty() ? pages.get(0) : candidates.get(0),
-          new PageLookup.Missing<>(candidates.isEmpty()
-              ? name.value() + " is owned by no upstream, and every upstream serves only the projects it owns"
-              : name.value() + " is not on any upstream (" + names(candidates) + ")"))));
+      return CompletableFuture.completedFuture(
+          failure.orElseGet(
+              () ->
+                  new Resolved(
+                      candidates.isEmpty() ? pages.get(0) : candidates.get(0),
+                      new PageLookup.Missing<>(
+                          candidates.isEmpty()
+                              ? name.value()
+                                  + " is owned by no upstream, and every upstream serves only the projects it owns"
+                              : name.value()
+                                  + " is not on any upstream ("
+                                  + names(candidates)
+                                  + ")"))));
     }
     PageCache p = candidates.get(i);
     String key = p.upstream().name() + "/" + name.value();
     if (absent.getIfPresent(key) != null) {
       return next(name, candidates, i + 1, failure);
     }
-    return p.project(name).thenCompose(lookup -> {
-      if (lookup instanceof PageLookup.Found) {
-        absent.invalidate(key);
-        return CompletableFuture.completedFuture(new Resolved(p, lookup));
-      }
-      if (lookup instanceof PageLookup.Missing) {
-        absent.put(key, Boolean.TRUE);
-        return next(name, candidates, i + 1, failure);
-      }
-      // Down: a later upstream may answer only if it served this name before.
-      Resolved down = failure.orElse(new Resolved(p, lookup));
-      return servedBefore(name, candidates.subList(i + 1, candidates.size())).thenCompose(later -> later
-          ? next(name, candidates, i + 1, Optional.of(down))
-          : CompletableFuture.completedFuture(down));
-    });
+    return p.project(name)
+        .thenCompose(
+            lookup -> {
+              if (lookup instanceof PageLookup.Found) {
+                absent.invalidate(key);
+                return CompletableFuture.completedFuture(new Resolved(p, lookup));
+              }
+              if (lookup instanceof PageLookup.Missing) {
+                absent.put(key, Boolean.TRUE);
+                return next(name, candidates, i + 1, failure);
+              }
+              // Down: a later upstream may answer only if it served this name before.
+              Resolved down = failure.orElse(new Resolved(p, lookup));
+              return servedBefore(name, candidates.subList(i + 1, candidates.size()))
+                  .thenCompose(
+                      later ->
+                          later
+                              ? next(name, candidates, i + 1, Optional.of(down))
+                              : CompletableFuture.completedFuture(down));
+            });
   }
 
   /** Whether one of {@code later} holds a cached page of {@code name}. */
   private static CompletableFuture<Boolean> servedBefore(ProjectName name, List<PageCache> later) {
     CompletableFuture<Boolean> any = CompletableFuture.completedFuture(false);
     for (PageCache p : later) {
-      any = any.thenCompose(found -> found
-          ? CompletableFuture.completedFuture(true)
-          : p.cached(name).thenApply(Optional::isPresent));
+      any =
+          any.thenCompose(
+              found ->
+                  found
+                      ? CompletableFuture.completedFuture(true)
+                      : p.cached(name).thenApply(Optional::isPresent));
     }
     return any;
   }
 
   /**
-   * The project list: every upstream's names that it may serve (an upstream with {@code
-   * projects} lists only the names it owns, the others only names nobody owns). Upstreams that
-   * fail are left out; when all fail, the first failure.
+   * The project list: every upstream's names that it may serve (an upstream with {@code projects}
+   * lists only the names it owns, the others only names nobody owns). Upstreams that fail are left
+   * out; when all fail, the first failure.
    */
   public CompletableFuture<PageLookup<ProjectIndex>> index() {
     List<CompletableFuture<PageLookup<ProjectIndex>>> all = new ArrayList<>();
@@ -153,37 +173,44 @@ public final class UpstreamRouter {
     if (pages.size() == 1) {
       return all.get(0);
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApplyAsync(v -> {
-      List<String> versions = new ArrayList<>();
-      Optional<PageLookup<ProjectIndex>> firstFailure = Optional.empty();
-      boolean stale = false;
-      for (var f : all) {
-        PageLookup<ProjectIndex> lookup = f.join();
-        if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
-          versions.add(found.page().version());
-          stale = stale || found.stale();
-        } else {
-          firstFailure = firstFailure.or(() -> Optional.of(lookup));
-          versions.add("-");
-          stale = stale || lookup instanceof PageLookup.Unavailable;
-        }
-      }
-      if (firstFailure.isPresent() && versions.stream().allMatch("-"::equals)) {
-        return firstFailure.get();
-      }
-      String version = dev.pypiguard.core.blob.Sha256.of(
-          String.join(",", versions).getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex();
-      CachedPage<ProjectIndex> page = merged.get();
-      if (page == null || !page.version().equals(version)) {
-        // PyPI's list has 600,000 names: merge once per change, not once per request.
-        page = merge(all, version);
-        merged.set(page);
-      }
-      return new PageLookup.Found<>(page, stale);
-    }, blocking);
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenApplyAsync(
+            v -> {
+              List<String> versions = new ArrayList<>();
+              Optional<PageLookup<ProjectIndex>> firstFailure = Optional.empty();
+              boolean stale = false;
+              for (var f : all) {
+                PageLookup<ProjectIndex> lookup = f.join();
+                if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
+                  versions.add(found.page().version());
+                  stale = stale || found.stale();
+                } else {
+                  firstFailure = firstFailure.or(() -> Optional.of(lookup));
+                  versions.add("-");
+                  stale = stale || lookup instanceof PageLookup.Unavailable;
+                }
+              }
+              if (firstFailure.isPresent() && versions.stream().allMatch("-"::equals)) {
+                return firstFailure.get();
+              }
+              String version =
+                  dev.pypiguard.core.blob.Sha256.of(
+                          String.join(",", versions)
+                              .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                      .hex();
+              CachedPage<ProjectIndex> page = merged.get();
+              if (page == null || !page.version().equals(version)) {
+                // PyPI's list has 600,000 names: merge once per change, not once per request.
+                page = merge(all, version);
+                merged.set(page);
+              }
+              return new PageLookup.Found<>(page, stale);
+            },
+            blocking);
   }
 
-  private CachedPage<ProjectIndex> merge(List<CompletableFuture<PageLookup<ProjectIndex>>> all, String version) {
+  private CachedPage<ProjectIndex> merge(
+      List<CompletableFuture<PageLookup<ProjectIndex>>> all, String version) {
     Map<String, String> names = new LinkedHashMap<>();
     ProjectIndex first = null;
     for (int i = 0; i < pages.size(); i++) {
@@ -197,15 +224,23 @@ public final class UpstreamRouter {
           continue;
         }
         Optional<PageCache> owner = owner(parsed.get());
-        boolean serves = owner.isPresent() ? owner.get() == pages.get(i) : pages.get(i).upstream().projects().isEmpty();
+        boolean serves =
+            owner.isPresent()
+                ? owner.get() == pages.get(i)
+                : pages.get(i).upstream().projects().isEmpty();
         if (serves) {
           names.putIfAbsent(parsed.get().value(), n);
         }
       }
     }
     ProjectIndex base = java.util.Objects.requireNonNull(first, "no upstream page to merge");
-    var index = new ProjectIndex(base.apiVersion(), base.meta(), new ArrayList<>(names.values()), Map.of());
-    return new CachedPage<>(index, version, java.time.Instant.now(), Optional.empty(),
+    var index =
+        new ProjectIndex(base.apiVersion(), base.meta(), new ArrayList<>(names.values()), Map.of());
+    return new CachedPage<>(
+        index,
+        version,
+        java.time.Instant.now(),
+        Optional.empty(),
         pages.get(0).upstream().simpleUrl());
   }
 

@@ -19,9 +19,12 @@ public final class ProxyMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter bytesServed;
+
   /** Meters of the request path, resolved once per tag set (route names and statuses are few). */
-  private final java.util.concurrent.ConcurrentHashMap<String,
-      java.util.concurrent.ConcurrentHashMap<Integer, Timer>> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<
+          String, java.util.concurrent.ConcurrentHashMap<Integer, Timer>>
+      requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final java.util.concurrent.ConcurrentHashMap<String, Counter> artifacts =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.concurrent.ConcurrentHashMap<String, Counter> decisions =
@@ -56,18 +59,23 @@ public final class ProxyMetrics {
   }
 
   /**
-   * The timer of a (route, status) pair, registered once and then found by a map look-up (a
-   * builder and a registry search per request showed in profiles: README "Speed").
+   * The timer of a (route, status) pair, registered once and then found by a map look-up (a builder
+   * and a registry search per request showed in profiles: README "Speed").
    */
   private Timer requestTimer(String route, int status) {
-    var byStatus = requestTimers.computeIfAbsent(route, r -> new java.util.concurrent.ConcurrentHashMap<>());
+    var byStatus =
+        requestTimers.computeIfAbsent(route, r -> new java.util.concurrent.ConcurrentHashMap<>());
     Timer t = byStatus.get(status);
     if (t == null) {
-      t = byStatus.computeIfAbsent(status, st -> Timer.builder("pypiguard.requests")
-          .description("Requests served, by route and status")
-          .tag("route", route)
-          .tag("status", Integer.toString(st))
-          .register(registry));
+      t =
+          byStatus.computeIfAbsent(
+              status,
+              st ->
+                  Timer.builder("pypiguard.requests")
+                      .description("Requests served, by route and status")
+                      .tag("route", route)
+                      .tag("status", Integer.toString(st))
+                      .register(registry));
     }
     return t;
   }
@@ -78,15 +86,21 @@ public final class ProxyMetrics {
 
   /** A file or metadata request answered from the store ({@code hit}) or the upstream. */
   public void artifact(String kind, String result) {
-    artifacts.computeIfAbsent(kind + '\n' + result, k -> Counter.builder("pypiguard.cache.requests")
-        .description("Cache lookups, by kind of asset and result")
-        .tag("kind", kind)
-        .tag("result", result)
-        .register(registry))
+    artifacts
+        .computeIfAbsent(
+            kind + '\n' + result,
+            k ->
+                Counter.builder("pypiguard.cache.requests")
+                    .description("Cache lookups, by kind of asset and result")
+                    .tag("kind", kind)
+                    .tag("result", result)
+                    .register(registry))
         .increment();
   }
 
-  /** A policy decision served: {@code outcome} is {@code block} or {@code would-block} (audit mode). */
+  /**
+   * A policy decision served: {@code outcome} is {@code block} or {@code would-block} (audit mode).
+   */
   public void decision(String rule, String outcome) {
     decision(rule, outcome, 1);
   }
@@ -94,11 +108,15 @@ public final class ProxyMetrics {
   /** {@code count} policy decisions served (the audit log counts repeats, README "Audit log"). */
   public void decision(String rule, String outcome, long count) {
     // Resolved once per (rule, outcome).
-    decisions.computeIfAbsent(rule + '\n' + outcome, k -> Counter.builder("pypiguard.policy.decisions")
-        .description("Blocking decisions served, by rule and outcome")
-        .tag("rule", rule)
-        .tag("outcome", outcome)
-        .register(registry))
+    decisions
+        .computeIfAbsent(
+            rule + '\n' + outcome,
+            k ->
+                Counter.builder("pypiguard.policy.decisions")
+                    .description("Blocking decisions served, by rule and outcome")
+                    .tag("rule", rule)
+                    .tag("outcome", outcome)
+                    .register(registry))
         .increment(count);
   }
 
@@ -113,7 +131,8 @@ public final class ProxyMetrics {
 
   public void integrityFailure(String kind) {
     Counter.builder("pypiguard.integrity.failures")
-        .description("Upstream bytes refused because they did not match their declared hash or size")
+        .description(
+            "Upstream bytes refused because they did not match their declared hash or size")
         .tag("kind", kind)
         .register(registry)
         .increment();
@@ -121,33 +140,45 @@ public final class ProxyMetrics {
 
   /**
    * Times a file download from the upstream {@code upstream} and records its size, by outcome:
-   * {@code ok}, {@code not-found}, {@code integrity} (bytes that did not match), {@code timeout}
-   * or {@code error}.
+   * {@code ok}, {@code not-found}, {@code integrity} (bytes that did not match), {@code timeout} or
+   * {@code error}.
    */
   public void watchDownload(String upstream, dev.pypiguard.core.cache.Download d) {
     long start = System.nanoTime();
-    d.result().whenComplete((p, e) -> {
-      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-          ? e.getCause() : e;
-      String outcome = cause == null ? "ok"
-          : cause instanceof dev.pypiguard.core.blob.IntegrityException ? "integrity"
-          : cause instanceof dev.pypiguard.core.cache.Download.DownloadFailure f
-              ? (f.notFound() ? "not-found" : f.timedOut() ? "timeout" : "error")
-          : "error";
-      upstreamRequest(upstream, "file", Duration.ofNanos(System.nanoTime() - start), outcome);
-      DistributionSummary.builder("pypiguard.upstream.download.size")
-          .description("Bytes of files downloaded from upstreams")
-          .baseUnit("bytes")
-          .register(registry)
-          .record(d.written());
-    });
+    d.result()
+        .whenComplete(
+            (p, e) -> {
+              Throwable cause =
+                  e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                      ? e.getCause()
+                      : e;
+              String outcome =
+                  cause == null
+                      ? "ok"
+                      : cause instanceof dev.pypiguard.core.blob.IntegrityException
+                          ? "integrity"
+                          : cause instanceof dev.pypiguard.core.cache.Download.DownloadFailure f
+                              ? (f.notFound() ? "not-found" : f.timedOut() ? "timeout" : "error")
+                              : "error";
+              upstreamRequest(
+                  upstream, "file", Duration.ofNanos(System.nanoTime() - start), outcome);
+              DistributionSummary.builder("pypiguard.upstream.download.size")
+                  .description("Bytes of files downloaded from upstreams")
+                  .baseUnit("bytes")
+                  .register(registry)
+                  .record(d.written());
+            });
   }
 
   public void gauge(String name, String description, Supplier<Number> value) {
-    io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);
+    io.micrometer.core.instrument.Gauge.builder(name, value)
+        .description(description)
+        .register(registry);
   }
 
-  /** Page lookups and upstream page requests of the upstream {@code upstream}, for its page cache. */
+  /**
+   * Page lookups and upstream page requests of the upstream {@code upstream}, for its page cache.
+   */
   public PageCache.Listener forUpstream(String upstream) {
     return new PageCache.Listener() {
       @Override

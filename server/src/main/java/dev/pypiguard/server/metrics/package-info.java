@@ -1,6 +1,4 @@
-/**
- * The Prometheus metrics the proxy exposes at {@code /metrics} (Micrometer).
- */
+/** The Prometheus metrics the proxy exposes at {@code /metrics} (Micrometer). */
 @NullMarked
 package dev.pypiguard.server.metrics;
 

@@ -36,9 +36,9 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes what a cache holds as a self-contained static mirror (README "Air-gapped mirrors"): PEP 503 HTML and
- * PEP 691 JSON pages under {@code simple/} linking relatively to {@code files/}, the artifacts
- * with their core metadata and provenance beside them, and {@code manifest.json}.
+ * Writes what a cache holds as a self-contained static mirror (README "Air-gapped mirrors"): PEP
+ * 503 HTML and PEP 691 JSON pages under {@code simple/} linking relatively to {@code files/}, the
+ * artifacts with their core metadata and provenance beside them, and {@code manifest.json}.
  *
  * <p>Only files whose bytes the cache holds are listed, and only those the policy allows at export
  * time; each manifest entry records that decision and the policy version.
@@ -67,7 +67,11 @@ final class Exporter {
    *     wheel, for wheels without advertised metadata, before judging: the metadata rule's source
    *     reads it, so export judges what it writes beside the wheel
    */
-  Exporter(Path cacheDir, PageJudge judge, Optional<InspectionStore> inspections, Map<String, String> generated) {
+  Exporter(
+      Path cacheDir,
+      PageJudge judge,
+      Optional<InspectionStore> inspections,
+      Map<String, String> generated) {
     this.cacheDir = cacheDir;
     this.store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
     this.judge = judge;
@@ -82,8 +86,8 @@ final class Exporter {
 
   /**
    * What the rules read about the stored files of {@code page}, made known before it is judged
-   * (README §Fail closed): each one's inspection, and a metadata-less wheel's own METADATA. A
-   * file whose inspection fails stays uninspected, and the inspection rule holds it.
+   * (README §Fail closed): each one's inspection, and a metadata-less wheel's own METADATA. A file
+   * whose inspection fails stays uninspected, and the inspection rule holds it.
    */
   private void prepare(ProjectPage page) throws IOException {
     for (FileEntry f : page.files()) {
@@ -94,17 +98,22 @@ final class Exporter {
       }
       if (inspections.isPresent()) {
         try {
-          inspections.get().ensure(sha.get(), blob.get(), Optional.of(f.filename()))
+          inspections
+              .get()
+              .ensure(sha.get(), blob.get(), Optional.of(f.filename()))
               .get(10, java.util.concurrent.TimeUnit.MINUTES);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
           // left uninspected: held by the inspection rule, so not exported
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("export interrupted");
         }
       }
-      if (f.metadata().isEmpty() && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
-        ownMetadata(blob.get(), f.filename()).ifPresent(m -> generated.put(sha.get().hex(), sha256Of(m).hex()));
+      if (f.metadata().isEmpty()
+          && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
+        ownMetadata(blob.get(), f.filename())
+            .ifPresent(m -> generated.put(sha.get().hex(), sha256Of(m).hex()));
       }
     }
   }
@@ -137,11 +146,18 @@ final class Exporter {
         String dir = "files/" + project + "/";
         String link = "../../" + dir + encode(f.filename());
         // PEP 700 size from the stored file when the upstream gave none, so the JSON claims 1.4.
-        FileEntry x = f.withUrl(link).withSize(f.size().isPresent() ? f.size()
-            : java.util.OptionalLong.of(Files.size(blob.get())));
-        String version = DistributionFilename.parse(f.filename(), new ProjectName(project))
-            .map(DistributionFilename::version).orElse(d.version());
-        ObjectNode entry = put(out, dir + f.filename(), blob.get(), known, "artifact", project, version, f, d);
+        FileEntry x =
+            f.withUrl(link)
+                .withSize(
+                    f.size().isPresent()
+                        ? f.size()
+                        : java.util.OptionalLong.of(Files.size(blob.get())));
+        String version =
+            DistributionFilename.parse(f.filename(), new ProjectName(project))
+                .map(DistributionFilename::version)
+                .orElse(d.version());
+        ObjectNode entry =
+            put(out, dir + f.filename(), blob.get(), known, "artifact", project, version, f, d);
         if (entry == null) {
           skipped++;
         } else {
@@ -149,9 +165,15 @@ final class Exporter {
           bytes += entry.path("size").asLong();
         }
         // Core metadata (PEP 658/714), stored by its own digest or, hashless, beside the artifact.
-        Optional<Path> meta = f.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")))
-            .flatMap(store::find)
-            .or(() -> f.metadata().map(m -> side("metadata", sha.get())).filter(Files::isRegularFile));
+        Optional<Path> meta =
+            f.metadata()
+                .flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")))
+                .flatMap(store::find)
+                .or(
+                    () ->
+                        f.metadata()
+                            .map(m -> side("metadata", sha.get()))
+                            .filter(Files::isRegularFile));
         if (meta.isEmpty() && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
           // README "Core metadata for every wheel": the upstream had none, the wheel has its own,
           // so that an air-gapped mirror resolves as fast as the proxy does.
@@ -159,7 +181,17 @@ final class Exporter {
         }
         x = metadata(x, meta.map(Exporter::sha256Of));
         if (meta.isPresent()) {
-          ObjectNode m = put(out, dir + f.filename() + ".metadata", meta.get(), known, "metadata", project, version, f, d);
+          ObjectNode m =
+              put(
+                  out,
+                  dir + f.filename() + ".metadata",
+                  meta.get(),
+                  known,
+                  "metadata",
+                  project,
+                  version,
+                  f,
+                  d);
           if (m != null) {
             files.add(m);
           }
@@ -167,7 +199,17 @@ final class Exporter {
         Path prov = side("provenance", sha.get());
         if (f.provenance().isPresent() && Files.isRegularFile(prov)) {
           x = x.withProvenance(Optional.of(link + ".provenance"));
-          ObjectNode p = put(out, dir + f.filename() + ".provenance", prov, known, "provenance", project, version, f, d);
+          ObjectNode p =
+              put(
+                  out,
+                  dir + f.filename() + ".provenance",
+                  prov,
+                  known,
+                  "provenance",
+                  project,
+                  version,
+                  f,
+                  d);
           if (p != null) {
             files.add(p);
           }
@@ -187,11 +229,16 @@ final class Exporter {
       var held = new java.util.TreeMap<dev.pypiguard.core.version.Version, String>();
       for (FileEntry file : exported) {
         DistributionFilename.parse(file.filename(), new ProjectName(project))
-            .flatMap(n -> dev.pypiguard.core.version.Version.tryParse(n.version()).map(v -> Map.entry(v, n.version())))
+            .flatMap(
+                n ->
+                    dev.pypiguard.core.version.Version.tryParse(n.version())
+                        .map(v -> Map.entry(v, n.version())))
             .ifPresent(v -> held.putIfAbsent(v.getKey(), v.getValue()));
       }
-      ProjectPage served = page.withFiles(exported).withExtra(extra)
-          .withVersions(Optional.of(List.copyOf(held.values())));
+      ProjectPage served =
+          page.withFiles(exported)
+              .withExtra(extra)
+              .withVersions(Optional.of(List.copyOf(held.values())));
       pageEntries.add(write(out, "simple/" + project + "/index.html", SimpleHtml.render(served)));
       pageEntries.add(write(out, "simple/" + project + "/index.json", SimpleJson.render(served)));
     }
@@ -213,8 +260,19 @@ final class Exporter {
   private static FileEntry metadata(FileEntry f, Optional<Sha256> sha) {
     // Written with the digest of the bytes exported, so pip and the importer can verify them.
     Optional<MetadataRef> ref = sha.map(s -> new MetadataRef(Map.of("sha256", s.hex())));
-    return new FileEntry(f.filename(), f.url(), f.hashes(), f.requiresPython(), f.yanked(), f.size(),
-        f.uploadTime(), ref, ref, f.gpgSig(), f.provenance(), f.extra());
+    return new FileEntry(
+        f.filename(),
+        f.url(),
+        f.hashes(),
+        f.requiresPython(),
+        f.yanked(),
+        f.size(),
+        f.uploadTime(),
+        ref,
+        ref,
+        f.gpgSig(),
+        f.provenance(),
+        f.extra());
   }
 
   /** A stored wheel's own METADATA, kept in the store by its digest; empty when it has none. */
@@ -240,12 +298,24 @@ final class Exporter {
   }
 
   private Path side(String kind, Sha256 artifact) {
-    return cacheDir.resolve(kind).resolve(artifact.hex().substring(0, 2)).resolve(artifact.hex() + ".bin");
+    return cacheDir
+        .resolve(kind)
+        .resolve(artifact.hex().substring(0, 2))
+        .resolve(artifact.hex() + ".bin");
   }
 
   /** Copies a file into the tree unless the earlier manifest has it; returns its manifest entry. */
-  private static @Nullable ObjectNode put(Path out, String rel, Path source, Set<String> known, String kind,
-      String project, String version, FileEntry f, FileDecision d) throws IOException {
+  private static @Nullable ObjectNode put(
+      Path out,
+      String rel,
+      Path source,
+      Set<String> known,
+      String kind,
+      String project,
+      String version,
+      FileEntry f,
+      FileDecision d)
+      throws IOException {
     Sha256 sha = kind.equals("artifact") ? f.digest().orElseThrow() : sha256Of(source);
     if (known.contains(rel + "\n" + sha.hex())) {
       return null;
@@ -269,7 +339,9 @@ final class Exporter {
     }
     e.put("decision", d.decision().allowed() ? "allow" : "block");
     ArrayNode reasons = e.putArray("reasons");
-    d.decision().reasons().forEach(r -> reasons.addObject().put("rule", r.rule()).put("message", r.message()));
+    d.decision()
+        .reasons()
+        .forEach(r -> reasons.addObject().put("rule", r.rule()).put("message", r.message()));
     return e;
   }
 
@@ -306,7 +378,8 @@ final class Exporter {
       }
       return out;
     } catch (IOException e) {
-      throw new dev.pypiguard.core.config.ConfigException("--since: " + manifest + ": cannot read: " + e.getMessage());
+      throw new dev.pypiguard.core.config.ConfigException(
+          "--since: " + manifest + ": cannot read: " + e.getMessage());
     }
   }
 
@@ -348,7 +421,10 @@ final class Exporter {
     var sb = new StringBuilder();
     for (byte b : filename.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+      if ((c >= 'A' && c <= 'Z')
+          || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || "-._~".indexOf(c) >= 0) {
         sb.append(c);
       } else {
         sb.append('%').append(String.format("%02X", b & 0xff));

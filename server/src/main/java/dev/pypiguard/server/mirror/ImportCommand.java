@@ -12,12 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import org.jspecify.annotations.Nullable;
 
 /** {@code pypi-guard import}: loads an exported mirror into a cache, all or nothing. */
 @Command(
@@ -37,10 +37,16 @@ import org.jspecify.annotations.Nullable;
 public final class ImportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml), for the cache directory and upstream name.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Config file (pypi-guard.yaml), for the cache directory and upstream name.")
   @Nullable Path config;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to load into (default: ~/.cache/pypi-guard).")
+  @Option(
+      names = "--cache-dir",
+      paramLabel = "DIR",
+      description = "The cache to load into (default: ~/.cache/pypi-guard).")
   @Nullable Path cacheDir;
 
   @Parameters(paramLabel = "IN_DIR", description = "An exported mirror (holding manifest.json).")
@@ -51,19 +57,35 @@ public final class ImportCommand implements Callable<Integer> {
     if (!Files.isDirectory(in)) {
       throw new ConfigException(in + ": not a directory");
     }
-    ServerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), new ConfigLoader.Flags(
-        Optional.empty(), Optional.empty(), Optional.ofNullable(cacheDir), Optional.empty(),
-        Optional.empty(), false, java.util.List.of()));
+    ServerConfig cfg =
+        ConfigLoader.load(
+            Optional.ofNullable(config),
+            new ConfigLoader.Flags(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.ofNullable(cacheDir),
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                java.util.List.of()));
     Files.createDirectories(cfg.cacheDir());
-    // Pages go where the proxy will look for them: the owner's cache, else the first unowned upstream's.
+    // Pages go where the proxy will look for them: the owner's cache, else the first unowned
+    // upstream's.
     Importer.Result r;
     try (var storage = SharedStorage.open(cfg.storage(), new SimpleMeterRegistry())) {
       if (storage.store().isPresent() && !storage.store().get().reachable()) {
         throw new ConfigException("storage: " + storage.health().get(0));
       }
-      r = new Importer(cfg.cacheDir(), project -> Upstream.serving(cfg.upstreams(), project).stream()
-          .findFirst().orElse(cfg.upstreams().get(0)).name(), storage.store())
-          .load(in);
+      r =
+          new Importer(
+                  cfg.cacheDir(),
+                  project ->
+                      Upstream.serving(cfg.upstreams(), project).stream()
+                          .findFirst()
+                          .orElse(cfg.upstreams().get(0))
+                          .name(),
+                  storage.store())
+              .load(in);
     }
     if (r instanceof Importer.Result.Refused refused) {
       PrintWriter err = spec.commandLine().getErr();
@@ -74,7 +96,11 @@ public final class ImportCommand implements Callable<Integer> {
     }
     var ok = (Importer.Result.Imported) r;
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("imported %d file(s) of %d project(s) into %s%s%n", ok.files(), ok.projects(), cfg.cacheDir(),
+    out.printf(
+        "imported %d file(s) of %d project(s) into %s%s%n",
+        ok.files(),
+        ok.projects(),
+        cfg.cacheDir(),
         cfg.storage() instanceof Storage.S3 s3 ? " and " + s3.describe() : "");
     out.flush();
     return 0;

@@ -6,14 +6,14 @@ import dev.pypiguard.core.blob.BlobWriter;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.cache.SharedBlobs;
 import dev.pypiguard.core.io.DurableFile;
-import dev.pypiguard.core.store.ObjectStore;
-import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleJson;
+import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
 import java.io.IOException;
@@ -43,7 +43,8 @@ final class Importer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A verified manifest entry ready to publish. */
-  private record Entry(Path file, String rel, Sha256 sha, long size, String kind, String artifactSha) {}
+  private record Entry(
+      Path file, String rel, Sha256 sha, long size, String kind, String artifactSha) {}
 
   /** The outcome of an import: published counts, or the problems that refused it. */
   sealed interface Result {
@@ -62,11 +63,13 @@ final class Importer {
 
   /**
    * An importer whose pages go where the proxy will look for them ({@code upstreamFor} names the
-   * upstream that serves a project: its owner, else the first), and that also puts what it
-   * imports into {@code shared} (the bucket of {@code storage: {type: s3}}), so that every replica
-   * serves it; it returns once all is there.
+   * upstream that serves a project: its owner, else the first), and that also puts what it imports
+   * into {@code shared} (the bucket of {@code storage: {type: s3}}), so that every replica serves
+   * it; it returns once all is there.
    */
-  Importer(Path cacheDir, java.util.function.UnaryOperator<String> upstreamFor,
+  Importer(
+      Path cacheDir,
+      java.util.function.UnaryOperator<String> upstreamFor,
       java.util.Optional<ObjectStore> shared) {
     this.cacheDir = cacheDir;
     this.upstreamFor = upstreamFor;
@@ -105,10 +108,15 @@ final class Importer {
         ProjectPage page = SimpleJson.parsePage(Files.readAllBytes(p.file()), p.file().toUri());
         for (FileEntry f : page.files()) {
           Optional<Sha256> sha = f.digest();
-          boolean have = sha.isPresent() && (inMirror.contains(sha.get()) || store.find(sha.get()).isPresent());
+          boolean have =
+              sha.isPresent()
+                  && (inMirror.contains(sha.get()) || store.find(sha.get()).isPresent());
           if (!have) {
-            problems.add(p.rel() + ": lists " + f.filename()
-                + ", which is neither in this mirror nor in the cache (import the earlier export first)");
+            problems.add(
+                p.rel()
+                    + ": lists "
+                    + f.filename()
+                    + ", which is neither in this mirror nor in the cache (import the earlier export first)");
           }
         }
       } catch (RuntimeException e) {
@@ -121,8 +129,11 @@ final class Importer {
     // Everything checked: publish. Blobs first, so a page never names a file the cache lacks.
     for (Entry e : files) {
       if (e.kind().equals("provenance")) {
-        Path side = cacheDir.resolve("provenance").resolve(e.artifactSha().substring(0, 2))
-            .resolve(e.artifactSha() + ".bin");
+        Path side =
+            cacheDir
+                .resolve("provenance")
+                .resolve(e.artifactSha().substring(0, 2))
+                .resolve(e.artifactSha() + ".bin");
         DurableFile.copy(e.file(), side);
       } else {
         if (store.find(e.sha()).isEmpty()) {
@@ -160,12 +171,19 @@ final class Importer {
       try {
         long size = Files.size(p);
         if (n.has("size") && n.path("size").asLong(-1) != size) {
-          problems.add(rel + ": altered (size " + size + ", manifest says " + n.path("size").asLong() + ")");
+          problems.add(
+              rel + ": altered (size " + size + ", manifest says " + n.path("size").asLong() + ")");
           continue;
         }
         Sha256 actual = Exporter.sha256Of(p);
         if (!actual.equals(sha.get())) {
-          problems.add(rel + ": altered (sha256 " + actual.hex() + ", manifest says " + sha.get().hex() + ")");
+          problems.add(
+              rel
+                  + ": altered (sha256 "
+                  + actual.hex()
+                  + ", manifest says "
+                  + sha.get().hex()
+                  + ")");
           continue;
         }
         String kind = n.path("kind").asText("artifact");
@@ -206,14 +224,17 @@ final class Importer {
     }
     Path page = root.resolve("simple").resolve(parts[1]).resolve("index.json");
     try {
-      return SimpleJson.parsePage(Files.readAllBytes(page), page.toUri()).file(parts[2]).flatMap(FileEntry::sha256);
+      return SimpleJson.parsePage(Files.readAllBytes(page), page.toUri())
+          .file(parts[2])
+          .flatMap(FileEntry::sha256);
     } catch (IOException | RuntimeException e) {
       return java.util.Optional.empty();
     }
   }
 
   private static void publish(FileSystemBlobStore store, Entry e) throws IOException {
-    try (BlobWriter w = store.create(e.sha()); InputStream in = Files.newInputStream(e.file())) {
+    try (BlobWriter w = store.create(e.sha());
+        InputStream in = Files.newInputStream(e.file())) {
       byte[] buf = new byte[64 * 1024];
       for (int n; (n = in.read(buf)) > 0; ) {
         w.append(ByteBuffer.wrap(buf, 0, n));
@@ -230,7 +251,10 @@ final class Importer {
     }
     String key = SharedBlobs.key(sha);
     if (!shared.get().exists(key)) {
-      shared.get().upload(key, store.find(sha).orElseThrow(() -> new IOException("blob " + sha + " vanished")));
+      shared
+          .get()
+          .upload(
+              key, store.find(sha).orElseThrow(() -> new IOException("blob " + sha + " vanished")));
     }
   }
 
@@ -238,10 +262,17 @@ final class Importer {
   private void loadPages(Path root, List<ProjectName> projects) throws IOException {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (var client = new UpstreamClient(UpstreamClient.Settings.defaults("pypi-guard-import"))) {
-      java.util.function.Function<String, PageCache> cacheOf = name -> new PageCache(
-          Upstream.of(name, root.resolve("simple").toUri()), client, cacheDir,
-          new PageCache.Settings(Duration.ZERO, Duration.ZERO, false), pool, Clock.systemUTC(),
-          PageCache.Listener.NONE, shared);
+      java.util.function.Function<String, PageCache> cacheOf =
+          name ->
+              new PageCache(
+                  Upstream.of(name, root.resolve("simple").toUri()),
+                  client,
+                  cacheDir,
+                  new PageCache.Settings(Duration.ZERO, Duration.ZERO, false),
+                  pool,
+                  Clock.systemUTC(),
+                  PageCache.Listener.NONE,
+                  shared);
       var caches = new java.util.HashMap<String, PageCache>();
       for (ProjectName p : projects) {
         PageCache pages = caches.computeIfAbsent(upstreamFor.apply(p.value()), cacheOf);

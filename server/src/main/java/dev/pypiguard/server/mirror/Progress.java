@@ -4,8 +4,8 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * Reports seed progress: a redrawn bar on a terminal, one plain line per file otherwise (logs,
- * CI), so that piped output stays readable.
+ * Reports seed progress: a redrawn bar on a terminal, one plain line per file otherwise (logs, CI),
+ * so that piped output stays readable.
  */
 final class Progress {
   private final PrintWriter out;
@@ -57,8 +57,9 @@ final class Progress {
     }
     int width = 30;
     int filled = (int) ((long) width * done / total);
-    out.printf("\r[%s%s] %d/%d files, %s fetched", "#".repeat(filled), ".".repeat(width - filled),
-        done, total, human(bytes));
+    out.printf(
+        "\r[%s%s] %d/%d files, %s fetched",
+        "#".repeat(filled), ".".repeat(width - filled), done, total, human(bytes));
     out.flush();
   }
 

@@ -1,6 +1,7 @@
 package dev.pypiguard.server.mirror;
 
 import dev.pypiguard.core.config.ConfigException;
+import dev.pypiguard.core.requirement.Requirement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,22 +12,33 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import dev.pypiguard.core.requirement.Requirement;
 
 /**
  * Reads pip requirements files: one PEP 508 specifier a line, {@code #} comments, {@code \}
  * continuations, {@code -r}/{@code --requirement} includes (relative to the including file), and
- * per-line {@code --hash=sha256:HEX} options. Index options ({@code -i}, {@code
- * --extra-index-url}, {@code --pre} ...) are ignored: seeding always reads the proxy's index.
- * Editable and URL requirements cannot come from an index and are refused with file and line.
+ * per-line {@code --hash=sha256:HEX} options. Index options ({@code -i}, {@code --extra-index-url},
+ * {@code --pre} ...) are ignored: seeding always reads the proxy's index. Editable and URL
+ * requirements cannot come from an index and are refused with file and line.
  */
 final class RequirementsFile {
   /** Options that take a value and are meaningless for seeding. */
-  private static final Set<String> IGNORED_WITH_VALUE = Set.of(
-      "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
-      "--only-binary", "--no-binary", "--prefer-binary", "-c", "--constraint", "--use-feature");
-  private static final Set<String> IGNORED_FLAGS = Set.of(
-      "--pre", "--no-index", "--require-hashes", "--prefer-binary");
+  private static final Set<String> IGNORED_WITH_VALUE =
+      Set.of(
+          "-i",
+          "--index-url",
+          "--extra-index-url",
+          "-f",
+          "--find-links",
+          "--trusted-host",
+          "--only-binary",
+          "--no-binary",
+          "--prefer-binary",
+          "-c",
+          "--constraint",
+          "--use-feature");
+
+  private static final Set<String> IGNORED_FLAGS =
+      Set.of("--pre", "--no-index", "--require-hashes", "--prefer-binary");
 
   private RequirementsFile() {}
 
@@ -80,8 +92,8 @@ final class RequirementsFile {
     return line;
   }
 
-  private static void parseLine(String line, String where, Path file, List<Requirement> out,
-      Set<Path> seen) {
+  private static void parseLine(
+      String line, String where, Path file, List<Requirement> out, Set<Path> seen) {
     String s = line.trim();
     if (s.isEmpty()) {
       return;
@@ -90,8 +102,10 @@ final class RequirementsFile {
     String first = words.get(0);
     if (first.startsWith("-")) {
       String opt = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
-      String value = first.contains("=") ? first.substring(first.indexOf('=') + 1)
-          : words.size() > 1 ? words.get(1) : "";
+      String value =
+          first.contains("=")
+              ? first.substring(first.indexOf('=') + 1)
+              : words.size() > 1 ? words.get(1) : "";
       if (opt.equals("-r") || opt.equals("--requirement")) {
         if (value.isEmpty()) {
           throw new ConfigException(where + ": " + opt + " needs a file name");
@@ -128,14 +142,18 @@ final class RequirementsFile {
         String algo = colon < 0 ? "" : value.substring(0, colon).toLowerCase(Locale.ROOT);
         String hex = colon < 0 ? "" : value.substring(colon + 1).toLowerCase(Locale.ROOT);
         if (!algo.equals("sha256") || !hex.matches("[0-9a-f]{64}")) {
-          throw new ConfigException(where + ": --hash " + value
-              + " (expected: sha256:<64 hex digits>; other algorithms are not verified)");
+          throw new ConfigException(
+              where
+                  + ": --hash "
+                  + value
+                  + " (expected: sha256:<64 hex digits>; other algorithms are not verified)");
         }
         hashes.add(hex);
       }
     }
     if (spec.contains("://") || spec.startsWith(".") || spec.startsWith("/")) {
-      throw new ConfigException(where + ": \"" + spec + "\" is a URL or path; only index requirements can be seeded");
+      throw new ConfigException(
+          where + ": \"" + spec + "\" is a URL or path; only index requirements can be seeded");
     }
     try {
       out.add(Requirement.parse(spec, where).withHashes(hashes));

@@ -3,6 +3,7 @@ package dev.pypiguard.server.mirror;
 import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.requirement.Requirement;
 import dev.pypiguard.server.ProxyServer;
 import dev.pypiguard.server.config.ConfigLoader;
 import dev.pypiguard.server.config.ServerConfig;
@@ -13,12 +14,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import dev.pypiguard.core.requirement.Requirement;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code pypi-guard seed}: fills the cache through the policy for an air-gapped mirror. It starts
@@ -46,31 +46,61 @@ import org.jspecify.annotations.Nullable;
 public final class SeedCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Config file (pypi-guard.yaml), as for serve.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Config file (pypi-guard.yaml), as for serve.")
   @Nullable Path config;
 
-  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream simple index, or file:DIR (default: https://pypi.org/simple/).")
+  @Option(
+      names = "--upstream",
+      paramLabel = "URL",
+      description = "Upstream simple index, or file:DIR (default: https://pypi.org/simple/).")
   @Nullable String upstream;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR", description = "The cache to fill (default: ~/.cache/pypi-guard).")
+  @Option(
+      names = "--cache-dir",
+      paramLabel = "DIR",
+      description = "The cache to fill (default: ~/.cache/pypi-guard).")
   @Nullable Path cacheDir;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Policy file; only what it allows is seeded (default: the built-in policy: pypi-guard policy --print-default).")
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description =
+          "Policy file; only what it allows is seeded (default: the built-in policy: pypi-guard policy --print-default).")
   @Nullable Path policy;
 
-  @Option(names = {"-r", "--requirement"}, paramLabel = "FILE", description = "A pip requirements file (repeatable): pins, ranges, --hash, markers, -r includes.")
+  @Option(
+      names = {"-r", "--requirement"},
+      paramLabel = "FILE",
+      description =
+          "A pip requirements file (repeatable): pins, ranges, --hash, markers, -r includes.")
   List<Path> requirements = new ArrayList<>();
 
-  @Option(names = "--project", paramLabel = "NAME", description = "Seed every allowed version of a project (repeatable).")
+  @Option(
+      names = "--project",
+      paramLabel = "NAME",
+      description = "Seed every allowed version of a project (repeatable).")
   List<String> projects = new ArrayList<>();
 
-  @Option(names = "--latest", paramLabel = "N", description = "With --project: only the newest N versions by upload time.")
+  @Option(
+      names = "--latest",
+      paramLabel = "N",
+      description = "With --project: only the newest N versions by upload time.")
   @Nullable Integer latest;
 
-  @Option(names = "--python", paramLabel = "X.Y", description = "Target Python version (repeatable; default: any, markers on it kept).")
+  @Option(
+      names = "--python",
+      paramLabel = "X.Y",
+      description = "Target Python version (repeatable; default: any, markers on it kept).")
   List<String> pythons = new ArrayList<>();
 
-  @Option(names = "--platform", paramLabel = "TAG", description = "Wheel platform tag to include, e.g. manylinux_2_28_x86_64, win_amd64 (repeatable).")
+  @Option(
+      names = "--platform",
+      paramLabel = "TAG",
+      description =
+          "Wheel platform tag to include, e.g. manylinux_2_28_x86_64, win_amd64 (repeatable).")
   List<String> platforms = new ArrayList<>();
 
   @Option(names = "--jobs", paramLabel = "N", description = "Parallel downloads (default: 4).")
@@ -99,36 +129,52 @@ public final class SeedCommand implements Callable<Integer> {
     }
     List<ProjectName> names = new ArrayList<>();
     for (String p : projects) {
-      names.add(ProjectName.parse(p).orElseThrow(
-          () -> new ConfigException("--project: \"" + p + "\" is not a project name")));
+      names.add(
+          ProjectName.parse(p)
+              .orElseThrow(
+                  () -> new ConfigException("--project: \"" + p + "\" is not a project name")));
     }
     List<Target> targets = new ArrayList<>();
     for (String py : pythons.isEmpty() ? List.of("") : pythons) {
       // Each platform is its own target: markers on sys_platform differ between them.
       for (String pl : platforms.isEmpty() ? List.of("") : platforms) {
-        targets.add(new Target(py.isEmpty() ? Optional.empty() : Optional.of(py),
-            pl.isEmpty() ? List.of() : List.of(pl)));
+        targets.add(
+            new Target(
+                py.isEmpty() ? Optional.empty() : Optional.of(py),
+                pl.isEmpty() ? List.of() : List.of(pl)));
       }
     }
-    ServerConfig cfg = ConfigLoader.load(Optional.ofNullable(config), new ConfigLoader.Flags(
-        Optional.of("127.0.0.1:0"), Optional.ofNullable(upstream), Optional.ofNullable(cacheDir),
-        Optional.ofNullable(policy), Optional.empty(), false, java.util.List.of()))
-        // A seed reads the upstream as it is now: cached pages are revalidated, not trusted.
-        .withPageTtl(java.time.Duration.ZERO)
-        // The in-process server is the seeder's alone: plain http on loopback, links to itself,
-        // no client auth, and online whatever the config serves with.
-        .edit(b -> {
-          b.baseUrl = Optional.empty();
-          b.tls = Optional.empty();
-          b.tokensFile = Optional.empty();
-          b.offline = false;
-        });
+    ServerConfig cfg =
+        ConfigLoader.load(
+                Optional.ofNullable(config),
+                new ConfigLoader.Flags(
+                    Optional.of("127.0.0.1:0"),
+                    Optional.ofNullable(upstream),
+                    Optional.ofNullable(cacheDir),
+                    Optional.ofNullable(policy),
+                    Optional.empty(),
+                    false,
+                    java.util.List.of()))
+            // A seed reads the upstream as it is now: cached pages are revalidated, not trusted.
+            .withPageTtl(java.time.Duration.ZERO)
+            // The in-process server is the seeder's alone: plain http on loopback, links to itself,
+            // no client auth, and online whatever the config serves with.
+            .edit(
+                b -> {
+                  b.baseUrl = Optional.empty();
+                  b.tls = Optional.empty();
+                  b.tokensFile = Optional.empty();
+                  b.offline = false;
+                });
     try (ProxyServer server = ProxyServer.start(cfg)) {
       FileSystemBlobStore store = server.services().store();
-      var seeder = new Seeder(server.uri(), store, targets, jobs,
-          new Progress(out, System.console() != null));
-      Seeder.Outcome o = seeder.run(reqs, names, latest == null ? OptionalInt.empty() : OptionalInt.of(latest));
-      out.printf("seeded %d release(s), %d file(s) into %s%n", o.releases(), o.files(), cfg.cacheDir());
+      var seeder =
+          new Seeder(
+              server.uri(), store, targets, jobs, new Progress(out, System.console() != null));
+      Seeder.Outcome o =
+          seeder.run(reqs, names, latest == null ? OptionalInt.empty() : OptionalInt.of(latest));
+      out.printf(
+          "seeded %d release(s), %d file(s) into %s%n", o.releases(), o.files(), cfg.cacheDir());
       out.flush();
       if (!o.problems().isEmpty()) {
         PrintWriter err = spec.commandLine().getErr();

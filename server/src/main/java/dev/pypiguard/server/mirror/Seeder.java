@@ -5,6 +5,8 @@ import dev.pypiguard.core.blob.BlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.project.ProjectName;
+import dev.pypiguard.core.requirement.Marker;
+import dev.pypiguard.core.requirement.Requirement;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.simple.SimpleJson;
@@ -34,13 +36,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import dev.pypiguard.core.requirement.Marker;
-import dev.pypiguard.core.requirement.Requirement;
 
 /**
- * Fills the cache through a running proxy, as pip would: it reads the proxy's (policy-filtered)
- * PEP 691 pages, picks releases, fetches their files, core metadata and provenance through the
- * proxy, and follows {@code Requires-Dist} for every target.
+ * Fills the cache through a running proxy, as pip would: it reads the proxy's (policy-filtered) PEP
+ * 691 pages, picks releases, fetches their files, core metadata and provenance through the proxy,
+ * and follows {@code Requires-Dist} for every target.
  *
  * <p>Driving the proxy over HTTP, rather than calling its services, means a seeded file passed
  * exactly the checks a pip install would have met: policy, hash verification, caching. Files the
@@ -52,8 +52,13 @@ import dev.pypiguard.core.requirement.Requirement;
  */
 final class Seeder {
   /** One release chosen for a target, with the extras asked of it and why. */
-  private record Release(ProjectName project, String version, Target target, Set<String> extras,
-      List<FileEntry> files, String via) {}
+  private record Release(
+      ProjectName project,
+      String version,
+      Target target,
+      Set<String> extras,
+      List<FileEntry> files,
+      String via) {}
 
   /** A requirement to resolve for a target. */
   private record Need(Requirement requirement, Target target) {}
@@ -64,7 +69,8 @@ final class Seeder {
   private final Progress progress;
   private final HttpClient http;
   private final ExecutorService pool;
-  private final Map<String, CompletableFuture<Optional<ProjectPage>>> pages = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Optional<ProjectPage>>> pages =
+      new ConcurrentHashMap<>();
   private final Set<String> fetched = ConcurrentHashMap.newKeySet();
   private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
   private int files;
@@ -74,16 +80,22 @@ final class Seeder {
     this.store = store;
     this.targets = List.copyOf(targets);
     this.progress = progress;
-    this.pool = Executors.newFixedThreadPool(Math.max(1, jobs), r -> {
-      Thread t = new Thread(r, "seed");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, jobs),
+            r -> {
+              Thread t = new Thread(r, "seed");
+              t.setDaemon(true);
+              return t;
+            });
     // The client gets threads of its own: a synchronous send on a pool thread waits for the
     // client's executor to deliver the answer, so with the pool as that executor, as many
     // downloads at once as --jobs starved it and seed hung for ever (issue 14).
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-        .version(HttpClient.Version.HTTP_1_1).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
   }
 
   /** What a seed did. */
@@ -97,7 +109,8 @@ final class Seeder {
     }
   }
 
-  private Outcome seed(List<Requirement> requirements, List<ProjectName> projects, OptionalInt latest) {
+  private Outcome seed(
+      List<Requirement> requirements, List<ProjectName> projects, OptionalInt latest) {
     List<Release> wave = new ArrayList<>();
     List<Need> needs = new ArrayList<>();
     for (Target t : targets) {
@@ -122,7 +135,8 @@ final class Seeder {
       needs = new ArrayList<>();
       List<Release> fresh = new ArrayList<>();
       for (Release r : wave) {
-        if (seenReleases.add(r.project() + "|" + r.version() + "|" + r.target() + "|" + r.extras())) {
+        if (seenReleases.add(
+            r.project() + "|" + r.version() + "|" + r.target() + "|" + r.extras())) {
           fresh.add(r);
         }
       }
@@ -140,35 +154,54 @@ final class Seeder {
   // ---- pages and choices ---------------------------------------------------------------------
 
   private Optional<ProjectPage> page(ProjectName name) {
-    return pages.computeIfAbsent(name.value(), n -> CompletableFuture.supplyAsync(() -> {
-      URI url = base.resolve("/simple/" + n + "/");
-      HttpRequest req = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(2))
-          .header("Accept", "application/vnd.pypi.simple.v1+json").build();
-      try {
-        HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        if (resp.statusCode() == 404) {
-          return Optional.<ProjectPage>empty();
-        }
-        if (resp.statusCode() != 200) {
-          throw new IOException("HTTP " + resp.statusCode() + ": "
-              + new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8).trim());
-        }
-        return Optional.of(SimpleJson.parsePage(resp.body(), url));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException("reading the page of " + n + ": " + e.getMessage(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted");
-      }
-    }, pool)).join();
+    return pages
+        .computeIfAbsent(
+            name.value(),
+            n ->
+                CompletableFuture.supplyAsync(
+                    () -> {
+                      URI url = base.resolve("/simple/" + n + "/");
+                      HttpRequest req =
+                          HttpRequest.newBuilder(url)
+                              .timeout(Duration.ofMinutes(2))
+                              .header("Accept", "application/vnd.pypi.simple.v1+json")
+                              .build();
+                      try {
+                        HttpResponse<byte[]> resp =
+                            http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                        if (resp.statusCode() == 404) {
+                          return Optional.<ProjectPage>empty();
+                        }
+                        if (resp.statusCode() != 200) {
+                          throw new IOException(
+                              "HTTP "
+                                  + resp.statusCode()
+                                  + ": "
+                                  + new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8)
+                                      .trim());
+                        }
+                        return Optional.of(SimpleJson.parsePage(resp.body(), url));
+                      } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(
+                            "reading the page of " + n + ": " + e.getMessage(), e);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted");
+                      }
+                    },
+                    pool))
+        .join();
   }
 
   /** Files grouped by version (newest first) that {@code target} can install. */
-  private Map<Version, List<FileEntry>> installable(ProjectName name, ProjectPage page, Target target) {
+  private Map<Version, List<FileEntry>> installable(
+      ProjectName name, ProjectPage page, Target target) {
     Map<Version, List<FileEntry>> byVersion = new TreeMap<>(Comparator.reverseOrder());
     for (FileEntry f : page.files()) {
       Optional<DistributionFilename> df = DistributionFilename.parse(f.filename(), name);
-      if (df.isEmpty() || f.sha256().isEmpty() || !target.installs(df.get())
+      if (df.isEmpty()
+          || f.sha256().isEmpty()
+          || !target.installs(df.get())
           || !target.admits(f.requiresPython())) {
         continue;
       }
@@ -191,8 +224,9 @@ final class Seeder {
       problems.add(r + " (" + r.origin() + "): no such project on the index (or hidden by policy)");
       return Optional.empty();
     }
-    boolean pinned = r.specifier().specifiers().stream()
-        .anyMatch(s -> s.operator().symbol().startsWith("==") && !s.isWildcard());
+    boolean pinned =
+        r.specifier().specifiers().stream()
+            .anyMatch(s -> s.operator().symbol().startsWith("==") && !s.isWildcard());
     Map<Version, List<FileEntry>> byVersion = installable(r.name(), page.get(), n.target());
     Optional<Release> best = Optional.empty();
     // pip prefers final releases; pre-releases only when nothing else matches (PEP 440).
@@ -201,14 +235,17 @@ final class Seeder {
         if ((!pre && e.getKey().isPrerelease()) || !r.specifier().contains(e.getKey())) {
           continue;
         }
-        List<FileEntry> ok = e.getValue().stream()
-            // PEP 592: a yanked file is only chosen by an exact pin.
-            .filter(f -> pinned || !f.yanked().yanked())
-            .filter(f -> r.hashes().isEmpty() || r.hashes().contains(f.sha256().orElse("")))
-            .toList();
+        List<FileEntry> ok =
+            e.getValue().stream()
+                // PEP 592: a yanked file is only chosen by an exact pin.
+                .filter(f -> pinned || !f.yanked().yanked())
+                .filter(f -> r.hashes().isEmpty() || r.hashes().contains(f.sha256().orElse("")))
+                .toList();
         if (!ok.isEmpty()) {
-          best = Optional.of(new Release(r.name(), e.getKey().toString(), n.target(), r.extras(), ok,
-              r.origin()));
+          best =
+              Optional.of(
+                  new Release(
+                      r.name(), e.getKey().toString(), n.target(), r.extras(), ok, r.origin()));
           break;
         }
       }
@@ -223,8 +260,11 @@ final class Seeder {
   }
 
   private static String whyNone(Requirement r, ProjectPage page) {
-    var why = new StringBuilder(r.hashes().isEmpty()
-        ? "no allowed file matches" : "no allowed file matches the --hash values");
+    var why =
+        new StringBuilder(
+            r.hashes().isEmpty()
+                ? "no allowed file matches"
+                : "no allowed file matches the --hash values");
     JsonNode guard = page.extra().get("_pypi-guard");
     if (guard != null && guard.path("removed").size() > 0) {
       why.append("; blocked by policy:");
@@ -239,7 +279,8 @@ final class Seeder {
         }
         why.append(" ").append(f.path("filename").asText()).append(" (");
         List<String> reasons = new ArrayList<>();
-        f.path("reasons").forEach(x -> reasons.add(x.path("rule").asText() + ": " + x.path("message").asText()));
+        f.path("reasons")
+            .forEach(x -> reasons.add(x.path("rule").asText() + ": " + x.path("message").asText()));
         why.append(String.join("; ", reasons)).append(")");
       }
     }
@@ -262,11 +303,15 @@ final class Seeder {
     Map<Version, List<FileEntry>> byVersion = installable(name, page.get(), target);
     List<Map.Entry<Version, List<FileEntry>>> versions = new ArrayList<>(byVersion.entrySet());
     // Newest by upload time (the earliest upload of a release dates it); version order breaks ties.
-    versions.sort(Comparator.comparing(
-            (Map.Entry<Version, List<FileEntry>> e) -> e.getValue().stream()
-                .map(f -> f.uploadInstant().orElse(Instant.EPOCH)).min(Comparator.naturalOrder())
-                .orElse(Instant.EPOCH))
-        .thenComparing(Map.Entry::getKey).reversed());
+    versions.sort(
+        Comparator.comparing(
+                (Map.Entry<Version, List<FileEntry>> e) ->
+                    e.getValue().stream()
+                        .map(f -> f.uploadInstant().orElse(Instant.EPOCH))
+                        .min(Comparator.naturalOrder())
+                        .orElse(Instant.EPOCH))
+            .thenComparing(Map.Entry::getKey)
+            .reversed());
     if (latest.isPresent()) {
       versions = versions.subList(0, Math.min(latest.getAsInt(), versions.size()));
     }
@@ -274,7 +319,10 @@ final class Seeder {
       problems.add(name + " (--project, " + target + "): no allowed file for this target");
     }
     return versions.stream()
-        .map(e -> new Release(name, e.getKey().toString(), target, Set.of(), e.getValue(), "--project"))
+        .map(
+            e ->
+                new Release(
+                    name, e.getKey().toString(), target, Set.of(), e.getValue(), "--project"))
         .toList();
   }
 
@@ -329,8 +377,10 @@ final class Seeder {
       HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = resp.body()) {
         if (resp.statusCode() != 200) {
-          String body = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).trim();
-          throw new IOException("HTTP " + resp.statusCode() + " for " + url.getPath() + ": " + body);
+          String body =
+              new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).trim();
+          throw new IOException(
+              "HTTP " + resp.statusCode() + " for " + url.getPath() + ": " + body);
         }
         MessageDigest digest = Sha256.digest();
         var small = new java.io.ByteArrayOutputStream();
@@ -358,8 +408,12 @@ final class Seeder {
   private List<Need> dependencies(Release r) {
     Optional<byte[]> metadata = metadata(r);
     if (metadata.isEmpty()) {
-      progress.note("note: dependencies of " + r.project() + " " + r.version()
-          + " not followed (no wheel or core metadata; sdist only)");
+      progress.note(
+          "note: dependencies of "
+              + r.project()
+              + " "
+              + r.version()
+              + " not followed (no wheel or core metadata; sdist only)");
       return List.of();
     }
     var out = new ArrayList<Need>();
@@ -369,8 +423,14 @@ final class Seeder {
       try {
         dep = Requirement.parse(line, r.project() + " " + r.version());
       } catch (IllegalArgumentException e) {
-        problems.add(r.project() + " " + r.version() + ": unreadable Requires-Dist \"" + line + "\": "
-            + e.getMessage());
+        problems.add(
+            r.project()
+                + " "
+                + r.version()
+                + ": unreadable Requires-Dist \""
+                + line
+                + "\": "
+                + e.getMessage());
         continue;
       }
       if (dep.marker().isEmpty() || dep.marker().get().keeps(env)) {
@@ -397,7 +457,8 @@ final class Seeder {
       try {
         Optional<java.nio.file.Path> p = store.find(f.digest().orElseThrow());
         if (p.isPresent()) {
-          Optional<byte[]> m = dev.pypiguard.server.http.GeneratedMetadata.fromWheel(p.get(), f.filename());
+          Optional<byte[]> m =
+              dev.pypiguard.server.http.GeneratedMetadata.fromWheel(p.get(), f.filename());
           if (m.isPresent()) {
             return m;
           }
@@ -411,8 +472,10 @@ final class Seeder {
 
   private static String rootMessage(Throwable e) {
     Throwable t = e;
-    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.io.UncheckedIOException)
-        && t.getCause() != null && t.getMessage() == null) {
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.io.UncheckedIOException)
+        && t.getCause() != null
+        && t.getMessage() == null) {
       t = t.getCause();
     }
     if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {

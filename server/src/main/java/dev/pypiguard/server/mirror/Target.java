@@ -1,6 +1,7 @@
 package dev.pypiguard.server.mirror;
 
 import dev.pypiguard.core.project.DistributionFilename;
+import dev.pypiguard.core.requirement.Marker;
 import dev.pypiguard.core.version.SpecifierSet;
 import dev.pypiguard.core.version.Version;
 import java.util.HashMap;
@@ -10,20 +11,25 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.pypiguard.core.requirement.Marker;
 
 /**
- * One environment a seed prepares for: a Python version and a platform tag, each optional. What
- * is not given is not filtered on: any Python satisfies Requires-Python, and markers on it are
- * unknown (kept).
+ * One environment a seed prepares for: a Python version and a platform tag, each optional. What is
+ * not given is not filtered on: any Python satisfies Requires-Python, and markers on it are unknown
+ * (kept).
  *
  * @param python the Python version ({@code 3.11} or {@code 3.11.4}), when given
  * @param platforms the wheel platform tags accepted; empty accepts pure wheels only
  */
 record Target(Optional<String> python, List<String> platforms) {
   private static final Pattern MANYLINUX = Pattern.compile("(many|musl)linux_(\\d+)_(\\d+)_(.+)");
-  private static final Map<String, String> LEGACY_MANYLINUX = Map.of(
-      "manylinux1", "manylinux_2_5", "manylinux2010", "manylinux_2_12", "manylinux2014", "manylinux_2_17");
+  private static final Map<String, String> LEGACY_MANYLINUX =
+      Map.of(
+          "manylinux1",
+          "manylinux_2_5",
+          "manylinux2010",
+          "manylinux_2_12",
+          "manylinux2014",
+          "manylinux_2_17");
 
   Target {
     platforms = List.copyOf(platforms);
@@ -38,14 +44,15 @@ record Target(Optional<String> python, List<String> platforms) {
   /** The marker variables this target fixes (PEP 508 §Environment Markers). */
   Marker.Environment environment(java.util.Set<String> extras) {
     var v = new HashMap<String, String>();
-    python.ifPresent(p -> {
-      String[] parts = p.split("\\.");
-      v.put("python_version", parts.length >= 2 ? parts[0] + "." + parts[1] : p);
-      v.put("python_full_version", parts.length >= 3 ? p : p + ".0");
-      // pip download --python-version assumes CPython; so does the seed.
-      v.put("implementation_name", "cpython");
-      v.put("platform_python_implementation", "CPython");
-    });
+    python.ifPresent(
+        p -> {
+          String[] parts = p.split("\\.");
+          v.put("python_version", parts.length >= 2 ? parts[0] + "." + parts[1] : p);
+          v.put("python_full_version", parts.length >= 3 ? p : p + ".0");
+          // pip download --python-version assumes CPython; so does the seed.
+          v.put("implementation_name", "cpython");
+          v.put("platform_python_implementation", "CPython");
+        });
     if (platforms.size() == 1) {
       String p = platforms.get(0);
       if (p.contains("linux")) {
@@ -60,7 +67,8 @@ record Target(Optional<String> python, List<String> platforms) {
     return new Marker.Environment(v, extras);
   }
 
-  private static void put(Map<String, String> v, String sys, String system, String os, String machine) {
+  private static void put(
+      Map<String, String> v, String sys, String system, String os, String machine) {
     v.put("sys_platform", sys);
     v.put("platform_system", system);
     v.put("os_name", os);
@@ -99,8 +107,8 @@ record Target(Optional<String> python, List<String> platforms) {
   }
 
   /**
-   * Whether this target can install a file: sdists always (the policy decides on them), pure
-   * wheels for a matching Python, platform wheels only for a requested platform.
+   * Whether this target can install a file: sdists always (the policy decides on them), pure wheels
+   * for a matching Python, platform wheels only for a requested platform.
    */
   boolean installs(DistributionFilename f) {
     if (f.kind() == DistributionFilename.Kind.SDIST) {
@@ -132,7 +140,8 @@ record Target(Optional<String> python, List<String> platforms) {
       return true;
     }
     // PEP 384: an abi3 wheel built for cp3Y runs on every later CPython 3.
-    return tag.startsWith("cp" + major) && abis.contains("abi3")
+    return tag.startsWith("cp" + major)
+        && abis.contains("abi3")
         && minorOf(tag.substring(2 + major.length())) <= Integer.parseInt(minor);
   }
 
@@ -160,7 +169,10 @@ record Target(Optional<String> python, List<String> platforms) {
   private static boolean olderGlibc(String tag, String wanted) {
     Matcher t = MANYLINUX.matcher(legacy(tag));
     Matcher w = MANYLINUX.matcher(legacy(wanted));
-    if (!t.matches() || !w.matches() || !t.group(1).equals(w.group(1)) || !t.group(4).equals(w.group(4))) {
+    if (!t.matches()
+        || !w.matches()
+        || !t.group(1).equals(w.group(1))
+        || !t.group(4).equals(w.group(4))) {
       return false;
     }
     int tMajor = Integer.parseInt(t.group(2));

@@ -12,9 +12,9 @@ import java.util.Locale;
 /**
  * The advisory sources used when none is named (README "Advisories"), so that the first command
  * already knows known-malicious releases: what {@code advisories update} imported into {@code
- * <cache-dir>/advisories/}, the {@link BundledSnapshot}, and the OSV API when an upstream is
- * PyPI itself and the server is not offline. Only the choice of sources lives here; how a
- * release the OSV API has not answered for is judged is the advisory rule's business.
+ * <cache-dir>/advisories/}, the {@link BundledSnapshot}, and the OSV API when an upstream is PyPI
+ * itself and the server is not offline. Only the choice of sources lives here; how a release the
+ * OSV API has not answered for is judged is the advisory rule's business.
  *
  * <p>The OSV API is a default only in front of pypi.org: a server that reaches PyPI reaches the
  * internet, where api.osv.dev is; one in front of a private or local mirror may be in an air gap,
@@ -35,8 +35,8 @@ public final class DefaultAdvisorySources {
    * @param upstreams the upstreams served (none for commands that only read the cache)
    * @param offline whether the server never contacts anything
    */
-  public static List<String> resolve(List<String> named, Path cacheDir, List<Upstream> upstreams,
-      boolean offline) {
+  public static List<String> resolve(
+      List<String> named, Path cacheDir, List<Upstream> upstreams, boolean offline) {
     if (!named.isEmpty()) {
       return named;
     }
@@ -55,8 +55,11 @@ public final class DefaultAdvisorySources {
       return List.of();
     }
     try (var files = Files.list(dir)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".zip")).sorted()
-          .map(Path::toString).toList();
+      return files
+          .filter(f -> f.getFileName().toString().endsWith(".zip"))
+          .sorted()
+          .map(Path::toString)
+          .toList();
     } catch (IOException e) {
       return List.of();
     }

@@ -9,14 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The core metadata files in the store, as the {@code metadata} rule reads them (README §Fail
- * closed), advertised by the upstream or generated from a wheel. Its generation changes each time a metadata file is first noticed stored, so that
- * cached pages are judged again with it.
+ * closed), advertised by the upstream or generated from a wheel. Its generation changes each time a
+ * metadata file is first noticed stored, so that cached pages are judged again with it.
  */
 public final class StoredMetadata implements MetadataRule.Source {
   /** Core metadata is a few KiB; a bigger file is read no further than this. */
@@ -38,8 +38,8 @@ public final class StoredMetadata implements MetadataRule.Source {
   }
 
   /**
-   * Reads which metadata was generated from which wheel (README "Core metadata for every
-   * wheel") from {@code generated} from now on: wheel sha256 to metadata sha256.
+   * Reads which metadata was generated from which wheel (README "Core metadata for every wheel")
+   * from {@code generated} from now on: wheel sha256 to metadata sha256.
    */
   public void useGenerated(Function<String, Optional<String>> generated) {
     this.generated = generated;

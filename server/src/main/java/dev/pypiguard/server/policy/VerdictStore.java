@@ -7,8 +7,8 @@ import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.config.ConfigException;
 import dev.pypiguard.core.store.ObjectStore;
 import dev.pypiguard.core.store.TieredRecords;
-import dev.pypiguard.policy.rule.Rule;
-import dev.pypiguard.policy.rule.AttestationRule;
+import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.attestation.AttestationPolicy;
 import dev.pypiguard.policy.attestation.AttestationVerifier;
 import dev.pypiguard.policy.attestation.CertificateIdentity;
 import dev.pypiguard.policy.attestation.EmailIdentity;
@@ -17,7 +17,8 @@ import dev.pypiguard.policy.attestation.Publisher;
 import dev.pypiguard.policy.attestation.PublisherMemory;
 import dev.pypiguard.policy.attestation.TrustedRoot;
 import dev.pypiguard.policy.attestation.Verification;
-import dev.pypiguard.policy.Policy;
+import dev.pypiguard.policy.rule.AttestationRule;
+import dev.pypiguard.policy.rule.Rule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,17 +36,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.pypiguard.policy.attestation.AttestationPolicy;
 
 /**
  * The provenance verdicts of the running server, which the {@link AttestationRule} reads and the
  * request handler fills before judging a page: in memory, and persisted under {@code
  * <cache-dir>/provenance/<sha[0:2]>/<sha>.<root>.verdict} so a restart does not verify again.
  *
- * <p>A verdict is immutable for a file's sha256 and a trusted root, so both make its key; a
- * policy that names another trusted root sees none of the other root's verdicts. Verification
- * runs on a small pool of its own: the request threads that wait for it (briefly) are the
- * blocking pool's, which must not be the pool that does the work.
+ * <p>A verdict is immutable for a file's sha256 and a trusted root, so both make its key; a policy
+ * that names another trusted root sees none of the other root's verdicts. Verification runs on a
+ * small pool of its own: the request threads that wait for it (briefly) are the blocking pool's,
+ * which must not be the pool that does the work.
  */
 public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VerdictStore.class);
@@ -66,7 +66,9 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   private volatile boolean active;
   private volatile java.util.function.Consumer<Verification> onVerified = v -> {};
 
-  /** A store under {@code <cacheDir>/provenance}, verifying with at most {@code threads} threads. */
+  /**
+   * A store under {@code <cacheDir>/provenance}, verifying with at most {@code threads} threads.
+   */
   public VerdictStore(Path cacheDir, int threads) {
     this(cacheDir, threads, Optional.empty(), Optional.empty());
   }
@@ -77,16 +79,22 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * function of the file and the trusted root, so every replica would write the same one. The
    * publishers remembered for {@code publisher-change} are shared through {@code publishers}.
    */
-  public VerdictStore(Path cacheDir, int threads, Optional<ObjectStore> shared,
+  public VerdictStore(
+      Path cacheDir,
+      int threads,
+      Optional<ObjectStore> shared,
       Optional<PublisherMemory.Shared> publishers) {
     this.dir = cacheDir.resolve("provenance");
     this.stored = new TieredRecords(dir, shared, "verdicts/", "verdict");
     var n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "pypi-guard-provenance-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "pypi-guard-provenance-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     this.memory = PublisherMemory.open(dir.resolve("publishers.tsv"), publishers);
     this.root = production();
   }
@@ -114,15 +122,19 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
     try {
       byte[] bytes = Files.readAllBytes(file);
       String id = sha256(bytes).substring(0, 16);
-      return roots.computeIfAbsent(id, k -> {
-        try {
-          return new Root(k, new AttestationVerifier(TrustedRoot.load(file)));
-        } catch (IOException e) {
-          throw new ConfigException("attestations.trusted-root: " + file + " cannot be read: " + e.getMessage());
-        }
-      });
+      return roots.computeIfAbsent(
+          id,
+          k -> {
+            try {
+              return new Root(k, new AttestationVerifier(TrustedRoot.load(file)));
+            } catch (IOException e) {
+              throw new ConfigException(
+                  "attestations.trusted-root: " + file + " cannot be read: " + e.getMessage());
+            }
+          });
     } catch (IOException | RuntimeException e) {
-      throw new ConfigException("attestations.trusted-root: " + file + " cannot be used: " + e.getMessage());
+      throw new ConfigException(
+          "attestations.trusted-root: " + file + " cannot be used: " + e.getMessage());
     }
   }
 
@@ -146,10 +158,10 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   }
 
   /**
-   * Makes sure the file with {@code sha256} gets a verdict: from memory, from disk, or by
-   * verifying the provenance document {@code provenance} supplies (a blocking call that fetches or
-   * reads it; empty when it cannot be had now, which leaves the file without a verdict and so is
-   * tried again next time). Completes when done; at most one verification per file at a time.
+   * Makes sure the file with {@code sha256} gets a verdict: from memory, from disk, or by verifying
+   * the provenance document {@code provenance} supplies (a blocking call that fetches or reads it;
+   * empty when it cannot be had now, which leaves the file without a verdict and so is tried again
+   * next time). Completes when done; at most one verification per file at a time.
    */
   public CompletableFuture<Void> ensure(
       Sha256 sha256, String filename, Supplier<Optional<UpstreamProvenance>> provenance) {
@@ -161,7 +173,9 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
    * threads never wait for the network (issue 13: no pool thread parks on {@code get()}).
    */
   public CompletableFuture<Void> ensureAsync(
-      Sha256 digest, String filename, Supplier<CompletableFuture<Optional<UpstreamProvenance>>> provenance) {
+      Sha256 digest,
+      String filename,
+      Supplier<CompletableFuture<Optional<UpstreamProvenance>>> provenance) {
     String sha256 = digest.hex();
     Root r = root;
     String key = sha256 + "." + r.id();
@@ -174,33 +188,47 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
       return running;
     }
     try {
-      CompletableFuture.supplyAsync(() -> readStored(sha256, r.id()), pool).thenCompose(stored -> {
-        if (stored.isPresent()) {
-          put(key, stored.get());
-          return CompletableFuture.<Void>completedFuture(null);
-        }
-        return provenance.get().thenAcceptAsync(p -> {
-          if (p.isEmpty()) {
-            return;
-          }
-          Verification v = p.get() instanceof UpstreamProvenance.Missing m
-              ? new Verification.Unverified(m.why())
-              : verify(r, ((UpstreamProvenance.Document) p.get()).json(), filename, sha256);
-          put(key, v);
-          onVerified.accept(v);
-          if (p.get() instanceof UpstreamProvenance.Document) {
-            // A 404 may be temporary upstream; only a verdict on a document is for good.
-            store(sha256, r.id(), v);
-          }
-        }, pool);
-      }).whenComplete((ok, failed) -> {
-        inFlight.remove(key, mine);
-        if (failed != null) {
-          mine.completeExceptionally(failed);
-        } else {
-          mine.complete(null);
-        }
-      });
+      CompletableFuture.supplyAsync(() -> readStored(sha256, r.id()), pool)
+          .thenCompose(
+              stored -> {
+                if (stored.isPresent()) {
+                  put(key, stored.get());
+                  return CompletableFuture.<Void>completedFuture(null);
+                }
+                return provenance
+                    .get()
+                    .thenAcceptAsync(
+                        p -> {
+                          if (p.isEmpty()) {
+                            return;
+                          }
+                          Verification v =
+                              p.get() instanceof UpstreamProvenance.Missing m
+                                  ? new Verification.Unverified(m.why())
+                                  : verify(
+                                      r,
+                                      ((UpstreamProvenance.Document) p.get()).json(),
+                                      filename,
+                                      sha256);
+                          put(key, v);
+                          onVerified.accept(v);
+                          if (p.get() instanceof UpstreamProvenance.Document) {
+                            // A 404 may be temporary upstream; only a verdict on a document is for
+                            // good.
+                            store(sha256, r.id(), v);
+                          }
+                        },
+                        pool);
+              })
+          .whenComplete(
+              (ok, failed) -> {
+                inFlight.remove(key, mine);
+                if (failed != null) {
+                  mine.completeExceptionally(failed);
+                } else {
+                  mine.complete(null);
+                }
+              });
     } catch (RuntimeException e) {
       // the pool refused the work (closed): nothing is in flight
       inFlight.remove(key, mine);
@@ -210,7 +238,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   }
 
   /** What the upstream gave for a file's provenance. */
-  public sealed interface UpstreamProvenance permits UpstreamProvenance.Document, UpstreamProvenance.Missing {
+  public sealed interface UpstreamProvenance
+      permits UpstreamProvenance.Document, UpstreamProvenance.Missing {
     /** The Integrity API provenance object. */
     record Document(String json) implements UpstreamProvenance {}
 
@@ -220,8 +249,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
 
   private static Verification verify(Root r, String json, String filename, String sha256) {
     try {
-      return r.verifier().verify(
-          dev.pypiguard.policy.attestation.Provenance.parse(json), filename, sha256);
+      return r.verifier()
+          .verify(dev.pypiguard.policy.attestation.Provenance.parse(json), filename, sha256);
     } catch (RuntimeException e) {
       // A malformed document is not evidence of anything good: it fails, with what was wrong.
       return new Verification.Failed("malformed provenance: " + e.getMessage());
@@ -282,7 +311,9 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
         id.put("kind", "GitHub").put("repository", g.repository()).put("workflow", g.workflow());
         g.environment().ifPresent(e -> id.put("environment", e));
       } else if (c instanceof Publisher.GitLab g) {
-        id.put("kind", "GitLab").put("repository", g.repository()).put("workflow_filepath", g.workflowFilepath());
+        id.put("kind", "GitLab")
+            .put("repository", g.repository())
+            .put("workflow_filepath", g.workflowFilepath());
         g.environment().ifPresent(e -> id.put("environment", e));
       } else if (c instanceof Publisher.Google g) {
         id.put("kind", "Google").put("email", g.email());
@@ -304,14 +335,21 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
         return Optional.of(new Verification.Unverified(o.path("reason").asText()));
       case "verified":
         JsonNode id = o.path("identity");
-        Optional<String> env = id.hasNonNull("environment") ? Optional.of(id.get("environment").asText()) : Optional.empty();
+        Optional<String> env =
+            id.hasNonNull("environment")
+                ? Optional.of(id.get("environment").asText())
+                : Optional.empty();
         CertificateIdentity c;
         switch (id.path("kind").asText()) {
           case "GitHub":
-            c = new Publisher.GitHub(id.path("repository").asText(), id.path("workflow").asText(), env);
+            c =
+                new Publisher.GitHub(
+                    id.path("repository").asText(), id.path("workflow").asText(), env);
             break;
           case "GitLab":
-            c = new Publisher.GitLab(id.path("repository").asText(), id.path("workflow_filepath").asText(), env);
+            c =
+                new Publisher.GitLab(
+                    id.path("repository").asText(), id.path("workflow_filepath").asText(), env);
             break;
           case "Google":
             c = new Publisher.Google(id.path("email").asText());
@@ -324,7 +362,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
         }
         var types = new ArrayList<String>();
         o.path("predicate-types").forEach(t -> types.add(t.asText()));
-        return Optional.of(new Verification.Verified(c, types, Instant.parse(o.path("integrated-time").asText())));
+        return Optional.of(
+            new Verification.Verified(c, types, Instant.parse(o.path("integrated-time").asText())));
       default:
         return Optional.empty();
     }

@@ -46,11 +46,12 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * without it from then on, and the value read back after the write is the one answered.
  *
  * <p>Every request is timed in {@code pypiguard_store_requests_seconds{op, outcome}}; a network
- * error or a 5xx marks the store unreachable until a request or the background probe (a HEAD
- * of the bucket every 2 seconds) gets through again.
+ * error or a 5xx marks the store unreachable until a request or the background probe (a HEAD of the
+ * bucket every 2 seconds) gets through again.
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStore.class);
+
   /** Part size of multipart uploads: the memory an upload needs is one part's read buffer. */
   static final long PART = 16L * 1024 * 1024;
 
@@ -64,7 +65,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private volatile String lastError = "";
   private volatile Instant since = Instant.now();
   private volatile boolean conditional = true;
-  private volatile Runnable onReachable = () -> { };
+  private volatile Runnable onReachable = () -> {};
 
   private S3ObjectStore(S3Client s3, Storage.S3 config, MeterRegistry registry) {
     this.s3 = s3;
@@ -72,39 +73,49 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     this.prefix = config.prefix();
     this.name = config.describe();
     this.registry = registry;
-    this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "pypi-guard-store-probe");
-      t.setDaemon(true);
-      return t;
-    });
+    this.probe =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "pypi-guard-store-probe");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
-   * Connects to the bucket. A missing bucket or refused credentials are a {@link
-   * ConfigException}; an unreachable server is not: the replica starts, serves its local tier,
-   * and reports the store unreachable until it answers.
+   * Connects to the bucket. A missing bucket or refused credentials are a {@link ConfigException};
+   * an unreachable server is not: the replica starts, serves its local tier, and reports the store
+   * unreachable until it answers.
    */
   public static S3ObjectStore open(Storage.S3 config, MeterRegistry registry) {
-    AwsCredentialsProvider credentials = config.credentials()
-        .<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(c.accessKey(), c.secretKey())))
-        .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+    AwsCredentialsProvider credentials =
+        config
+            .credentials()
+            .<AwsCredentialsProvider>map(
+                c ->
+                    StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(c.accessKey(), c.secretKey())))
+            .orElseGet(() -> DefaultCredentialsProvider.builder().build());
     try {
       credentials.resolveCredentials();
     } catch (SdkException e) {
-      throw new ConfigException("storage: no credentials for " + config.describe()
-          + ": give access-key and secret-key (or their -file forms), or set AWS_ACCESS_KEY_ID and"
-          + " AWS_SECRET_ACCESS_KEY");
+      throw new ConfigException(
+          "storage: no credentials for "
+              + config.describe()
+              + ": give access-key and secret-key (or their -file forms), or set AWS_ACCESS_KEY_ID and"
+              + " AWS_SECRET_ACCESS_KEY");
     }
-    var builder = S3Client.builder()
-        .region(Region.of(config.region()))
-        .credentialsProvider(credentials)
-        .forcePathStyle(config.pathStyle())
-        .httpClientBuilder(Apache5HttpClient.builder()
-            .maxConnections(128)
-            .connectionTimeout(Duration.ofSeconds(3))
-            .socketTimeout(Duration.ofSeconds(30)))
-        .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(2)));
+    var builder =
+        S3Client.builder()
+            .region(Region.of(config.region()))
+            .credentialsProvider(credentials)
+            .forcePathStyle(config.pathStyle())
+            .httpClientBuilder(
+                Apache5HttpClient.builder()
+                    .maxConnections(128)
+                    .connectionTimeout(Duration.ofSeconds(3))
+                    .socketTimeout(Duration.ofSeconds(30)))
+            .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(2)));
     config.endpoint().ifPresent(builder::endpointOverride);
     S3Client client;
     try {
@@ -134,8 +145,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         throw new ConfigException("storage.bucket: " + name + " does not exist (create it first)");
       }
       if (status == 403 || status == 401) {
-        throw new ConfigException("storage: " + name + " refused the credentials (HTTP " + status
-            + "): check access-key and secret-key, or the AWS environment variables");
+        throw new ConfigException(
+            "storage: "
+                + name
+                + " refused the credentials (HTTP "
+                + status
+                + "): check access-key and secret-key, or the AWS environment variables");
       }
       failed(e);
     } catch (SdkException e) {
@@ -157,7 +172,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   public String health() {
     return reachable
         ? "storage " + name + ": reachable"
-        : "storage " + name + ": unreachable since " + since + ": " + lastError
+        : "storage "
+            + name
+            + ": unreachable since "
+            + since
+            + ": "
+            + lastError
             + " (serving what the local tier holds)";
   }
 
@@ -172,53 +192,67 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public Optional<byte[]> read(String k) throws IOException {
-    return timed("get", () -> {
-      try {
-        return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key(k))).asByteArray());
-      } catch (NoSuchKeyException e) {
-        return Optional.empty();
-      }
-    });
+    return timed(
+        "get",
+        () -> {
+          try {
+            return Optional.of(
+                s3.getObjectAsBytes(b -> b.bucket(bucket).key(key(k))).asByteArray());
+          } catch (NoSuchKeyException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   @Override
   public Optional<Body> open(String k) throws IOException {
-    return timed("get", () -> {
-      try {
-        ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key(k)));
-        return Optional.of(new Body(in.response().contentLength(), in));
-      } catch (NoSuchKeyException e) {
-        return Optional.empty();
-      }
-    });
+    return timed(
+        "get",
+        () -> {
+          try {
+            ResponseInputStream<GetObjectResponse> in =
+                s3.getObject(b -> b.bucket(bucket).key(key(k)));
+            return Optional.of(new Body(in.response().contentLength(), in));
+          } catch (NoSuchKeyException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   @Override
   public boolean exists(String k) throws IOException {
-    return timed("head", () -> {
-      try {
-        s3.headObject(b -> b.bucket(bucket).key(key(k)));
-        return true;
-      } catch (NoSuchKeyException e) {
-        return false;
-      } catch (S3Exception e) {
-        if (e.statusCode() == 404) {
-          return false;
-        }
-        throw e;
-      }
-    });
+    return timed(
+        "head",
+        () -> {
+          try {
+            s3.headObject(b -> b.bucket(bucket).key(key(k)));
+            return true;
+          } catch (NoSuchKeyException e) {
+            return false;
+          } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+              return false;
+            }
+            throw e;
+          }
+        });
   }
 
   @Override
   public List<String> list(String p) throws IOException {
-    return timed("list", () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(key(p))).contents()
-        .stream().map(o -> o.key().substring(prefix.length())).toList());
+    return timed(
+        "list",
+        () ->
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(key(p))).contents().stream()
+                .map(o -> o.key().substring(prefix.length()))
+                .toList());
   }
 
   @Override
   public void write(String k, byte[] content) throws IOException {
-    timed("put", () -> s3.putObject(b -> b.bucket(bucket).key(key(k)), RequestBody.fromBytes(content)));
+    timed(
+        "put",
+        () -> s3.putObject(b -> b.bucket(bucket).key(key(k)), RequestBody.fromBytes(content)));
   }
 
   @Override
@@ -228,12 +262,20 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       return earlier.get();
     }
     // 412: another replica wrote it first; 409: it was being written meanwhile.
-    boolean written = ignoringExisting(() -> timed("put", () -> s3.putObject(b -> {
-      b.bucket(bucket).key(key(k));
-      if (conditional) {
-        b.ifNoneMatch("*");
-      }
-    }, RequestBody.fromBytes(content))));
+    boolean written =
+        ignoringExisting(
+            () ->
+                timed(
+                    "put",
+                    () ->
+                        s3.putObject(
+                            b -> {
+                              b.bucket(bucket).key(key(k));
+                              if (conditional) {
+                                b.ifNoneMatch("*");
+                              }
+                            },
+                            RequestBody.fromBytes(content))));
     if (written && conditional) {
       return content; // the store checked that this writer was first
     }
@@ -251,34 +293,64 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     try (FileChannel ch = FileChannel.open(file)) {
       long size = ch.size();
       if (size <= PART) {
-        ignoringExisting(() -> timed("put", () -> s3.putObject(b -> {
-          b.bucket(bucket).key(key(k)).contentLength(size);
-          if (conditional) {
-            b.ifNoneMatch("*");
-          }
-        }, RequestBody.fromContentProvider(() -> new Slice(ch, 0, size), size, "application/octet-stream"))));
+        ignoringExisting(
+            () ->
+                timed(
+                    "put",
+                    () ->
+                        s3.putObject(
+                            b -> {
+                              b.bucket(bucket).key(key(k)).contentLength(size);
+                              if (conditional) {
+                                b.ifNoneMatch("*");
+                              }
+                            },
+                            RequestBody.fromContentProvider(
+                                () -> new Slice(ch, 0, size), size, "application/octet-stream"))));
         return;
       }
-      String id = timed("multipart-start",
-          () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(key(k))).uploadId());
+      String id =
+          timed(
+              "multipart-start",
+              () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(key(k))).uploadId());
       try {
         List<CompletedPart> parts = new ArrayList<>();
         for (long off = 0; off < size; off += PART) {
           int n = parts.size() + 1;
           long start = off;
           long len = Math.min(PART, size - off);
-          String etag = timed("multipart-part", () -> s3.uploadPart(
-              b -> b.bucket(bucket).key(key(k)).uploadId(id).partNumber(n).contentLength(len),
-              RequestBody.fromContentProvider(() -> new Slice(ch, start, len), len, "application/octet-stream"))
-              .eTag());
+          String etag =
+              timed(
+                  "multipart-part",
+                  () ->
+                      s3.uploadPart(
+                              b ->
+                                  b.bucket(bucket)
+                                      .key(key(k))
+                                      .uploadId(id)
+                                      .partNumber(n)
+                                      .contentLength(len),
+                              RequestBody.fromContentProvider(
+                                  () -> new Slice(ch, start, len), len, "application/octet-stream"))
+                          .eTag());
           parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
         }
-        boolean written = ignoringExisting(() -> timed("multipart-complete", () -> s3.completeMultipartUpload(b -> {
-          b.bucket(bucket).key(key(k)).uploadId(id).multipartUpload(m -> m.parts(parts));
-          if (conditional) {
-            b.ifNoneMatch("*");
-          }
-        })));
+        boolean written =
+            ignoringExisting(
+                () ->
+                    timed(
+                        "multipart-complete",
+                        () ->
+                            s3.completeMultipartUpload(
+                                b -> {
+                                  b.bucket(bucket)
+                                      .key(key(k))
+                                      .uploadId(id)
+                                      .multipartUpload(m -> m.parts(parts));
+                                  if (conditional) {
+                                    b.ifNoneMatch("*");
+                                  }
+                                })));
         if (!written) {
           // Another replica completed the same content first; this upload's parts are garbage.
           abort(k, id);
@@ -299,8 +371,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   /**
-   * Runs a conditional write of content-addressed bytes: false when the object was there
-   * already, which is as good.
+   * Runs a conditional write of content-addressed bytes: false when the object was there already,
+   * which is as good.
    */
   private boolean ignoringExisting(Call<?> write) throws IOException {
     try {
@@ -311,7 +383,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         write.run();
         return true;
       }
-      if (!(e.getCause() instanceof S3Exception s) || s.statusCode() != 412 && s.statusCode() != 409) {
+      if (!(e.getCause() instanceof S3Exception s)
+          || s.statusCode() != 412 && s.statusCode() != 409) {
         throw e;
       }
       return false;
@@ -320,8 +393,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   /** True (once) when the server refused a conditional write's header: later writes go without. */
   private boolean refusesConditions(IOException e) {
-    if (conditional && e.getCause() instanceof S3Exception s && (s.statusCode() == 501 || s.statusCode() == 400)) {
-      LOG.warn("storage: {} refuses conditional writes ({}); writing without them", name, s.getMessage());
+    if (conditional
+        && e.getCause() instanceof S3Exception s
+        && (s.statusCode() == 501 || s.statusCode() == 400)) {
+      LOG.warn(
+          "storage: {} refuses conditional writes ({}); writing without them",
+          name,
+          s.getMessage());
       conditional = false;
       return true;
     }
@@ -343,7 +421,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     String outcome = "error";
     try {
       T result = call.run();
-      outcome = result instanceof Optional<?> o && o.isEmpty() || Boolean.FALSE.equals(result) ? "missing" : "ok";
+      outcome =
+          result instanceof Optional<?> o && o.isEmpty() || Boolean.FALSE.equals(result)
+              ? "missing"
+              : "ok";
       reached();
       return result;
     } catch (S3Exception e) {
@@ -353,8 +434,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         outcome = "rejected";
         reached();
       }
-      throw new IOException(name + ": " + op + " answered HTTP " + e.statusCode() + ": "
-          + e.awsErrorDetails().errorMessage(), e);
+      throw new IOException(
+          name
+              + ": "
+              + op
+              + " answered HTTP "
+              + e.statusCode()
+              + ": "
+              + e.awsErrorDetails().errorMessage(),
+          e);
     } catch (SdkException e) {
       failed(e);
       throw new IOException(name + " is unreachable: " + e.getMessage(), e);
@@ -385,8 +473,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private void failed(Exception e) {
     lastError = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     if (reachable) {
-      LOG.warn("storage: {} is unreachable: {}; serving what the local tier holds until it answers",
-          name, lastError);
+      LOG.warn(
+          "storage: {} is unreachable: {}; serving what the local tier holds until it answers",
+          name,
+          lastError);
       since = Instant.now();
     }
     reachable = false;

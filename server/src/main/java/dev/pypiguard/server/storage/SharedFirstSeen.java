@@ -15,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First sightings shared by every replica: one object per file key, {@code
- * first-seen/<sha256 of the key>}, holding {@code key TAB epoch-millis}, written only if absent.
- * The first replica to see a file sets its time; every other one reads it, so a cooldown
- * started by first sight is the same whichever replica pip reaches.
+ * First sightings shared by every replica: one object per file key, {@code first-seen/<sha256 of
+ * the key>}, holding {@code key TAB epoch-millis}, written only if absent. The first replica to see
+ * a file sets its time; every other one reads it, so a cooldown started by first sight is the same
+ * whichever replica pip reaches.
  *
- * <p>Each answer is also kept in the replica's own {@link FileFirstSeen}, which answers alone
- * while the store is unreachable (and is asked again once it is back).
+ * <p>Each answer is also kept in the replica's own {@link FileFirstSeen}, which answers alone while
+ * the store is unreachable (and is asked again once it is back).
  */
 public final class SharedFirstSeen implements FirstSeen, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(SharedFirstSeen.class);
@@ -56,7 +56,9 @@ public final class SharedFirstSeen implements FirstSeen, Closeable {
       local.firstSeen(key, shared);
       return shared;
     } catch (IOException e) {
-      LOG.warn("first-seen: the shared store is unavailable ({}); using this replica's record", e.getMessage());
+      LOG.warn(
+          "first-seen: the shared store is unavailable ({}); using this replica's record",
+          e.getMessage());
       return local.firstSeen(key, now);
     }
   }

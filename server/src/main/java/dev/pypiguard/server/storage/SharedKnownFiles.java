@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The name→sha256 memory shared by every replica (README §Fail closed): each pin is an empty,
- * immutable object {@code known-files/<project>/<filename>/<sha256>}, so one LIST per project
- * reads every replica's pins without a GET, and concurrent replicas cannot overwrite each other.
- * Two hashes listed for one name mean two replicas first saw different bytes: both are then
- * treated as swaps (fail closed), since which came first cannot be told.
+ * immutable object {@code known-files/<project>/<filename>/<sha256>}, so one LIST per project reads
+ * every replica's pins without a GET, and concurrent replicas cannot overwrite each other. Two
+ * hashes listed for one name mean two replicas first saw different bytes: both are then treated as
+ * swaps (fail closed), since which came first cannot be told.
  *
  * <p>This replica's own {@link FileKnownFiles} answers first and alone while the store is
  * unreachable; new pins are shared in the background. A project's listing is read again at most
@@ -34,8 +34,10 @@ final class SharedKnownFiles implements KnownFiles, Closeable {
   private final ObjectStore store;
   private final FileKnownFiles local;
   private final Executor io;
+
   /** What the store lists, by project, then file name: every sha256 any replica pinned. */
   private final Map<String, Map<String, Set<String>>> shared = new ConcurrentHashMap<>();
+
   private final Map<String, Long> synced = new ConcurrentHashMap<>();
 
   SharedKnownFiles(ObjectStore store, FileKnownFiles local, Executor io) {
@@ -75,16 +77,17 @@ final class SharedKnownFiles implements KnownFiles, Closeable {
 
   private void share(String project, String filename, String sha256) {
     known(project).computeIfAbsent(filename, k -> ConcurrentHashMap.newKeySet()).add(sha256);
-    io.execute(() -> {
-      if (!store.reachable()) {
-        return;
-      }
-      try {
-        store.create(dir(project) + filename + "/" + sha256, new byte[0]);
-      } catch (IOException e) {
-        LOG.warn("known files: cannot share {} ({}): {}", filename, sha256, e.getMessage());
-      }
-    });
+    io.execute(
+        () -> {
+          if (!store.reachable()) {
+            return;
+          }
+          try {
+            store.create(dir(project) + filename + "/" + sha256, new byte[0]);
+          } catch (IOException e) {
+            LOG.warn("known files: cannot share {} ({}): {}", filename, sha256, e.getMessage());
+          }
+        });
   }
 
   private Map<String, Set<String>> known(String project) {
@@ -105,7 +108,8 @@ final class SharedKnownFiles implements KnownFiles, Closeable {
         String rest = key.substring(dir(project).length());
         int slash = rest.lastIndexOf('/');
         if (slash > 0 && SHA256.matcher(rest.substring(slash + 1)).matches()) {
-          known.computeIfAbsent(rest.substring(0, slash), k -> ConcurrentHashMap.newKeySet())
+          known
+              .computeIfAbsent(rest.substring(0, slash), k -> ConcurrentHashMap.newKeySet())
               .add(rest.substring(slash + 1));
         }
       }

@@ -11,20 +11,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The publishers remembered for {@code attestations.publisher-change}, shared by every replica:
- * one immutable object per attested release, {@code publishers/<project>/<version>}, holding
- * {@code key TAB display TAB upload-epoch-millis}. Nothing is ever rewritten, so concurrent replicas cannot lose each
- * other's records; the first verified upload wins when they are read back.
+ * The publishers remembered for {@code attestations.publisher-change}, shared by every replica: one
+ * immutable object per attested release, {@code publishers/<project>/<version>}, holding {@code key
+ * TAB display TAB upload-epoch-millis}. Nothing is ever rewritten, so concurrent replicas cannot
+ * lose each other's records; the first verified upload wins when they are read back.
  */
 final class SharedPublishers implements PublisherMemory.Shared {
   private static final Logger LOG = LoggerFactory.getLogger(SharedPublishers.class);
+
   /** Normalized project names and PEP 440 version strings: nothing that could leave the prefix. */
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+!-]*");
 
   private final ObjectStore store;
 
   /** Records already read, by object key: they are immutable, so each is read once. */
-  private final java.util.Map<String, PublisherMemory.Remembered> read = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, PublisherMemory.Remembered> read =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   SharedPublishers(ObjectStore store) {
     this.store = store;
@@ -36,11 +38,16 @@ final class SharedPublishers implements PublisherMemory.Shared {
 
   @Override
   public void keep(String project, PublisherMemory.Remembered r) {
-    if (!SAFE.matcher(project).matches() || !SAFE.matcher(r.since()).matches() || !store.reachable()) {
+    if (!SAFE.matcher(project).matches()
+        || !SAFE.matcher(r.since()).matches()
+        || !store.reachable()) {
       return;
     }
-    String record = r.key() + "\t" + r.display().replace('\t', ' ').replace('\n', ' ')
-        + r.uploaded().map(t -> "\t" + t.toEpochMilli()).orElse("");
+    String record =
+        r.key()
+            + "\t"
+            + r.display().replace('\t', ' ').replace('\n', ' ')
+            + r.uploaded().map(t -> "\t" + t.toEpochMilli()).orElse("");
     try {
       store.create(dir(project) + r.since(), record.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
@@ -65,18 +72,28 @@ final class SharedPublishers implements PublisherMemory.Shared {
           out.add(known);
           continue;
         }
-        store.read(key).ifPresent(bytes -> {
-          String[] f = new String(bytes, StandardCharsets.UTF_8).split("\t", 3);
-          if (f.length >= 2) {
-            var r = new PublisherMemory.Remembered(f[0], f[1].strip(), version,
-                f.length == 3 ? PublisherMemory.millis(f[2]) : java.util.Optional.empty());
-            read.put(key, r);
-            out.add(r);
-          }
-        });
+        store
+            .read(key)
+            .ifPresent(
+                bytes -> {
+                  String[] f = new String(bytes, StandardCharsets.UTF_8).split("\t", 3);
+                  if (f.length >= 2) {
+                    var r =
+                        new PublisherMemory.Remembered(
+                            f[0],
+                            f[1].strip(),
+                            version,
+                            f.length == 3
+                                ? PublisherMemory.millis(f[2])
+                                : java.util.Optional.empty());
+                    read.put(key, r);
+                    out.add(r);
+                  }
+                });
       }
     } catch (IOException e) {
-      LOG.warn("publisher-change: cannot read the shared records of {}: {}", project, e.getMessage());
+      LOG.warn(
+          "publisher-change: cannot read the shared records of {}: {}", project, e.getMessage());
     }
     return out;
   }

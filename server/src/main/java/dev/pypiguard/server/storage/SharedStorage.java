@@ -2,10 +2,10 @@ package dev.pypiguard.server.storage;
 
 import dev.pypiguard.core.cache.SharedBlobs;
 import dev.pypiguard.core.store.ObjectStore;
-import dev.pypiguard.server.config.Storage;
+import dev.pypiguard.policy.attestation.PublisherMemory;
 import dev.pypiguard.policy.rule.FileFirstSeen;
 import dev.pypiguard.policy.rule.FirstSeen;
-import dev.pypiguard.policy.attestation.PublisherMemory;
+import dev.pypiguard.server.config.Storage;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The store a replica shares with the others, when the config has {@code storage: {type: s3}}:
- * the bucket, and the bounded pool its blocking requests run on (reads of large artifacts hold
- * a thread while they stream). With the default filesystem storage there is none, and
- * everything stays in {@code cache-dir}.
+ * The store a replica shares with the others, when the config has {@code storage: {type: s3}}: the
+ * bucket, and the bounded pool its blocking requests run on (reads of large artifacts hold a thread
+ * while they stream). With the default filesystem storage there is none, and everything stays in
+ * {@code cache-dir}.
  */
 public final class SharedStorage implements AutoCloseable {
   private static final int THREADS = 32;
@@ -44,12 +44,18 @@ public final class SharedStorage implements AutoCloseable {
     }
     S3ObjectStore store = S3ObjectStore.open(s3, registry);
     var n = new AtomicInteger();
-    var pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(10_000), r -> {
-          Thread t = new Thread(r, "pypi-guard-store-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    var pool =
+        new ThreadPoolExecutor(
+            THREADS,
+            THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(10_000),
+            r -> {
+              Thread t = new Thread(r, "pypi-guard-store-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     pool.allowCoreThreadTimeOut(true);
     return new SharedStorage(Optional.of(store), Optional.of(pool));
   }
@@ -65,8 +71,8 @@ public final class SharedStorage implements AutoCloseable {
   }
 
   /**
-   * Where first sightings are kept: {@code <cacheDir>/first-seen.tsv}, behind the shared store
-   * when there is one.
+   * Where first sightings are kept: {@code <cacheDir>/first-seen.tsv}, behind the shared store when
+   * there is one.
    */
   public FirstSeen firstSeen(Path cacheDir) {
     var local = new FileFirstSeen(cacheDir.resolve("first-seen.tsv"));
@@ -74,12 +80,14 @@ public final class SharedStorage implements AutoCloseable {
   }
 
   /**
-   * The sha256 each file name was first seen with: {@code <cacheDir>/known-files.tsv}, shared
-   * with the other replicas when there is a shared store (README §Fail closed).
+   * The sha256 each file name was first seen with: {@code <cacheDir>/known-files.tsv}, shared with
+   * the other replicas when there is a shared store (README §Fail closed).
    */
   public dev.pypiguard.policy.rule.KnownFiles knownFiles(Path cacheDir) {
     var local = new dev.pypiguard.policy.rule.FileKnownFiles(cacheDir.resolve("known-files.tsv"));
-    return store.<dev.pypiguard.policy.rule.KnownFiles>map(s -> new SharedKnownFiles(s, local, io.orElseThrow()))
+    return store
+        .<dev.pypiguard.policy.rule.KnownFiles>map(
+            s -> new SharedKnownFiles(s, local, io.orElseThrow()))
         .orElse(local);
   }
 

@@ -45,14 +45,20 @@ class OperationsTest {
   void storeUsage_walksOnce_addsStoredFiles_walksAgainAfterAPurgeOrTheTtl() {
     var clock = new MovableClock();
     var registry = new SimpleMeterRegistry();
-    var policy = new LivePolicy(Optional.empty(), new InMemoryFirstSeen(), clock, registry, p -> List.of());
-    var ops = new Operations(ServerConfig.defaults(URI.create("http://127.0.0.1:1/simple/"), dir), policy,
-        registry, clock);
+    var policy =
+        new LivePolicy(Optional.empty(), new InMemoryFirstSeen(), clock, registry, p -> List.of());
+    var ops =
+        new Operations(
+            ServerConfig.defaults(URI.create("http://127.0.0.1:1/simple/"), dir),
+            policy,
+            registry,
+            clock);
     var walks = new AtomicInteger();
-    java.util.function.Supplier<long[]> walk = () -> {
-      walks.incrementAndGet();
-      return new long[] {10, 1_000};
-    };
+    java.util.function.Supplier<long[]> walk =
+        () -> {
+          walks.incrementAndGet();
+          return new long[] {10, 1_000};
+        };
 
     assertThat(ops.storeUsage(walk).files()).isEqualTo(10);
     for (int i = 0; i < 5; i++) {

@@ -10,8 +10,17 @@ class RecentBlocksTest {
   static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
 
   static void add(RecentBlocks b, int second, String file, String via) {
-    b.add(T0.plusSeconds(second), "alpha", file, "1.0", "block", via, "release-age", "release-age: too new",
-        "10.0.0." + second, "-");
+    b.add(
+        T0.plusSeconds(second),
+        "alpha",
+        file,
+        "1.0",
+        "block",
+        via,
+        "release-age",
+        "release-age: too new",
+        "10.0.0." + second,
+        "-");
   }
 
   @Test

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class AccessTokensTest {
   static final String CI_TOKEN = "ci-token-0123456789";
   static final String OPS_TOKEN = "ops-token-9876543210";
-  static final Map<String, String> ENV = Map.of("OPS_TOKEN", OPS_TOKEN, "ALICE_PW", "alice-password");
+  static final Map<String, String> ENV =
+      Map.of("OPS_TOKEN", OPS_TOKEN, "ALICE_PW", "alice-password");
 
   static String sha(String secret) {
     return "sha256:" + Sha256.of(secret.getBytes(StandardCharsets.UTF_8)).hex();
@@ -26,7 +27,8 @@ class AccessTokensTest {
   }
 
   static AccessTokens sample() {
-    return parse("""
+    return parse(
+        """
         tokens:
           - {name: ci, role: read, token: "%s"}
           - {name: ops, role: admin, token: "${OPS_TOKEN}"}
@@ -34,11 +36,14 @@ class AccessTokensTest {
           - {name: alice, role: admin, password: "${ALICE_PW}"}
           - name: bob
             password: plain-text-password
-        """.formatted(sha(CI_TOKEN)));
+        """
+            .formatted(sha(CI_TOKEN)));
   }
 
   static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   static Principal principal(Authentication a) {
@@ -48,18 +53,22 @@ class AccessTokensTest {
 
   @Test
   void bearer_hashedToken_isReadPrincipal() {
-    assertThat(principal(sample().authenticate("Bearer " + CI_TOKEN))).isEqualTo(new Principal("ci", Role.READ));
+    assertThat(principal(sample().authenticate("Bearer " + CI_TOKEN)))
+        .isEqualTo(new Principal("ci", Role.READ));
   }
 
   @Test
   void bearer_tokenFromEnvironment_isAdmin() {
-    assertThat(principal(sample().authenticate("bearer " + OPS_TOKEN))).isEqualTo(new Principal("ops", Role.ADMIN));
+    assertThat(principal(sample().authenticate("bearer " + OPS_TOKEN)))
+        .isEqualTo(new Principal("ops", Role.ADMIN));
   }
 
   @Test
   void basic_tokenAsPasswordWithAnyUser_isTheToken() {
-    assertThat(principal(sample().authenticate(basic("__token__", CI_TOKEN))).name()).isEqualTo("ci");
-    assertThat(principal(sample().authenticate(basic("anything", OPS_TOKEN))).name()).isEqualTo("ops");
+    assertThat(principal(sample().authenticate(basic("__token__", CI_TOKEN))).name())
+        .isEqualTo("ci");
+    assertThat(principal(sample().authenticate(basic("anything", OPS_TOKEN))).name())
+        .isEqualTo("ops");
   }
 
   @Test
@@ -72,8 +81,10 @@ class AccessTokensTest {
 
   @Test
   void basic_knownUserWrongPassword_isRefused_evenWithATokenAsPassword() {
-    assertThat(sample().authenticate(basic("alice", "nope-nope-nope"))).isInstanceOf(Authentication.Refused.class);
-    assertThat(sample().authenticate(basic("alice", CI_TOKEN))).isInstanceOf(Authentication.Refused.class);
+    assertThat(sample().authenticate(basic("alice", "nope-nope-nope")))
+        .isInstanceOf(Authentication.Refused.class);
+    assertThat(sample().authenticate(basic("alice", CI_TOKEN)))
+        .isInstanceOf(Authentication.Refused.class);
   }
 
   @Test
@@ -81,8 +92,14 @@ class AccessTokensTest {
     AccessTokens t = sample();
     assertThat(t.authenticate(null)).isInstanceOf(Authentication.Missing.class);
     assertThat(t.authenticate("  ")).isInstanceOf(Authentication.Missing.class);
-    for (String header : new String[] {"Bearer wrong-secret-1234", "Basic !!!notbase64", "Digest abc",
-        basic("eve", "wrong-secret-1234"), "Basic " + Base64.getEncoder().encodeToString("nocolon".getBytes())}) {
+    for (String header :
+        new String[] {
+          "Bearer wrong-secret-1234",
+          "Basic !!!notbase64",
+          "Digest abc",
+          basic("eve", "wrong-secret-1234"),
+          "Basic " + Base64.getEncoder().encodeToString("nocolon".getBytes())
+        }) {
       Authentication a = t.authenticate(header);
       assertThat(a).as(header).isInstanceOf(Authentication.Refused.class);
       assertThat(((Authentication.Refused) a).why()).doesNotContain("wrong-secret-1234");
@@ -99,7 +116,8 @@ class AccessTokensTest {
 
   @Test
   void parse_everyProblemAtOnce_withLineAndKey_neverTheSecret() {
-    String yaml = """
+    String yaml =
+        """
         tokens:
           - {name: ci, role: reader, token: "short"}
           - {name: ci, token: "sha256:abc"}
@@ -119,35 +137,47 @@ class AccessTokensTest {
         .hasMessageContaining("tokens[3].colour: unknown key")
         .hasMessageContaining("tokens[3]: missing (expected: a name")
         .hasMessageContaining("users[0]: missing password")
-        .message().doesNotContain("long-enough-secret").doesNotContain("short\"");
+        .message()
+        .doesNotContain("long-enough-secret")
+        .doesNotContain("short\"");
   }
 
   @Test
   void parse_emptyOrWrongShape_isRefused() {
     assertThatThrownBy(() -> parse("")).hasMessageContaining("no tokens and no users");
     assertThatThrownBy(() -> parse("- a\n- b\n")).hasMessageContaining("expected a mapping");
-    assertThatThrownBy(() -> parse("tokens: {name: x}\n")).hasMessageContaining("tokens: expected a list");
+    assertThatThrownBy(() -> parse("tokens: {name: x}\n"))
+        .hasMessageContaining("tokens: expected a list");
     assertThatThrownBy(() -> parse("tokens: [\n")).hasMessageContaining("not valid YAML");
   }
 
   @Test
   void parse_sameSecretTwice_isRefused() {
-    assertThatThrownBy(() -> parse("""
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
         tokens:
           - {name: a, token: same-secret-123}
           - {name: b, token: "%s"}
-        """.formatted(sha("same-secret-123"))))
+        """
+                        .formatted(sha("same-secret-123"))))
         .hasMessageContaining("tokens[1].token: the same token as a");
   }
 
   @Test
   void shippedExample_isValid_andItsReadTokenWorks() throws Exception {
-    java.nio.file.Path example = dev.pypiguard.policy.testing.Fixtures.file("shipped/conf/tokens.example.yaml");
-    AccessTokens t = AccessTokens.parse(example.toString(), java.nio.file.Files.readString(example),
-        n -> Optional.of("value-of-" + n));
+    java.nio.file.Path example =
+        dev.pypiguard.policy.testing.Fixtures.file("shipped/conf/tokens.example.yaml");
+    AccessTokens t =
+        AccessTokens.parse(
+            example.toString(),
+            java.nio.file.Files.readString(example),
+            n -> Optional.of("value-of-" + n));
     assertThat(t.size()).isEqualTo(3);
     assertThat(principal(t.authenticate(basic("__token__", "example-read-token-change-me"))))
         .isEqualTo(new Principal("ci", Role.READ));
-    assertThat(principal(t.authenticate("Bearer value-of-PYPI_GUARD_ADMIN_TOKEN")).role()).isEqualTo(Role.ADMIN);
+    assertThat(principal(t.authenticate("Bearer value-of-PYPI_GUARD_ADMIN_TOKEN")).role())
+        .isEqualTo(Role.ADMIN);
   }
 }

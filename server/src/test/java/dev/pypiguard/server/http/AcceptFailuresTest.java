@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AcceptFailuresTest {
-  /** Issue 14: accept failures pause accepting for a second and do not reach Netty's tail logger. */
+  /**
+   * Issue 14: accept failures pause accepting for a second and do not reach Netty's tail logger.
+   */
   @Test
   void failures_pauseAccepting_areConsumed_andAcceptingResumes() throws Exception {
     var ch = new EmbeddedChannel(new AcceptFailures());

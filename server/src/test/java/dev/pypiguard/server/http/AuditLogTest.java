@@ -27,8 +27,11 @@ class AuditLogTest {
   @TempDir Path tmp;
 
   private static FileDecision blocked(String file) {
-    return new FileDecision(FileEntry.of(file, "https://files.invalid/" + file, Map.of("sha256", "ab".repeat(32))),
-        "1.0", new Decision.Block(List.of(new Reason("release-age", "uploaded 2 days ago, minimum is 7 days"))));
+    return new FileDecision(
+        FileEntry.of(file, "https://files.invalid/" + file, Map.of("sha256", "ab".repeat(32))),
+        "1.0",
+        new Decision.Block(
+            List.of(new Reason("release-age", "uploaded 2 days ago, minimum is 7 days"))));
   }
 
   private static List<JsonNode> lines(Path file) throws Exception {
@@ -40,7 +43,8 @@ class AuditLogTest {
   }
 
   @Test
-  void repeatedDecisions_firstWrittenAtOnce_repeatsCountedInOneLinePerFileAtFlush() throws Exception {
+  void repeatedDecisions_firstWrittenAtOnce_repeatsCountedInOneLinePerFileAtFlush()
+      throws Exception {
     Path file = tmp.resolve("audit.log");
     var recent = new RecentBlocks(10);
     var metrics = new ProxyMetrics();
@@ -63,11 +67,17 @@ class AuditLogTest {
       assertThat(counted).hasSize(2);
       assertThat(counted.stream().map(l -> l.path("file").asText()))
           .containsExactly("a-1.0-py3-none-any.whl", "a-1.0.tar.gz");
-      assertThat(counted).allMatch(l -> l.path("count").asLong() == 4 && l.has("first-time")
-          && l.path("client").asText().equals("10.0.0.1") && l.path("rule").asText().equals("release-age"));
+      assertThat(counted)
+          .allMatch(
+              l ->
+                  l.path("count").asLong() == 4
+                      && l.has("first-time")
+                      && l.path("client").asText().equals("10.0.0.1")
+                      && l.path("rule").asText().equals("release-age"));
       assertThat(recent.newest(10)).allMatch(e -> e.count() == 6);
 
-      // A window without repeats writes nothing and forgets the tally: the next one is a first line.
+      // A window without repeats writes nothing and forgets the tally: the next one is a first
+      // line.
       log.flush();
       log.flush();
       assertThat(lines(file)).hasSize(6);
@@ -123,7 +133,8 @@ class AuditLogTest {
       log.write("{\"n\":4}\n");
     }
     var lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    assertThat(lines).anyMatch(l -> l.contains("\"event\":\"audit-log-gap\"") && l.contains("\"lost\":"));
+    assertThat(lines)
+        .anyMatch(l -> l.contains("\"event\":\"audit-log-gap\"") && l.contains("\"lost\":"));
     assertThat(lines.get(lines.size() - 1)).contains("audit-log-gap");
   }
 }

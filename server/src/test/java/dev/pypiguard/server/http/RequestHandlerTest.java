@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -38,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The request handler in an {@link EmbeddedChannel} (issue 12): routing, pipelined requests
- * answered in request order even when a later answer is ready first, and failures mapped to
- * their status and one-line body. The services are a real server's, in front of a test upstream.
+ * answered in request order even when a later answer is ready first, and failures mapped to their
+ * status and one-line body. The services are a real server's, in front of a test upstream.
  */
 class RequestHandlerTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -58,8 +57,12 @@ class RequestHandlerTest {
   }
 
   private ServerConfig config(URI index) throws IOException {
-    Path policy = Files.writeString(dir.resolve("policy.yaml"), "# nothing blocked beyond the baseline rules\n");
-    return ServerConfig.defaults(index, dir.resolve("cache")).withPort(0).withPolicyFile(Optional.of(policy))
+    Path policy =
+        Files.writeString(
+            dir.resolve("policy.yaml"), "# nothing blocked beyond the baseline rules\n");
+    return ServerConfig.defaults(index, dir.resolve("cache"))
+        .withPort(0)
+        .withPolicyFile(Optional.of(policy))
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(500));
   }
 
@@ -71,7 +74,10 @@ class RequestHandlerTest {
 
   /** The connection's handlers as the initializer adds them, without codec and TLS. */
   private EmbeddedChannel channel() {
-    return new EmbeddedChannel(new InOrderResponses(), new ServerInitializer(server.services(), Optional.empty(), new ConnectionLimits(100, 10)).handler());
+    return new EmbeddedChannel(
+        new InOrderResponses(),
+        new ServerInitializer(server.services(), Optional.empty(), new ConnectionLimits(100, 10))
+            .handler());
   }
 
   private static FullHttpRequest request(HttpMethod method, String target, String... headers) {
@@ -84,7 +90,8 @@ class RequestHandlerTest {
   }
 
   /** The next {@code n} responses, running the channel's tasks until they are written (bounded). */
-  private static List<FullHttpResponse> responses(EmbeddedChannel ch, int n) throws InterruptedException {
+  private static List<FullHttpResponse> responses(EmbeddedChannel ch, int n)
+      throws InterruptedException {
     var out = new ArrayList<FullHttpResponse>();
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (out.size() < n && System.nanoTime() < deadline) {
@@ -106,7 +113,8 @@ class RequestHandlerTest {
     return r.content().toString(StandardCharsets.UTF_8);
   }
 
-  private static FullHttpResponse one(EmbeddedChannel ch, FullHttpRequest request) throws InterruptedException {
+  private static FullHttpResponse one(EmbeddedChannel ch, FullHttpRequest request)
+      throws InterruptedException {
     ch.writeInbound(request);
     return responses(ch, 1).get(0);
   }
@@ -134,13 +142,18 @@ class RequestHandlerTest {
     assertThat(put.status().code()).isEqualTo(405);
     assertThat(put.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("GET, HEAD");
 
-    FullHttpResponse page = one(ch, request(HttpMethod.GET, "/simple/alpha/",
-        "Accept", "application/vnd.pypi.simple.v1+json"));
+    FullHttpResponse page =
+        one(
+            ch,
+            request(
+                HttpMethod.GET, "/simple/alpha/", "Accept", "application/vnd.pypi.simple.v1+json"));
     assertThat(page.status().code()).isEqualTo(200);
-    assertThat(page.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/vnd.pypi.simple.v1+json");
+    assertThat(page.headers().get(HttpHeaderNames.CONTENT_TYPE))
+        .isEqualTo("application/vnd.pypi.simple.v1+json");
     assertThat(body(page)).contains(alpha.filename());
 
-    FullHttpResponse unacceptable = one(ch, request(HttpMethod.GET, "/simple/alpha/", "Accept", "image/png"));
+    FullHttpResponse unacceptable =
+        one(ch, request(HttpMethod.GET, "/simple/alpha/", "Accept", "image/png"));
     assertThat(unacceptable.status().code()).isEqualTo(406);
 
     // Without auth, the admin API answers loopback clients only; an embedded channel is none.
@@ -154,8 +167,10 @@ class RequestHandlerTest {
     // The page is slow at the upstream; the health check behind it is ready at once.
     upstream.delay("/simple/alpha", Duration.ofMillis(500));
     EmbeddedChannel ch = channel();
-    ch.writeInbound(request(HttpMethod.GET, "/simple/alpha/", "Accept", "application/vnd.pypi.simple.v1+json"),
-        request(HttpMethod.GET, "/healthz"), request(HttpMethod.GET, "/nope"));
+    ch.writeInbound(
+        request(HttpMethod.GET, "/simple/alpha/", "Accept", "application/vnd.pypi.simple.v1+json"),
+        request(HttpMethod.GET, "/healthz"),
+        request(HttpMethod.GET, "/nope"));
     List<FullHttpResponse> r = responses(ch, 3);
     assertThat(r.get(0).status().code()).isEqualTo(200);
     assertThat(body(r.get(0))).contains(alpha.filename());
@@ -171,7 +186,8 @@ class RequestHandlerTest {
     FullHttpResponse none = one(ch, request(HttpMethod.GET, "/simple/no-such-project/"));
     assertThat(none.status().code()).isEqualTo(404);
 
-    FullHttpResponse file = one(ch, request(HttpMethod.GET, "/files/alpha/alpha-9.9-py3-none-any.whl"));
+    FullHttpResponse file =
+        one(ch, request(HttpMethod.GET, "/files/alpha/alpha-9.9-py3-none-any.whl"));
     assertThat(file.status().code()).isEqualTo(404);
     assertThat(body(file)).isEqualTo("alpha-9.9-py3-none-any.whl is not a file of alpha\n");
 
@@ -185,30 +201,54 @@ class RequestHandlerTest {
   @Test
   void failures_mapEachOutcomeToItsStatusAndLine() throws Exception {
     EmbeddedChannel ch = channel();
-    var ex = new Exchange(ch.pipeline().lastContext(), request(HttpMethod.GET, "/x"), server.services());
-    assertThat(Failures.unexpected(ex, new IllegalStateException("bug")).response().status().code()).isEqualTo(500);
-    assertThat(body(Failures.unexpected(ex, new IllegalStateException("bug")).response())).isEqualTo("internal error\n");
-    var busy = Failures.unexpected(ex, new java.util.concurrent.CompletionException(new RejectedExecutionException()));
+    var ex =
+        new Exchange(ch.pipeline().lastContext(), request(HttpMethod.GET, "/x"), server.services());
+    assertThat(Failures.unexpected(ex, new IllegalStateException("bug")).response().status().code())
+        .isEqualTo(500);
+    assertThat(body(Failures.unexpected(ex, new IllegalStateException("bug")).response()))
+        .isEqualTo("internal error\n");
+    var busy =
+        Failures.unexpected(
+            ex, new java.util.concurrent.CompletionException(new RejectedExecutionException()));
     assertThat(busy.response().status().code()).isEqualTo(503);
 
     assertThat(status(Failures.lookup(new PageLookup.Missing<>("no such project")))).isEqualTo(404);
     assertThat(status(Failures.lookup(new PageLookup.Unavailable<>("down", false)))).isEqualTo(502);
     assertThat(status(Failures.lookup(new PageLookup.Unavailable<>("slow", true)))).isEqualTo(504);
     // A found page is not a failure: never an empty answer (the writer answers 500 for it).
-    assertThatThrownBy(() -> Failures.lookup(new PageLookup.Found<>(new CachedPage<>("page", "v1",
-        java.time.Instant.EPOCH, Optional.empty(), URI.create("http://upstream.test/")), false)))
+    assertThatThrownBy(
+            () ->
+                Failures.lookup(
+                    new PageLookup.Found<>(
+                        new CachedPage<>(
+                            "page",
+                            "v1",
+                            java.time.Instant.EPOCH,
+                            Optional.empty(),
+                            URI.create("http://upstream.test/")),
+                        false)))
         .isInstanceOf(IllegalStateException.class);
 
-    FullHttpResponse held = complete(Failures.download(new DownloadOutcome.Held("awaiting provenance")));
+    FullHttpResponse held =
+        complete(Failures.download(new DownloadOutcome.Held("awaiting provenance")));
     assertThat(held.status().code()).isEqualTo(503);
     assertThat(held.headers().get(HttpHeaderNames.RETRY_AFTER)).isEqualTo("5");
     FullHttpResponse blocked = complete(Failures.download(new DownloadOutcome.Blocked("too new")));
     assertThat(blocked.status().code()).isEqualTo(403);
     assertThat(blocked.status().reasonPhrase()).isEqualTo("Blocked by policy: too new");
-    assertThat(status(Failures.download(DownloadOutcome.failed("a.whl", new dev.pypiguard.core.blob.IntegrityException("x")))))
+    assertThat(
+            status(
+                Failures.download(
+                    DownloadOutcome.failed(
+                        "a.whl", new dev.pypiguard.core.blob.IntegrityException("x")))))
         .isEqualTo(502);
-    assertThat(status(Failures.download(DownloadOutcome.failed("a.whl",
-        new java.util.concurrent.CompletionException(new Download.DownloadFailure("slow", false, true))))))
+    assertThat(
+            status(
+                Failures.download(
+                    DownloadOutcome.failed(
+                        "a.whl",
+                        new java.util.concurrent.CompletionException(
+                            new Download.DownloadFailure("slow", false, true))))))
         .isEqualTo(504);
     assertThat(DownloadOutcome.failed("a.whl", new Download.DownloadFailure("gone", true, false)))
         .isEqualTo(new DownloadOutcome.UpstreamFailure("a.whl", "gone", false, true));
@@ -218,8 +258,12 @@ class RequestHandlerTest {
   @Test
   void writer_failedFutureBecomesItsStatus() throws Exception {
     EmbeddedChannel ch = channel();
-    var ex = new Exchange(ch.pipeline().lastContext(), request(HttpMethod.GET, "/x"), server.services());
-    ReplyWriter.write(ex, server.services(), CompletableFuture.failedFuture(new RejectedExecutionException("full")));
+    var ex =
+        new Exchange(ch.pipeline().lastContext(), request(HttpMethod.GET, "/x"), server.services());
+    ReplyWriter.write(
+        ex,
+        server.services(),
+        CompletableFuture.failedFuture(new RejectedExecutionException("full")));
     FullHttpResponse r = responses(ch, 1).get(0);
     assertThat(r.status().code()).isEqualTo(503);
     assertThat(body(r)).isEqualTo("the server is too busy; try again\n");

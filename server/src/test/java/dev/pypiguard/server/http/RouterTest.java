@@ -6,11 +6,13 @@ import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.server.auth.Role;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
-/** {@link Router#parse}: every route, its role and label, and the paths it must not be fooled by. */
+/**
+ * {@link Router#parse}: every route, its role and label, and the paths it must not be fooled by.
+ */
 class RouterTest {
   private static final HttpMethod GET = HttpMethod.GET;
   private static final HttpMethod POST = HttpMethod.POST;
@@ -51,7 +53,8 @@ class RouterTest {
     assertThat(get("/simple/").label()).isEqualTo("index");
     assertThat(get("/simple/").role()).contains(Role.READ);
     assertThat(get("/simple/").offLoop()).isTrue();
-    assertThat(get("/simple?format=x")).isEqualTo(new Route.Redirect("/simple/?format=x", "index", Route.READ));
+    assertThat(get("/simple?format=x"))
+        .isEqualTo(new Route.Redirect("/simple/?format=x", "index", Route.READ));
   }
 
   @Test
@@ -62,10 +65,12 @@ class RouterTest {
     assertThat(get("/simple/flask/").label()).isEqualTo("project");
     assertThat(get("/simple/Zope.Interface/"))
         .isEqualTo(new Route.Redirect("/simple/zope-interface/", "project", Route.READ));
-    assertThat(get("/simple/flask?x=1")).isEqualTo(new Route.Redirect("/simple/flask/?x=1", "project", Route.READ));
-    assertThat(get("/simple/-bad-/")).isEqualTo(new Route.NotFound("not a valid project name: -bad-", "project",
-        Route.READ));
-    assertThat(get("/simple/a/b/")).isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
+    assertThat(get("/simple/flask?x=1"))
+        .isEqualTo(new Route.Redirect("/simple/flask/?x=1", "project", Route.READ));
+    assertThat(get("/simple/-bad-/"))
+        .isEqualTo(new Route.NotFound("not a valid project name: -bad-", "project", Route.READ));
+    assertThat(get("/simple/a/b/"))
+        .isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
   }
 
   @Test
@@ -81,12 +86,12 @@ class RouterTest {
 
   @ParameterizedTest
   @CsvSource({
-      "/files/Flask/flask-3.0.whl", // files have one URL: no redirect to the normalized name
-      "/files/flask/flask-3.0.whl/",
-      "/files/flask",
-      "/files/flask/a/b.whl",
-      "/files/flask/.hidden",
-      "/files/flask/a%20b.whl",
+    "/files/Flask/flask-3.0.whl", // files have one URL: no redirect to the normalized name
+    "/files/flask/flask-3.0.whl/",
+    "/files/flask",
+    "/files/flask/a/b.whl",
+    "/files/flask/.hidden",
+    "/files/flask/a%20b.whl",
   })
   void parse_oddFilePaths_areNoSuchFile(String target) {
     assertThat(get(target)).isEqualTo(new Route.NotFound("no such file", "file", Route.READ));
@@ -96,7 +101,8 @@ class RouterTest {
   void parse_provenance() {
     assertThat(get("/integrity/flask/3.0/flask-3.0.tar.gz/provenance"))
         .isEqualTo(new Route.Provenance(name("flask"), "3.0", "flask-3.0.tar.gz"));
-    assertThat(get("/integrity/flask/3.0/flask-3.0.tar.gz/provenance").label()).isEqualTo("provenance");
+    assertThat(get("/integrity/flask/3.0/flask-3.0.tar.gz/provenance").label())
+        .isEqualTo("provenance");
     assertThat(get("/integrity/flask/3.0/flask-3.0.tar.gz/provenance/"))
         .isEqualTo(new Route.NotFound("no such path", "provenance", Route.READ));
     assertThat(get("/integrity/flask/3.0/flask-3.0.tar.gz"))
@@ -107,12 +113,15 @@ class RouterTest {
 
   @Test
   void parse_legacyJson() {
-    assertThat(get("/pypi/flask/json")).isEqualTo(new Route.LegacyJson(name("flask"), Optional.empty()));
-    assertThat(get("/pypi/flask/3.0/json")).isEqualTo(new Route.LegacyJson(name("flask"), Optional.of("3.0")));
+    assertThat(get("/pypi/flask/json"))
+        .isEqualTo(new Route.LegacyJson(name("flask"), Optional.empty()));
+    assertThat(get("/pypi/flask/3.0/json"))
+        .isEqualTo(new Route.LegacyJson(name("flask"), Optional.of("3.0")));
     assertThat(get("/pypi/flask/json").label()).isEqualTo("legacy-json");
     assertThat(get("/pypi/Flask/1.0+local/json"))
         .isEqualTo(new Route.Redirect("/pypi/flask/1.0+local/json", "legacy-json", Route.READ));
-    assertThat(get("/pypi/flask")).isEqualTo(new Route.NotFound("no such path", "legacy-json", Route.READ));
+    assertThat(get("/pypi/flask"))
+        .isEqualTo(new Route.NotFound("no such path", "legacy-json", Route.READ));
     assertThat(get("/pypi/-x-/json"))
         .isEqualTo(new Route.NotFound("not a valid project name: -x-", "legacy-json", Route.READ));
   }
@@ -121,12 +130,14 @@ class RouterTest {
   void parse_explain() {
     assertThat(get("/-/explain/flask")).isEqualTo(new Route.Explain(name("flask")));
     assertThat(get("/-/explain/Flask")).isEqualTo(new Route.Explain(name("flask")));
-    assertThat(get("/-/explain/-x-")).isEqualTo(new Route.NotFound("not a valid project name: -x-", "explain",
-        Route.READ));
+    assertThat(get("/-/explain/-x-"))
+        .isEqualTo(new Route.NotFound("not a valid project name: -x-", "explain", Route.READ));
     assertThat(get("/-/explain/flask").label()).isEqualTo("explain");
     assertThat(get("/-/explain/flask").role()).contains(Role.READ);
-    assertThat(get("/-/explain")).isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
-    assertThat(get("/-/other")).isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
+    assertThat(get("/-/explain"))
+        .isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
+    assertThat(get("/-/other"))
+        .isEqualTo(new Route.NotFound("no such path", "not-found", Route.READ));
   }
 
   @Test
@@ -134,10 +145,12 @@ class RouterTest {
     assertThat(get("/-/admin/")).isEqualTo(new Route.Admin(new Route.Endpoints()));
     assertThat(get("/-/admin")).isEqualTo(new Route.Admin(new Route.Endpoints()));
     assertThat(get("/-/admin/stats")).isEqualTo(new Route.Admin(new Route.Stats()));
-    assertThat(get("/-/admin/blocks?limit=5")).isEqualTo(new Route.Admin(new Route.Blocks(Optional.of("5"))));
+    assertThat(get("/-/admin/blocks?limit=5"))
+        .isEqualTo(new Route.Admin(new Route.Blocks(Optional.of("5"))));
     assertThat(get("/-/admin/findings")).isEqualTo(new Route.Admin(new Route.Findings()));
     assertThat(get("/-/admin/held")).isEqualTo(new Route.Admin(new Route.Held()));
-    assertThat(Router.parse(POST, "/-/admin/reload")).isEqualTo(new Route.Admin(new Route.Reload()));
+    assertThat(Router.parse(POST, "/-/admin/reload"))
+        .isEqualTo(new Route.Admin(new Route.Reload()));
     assertThat(Router.parse(POST, "/-/admin/purge/flask"))
         .isEqualTo(new Route.Admin(new Route.Purge("flask", Optional.empty())));
     assertThat(Router.parse(POST, "/-/admin/purge/flask/flask-3.0.whl"))
@@ -153,39 +166,52 @@ class RouterTest {
 
   @Test
   void parse_adminMisfits_stillNeedAdmin() {
-    assertThat(get("/-/admin/nope")).isEqualTo(new Route.NotFound(
-        "no such admin endpoint; GET /-/admin/ lists them", "admin", Route.ADMIN));
+    assertThat(get("/-/admin/nope"))
+        .isEqualTo(
+            new Route.NotFound(
+                "no such admin endpoint; GET /-/admin/ lists them", "admin", Route.ADMIN));
     assertThat(get("/-/admin/stats/x").role()).contains(Role.ADMIN);
     assertThat(get("/-/admin/held/abc/other")).isInstanceOf(Route.NotFound.class);
-    assertThat(get("/-/admin/reload")).isEqualTo(new Route.MethodNotAllowed("POST",
-        "this changes the server: use POST", "admin", Route.ADMIN));
-    assertThat(Router.parse(POST, "/-/admin/stats")).isEqualTo(new Route.MethodNotAllowed("GET, HEAD", "use GET",
-        "admin", Route.ADMIN));
-    assertThat(Router.parse(HttpMethod.HEAD, "/-/admin/stats")).isEqualTo(new Route.Admin(new Route.Stats()));
-  }
-
-  @ParameterizedTest
-  @CsvSource({"POST,/simple/", "PUT,/-/admin/reload", "DELETE,/files/a/b.whl", "BREW,/", "OPTIONS,/-/adminx"})
-  void parse_unknownMethods_are405ForEveryone(String method, String target) {
-    assertThat(Router.parse(HttpMethod.valueOf(method), target)).isEqualTo(
-        new Route.MethodNotAllowed("GET, HEAD", "only GET and HEAD are served", "bad-request", Route.OPEN));
+    assertThat(get("/-/admin/reload"))
+        .isEqualTo(
+            new Route.MethodNotAllowed(
+                "POST", "this changes the server: use POST", "admin", Route.ADMIN));
+    assertThat(Router.parse(POST, "/-/admin/stats"))
+        .isEqualTo(new Route.MethodNotAllowed("GET, HEAD", "use GET", "admin", Route.ADMIN));
+    assertThat(Router.parse(HttpMethod.HEAD, "/-/admin/stats"))
+        .isEqualTo(new Route.Admin(new Route.Stats()));
   }
 
   @ParameterizedTest
   @CsvSource({
-      "//simple/",
-      "/simple//flask/",
-      "/simple/../admin",
-      "/simple/%2e%2e/x/",
-      "/files/flask%2Fevil/x.whl",
-      "/files/a/b%5cc.whl",
-      "/simple/%00/",
-      "/simple/%zz/",
-      "/simple/fl%C3/",
-      "/simple/./",
-      "http://host/simple/",
-      "*",
-      "''",
+    "POST,/simple/",
+    "PUT,/-/admin/reload",
+    "DELETE,/files/a/b.whl",
+    "BREW,/",
+    "OPTIONS,/-/adminx"
+  })
+  void parse_unknownMethods_are405ForEveryone(String method, String target) {
+    assertThat(Router.parse(HttpMethod.valueOf(method), target))
+        .isEqualTo(
+            new Route.MethodNotAllowed(
+                "GET, HEAD", "only GET and HEAD are served", "bad-request", Route.OPEN));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "//simple/",
+    "/simple//flask/",
+    "/simple/../admin",
+    "/simple/%2e%2e/x/",
+    "/files/flask%2Fevil/x.whl",
+    "/files/a/b%5cc.whl",
+    "/simple/%00/",
+    "/simple/%zz/",
+    "/simple/fl%C3/",
+    "/simple/./",
+    "http://host/simple/",
+    "*",
+    "''",
   })
   void parse_oddTargets_areBadRequestsForEveryone(String target) {
     Route r = get(target);
@@ -201,7 +227,8 @@ class RouterTest {
 
   @Test
   void parse_encodedPlus_staysPlus() {
-    assertThat(get("/files/pkg/pkg-1.0%2Blocal.tar.gz")).isEqualTo(new Route.File(name("pkg"), "pkg-1.0+local.tar.gz"));
+    assertThat(get("/files/pkg/pkg-1.0%2Blocal.tar.gz"))
+        .isEqualTo(new Route.File(name("pkg"), "pkg-1.0+local.tar.gz"));
   }
 
   @Test

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
  * Issue 14: the server's parsers of what clients and operators send, fuzzed with Jazzer: request
  * targets (path and query), Range and Accept-Encoding headers, log escaping, and the config file.
  * The first byte picks the parser (0 target, 1 Range, 2 Accept-Encoding and log line, 3 config
- * YAML); each answers or refuses with its documented exception. Seeds:
- * {@code ServerParsersFuzzTestInputs/parse/}. README, "Fuzzing".
+ * YAML); each answers or refuses with its documented exception. Seeds: {@code
+ * ServerParsersFuzzTestInputs/parse/}. README, "Fuzzing".
  */
 class ServerParsersFuzzTest {
   private static Path dir;
@@ -45,12 +45,17 @@ class ServerParsersFuzzTest {
     String text = new String(body, StandardCharsets.ISO_8859_1);
     switch (Math.floorMod(data[0], 4)) {
       case 0 -> {
-        RequestPath.parse(text).ifPresent(p -> {
-          p.query("format");
-          p.segments().forEach(RequestPath::encode);
-        });
+        RequestPath.parse(text)
+            .ifPresent(
+                p -> {
+                  p.query("format");
+                  p.segments().forEach(RequestPath::encode);
+                });
         // Every target has a route with a label (issue 12), whatever the method.
-        for (var method : List.of(io.netty.handler.codec.http.HttpMethod.GET, io.netty.handler.codec.http.HttpMethod.POST)) {
+        for (var method :
+            List.of(
+                io.netty.handler.codec.http.HttpMethod.GET,
+                io.netty.handler.codec.http.HttpMethod.POST)) {
           if (Router.parse(method, text).label().isEmpty()) {
             throw new IllegalStateException("a route without a label for " + text);
           }
@@ -59,7 +64,9 @@ class ServerParsersFuzzTest {
       case 1 -> {
         long length = body.length == 0 ? 0 : (body[0] & 0xff) * 1000L;
         if (ByteRange.parse(text, length) instanceof ByteRange.Part part
-            && (part.range().start() < 0 || part.range().end() >= length || part.range().length() <= 0)) {
+            && (part.range().start() < 0
+                || part.range().end() >= length
+                || part.range().length() <= 0)) {
           throw new IllegalStateException("range outside the file: " + part + " of " + length);
         }
       }
@@ -73,8 +80,16 @@ class ServerParsersFuzzTest {
       default -> {
         Files.write(config, body);
         try {
-          ConfigLoader.load(Optional.of(config), new ConfigLoader.Flags(Optional.empty(), Optional.empty(),
-              Optional.of(dir.resolve("cache")), Optional.empty(), Optional.empty(), false, List.of()),
+          ConfigLoader.load(
+              Optional.of(config),
+              new ConfigLoader.Flags(
+                  Optional.empty(),
+                  Optional.empty(),
+                  Optional.of(dir.resolve("cache")),
+                  Optional.empty(),
+                  Optional.empty(),
+                  false,
+                  List.of()),
               name -> null);
         } catch (ConfigException expected) {
           // refused with file, line, key and reason

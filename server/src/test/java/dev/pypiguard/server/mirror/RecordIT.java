@@ -30,22 +30,39 @@ class RecordIT {
       Artifact alpha = WheelBuilder.of("alpha", "1.0").requires("beta").build();
       Artifact beta = WheelBuilder.of("beta", "2.0").build();
       up.publishAll(alpha, beta, WheelBuilder.of("beta", "1.0").build());
-      ServerConfig cfg = ServerConfig.defaults(up.uri(), tmp.resolve("cache")).withPort(0)
-          .withRecordFile(Optional.of(record));
+      ServerConfig cfg =
+          ServerConfig.defaults(up.uri(), tmp.resolve("cache"))
+              .withPort(0)
+              .withRecordFile(Optional.of(record));
       try (ProxyServer proxy = ProxyServer.start(cfg)) {
-        PipResult r = PythonEnv.shared().install(URI.create(proxy.uri() + "/simple/"),
-            List.of("--only-binary", ":all:", "alpha"));
+        PipResult r =
+            PythonEnv.shared()
+                .install(
+                    URI.create(proxy.uri() + "/simple/"),
+                    List.of("--only-binary", ":all:", "alpha"));
         assertThat(r.succeeded()).as(r.toString()).isTrue();
       }
-      assertThat(Files.readAllLines(record)).containsExactlyInAnyOrder(
-          "alpha==1.0 --hash=sha256:" + alpha.sha256(), "beta==2.0 --hash=sha256:" + beta.sha256());
+      assertThat(Files.readAllLines(record))
+          .containsExactlyInAnyOrder(
+              "alpha==1.0 --hash=sha256:" + alpha.sha256(),
+              "beta==2.0 --hash=sha256:" + beta.sha256());
 
       Path cache = tmp.resolve("seeded");
-      assertThat(Main.run("seed", "--upstream", up.uri().toString(), "--cache-dir", cache.toString(),
-          "-r", record.toString())).isZero();
+      assertThat(
+              Main.run(
+                  "seed",
+                  "--upstream",
+                  up.uri().toString(),
+                  "--cache-dir",
+                  cache.toString(),
+                  "-r",
+                  record.toString()))
+          .isZero();
       for (Artifact a : List.of(alpha, beta)) {
         String h = a.sha256();
-        assertThat(cache.resolve("blobs/sha256/" + h.substring(0, 2) + "/" + h.substring(2, 4) + "/" + h))
+        assertThat(
+                cache.resolve(
+                    "blobs/sha256/" + h.substring(0, 2) + "/" + h.substring(2, 4) + "/" + h))
             .exists();
       }
     }

@@ -24,8 +24,13 @@ class SeedFromLocalTreeTest {
     Path dir = Files.createDirectories(tree.resolve("simple").resolve(project));
     var html = new StringBuilder("<!DOCTYPE html><html><body>\n");
     for (Artifact a : files) {
-      html.append("<a href=\"../../files/").append(a.filename()).append("#sha256=")
-          .append(HostileUpstream.sha256(a.bytes())).append("\">").append(a.filename()).append("</a>\n");
+      html.append("<a href=\"../../files/")
+          .append(a.filename())
+          .append("#sha256=")
+          .append(HostileUpstream.sha256(a.bytes()))
+          .append("\">")
+          .append(a.filename())
+          .append("</a>\n");
       Files.write(Files.createDirectories(tree.resolve("files")).resolve(a.filename()), a.bytes());
     }
     Files.writeString(dir.resolve("index.html"), html.append("</body></html>\n"));
@@ -35,9 +40,22 @@ class SeedFromLocalTreeTest {
   void seed_fromALocalTree_withDependencies_finishes() throws Exception {
     Path tree = tmp.resolve("tree");
     // flask 3.1.3's own dependencies: more of them than seed's default four jobs.
-    page(tree, "flask", WheelBuilder.of("flask", "3.1.3").requires("blinker>=1.9.0", "click>=8.1.3",
-        "itsdangerous>=2.2.0", "jinja2>=3.1.2", "markupsafe>=2.1.1", "werkzeug>=3.1.0").build());
-    page(tree, "werkzeug", WheelBuilder.of("werkzeug", "3.1.4").requires("markupsafe>=2.1.1").build());
+    page(
+        tree,
+        "flask",
+        WheelBuilder.of("flask", "3.1.3")
+            .requires(
+                "blinker>=1.9.0",
+                "click>=8.1.3",
+                "itsdangerous>=2.2.0",
+                "jinja2>=3.1.2",
+                "markupsafe>=2.1.1",
+                "werkzeug>=3.1.0")
+            .build());
+    page(
+        tree,
+        "werkzeug",
+        WheelBuilder.of("werkzeug", "3.1.4").requires("markupsafe>=2.1.1").build());
     page(tree, "jinja2", WheelBuilder.of("jinja2", "3.1.6").requires("markupsafe>=2.0").build());
     page(tree, "blinker", WheelBuilder.of("blinker", "1.9.0").build());
     page(tree, "click", WheelBuilder.of("click", "8.3.1").build());
@@ -47,9 +65,21 @@ class SeedFromLocalTreeTest {
     Files.writeString(req, "flask==3.1.3\n");
     // A permissive policy: the built-in one's cooldown would hold these files (a local tree has
     // no upload times), and this test is about seed finishing, not about the policy.
-    Path policy = Files.writeString(tmp.resolve("policy.yaml"), "# nothing blocked beyond the baseline\n");
-    var run = CompletableFuture.supplyAsync(() -> Main.run("seed", "--upstream", "file:" + tree,
-        "--cache-dir", tmp.resolve("cache").toString(), "--policy", policy.toString(), "-r", req.toString()));
+    Path policy =
+        Files.writeString(tmp.resolve("policy.yaml"), "# nothing blocked beyond the baseline\n");
+    var run =
+        CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    "seed",
+                    "--upstream",
+                    "file:" + tree,
+                    "--cache-dir",
+                    tmp.resolve("cache").toString(),
+                    "--policy",
+                    policy.toString(),
+                    "-r",
+                    req.toString()));
     int exit = run.get(60, TimeUnit.SECONDS);
     assertThat(exit).isZero();
     try (var files = Files.list(tmp.resolve("cache").resolve("blobs"))) {

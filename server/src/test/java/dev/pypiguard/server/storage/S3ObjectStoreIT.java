@@ -34,34 +34,60 @@ class S3ObjectStoreIT {
   }
 
   static Storage.S3 config(URI endpoint, String bucket, String secret) {
-    return new Storage.S3(Optional.of(endpoint), "us-east-1", bucket, "t/", true,
+    return new Storage.S3(
+        Optional.of(endpoint),
+        "us-east-1",
+        bucket,
+        "t/",
+        true,
         Optional.of(new Storage.Credentials(S3Server.ACCESS_KEY, secret)));
   }
 
   @Test
   void open_wrongSecret_isOneLineConfigError_withoutTheSecret() {
-    var e = catchThrowableOfType(ConfigException.class, () -> S3ObjectStore.open(
-        config(s3.endpoint(), S3Server.BUCKET, "wrong-secret"), new SimpleMeterRegistry()));
-    assertThat(e.getMessage()).isEqualTo("storage: s3://pypi-guard/t/ at " + s3.endpoint()
-        + " refused the credentials (HTTP 403): check access-key and secret-key, or the AWS environment variables");
+    var e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                S3ObjectStore.open(
+                    config(s3.endpoint(), S3Server.BUCKET, "wrong-secret"),
+                    new SimpleMeterRegistry()));
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "storage: s3://pypi-guard/t/ at "
+                + s3.endpoint()
+                + " refused the credentials (HTTP 403): check access-key and secret-key, or the AWS environment variables");
   }
 
   @Test
   void open_noCredentialsAnywhere_isOneLineConfigError() {
     // The test JVM has no AWS_* variables, profiles or instance role.
-    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null
-        && !Files.exists(Path.of(System.getProperty("user.home"), ".aws")));
-    var none = new Storage.S3(Optional.of(s3.endpoint()), "us-east-1", S3Server.BUCKET, "", true, Optional.empty());
-    var e = catchThrowableOfType(ConfigException.class, () -> S3ObjectStore.open(none, new SimpleMeterRegistry()));
-    assertThat(e.getMessage()).startsWith("storage: no credentials for s3://pypi-guard/")
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        System.getenv("AWS_ACCESS_KEY_ID") == null
+            && !Files.exists(Path.of(System.getProperty("user.home"), ".aws")));
+    var none =
+        new Storage.S3(
+            Optional.of(s3.endpoint()), "us-east-1", S3Server.BUCKET, "", true, Optional.empty());
+    var e =
+        catchThrowableOfType(
+            ConfigException.class, () -> S3ObjectStore.open(none, new SimpleMeterRegistry()));
+    assertThat(e.getMessage())
+        .startsWith("storage: no credentials for s3://pypi-guard/")
         .endsWith("or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
 
   @Test
   void open_missingBucket_isOneLineConfigError() {
-    var e = catchThrowableOfType(ConfigException.class, () -> S3ObjectStore.open(
-        config(s3.endpoint(), "no-such-bucket", S3Server.SECRET_KEY), new SimpleMeterRegistry()));
-    assertThat(e.getMessage()).startsWith("storage.bucket: s3://no-such-bucket/t/").endsWith("does not exist (create it first)");
+    var e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                S3ObjectStore.open(
+                    config(s3.endpoint(), "no-such-bucket", S3Server.SECRET_KEY),
+                    new SimpleMeterRegistry()));
+    assertThat(e.getMessage())
+        .startsWith("storage.bucket: s3://no-such-bucket/t/")
+        .endsWith("does not exist (create it first)");
   }
 
   @Test
@@ -70,10 +96,14 @@ class S3ObjectStoreIT {
     try (var socket = new java.net.ServerSocket(0)) {
       closed = socket.getLocalPort();
     }
-    try (var store = S3ObjectStore.open(config(URI.create("http://127.0.0.1:" + closed), S3Server.BUCKET,
-        S3Server.SECRET_KEY), new SimpleMeterRegistry())) {
+    try (var store =
+        S3ObjectStore.open(
+            config(URI.create("http://127.0.0.1:" + closed), S3Server.BUCKET, S3Server.SECRET_KEY),
+            new SimpleMeterRegistry())) {
       assertThat(store.reachable()).isFalse();
-      assertThat(store.health()).contains("unreachable since").contains("serving what the local tier holds");
+      assertThat(store.health())
+          .contains("unreachable since")
+          .contains("serving what the local tier holds");
     }
   }
 
@@ -83,8 +113,10 @@ class S3ObjectStoreIT {
     new Random(1).nextBytes(big);
     Path file = Files.write(dir.resolve("big.bin"), big);
     Path small = Files.write(dir.resolve("small.bin"), new byte[] {1, 2, 3});
-    try (var store = S3ObjectStore.open(config(s3.endpoint(), S3Server.BUCKET, S3Server.SECRET_KEY),
-        new SimpleMeterRegistry())) {
+    try (var store =
+        S3ObjectStore.open(
+            config(s3.endpoint(), S3Server.BUCKET, S3Server.SECRET_KEY),
+            new SimpleMeterRegistry())) {
       store.upload("blobs/big", file);
       store.upload("blobs/small", small);
       store.upload("blobs/small", small); // again: the object is there, nothing changes

@@ -3,11 +3,11 @@ package dev.pypiguard.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pypiguard.core.blob.Sha256;
-import dev.pypiguard.policy.rule.FileFirstSeen;
 import dev.pypiguard.policy.attestation.Publisher;
 import dev.pypiguard.policy.attestation.PublisherMemory;
 import dev.pypiguard.policy.attestation.Verification;
 import dev.pypiguard.policy.config.PolicyLoader;
+import dev.pypiguard.policy.rule.FileFirstSeen;
 import dev.pypiguard.server.config.Storage;
 import dev.pypiguard.server.policy.VerdictStore;
 import dev.pypiguard.testing.S3Server;
@@ -55,16 +55,24 @@ class SharedStateIT {
   }
 
   S3ObjectStore open() {
-    return S3ObjectStore.open(new Storage.S3(Optional.of(s3.endpoint()), "us-east-1", S3Server.BUCKET, "state/",
-        true, Optional.of(new Storage.Credentials(S3Server.ACCESS_KEY, S3Server.SECRET_KEY))),
+    return S3ObjectStore.open(
+        new Storage.S3(
+            Optional.of(s3.endpoint()),
+            "us-east-1",
+            S3Server.BUCKET,
+            "state/",
+            true,
+            Optional.of(new Storage.Credentials(S3Server.ACCESS_KEY, S3Server.SECRET_KEY))),
         new SimpleMeterRegistry());
   }
 
   @Test
   void create_secondWriter_getsTheFirstWritersBytes() throws Exception {
-    assertThat(a.create("x/one", "first".getBytes(StandardCharsets.UTF_8))).asString(StandardCharsets.UTF_8)
+    assertThat(a.create("x/one", "first".getBytes(StandardCharsets.UTF_8)))
+        .asString(StandardCharsets.UTF_8)
         .isEqualTo("first");
-    assertThat(b.create("x/one", "second".getBytes(StandardCharsets.UTF_8))).asString(StandardCharsets.UTF_8)
+    assertThat(b.create("x/one", "second".getBytes(StandardCharsets.UTF_8)))
+        .asString(StandardCharsets.UTF_8)
         .isEqualTo("first");
     assertThat(s3.read("state/x/one")).asString(StandardCharsets.UTF_8).isEqualTo("first");
   }
@@ -77,8 +85,10 @@ class SharedStateIT {
       before.firstSeen("alpha/alpha-1.0.tar.gz", earlier); // seen while on filesystem storage
     }
     try (var shared = new SharedFirstSeen(a, new FileFirstSeen(file));
-        var other = new SharedFirstSeen(b, new FileFirstSeen(dir.resolve("other/first-seen.tsv")))) {
-      assertThat(shared.firstSeen("alpha/alpha-1.0.tar.gz", earlier.plusSeconds(86_400 * 30))).isEqualTo(earlier);
+        var other =
+            new SharedFirstSeen(b, new FileFirstSeen(dir.resolve("other/first-seen.tsv")))) {
+      assertThat(shared.firstSeen("alpha/alpha-1.0.tar.gz", earlier.plusSeconds(86_400 * 30)))
+          .isEqualTo(earlier);
       assertThat(other.firstSeen("alpha/alpha-1.0.tar.gz", Instant.now())).isEqualTo(earlier);
     }
   }
@@ -106,10 +116,11 @@ class SharedStateIT {
       for (int i = 0; i < 16; i++) {
         SharedFirstSeen replica = i % 2 == 0 ? seenByA : seenByB;
         Instant mine = Instant.ofEpochSecond(1_800_000_000L + i);
-        Callable<Instant> ask = () -> {
-          go.await();
-          return replica.firstSeen("beta/beta-2.0.tar.gz", mine);
-        };
+        Callable<Instant> ask =
+            () -> {
+              go.await();
+              return replica.firstSeen("beta/beta-2.0.tar.gz", mine);
+            };
         answers.add(pool.submit(ask));
       }
       go.countDown();
@@ -118,8 +129,10 @@ class SharedStateIT {
         distinct.add(f.get());
       }
       assertThat(distinct).hasSize(1);
-      String stored = new String(s3.read("state/" + SharedFirstSeen.objectKey("beta/beta-2.0.tar.gz")),
-          StandardCharsets.UTF_8);
+      String stored =
+          new String(
+              s3.read("state/" + SharedFirstSeen.objectKey("beta/beta-2.0.tar.gz")),
+              StandardCharsets.UTF_8);
       assertThat(stored).endsWith("\t" + distinct.iterator().next().toEpochMilli());
     } finally {
       pool.shutdownNow();
@@ -130,18 +143,23 @@ class SharedStateIT {
   void publishers_recordedByOneReplica_areRememberedByAnother_earliestReleaseWins() {
     var github = new Publisher.GitHub("org/tool", "release.yml", Optional.empty());
     var other = new Publisher.GitHub("someone/fork", "release.yml", Optional.empty());
-    PublisherMemory onA = PublisherMemory.open(dir.resolve("a/publishers.tsv"), Optional.of(new SharedPublishers(a)));
-    PublisherMemory onB = PublisherMemory.open(dir.resolve("b/publishers.tsv"), Optional.of(new SharedPublishers(b)));
+    PublisherMemory onA =
+        PublisherMemory.open(dir.resolve("a/publishers.tsv"), Optional.of(new SharedPublishers(a)));
+    PublisherMemory onB =
+        PublisherMemory.open(dir.resolve("b/publishers.tsv"), Optional.of(new SharedPublishers(b)));
     onB.record("tool", "2.0", other);
     onA.record("tool", "1.0", github);
 
-    PublisherMemory fresh = PublisherMemory.open(dir.resolve("c/publishers.tsv"), Optional.of(new SharedPublishers(b)));
-    assertThat(fresh.remembered("tool")).hasValueSatisfying(r -> {
-      assertThat(r.since()).isEqualTo("1.0");
-      assertThat(r.key()).isEqualTo(PublisherMemory.key(github));
-    });
-    assertThat(s3.keys("state/publishers/tool/")).containsExactly("state/publishers/tool/1.0",
-        "state/publishers/tool/2.0");
+    PublisherMemory fresh =
+        PublisherMemory.open(dir.resolve("c/publishers.tsv"), Optional.of(new SharedPublishers(b)));
+    assertThat(fresh.remembered("tool"))
+        .hasValueSatisfying(
+            r -> {
+              assertThat(r.since()).isEqualTo("1.0");
+              assertThat(r.key()).isEqualTo(PublisherMemory.key(github));
+            });
+    assertThat(s3.keys("state/publishers/tool/"))
+        .containsExactly("state/publishers/tool/1.0", "state/publishers/tool/2.0");
   }
 
   @Test
@@ -153,14 +171,23 @@ class SharedStateIT {
     var policy = PolicyLoader.parse("policies.yaml", "attestations: {verify: true}\n");
     try (var onA = new VerdictStore(dir.resolve("a"), 2, Optional.of(a), Optional.empty())) {
       onA.rules(policy);
-      onA.ensure(new Sha256(sha), sdist, () -> Optional.of(new VerdictStore.UpstreamProvenance.Document(json))).get();
+      onA.ensure(
+              new Sha256(sha),
+              sdist,
+              () -> Optional.of(new VerdictStore.UpstreamProvenance.Document(json)))
+          .get();
     }
     try (var onB = new VerdictStore(dir.resolve("b"), 2, Optional.of(b), Optional.empty())) {
       onB.rules(policy);
-      onB.ensure(new Sha256(sha), sdist, () -> {
-        throw new AssertionError("replica B must not fetch what A verified");
-      }).get();
-      assertThat(onB.verdict(sha)).hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
+      onB.ensure(
+              new Sha256(sha),
+              sdist,
+              () -> {
+                throw new AssertionError("replica B must not fetch what A verified");
+              })
+          .get();
+      assertThat(onB.verdict(sha))
+          .hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
     }
   }
 
@@ -169,11 +196,22 @@ class SharedStateIT {
   void knownFiles_aNamePinnedByOneReplica_isASwapOnAnotherThatSeesOtherBytes() throws Exception {
     String h1 = "a".repeat(64);
     String h2 = "b".repeat(64);
-    try (var one = new SharedKnownFiles(a, new dev.pypiguard.policy.rule.FileKnownFiles(dir.resolve("one/known-files.tsv")), Runnable::run);
-        var two = new SharedKnownFiles(b, new dev.pypiguard.policy.rule.FileKnownFiles(dir.resolve("two/known-files.tsv")), Runnable::run)) {
+    try (var one =
+            new SharedKnownFiles(
+                a,
+                new dev.pypiguard.policy.rule.FileKnownFiles(dir.resolve("one/known-files.tsv")),
+                Runnable::run);
+        var two =
+            new SharedKnownFiles(
+                b,
+                new dev.pypiguard.policy.rule.FileKnownFiles(dir.resolve("two/known-files.tsv")),
+                Runnable::run)) {
       assertThat(one.pin("alpha", "alpha-1.0.tar.gz", h1)).isEqualTo(h1);
-      assertThat(s3.keys("state/known-files/alpha/")).containsExactly("state/known-files/alpha/alpha-1.0.tar.gz/" + h1);
-      assertThat(two.pin("alpha", "alpha-1.0.tar.gz", h2)).as("the other replica saw it first").isEqualTo(h1);
+      assertThat(s3.keys("state/known-files/alpha/"))
+          .containsExactly("state/known-files/alpha/alpha-1.0.tar.gz/" + h1);
+      assertThat(two.pin("alpha", "alpha-1.0.tar.gz", h2))
+          .as("the other replica saw it first")
+          .isEqualTo(h1);
       assertThat(two.pinned("alpha-1.0.tar.gz")).contains(h1);
       assertThat(two.pin("alpha", "alpha-1.0.tar.gz", h1)).isEqualTo(h1);
     }
