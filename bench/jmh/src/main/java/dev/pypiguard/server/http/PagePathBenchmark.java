@@ -67,7 +67,7 @@ public class PagePathBenchmark {
     rendered = new RenderedPages();
     replies = rendered.replies;
     hit = rendered.project("pypi", "benchpkg", pageVersion, "v1", SimpleFormat.JSON_V1,
-        "http://127.0.0.1:8080", dev.pypiguard.policy.config.Policy.BlockedFiles.HIDE, () -> judged);
+        "http://127.0.0.1:8080", dev.pypiguard.policy.Policy.BlockedFiles.HIDE, () -> judged);
   }
 
   @Benchmark
