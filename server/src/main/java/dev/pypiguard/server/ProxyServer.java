@@ -185,7 +185,7 @@ public final class ProxyServer implements AutoCloseable {
               // wheel once the wheel itself is stored (verified).
               d.result()
                   .thenAcceptAsync(
-                      p -> generated.verify(services(), d.key(), d.filename(), p), blocking);
+                      p -> generated.verify(store, d.key(), d.filename(), p), blocking);
             },
             storage.blobs(),
             config.offline(),

@@ -70,9 +70,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private final AdminReplies admin;
   private final AccessControl access;
   private final Explain explain;
+  private final FileSender files;
 
-  RequestHandler(Services services, AdminReplies admin, AccessControl access) {
+  RequestHandler(Services services, AdminReplies admin, AccessControl access, FileSender files) {
     this.s = services;
+    this.files = files;
     this.admin = admin;
     this.access = access;
     this.explain =
@@ -81,7 +83,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    var ex = new Exchange(ctx, request, s);
+    var ex = new Exchange(ctx, request, s.active(), s.metrics(), s.blocking());
     if (request.decoderResult().isFailure()) {
       Throwable cause = request.decoderResult().cause();
       HttpResponseStatus status =
@@ -94,7 +96,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                       : HttpResponseStatus.BAD_REQUEST;
       ex.route = "bad-request";
       ex.forceClose = true;
-      ReplyWriter.write(ex, s, Reply.text(status, status.reasonPhrase()));
+      ReplyWriter.write(ex, files, Reply.text(status, status.reasonPhrase()));
       return;
     }
     route(ex);
@@ -112,14 +114,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     try {
       route = Router.parse(ex.method, ex.uri);
     } catch (RuntimeException e) {
-      ReplyWriter.write(ex, s, Failures.unexpected(ex, e));
+      ReplyWriter.write(ex, files, Failures.unexpected(ex, e));
       return;
     }
     ex.route = route.label();
     AccessControl.Access decision = access.decide(route.role(), ex);
     if (decision instanceof AccessControl.Refused refused) {
       ex.user = refused.user();
-      ReplyWriter.write(ex, s, refusal(ex, refused));
+      ReplyWriter.write(ex, files, refusal(ex, refused));
       return;
     }
     ex.user = ((AccessControl.Admitted) decision).user();
@@ -131,7 +133,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       try {
         s.blocking().execute(() -> answer(ex, route));
       } catch (java.util.concurrent.RejectedExecutionException e) {
-        ReplyWriter.write(ex, s, Failures.unexpected(ex, e));
+        ReplyWriter.write(ex, files, Failures.unexpected(ex, e));
       }
     } else {
       answer(ex, route);
@@ -160,7 +162,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             .replies
             .answer(
                 ex,
-                s,
+                s.rendered(),
+                s.audit(),
+                s.blocking(),
                 this,
                 CompletableFuture.completedFuture(fresh.get()),
                 judge,
@@ -195,7 +199,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } catch (RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
     }
-    ReplyWriter.write(ex, s, reply);
+    ReplyWriter.write(ex, files, reply);
   }
 
   /** Serves an admitted route. */
@@ -343,7 +347,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     CompletableFuture<UpstreamRouter.Resolved> resolved = resolve(name);
     // ---- issue 15: a cached page hit is answered here, on the event loop (PageReplies) ----
-    if (s.rendered().replies.answer(ex, s, this, resolved, judge, format, base(ex), name)) {
+    if (s.rendered()
+        .replies
+        .answer(
+            ex,
+            s.rendered(),
+            s.audit(),
+            s.blocking(),
+            this,
+            resolved,
+            judge,
+            format,
+            base(ex),
+            name)) {
       return Reply.WRITTEN_NOW;
     }
     // ---- end of the fast-path hook ----
@@ -404,8 +420,23 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             .orElse(CompletableFuture.completedFuture(null));
     return CompletableFuture.allOf(
         advisories,
-        ProvenanceReplies.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
-        s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
+        ProvenanceReplies.prefetch(
+            s.config().cacheDir(),
+            s.config().offline(),
+            s.blocking(),
+            s.verdicts(),
+            r.pages(),
+            page,
+            PROVENANCE_WAIT),
+        s.weakHashes()
+            .prefetch(
+                s.judge().get(),
+                s.store(),
+                s.config().offline(),
+                s.blocking(),
+                r.pages(),
+                page,
+                PROVENANCE_WAIT));
   }
 
   private static Reply page(
@@ -646,7 +677,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       // inspection").
       return s.rendered()
           .metadata()
-          .obtain(s, pages, name.value(), file)
+          .obtain(
+              s.store(),
+              s.downloads(),
+              s.config().offline(),
+              s.blocking(),
+              pages,
+              name.value(),
+              file)
           .handle((r, e) -> null)
           .thenCompose(nothing -> inspectedIfStored(file));
     }
@@ -853,7 +891,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     Optional<Sha256> sha = Sha256.parse(ref.get().hashes().getOrDefault("sha256", ""));
     if (sha.isEmpty()) {
-      return MetadataWithoutHash.reply(s, pages, file, f -> generated(pages, f, Optional.empty()));
+      return MetadataWithoutHash.reply(
+          s.config().cacheDir(),
+          s.config().offline(),
+          s.metrics(),
+          s.blocking(),
+          pages,
+          file,
+          f -> generated(pages, f, Optional.empty()));
     }
     var meta =
         new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
@@ -907,7 +952,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   CompletableFuture<Reply> generated(PageCache pages, FileEntry file, Optional<String> expected) {
     return s.rendered()
         .metadata()
-        .obtain(s, pages, ProjectName.normalize(nameOf(file)), file)
+        .obtain(
+            s.store(),
+            s.downloads(),
+            s.config().offline(),
+            s.blocking(),
+            pages,
+            ProjectName.normalize(nameOf(file)),
+            file)
         .thenApply(
             r -> {
               if (r.body().isEmpty()) {
@@ -976,7 +1028,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               try {
                 body =
                     LegacyJson.render(
-                        s, java.util.Objects.requireNonNull(judged), name, version, base);
+                        s.advisories(),
+                        s.rendered().metadata(),
+                        s.store(),
+                        java.util.Objects.requireNonNull(judged),
+                        name,
+                        version,
+                        base);
               } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }
@@ -1008,7 +1066,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
             return Reply.notFound(filename + " is not a file of " + name + " " + version).now();
           }
-          return ProvenanceReplies.reply(s, pages, decision.file());
+          return ProvenanceReplies.reply(
+              s.config().cacheDir(), s.config().offline(), s.blocking(), pages, decision.file());
         });
   }
 

@@ -29,6 +29,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final ConnectionLimits limits;
   private final AdminReplies admin;
   private final AccessControl access;
+  private final FileSender files;
 
   public ServerInitializer(Services services, Optional<SslContext> tls, ConnectionLimits limits) {
     this.services = services;
@@ -40,6 +41,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             services.config().host(),
             services.config().baseUrl(),
             services.metrics().registry());
+    this.files = new FileSender(services.store(), services.blocking(), services.tls());
     this.tls = tls;
     this.limits = limits;
   }
@@ -84,6 +86,6 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
   /** A connection's request handler (one per connection; what it uses is shared). */
   RequestHandler handler() {
-    return new RequestHandler(services, admin, access);
+    return new RequestHandler(services, admin, access, files);
   }
 }
