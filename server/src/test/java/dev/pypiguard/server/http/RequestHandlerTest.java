@@ -74,10 +74,7 @@ class RequestHandlerTest {
 
   /** The connection's handlers as the initializer adds them, without codec and TLS. */
   private EmbeddedChannel channel() {
-    return new EmbeddedChannel(
-        new InOrderResponses(),
-        new ServerInitializer(server.services(), Optional.empty(), new ConnectionLimits(100, 10))
-            .handler());
+    return new EmbeddedChannel(new InOrderResponses(), server.initializer().handler());
   }
 
   private static FullHttpRequest request(HttpMethod method, String target, String... headers) {
@@ -260,7 +257,7 @@ class RequestHandlerTest {
     var ex = exchange(ch);
     ReplyWriter.write(
         ex,
-        new FileSender(server.services().store(), Runnable::run, false),
+        new FileSender(server.store(), Runnable::run, false),
         CompletableFuture.failedFuture(new RejectedExecutionException("full")));
     FullHttpResponse r = responses(ch, 1).get(0);
     assertThat(r.status().code()).isEqualTo(503);
