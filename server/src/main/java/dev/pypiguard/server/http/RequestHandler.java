@@ -57,9 +57,11 @@ import org.slf4j.LoggerFactory;
  * {@link Reply} as a future, {@link ReplyWriter} writes it and {@link Failures} answers what went
  * wrong.
  *
- * <p>One instance per connection. It sees one request at a time: {@link InOrderResponses}, before
- * it in the pipeline, holds pipelined requests back until the response to the one before is
- * written, so responses leave in request order, each with its own request.
+ * <p>One instance serves every connection: it keeps no state between requests, only the shared
+ * collaborators it was built with ({@link ServerInitializer}). On a connection it sees one request
+ * at a time: {@link InOrderResponses}, before it in the pipeline, holds pipelined requests back
+ * until the response to the one before is written, so responses leave in request order, each with
+ * its own request.
  */
 @io.netty.channel.ChannelHandler.Sharable
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
