@@ -14,7 +14,6 @@ import dev.pypiguard.server.http.AuditLog;
 import dev.pypiguard.server.http.FetchRecord;
 import dev.pypiguard.server.http.RenderedPages;
 import dev.pypiguard.server.http.ServerInitializer;
-import dev.pypiguard.server.http.Services;
 import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
 import dev.pypiguard.server.policy.Defences;
@@ -65,7 +64,15 @@ public final class ProxyServer implements AutoCloseable {
   private final List<UpstreamClient> ownClients = new ArrayList<>();
 
   private final Channel serverChannel;
-  private final Services services;
+  private final FileSystemBlobStore store;
+  private final Downloads downloads;
+  private final AuditLog audit;
+  private final Optional<FetchRecord> record;
+
+  /** Requests being served now, for graceful shutdown. */
+  private final AtomicInteger active = new AtomicInteger();
+
+  private final ServerInitializer initializer;
   private final LivePolicy policy;
   private final Optional<AdvisoryFeed> advisories;
   private final VerdictStore verdicts;
@@ -160,7 +167,8 @@ public final class ProxyServer implements AutoCloseable {
         boundedPool("pypi-guard-io", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.client =
         clientFor(config, new Upstream.Timeouts(config.connectTimeout(), config.readTimeout()));
-    var store = new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
+    this.store =
+        new FileSystemBlobStore(config.cacheDir().resolve("blobs"), config.maxCacheBytes());
     storedMetadata.use(store);
     blocking.execute(store::scanForEviction);
     var generated = new dev.pypiguard.server.http.GeneratedMetadata(config.cacheDir());
@@ -171,7 +179,7 @@ public final class ProxyServer implements AutoCloseable {
       // Files cached before inspection was on are inspected in the background, never on a hit.
       inspections.inspectCached(store);
     }
-    var downloads =
+    this.downloads =
         new Downloads(
             store,
             d -> {
@@ -185,7 +193,7 @@ public final class ProxyServer implements AutoCloseable {
               // wheel once the wheel itself is stored (verified).
               d.result()
                   .thenAcceptAsync(
-                      p -> generated.verify(services(), d.key(), d.filename(), p), blocking);
+                      p -> generated.verify(store, d.key(), d.filename(), p), blocking);
             },
             storage.blobs(),
             config.offline(),
@@ -210,28 +218,11 @@ public final class ProxyServer implements AutoCloseable {
               ops.health().listener(u.name(), metrics.forUpstream(u.name())),
               storage.store()));
     }
-    this.services =
-        new Services(
-            config,
-            pages,
-            store,
-            downloads,
-            policy::current,
-            metrics,
-            blocking,
-            new RenderedPages(store::find, generated),
-            config.tls().isPresent(),
-            new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks()),
-            new AtomicInteger(),
-            advisories,
-            config.recordFile().map(f -> new FetchRecord(f, blocking)),
-            verdicts,
-            new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking),
-            ops,
-            storage,
-            storedMetadata,
-            Services.weakHashPins(policy.knownFiles()),
-            inspections);
+    var rendered = new RenderedPages(store::find, generated);
+    this.audit =
+        new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks());
+    this.record = config.recordFile().map(f -> new FetchRecord(f, blocking));
+    var router = new dev.pypiguard.server.http.UpstreamRouter(pages, config.pageTtl(), blocking);
     metrics.gauge(
         "pypiguard.downloads.in.flight", "Upstream downloads running now", downloads::count);
 
@@ -243,6 +234,30 @@ public final class ProxyServer implements AutoCloseable {
     this.workers = new MultiThreadIoEventLoopGroup(0, io);
     Optional<io.netty.handler.ssl.SslContext> ssl = sslContext(config);
     try {
+      this.initializer =
+          new ServerInitializer(
+              config,
+              pages,
+              store,
+              downloads,
+              policy::current,
+              metrics,
+              blocking,
+              rendered,
+              audit,
+              active,
+              advisories,
+              record,
+              verdicts,
+              router,
+              ops,
+              storage,
+              storedMetadata,
+              policy.knownFiles(),
+              inspections,
+              ssl,
+              new dev.pypiguard.server.http.ConnectionLimits(
+                  config.limits().connections(), config.limits().connectionsPerClient()));
       this.serverChannel =
           new ServerBootstrap()
               .group(boss, workers)
@@ -255,12 +270,7 @@ public final class ProxyServer implements AutoCloseable {
                   new io.netty.channel.AdaptiveRecvByteBufAllocator(
                       64, 1024, dev.pypiguard.server.http.InOrderResponses.MAX_READ))
               .handler(new dev.pypiguard.server.http.AcceptFailures())
-              .childHandler(
-                  new ServerInitializer(
-                      services,
-                      ssl,
-                      new dev.pypiguard.server.http.ConnectionLimits(
-                          config.limits().connections(), config.limits().connectionsPerClient())))
+              .childHandler(initializer)
               .bind(config.host(), config.port())
               .sync()
               .channel();
@@ -427,8 +437,24 @@ public final class ProxyServer implements AutoCloseable {
     return config;
   }
 
-  public Services services() {
-    return services;
+  /** The artifact store. */
+  public FileSystemBlobStore store() {
+    return store;
+  }
+
+  /** The upstream downloads in flight. */
+  public Downloads downloads() {
+    return downloads;
+  }
+
+  /** The OSV data, when --advisories names any. */
+  public Optional<AdvisoryFeed> advisories() {
+    return advisories;
+  }
+
+  /** What every connection's pipeline is built by (for tests that drive its handler). */
+  public ServerInitializer initializer() {
+    return initializer;
   }
 
   /** The policy in force, reloaded when its file changes. */
@@ -449,7 +475,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     serverChannel.close().syncUninterruptibly();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (services.active().get() > 0 && System.nanoTime() < deadline) {
+    while (active.get() > 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -468,8 +494,8 @@ public final class ProxyServer implements AutoCloseable {
     advisories.ifPresent(AdvisoryFeed::close);
     verdicts.close();
     inspections.close();
-    services.record().ifPresent(FetchRecord::close);
-    services.audit().close();
+    record.ifPresent(FetchRecord::close);
+    audit.close();
     blocking.shutdown();
     client.close();
     ownClients.forEach(UpstreamClient::close);

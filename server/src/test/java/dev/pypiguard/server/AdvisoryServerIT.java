@@ -113,7 +113,7 @@ class AdvisoryServerIT {
     Files.writeString(
         osv.resolve("PYSEC-2099-2.json"),
         record("PYSEC-2099-2", "CVE-2099-2", "alpha", "1.5", "1.6", "CRITICAL"));
-    assertThat(h.proxy.services().advisories().orElseThrow().sources().reload()).isTrue();
+    assertThat(h.proxy.advisories().orElseThrow().sources().reload()).isTrue();
     assertThat(files("alpha")).contains("alpha-1.0-").doesNotContain("alpha-1.5-");
   }
 

@@ -72,7 +72,7 @@ class HostileUpstreamIT {
   }
 
   private boolean stored(byte[] b) throws IOException {
-    return proxy.services().store().find(new Sha256(HostileUpstream.sha256(b))).isPresent();
+    return proxy.store().find(new Sha256(HostileUpstream.sha256(b))).isPresent();
   }
 
   /** A lying upstream's file is refused (502) or cut, never a complete 200. */
@@ -168,7 +168,7 @@ class HostileUpstreamIT {
     assertThat(r.status()).isEqualTo(502);
     assertThat(r.text()).contains("limit of 1048576 bytes");
     assertThat(stored(content)).isFalse();
-    assertThat(proxy.services().downloads().count()).isZero();
+    assertThat(proxy.downloads().count()).isZero();
   }
 
   @Test

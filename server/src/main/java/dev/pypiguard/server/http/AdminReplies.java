@@ -28,24 +28,6 @@ final class AdminReplies {
     this.admin = admin;
   }
 
-  /** The admin API over the server's parts, each handed over by name. */
-  static AdminReplies of(Services s) {
-    return new AdminReplies(
-        new AdminRoutes(
-            s.config(),
-            s.pages(),
-            s.store(),
-            s.storage(),
-            s.ops(),
-            s.metrics().registry(),
-            s.judge(),
-            s.advisories(),
-            s.inspections(),
-            s.blocking(),
-            s.rendered()::purge,
-            s.audit()::admin));
-  }
-
   /** {@code GET /}: HTML for browsers, plain text for clients that do not ask for HTML. */
   CompletableFuture<Reply> home(Exchange ex, String base) {
     String accept = ex.headers.get(HttpHeaderNames.ACCEPT, "");

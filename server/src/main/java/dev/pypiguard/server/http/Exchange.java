@@ -1,6 +1,7 @@
 package dev.pypiguard.server.http;
 
 import dev.pypiguard.server.auth.AccessControl;
+import dev.pypiguard.server.metrics.ProxyMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -19,7 +20,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One request and its response while it is being served: what the access log and metrics need, and
@@ -35,7 +38,9 @@ final class Exchange implements AccessControl.Caller {
   final HttpVersion version;
   final boolean keepAlive;
   private final long startNanos = System.nanoTime();
-  private final Services services;
+  private final AtomicInteger active;
+  private final ProxyMetrics metrics;
+  private final Executor blocking;
   private final AtomicBoolean finished = new AtomicBoolean();
   volatile boolean forceClose;
   volatile String route = "other";
@@ -53,15 +58,27 @@ final class Exchange implements AccessControl.Caller {
    */
   volatile boolean delivered;
 
-  Exchange(ChannelHandlerContext ctx, HttpRequest request, Services services) {
+  /**
+   * @param active requests being served now (counted up here, down when the exchange ends)
+   * @param metrics where the request is counted when it ends
+   * @param blocking the executor the access log is written on
+   */
+  Exchange(
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      AtomicInteger active,
+      ProxyMetrics metrics,
+      Executor blocking) {
     this.ctx = ctx;
     this.method = request.method();
     this.uri = request.uri();
     this.headers = request.headers();
     this.version = request.protocolVersion();
     this.keepAlive = HttpUtil.isKeepAlive(request);
-    this.services = services;
-    services.active().incrementAndGet();
+    this.active = active;
+    this.metrics = metrics;
+    this.blocking = blocking;
+    active.incrementAndGet();
   }
 
   boolean head() {
@@ -120,7 +137,7 @@ final class Exchange implements AccessControl.Caller {
               if (!finished.compareAndSet(false, true)) {
                 return;
               }
-              services.active().decrementAndGet();
+              active.decrementAndGet();
               boolean reuse = f.isSuccess() && keepAlive && !forceClose;
               if (!reuse) {
                 f.channel().close();
@@ -142,7 +159,7 @@ final class Exchange implements AccessControl.Caller {
     onLoop(
         () -> {
           if (finished.compareAndSet(false, true)) {
-            services.active().decrementAndGet();
+            active.decrementAndGet();
             if (!delivered) {
               AccessLog.LOG.warn("aborted {} {}: {}", method, AccessLog.clean(uri), why);
             }
@@ -154,9 +171,9 @@ final class Exchange implements AccessControl.Caller {
 
   private void log(boolean ok) {
     Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-    services.metrics().request(route, status, took);
-    services.metrics().bytesServed(bytes);
-    AccessLog.write(this, took, ok, services.blocking());
+    metrics.request(route, status, took);
+    metrics.bytesServed(bytes);
+    AccessLog.write(this, took, ok, blocking);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.cache.Download;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -18,6 +19,7 @@ import io.netty.handler.stream.ChunkedNioFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -36,36 +38,48 @@ final class FileSender {
     }
   }
 
-  private FileSender() {}
+  private final FileSystemBlobStore store;
+  private final Executor blocking;
+  private final boolean tls;
+
+  /**
+   * @param store the artifact store (a file being sent is pinned there)
+   * @param blocking the executor that opens and reads files
+   * @param tls whether clients reach us over TLS (file bodies cannot then be zero-copy)
+   */
+  FileSender(FileSystemBlobStore store, Executor blocking, boolean tls) {
+    this.store = store;
+    this.blocking = blocking;
+    this.tls = tls;
+  }
 
   /** Serves a stored file; opening it happens on the blocking executor. */
-  static void sendStored(Exchange ex, Services s, Path file, Meta meta) {
+  void sendStored(Exchange ex, Path file, Meta meta) {
     if (notModified(ex, meta)) {
       return;
     }
     // Pinned while it is being sent, so that cache eviction leaves it alone.
     var key = new dev.pypiguard.core.blob.Sha256(meta.sha256());
-    s.store().pin(key);
-    s.store().touch(key);
-    Runnable release = () -> s.store().unpin(key);
-    s.blocking()
-        .execute(
-            () -> {
-              FileChannel ch;
-              long length;
-              try {
-                ch = FileChannel.open(file);
-                length = ch.size();
-              } catch (IOException e) {
-                release.run();
-                ex.send(
-                    Exchange.text(
-                        HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        "cannot read cached file: " + e.getMessage()));
-                return;
-              }
-              ex.onLoop(() -> writeStored(ex, s, ch, length, meta, release));
-            });
+    store.pin(key);
+    store.touch(key);
+    Runnable release = () -> store.unpin(key);
+    blocking.execute(
+        () -> {
+          FileChannel ch;
+          long length;
+          try {
+            ch = FileChannel.open(file);
+            length = ch.size();
+          } catch (IOException e) {
+            release.run();
+            ex.send(
+                Exchange.text(
+                    HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "cannot read cached file: " + e.getMessage()));
+            return;
+          }
+          ex.onLoop(() -> writeStored(ex, ch, length, meta, release));
+        });
   }
 
   private static boolean notModified(Exchange ex, Meta meta) {
@@ -95,8 +109,7 @@ final class FileSender {
     return false;
   }
 
-  private static void writeStored(
-      Exchange ex, Services s, FileChannel ch, long length, Meta meta, Runnable release) {
+  private void writeStored(Exchange ex, FileChannel ch, long length, Meta meta, Runnable release) {
     long start = 0;
     long end = length - 1;
     HttpResponseStatus status = HttpResponseStatus.OK;
@@ -138,7 +151,7 @@ final class FileSender {
     ex.ctx.write(r);
     ex.bytes = count;
     ChannelFuture last;
-    if (s.tls()) {
+    if (tls) {
       try {
         last =
             ex.ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(ch, start, count, CHUNK)));
@@ -188,9 +201,8 @@ final class FileSender {
    * answers {@code onFailure}, and one that fails after has its connection closed, so a client
    * never takes a short or wrong body for a whole one.
    */
-  static void sendDownload(
+  void sendDownload(
       Exchange ex,
-      Services s,
       Download d,
       Meta meta,
       long streamAfter,
@@ -219,7 +231,7 @@ final class FileSender {
               }
               return;
             }
-            new Follower(ex, s, d, meta, onFailure).start();
+            new Follower(ex, blocking, tls, d, meta, onFailure).start();
           }
         };
     d.onProgress(check);
@@ -229,7 +241,8 @@ final class FileSender {
   /** Follows a growing file: read a chunk off the loop, write it, and on completion read again. */
   private static final class Follower implements Runnable {
     private final Exchange ex;
-    private final Services s;
+    private final Executor blocking;
+    private final boolean tls;
     private final Download d;
     private final Meta meta;
     private final java.util.function.Consumer<Throwable> onFailure;
@@ -239,49 +252,50 @@ final class FileSender {
 
     Follower(
         Exchange ex,
-        Services s,
+        Executor blocking,
+        boolean tls,
         Download d,
         Meta meta,
         java.util.function.Consumer<Throwable> onFailure) {
       this.ex = ex;
-      this.s = s;
+      this.blocking = blocking;
+      this.tls = tls;
       this.d = d;
       this.meta = meta;
       this.onFailure = onFailure;
     }
 
     void start() {
-      s.blocking()
-          .execute(
-              () -> {
-                try {
-                  ch = d.openReader();
-                } catch (IOException e) {
-                  // A download that failed meanwhile took its partial file along: answer its
-                  // failure.
-                  if (d.result().isCompletedExceptionally()) {
-                    d.result().whenComplete((p, failure) -> onFailure.accept(failure));
+      blocking.execute(
+          () -> {
+            try {
+              ch = d.openReader();
+            } catch (IOException e) {
+              // A download that failed meanwhile took its partial file along: answer its
+              // failure.
+              if (d.result().isCompletedExceptionally()) {
+                d.result().whenComplete((p, failure) -> onFailure.accept(failure));
+              } else {
+                ex.abort("cannot follow download: " + e.getMessage());
+              }
+              return;
+            }
+            ex.onLoop(
+                () -> {
+                  HttpResponse r =
+                      new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                  headers(r, meta);
+                  if (d.length().isPresent()) {
+                    HttpUtil.setContentLength(r, d.length().getAsLong());
                   } else {
-                    ex.abort("cannot follow download: " + e.getMessage());
+                    HttpUtil.setTransferEncodingChunked(r, true);
                   }
-                  return;
-                }
-                ex.onLoop(
-                    () -> {
-                      HttpResponse r =
-                          new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-                      headers(r, meta);
-                      if (d.length().isPresent()) {
-                        HttpUtil.setContentLength(r, d.length().getAsLong());
-                      } else {
-                        HttpUtil.setTransferEncodingChunked(r, true);
-                      }
-                      ex.prepare(r);
-                      ex.ctx.writeAndFlush(r);
-                      d.onProgress(this);
-                      pump();
-                    });
-              });
+                  ex.prepare(r);
+                  ex.ctx.writeAndFlush(r);
+                  d.onProgress(this);
+                  pump();
+                });
+          });
     }
 
     /** Progress listener: wakes a follower that ran out of bytes. */
@@ -293,7 +307,7 @@ final class FileSender {
     }
 
     private void pump() {
-      s.blocking().execute(this::step);
+      blocking.execute(this::step);
     }
 
     private void step() {
@@ -303,7 +317,7 @@ final class FileSender {
         return;
       }
       long available = d.releasable();
-      if (pos < available && !s.tls()) {
+      if (pos < available && !tls) {
         sendRegion(available);
         return;
       }

@@ -2,8 +2,10 @@ package dev.pypiguard.server.http;
 
 import dev.pypiguard.core.blob.BlobStore;
 import dev.pypiguard.core.blob.BlobWriter;
+import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.Download;
+import dev.pypiguard.core.cache.Downloads;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.project.WheelZip;
 import dev.pypiguard.core.simple.FileEntry;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -117,7 +120,14 @@ public final class GeneratedMetadata {
   /**
    * The metadata of {@code wheel}, from the store, the stored wheel, ranges, or the whole wheel.
    */
-  CompletableFuture<Result> obtain(Services s, PageCache pages, String project, FileEntry wheel) {
+  CompletableFuture<Result> obtain(
+      FileSystemBlobStore store,
+      Downloads downloads,
+      boolean offline,
+      Executor blocking,
+      PageCache pages,
+      String project,
+      FileEntry wheel) {
     String sha = wheel.sha256().orElseThrow();
     CompletableFuture<Result> mine = new CompletableFuture<>();
     CompletableFuture<Result> running = inFlight.putIfAbsent(sha, mine);
@@ -128,7 +138,7 @@ public final class GeneratedMetadata {
     CompletableFuture.runAsync(
         () -> {
           try {
-            find(s, project, wheel, pages)
+            find(store, downloads, offline, blocking, project, wheel, pages)
                 .whenComplete(
                     (r, e) -> {
                       if (e != null) {
@@ -142,38 +152,44 @@ public final class GeneratedMetadata {
             mine.complete(Result.failed(502, "core metadata of " + wheel.filename() + ": " + e));
           }
         },
-        s.blocking());
+        blocking);
     return mine;
   }
 
   private CompletableFuture<Result> find(
-      Services s, String project, FileEntry wheel, PageCache pages) {
+      FileSystemBlobStore store,
+      Downloads downloads,
+      boolean offline,
+      Executor blocking,
+      String project,
+      FileEntry wheel,
+      PageCache pages) {
     Sha256 sha = Sha256.parse(wheel.sha256().orElseThrow()).orElseThrow();
     Optional<String> metaSha = sha256Of(sha.hex());
     if (metaSha.isPresent()) {
-      Optional<byte[]> stored = read(s.store(), metaSha.get());
+      Optional<byte[]> stored = read(store, metaSha.get());
       if (stored.isPresent()) {
         return CompletableFuture.completedFuture(Result.of(stored.get()));
       }
     }
-    Optional<Path> storedWheel = find(s.store(), sha);
+    Optional<Path> storedWheel = find(store, sha);
     if (storedWheel.isPresent()) {
       return CompletableFuture.completedFuture(
-          fromStoredWheel(s, project, wheel.filename(), sha, storedWheel.get()));
+          fromStoredWheel(store, project, wheel.filename(), sha, storedWheel.get()));
     }
-    if (s.config().offline()) {
+    if (offline) {
       return CompletableFuture.completedFuture(
           Result.failed(
               404, wheel.filename() + ".metadata is not in the cache, and the proxy is offline"));
     }
     URI url = URI.create(wheel.url());
-    return new RangeReader(s, pages, url, wheel.filename())
+    return new RangeReader(pages, url, wheel.filename())
         .read()
         .thenComposeAsync(
             r -> {
               if (r instanceof Read.Found f) {
                 return CompletableFuture.completedFuture(
-                    keep(s, project, sha, f.metadata(), false));
+                    keep(store, project, sha, f.metadata(), false));
               }
               if (r instanceof Read.Bad b) {
                 return CompletableFuture.completedFuture(
@@ -185,16 +201,15 @@ public final class GeneratedMetadata {
               }
               // Ranges refused: the whole wheel, verified and stored as a download by pip would be.
               Download d =
-                  s.downloads()
-                      .fetch(
-                          sha,
-                          wheel.filename(),
-                          url,
-                          wheel.size(),
-                          pages.upstream().allowedHosts(),
-                          pages.upstream().decorateFor(url),
-                          pages.client(),
-                          x -> {});
+                  downloads.fetch(
+                      sha,
+                      wheel.filename(),
+                      url,
+                      wheel.size(),
+                      pages.upstream().allowedHosts(),
+                      pages.upstream().decorateFor(url),
+                      pages.client(),
+                      x -> {});
               return d.result()
                   .handleAsync(
                       (path, e) ->
@@ -205,21 +220,21 @@ public final class GeneratedMetadata {
                                       + wheel.filename()
                                       + " for its core metadata: "
                                       + e.getMessage())
-                              : fromStoredWheel(s, project, wheel.filename(), sha, path),
-                      s.blocking());
+                              : fromStoredWheel(store, project, wheel.filename(), sha, path),
+                      blocking);
             },
-            s.blocking());
+            blocking);
   }
 
   /** Reads METADATA from a stored (hence verified) wheel, remembers it and returns it. */
   private Result fromStoredWheel(
-      Services s, String project, String filename, Sha256 sha, Path wheel) {
+      FileSystemBlobStore store, String project, String filename, Sha256 sha, Path wheel) {
     try {
       Optional<byte[]> meta = fromWheel(wheel, filename);
       if (meta.isEmpty()) {
         return Result.failed(502, filename + " has no .dist-info/METADATA");
       }
-      return keep(s, project, sha, meta.get(), true);
+      return keep(store, project, sha, meta.get(), true);
     } catch (IOException e) {
       return Result.failed(502, "reading " + filename + ": " + e.getMessage());
     }
@@ -229,7 +244,7 @@ public final class GeneratedMetadata {
    * Checks range-read metadata against a wheel just stored (its sha256 verified): called for every
    * stored download; does nothing for wheels without such metadata.
    */
-  public void verify(Services s, Sha256 wheelSha, String filename, Path wheel) {
+  public void verify(FileSystemBlobStore store, Sha256 wheelSha, String filename, Path wheel) {
     // A stored file's size is now known (PEP 700): its project's pages render again.
     bump(dev.pypiguard.core.project.ProjectName.normalize(filename.split("-")[0]));
     Entry e = known.get(wheelSha.hex());
@@ -251,7 +266,7 @@ public final class GeneratedMetadata {
             "core metadata of {} read by ranges does not match the verified wheel's: dropped,"
                 + " the wheel's own METADATA is served from now on",
             filename);
-        keep(s, project, wheelSha, real.get(), true);
+        keep(store, project, wheelSha, real.get(), true);
       } else {
         remember(wheelSha.hex(), new Entry(e.metadataSha256(), true));
       }
@@ -261,11 +276,15 @@ public final class GeneratedMetadata {
   }
 
   private Result keep(
-      Services s, String project, Sha256 wheelSha, byte[] metadata, boolean fromWholeWheel) {
+      FileSystemBlobStore store,
+      String project,
+      Sha256 wheelSha,
+      byte[] metadata,
+      boolean fromWholeWheel) {
     Sha256 metaSha = Sha256.of(metadata);
     try {
-      if (find(s.store(), metaSha).isEmpty()) {
-        try (BlobWriter w = s.store().create(metaSha)) {
+      if (find(store, metaSha).isEmpty()) {
+        try (BlobWriter w = store.create(metaSha)) {
           w.append(ByteBuffer.wrap(metadata));
           w.commit(metadata.length);
         }
@@ -376,13 +395,11 @@ public final class GeneratedMetadata {
 
   /** Reads METADATA with range requests: the tail, the directory if not in it, the member. */
   private static final class RangeReader {
-    private final Services s;
     private final PageCache pages;
     private final URI url;
     private final String filename;
 
-    RangeReader(Services s, PageCache pages, URI url, String filename) {
-      this.s = s;
+    RangeReader(PageCache pages, URI url, String filename) {
       this.pages = pages;
       this.url = url;
       this.filename = filename;

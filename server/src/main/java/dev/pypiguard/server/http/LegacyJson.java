@@ -3,6 +3,7 @@ package dev.pypiguard.server.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
@@ -12,6 +13,7 @@ import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.advisory.Advisory;
 import dev.pypiguard.server.mirror.CoreMetadata;
+import dev.pypiguard.server.policy.AdvisoryFeed;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -48,7 +50,13 @@ final class LegacyJson {
    * @param version the release asked for, or empty for the project endpoint (the latest release)
    */
   static Optional<byte[]> render(
-      Services s, JudgedPage judged, ProjectName project, Optional<String> version, String base)
+      Optional<AdvisoryFeed> advisories,
+      GeneratedMetadata generated,
+      FileSystemBlobStore store,
+      JudgedPage judged,
+      ProjectName project,
+      Optional<String> version,
+      String base)
       throws IOException {
     ProjectPage page = judged.page();
     var releases = new LinkedHashMap<String, List<FileDecision>>();
@@ -91,7 +99,7 @@ final class LegacyJson {
     List<FileDecision> urls = chosen.map(releases::get).orElse(List.of());
 
     ObjectNode root = JSON.createObjectNode();
-    root.set("info", info(s, page, project, chosen, urls, base));
+    root.set("info", info(generated, store, page, project, chosen, urls, base));
     page.meta().entrySet().stream()
         .filter(e -> e.getKey().equals("_last-serial"))
         .findFirst()
@@ -111,25 +119,26 @@ final class LegacyJson {
     ArrayNode vulns = root.putArray("vulnerabilities");
     chosen.ifPresent(
         v ->
-            s.advisories()
-                .ifPresent(
-                    a -> {
-                      for (Advisory adv : a.sources().affecting(project, v)) {
-                        vulns.add(vulnerability(adv, project, v));
-                      }
-                    }));
+            advisories.ifPresent(
+                a -> {
+                  for (Advisory adv : a.sources().affecting(project, v)) {
+                    vulns.add(vulnerability(adv, project, v));
+                  }
+                }));
     return Optional.of(JSON.writeValueAsBytes(root));
   }
 
   private static ObjectNode info(
-      Services s,
+      GeneratedMetadata generated,
+      FileSystemBlobStore store,
       ProjectPage page,
       ProjectName project,
       Optional<String> version,
       List<FileDecision> files,
       String base) {
     ObjectNode info = JSON.createObjectNode();
-    Map<String, List<String>> meta = version.isPresent() ? metadata(s, files) : Map.of();
+    Map<String, List<String>> meta =
+        version.isPresent() ? metadata(generated, store, files) : Map.of();
     info.put("name", first(meta, "name").orElse(page.name()));
     info.put("version", version.orElse(null));
     putText(info, "summary", first(meta, "summary"));
@@ -180,7 +189,8 @@ final class LegacyJson {
   }
 
   /** Core metadata of a wheel of the release, when the store holds it (never fetched here). */
-  private static Map<String, List<String>> metadata(Services s, List<FileDecision> files) {
+  private static Map<String, List<String>> metadata(
+      GeneratedMetadata generated, FileSystemBlobStore store, List<FileDecision> files) {
     for (FileDecision d : files) {
       FileEntry f = d.file();
       if (!f.filename().endsWith(".whl") || f.sha256().isEmpty()) {
@@ -189,8 +199,8 @@ final class LegacyJson {
       Optional<String> sha =
           f.metadata()
               .map(m -> m.hashes().get("sha256"))
-              .or(() -> s.rendered().metadata().sha256Of(f.sha256().get()));
-      Optional<java.nio.file.Path> p = sha.flatMap(Sha256::parse).flatMap(k -> s.store().find(k));
+              .or(() -> generated.sha256Of(f.sha256().get()));
+      Optional<java.nio.file.Path> p = sha.flatMap(Sha256::parse).flatMap(store::find);
       if (p.isPresent()) {
         try {
           return CoreMetadata.fields(Files.readAllBytes(p.get()));

@@ -2,6 +2,7 @@ package dev.pypiguard.server.http;
 
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.simple.FileEntry;
+import dev.pypiguard.server.metrics.ProxyMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -23,26 +25,29 @@ final class MetadataWithoutHash {
   private MetadataWithoutHash() {}
 
   static CompletableFuture<Reply> reply(
-      Services s,
+      Path cacheDir,
+      boolean offline,
+      ProxyMetrics metrics,
+      Executor blocking,
       PageCache pages,
       FileEntry file,
       Function<FileEntry, CompletableFuture<Reply>> fromWheel) {
     if (file.sha256().isEmpty()) {
       return Reply.notFound("no metadata for " + file.filename()).now();
     }
-    Path p = SideDocument.path(s, "metadata", file.sha256().get());
+    Path p = SideDocument.path(cacheDir, "metadata", file.sha256().get());
     Optional<byte[]> stored = SideDocument.read(p);
     if (stored.isPresent()) {
-      s.metrics().artifact("metadata", "hit");
+      metrics.artifact("metadata", "hit");
       return respond(stored.get()).now();
     }
-    if (s.config().offline()) {
+    if (offline) {
       return Reply.notFound(
               file.filename() + ".metadata is not in the cache, and the proxy is offline")
           .now();
     }
-    s.metrics().artifact("metadata", "miss");
-    return SideDocument.fetch(s, pages, URI.create(file.url() + ".metadata"), "*/*")
+    metrics.artifact("metadata", "miss");
+    return SideDocument.fetch(pages, URI.create(file.url() + ".metadata"), "*/*")
         .thenComposeAsync(
             f -> {
               if (f.body().isEmpty() && f.status() == 404 && file.filename().endsWith(".whl")) {
@@ -61,7 +66,7 @@ final class MetadataWithoutHash {
               }
               return respond(f.body().get()).now();
             },
-            s.blocking());
+            blocking);
   }
 
   private static Reply respond(byte[] body) {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -151,7 +152,9 @@ final class PageReplies {
    */
   boolean answer(
       Exchange ex,
-      Services s,
+      RenderedPages rendered,
+      AuditLog audit,
+      Executor blocking,
       RequestHandler handler,
       CompletableFuture<UpstreamRouter.Resolved> resolved,
       PageJudge judge,
@@ -173,7 +176,7 @@ final class PageReplies {
     String upstream = r.pages().upstream().name();
     String version = judge.version();
     Optional<RenderedPages.Rendered> page =
-        s.rendered().cached(upstream, name.value(), found.page().version(), version, format, base);
+        rendered.cached(upstream, name.value(), found.page().version(), version, format, base);
     if (page.isEmpty()) {
       return false;
     }
@@ -188,14 +191,14 @@ final class PageReplies {
         group = AuditLog.group("page", name.value(), reply.audited, version);
         reply.auditGroup = group;
       }
-      s.audit().served(group, ex.remote(), ex.user);
+      audit.served(group, ex.remote(), ex.user);
     }
     if (reply.refreshDue()) {
       // What a rendering waits for (OSV answers, provenance verdicts) is kept current off the
       // event loop: a change there is a new judgement version, so the next request re-renders.
       // Started on the blocking pool: it walks every file of the page and reads verdicts, which
       // the event loop must not do; the waits themselves are composed futures (issue 13).
-      s.blocking().execute(() -> handler.awaitAnswers(name, r));
+      blocking.execute(() -> handler.awaitAnswers(name, r));
     }
     return true;
   }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,16 +36,17 @@ final class ProvenanceReplies {
 
   private ProvenanceReplies() {}
 
-  static CompletableFuture<Reply> reply(Services s, PageCache pages, FileEntry file) {
+  static CompletableFuture<Reply> reply(
+      Path cacheDir, boolean offline, Executor blocking, PageCache pages, FileEntry file) {
     if (file.provenance().isEmpty() || file.sha256().isEmpty()) {
       return Reply.notFound("no provenance for " + file.filename()).now();
     }
-    Path p = SideDocument.path(s, "provenance", file.sha256().get());
+    Path p = SideDocument.path(cacheDir, "provenance", file.sha256().get());
     Optional<byte[]> stored = SideDocument.read(p);
     if (stored.isPresent()) {
       return respond(stored.get()).now();
     }
-    if (s.config().offline()) {
+    if (offline) {
       return Reply.notFound(
               "provenance of " + file.filename() + " is not in the cache, and the proxy is offline")
           .now();
@@ -55,7 +57,7 @@ final class ProvenanceReplies {
     } catch (IllegalArgumentException e) {
       return Failures.upstream(502, "the upstream gave an invalid provenance URL").now();
     }
-    return SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
+    return SideDocument.fetch(pages, url, MEDIA_TYPE + ", application/json;q=0.5")
         .thenApplyAsync(
             f -> {
               if (f.body().isEmpty()) {
@@ -81,7 +83,7 @@ final class ProvenanceReplies {
               }
               return respond(body);
             },
-            s.blocking());
+            blocking);
   }
 
   /**
@@ -91,8 +93,13 @@ final class ProvenanceReplies {
    * verdicts' generation is in the judge's version).
    */
   static CompletableFuture<Void> prefetch(
-      Services s, PageCache pages, ProjectPage page, Duration wait) {
-    VerdictStore verdicts = s.verdicts();
+      Path cacheDir,
+      boolean offline,
+      Executor blocking,
+      VerdictStore verdicts,
+      PageCache pages,
+      ProjectPage page,
+      Duration wait) {
     if (!verdicts.active()) {
       return CompletableFuture.completedFuture(null);
     }
@@ -105,7 +112,9 @@ final class ProvenanceReplies {
       }
       pending.add(
           verdicts.ensureAsync(
-              f.digest().orElseThrow(), f.filename(), () -> document(s, pages, f)));
+              f.digest().orElseThrow(),
+              f.filename(),
+              () -> document(cacheDir, offline, blocking, pages, f)));
     }
     if (pending.isEmpty()) {
       return CompletableFuture.completedFuture(null);
@@ -137,9 +146,9 @@ final class ProvenanceReplies {
    * one written, on the blocking pool.
    */
   private static CompletableFuture<Optional<VerdictStore.UpstreamProvenance>> document(
-      Services s, PageCache pages, FileEntry file) {
-    Path p = SideDocument.path(s, "provenance", file.sha256().orElseThrow());
-    return CompletableFuture.supplyAsync(() -> SideDocument.read(p), s.blocking())
+      Path cacheDir, boolean offline, Executor blocking, PageCache pages, FileEntry file) {
+    Path p = SideDocument.path(cacheDir, "provenance", file.sha256().orElseThrow());
+    return CompletableFuture.supplyAsync(() -> SideDocument.read(p), blocking)
         .thenCompose(
             stored -> {
               if (stored.isPresent()) {
@@ -148,7 +157,7 @@ final class ProvenanceReplies {
                         new VerdictStore.UpstreamProvenance.Document(
                             new String(stored.get(), StandardCharsets.UTF_8))));
               }
-              if (s.config().offline()) {
+              if (offline) {
                 return CompletableFuture.completedFuture(
                     Optional.<VerdictStore.UpstreamProvenance>empty());
               }
@@ -161,7 +170,7 @@ final class ProvenanceReplies {
                         new VerdictStore.UpstreamProvenance.Missing(
                             "the upstream gave an invalid provenance URL")));
               }
-              return SideDocument.fetch(s, pages, url, MEDIA_TYPE + ", application/json;q=0.5")
+              return SideDocument.fetch(pages, url, MEDIA_TYPE + ", application/json;q=0.5")
                   .orTimeout(FETCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
                   .handleAsync(
                       (f, failed) -> {
@@ -193,7 +202,7 @@ final class ProvenanceReplies {
                             new VerdictStore.UpstreamProvenance.Document(
                                 new String(body, StandardCharsets.UTF_8)));
                       },
-                      s.blocking());
+                      blocking);
             });
   }
 

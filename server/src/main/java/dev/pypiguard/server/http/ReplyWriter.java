@@ -13,27 +13,27 @@ final class ReplyWriter {
   private ReplyWriter() {}
 
   /** Writes {@code reply} for {@code ex} once it completes, whatever thread completes it. */
-  static void write(Exchange ex, Services s, CompletableFuture<Reply> reply) {
+  static void write(Exchange ex, FileSender files, CompletableFuture<Reply> reply) {
     if (reply == Reply.WRITTEN_NOW) {
       return; // the cached-page fast path: nothing to wait for, nothing to allocate
     }
     reply.whenComplete(
         (r, failure) -> {
           if (failure != null) {
-            write(ex, s, Failures.unexpected(ex, failure));
+            write(ex, files, Failures.unexpected(ex, failure));
           } else if (r == null) {
             write(
                 ex,
-                s,
+                files,
                 Failures.unexpected(ex, new IllegalStateException("a handler answered nothing")));
           } else {
-            write(ex, s, r);
+            write(ex, files, r);
           }
         });
   }
 
   /** Writes a reply that is at hand, by its kind. */
-  static void write(Exchange ex, Services s, Reply reply) {
+  static void write(Exchange ex, FileSender files, Reply reply) {
     try {
       if (reply instanceof Reply.Complete c) {
         ex.send(c.response());
@@ -44,16 +44,15 @@ final class ReplyWriter {
               ex.finish(ex.ctx.writeAndFlush(h.response()));
             });
       } else if (reply instanceof Reply.StoredFile f) {
-        FileSender.sendStored(ex, s, f.file(), f.meta());
+        files.sendStored(ex, f.file(), f.meta());
       } else if (reply instanceof Reply.Streaming d) {
-        FileSender.sendDownload(
+        files.sendDownload(
             ex,
-            s,
             d.download(),
             d.meta(),
             d.streamAfter(),
-            () -> write(ex, s, next(d.whenStored()::get)),
-            e -> write(ex, s, next(() -> d.whenFailed().apply(e))));
+            () -> write(ex, files, next(d.whenStored()::get)),
+            e -> write(ex, files, next(() -> d.whenFailed().apply(e))));
       } else if (!(reply instanceof Reply.Written)) {
         throw new IllegalStateException("unknown reply " + reply);
       }

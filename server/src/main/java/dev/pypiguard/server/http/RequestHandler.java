@@ -1,8 +1,10 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.CachedPage;
 import dev.pypiguard.core.cache.Download;
+import dev.pypiguard.core.cache.Downloads;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.cache.PageLookup;
 import dev.pypiguard.core.project.ProjectName;
@@ -14,8 +16,15 @@ import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.JudgedPage;
 import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.server.admin.Operations;
 import dev.pypiguard.server.auth.AccessControl;
+import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.metrics.ProxyMetrics;
 import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.InspectionStore;
+import dev.pypiguard.server.policy.StoredMetadata;
+import dev.pypiguard.server.policy.VerdictStore;
+import dev.pypiguard.server.storage.SharedStorage;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -35,6 +44,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,10 +57,13 @@ import org.slf4j.LoggerFactory;
  * {@link Reply} as a future, {@link ReplyWriter} writes it and {@link Failures} answers what went
  * wrong.
  *
- * <p>One instance per connection. It sees one request at a time: {@link InOrderResponses}, before
- * it in the pipeline, holds pipelined requests back until the response to the one before is
- * written, so responses leave in request order, each with its own request.
+ * <p>One instance serves every connection: it keeps no state between requests, only the shared
+ * collaborators it was built with ({@link ServerInitializer}). On a connection it sees one request
+ * at a time: {@link InOrderResponses}, before it in the pipeline, holds pipelined requests back
+ * until the response to the one before is written, so responses leave in request order, each with
+ * its own request.
  */
+@io.netty.channel.ChannelHandler.Sharable
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
   private static final Pattern HOST =
@@ -66,22 +81,107 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   static final String FILE_CACHE_CONTROL = "public, max-age=31536000, immutable";
   static final String PAGE_CACHE_CONTROL = "max-age=0, must-revalidate";
 
-  private final Services s;
+  private final ServerConfig config;
+  private final boolean tls;
+  private final Supplier<PageJudge> currentJudge;
+  private final UpstreamRouter router;
+  private final RenderedPages renderedPages;
+  private final FileSystemBlobStore store;
+  private final Downloads downloads;
+  private final ProxyMetrics metrics;
+  private final ExecutorService blocking;
+  private final AuditLog audit;
+  private final AtomicInteger active;
+  private final Optional<AdvisoryFeed> advisoryFeed;
+  private final Optional<FetchRecord> record;
+  private final VerdictStore verdicts;
+  private final Operations ops;
+  private final SharedStorage storage;
+  private final StoredMetadata metadata;
+  private final WeakHashPins weakHashes;
+  private final InspectionStore inspections;
   private final AdminReplies admin;
   private final AccessControl access;
+  private final FileSender files;
   private final Explain explain;
 
-  RequestHandler(Services services, AdminReplies admin, AccessControl access) {
-    this.s = services;
+  /**
+   * One handler for every connection: it keeps no state of its own between requests.
+   *
+   * @param config the running configuration
+   * @param tls whether clients reach us over TLS
+   * @param currentJudge the current judge (it changes when the policy is reloaded)
+   * @param router which upstream serves which project
+   * @param renderedPages the judged and rendered pages
+   * @param store the artifact store
+   * @param downloads the downloads in flight
+   * @param metrics metrics
+   * @param blocking the executor for disk I/O, hashing, parsing and rendering
+   * @param audit the log of blocking decisions served
+   * @param active requests being served now, for graceful shutdown
+   * @param advisoryFeed the OSV data, when --advisories names any
+   * @param record the {@code serve --record} file, when given
+   * @param verdicts the provenance verdicts the attestation rules read
+   * @param ops upstream health, recent blocks and the policy in force
+   * @param storage the object store shared with other replicas, when configured
+   * @param metadata the stored core metadata the {@code metadata} rule reads
+   * @param weakHashes verification and pinning of files with only a weak hash
+   * @param inspections the artifact inspections and reviews the inspection rules read
+   * @param admin the admin API
+   * @param access who may use which route
+   * @param files writes stored and downloading files
+   */
+  RequestHandler(
+      ServerConfig config,
+      boolean tls,
+      Supplier<PageJudge> currentJudge,
+      UpstreamRouter router,
+      RenderedPages renderedPages,
+      FileSystemBlobStore store,
+      Downloads downloads,
+      ProxyMetrics metrics,
+      ExecutorService blocking,
+      AuditLog audit,
+      AtomicInteger active,
+      Optional<AdvisoryFeed> advisoryFeed,
+      Optional<FetchRecord> record,
+      VerdictStore verdicts,
+      Operations ops,
+      SharedStorage storage,
+      StoredMetadata metadata,
+      WeakHashPins weakHashes,
+      InspectionStore inspections,
+      AdminReplies admin,
+      AccessControl access,
+      FileSender files) {
+    this.config = config;
+    this.tls = tls;
+    this.currentJudge = currentJudge;
+    this.router = router;
+    this.renderedPages = renderedPages;
+    this.store = store;
+    this.downloads = downloads;
+    this.metrics = metrics;
+    this.blocking = blocking;
+    this.audit = audit;
+    this.active = active;
+    this.advisoryFeed = advisoryFeed;
+    this.record = record;
+    this.verdicts = verdicts;
+    this.ops = ops;
+    this.storage = storage;
+    this.metadata = metadata;
+    this.weakHashes = weakHashes;
+    this.inspections = inspections;
     this.admin = admin;
     this.access = access;
-    this.explain =
-        new Explain(this::answered, services.judge(), services.inspections(), services.blocking());
+    this.files = files;
+    this.explain = new Explain(this::answered, currentJudge, inspections, blocking);
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    var ex = new Exchange(ctx, request, s);
+    var ex = new Exchange(ctx, request, active, metrics, blocking);
     if (request.decoderResult().isFailure()) {
       Throwable cause = request.decoderResult().cause();
       HttpResponseStatus status =
@@ -94,7 +194,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                       : HttpResponseStatus.BAD_REQUEST;
       ex.route = "bad-request";
       ex.forceClose = true;
-      ReplyWriter.write(ex, s, Reply.text(status, status.reasonPhrase()));
+      ReplyWriter.write(ex, files, Reply.text(status, status.reasonPhrase()));
       return;
     }
     route(ex);
@@ -112,14 +212,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     try {
       route = Router.parse(ex.method, ex.uri);
     } catch (RuntimeException e) {
-      ReplyWriter.write(ex, s, Failures.unexpected(ex, e));
+      ReplyWriter.write(ex, files, Failures.unexpected(ex, e));
       return;
     }
     ex.route = route.label();
     AccessControl.Access decision = access.decide(route.role(), ex);
     if (decision instanceof AccessControl.Refused refused) {
       ex.user = refused.user();
-      ReplyWriter.write(ex, s, refusal(ex, refused));
+      ReplyWriter.write(ex, files, refusal(ex, refused));
       return;
     }
     ex.user = ((AccessControl.Admitted) decision).user();
@@ -129,9 +229,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (route.offLoop()) {
       // Routes that name a project match policy and upstream globs against it: off the loop.
       try {
-        s.blocking().execute(() -> answer(ex, route));
+        blocking.execute(() -> answer(ex, route));
       } catch (java.util.concurrent.RejectedExecutionException e) {
-        ReplyWriter.write(ex, s, Failures.unexpected(ex, e));
+        ReplyWriter.write(ex, files, Failures.unexpected(ex, e));
       }
     } else {
       answer(ex, route);
@@ -150,23 +250,23 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (format.isEmpty()) {
       return false;
     }
-    PageJudge judge = s.judge().get();
+    PageJudge judge = currentJudge.get();
     if (judge.projectBlocked(p.name()).isPresent()) {
       return false;
     }
-    Optional<UpstreamRouter.Resolved> fresh = s.router().inMemory(p.name());
+    Optional<UpstreamRouter.Resolved> fresh = router.inMemory(p.name());
     if (fresh.isEmpty()
-        || !s.rendered()
-            .replies
-            .answer(
-                ex,
-                s,
-                this,
-                CompletableFuture.completedFuture(fresh.get()),
-                judge,
-                format.get(),
-                base(ex),
-                p.name())) {
+        || !renderedPages.replies.answer(
+            ex,
+            renderedPages,
+            audit,
+            blocking,
+            this,
+            CompletableFuture.completedFuture(fresh.get()),
+            judge,
+            format.get(),
+            base(ex),
+            p.name())) {
       return false;
     }
     fresh.get().pages().servedFromMemory();
@@ -195,7 +295,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } catch (RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
     }
-    ReplyWriter.write(ex, s, reply);
+    ReplyWriter.write(ex, files, reply);
   }
 
   /** Serves an admitted route. */
@@ -211,12 +311,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1,
                     HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(s.metrics().scrape(), StandardCharsets.UTF_8));
+                    Unpooled.copiedBuffer(metrics.scrape(), StandardCharsets.UTF_8));
             r.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             return new Reply.Complete(r);
           },
-          s.blocking());
+          blocking);
     } else if (route instanceof Route.Index i) {
       Optional<SimpleFormat> f = negotiate(ex, i.format());
       return f.isEmpty() ? notAcceptable().now() : index(ex, f.get());
@@ -257,14 +357,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     // The first line is the verdict; the lines after it say how the advisory sources are.
     // An advisory source that does not answer holds releases: degraded (README §Fail closed),
     // still 200 so that load balancers keep the replicas that serve what they can.
-    boolean degraded = s.advisories().map(a -> !a.onlineReachable()).orElse(false);
+    boolean degraded = advisoryFeed.map(a -> !a.onlineReachable()).orElse(false);
     var lines = new java.util.ArrayList<String>(List.of(degraded ? "degraded" : "ok"));
-    s.advisories().ifPresent(a -> lines.addAll(a.health()));
+    advisoryFeed.ifPresent(a -> lines.addAll(a.health()));
     // Each defence on, off or BROKEN (issue 18): a defence that cannot work shows here.
-    dev.pypiguard.server.policy.Defences.of(s.ops().policy().policy(), s.advisories())
+    dev.pypiguard.server.policy.Defences.of(ops.policy().policy(), advisoryFeed)
         .forEach(d -> lines.add("defence " + d));
-    lines.addAll(s.storage().health());
-    s.audit().health().ifPresent(lines::add);
+    lines.addAll(storage.health());
+    audit.health().ifPresent(lines::add);
     return Reply.text(HttpResponseStatus.OK, String.join("\n", lines));
   }
 
@@ -272,10 +372,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private Optional<SimpleFormat> negotiate(Exchange ex, Optional<String> formatParam) {
     Optional<SimpleFormat> f =
-        s.rendered()
-            .replies
-            .negotiate( // memoized (issue 15)
-                ex.headers.get(HttpHeaderNames.ACCEPT), formatParam);
+        renderedPages.replies.negotiate( // memoized (issue 15)
+            ex.headers.get(HttpHeaderNames.ACCEPT), formatParam);
     return f;
   }
 
@@ -294,27 +392,26 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   private CompletableFuture<Reply> index(Exchange ex, SimpleFormat format) {
-    return s.router()
+    return router
         .index()
         .thenApplyAsync(
             lookup -> {
               if (lookup instanceof PageLookup.Found<ProjectIndex> found) {
                 CachedPage<ProjectIndex> page = found.page();
-                PageJudge judge = s.judge().get();
+                PageJudge judge = currentJudge.get();
                 var rendered =
-                    s.rendered()
-                        .index(
-                            s.router().indexKey(),
-                            page.version(),
-                            judge.version(),
-                            format,
-                            () -> visible(page.value(), judge),
-                            judge::nextChange);
+                    renderedPages.index(
+                        router.indexKey(),
+                        page.version(),
+                        judge.version(),
+                        format,
+                        () -> visible(page.value(), judge),
+                        judge::nextChange);
                 return page(ex, rendered, format, found.stale());
               }
               return Failures.lookup(lookup);
             },
-            s.blocking());
+            blocking);
   }
 
   /** The project list without the projects the policy hides. */
@@ -331,11 +428,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** A project's page from the one upstream that serves it (see {@link UpstreamRouter}). */
   CompletableFuture<UpstreamRouter.Resolved> resolve(ProjectName name) {
-    return s.router().resolve(name);
+    return router.resolve(name);
   }
 
   private CompletableFuture<Reply> project(Exchange ex, ProjectName name, SimpleFormat format) {
-    PageJudge judge = s.judge().get();
+    PageJudge judge = currentJudge.get();
     Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
       // README "Policy": denied projects "do not exist".
@@ -343,7 +440,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     CompletableFuture<UpstreamRouter.Resolved> resolved = resolve(name);
     // ---- issue 15: a cached page hit is answered here, on the event loop (PageReplies) ----
-    if (s.rendered().replies.answer(ex, s, this, resolved, judge, format, base(ex), name)) {
+    if (renderedPages.replies.answer(
+        ex, renderedPages, audit, blocking, this, resolved, judge, format, base(ex), name)) {
       return Reply.WRITTEN_NOW;
     }
     // ---- end of the fast-path hook ----
@@ -353,18 +451,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               if (r.lookup() instanceof PageLookup.Found<ProjectPage> found) {
                 CachedPage<ProjectPage> page = found.page();
                 String upstream = r.pages().upstream().name();
-                PageJudge now = s.judge().get();
+                PageJudge now = currentJudge.get();
                 var rendered =
-                    s.rendered()
-                        .project(
-                            upstream,
-                            name.value(),
-                            page.version(),
-                            now.version(),
-                            format,
-                            base(ex),
-                            now.blockedFiles(),
-                            () -> now.judge(upstream, page.value()));
+                    renderedPages.project(
+                        upstream,
+                        name.value(),
+                        page.version(),
+                        now.version(),
+                        format,
+                        base(ex),
+                        now.blockedFiles(),
+                        () -> now.judge(upstream, page.value()));
                 audit(
                     ex,
                     "page",
@@ -375,7 +472,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               }
               return Failures.lookup(r.lookup());
             },
-            s.blocking());
+            blocking);
   }
 
   /** The project's page once what its judgement waits for is in (or has timed out). */
@@ -385,7 +482,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   private CompletableFuture<UpstreamRouter.Resolved> answered(
       CompletableFuture<UpstreamRouter.Resolved> resolved, ProjectName name) {
-    return resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), s.blocking());
+    return resolved.thenComposeAsync(r -> awaitAnswers(name, r).thenApply(done -> r), blocking);
   }
 
   /**
@@ -399,13 +496,27 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     ProjectPage page = found.page().value();
     CompletableFuture<Void> advisories =
-        s.advisories()
+        advisoryFeed
             .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
             .orElse(CompletableFuture.completedFuture(null));
     return CompletableFuture.allOf(
         advisories,
-        ProvenanceReplies.prefetch(s, r.pages(), page, PROVENANCE_WAIT),
-        s.weakHashes().prefetch(s, r.pages(), page, PROVENANCE_WAIT));
+        ProvenanceReplies.prefetch(
+            config.cacheDir(),
+            config.offline(),
+            blocking,
+            verdicts,
+            r.pages(),
+            page,
+            PROVENANCE_WAIT),
+        weakHashes.prefetch(
+            currentJudge.get(),
+            store,
+            config.offline(),
+            blocking,
+            r.pages(),
+            page,
+            PROVENANCE_WAIT));
   }
 
   private static Reply page(
@@ -464,14 +575,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * give (README "Behind a load balancer"); or the scheme and Host of the request.
    */
   private String base(Exchange ex) {
-    if (s.config().baseUrl().isPresent()) {
-      return s.config().baseUrl().get().toString();
+    if (config.baseUrl().isPresent()) {
+      return config.baseUrl().get().toString();
     }
-    String scheme = s.tls() ? "https" : "http";
+    String scheme = tls ? "https" : "http";
     String host = ex.headers.get(HttpHeaderNames.HOST);
     if (ex.ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress peer
         && peer.getAddress() != null
-        && s.config().trustedProxies().trusts(peer.getAddress())) {
+        && config.trustedProxies().trusts(peer.getAddress())) {
       Forwarding f = Forwarding.of(ex.headers);
       scheme = f.proto().orElse(scheme);
       host = f.host().orElse(host);
@@ -501,13 +612,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         artifact,
         (pages, decision, page) -> {
           if (!ex.head()) {
-            s.record()
-                .ifPresent(
-                    r ->
-                        decision
-                            .file()
-                            .sha256()
-                            .ifPresent(sha -> r.record(name.value(), decision.version(), sha)));
+            record.ifPresent(
+                r ->
+                    decision
+                        .file()
+                        .sha256()
+                        .ifPresent(sha -> r.record(name.value(), decision.version(), sha)));
           }
           return artifact(
               ex, pages, decision.file(), () -> rejudge(ex, name, pages, page, artifact));
@@ -525,7 +635,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    */
   private Optional<Decision.Block> rejudge(
       Exchange ex, ProjectName name, PageCache pages, ProjectPage page, String filename) {
-    PageJudge judge = s.judge().get();
+    PageJudge judge = currentJudge.get();
     FileDecision d = judge.judge(pages.upstream().name(), page).file(filename).orElseThrow();
     if (d.decision() instanceof Decision.Block block) {
       audit(ex, "file", name, List.of(d), judge.version());
@@ -554,9 +664,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               }
               return awaitAnswers(name, r)
                   .thenComposeAsync(
-                      done -> judgeFile(ex, name, filename, r, found, action, false), s.blocking());
+                      done -> judgeFile(ex, name, filename, r, found, action, false), blocking);
             },
-            s.blocking());
+            blocking);
   }
 
   /**
@@ -573,11 +683,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FileAction action,
       boolean metadataChecked) {
     ProjectPage page = found.page().value();
-    PageJudge judge = s.judge().get();
+    PageJudge judge = currentJudge.get();
     String upstream = r.pages().upstream().name();
     // The same judged page that the index shows (cached under the same key): one decision.
     JudgedPage judged =
-        s.rendered()
+        renderedPages
             .project(
                 upstream,
                 name.value(),
@@ -597,7 +707,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         && !(ex.head() && GeneratedMetadata.applies(decision.file()))) {
       return metadataKnown(r.pages(), name, decision.file())
           .thenComposeAsync(
-              done -> judgeFile(ex, name, filename, r, found, action, true), s.blocking());
+              done -> judgeFile(ex, name, filename, r, found, action, true), blocking);
     }
     audit(ex, "file", name, List.of(decision), judge.version());
     if (decision.decision() instanceof Decision.Block block) {
@@ -622,16 +732,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    */
   private boolean metadataMissing(FileEntry file) {
     if (GeneratedMetadata.applies(file)) {
-      Optional<String> generated = s.rendered().metadata().sha256Of(file.sha256().orElseThrow());
-      return generated.flatMap(Sha256::parse).flatMap(s.store()::find).isEmpty();
+      Optional<String> generated = renderedPages.metadata().sha256Of(file.sha256().orElseThrow());
+      return generated.flatMap(Sha256::parse).flatMap(store::find).isEmpty();
     }
     Optional<Sha256> sha =
         file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
     if (sha.isEmpty()) {
       return false;
     }
-    if (s.store().find(sha.get()).isPresent()) {
-      s.metadata().noticed(sha.get().hex());
+    if (store.find(sha.get()).isPresent()) {
+      metadata.noticed(sha.get().hex());
       return false;
     }
     return true;
@@ -644,9 +754,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       // The whole wheel, once stored so, is inspected before it is judged again: it must not
       // pass for a cached hit, which is served before its inspection (README "Artifact
       // inspection").
-      return s.rendered()
+      return renderedPages
           .metadata()
-          .obtain(s, pages, name.value(), file)
+          .obtain(store, downloads, config.offline(), blocking, pages, name.value(), file)
           .handle((r, e) -> null)
           .thenCompose(nothing -> inspectedIfStored(file));
     }
@@ -661,25 +771,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } catch (IllegalArgumentException e) {
       return CompletableFuture.completedFuture(null);
     }
-    if (s.config().offline()) {
+    if (config.offline()) {
       return CompletableFuture.completedFuture(null);
     }
-    Download d =
-        s.downloads()
-            .fetch(
-                sha.get(),
-                file.filename() + ".metadata",
-                metaUrl,
-                OptionalLong.empty(),
-                pages.upstream().allowedHosts(),
-                pages.upstream().decorateFor(metaUrl),
-                pages.client(),
-                started -> watchDownload(pages, started));
+    Download d = fetchMetadata(pages, sha.get(), file, metaUrl);
     return d.result()
         .handle(
             (stored, failed) -> {
               if (failed == null) {
-                s.metadata().noticed(sha.get().hex());
+                metadata.noticed(sha.get().hex());
               }
               return null;
             });
@@ -688,13 +788,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   /** Completes when the stored file (if stored, and inspection is on) has been inspected. */
   private CompletableFuture<Void> inspectedIfStored(FileEntry file) {
     Optional<Sha256> sha = file.sha256().flatMap(Sha256::parse);
-    Optional<java.nio.file.Path> stored = sha.flatMap(s.store()::find);
+    Optional<java.nio.file.Path> stored = sha.flatMap(store::find);
     if (stored.isEmpty()
-        || !s.inspections().active()
-        || s.inspections().inspection(sha.get().hex()).isPresent()) {
+        || !inspections.active()
+        || inspections.inspection(sha.get().hex()).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
-    return s.inspections()
+    return inspections
         .ensure(sha.get(), stored.get(), Optional.of(file.filename()))
         .handle((i, e) -> null);
   }
@@ -702,7 +802,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private void audit(
       Exchange ex, String via, ProjectName name, List<FileDecision> files, String version) {
     var relevant = files.stream().filter(f -> !f.decision().reasons().isEmpty()).toList();
-    s.audit().record(ex.remote(), ex.user, via, name.value(), relevant, version);
+    audit.record(ex.remote(), ex.user, via, name.value(), relevant, version);
   }
 
   private CompletableFuture<Reply> artifact(
@@ -716,18 +816,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           .now();
     }
     var meta = new FileSender.Meta(sha.hex(), contentType(file.filename()), FILE_CACHE_CONTROL);
-    Optional<java.nio.file.Path> stored = s.store().find(sha);
-    boolean inspect = s.inspections().active();
+    Optional<java.nio.file.Path> stored = store.find(sha);
+    boolean inspect = inspections.active();
     if (stored.isPresent()) {
-      s.metrics().artifact("file", "hit");
-      if (inspect && s.inspections().inspection(sha.hex()).isEmpty()) {
+      metrics.artifact("file", "hit");
+      if (inspect && inspections.inspection(sha.hex()).isEmpty()) {
         // Cached before inspection was on: inspected in the background, the hit is not delayed.
-        s.inspections().ensure(sha, stored.get(), Optional.of(file.filename()));
+        inspections.ensure(sha, stored.get(), Optional.of(file.filename()));
       }
       return new Reply.StoredFile(stored.get(), meta).now();
     }
-    if (s.config().offline() && s.storage().store().isEmpty()) {
-      s.metrics().artifact("file", "miss");
+    if (config.offline() && storage.store().isEmpty()) {
+      metrics.artifact("file", "miss");
       return Reply.notFound(file.filename() + " is not in the cache, and the proxy is offline")
           .now();
     }
@@ -742,7 +842,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       file.size().ifPresent(n -> r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n));
       return new Reply.HeadersOnly(r).now();
     }
-    s.metrics().artifact("file", "miss");
+    metrics.artifact("file", "miss");
     URI url;
     try {
       url = URI.create(file.url());
@@ -751,22 +851,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           .now();
     }
     Download d =
-        s.downloads()
-            .fetch(
-                sha,
-                file.filename(),
-                url,
-                file.size(),
-                pages.upstream().allowedHosts(),
-                pages.upstream().decorateFor(url),
-                pages.client(),
-                started -> watchDownload(pages, started));
+        downloads.fetch(
+            sha,
+            file.filename(),
+            url,
+            file.size(),
+            pages.upstream().allowedHosts(),
+            pages.upstream().decorateFor(url),
+            pages.client(),
+            started -> watchDownload(pages, started));
     boolean ranged = ex.headers.contains(HttpHeaderNames.RANGE);
     // With inspection on, a cold file is stored whole and inspected before its first byte.
     return new Reply.Streaming(
             d,
             meta,
-            ranged || inspect ? Long.MAX_VALUE : s.config().streamAfter(),
+            ranged || inspect ? Long.MAX_VALUE : config.streamAfter(),
             () -> {
               DownloadOutcome outcome = stored(sha);
               if (inspect && outcome instanceof DownloadOutcome.Stored st) {
@@ -780,7 +879,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** The stored file of {@code sha}, or vanished (evicted or purged since it was stored). */
   private DownloadOutcome stored(Sha256 sha) {
-    Optional<java.nio.file.Path> p = s.store().find(sha);
+    Optional<java.nio.file.Path> p = store.find(sha);
     return p.isPresent() ? new DownloadOutcome.Stored(p.get()) : new DownloadOutcome.Vanished();
   }
 
@@ -798,7 +897,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       java.nio.file.Path p,
       FileSender.Meta meta,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
-    return s.inspections()
+    return inspections
         .ensure(sha, p, Optional.of(file.filename()))
         .handleAsync(
             (inspection, e) -> {
@@ -819,13 +918,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               }
               return send(outcome, meta);
             },
-            s.blocking());
+            blocking);
   }
 
   /** Health and metrics follow a download that goes to the upstream of {@code pages}. */
   private void watchDownload(PageCache pages, Download d) {
-    s.ops().health().watch(pages.upstream().name(), d);
-    s.metrics().watchDownload(pages.upstream().name(), d);
+    ops.health().watch(pages.upstream().name(), d);
+    metrics.watchDownload(pages.upstream().name(), d);
   }
 
   static String contentType(String filename) {
@@ -853,34 +952,31 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
     Optional<Sha256> sha = Sha256.parse(ref.get().hashes().getOrDefault("sha256", ""));
     if (sha.isEmpty()) {
-      return MetadataWithoutHash.reply(s, pages, file, f -> generated(pages, f, Optional.empty()));
+      return MetadataWithoutHash.reply(
+          config.cacheDir(),
+          config.offline(),
+          metrics,
+          blocking,
+          pages,
+          file,
+          f -> generated(pages, f, Optional.empty()));
     }
     var meta =
         new FileSender.Meta(sha.get().hex(), "text/plain; charset=utf-8", FILE_CACHE_CONTROL);
-    Optional<java.nio.file.Path> stored = s.store().find(sha.get());
+    Optional<java.nio.file.Path> stored = store.find(sha.get());
     if (stored.isPresent()) {
-      s.metrics().artifact("metadata", "hit");
+      metrics.artifact("metadata", "hit");
       return new Reply.StoredFile(stored.get(), meta).now();
     }
-    if (s.config().offline() && s.storage().store().isEmpty()) {
-      s.metrics().artifact("metadata", "miss");
+    if (config.offline() && storage.store().isEmpty()) {
+      metrics.artifact("metadata", "miss");
       return Reply.notFound(
               file.filename() + ".metadata is not in the cache, and the proxy is offline")
           .now();
     }
-    s.metrics().artifact("metadata", "miss");
+    metrics.artifact("metadata", "miss");
     URI metaUrl = URI.create(file.url() + ".metadata");
-    Download d =
-        s.downloads()
-            .fetch(
-                sha.get(),
-                file.filename() + ".metadata",
-                metaUrl,
-                OptionalLong.empty(),
-                pages.upstream().allowedHosts(),
-                pages.upstream().decorateFor(metaUrl),
-                pages.client(),
-                started -> watchDownload(pages, started));
+    Download d = fetchMetadata(pages, sha.get(), file, metaUrl);
     return new Reply.Streaming(
             d,
             meta,
@@ -905,9 +1001,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    * page advertised a hash ({@code expected}), the wheel's metadata must have it.
    */
   CompletableFuture<Reply> generated(PageCache pages, FileEntry file, Optional<String> expected) {
-    return s.rendered()
+    return renderedPages
         .metadata()
-        .obtain(s, pages, ProjectName.normalize(nameOf(file)), file)
+        .obtain(
+            store,
+            downloads,
+            config.offline(),
+            blocking,
+            pages,
+            ProjectName.normalize(nameOf(file)),
+            file)
         .thenApply(
             r -> {
               if (r.body().isEmpty()) {
@@ -934,6 +1037,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             });
   }
 
+  /** Starts (or joins) the download of {@code file}'s separate core metadata. */
+  private Download fetchMetadata(PageCache pages, Sha256 sha, FileEntry file, URI metaUrl) {
+    return downloads.fetch(
+        sha,
+        file.filename() + ".metadata",
+        metaUrl,
+        OptionalLong.empty(),
+        pages.upstream().allowedHosts(),
+        pages.upstream().decorateFor(metaUrl),
+        pages.client(),
+        started -> watchDownload(pages, started));
+  }
+
   private static String nameOf(FileEntry file) {
     return file.filename().split("-")[0];
   }
@@ -946,7 +1062,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    */
   private CompletableFuture<Reply> legacyJson(
       Exchange ex, ProjectName name, Optional<String> version) {
-    PageJudge judge = s.judge().get();
+    PageJudge judge = currentJudge.get();
     Optional<dev.pypiguard.policy.Reason> hidden = judge.projectBlocked(name);
     if (hidden.isPresent()) {
       return Reply.notFound(name + " is blocked by policy: " + hidden.get()).now();
@@ -961,7 +1077,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               String upstream = r.pages().upstream().name();
               ProjectPage page = found.page().value();
               JudgedPage judged =
-                  s.rendered()
+                  renderedPages
                       .project(
                           upstream,
                           name.value(),
@@ -976,7 +1092,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               try {
                 body =
                     LegacyJson.render(
-                        s, java.util.Objects.requireNonNull(judged), name, version, base);
+                        advisoryFeed,
+                        renderedPages.metadata(),
+                        store,
+                        java.util.Objects.requireNonNull(judged),
+                        name,
+                        version,
+                        base);
               } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }
@@ -988,7 +1110,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                           + " with a file this policy serves")
                   : new Reply.Complete(LegacyJson.response(body.get()));
             },
-            s.blocking());
+            blocking);
   }
 
   // ---- provenance (PEP 740) ------------------------------------------------------------
@@ -1008,7 +1130,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           if (!sameVersion(version, decision.version().isEmpty() ? "0" : decision.version())) {
             return Reply.notFound(filename + " is not a file of " + name + " " + version).now();
           }
-          return ProvenanceReplies.reply(s, pages, decision.file());
+          return ProvenanceReplies.reply(
+              config.cacheDir(), config.offline(), blocking, pages, decision.file());
         });
   }
 

@@ -1,6 +1,21 @@
 package dev.pypiguard.server.http;
 
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.cache.Downloads;
+import dev.pypiguard.core.cache.PageCache;
+import dev.pypiguard.policy.PageJudge;
+import dev.pypiguard.policy.rule.KnownFiles;
+import dev.pypiguard.server.admin.AdminRoutes;
+import dev.pypiguard.server.admin.Operations;
 import dev.pypiguard.server.auth.AccessControl;
+import dev.pypiguard.server.config.Limits;
+import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.metrics.ProxyMetrics;
+import dev.pypiguard.server.policy.AdvisoryFeed;
+import dev.pypiguard.server.policy.InspectionStore;
+import dev.pypiguard.server.policy.StoredMetadata;
+import dev.pypiguard.server.policy.VerdictStore;
+import dev.pypiguard.server.storage.SharedStorage;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -9,8 +24,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Assembles a connection's pipeline: [TLS], request deadlines, HTTP codec, aggregation, the
@@ -24,24 +43,104 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /** Header block limit: larger ones answer 431. */
   static final int MAX_HEADERS = 16 * 1024;
 
-  private final Services services;
   private final Optional<SslContext> tls;
   private final ConnectionLimits limits;
-  private final AdminReplies admin;
-  private final AccessControl access;
+  private final Limits requestLimits;
+  private final RequestHandler handler;
 
-  public ServerInitializer(Services services, Optional<SslContext> tls, ConnectionLimits limits) {
-    this.services = services;
-    // Shared by every connection, each part handed over by name.
-    this.admin = AdminReplies.of(services);
-    this.access =
-        new AccessControl(
-            services.ops()::tokens,
-            services.config().host(),
-            services.config().baseUrl(),
-            services.metrics().registry());
+  /**
+   * Wires the request handler every connection shares (it keeps no per-connection state) from the
+   * server's parts, each handed over by name.
+   *
+   * @param config the running configuration
+   * @param pages one page cache per upstream, in the configured order (for the admin API)
+   * @param store the artifact store
+   * @param downloads the downloads in flight
+   * @param judge the current judge (it changes when the policy is reloaded)
+   * @param metrics metrics
+   * @param blocking the executor for disk I/O, hashing, parsing and rendering
+   * @param rendered the judged and rendered pages
+   * @param audit the log of blocking decisions served
+   * @param active requests being served now, for graceful shutdown
+   * @param advisories the OSV data, when --advisories names any
+   * @param record the {@code serve --record} file, when given
+   * @param verdicts the provenance verdicts the attestation rules read
+   * @param router which upstream serves which project
+   * @param ops access tokens, upstream health, recent blocks and reloads (the admin API's)
+   * @param storage the object store shared with other replicas, when configured
+   * @param metadata the stored core metadata the {@code metadata} rule reads
+   * @param known the known files weak-hash pins are recorded in
+   * @param inspections the artifact inspections and reviews the inspection rules read
+   * @param tls the TLS context, when clients reach us over TLS
+   * @param limits the connection limits
+   */
+  public ServerInitializer(
+      ServerConfig config,
+      List<PageCache> pages,
+      FileSystemBlobStore store,
+      Downloads downloads,
+      Supplier<PageJudge> judge,
+      ProxyMetrics metrics,
+      ExecutorService blocking,
+      RenderedPages rendered,
+      AuditLog audit,
+      AtomicInteger active,
+      Optional<AdvisoryFeed> advisories,
+      Optional<FetchRecord> record,
+      VerdictStore verdicts,
+      UpstreamRouter router,
+      Operations ops,
+      SharedStorage storage,
+      StoredMetadata metadata,
+      KnownFiles known,
+      InspectionStore inspections,
+      Optional<SslContext> tls,
+      ConnectionLimits limits) {
+    var admin =
+        new AdminReplies(
+            new AdminRoutes(
+                config,
+                pages,
+                store,
+                storage,
+                ops,
+                metrics.registry(),
+                judge,
+                advisories,
+                inspections,
+                blocking,
+                rendered::purge,
+                audit::admin));
+    var access =
+        new AccessControl(ops::tokens, config.host(), config.baseUrl(), metrics.registry());
+    boolean overTls = config.tls().isPresent();
+    this.handler =
+        new RequestHandler(
+            config,
+            overTls,
+            judge,
+            router,
+            rendered,
+            store,
+            downloads,
+            metrics,
+            blocking,
+            audit,
+            active,
+            advisories,
+            record,
+            verdicts,
+            ops,
+            storage,
+            metadata,
+            new WeakHashPins(known),
+            inspections,
+            admin,
+            access,
+            new FileSender(store, blocking, overTls));
     this.tls = tls;
     this.limits = limits;
+    this.requestLimits = config.limits();
   }
 
   @Override
@@ -51,7 +150,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     }
     ChannelPipeline p = ch.pipeline();
     tls.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())));
-    var l = services.config().limits();
+    var l = requestLimits;
     p.addLast("deadline", new RequestDeadline(l.requestHeaders(), l.idle()));
     // A backstop while a response is being written: a client that reads nothing for five
     // minutes is gone (a slow reader is not idle).
@@ -82,8 +181,8 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("route", handler());
   }
 
-  /** A connection's request handler (one per connection; what it uses is shared). */
+  /** The request handler every connection shares. */
   RequestHandler handler() {
-    return new RequestHandler(services, admin, access);
+    return handler;
   }
 }

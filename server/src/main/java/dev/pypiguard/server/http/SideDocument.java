@@ -26,8 +26,11 @@ final class SideDocument {
 
   private SideDocument() {}
 
-  static Path path(Services s, String kind, String artifactSha256) {
-    return s.sideDir(kind).resolve(artifactSha256.substring(0, 2)).resolve(artifactSha256 + ".bin");
+  static Path path(Path cacheDir, String kind, String artifactSha256) {
+    return cacheDir
+        .resolve(kind)
+        .resolve(artifactSha256.substring(0, 2))
+        .resolve(artifactSha256 + ".bin");
   }
 
   /** Reads a stored document (blocking: call on the blocking executor). */
@@ -45,7 +48,7 @@ final class SideDocument {
   }
 
   /** Fetches a document from the upstream into memory. */
-  static CompletableFuture<Fetched> fetch(Services s, PageCache pages, URI url, String accept) {
+  static CompletableFuture<Fetched> fetch(PageCache pages, URI url, String accept) {
     var result = new CompletableFuture<Fetched>();
     var out = new ByteArrayOutputStream();
     pages

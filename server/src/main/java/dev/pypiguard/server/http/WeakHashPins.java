@@ -1,11 +1,13 @@
 package dev.pypiguard.server.http;
 
 import dev.pypiguard.core.blob.BlobWriter;
+import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.core.cache.PageCache;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
 import dev.pypiguard.core.upstream.PageFetch;
+import dev.pypiguard.policy.PageJudge;
 import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.rule.KnownFiles;
 import dev.pypiguard.policy.rule.PolicyJudge;
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +63,15 @@ final class WeakHashPins {
    * Verifies and pins every file of {@code page} that needs it under the policy in force; completes
    * (never exceptionally) when they are done or {@code wait} passed.
    */
-  CompletableFuture<Void> prefetch(Services s, PageCache pages, ProjectPage page, Duration wait) {
-    if (!(s.judge().get() instanceof PolicyJudge j)
+  CompletableFuture<Void> prefetch(
+      PageJudge judge,
+      FileSystemBlobStore store,
+      boolean offline,
+      Executor blocking,
+      PageCache pages,
+      ProjectPage page,
+      Duration wait) {
+    if (!(judge instanceof PolicyJudge j)
         || j.policy().files().weakHashes() != Policy.WeakHashes.VERIFY_AND_PIN) {
       return CompletableFuture.completedFuture(null);
     }
@@ -81,7 +91,7 @@ final class WeakHashPins {
           running.computeIfAbsent(
               f.filename(),
               k ->
-                  verify(s, pages, page.name(), f, weak.get())
+                  verify(store, offline, blocking, pages, page.name(), f, weak.get())
                       .whenComplete((ok, e) -> running.remove(k))));
     }
     if (started.isEmpty()) {
@@ -93,8 +103,14 @@ final class WeakHashPins {
   }
 
   private CompletableFuture<Void> verify(
-      Services s, PageCache pages, String project, FileEntry f, Map.Entry<String, String> weak) {
-    if (s.config().offline()) {
+      FileSystemBlobStore store,
+      boolean offline,
+      Executor blocking,
+      PageCache pages,
+      String project,
+      FileEntry f,
+      Map.Entry<String, String> weak) {
+    if (offline) {
       return CompletableFuture.completedFuture(null);
     }
     URI url;
@@ -139,7 +155,7 @@ final class WeakHashPins {
                 return;
               }
               Sha256 sha = Sha256.of(bytes);
-              try (BlobWriter w = s.store().create(sha)) {
+              try (BlobWriter w = store.create(sha)) {
                 w.append(ByteBuffer.wrap(bytes));
                 w.commit(bytes.length);
               } catch (java.io.IOException e) {
@@ -157,6 +173,6 @@ final class WeakHashPins {
                   weak.getKey(),
                   pinned);
             },
-            s.blocking());
+            blocking);
   }
 }

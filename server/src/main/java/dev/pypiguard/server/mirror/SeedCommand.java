@@ -167,7 +167,7 @@ public final class SeedCommand implements Callable<Integer> {
                   b.offline = false;
                 });
     try (ProxyServer server = ProxyServer.start(cfg)) {
-      FileSystemBlobStore store = server.services().store();
+      FileSystemBlobStore store = server.store();
       var seeder =
           new Seeder(
               server.uri(), store, targets, jobs, new Progress(out, System.console() != null));

@@ -74,10 +74,7 @@ class RequestHandlerTest {
 
   /** The connection's handlers as the initializer adds them, without codec and TLS. */
   private EmbeddedChannel channel() {
-    return new EmbeddedChannel(
-        new InOrderResponses(),
-        new ServerInitializer(server.services(), Optional.empty(), new ConnectionLimits(100, 10))
-            .handler());
+    return new EmbeddedChannel(new InOrderResponses(), server.initializer().handler());
   }
 
   private static FullHttpRequest request(HttpMethod method, String target, String... headers) {
@@ -201,8 +198,7 @@ class RequestHandlerTest {
   @Test
   void failures_mapEachOutcomeToItsStatusAndLine() throws Exception {
     EmbeddedChannel ch = channel();
-    var ex =
-        new Exchange(ch.pipeline().lastContext(), request(HttpMethod.GET, "/x"), server.services());
+    var ex = exchange(ch);
     assertThat(Failures.unexpected(ex, new IllegalStateException("bug")).response().status().code())
         .isEqualTo(500);
     assertThat(body(Failures.unexpected(ex, new IllegalStateException("bug")).response()))
@@ -258,16 +254,25 @@ class RequestHandlerTest {
   @Test
   void writer_failedFutureBecomesItsStatus() throws Exception {
     EmbeddedChannel ch = channel();
-    var ex =
-        new Exchange(ch.pipeline().lastContext(), request(HttpMethod.GET, "/x"), server.services());
+    var ex = exchange(ch);
     ReplyWriter.write(
         ex,
-        server.services(),
+        new FileSender(server.store(), Runnable::run, false),
         CompletableFuture.failedFuture(new RejectedExecutionException("full")));
     FullHttpResponse r = responses(ch, 1).get(0);
     assertThat(r.status().code()).isEqualTo(503);
     assertThat(body(r)).isEqualTo("the server is too busy; try again\n");
     ch.finishAndReleaseAll();
+  }
+
+  /** An exchange of {@code ch} that counts into metrics and a counter of its own. */
+  private static Exchange exchange(EmbeddedChannel ch) {
+    return new Exchange(
+        ch.pipeline().lastContext(),
+        request(HttpMethod.GET, "/x"),
+        new java.util.concurrent.atomic.AtomicInteger(),
+        new dev.pypiguard.server.metrics.ProxyMetrics(),
+        Runnable::run);
   }
 
   private static int status(Reply reply) {
