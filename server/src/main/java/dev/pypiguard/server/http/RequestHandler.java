@@ -691,7 +691,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     Optional<java.nio.file.Path> stored = sha.flatMap(s.store()::find);
     if (stored.isEmpty()
         || !s.inspections().active()
-        || s.inspections().inspection(sha.get().hex()).isPresent()) {
+        || s.inspections().inspection(sha.get()).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
     return s.inspections()
@@ -720,7 +720,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     boolean inspect = s.inspections().active();
     if (stored.isPresent()) {
       s.metrics().artifact("file", "hit");
-      if (inspect && s.inspections().inspection(sha.hex()).isEmpty()) {
+      if (inspect && s.inspections().inspection(sha).isEmpty()) {
         // Cached before inspection was on: inspected in the background, the hit is not delayed.
         s.inspections().ensure(sha, stored.get(), Optional.of(file.filename()));
       }
