@@ -687,7 +687,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** Completes when the stored file (if stored, and inspection is on) has been inspected. */
   private CompletableFuture<Void> inspectedIfStored(FileEntry file) {
-    Optional<Sha256> sha = file.sha256().flatMap(Sha256::parse);
+    Optional<Sha256> sha = file.digest();
     Optional<java.nio.file.Path> stored = sha.flatMap(s.store()::find);
     if (stored.isEmpty()
         || !s.inspections().active()
@@ -710,7 +710,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       PageCache pages,
       FileEntry file,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
-    Sha256 sha = Sha256.parse(file.sha256().orElse("")).orElse(null);
+    Sha256 sha = file.digest().orElse(null);
     if (sha == null) {
       return Failures.upstream(502, "the upstream gave no valid sha256 for " + file.filename())
           .now();
