@@ -27,7 +27,7 @@ public final class BaselineJudge implements PageJudge {
                         "project-status",
                         "the upstream marks this project quarantined (PEP 792)"
                             + s.reason().map(r -> ": " + r).orElse(""))));
-    if (file.sha256().isEmpty()) {
+    if (file.digest().isEmpty()) {
       reasons.add(
           new Reason(
               "integrity",

@@ -304,11 +304,10 @@ public record Policy(
      * without them, a file uploaded before its {@code date} (a file without an upload time cannot
      * be shown to be, so it is not covered).
      */
-    public boolean coversFile(Optional<String> sha256, Optional<Instant> uploaded) {
+    public boolean coversFile(
+        Optional<dev.pypiguard.core.blob.Sha256> sha256, Optional<Instant> uploaded) {
       if (!sha256s.isEmpty()) {
-        return sha256
-            .map(h -> sha256s.contains(h.toLowerCase(java.util.Locale.ROOT)))
-            .orElse(false);
+        return sha256.map(h -> sha256s.contains(h.hex())).orElse(false);
       }
       return uploaded.isPresent() && uploaded.get().isBefore(date.orElseThrow());
     }

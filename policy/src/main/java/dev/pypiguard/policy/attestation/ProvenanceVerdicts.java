@@ -1,5 +1,6 @@
 package dev.pypiguard.policy.attestation;
 
+import dev.pypiguard.core.blob.Sha256;
 import java.util.Optional;
 
 /**
@@ -7,11 +8,8 @@ import java.util.Optional;
  * by fetching and verifying provenance before a page is judged. Answers never block.
  */
 public interface ProvenanceVerdicts {
-  /**
-   * The verdict on the provenance of the file with this sha256 (lower-case hex); empty when it has
-   * not been verified (yet).
-   */
-  Optional<Verification> verdict(String sha256);
+  /** The verdict on the provenance of the file with this sha256; empty when not verified (yet). */
+  Optional<Verification> verdict(Sha256 sha256);
 
   /** Names the current set of verdicts: changes whenever an answer could change. */
   String generation();
@@ -20,7 +18,7 @@ public interface ProvenanceVerdicts {
   static ProvenanceVerdicts none() {
     return new ProvenanceVerdicts() {
       @Override
-      public Optional<Verification> verdict(String sha256) {
+      public Optional<Verification> verdict(Sha256 sha256) {
         return Optional.empty();
       }
 

@@ -55,7 +55,7 @@ public final class AttestationRule implements Rule {
   public void check(FileContext file, Findings findings) {
     boolean hasProvenance = file.file().provenance().isPresent();
     Optional<Verification> verdict =
-        hasProvenance ? file.file().sha256().flatMap(verdicts::verdict) : Optional.empty();
+        hasProvenance ? file.file().digest().flatMap(verdicts::verdict) : Optional.empty();
     // Message to whether it awaits a verdict: verify and require may find the same fault, which
     // is worth saying once.
     Map<String, Boolean> reasons = new LinkedHashMap<>();
@@ -127,10 +127,10 @@ public final class AttestationRule implements Rule {
     Optional<Instant> firstPending = Optional.empty();
     boolean pendingWithoutTime = false;
     for (var f : page.files()) {
-      if (f.provenance().isEmpty() || f.sha256().isEmpty()) {
+      if (f.provenance().isEmpty() || f.digest().isEmpty()) {
         continue;
       }
-      Optional<Verification> v = verdicts.verdict(f.sha256().get());
+      Optional<Verification> v = verdicts.verdict(f.digest().get());
       if (v.isEmpty()) {
         Optional<Instant> t = f.uploadInstant();
         pendingWithoutTime |= t.isEmpty();
@@ -145,7 +145,7 @@ public final class AttestationRule implements Rule {
         Comparator.comparing(
             (dev.pypiguard.core.simple.FileEntry f) -> f.uploadInstant().orElse(Instant.MAX)));
     for (var f : verified) {
-      var ok = (Verification.Verified) verdicts.verdict(f.sha256().get()).orElseThrow();
+      var ok = (Verification.Verified) verdicts.verdict(f.digest().get()).orElseThrow();
       memory.record(
           file.project(),
           dev.pypiguard.policy.BaselineJudge.versionOf(page, f),

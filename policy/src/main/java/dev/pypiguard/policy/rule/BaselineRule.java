@@ -18,7 +18,7 @@ record BaselineRule(boolean pinWeak) implements Rule {
     for (Reason r : BaselineJudge.check(f.page(), f.file())) {
       if (pinWeak
           && r.rule().equals("integrity")
-          && f.file().sha256().isEmpty()
+          && f.file().digest().isEmpty()
           && f.file().hashes().keySet().stream().anyMatch(WEAK::contains)) {
         out.block(
             Reason.pending(

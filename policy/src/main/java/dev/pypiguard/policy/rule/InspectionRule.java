@@ -53,7 +53,7 @@ public final class InspectionRule implements Rule {
 
   @Override
   public void check(FileContext f, Findings out) {
-    Optional<String> sha = f.file().sha256();
+    Optional<dev.pypiguard.core.blob.Sha256> sha = f.file().digest();
     if (!config.active() || sha.isEmpty()) {
       return;
     }
@@ -174,10 +174,10 @@ public final class InspectionRule implements Rule {
     }
     var byVersion = new TreeMap<Version, Facts>();
     for (FileEntry e : page.files()) {
-      if (e.sha256().isEmpty()) {
+      if (e.digest().isEmpty()) {
         continue;
       }
-      Optional<Inspection> i = store.inspection(e.sha256().get());
+      Optional<Inspection> i = store.inspection(e.digest().get());
       Optional<Version> v = Version.tryParse(BaselineJudge.versionOf(page, e));
       if (i.isEmpty() || v.isEmpty() || i.get().kind() == Inspection.Kind.OTHER) {
         continue;

@@ -1,5 +1,6 @@
 package dev.pypiguard.policy.rule;
 
+import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.policy.Reason;
 import dev.pypiguard.policy.inspection.Inspection;
 import java.util.Optional;
@@ -10,17 +11,20 @@ import java.util.Optional;
  */
 public interface Inspections {
   /** The inspection of the file with this sha256; empty when it has not been inspected (yet). */
-  Optional<Inspection> inspection(String sha256);
+  Optional<Inspection> inspection(Sha256 sha256);
 
   /** Why an admin cleared the held file with this sha256, when one did. */
-  Optional<String> review(String sha256);
+  Optional<String> review(Sha256 sha256);
 
   /** Names the current inspections and reviews: changes whenever an answer could change. */
   String generation();
 
-  /** Told of a file a rule holds (for the admin API's list); by default nothing. */
+  /**
+   * Told of a file a rule holds (for the admin API's list), empty sha256 when the page gave none;
+   * by default nothing.
+   */
   default void held(
-      String sha256, String project, String filename, String version, Reason reason) {}
+      Optional<Sha256> sha256, String project, String filename, String version, Reason reason) {}
 
   /** Nothing inspected, nothing reviewed (one instance). */
   static Inspections none() {
@@ -34,12 +38,12 @@ public interface Inspections {
     static final Inspections NONE =
         new Inspections() {
           @Override
-          public Optional<Inspection> inspection(String sha256) {
+          public Optional<Inspection> inspection(Sha256 sha256) {
             return Optional.empty();
           }
 
           @Override
-          public Optional<String> review(String sha256) {
+          public Optional<String> review(Sha256 sha256) {
             return Optional.empty();
           }
 

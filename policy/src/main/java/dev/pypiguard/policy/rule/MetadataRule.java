@@ -39,7 +39,7 @@ public final class MetadataRule implements Rule {
      * The sha256 of the core metadata the proxy generated from the file with this sha256 (a wheel
      * whose upstream advertises none; README "Core metadata for every wheel"), once known.
      */
-    default Optional<String> generated(String fileSha256) {
+    default Optional<String> generated(dev.pypiguard.core.blob.Sha256 fileSha256) {
       return Optional.empty();
     }
   }
@@ -65,7 +65,7 @@ public final class MetadataRule implements Rule {
     Optional<String> sha =
         f.file().metadata().isPresent()
             ? f.file().metadata().map(m -> m.hashes().get("sha256"))
-            : f.file().sha256().flatMap(source::generated);
+            : f.file().digest().flatMap(source::generated);
     if (sha.isEmpty() || ProjectsRule.listed(allowed, f.project())) {
       return;
     }

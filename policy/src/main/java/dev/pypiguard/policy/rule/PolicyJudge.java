@@ -294,7 +294,7 @@ public final class PolicyJudge implements PageJudge {
    * once by the hash the upstream gives is served by the sha256 pinned then.
    */
   private FileEntry withPinnedHash(FileEntry f) {
-    if (f.sha256().isPresent() || policy.files().weakHashes() != Policy.WeakHashes.VERIFY_AND_PIN) {
+    if (f.digest().isPresent() || policy.files().weakHashes() != Policy.WeakHashes.VERIFY_AND_PIN) {
       return f;
     }
     Optional<String> pin = knownFiles.pinned(f.filename());
@@ -366,7 +366,7 @@ public final class PolicyJudge implements PageJudge {
       Optional<Instant> uploaded = ctx.uploadTime();
       for (Policy.Waiver w : waivers) {
         if ((w.versions().isEmpty() || ctx.versionIn(w.versions().get()))
-            && w.coversFile(ctx.file().sha256(), uploaded.or(() -> sighting(ctx)))) {
+            && w.coversFile(ctx.file().digest(), uploaded.or(() -> sighting(ctx)))) {
           var reasons = new ArrayList<Reason>(blocks.size() + 1 + findings.notes().size());
           reasons.add(new Reason("exception", allowedBy(w)));
           reasons.addAll(blocks);

@@ -23,8 +23,9 @@ public final class Verdicts {
       case WARN -> out.note(new Reason(rule, message + WARN));
       case BLOCK -> out.block(new Reason(rule, message));
       case HOLD -> {
-        String sha = f.file().sha256().orElse("");
-        var review = sha.isEmpty() ? java.util.Optional.<String>empty() : store.review(sha);
+        var digest = f.file().digest();
+        String sha = digest.map(d -> d.hex()).orElse("");
+        var review = digest.flatMap(store::review);
         if (review.isPresent()) {
           out.note(
               new Reason(rule, message + "; held, then cleared by review: " + review.get() + WARN));
@@ -36,7 +37,7 @@ public final class Verdicts {
                       + "; held for review (an admin clears it: "
                       + String.format(CLEAR, sha)
                       + ")");
-          store.held(sha, f.project(), f.file().filename(), f.version(), r);
+          store.held(digest, f.project(), f.file().filename(), f.version(), r);
           out.block(r);
         }
       }

@@ -48,8 +48,8 @@ class AttestationRuleTest {
     }
 
     @Override
-    public Optional<Verification> verdict(String sha256) {
-      return Optional.ofNullable(verdicts.get(sha256));
+    public Optional<Verification> verdict(dev.pypiguard.core.blob.Sha256 sha256) {
+      return Optional.ofNullable(verdicts.get(sha256.hex()));
     }
 
     @Override

@@ -43,13 +43,13 @@ class InspectionRuleTest {
     }
 
     @Override
-    public Optional<Inspection> inspection(String sha256) {
-      return Optional.ofNullable(inspections.get(sha256));
+    public Optional<Inspection> inspection(dev.pypiguard.core.blob.Sha256 sha256) {
+      return Optional.ofNullable(inspections.get(sha256.hex()));
     }
 
     @Override
-    public Optional<String> review(String sha256) {
-      return Optional.ofNullable(reviews.get(sha256));
+    public Optional<String> review(dev.pypiguard.core.blob.Sha256 sha256) {
+      return Optional.ofNullable(reviews.get(sha256.hex()));
     }
 
     @Override

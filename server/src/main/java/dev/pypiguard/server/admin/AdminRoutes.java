@@ -275,7 +275,7 @@ public final class AdminRoutes {
   /** The store keys of a file and of its core metadata. */
   private static List<Sha256> stored(FileEntry f) {
     var keys = new ArrayList<Sha256>(2);
-    f.sha256().flatMap(Sha256::parse).ifPresent(keys::add);
+    f.digest().ifPresent(keys::add);
     f.metadata()
         .flatMap(m -> Optional.ofNullable(m.hashes().get("sha256")))
         .flatMap(Sha256::parse)

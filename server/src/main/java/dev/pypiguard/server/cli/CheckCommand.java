@@ -172,7 +172,7 @@ final class CheckCommand implements Callable<Integer> {
           }
 
           @Override
-          public Optional<String> generated(String fileSha256) {
+          public Optional<String> generated(dev.pypiguard.core.blob.Sha256 fileSha256) {
             return served.generated(fileSha256);
           }
         };

@@ -150,12 +150,12 @@ final class FileCheck {
     Inspections one =
         new Inspections() {
           @Override
-          public Optional<Inspection> inspection(String s) {
-            return s.equals(sha) ? Optional.of(i) : Optional.empty();
+          public Optional<Inspection> inspection(Sha256 s) {
+            return s.hex().equals(sha) ? Optional.of(i) : Optional.empty();
           }
 
           @Override
-          public Optional<String> review(String s) {
+          public Optional<String> review(Sha256 s) {
             return Optional.empty();
           }
 

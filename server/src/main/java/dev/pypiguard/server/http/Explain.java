@@ -111,7 +111,7 @@ final class Explain {
       f.put("version", d.version());
       f.put("decision", d.decision().label());
       RenderedPages.putReasons(f, d);
-      var inspected = d.file().sha256().flatMap(inspections::inspection);
+      var inspected = d.file().digest().flatMap(inspections::inspection);
       if (inspected.isPresent()) {
         ObjectNode i =
             f.putObject("inspection")

@@ -164,7 +164,7 @@ public final class GeneratedMetadata {
       String project,
       FileEntry wheel,
       PageCache pages) {
-    Sha256 sha = Sha256.parse(wheel.sha256().orElseThrow()).orElseThrow();
+    Sha256 sha = wheel.digest().orElseThrow();
     Optional<String> metaSha = sha256Of(sha.hex());
     if (metaSha.isPresent()) {
       Optional<byte[]> stored = read(store, metaSha.get());

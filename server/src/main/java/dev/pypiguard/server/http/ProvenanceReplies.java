@@ -106,8 +106,8 @@ final class ProvenanceReplies {
     var pending = new ArrayList<CompletableFuture<Void>>();
     for (FileEntry f : page.files()) {
       if (f.provenance().isEmpty()
-          || f.sha256().isEmpty()
-          || verdicts.verdict(f.sha256().get()).isPresent()) {
+          || f.digest().isEmpty()
+          || verdicts.verdict(f.digest().get()).isPresent()) {
         continue;
       }
       pending.add(

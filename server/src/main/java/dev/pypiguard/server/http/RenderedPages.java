@@ -292,7 +292,7 @@ public final class RenderedPages {
     if (f.size().isPresent()) {
       return f;
     }
-    Optional<java.nio.file.Path> path = f.sha256().flatMap(Sha256::parse).flatMap(stored);
+    Optional<java.nio.file.Path> path = f.digest().flatMap(stored);
     if (path.isEmpty()) {
       return f;
     }

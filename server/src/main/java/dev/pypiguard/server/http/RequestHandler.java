@@ -787,11 +787,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** Completes when the stored file (if stored, and inspection is on) has been inspected. */
   private CompletableFuture<Void> inspectedIfStored(FileEntry file) {
-    Optional<Sha256> sha = file.sha256().flatMap(Sha256::parse);
+    Optional<Sha256> sha = file.digest();
     Optional<java.nio.file.Path> stored = sha.flatMap(store::find);
     if (stored.isEmpty()
         || !inspections.active()
-        || inspections.inspection(sha.get().hex()).isPresent()) {
+        || inspections.inspection(sha.get()).isPresent()) {
       return CompletableFuture.completedFuture(null);
     }
     return inspections
@@ -810,7 +810,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       PageCache pages,
       FileEntry file,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
-    Sha256 sha = Sha256.parse(file.sha256().orElse("")).orElse(null);
+    Sha256 sha = file.digest().orElse(null);
     if (sha == null) {
       return Failures.upstream(502, "the upstream gave no valid sha256 for " + file.filename())
           .now();
@@ -820,7 +820,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     boolean inspect = inspections.active();
     if (stored.isPresent()) {
       metrics.artifact("file", "hit");
-      if (inspect && inspections.inspection(sha.hex()).isEmpty()) {
+      if (inspect && inspections.inspection(sha).isEmpty()) {
         // Cached before inspection was on: inspected in the background, the hit is not delayed.
         inspections.ensure(sha, stored.get(), Optional.of(file.filename()));
       }

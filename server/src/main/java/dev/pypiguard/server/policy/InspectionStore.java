@@ -156,13 +156,13 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   }
 
   @Override
-  public Optional<Inspection> inspection(String sha256) {
-    return Optional.ofNullable(inspections.get(sha256));
+  public Optional<Inspection> inspection(Sha256 sha256) {
+    return Optional.ofNullable(inspections.get(sha256.hex()));
   }
 
   @Override
-  public Optional<String> review(String sha256) {
-    return Optional.ofNullable(reviews.get(sha256));
+  public Optional<String> review(Sha256 sha256) {
+    return Optional.ofNullable(reviews.get(sha256.hex()));
   }
 
   @Override
@@ -171,7 +171,10 @@ public final class InspectionStore implements Inspections, AutoCloseable {
   }
 
   @Override
-  public void held(String sha256, String project, String filename, String version, Reason reason) {
+  public void held(
+      Optional<Sha256> digest, String project, String filename, String version, Reason reason) {
+    // A file without a (well-formed) sha256 is listed under "" as before: it cannot be cleared.
+    String sha256 = digest.map(Sha256::hex).orElse("");
     Held before = held.get(sha256);
     held.put(
         sha256,

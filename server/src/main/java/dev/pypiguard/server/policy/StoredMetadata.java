@@ -51,8 +51,8 @@ public final class StoredMetadata implements MetadataRule.Source {
   }
 
   @Override
-  public Optional<String> generated(String fileSha256) {
-    return generated.apply(fileSha256);
+  public Optional<String> generated(dev.pypiguard.core.blob.Sha256 fileSha256) {
+    return generated.apply(fileSha256.hex());
   }
 
   /** Says that the metadata file with this sha256 is now stored; idempotent. */

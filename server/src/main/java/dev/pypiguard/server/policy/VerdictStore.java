@@ -144,8 +144,8 @@ public final class VerdictStore implements ProvenanceVerdicts, AutoCloseable {
   }
 
   @Override
-  public Optional<Verification> verdict(String sha256) {
-    return Optional.ofNullable(verdicts.get(key(sha256)));
+  public Optional<Verification> verdict(Sha256 sha256) {
+    return Optional.ofNullable(verdicts.get(key(sha256.hex())));
   }
 
   @Override

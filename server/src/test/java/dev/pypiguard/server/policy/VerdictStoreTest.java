@@ -56,7 +56,7 @@ class VerdictStoreTest {
     var fetched = new AtomicInteger();
     try (var store = new VerdictStore(cache, 2)) {
       store.rules(policy);
-      assertThat(store.verdict(sha)).isEmpty();
+      assertThat(store.verdict(new dev.pypiguard.core.blob.Sha256(sha))).isEmpty();
       String before = store.generation();
       store
           .ensure(
@@ -67,7 +67,7 @@ class VerdictStoreTest {
                 return Optional.of(new VerdictStore.UpstreamProvenance.Document(json));
               })
           .get();
-      assertThat(store.verdict(sha))
+      assertThat(store.verdict(new dev.pypiguard.core.blob.Sha256(sha)))
           .hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
       assertThat(store.generation()).isNotEqualTo(before);
     }
@@ -82,7 +82,10 @@ class VerdictStoreTest {
                 return Optional.empty();
               })
           .get();
-      assertThat(again.verdict(sha).map(v -> ((Verification.Verified) v).identity().display()))
+      assertThat(
+              again
+                  .verdict(new dev.pypiguard.core.blob.Sha256(sha))
+                  .map(v -> ((Verification.Verified) v).identity().display()))
           .contains("trailofbits/pypi-attestations@release.yml");
     }
     assertThat(fetched).hasValue(1);
@@ -111,7 +114,7 @@ class VerdictStoreTest {
                   java.util.concurrent.CompletableFuture.completedFuture(
                       Optional.of(new VerdictStore.UpstreamProvenance.Missing("none upstream"))))
           .get(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(store.verdict(b))
+      assertThat(store.verdict(new dev.pypiguard.core.blob.Sha256(b)))
           .hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Unverified.class));
       assertThat(first).isNotDone();
       assertThat(
@@ -124,7 +127,7 @@ class VerdictStoreTest {
           .isSameAs(first);
       slow.complete(Optional.of(new VerdictStore.UpstreamProvenance.Missing("none upstream")));
       first.get(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(store.verdict(a)).isPresent();
+      assertThat(store.verdict(new dev.pypiguard.core.blob.Sha256(a))).isPresent();
     }
   }
 }

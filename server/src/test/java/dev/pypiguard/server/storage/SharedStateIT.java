@@ -186,7 +186,7 @@ class SharedStateIT {
                 throw new AssertionError("replica B must not fetch what A verified");
               })
           .get();
-      assertThat(onB.verdict(sha))
+      assertThat(onB.verdict(new Sha256(sha)))
           .hasValueSatisfying(v -> assertThat(v).isInstanceOf(Verification.Verified.class));
     }
   }
