@@ -35,8 +35,10 @@ FILES = {}
 for i in range(8):
     FILES[f"good-1.{i}-py3-none-any.whl"] = (blob(256 * 1024 * (i + 1))[: 256 * 1024 * (i + 1)], True, "honest")
 FILES["big-1.0-py3-none-any.whl"] = (blob(24 << 20)[: 24 << 20], True, "slow")
-for lie in ("overrun", "endless", "wrong", "undeclared-endless"):
-    FILES[f"bad-{lie}-1.0-py3-none-any.whl"] = (blob(512 * 1024)[: 512 * 1024], lie != "undeclared-endless", lie)
+# One version per lie: a name like bad-overrun-1.0-... is no valid wheel name (PEP 427: its version
+# would be "overrun"), and the file-name rule blocks it before its bytes are ever fetched.
+for k, lie in enumerate(("overrun", "endless", "wrong", "undeclared-endless")):
+    FILES[f"bad-1.0.{k}-py3-none-any.whl"] = (blob(512 * 1024)[: 512 * 1024], lie != "undeclared-endless", lie)
 PROJECT_OF = lambda f: f.split("-")[0]  # noqa: E731
 
 
@@ -153,13 +155,22 @@ timeouts: {{connect: 2s, read: 3s, request-headers: 5s, idle: 30s}}
 limits: {{connections-per-client: 200, file-size: 16MB}}
 """)
 
+# The lies under test are the upstream's, not the policy's: a permissive policy (an empty file;
+# the built-in one holds releases younger than 7 days, which is every file here) and no
+# advisory source (an empty directory; the OSV API is not reachable from a test machine).
+PERMISSIVE = os.path.join(WORK, "permissive.yaml")
+open(PERMISSIVE, "w").close()
+NO_ADVISORIES = os.path.join(WORK, "osv-none")
+os.makedirs(NO_ADVISORIES, exist_ok=True)
+
 proxy = None
 
 
 def start_proxy():
     global proxy
     log = open(os.path.join(WORK, "proxy.log"), "a")
-    proxy = subprocess.Popen([LAUNCHER, "serve", "--config", os.path.join(WORK, "pypi-guard.yaml")],
+    proxy = subprocess.Popen([LAUNCHER, "serve", "--config", os.path.join(WORK, "pypi-guard.yaml"),
+                              "--policy", PERMISSIVE, "--advisories", NO_ADVISORIES],
                              stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
@@ -191,6 +202,7 @@ def proc(pid):
     return int(rss) // 1024, len(os.listdir(f"/proc/{pid}/fd"))
 
 
+other = {}  # status -> count, of the "other errors"
 stats = {"requests": 0, "ok": 0, "refused (502/504)": 0, "cut": 0, "other errors": 0, "bad bytes served": 0}
 lock = threading.Lock()
 EXPECT = {n: hashlib.sha256(d).hexdigest() for n, (d, _, _) in FILES.items()}
@@ -229,6 +241,9 @@ def one_request():
         count("ok")
     else:
         count("other errors")
+        with lock:
+            key = f"{status} {path.split('/')[2]}"
+            other[key] = other.get(key, 0) + 1
 
 
 def load(seconds, workers=12):
@@ -361,6 +376,8 @@ after = proc(proxy.pid)
 du = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(cache, "blobs")) for f in fs)
 for k, v in stats.items():
     print(f"{k:>20}: {v}")
+if other:
+    print("     other statuses: " + ", ".join(f"{k} x{v}" for k, v in sorted(other.items())))
 report("restarted proxy", restarted, after)
 print(f"cache blobs on disk: {du / 1048576:.1f} MiB")
 proxy.terminate()
