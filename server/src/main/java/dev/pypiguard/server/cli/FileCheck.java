@@ -6,7 +6,6 @@ import dev.pypiguard.core.project.DistributionFilename;
 import dev.pypiguard.core.project.ProjectName;
 import dev.pypiguard.core.simple.FileEntry;
 import dev.pypiguard.core.simple.ProjectPage;
-import dev.pypiguard.core.simple.Yanked;
 import dev.pypiguard.policy.Decision;
 import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.Policy;
@@ -40,7 +39,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * {@code pypi-guard check --file PATH|URL}: inspects one wheel or sdist as the server does when it
@@ -183,20 +181,7 @@ final class FileCheck {
             Clock.systemUTC(),
             new InMemoryFirstSeen(),
             List.of(new InspectionRule(rules, one), new LookalikeRule(policy.lookalikes(), one)));
-    var entry =
-        new FileEntry(
-            filename,
-            "file:" + filename,
-            Map.of("sha256", sha),
-            Optional.empty(),
-            Yanked.NO,
-            OptionalLong.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Map.of());
+    var entry = FileEntry.of(filename, "file:" + filename, Map.of("sha256", sha));
     var page =
         new ProjectPage(
             project, "1.1", Map.of(), List.of(entry), Optional.empty(), Optional.empty(), Map.of());

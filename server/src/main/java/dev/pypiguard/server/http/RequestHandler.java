@@ -48,6 +48,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -475,6 +476,30 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             blocking);
   }
 
+  /**
+   * The judged page behind a file or legacy-JSON answer: the same rendering the index shows (cached
+   * under the same key), so a file and its page get one decision.
+   */
+  private @Nullable JudgedPage judgedPage(
+      ProjectName name,
+      String upstream,
+      PageLookup.Found<ProjectPage> found,
+      PageJudge judge,
+      String base) {
+    ProjectPage page = found.page().value();
+    return renderedPages
+        .project(
+            upstream,
+            name.value(),
+            found.page().version(),
+            judge.version(),
+            SimpleFormat.JSON_V1,
+            base,
+            judge.blockedFiles(),
+            () -> judge.judge(upstream, page))
+        .judged();
+  }
+
   /** The project's page once what its judgement waits for is in (or has timed out). */
   CompletableFuture<UpstreamRouter.Resolved> answered(ProjectName name) {
     return answered(resolve(name), name);
@@ -685,19 +710,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ProjectPage page = found.page().value();
     PageJudge judge = currentJudge.get();
     String upstream = r.pages().upstream().name();
-    // The same judged page that the index shows (cached under the same key): one decision.
-    JudgedPage judged =
-        renderedPages
-            .project(
-                upstream,
-                name.value(),
-                found.page().version(),
-                judge.version(),
-                SimpleFormat.JSON_V1,
-                base(ex),
-                judge.blockedFiles(),
-                () -> judge.judge(upstream, page))
-            .judged();
+    JudgedPage judged = judgedPage(name, upstream, found, judge, base(ex));
     FileDecision decision = java.util.Objects.requireNonNull(judged).file(filename).orElseThrow();
     // A HEAD sends no byte: it does not make the proxy read a metadata-less wheel's METADATA
     // (which may mean downloading the wheel), and is judged with what is known.
@@ -1075,19 +1088,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 return Failures.lookup(r.lookup());
               }
               String upstream = r.pages().upstream().name();
-              ProjectPage page = found.page().value();
-              JudgedPage judged =
-                  renderedPages
-                      .project(
-                          upstream,
-                          name.value(),
-                          found.page().version(),
-                          judge.version(),
-                          SimpleFormat.JSON_V1,
-                          base,
-                          judge.blockedFiles(),
-                          () -> judge.judge(upstream, page))
-                      .judged();
+              JudgedPage judged = judgedPage(name, upstream, found, judge, base);
               Optional<byte[]> body;
               try {
                 body =
