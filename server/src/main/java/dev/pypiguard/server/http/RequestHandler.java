@@ -224,8 +224,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     ex.user = ((AccessControl.Admitted) decision).user();
-    if (route instanceof Route.Project p && pageHit(ex, p)) {
-      return; // answered here, on the event loop (README "Speed")
+    try {
+      if (route instanceof Route.Project p && pageHit(ex, p)) {
+        return; // answered here, on the event loop (README "Speed")
+      }
+    } catch (RuntimeException e) {
+      // Whatever the hit path trips on is a failure of this request, answered like any other.
+      ReplyWriter.write(ex, files, Failures.unexpected(ex, e));
+      return;
     }
     if (route.offLoop()) {
       // Routes that name a project match policy and upstream globs against it: off the loop.
