@@ -10,6 +10,7 @@ import dev.pypiguard.core.upstream.Upstream;
 import dev.pypiguard.core.upstream.UpstreamClient;
 import dev.pypiguard.server.admin.Operations;
 import dev.pypiguard.server.config.ServerConfig;
+import dev.pypiguard.server.http.AccessLog;
 import dev.pypiguard.server.http.AuditLog;
 import dev.pypiguard.server.http.FetchRecord;
 import dev.pypiguard.server.http.RenderedPages;
@@ -500,5 +501,6 @@ public final class ProxyServer implements AutoCloseable {
     client.close();
     ownClients.forEach(UpstreamClient::close);
     storage.close();
+    AccessLog.flush();
   }
 }

@@ -83,7 +83,11 @@ public final class PageCache {
    * most 5 minutes): meanwhile lookups answer from the copy or fail fast, without asking.
    */
   private final Cache<String, HeldFailure> failures =
-      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+      Caffeine.newBuilder()
+          .executor(Runnable::run)
+          .maximumSize(10_000)
+          .expireAfterWrite(Duration.ofMinutes(5))
+          .build();
 
   /** How long an upstream failure without {@code Retry-After} is remembered. */
   static final Duration FAILURE_MEMORY = Duration.ofSeconds(1);
@@ -115,6 +119,7 @@ public final class PageCache {
     this.listener = listener;
     this.memory =
         Caffeine.newBuilder()
+            .executor(Runnable::run) // upkeep where the hit is: no hand-off to another thread
             // A quarter of the heap, at most 256 MB (README "Speed": the launcher's heap is 256
             // MB).
             .maximumWeight(Math.min(256L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4))

@@ -1,10 +1,16 @@
 package dev.pypiguard.server.http;
 
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,51 +19,90 @@ import org.slf4j.LoggerFactory;
  * ci [25/Nov/2026:10:00:00 +0000] "GET /simple/x/ HTTP/1.1" 200 1234 "-" "pip/23.2.1" 3ms}, where
  * {@code ci} is the name of the client's token or user ({@code -} without one), never its secret.
  */
-final class AccessLog {
+public final class AccessLog {
   static final Logger LOG = LoggerFactory.getLogger("pypi-guard.access");
   private static final DateTimeFormatter CLF =
       DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
+  private static final DateTimeFormatter ISO =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT);
 
   private AccessLog() {}
 
-  /** Lines waiting for the writer, in the order their requests finished. */
-  private static final java.util.concurrent.ConcurrentLinkedQueue<String> PENDING =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** How long a line may wait for the writer; the writer wakes sooner for a long queue. */
+  private static final long DRAIN_NANOS = 50_000_000L;
 
-  /** Whether a drain task is queued or running: one hand-off per batch, not per request. */
-  private static final java.util.concurrent.atomic.AtomicBoolean DRAINING =
-      new java.util.concurrent.atomic.AtomicBoolean();
-
-  /** The formatted date of the current second (formatting it per request showed in profiles). */
-  private static volatile Second second = new Second(0, "");
-
-  private record Second(long epoch, String text) {}
+  /** Queued lines that wake the writer before its next round. */
+  private static final int WAKE_AT = 4_096;
 
   /**
-   * Formats the line on the caller's thread (it reads the exchange) and has {@code writer} write
-   * it: the log goes to a stream, and that write must not hold up an event loop. Lines are queued
-   * and written in batches, so that a busy event loop hands work to the writer once per batch
-   * rather than once per request (README "Speed").
+   * Queued lines beyond which new lines are counted and dropped (about 16 MB): a log sink slower
+   * than the requests must not take the heap, and the proxy, with it.
    */
-  static void write(
-      Exchange ex, Duration took, boolean complete, java.util.concurrent.Executor writer) {
-    write(ex, took.toMillis(), complete, writer);
+  static final int LIMIT = 65_536;
+
+  /** Lines waiting for the writer, in the order their requests finished. */
+  private static final ConcurrentLinkedQueue<String> PENDING = new ConcurrentLinkedQueue<>();
+
+  private static final AtomicInteger QUEUED = new AtomicInteger();
+  private static final AtomicLong DROPPED = new AtomicLong();
+
+  /**
+   * The one writer: it wakes every 50 ms (or when {@link #WAKE_AT} lines wait) and writes what is
+   * queued in a few large writes. No request hands it work, so a busy event loop wakes no thread
+   * per request or per batch (README "Speed").
+   */
+  private static final Thread WRITER = writer();
+
+  /** The formatted date of the current second (formatting it per request showed in profiles). */
+  private static volatile Second second = new Second(0, "", "");
+
+  private record Second(long epoch, String clf, String iso) {}
+
+  private static Thread writer() {
+    Thread t =
+        new Thread(
+            () -> {
+              while (true) {
+                LockSupport.parkNanos(DRAIN_NANOS);
+                flush();
+              }
+            },
+            "pypi-guard-access-log");
+    t.setDaemon(true);
+    t.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(AccessLog::flush, "pypi-guard-access-flush"));
+    return t;
   }
 
-  static void write(
-      Exchange ex, long tookMillis, boolean complete, java.util.concurrent.Executor writer) {
+  /**
+   * Formats the line on the caller's thread (it reads the exchange) and queues it for the writer.
+   */
+  static void write(Exchange ex, Duration took, boolean complete) {
+    write(ex, took.toMillis(), complete);
+  }
+
+  static void write(Exchange ex, long tookMillis, boolean complete) {
     if (!LOG.isInfoEnabled()) {
       return;
     }
+    long nowMillis = System.currentTimeMillis();
+    Second s = second(nowMillis / 1000);
     String ua = ex.headers.get("User-Agent", "-");
     String referer = ex.headers.get("Referer", "-");
     var line =
-        new StringBuilder(160)
+        new StringBuilder(200)
+            // the layout of every other log line (simplelogger.properties): date, level, logger
+            .append(s.iso())
+            .append('.')
+            .append((char) ('0' + nowMillis % 1000 / 100))
+            .append((char) ('0' + nowMillis % 100 / 10))
+            .append((char) ('0' + nowMillis % 10))
+            .append("Z [INFO] access - ")
             .append(ex.remote())
             .append(" - ")
             .append(clean(ex.user))
             .append(" [")
-            .append(now())
+            .append(s.clf())
             .append("] \"")
             .append(ex.method)
             .append(' ')
@@ -78,37 +123,62 @@ final class AccessLog {
     if (!complete) {
       line.append(" incomplete");
     }
+    line.append('\n');
+    int queued = QUEUED.incrementAndGet();
+    if (queued > LIMIT) {
+      QUEUED.decrementAndGet();
+      DROPPED.incrementAndGet();
+      return;
+    }
     PENDING.add(line.toString());
-    if (DRAINING.compareAndSet(false, true)) {
-      try {
-        writer.execute(AccessLog::drain);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        drain(); // shutting down: write it here rather than lose it
-      }
+    if (queued == WAKE_AT) {
+      LockSupport.unpark(WRITER);
     }
   }
 
-  /** Writes every queued line; a line queued while the flag is cleared schedules the next batch. */
-  private static void drain() {
-    do {
-      for (String l = PENDING.poll(); l != null; l = PENDING.poll()) {
-        LOG.info(l);
+  /**
+   * Writes every queued line to standard error (where the other log lines go), in writes of up to
+   * 64 KB, and says how many lines were dropped since the last time. Called by the writer, at
+   * shutdown and by tests; concurrent callers take turns.
+   */
+  public static synchronized void flush() {
+    var batch = new StringBuilder(64 * 1024 + 512);
+    PrintStream err = System.err; // read each time: a test may have replaced it
+    for (String l = PENDING.poll(); l != null; l = PENDING.poll()) {
+      QUEUED.decrementAndGet();
+      batch.append(l);
+      if (batch.length() >= 64 * 1024) {
+        emit(err, batch);
       }
-      DRAINING.set(false);
-    } while (!PENDING.isEmpty() && DRAINING.compareAndSet(false, true));
+    }
+    long dropped = DROPPED.getAndSet(0);
+    if (dropped > 0) {
+      LOG.warn(
+          "access log: {} lines dropped (more than {} waited for the log's output)",
+          dropped,
+          LIMIT);
+    }
+    emit(err, batch);
   }
 
-  private static String now() {
-    long epochSecond = System.currentTimeMillis() / 1000;
+  private static void emit(PrintStream err, StringBuilder batch) {
+    if (batch.length() > 0) {
+      byte[] bytes = batch.toString().getBytes(StandardCharsets.UTF_8);
+      err.write(bytes, 0, bytes.length);
+      err.flush();
+      batch.setLength(0);
+    }
+  }
+
+  private static Second second(long epochSecond) {
     Second cached = second;
     if (cached.epoch() == epochSecond) {
-      return cached.text();
+      return cached;
     }
-    String formatted =
-        CLF.format(
-            ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC));
-    second = new Second(epochSecond, formatted);
-    return formatted;
+    var at = ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC);
+    Second next = new Second(epochSecond, CLF.format(at), ISO.format(at));
+    second = next;
+    return next;
   }
 
   /**

@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -40,7 +39,6 @@ final class Exchange implements AccessControl.Caller {
   private final long startNanos = System.nanoTime();
   private final AtomicInteger active;
   private final ProxyMetrics metrics;
-  private final Executor blocking;
   private final AtomicBoolean finished = new AtomicBoolean();
   volatile boolean forceClose;
   volatile String route = "other";
@@ -61,14 +59,9 @@ final class Exchange implements AccessControl.Caller {
   /**
    * @param active requests being served now (counted up here, down when the exchange ends)
    * @param metrics where the request is counted when it ends
-   * @param blocking the executor the access log is written on
    */
   Exchange(
-      ChannelHandlerContext ctx,
-      HttpRequest request,
-      AtomicInteger active,
-      ProxyMetrics metrics,
-      Executor blocking) {
+      ChannelHandlerContext ctx, HttpRequest request, AtomicInteger active, ProxyMetrics metrics) {
     this.ctx = ctx;
     this.method = request.method();
     this.uri = request.uri();
@@ -77,7 +70,6 @@ final class Exchange implements AccessControl.Caller {
     this.keepAlive = HttpUtil.isKeepAlive(request);
     this.active = active;
     this.metrics = metrics;
-    this.blocking = blocking;
     active.incrementAndGet();
   }
 
@@ -173,7 +165,7 @@ final class Exchange implements AccessControl.Caller {
     Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
     metrics.request(route, status, took);
     metrics.bytesServed(bytes);
-    AccessLog.write(this, took, ok, blocking);
+    AccessLog.write(this, took, ok);
   }
 
   @Override

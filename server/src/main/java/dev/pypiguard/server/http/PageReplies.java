@@ -57,7 +57,7 @@ final class PageReplies {
 
   /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
   private final Cache<RenderedPages.Rendered, Reply> replies =
-      Caffeine.newBuilder().weakKeys().build();
+      Caffeine.newBuilder().executor(Runnable::run).weakKeys().build();
 
   private final ConcurrentHashMap<String, Optional<SimpleFormat>> accepts =
       new ConcurrentHashMap<>();

@@ -95,6 +95,7 @@ public final class RenderedPages {
 
   private final Cache<Key, Rendered> cache =
       Caffeine.newBuilder()
+          .executor(Runnable::run) // upkeep where the hit is: no hand-off to another thread
           // An eighth of the heap, at most 128 MB: the launcher's default heap is 256 MB
           // (README "Speed"); each page is also kept once more in direct memory while served.
           .maximumWeight(Math.min(128L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8))

@@ -182,7 +182,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    var ex = new Exchange(ctx, request, active, metrics, blocking);
+    var ex = new Exchange(ctx, request, active, metrics);
     if (request.decoderResult().isFailure()) {
       Throwable cause = request.decoderResult().cause();
       HttpResponseStatus status =

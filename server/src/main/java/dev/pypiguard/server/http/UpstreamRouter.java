@@ -52,6 +52,7 @@ public final class UpstreamRouter {
     this.blocking = blocking;
     this.absent =
         Caffeine.newBuilder()
+            .executor(Runnable::run) // upkeep where the hit is: no hand-off to another thread
             .expireAfterWrite(pageTtl.isZero() ? Duration.ofSeconds(1) : pageTtl)
             .maximumSize(200_000)
             .build();

@@ -271,8 +271,7 @@ class RequestHandlerTest {
         ch.pipeline().lastContext(),
         request(HttpMethod.GET, "/x"),
         new java.util.concurrent.atomic.AtomicInteger(),
-        new dev.pypiguard.server.metrics.ProxyMetrics(),
-        Runnable::run);
+        new dev.pypiguard.server.metrics.ProxyMetrics());
   }
 
   private static int status(Reply reply) {
