@@ -219,7 +219,14 @@ public final class ProxyServer implements AutoCloseable {
               ops.health().listener(u.name(), metrics.forUpstream(u.name())),
               storage.store()));
     }
-    var rendered = new RenderedPages(store::find, generated);
+    var rendered =
+        new RenderedPages(
+            store::find,
+            generated,
+            java.time.Clock.systemUTC(),
+            // Large rendered pages go out by sendfile from unlinked files; over TLS every byte
+            // is encrypted in memory anyway, so they stay there (README "Speed").
+            config.tls().isPresent() ? null : store.tmp());
     this.audit =
         new AuditLog(config.cacheDir().resolve("audit.log"), blocking, metrics, ops.blocks());
     this.record = config.recordFile().map(f -> new FetchRecord(f, blocking));
@@ -461,6 +468,11 @@ public final class ProxyServer implements AutoCloseable {
   /** The policy in force, reloaded when its file changes. */
   public LivePolicy policy() {
     return policy;
+  }
+
+  /** The pool of blocking work, for tests that prove a path never waits for it. */
+  ExecutorService blockingPool() {
+    return blocking;
   }
 
   /** Blocks until the server channel closes. */

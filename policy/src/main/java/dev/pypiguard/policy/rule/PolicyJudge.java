@@ -453,6 +453,15 @@ public final class PolicyJudge implements PageJudge {
         v.append('+').append(fp);
       }
     }
-    return v.toString();
+    String now = v.toString();
+    String last = lastVersion;
+    if (last != null && now.equals(last)) {
+      return last; // the same instance while nothing changed: its hash is computed once
+    }
+    lastVersion = now;
+    return now;
   }
+
+  /** The last {@link #version()}, kept so that a page hit hashes one stable instance. */
+  private volatile @Nullable String lastVersion;
 }

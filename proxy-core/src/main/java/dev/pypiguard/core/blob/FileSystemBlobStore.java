@@ -96,6 +96,11 @@ public final class FileSystemBlobStore implements BlobStore {
     }
   }
 
+  /** The folder of partial writes, swept at start. */
+  public Path tmp() {
+    return tmp;
+  }
+
   public Path root() {
     return root;
   }

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,9 +18,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -108,6 +109,30 @@ final class Exchange implements AccessControl.Caller {
         });
   }
 
+  /**
+   * Sends a response head and a body of {@code length} bytes from a file region (sendfile), and
+   * finishes. For GET only.
+   */
+  void sendRegion(HttpResponse head, FileRegion body, long length) {
+    onLoop(() -> writeRegion(head, body, length));
+  }
+
+  private void writeRegion(HttpResponse head, FileRegion body, long length) {
+    status = head.status().code();
+    bytes = length;
+    HttpUtil.setContentLength(head, length);
+    prepare(head);
+    ctx.write(head);
+    ctx.write(body)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                delivered = true;
+              }
+            });
+    finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+  }
+
   /** Sets connection handling headers on a response about to be written. */
   void prepare(HttpResponse response) {
     status = response.status().code();
@@ -162,10 +187,10 @@ final class Exchange implements AccessControl.Caller {
   }
 
   private void log(boolean ok) {
-    Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+    long took = System.nanoTime() - startNanos;
     metrics.request(route, status, took);
     metrics.bytesServed(bytes);
-    AccessLog.write(this, took, ok);
+    AccessLog.write(this, took / 1_000_000, ok);
   }
 
   @Override

@@ -11,16 +11,25 @@ import dev.pypiguard.policy.FileDecision;
 import dev.pypiguard.policy.PageJudge;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.AsciiString;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -57,7 +66,39 @@ final class PageReplies {
 
   /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
   private final Cache<RenderedPages.Rendered, Reply> replies =
-      Caffeine.newBuilder().executor(Runnable::run).weakKeys().build();
+      Caffeine.newBuilder()
+          .executor(Runnable::run)
+          .weakKeys()
+          .<RenderedPages.Rendered, Reply>removalListener(
+              (page, reply, cause) -> {
+                if (reply != null) {
+                  reply.release();
+                }
+              })
+          .build();
+
+  /** Bodies at least this long are sent from a file by sendfile (when {@link #files} is set). */
+  static final int FILE_MIN = 64 * 1024;
+
+  /** Open page-body files at most: descriptors are for clients first. */
+  static final int OPEN_LIMIT = 512;
+
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PageReplies.class);
+
+  /** Where large bodies are kept for sendfile; null to keep every body in memory (TLS). */
+  private final @Nullable Path files;
+
+  PageReplies(@Nullable Path files) {
+    this.files = files;
+  }
+
+  /** Open page-body files now (for tests and the status of a running proxy). */
+  static int openFiles() {
+    return OPEN.get();
+  }
 
   private final ConcurrentHashMap<String, Optional<SimpleFormat>> accepts =
       new ConcurrentHashMap<>();
@@ -65,8 +106,13 @@ final class PageReplies {
 
   /** A rendered page ready to write: both codings in direct memory, and their headers. */
   static final class Reply {
-    private final ByteBuf identity;
-    private final ByteBuf gzip;
+    private final @Nullable ByteBuf identity;
+    private final @Nullable ByteBuf gzip;
+
+    /** The bodies kept in files instead, sent by sendfile (large pages, without TLS). */
+    private final @Nullable FileBody identityFile;
+
+    private final @Nullable FileBody gzipFile;
     private final HttpHeaders identityHeaders;
     private final HttpHeaders gzipHeaders;
 
@@ -78,9 +124,11 @@ final class PageReplies {
 
     private volatile long refreshedAt = System.nanoTime();
 
-    Reply(RenderedPages.Rendered page, SimpleFormat format) {
-      this.identity = direct(page.body());
-      this.gzip = direct(page.gzip());
+    Reply(RenderedPages.Rendered page, SimpleFormat format, @Nullable Path files) {
+      this.identityFile = FileBody.of(files, page.body());
+      this.gzipFile = FileBody.of(files, page.gzip());
+      this.identity = identityFile == null ? direct(page.body()) : null;
+      this.gzip = gzipFile == null ? direct(page.gzip()) : null;
       var type =
           AsciiString.cached(format.mediaType() + (format.isJson() ? "" : "; charset=utf-8"));
       // A strong ETag per content-coding (README "HTTP"): the gzip body is other bytes.
@@ -118,15 +166,37 @@ final class PageReplies {
       return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(b));
     }
 
-    /** A response of its own (the exchange adds connection headers) over the shared bytes. */
-    DefaultFullHttpResponse response(boolean gzipped) {
+    /**
+     * Writes a response of its own (the exchange adds connection headers) over the shared bytes:
+     * from the body's file by sendfile, or from direct memory.
+     */
+    void send(Exchange ex, boolean gzipped) {
       HttpHeaders h = UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders);
-      return new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1,
-          HttpResponseStatus.OK,
-          (gzipped ? gzip : identity).duplicate(),
-          h,
-          EmptyHttpHeaders.INSTANCE);
+      FileBody file = gzipped ? gzipFile : identityFile;
+      if (file != null) {
+        ex.sendRegion(
+            new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, h),
+            file.region(),
+            file.length);
+        return;
+      }
+      ex.send(
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.OK,
+              java.util.Objects.requireNonNull(gzipped ? gzip : identity).duplicate(),
+              h,
+              EmptyHttpHeaders.INSTANCE));
+    }
+
+    /** Lets go of the files (their descriptors close once the last send that uses them ends). */
+    void release() {
+      if (identityFile != null) {
+        identityFile.release();
+      }
+      if (gzipFile != null) {
+        gzipFile.release();
+      }
     }
 
     /** Whether a hit should re-run the judgement's look-ups now (at most once per second). */
@@ -141,9 +211,117 @@ final class PageReplies {
     }
   }
 
-  /** The reply of a rendered page, built on first use. */
+  /**
+   * A rendered body of at least {@link #FILE_MIN} bytes in a file of its own, unlinked as soon as
+   * it is written (nothing is left behind, whatever happens to the process), so that each hit is
+   * one {@code sendfile} from the page cache rather than a copy of the bytes into the socket
+   * (README "Speed"). Reference-counted: the reply holds one reference, each send in flight
+   * another.
+   */
+  static final class FileBody extends AbstractReferenceCounted {
+    private final FileChannel channel;
+    final long length;
+
+    private FileBody(FileChannel channel, long length) {
+      this.channel = channel;
+      this.length = length;
+    }
+
+    /** The body in a file under {@code dir}; null (keep it in memory) when it should not be. */
+    static @Nullable FileBody of(@Nullable Path dir, byte[] bytes) {
+      if (dir == null || bytes.length < FILE_MIN) {
+        return null;
+      }
+      if (OPEN.incrementAndGet() > OPEN_LIMIT) {
+        OPEN.decrementAndGet();
+        return null; // descriptors are for clients first: the rest stay in memory
+      }
+      Path p = null;
+      FileChannel ch = null;
+      try {
+        p = Files.createTempFile(dir, "page-", ".body");
+        ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        var b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        return new FileBody(ch, bytes.length);
+      } catch (IOException | RuntimeException e) {
+        OPEN.decrementAndGet();
+        LOG.debug("page body kept in memory: {}", e.toString());
+        closeQuietly(ch);
+        return null;
+      } finally {
+        if (p != null) {
+          try {
+            Files.deleteIfExists(p);
+          } catch (IOException e) {
+            LOG.debug("cannot unlink {}: {}", p, e.toString());
+          }
+        }
+      }
+    }
+
+    /** A region over the whole body for one send; it holds a reference until it is written. */
+    FileRegion region() {
+      retain();
+      return new Region(this);
+    }
+
+    @Override
+    protected void deallocate() {
+      OPEN.decrementAndGet();
+      closeQuietly(channel);
+    }
+
+    @Override
+    public FileBody touch(@Nullable Object hint) {
+      return this;
+    }
+
+    private static void closeQuietly(@Nullable FileChannel ch) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException e) {
+          LOG.debug("closing a page body: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * One send of a {@link FileBody}: a {@link DefaultFileRegion} (so the epoll transport uses {@code
+   * sendfile}) that gives its body's reference back instead of closing the shared file.
+   */
+  private static final class Region extends DefaultFileRegion {
+    private final FileBody body;
+
+    Region(FileBody body) {
+      super(body.channel, 0, body.length);
+      this.body = body;
+    }
+
+    @Override
+    protected void deallocate() {
+      body.release();
+    }
+  }
+
+  /**
+   * The reply of a rendered page, built on first use off the event loop (its bodies may be written
+   * to files); on the event loop, only a reply already built (empty: take the ordinary path).
+   */
+  Optional<Reply> reply(Exchange ex, RenderedPages.Rendered page, SimpleFormat format) {
+    if (ex.ctx.executor().inEventLoop()) {
+      return Optional.ofNullable(replies.getIfPresent(page));
+    }
+    return Optional.of(reply(page, format));
+  }
+
+  /** The reply of a rendered page, built (off the event loop) on first use. */
   Reply reply(RenderedPages.Rendered page, SimpleFormat format) {
-    return replies.get(page, p -> new Reply(p, format));
+    return replies.get(page, p -> new Reply(p, format, files));
   }
 
   /**
@@ -180,9 +358,12 @@ final class PageReplies {
     if (page.isEmpty()) {
       return false;
     }
-    Reply reply = reply(page.get(), format);
-    boolean gzip = acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING));
-    ex.send(reply.response(gzip));
+    Optional<Reply> built = reply(ex, page.get(), format);
+    if (built.isEmpty()) {
+      return false;
+    }
+    Reply reply = built.get();
+    reply.send(ex, acceptsGzip(ex.headers.get(HttpHeaderNames.ACCEPT_ENCODING)));
     if (!reply.audited.isEmpty()) {
       // Counted, not written: the audit log writes a decision's first serving and then counts
       // (README "Audit log"), so a judged hit costs a look-up here, not a line per blocked file.

@@ -79,9 +79,22 @@ public final class RenderedPages {
       java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
       GeneratedMetadata metadata,
       java.time.Clock clock) {
+    this(stored, metadata, clock, null);
+  }
+
+  /**
+   * As above, keeping large rendered bodies in unlinked files under {@code bodies} so that hits go
+   * out by sendfile ({@code null}: in memory, as over TLS, where bytes are encrypted anyway).
+   */
+  public RenderedPages(
+      java.util.function.Function<Sha256, Optional<java.nio.file.Path>> stored,
+      GeneratedMetadata metadata,
+      java.time.Clock clock,
+      java.nio.file.@org.jspecify.annotations.Nullable Path bodies) {
     this.stored = stored;
     this.metadata = metadata;
     this.clock = clock;
+    this.replies = new PageReplies(bodies);
   }
 
   RenderedPages() {
@@ -164,7 +177,7 @@ public final class RenderedPages {
   }
 
   /** Rendered pages as responses ready to write, for {@link PageReplies}. */
-  final PageReplies replies = new PageReplies();
+  final PageReplies replies;
 
   /** Forgets every rendered page of a project; returns how many there were. */
   int purge(String project) {

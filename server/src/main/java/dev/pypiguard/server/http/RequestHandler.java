@@ -475,6 +475,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     name,
                     java.util.Objects.requireNonNull(rendered.judged()).files(),
                     now.version());
+                if (!found.stale()) {
+                  // Ready for the event loop's next hit: its bodies may go to files, off the loop.
+                  renderedPages.replies.reply(rendered, format);
+                }
                 return page(ex, rendered, format, found.stale());
               }
               return Failures.lookup(r.lookup());
@@ -617,7 +621,28 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       Forwarding f = Forwarding.of(ex.headers);
       scheme = f.proto().orElse(scheme);
       host = f.host().orElse(host);
+    } else if (host != null) {
+      // The usual case, asked by every page hit: the base of a Host value is remembered.
+      String known = bases.get(host);
+      if (known != null) {
+        return known;
+      }
+      String made = base(ex, scheme, host);
+      if (HOST.matcher(host).matches() && bases.size() < BASES_LIMIT) {
+        bases.put(host, made);
+      }
+      return made;
     }
+    return base(ex, scheme, host);
+  }
+
+  /** Distinct Host values whose base is remembered; clients send a handful. */
+  private static final int BASES_LIMIT = 256;
+
+  private final java.util.concurrent.ConcurrentHashMap<String, String> bases =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private String base(Exchange ex, String scheme, @Nullable String host) {
     if (host == null || !HOST.matcher(host).matches()) {
       // A forged Host must not end up in links (and in the rendered-page cache).
       var local = (java.net.InetSocketAddress) ex.ctx.channel().localAddress();

@@ -39,6 +39,9 @@ public final class UpstreamRouter {
   /** (upstream index, name) pairs the upstream recently answered 404 for. */
   private final Cache<String, Boolean> absent;
 
+  /** Whether no upstream owns projects by globs (the usual single-upstream setup). */
+  private final boolean noneOwns;
+
   /** The last merged project list, reused while every upstream's list is the same. */
   private final java.util.concurrent.atomic.AtomicReference<CachedPage<ProjectIndex>> merged =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -49,6 +52,7 @@ public final class UpstreamRouter {
   public UpstreamRouter(
       List<PageCache> pages, Duration pageTtl, java.util.concurrent.Executor blocking) {
     this.pages = List.copyOf(pages);
+    this.noneOwns = this.pages.stream().allMatch(p -> p.upstream().projects().isEmpty());
     this.blocking = blocking;
     this.absent =
         Caffeine.newBuilder()
@@ -73,6 +77,9 @@ public final class UpstreamRouter {
 
   /** The page caches of the upstreams that may serve {@code name}, in order. */
   private List<PageCache> serving(ProjectName name) {
+    if (noneOwns) {
+      return pages; // no upstream owns globs: every one serves every name
+    }
     var ups =
         dev.pypiguard.core.upstream.Upstream.serving(
             pages.stream().map(PageCache::upstream).toList(), name.value());
@@ -95,7 +102,8 @@ public final class UpstreamRouter {
    */
   public Optional<Resolved> inMemory(ProjectName name) {
     for (PageCache p : serving(name)) {
-      if (absent.getIfPresent(p.upstream().name() + "/" + name.value()) != null) {
+      if (absent.estimatedSize() > 0
+          && absent.getIfPresent(p.upstream().name() + "/" + name.value()) != null) {
         continue; // resolve skips an upstream known not to have the project
       }
       return p.freshInMemory(name).map(found -> new Resolved(p, found));

@@ -1,0 +1,141 @@
+package dev.pypiguard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pypiguard.testing.Artifact;
+import dev.pypiguard.testing.TestUpstream;
+import dev.pypiguard.testing.WheelBuilder;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15 (README "Speed"): a cached page hit is answered on the event loop, with no hop to the
+ * blocking pool, and a large page goes out from an unlinked file by sendfile with the very bytes
+ * the ordinary path rendered, in both content-codings.
+ */
+class PageHitIT {
+  private static final String JSON = "application/vnd.pypi.simple.v1+json";
+
+  @TempDir Path cache;
+  Harness h;
+
+  @BeforeEach
+  void start() {
+    h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, Harness::permissive);
+    // Enough files for a page of several hundred KB (gzip above 64 KB too): a file-backed body.
+    var wheels = new ArrayList<Artifact>();
+    for (int i = 0; i < 1500; i++) {
+      wheels.add(WheelBuilder.of("bigpage", "1." + i).build());
+    }
+    h.upstream.publishAll(wheels.toArray(Artifact[]::new));
+    h.upstream.publish(WheelBuilder.of("other", "1.0").build());
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  @Test
+  void largePage_hitsAreTheRenderedBytes_fromAFileBody_inBothCodings() throws IOException {
+    for (String coding : new String[] {"identity", "gzip"}) {
+      var first = h.get("/simple/bigpage/", "Accept", JSON, "Accept-Encoding", coding);
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(first.body().length).as(coding).isGreaterThan(64 * 1024);
+      for (int i = 0; i < 5; i++) {
+        var hit = h.get("/simple/bigpage/", "Accept", JSON, "Accept-Encoding", coding);
+        assertThat(hit.statusCode()).isEqualTo(200);
+        assertThat(hit.body()).as(coding + " hit " + i).isEqualTo(first.body());
+        assertThat(hit.headers().firstValue("ETag")).isEqualTo(first.headers().firstValue("ETag"));
+        assertThat(hit.headers().firstValueAsLong("Content-Length")).hasValue(first.body().length);
+      }
+    }
+    // Both bodies sit in files that are already unlinked: nothing is left in the cache folder.
+    assertThat(pageBodyFiles()).isGreaterThanOrEqualTo(2);
+    try (Stream<Path> left = Files.walk(cache)) {
+      assertThat(left.filter(p -> p.getFileName().toString().startsWith("page-"))).isEmpty();
+    }
+  }
+
+  @Test
+  void cachedPageHit_isAnswered_whileEveryBlockingThreadIsBusy() throws Exception {
+    var warm = h.get("/simple/bigpage/", "Accept", JSON);
+    assertThat(warm.statusCode()).isEqualTo(200);
+    assertThat(h.get("/simple/bigpage/", "Accept", JSON).body()).isEqualTo(warm.body());
+
+    ExecutorService pool = h.proxy.blockingPool();
+    var hold = new CountDownLatch(1);
+    var started = new CountDownLatch(64);
+    int threads = ((java.util.concurrent.ThreadPoolExecutor) pool).getMaximumPoolSize();
+    for (int i = 0; i < threads; i++) {
+      pool.execute(
+          () -> {
+            started.countDown();
+            try {
+              hold.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+    }
+    try {
+      // Every pool thread is parked on the latch (bounded wait for them to start).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (started.getCount() > 64 - threads && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(started.getCount()).isEqualTo(64L - threads);
+
+      // Control: a page that is not cached needs the pool, so it waits while the pool is held.
+      CompletableFuture<HttpResponse<byte[]>> cold = async("/simple/other/");
+      // The hit needs no pool thread: it is answered now, whole.
+      var hit = async("/simple/bigpage/").get(10, TimeUnit.SECONDS);
+      assertThat(hit.statusCode()).isEqualTo(200);
+      assertThat(hit.body()).isEqualTo(warm.body());
+      assertThat(cold).as("the uncached page waits for the held pool").isNotDone();
+      hold.countDown();
+      assertThat(cold.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    } finally {
+      hold.countDown();
+    }
+  }
+
+  private CompletableFuture<HttpResponse<byte[]>> async(String path) {
+    return h.http.sendAsync(
+        HttpRequest.newBuilder(h.url(path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Accept", JSON)
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** Open descriptors of this process on unlinked page-body files (Linux). */
+  private static long pageBodyFiles() throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.filter(
+              fd -> {
+                try {
+                  String target = Files.readSymbolicLink(fd).toString();
+                  return target.contains("/page-") && target.endsWith("(deleted)");
+                } catch (IOException e) {
+                  return false; // closed meanwhile
+                }
+              })
+          .count();
+    }
+  }
+}
