@@ -180,13 +180,22 @@ final class PageReplies {
             file.length);
         return;
       }
-      ex.send(
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1,
-              HttpResponseStatus.OK,
-              java.util.Objects.requireNonNull(gzipped ? gzip : identity).duplicate(),
-              h,
-              EmptyHttpHeaders.INSTANCE));
+      ex.send(response(gzipped, h));
+    }
+
+    /** A response of its own over the shared bytes in memory (a body not kept in a file). */
+    DefaultFullHttpResponse response(boolean gzipped) {
+      return response(
+          gzipped, UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders));
+    }
+
+    private DefaultFullHttpResponse response(boolean gzipped, HttpHeaders h) {
+      return new DefaultFullHttpResponse(
+          HttpVersion.HTTP_1_1,
+          HttpResponseStatus.OK,
+          java.util.Objects.requireNonNull(gzipped ? gzip : identity).duplicate(),
+          h,
+          EmptyHttpHeaders.INSTANCE);
     }
 
     /** Lets go of the files (their descriptors close once the last send that uses them ends). */
