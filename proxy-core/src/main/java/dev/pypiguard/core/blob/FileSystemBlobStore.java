@@ -153,6 +153,9 @@ public final class FileSystemBlobStore implements BlobStore {
     private volatile long written;
     private boolean done;
 
+    /** The digest and size matched: nothing more may be appended. */
+    private boolean verified;
+
     Writer(FileSystemBlobStore store, Sha256 expected, Path partial, Path target)
         throws IOException {
       this.store = store;
@@ -170,7 +173,7 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public synchronized long append(ByteBuffer bytes) throws IOException {
-      if (done) {
+      if (done || verified) {
         throw new IOException("blob " + expected + " is already closed");
       }
       ByteBuffer forDigest = bytes.duplicate();
@@ -199,23 +202,38 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public synchronized void commit(long expectedSize) throws IOException {
+    public synchronized void verify(long expectedSize) throws IOException {
+      if (verified) {
+        return;
+      }
       if (done) {
         throw new IOException("blob " + expected + " is already closed");
       }
       String actual = HexFormat.of().formatHex(digest.digest());
       long size = out.position();
-      done = true;
       if (expectedSize >= 0 && size != expectedSize) {
+        done = true;
         file.close();
         throw new IntegrityException(
             "size mismatch: got " + size + " bytes, expected " + expectedSize);
       }
       if (!actual.equals(expected.hex())) {
+        done = true;
         file.close();
         throw new IntegrityException(
             "sha256 mismatch: got " + actual + ", expected " + expected.hex());
       }
+      verified = true;
+    }
+
+    @Override
+    public synchronized void commit(long expectedSize) throws IOException {
+      verify(expectedSize);
+      if (done) {
+        throw new IOException("blob " + expected + " is already closed");
+      }
+      done = true;
+      long size = out.position();
       // False when another writer published the same content first: identical bytes, keep theirs.
       if (file.commitIfAbsent()) {
         store.published(expected, size);

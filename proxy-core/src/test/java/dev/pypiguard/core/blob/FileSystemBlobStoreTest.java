@@ -57,6 +57,34 @@ class FileSystemBlobStoreTest {
   }
 
   @Test
+  void verify_matchingBytes_publishesNothingUntilCommitAndRefusesMore() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap(BYTES));
+      w.verify(BYTES.length);
+      assertThat(store.find(SHA)).isEmpty();
+      assertThatThrownBy(() -> w.append(ByteBuffer.wrap(BYTES)))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("already closed");
+      w.commit(BYTES.length);
+    }
+    assertThat(store.find(SHA)).hasValueSatisfying(p -> assertThat(p).hasBinaryContent(BYTES));
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void verify_wrongDigest_failsAndCommitCannotPublishAfter() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap("other bytes".getBytes(UTF_8)));
+      assertThatThrownBy(() -> w.verify(-1)).isInstanceOf(IntegrityException.class);
+      assertThatThrownBy(() -> w.commit(-1)).isInstanceOf(IOException.class);
+    }
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
   void close_midWrite_leavesNothingBehind() throws IOException {
     var store = new FileSystemBlobStore(dir);
     try (BlobWriter w = store.create(SHA)) {
