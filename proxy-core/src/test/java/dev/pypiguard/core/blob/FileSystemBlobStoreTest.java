@@ -85,6 +85,39 @@ class FileSystemBlobStoreTest {
   }
 
   @Test
+  void commit_manyChunksHashedBehindTheWriter_publishesOnlyTheRightBytes() throws IOException {
+    byte[] big = new byte[5 * 1024 * 1024 + 17];
+    new java.util.Random(15).nextBytes(big);
+    Sha256 sha = Sha256.of(big);
+    byte[] corrupt = big.clone();
+    corrupt[4 * 1024 * 1024 + 5] ^= 1;
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(sha)) {
+      appendInChunks(w, corrupt);
+      assertThatThrownBy(() -> w.commit(big.length))
+          .isInstanceOf(IntegrityException.class)
+          .hasMessageStartingWith("sha256 mismatch");
+    }
+    assertThat(store.find(sha)).isEmpty();
+    try (BlobWriter w = store.create(sha)) {
+      appendInChunks(w, big);
+      w.commit(big.length);
+    }
+    assertThat(store.find(sha)).hasValueSatisfying(p -> assertThat(p).hasBinaryContent(big));
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  /** Appends {@code bytes} in chunks of random sizes up to 300 KiB, as a download does. */
+  private static void appendInChunks(BlobWriter w, byte[] bytes) throws IOException {
+    var rnd = new java.util.Random(3);
+    for (int at = 0; at < bytes.length; ) {
+      int n = Math.min(bytes.length - at, 1 + rnd.nextInt(300 * 1024));
+      w.append(ByteBuffer.wrap(bytes, at, n));
+      at += n;
+    }
+  }
+
+  @Test
   void close_midWrite_leavesNothingBehind() throws IOException {
     var store = new FileSystemBlobStore(dir);
     try (BlobWriter w = store.create(SHA)) {
