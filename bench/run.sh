@@ -15,7 +15,8 @@
 # then a judged page (cooldown, advisories, yanks) against the unjudged one, a cached
 # FILE_MB MiB file against nginx sendfile (8 and 50 clients, with pypi-guard's RSS while 50 pull),
 # cold misses (COLD_FILES files of COLD_MB MiB through a pypi-guard in front of a local nginx,
-# against the same downloads straight from that nginx), and a warm pip install of PIP_REQS
+# against the same downloads straight from that nginx, both written to a file; after COLD_WARMUP
+# misses of other files that warm the JVM, printed apart), and a warm pip install of PIP_REQS
 # through pypi-guard against the same from nginx serving the static index PIP_INDEX. Before measuring, pypi-guard is warmed for WARMUP
 # seconds per page so that C2 has compiled the hot path (the script waits for an empty C2 queue).
 # wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
@@ -36,6 +37,7 @@ CONNS=${CONNS:-32}
 FILE_CONNS=${FILE_CONNS:-8}
 COLD_MB=${COLD_MB:-64}
 COLD_FILES=${COLD_FILES:-5}
+COLD_WARMUP=${COLD_WARMUP:-3}
 PIP_RUNS=${PIP_RUNS:-3}
 PIP_REQS=${PIP_REQS:-"flask requests pydantic"}
 PIP_INDEX=${PIP_INDEX:-/opt/pypi}  # a static simple index on disk (simple/, files/) with the wheels pip needs
@@ -344,7 +346,7 @@ fi
 if want cold; then
   # COLD_FILES files of COLD_MB MiB, each downloaded once straight from the upstream and once
   # through a pypi-guard that has never seen it (a cold miss: fetched, hashed, stored, sent).
-  python3 - "$work/upstream" "$COLD_MB" "$COLD_FILES" <<'PY'
+  python3 - "$work/upstream" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" <<'PY'
 import hashlib, json, os, sys
 root, mb, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 files = []
@@ -365,17 +367,34 @@ PY
   pids+=($!)
   wait_http "http://127.0.0.1:$cold_port/healthz" "$work/cold.log"
   curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$cold_port/simple/benchcold/" -o /dev/null
-  direct=0; proxied=0
-  for i in $(seq 0 $((COLD_FILES - 1))); do
-    name="benchcold-1.$i-py3-none-any.whl"
-    d=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$cu_port/files/$name")
+  # Both downloads land in a file of the same disk (curl -o), so that both pay for writing it.
+  # The first COLD_WARMUP misses only warm the JVM (the page parts warm it too); they are
+  # printed on a line of their own.
+  cold_pair() { # index -> "proxied direct" seconds
+    local name="benchcold-1.$1-py3-none-any.whl" d p
+    d=$(curl -fs -o "$work/cold-direct" -w '%{time_total}' "http://127.0.0.1:$cu_port/files/$name")
     p=$(curl -fs -o "$work/cold-got" -w '%{time_total}' "http://127.0.0.1:$cold_port/files/benchcold/$name")
-    cmp -s "$work/cold-got" "$work/upstream/files/$name" || { echo "cold miss: $name differs from the upstream's" >&2; exit 1; }
+    for got in cold-direct cold-got; do
+      cmp -s "$work/$got" "$work/upstream/files/$name" || { echo "cold miss: $name ($got) differs from the upstream's" >&2; exit 1; }
+    done
+    echo "$p $d"
+  }
+  wp=0; wd=0
+  for i in $(seq 0 $((COLD_WARMUP - 1))); do
+    r=$(cold_pair "$i"); p=${r% *}; d=${r#* }
+    wd=$(awk -v a="$wd" -v b="$d" 'BEGIN {print a + b}'); wp=$(awk -v a="$wp" -v b="$p" 'BEGIN {print a + b}')
+  done
+  direct=0; proxied=0
+  for i in $(seq "$COLD_WARMUP" $((COLD_WARMUP + COLD_FILES - 1))); do
+    r=$(cold_pair "$i"); p=${r% *}; d=${r#* }
     direct=$(awk -v a="$direct" -v b="$d" 'BEGIN {print a + b}'); proxied=$(awk -v a="$proxied" -v b="$p" 'BEGIN {print a + b}')
   done
   echo
   printf '%-28s %10s %10s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" pypi-guard direct ratio
   printf '%-28s %10.3f %10.3f %8s\n' "upstream: local nginx" "$proxied" "$direct" "$(ratio "$proxied" "$direct")"
+  if [ "$COLD_WARMUP" -gt 0 ]; then
+    printf '%-28s %10.3f %10.3f %8s\n' "first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$(ratio "$wp" "$wd")"
+  fi
 fi
 
 if want pip; then

@@ -25,7 +25,17 @@ public interface BlobWriter extends Closeable {
   FileChannel openReader() throws IOException;
 
   /**
-   * Verifies the digest (and the size, when {@code expectedSize >= 0}) and publishes the blob.
+   * Verifies the digest (and the size, when {@code expectedSize >= 0}) without publishing: the
+   * bytes written are then known to be the expected ones, and no more can be appended. A later
+   * {@link #commit} publishes them without checking again.
+   *
+   * @throws IntegrityException when the content does not match; the partial file is deleted
+   */
+  void verify(long expectedSize) throws IOException;
+
+  /**
+   * Verifies the digest (and the size, when {@code expectedSize >= 0}), unless {@link #verify} did,
+   * and publishes the blob durably.
    *
    * @throws IntegrityException when the content does not match; the partial file is deleted
    */

@@ -8,10 +8,16 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -147,6 +153,24 @@ public final class FileSystemBlobStore implements BlobStore {
     return new Writer(this, expected, partial, pathOf(expected));
   }
 
+  /**
+   * The threads that hash blobs being written, one per core: a download's bytes are hashed here,
+   * read back from its partial file, while the upstream thread goes on receiving and writing
+   * (README "Speed"). Hashing is CPU work, so more threads than cores would not hash faster.
+   */
+  private static final ExecutorService HASHERS =
+      Executors.newFixedThreadPool(
+          Math.max(1, Runtime.getRuntime().availableProcessors()),
+          r -> {
+            Thread t = new Thread(r, "blob-hash");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** Each hashing thread reads through one direct buffer of its own. */
+  private static final ThreadLocal<ByteBuffer> HASH_BUFFER =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 * 1024));
+
   private static final class Writer implements BlobWriter {
     private final FileSystemBlobStore store;
     private final Sha256 expected;
@@ -158,6 +182,20 @@ public final class FileSystemBlobStore implements BlobStore {
     private volatile long written;
     private boolean done;
 
+    /**
+     * The partial file read back for the digest: the bytes hashed are the bytes on disk, which
+     * readers send. {@link #hashing} guards it, {@link #hashed} and the digest's updates.
+     */
+    private final FileChannel hashIn;
+
+    private final ReentrantLock hashing = new ReentrantLock();
+    private final AtomicBoolean hashScheduled = new AtomicBoolean();
+    private long hashed;
+    private volatile @Nullable IOException hashFailure;
+
+    /** The digest and size matched: nothing more may be appended. */
+    private boolean verified;
+
     Writer(FileSystemBlobStore store, Sha256 expected, Path partial, Path target)
         throws IOException {
       this.store = store;
@@ -166,6 +204,14 @@ public final class FileSystemBlobStore implements BlobStore {
       this.target = target;
       this.file = DurableFile.through(partial, target);
       this.out = file.channel();
+      FileChannel in;
+      try {
+        in = FileChannel.open(partial, StandardOpenOption.READ);
+      } catch (IOException | RuntimeException e) {
+        file.close();
+        throw e;
+      }
+      this.hashIn = in;
     }
 
     @Override
@@ -175,16 +221,53 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public synchronized long append(ByteBuffer bytes) throws IOException {
-      if (done) {
+      if (done || verified) {
         throw new IOException("blob " + expected + " is already closed");
       }
-      ByteBuffer forDigest = bytes.duplicate();
       while (bytes.hasRemaining()) {
         out.write(bytes);
       }
-      digest.update(forDigest);
       written = out.position();
+      // One hashing task at a time per blob: it catches up with everything written so far.
+      if (hashScheduled.compareAndSet(false, true)) {
+        try {
+          HASHERS.execute(this::hashAhead);
+        } catch (RejectedExecutionException e) {
+          hashScheduled.set(false); // verify hashes what is left
+        }
+      }
       return written;
+    }
+
+    /** On a hashing thread: hashes what was written since the last time. */
+    private void hashAhead() {
+      hashing.lock();
+      try {
+        // Cleared before reading how much was written: an append after this schedules anew.
+        hashScheduled.set(false);
+        if (hashFailure == null && hashIn.isOpen()) {
+          catchUp(HASH_BUFFER.get());
+        }
+      } catch (IOException e) {
+        hashFailure = e;
+      } finally {
+        hashing.unlock();
+      }
+    }
+
+    /** Hashes the partial file from {@link #hashed} to what is written now; under the lock. */
+    private void catchUp(ByteBuffer buf) throws IOException {
+      for (long end = written; hashed < end; ) {
+        buf.clear();
+        buf.limit((int) Math.min(buf.capacity(), end - hashed));
+        int n = hashIn.read(buf, hashed);
+        if (n <= 0) {
+          throw new IOException("the partial file of " + expected + " ends early");
+        }
+        buf.flip();
+        digest.update(buf);
+        hashed += n;
+      }
     }
 
     @Override
@@ -204,23 +287,53 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public synchronized void commit(long expectedSize) throws IOException {
+    public synchronized void verify(long expectedSize) throws IOException {
+      if (verified) {
+        return;
+      }
       if (done) {
         throw new IOException("blob " + expected + " is already closed");
       }
-      String actual = HexFormat.of().formatHex(digest.digest());
+      String actual;
+      hashing.lock();
+      try {
+        IOException failure = hashFailure;
+        if (failure != null) {
+          done = true;
+          file.close();
+          throw new IOException("hashing " + expected + ": " + failure.getMessage(), failure);
+        }
+        // What the hashing threads have not reached yet is hashed here.
+        catchUp(ByteBuffer.allocate(64 * 1024));
+        actual = HexFormat.of().formatHex(digest.digest());
+      } finally {
+        hashing.unlock();
+        closeHashIn();
+      }
       long size = out.position();
-      done = true;
       if (expectedSize >= 0 && size != expectedSize) {
+        done = true;
         file.close();
         throw new IntegrityException(
             "size mismatch: got " + size + " bytes, expected " + expectedSize);
       }
       if (!actual.equals(expected.hex())) {
+        done = true;
         file.close();
         throw new IntegrityException(
             "sha256 mismatch: got " + actual + ", expected " + expected.hex());
       }
+      verified = true;
+    }
+
+    @Override
+    public synchronized void commit(long expectedSize) throws IOException {
+      verify(expectedSize);
+      if (done) {
+        throw new IOException("blob " + expected + " is already closed");
+      }
+      done = true;
+      long size = out.position();
       // False when another writer published the same content first: identical bytes, keep theirs.
       if (file.commitIfAbsent()) {
         store.published(expected, size);
@@ -229,9 +342,18 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public synchronized void close() throws IOException {
+      closeHashIn();
       if (!done) {
         done = true;
         file.close();
+      }
+    }
+
+    private void closeHashIn() {
+      try {
+        hashIn.close();
+      } catch (IOException e) {
+        // a read-only channel: nothing is lost
       }
     }
   }

@@ -12,13 +12,18 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One upstream download of a blob, shared by every client that asked for it while it runs.
  *
  * <p>Bytes go to a partial file as they arrive; readers follow the file and may send up to {@link
  * #releasable()} bytes, which holds the last byte back until the digest is verified, so a client
- * can never receive a whole body that turns out to be wrong.
+ * can never receive a whole body that turns out to be wrong. The last byte is released as soon as
+ * the digest matched ({@link #verified()}), before the file is forced to disk and renamed into the
+ * store (README "Speed"): the cache entry still appears only after that durable rename, and when
+ * the rename fails the client has verified bytes while the cache simply does not keep the file.
  *
  * <p>A download never takes more than its limit: the page's declared size, or the configured
  * maximum when the page declares none. The byte after the limit is refused unwritten, the transfer
@@ -27,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  * upstreams and clients").
  */
 public final class Download implements DownloadSink {
+  private static final Logger LOG = LoggerFactory.getLogger(Download.class);
   private final Sha256 key;
   private final String filename;
   private final BlobWriter writer;
@@ -38,6 +44,9 @@ public final class Download implements DownloadSink {
 
   /** The most bytes this download may take: the declared size, or the configured maximum. */
   private final long limit;
+
+  /** The digest and size matched: every byte written may be sent, even before it is durable. */
+  private volatile boolean verified;
 
   /** Why the upstream's bytes were refused before the end, when they were. */
   private volatile @Nullable IntegrityException refused;
@@ -86,11 +95,19 @@ public final class Download implements DownloadSink {
    */
   public long releasable() {
     long written = writer.written();
-    if (result.isDone() && !result.isCompletedExceptionally()) {
+    if (verified) {
       return written;
     }
     long cap = Math.min(limit, length.orElse(Long.MAX_VALUE));
     return Math.max(0, Math.min(written, cap) - 1);
+  }
+
+  /**
+   * Whether the bytes are all there and their digest matched: readers may send them all, though
+   * {@link #result()} may still be publishing them (or fail to keep them).
+   */
+  public boolean verified() {
+    return verified;
   }
 
   /** The most bytes this download takes before it is cut: the declared size, or the maximum. */
@@ -164,12 +181,24 @@ public final class Download implements DownloadSink {
 
   @Override
   public void end() throws IOException {
+    long expected = length.orElse(-1);
     try {
-      writer.commit(length.orElse(-1));
+      writer.verify(expected);
+    } catch (IOException e) {
+      result.completeExceptionally(e);
+      notifyListeners();
+      return;
+    }
+    verified = true;
+    // Readers send the last byte now, while the file is forced and renamed.
+    notifyListeners();
+    try {
+      writer.commit(expected);
       Path published =
           locate.apply(key).orElseThrow(() -> new IOException("blob " + key + " vanished"));
       result.complete(published);
     } catch (IOException e) {
+      LOG.warn("{}: verified and sent, but not kept in the cache: {}", filename, e.getMessage());
       result.completeExceptionally(e);
     } finally {
       notifyListeners();

@@ -57,6 +57,67 @@ class FileSystemBlobStoreTest {
   }
 
   @Test
+  void verify_matchingBytes_publishesNothingUntilCommitAndRefusesMore() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap(BYTES));
+      w.verify(BYTES.length);
+      assertThat(store.find(SHA)).isEmpty();
+      assertThatThrownBy(() -> w.append(ByteBuffer.wrap(BYTES)))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("already closed");
+      w.commit(BYTES.length);
+    }
+    assertThat(store.find(SHA)).hasValueSatisfying(p -> assertThat(p).hasBinaryContent(BYTES));
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void verify_wrongDigest_failsAndCommitCannotPublishAfter() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(SHA)) {
+      w.append(ByteBuffer.wrap("other bytes".getBytes(UTF_8)));
+      assertThatThrownBy(() -> w.verify(-1)).isInstanceOf(IntegrityException.class);
+      assertThatThrownBy(() -> w.commit(-1)).isInstanceOf(IOException.class);
+    }
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void commit_manyChunksHashedBehindTheWriter_publishesOnlyTheRightBytes() throws IOException {
+    byte[] big = new byte[5 * 1024 * 1024 + 17];
+    new java.util.Random(15).nextBytes(big);
+    Sha256 sha = Sha256.of(big);
+    byte[] corrupt = big.clone();
+    corrupt[4 * 1024 * 1024 + 5] ^= 1;
+    var store = new FileSystemBlobStore(dir);
+    try (BlobWriter w = store.create(sha)) {
+      appendInChunks(w, corrupt);
+      assertThatThrownBy(() -> w.commit(big.length))
+          .isInstanceOf(IntegrityException.class)
+          .hasMessageStartingWith("sha256 mismatch");
+    }
+    assertThat(store.find(sha)).isEmpty();
+    try (BlobWriter w = store.create(sha)) {
+      appendInChunks(w, big);
+      w.commit(big.length);
+    }
+    assertThat(store.find(sha)).hasValueSatisfying(p -> assertThat(p).hasBinaryContent(big));
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  /** Appends {@code bytes} in chunks of random sizes up to 300 KiB, as a download does. */
+  private static void appendInChunks(BlobWriter w, byte[] bytes) throws IOException {
+    var rnd = new java.util.Random(3);
+    for (int at = 0; at < bytes.length; ) {
+      int n = Math.min(bytes.length - at, 1 + rnd.nextInt(300 * 1024));
+      w.append(ByteBuffer.wrap(bytes, at, n));
+      at += n;
+    }
+  }
+
+  @Test
   void close_midWrite_leavesNothingBehind() throws IOException {
     var store = new FileSystemBlobStore(dir);
     try (BlobWriter w = store.create(SHA)) {

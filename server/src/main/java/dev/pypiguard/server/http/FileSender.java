@@ -238,6 +238,18 @@ final class FileSender {
     check.run();
   }
 
+  /** A file region that leaves its channel open when released: the channel is shared. */
+  private static final class SharedChannelRegion extends DefaultFileRegion {
+    SharedChannelRegion(FileChannel ch, long position, long count) {
+      super(ch, position, count);
+    }
+
+    @Override
+    protected void deallocate() {
+      // The follower closes the channel once its last region is written.
+    }
+  }
+
   /** Follows a growing file: read a chunk off the loop, write it, and on completion read again. */
   private static final class Follower implements Runnable {
     private final Exchange ex;
@@ -343,12 +355,8 @@ final class FileSender {
             .addListener(f -> written(f.isSuccess(), sent));
         return;
       }
-      if (d.result().isDone()) {
-        if (d.result().isCompletedExceptionally()) {
-          cleanup();
-          ex.abort("upstream download failed after the response started");
-          return;
-        }
+      // Verified: every byte is sent, even if keeping the file in the cache fails afterwards.
+      if (d.verified()) {
         if (pos >= d.written()) {
           cleanup();
           ex.onLoop(() -> ex.finish(ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)));
@@ -357,9 +365,15 @@ final class FileSender {
         pump();
         return;
       }
+      if (d.result().isDone()) {
+        cleanup();
+        ex.abort("upstream download failed after the response started");
+        return;
+      }
       waiting.set(true);
       // Progress may have happened between the check and the flag: look once more.
-      if ((d.releasable() > pos || d.result().isDone()) && waiting.compareAndSet(true, false)) {
+      if ((d.releasable() > pos || d.verified() || d.result().isDone())
+          && waiting.compareAndSet(true, false)) {
         pump();
       }
     }
@@ -367,22 +381,16 @@ final class FileSender {
     /**
      * Without TLS, everything released so far goes out in one write by {@code sendfile} from the
      * partial file (README "Speed"): no copy, no memory per client, one hop per write instead of
-     * one per chunk. The region gets a channel of its own, which it closes when sent.
+     * one per chunk. Every region reads through the follower's one channel, opened at the start (an
+     * open channel survives the rename into the store), which the follower closes at the end.
      */
     private void sendRegion(long available) {
-      FileChannel region;
-      try {
-        region = d.openReader();
-      } catch (IOException e) {
-        cleanup();
-        ex.abort("reading partial file: " + e.getMessage());
-        return;
-      }
+      FileChannel shared = java.util.Objects.requireNonNull(ch, "opened before the first step");
       long from = pos;
       pos = available;
       ex.bytes = available;
       ex.ctx
-          .writeAndFlush(new DefaultFileRegion(region, from, available - from))
+          .writeAndFlush(new SharedChannelRegion(shared, from, available - from))
           .addListener(f -> written(f.isSuccess(), available));
     }
 

@@ -1,0 +1,150 @@
+package dev.pypiguard.core.cache;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pypiguard.core.blob.BlobWriter;
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.blob.IntegrityException;
+import dev.pypiguard.core.blob.Sha256;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a download lets readers send: the last byte only once the digest matched, and then at once,
+ * before the file is durable; a file that fails to be kept afterwards is not in the store.
+ */
+class DownloadTest {
+  @TempDir Path dir;
+
+  private static final byte[] BYTES = "the bytes of a wheel".getBytes(UTF_8);
+  private static final Sha256 SHA = Sha256.of(BYTES);
+
+  private Download download(FileSystemBlobStore store, BlobWriter writer) {
+    return new Download(
+        SHA,
+        "w-1.0-py3-none-any.whl",
+        writer,
+        OptionalLong.of(BYTES.length),
+        Downloads.DEFAULT_MAX_UNDECLARED,
+        store::find);
+  }
+
+  @Test
+  void lastByte_isReleasedWhenVerified_beforeTheFileIsPublished() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    List<String> seen = new ArrayList<>();
+    var writer =
+        new Forwarding(store.create(SHA)) {
+          @Override
+          public void commit(long expectedSize) throws IOException {
+            seen.add("commit, releasable " + releasableOf[0].releasable());
+            super.commit(expectedSize);
+          }
+        };
+    Download d = download(store, writer);
+    writer.releasableOf[0] = d;
+    d.start(OptionalLong.of(BYTES.length));
+    d.data(ByteBuffer.wrap(BYTES));
+    assertThat(d.releasable()).isEqualTo(BYTES.length - 1);
+    assertThat(d.verified()).isFalse();
+    d.end();
+    assertThat(seen).containsExactly("commit, releasable " + BYTES.length);
+    assertThat(d.verified()).isTrue();
+    assertThat(d.result()).isCompleted();
+    assertThat(store.find(SHA)).isPresent();
+  }
+
+  @Test
+  void publishFailingAfterVerification_keepsNothingButReleasesTheVerifiedBytes()
+      throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    var writer =
+        new Forwarding(store.create(SHA)) {
+          @Override
+          public void commit(long expectedSize) throws IOException {
+            inner.close();
+            throw new IOException("fsync: input/output error");
+          }
+        };
+    Download d = download(store, writer);
+    d.start(OptionalLong.of(BYTES.length));
+    d.data(ByteBuffer.wrap(BYTES));
+    d.end();
+    assertThat(d.verified()).isTrue();
+    assertThat(d.releasable()).isEqualTo(BYTES.length);
+    assertThat(d.result()).isCompletedExceptionally();
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
+  @Test
+  void corruptBytes_holdTheLastByteBackForever() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    Download d = download(store, store.create(SHA));
+    byte[] wrong = BYTES.clone();
+    wrong[3] ^= 1;
+    d.start(OptionalLong.of(BYTES.length));
+    d.data(ByteBuffer.wrap(wrong));
+    d.end();
+    assertThat(d.verified()).isFalse();
+    assertThat(d.releasable()).isEqualTo(BYTES.length - 1);
+    assertThat(d.result())
+        .failsWithin(java.time.Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(IntegrityException.class);
+    assertThat(store.find(SHA)).isEmpty();
+  }
+
+  /** A writer that hands every call to another, for tests that change one of them. */
+  private static class Forwarding implements BlobWriter {
+    final BlobWriter inner;
+    final Download[] releasableOf = new Download[1];
+
+    Forwarding(BlobWriter inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public Sha256 expected() {
+      return inner.expected();
+    }
+
+    @Override
+    public long append(ByteBuffer bytes) throws IOException {
+      return inner.append(bytes);
+    }
+
+    @Override
+    public long written() {
+      return inner.written();
+    }
+
+    @Override
+    public FileChannel openReader() throws IOException {
+      return inner.openReader();
+    }
+
+    @Override
+    public void verify(long expectedSize) throws IOException {
+      inner.verify(expectedSize);
+    }
+
+    @Override
+    public void commit(long expectedSize) throws IOException {
+      inner.commit(expectedSize);
+    }
+
+    @Override
+    public void close() throws IOException {
+      inner.close();
+    }
+  }
+}
