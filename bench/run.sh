@@ -17,7 +17,9 @@
 # cold misses (COLD_FILES files of COLD_MB MiB through a pypi-guard in front of a local nginx,
 # against the same downloads straight from that nginx, both written to a file; after COLD_WARMUP
 # misses of other files that warm the JVM, printed apart), and a warm pip install of PIP_REQS
-# through pypi-guard against the same from nginx serving the static index PIP_INDEX. Before measuring, pypi-guard is warmed for WARMUP
+# through pypi-guard in front of nginx serving the static index PIP_INDEX, against the same from
+# nginx serving pypi-guard's answers to that install as a static mirror (the very same requests)
+# and against PIP_INDEX itself (no metadata files). Before measuring, pypi-guard is warmed for WARMUP
 # seconds per page so that C2 has compiled the hot path (the script waits for an empty C2 queue).
 # wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
 # connections for DURATION seconds; each figure is the better of RUNS runs.
@@ -401,9 +403,13 @@ if want pip; then
   if [ ! -d "$PIP_INDEX/simple" ]; then
     echo "pip: no static index at PIP_INDEX=$PIP_INDEX (simple/ and files/): skipped" >&2
   else
-    # The same install from nginx serving the static index and from pypi-guard in front of it,
-    # after one install through pypi-guard (warm: every page and file cached); pip's own cache off.
-    pip_port=$(free_port)
+    # One install through pypi-guard in front of nginx serving PIP_INDEX warms it (every page and
+    # file cached). Then every answer that install got (pages, PEP 658 metadata files, wheels) is
+    # saved, identity and gzip, as pypi-guard answers a client that names the mirror's host, and
+    # a third nginx serves that mirror: pip makes the very same requests to it as to pypi-guard,
+    # so the ratio is what pypi-guard adds per request. PIP_INDEX itself has no metadata files, so
+    # pip downloads fewer (whole wheels instead); that ratio is printed too. pip's own cache off.
+    pip_port=$(free_port); mi_port=$(free_port)
     "$launcher" serve --listen "127.0.0.1:$pip_port" --upstream "http://127.0.0.1:$pi_port/simple/" \
       --cache-dir "$work/pip" --policy "$work/permissive.yaml" --advisories "$work/osv-none" >"$work/pip.log" 2>&1 &
     pids+=($!)
@@ -417,14 +423,70 @@ if want pip; then
       t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
     }
     pip_install "http://127.0.0.1:$pip_port/simple/" >/dev/null
-    best_g=999; best_s=999
+    sleep 0.2  # the access log is written every 50 ms
+    python3 - "$work/pip.log" "$pip_port" "$mi_port" "$work/mirror" "$JSON_ACCEPT" <<'PY'
+import gzip, http.client, os, re, sys, urllib.parse
+log, port, mirror_port, root, accept = sys.argv[1:]
+paths = []
+for line in open(log, errors="replace"):
+    m = re.search(r'access - .*"GET (/(?:simple|files)/\S*) HTTP/1\.1" 200 ', line)
+    if m and m.group(1) not in paths:
+        paths.append(m.group(1))
+if not paths:
+    sys.exit("pip mirror: no requests in the access log")
+conn = http.client.HTTPConnection("127.0.0.1", int(port))
+for path in paths:
+    local = root + urllib.parse.unquote(path) + ("index.json" if path.endswith("/") else "")
+    os.makedirs(os.path.dirname(local), exist_ok=True)
+    for coding in ("identity", "gzip"):
+        conn.request("GET", path, headers={"Host": f"127.0.0.1:{mirror_port}", "Accept": accept, "Accept-Encoding": coding})
+        r = conn.getresponse(); body = r.read()
+        if r.status != 200:
+            sys.exit(f"pip mirror: {path} answered {r.status}")
+        if coding == "identity":
+            open(local, "wb").write(body)
+        elif r.getheader("Content-Encoding") == "gzip":
+            if gzip.decompress(body) != open(local, "rb").read():
+                sys.exit(f"pip mirror: {path} in gzip is not its identity bytes")
+            open(local + ".gz", "wb").write(body)
+open(root + "/.count", "w").write(str(len(paths)))
+PY
+    cat >"$work/up-nginx/mirror.conf" <<NGX
+worker_processes 2;
+pid $work/up-nginx/mirror.pid;
+error_log $work/up-nginx/mirror-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; keepalive_requests 100000000; gzip_static on;
+  client_body_temp_path $work/up-nginx; proxy_temp_path $work/up-nginx; fastcgi_temp_path $work/up-nginx;
+  uwsgi_temp_path $work/up-nginx; scgi_temp_path $work/up-nginx;
+  types { application/zip whl; }
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$mi_port; root $work/mirror;
+    location /simple/ { types { } default_type application/vnd.pypi.simple.v1+json; try_files \${uri}index.json =404; }
+  }
+}
+NGX
+    nginx -c "$work/up-nginx/mirror.conf" -g 'daemon off;' &
+    pids+=($!)
+    wait_http "http://127.0.0.1:$mi_port/.count"
+    pip_install "http://127.0.0.1:$mi_port/simple/" >/dev/null  # proves the mirror installs
+    best_g=999; best_m=999; best_s=999
     for _ in $(seq "$PIP_RUNS"); do
-      s=$(pip_install "http://127.0.0.1:$pi_port/simple/"); g=$(pip_install "http://127.0.0.1:$pip_port/simple/")
-      best_s=$(awk -v a="$best_s" -v b="$s" 'BEGIN {print (b < a) ? b : a}'); best_g=$(awk -v a="$best_g" -v b="$g" 'BEGIN {print (b < a) ? b : a}')
+      s=$(pip_install "http://127.0.0.1:$pi_port/simple/")
+      m=$(pip_install "http://127.0.0.1:$mi_port/simple/")
+      g=$(pip_install "http://127.0.0.1:$pip_port/simple/")
+      best_s=$(awk -v a="$best_s" -v b="$s" 'BEGIN {print (b < a) ? b : a}')
+      best_m=$(awk -v a="$best_m" -v b="$m" 'BEGIN {print (b < a) ? b : a}')
+      best_g=$(awk -v a="$best_g" -v b="$g" 'BEGIN {print (b < a) ? b : a}')
     done
     echo
-    printf '%-28s %10s %10s %8s\n' "warm pip install (s)" pypi-guard static ratio
-    printf '%-28s %10.2f %10.2f %8s\n' "$PIP_REQS" "$best_g" "$best_s" "$(ratio "$best_g" "$best_s")"
+    printf '%-28s %10s %10s %8s\n' "warm pip install (s)" pypi-guard nginx ratio
+    printf '%-28s %10.2f %10.2f %8s\n' "vs its answers, static" "$best_g" "$best_m" "$(ratio "$best_g" "$best_m")"
+    printf '%-28s %10.2f %10.2f %8s\n' "vs PIP_INDEX (no metadata)" "$best_g" "$best_s" "$(ratio "$best_g" "$best_s")"
+    echo "($PIP_REQS, best of $PIP_RUNS; one install asks for $(cat "$work/mirror/.count") pages and files)"
   fi
 fi
 
