@@ -148,6 +148,7 @@ final class FileSender {
       ex.finish(ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
       return;
     }
+    boolean corked = !tls && ex.cork();
     ex.ctx.write(r);
     ex.bytes = count;
     ChannelFuture last;
@@ -171,6 +172,9 @@ final class FileSender {
                 }
               });
       last = ex.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      if (corked) {
+        ex.uncorkWhen(last);
+      }
     }
     last.addListener(
         f -> {
