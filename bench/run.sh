@@ -366,7 +366,7 @@ PY
   cold_port=$(free_port)
   "$launcher" serve --listen "127.0.0.1:$cold_port" --upstream "http://127.0.0.1:$cu_port/simple/" \
     --cache-dir "$work/cold" --policy "$work/permissive.yaml" --advisories "$work/osv-none" >"$work/cold.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); cold_pid=$!
   wait_http "http://127.0.0.1:$cold_port/healthz" "$work/cold.log"
   curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$cold_port/simple/benchcold/" -o /dev/null
   # Both downloads land in a file of the same disk (curl -o), so that both pay for writing it.
@@ -387,6 +387,8 @@ PY
     wd=$(awk -v a="$wd" -v b="$d" 'BEGIN {print a + b}'); wp=$(awk -v a="$wp" -v b="$p" 'BEGIN {print a + b}')
   done
   direct=0; proxied=0
+  cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+  cold_cpu0=$(cpu_ticks "$cold_pid")
   for i in $(seq "$COLD_WARMUP" $((COLD_WARMUP + COLD_FILES - 1))); do
     r=$(cold_pair "$i"); p=${r% *}; d=${r#* }
     direct=$(awk -v a="$direct" -v b="$d" 'BEGIN {print a + b}'); proxied=$(awk -v a="$proxied" -v b="$p" 'BEGIN {print a + b}')
@@ -397,6 +399,12 @@ PY
   if [ "$COLD_WARMUP" -gt 0 ]; then
     printf '%-28s %10.3f %10.3f %8s\n' "first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$(ratio "$wp" "$wd")"
   fi
+  # What a miss costs pypi-guard in CPU (receive, write, sha256, send), beside its wall time: on a
+  # machine of few cores, that CPU competes with the client's and the upstream's.
+  cold_cpu=$(( $(cpu_ticks "$cold_pid") - cold_cpu0 ))
+  awk -v t="$cold_cpu" -v hz="$(getconf CLK_TCK)" -v n="$COLD_FILES" -v w="$proxied" -v c="$(nproc)" \
+    'BEGIN {printf "pypi-guard CPU per miss: %.0f ms (wall %.0f ms per miss; %d cores)\n", t * 1000 / hz / n, w * 1000 / n, c}'
+
 fi
 
 if want pip; then
@@ -487,6 +495,12 @@ NGX
     printf '%-28s %10.2f %10.2f %8s\n' "vs its answers, static" "$best_g" "$best_m" "$(ratio "$best_g" "$best_m")"
     printf '%-28s %10.2f %10.2f %8s\n' "vs PIP_INDEX (no metadata)" "$best_g" "$best_s" "$(ratio "$best_g" "$best_s")"
     echo "($PIP_REQS, best of $PIP_RUNS; one install asks for $(cat "$work/mirror/.count") pages and files)"
+    # pypi-guard's own time for the last install's answers, from its access log (pip's requests
+    # only): what the proxy adds, apart from pip's own run-to-run spread.
+    sleep 0.2
+    grep 'access - .*"pip/' "$work/pip.log" | tail -n "$(cat "$work/mirror/.count")" \
+      | sed -E 's/.* ([0-9]+)ms( incomplete)?$/\1/' \
+      | awk '{s += $1} END {printf "pypi-guard time answering the last install: %d ms in all (access log)\n", s}'
   fi
 fi
 
