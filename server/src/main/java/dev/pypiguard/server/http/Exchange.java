@@ -146,8 +146,12 @@ final class Exchange implements AccessControl.Caller {
    */
   boolean cork() {
     if (ctx.channel() instanceof io.netty.channel.epoll.EpollSocketChannel epoll) {
-      epoll.config().setTcpCork(true);
-      return true;
+      try {
+        epoll.config().setTcpCork(true);
+        return true;
+      } catch (io.netty.channel.ChannelException e) {
+        return false; // the client has gone: the writes fail and finish the exchange as usual
+      }
     }
     return false;
   }
