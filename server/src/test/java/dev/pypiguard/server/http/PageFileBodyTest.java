@@ -32,6 +32,33 @@ class PageFileBodyTest {
     assertThat(body.refCnt()).isZero();
   }
 
+  /**
+   * Past the descriptor bound, bodies stay in memory, and the refusals leave the byte count as it
+   * was: a count that drifted down would let files past the disk bound later.
+   */
+  @Test
+  void refusalsAtTheDescriptorBound_leaveTheCountsAsTheyWere() {
+    int filesBefore = PageReplies.openFiles();
+    long bytesBefore = PageReplies.openBytes();
+    var held = new java.util.ArrayList<PageReplies.FileBody>();
+    try {
+      byte[] bytes = new byte[PageReplies.FILE_MIN];
+      for (int i = filesBefore; i < PageReplies.OPEN_LIMIT; i++) {
+        held.add(java.util.Objects.requireNonNull(PageReplies.FileBody.of(dir, bytes)));
+      }
+      long bytesAtTheBound = PageReplies.openBytes();
+      for (int i = 0; i < 100; i++) {
+        assertThat(PageReplies.FileBody.of(dir, bytes)).isNull();
+      }
+      assertThat(PageReplies.openFiles()).isEqualTo(PageReplies.OPEN_LIMIT);
+      assertThat(PageReplies.openBytes()).isEqualTo(bytesAtTheBound);
+    } finally {
+      held.forEach(PageReplies.FileBody::release);
+    }
+    assertThat(PageReplies.openFiles()).isEqualTo(filesBefore);
+    assertThat(PageReplies.openBytes()).isEqualTo(bytesBefore);
+  }
+
   @Test
   void aFolderThatCannotBeWritten_keepsTheBodyInMemory() {
     assertThat(PageReplies.FileBody.of(dir.resolve("missing"), new byte[PageReplies.FILE_MIN]))
