@@ -185,6 +185,11 @@ public final class Download implements DownloadSink {
     try {
       writer.verify(expected);
     } catch (IOException e) {
+      try {
+        writer.close(); // a mismatch closed it already; a read error while hashing did not
+      } catch (IOException ignored) {
+        // the partial file is garbage either way; the store sweeps its tmp folder at start
+      }
       result.completeExceptionally(e);
       notifyListeners();
       return;

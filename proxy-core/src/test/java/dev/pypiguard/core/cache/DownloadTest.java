@@ -103,6 +103,28 @@ class DownloadTest {
     assertThat(store.find(SHA)).isEmpty();
   }
 
+  @Test
+  void aVerifyThatCannotReadThePartialFile_closesIt_andKeepsTheLastByteBack() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    var writer =
+        new Forwarding(store.create(SHA)) {
+          @Override
+          public void verify(long expectedSize) throws IOException {
+            throw new IOException("read: input/output error");
+          }
+        };
+    Download d = download(store, writer);
+    d.start(OptionalLong.of(BYTES.length));
+    d.data(ByteBuffer.wrap(BYTES));
+    d.end();
+    assertThat(d.verified()).isFalse();
+    assertThat(d.releasable()).isEqualTo(BYTES.length - 1);
+    assertThat(d.result()).isCompletedExceptionally();
+    assertThat(store.find(SHA)).isEmpty();
+    // Closed, not left open: the partial file is gone and its descriptors with it.
+    assertThat(dir.resolve("tmp")).isEmptyDirectory();
+  }
+
   /** A writer that hands every call to another, for tests that change one of them. */
   private static class Forwarding implements BlobWriter {
     final BlobWriter inner;
