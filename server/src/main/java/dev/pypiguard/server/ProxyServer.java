@@ -33,6 +33,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.NettyRuntime;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -239,7 +240,7 @@ public final class ProxyServer implements AutoCloseable {
     Class<? extends ServerChannel> channelType =
         Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.boss = new MultiThreadIoEventLoopGroup(1, io);
-    this.workers = new MultiThreadIoEventLoopGroup(0, io);
+    this.workers = new MultiThreadIoEventLoopGroup(eventLoops(), io);
     Optional<io.netty.handler.ssl.SslContext> ssl = sslContext(config);
     try {
       this.initializer =
@@ -316,6 +317,16 @@ public final class ProxyServer implements AutoCloseable {
    * The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a
    * ConfigException.
    */
+  /**
+   * One event loop per core, as nginx's {@code worker_processes auto}: the loops never block, so
+   * more of them than cores only adds context switches (Netty's default is two per core). {@code
+   * -Dio.netty.eventLoopThreads} still sets the count (README "Speed").
+   */
+  private static int eventLoops() {
+    return Math.max(
+        1, Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors()));
+  }
+
   private static Optional<io.netty.handler.ssl.SslContext> sslContext(ServerConfig config) {
     if (config.tls().isEmpty()) {
       return Optional.empty();
