@@ -22,7 +22,8 @@
 # and against PIP_INDEX itself (no metadata files). Before measuring, pypi-guard is warmed for WARMUP
 # seconds per page so that C2 has compiled the hot path (the script waits for an empty C2 queue).
 # wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
-# connections for DURATION seconds; each figure is the better of RUNS runs.
+# connections for DURATION seconds; each figure is the best of RUNS rounds, and the servers of a
+# row take turns within each round.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 launcher=${LAUNCHER:-"$here/distribution/target/pypi-guard/bin/pypi-guard"}
@@ -217,17 +218,26 @@ hdrs() {
   [ "$2" = gzip ] && a+=(-H 'Accept-Encoding: gzip')
   [ ${#a[@]} -eq 0 ] || printf '%s\0' "${a[@]}"
 }
-measure() { # connections url headers... -> prints req/s and bytes/s (best of RUNS)
+once() { # connections url headers... -> prints req/s and bytes/s of one wrk run
   local c=$1 url=$2; shift 2
-  local best=0 bestt=0
+  local out; out=$(wrk -t1 -c"$c" -d"${DURATION}s" "$@" "$url")
+  grep -q 'Non-2xx' <<<"$out" && echo "  (non-2xx answers from $url)" >&2
+  awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {v=$2; m=1; if (v ~ /GB/) m=1024*1024*1024; else if (v ~ /MB/) m=1048576; else if (v ~ /KB/) m=1024; sub(/[A-Za-z]+/, "", v); t=v*m} END {print r, t}' <<<"$out"
+}
+# Side by side: RUNS rounds, each measuring every url in turn, so that a burst of other load on
+# the machine falls on all of them alike; prints each url's best req/s and bytes/s, a line each.
+measure() { # connections n url1..urln headers...
+  local c=$1 n=$2; shift 2
+  local urls=("${@:1:$n}"); shift "$n"
+  local best=() bestt=() i r t
+  for ((i = 0; i < n; i++)); do best[i]=0; bestt[i]=0; done
   for _ in $(seq "$RUNS"); do
-    local out; out=$(wrk -t1 -c"$c" -d"${DURATION}s" "$@" "$url")
-    local r t; r=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    t=$(awk '/Transfer\/sec/ {v=$2; m=1; if (v ~ /GB/) m=1024*1024*1024; else if (v ~ /MB/) m=1048576; else if (v ~ /KB/) m=1024; sub(/[A-Za-z]+/, "", v); print v*m}' <<<"$out")
-    if awk -v a="$r" -v b="$best" 'BEGIN {exit !(a > b)}'; then best=$r; bestt=$t; fi
-    grep -q 'Non-2xx' <<<"$out" && echo "  (non-2xx answers from $url)" >&2
+    for ((i = 0; i < n; i++)); do
+      read -r r t < <(once "$c" "${urls[i]}" "$@")
+      if awk -v a="$r" -v b="${best[i]}" 'BEGIN {exit !(a > b)}'; then best[i]=$r; bestt[i]=$t; fi
+    done
   done
-  echo "$best $bestt"
+  for ((i = 0; i < n; i++)); do echo "${best[i]} ${bestt[i]}"; done
 }
 warm() { # url headers...
   local url=$1; shift
@@ -268,7 +278,7 @@ if command -v jcmd >/dev/null; then
 fi
 
 echo "pypi-guard $("$launcher" --version 2>/dev/null | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
-  "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS; ratios are pypi-guard / other"
+  "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS rounds (servers in turn); ratios are pypi-guard / other"
 if want pages; then
 printf '%-28s %10s %10s %10s %8s %8s\n' "page (req/s)" pypi-guard nginx nginx-pc "/nginx" "/pc"
 for n in $SIZES; do
@@ -276,9 +286,8 @@ for n in $SIZES; do
     for enc in identity gzip; do
       mapfile -d '' h < <(hdrs $fmt $enc)
       ext=$fmt; bytes=$(wc -c <"$work/nginx/root/p/$n.$fmt$([ $enc = gzip ] && echo .gz)")
-      read -r a _ < <(measure "$CONNS" "$pg/simple/benchpkg$n/" "${h[@]}")
-      read -r b _ < <(measure "$CONNS" "http://127.0.0.1:$ng_port/p/$n.$ext" "${h[@]}")
-      read -r c _ < <(measure "$CONNS" "http://127.0.0.1:$nc_port/simple/benchpkg$n/" "${h[@]}")
+      { read -r a _; read -r b _; read -r c _; } < <(measure "$CONNS" 3 "$pg/simple/benchpkg$n/" \
+        "http://127.0.0.1:$ng_port/p/$n.$ext" "http://127.0.0.1:$nc_port/simple/benchpkg$n/" "${h[@]}")
       printf '%-28s %10.0f %10.0f %10.0f %8s %8s\n' "$n files $fmt $enc ${bytes}B" "$a" "$b" "$c" \
         "$(ratio "$a" "$b")" "$(ratio "$a" "$c")"
     done
@@ -289,18 +298,19 @@ fi
 if want file; then
 echo
 printf '%-28s %10s %10s %8s\n' "cached ${FILE_MB} MiB file (MB/s)" pypi-guard nginx ratio
-read -r _ a < <(measure "$FILE_CONNS" "$pg$file_path")
-read -r _ b < <(measure "$FILE_CONNS" "http://127.0.0.1:$ng_port/files/bench.whl")
+{ read -r _ a; read -r _ b; } < <(measure "$FILE_CONNS" 2 "$pg$file_path" "http://127.0.0.1:$ng_port/files/bench.whl")
 printf '%-28s %10.0f %10.0f %8s\n' "$FILE_CONNS clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
-# pypi-guard's RSS while the 50 clients pull (sampled every 0.2 s; bounded by the run's length)
-( for _ in $(seq $((DURATION * RUNS * 5 + 5))); do awk '/VmRSS/ {print $2}' "/proc/$pg_pid/status"; sleep 0.2; done \
-  | sort -n | tail -1 >"$work/rss50" ) &
+# pypi-guard's RSS while the 50 clients pull: sampled every 0.2 s into a file (bounded by a little
+# more than the rounds' length) until the rounds end; the highest sample is taken, so the turns in
+# which nginx serves do not lower it.
+( for _ in $(seq $((DURATION * RUNS * 10 + 50))); do awk '/VmRSS/ {print $2}' "/proc/$pg_pid/status"; sleep 0.2; done \
+  >"$work/rss50.samples" ) &
 sampler=$!
-read -r _ a < <(measure 50 "$pg$file_path")
+{ read -r _ a; read -r _ b; } < <(measure 50 2 "$pg$file_path" "http://127.0.0.1:$ng_port/files/bench.whl")
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
-read -r _ b < <(measure 50 "http://127.0.0.1:$ng_port/files/bench.whl")
 printf '%-28s %10.0f %10.0f %8s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
-echo "pypi-guard RSS while 50 clients pull the file: $(( $(cat "$work/rss50" 2>/dev/null || echo 0) / 1024 )) MB"
+rss50=$(sort -n "$work/rss50.samples" | tail -1)
+echo "pypi-guard RSS while 50 clients pull the file: $(( ${rss50:-0} / 1024 )) MB"
 fi
 if want judged; then
 echo
@@ -309,8 +319,8 @@ for n in $SIZES; do
   for enc in identity gzip; do
     mapfile -d '' h < <(hdrs json $enc)
     warm "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}"
-    read -r a _ < <(measure "$CONNS" "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}")
-    read -r b _ < <(measure "$CONNS" "$pg/simple/benchpkg$n/" "${h[@]}")
+    { read -r a _; read -r b _; } < <(measure "$CONNS" 2 "http://127.0.0.1:$judged_port/simple/benchpkg$n/" \
+      "$pg/simple/benchpkg$n/" "${h[@]}")
     kept=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['files']))" "$work/judged-$n.json")
     printf '%-28s %10.0f %10.0f %8s\n' "$n files json $enc ($kept kept)" "$a" "$b" "$(ratio "$a" "$b")"
   done
