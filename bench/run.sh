@@ -31,9 +31,9 @@ launcher=${LAUNCHER:-"$here/distribution/target/pypi-guard/bin/pypi-guard"}
 for tool in nginx wrk python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench needs $tool (Debian: apt-get install -y nginx wrk)" >&2; exit 2; }
 done
-DURATION=${DURATION:-5}
+DURATION=${DURATION:-3}
 WARMUP=${WARMUP:-8}
-RUNS=${RUNS:-1}
+RUNS=${RUNS:-3}
 SIZES=${SIZES:-"100 500 5000"}
 FILE_MB=${FILE_MB:-64}
 CONNS=${CONNS:-32}
@@ -115,8 +115,12 @@ class H(http.server.SimpleHTTPRequestHandler):
             return f
         return super().send_head()
     def log_message(self, *a): pass
+class S(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up: not news
+            super().handle_error(request, client_address)
 os.chdir(sys.argv[1])
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
+S(("127.0.0.1", int(sys.argv[2])), H).serve_forever()
 PY
 up_port=$(free_port)
 python3 "$work/upstream.py" "$work/upstream" "$up_port" &
