@@ -314,19 +314,19 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a
-   * ConfigException.
-   */
-  /**
    * One event loop per core, as nginx's {@code worker_processes auto}: the loops never block, so
    * more of them than cores only adds context switches (Netty's default is two per core). {@code
    * -Dio.netty.eventLoopThreads} still sets the count (README "Speed").
    */
-  private static int eventLoops() {
+  static int eventLoops() {
     return Math.max(
         1, Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors()));
   }
 
+  /**
+   * The server TLS context of {@code tls: {cert, key}}; a bad certificate or key is a
+   * ConfigException.
+   */
   private static Optional<io.netty.handler.ssl.SslContext> sslContext(ServerConfig config) {
     if (config.tls().isEmpty()) {
       return Optional.empty();
