@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pypiguard.server.config.Limits;
 import dev.pypiguard.testing.RawHttpClient;
 import dev.pypiguard.testing.TestUpstream;
+import dev.pypiguard.testing.WheelBuilder;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,17 +57,23 @@ class HostileClientsIT {
     h = Harness.start(TestUpstream.Mode.JSON_AND_HTML, cache, c -> c.withLimits(limits));
   }
 
+  /**
+   * Sends a request 40 bytes a tenth of a second apart (4 s, each byte well within any per-read
+   * timeout) and reads its answer: empty when the server cut it.
+   */
+  private static Optional<RawHttpClient.Response> trickled(RawHttpClient c) throws Exception {
+    boolean sentAll =
+        c.trickle(
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + "y".repeat(20) + "\r\n\r\n",
+            Duration.ofMillis(100));
+    return sentAll ? c.read(false) : Optional.empty();
+  }
+
   @Test
   void trickledRequestHeaders_areCutAtTheDeadline() throws Exception {
     start(Limits.DEFAULTS.withDeadlines(Duration.ofSeconds(1), Duration.ofSeconds(60)));
     try (var c = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(10))) {
-      // 40 bytes a tenth of a second apart: 4 s, each byte well within any per-read timeout.
-      boolean sentAll =
-          c.trickle(
-              "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: " + "y".repeat(20) + "\r\n\r\n",
-              Duration.ofMillis(100));
-      Optional<RawHttpClient.Response> r = sentAll ? c.read(false) : Optional.empty();
-      assertThat(r).as("no answer to a request trickled past the deadline").isEmpty();
+      assertThat(trickled(c)).as("no answer to a request trickled past the deadline").isEmpty();
     }
   }
 
@@ -85,6 +92,36 @@ class HostileClientsIT {
       c.send(c.get("/healthz"));
       assertThat(c.read(false).orElseThrow().text()).startsWith("ok");
       assertThat(c.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void trickleAfterAnIdleSpell_isCutAtTheHeadersDeadline() throws Exception {
+    // An answer, then 1.5 s of idling (within the 60 s idle limit): the next request's bytes run
+    // the 1 s request-headers clock, however far off the idle clock's end was.
+    start(Limits.DEFAULTS.withDeadlines(Duration.ofSeconds(1), Duration.ofSeconds(60)));
+    try (var c = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(10))) {
+      c.send(c.get("/healthz"));
+      assertThat(c.read(false).orElseThrow().text()).startsWith("ok");
+      Thread.sleep(1500);
+      long start = System.nanoTime();
+      Optional<RawHttpClient.Response> r = trickled(c);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(r).as("no answer to a request trickled past the deadline").isEmpty();
+      assertThat(took).as("the idle spell did not close it").isGreaterThan(Duration.ofMillis(900));
+    }
+  }
+
+  @Test
+  void anAnswerSlowerThanBothClocks_isNotCut() throws Exception {
+    // Neither clock runs while a request is served (upstream timeouts bound that).
+    start(Limits.DEFAULTS.withDeadlines(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    h.upstream.publishAll(WheelBuilder.of("alpha", "1.0").build());
+    h.upstream.delay("/simple/alpha", Duration.ofMillis(2500));
+    try (var c = RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(10))) {
+      c.send(c.get("/simple/alpha/"));
+      assertThat(c.read(false).orElseThrow().status()).isEqualTo(200);
+      assertThat(c.closedByServer()).as("then the idle clock runs").isTrue();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.pypiguard.server.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,8 +88,8 @@ public final class AccessLog {
     }
     long nowMillis = System.currentTimeMillis();
     Second s = second(nowMillis / 1000);
-    String ua = ex.headers.get("User-Agent", "-");
-    String referer = ex.headers.get("Referer", "-");
+    String ua = ex.headers.get(HttpHeaderNames.USER_AGENT, "-"); // hashed once, not per request
+    String referer = ex.headers.get(HttpHeaderNames.REFERER, "-");
     var line =
         new StringBuilder(200)
             // the layout of every other log line (simplelogger.properties): date, level, logger

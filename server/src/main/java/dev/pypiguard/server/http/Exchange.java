@@ -266,10 +266,21 @@ final class Exchange implements AccessControl.Caller {
 
   @Override
   public String remote() {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
-        ? a.getAddress().getHostAddress()
-        : String.valueOf(ctx.channel().remoteAddress());
+    // formatted once per connection: every access log line asks for it (README "Speed")
+    var attr = ctx.channel().attr(REMOTE);
+    String r = attr.get();
+    if (r == null) {
+      r =
+          ctx.channel().remoteAddress() instanceof InetSocketAddress a
+              ? a.getAddress().getHostAddress()
+              : String.valueOf(ctx.channel().remoteAddress());
+      attr.set(r);
+    }
+    return r;
   }
+
+  private static final io.netty.util.AttributeKey<String> REMOTE =
+      io.netty.util.AttributeKey.valueOf(Exchange.class, "remote");
 
   static FullHttpResponse text(HttpResponseStatus status, String body) {
     var r =
