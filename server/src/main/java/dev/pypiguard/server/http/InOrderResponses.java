@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Answers pipelined HTTP/1.1 requests in request order (RFC 9112 §9.3.2), each with its own
@@ -34,8 +35,12 @@ public final class InOrderResponses extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
   }
 
+  /** The connection's request clocks, found once (the pipeline is whole when it is active). */
+  private @Nullable RequestDeadline deadline;
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    deadline = ctx.pipeline().get(RequestDeadline.class);
     ctx.channel().config().setAutoRead(false);
     ctx.read();
     super.channelActive(ctx);
@@ -47,7 +52,7 @@ public final class InOrderResponses extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+    RequestDeadline deadline = this.deadline;
     if (deadline != null) {
       deadline.requestReceived();
     }
@@ -75,7 +80,7 @@ public final class InOrderResponses extends ChannelInboundHandlerAdapter {
       return;
     }
     busy = false;
-    RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+    RequestDeadline deadline = this.deadline;
     if (deadline != null) {
       deadline.idle();
     }
