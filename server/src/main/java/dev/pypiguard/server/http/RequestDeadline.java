@@ -26,8 +26,14 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     IDLE
   }
 
-  private final Duration headers;
-  private final Duration idle;
+  /**
+   * The longest clock, in nanos (about 100 years): a longer {@code timeouts.*} (the config takes up
+   * to 999999999w) means "never" without overflowing the nanosecond arithmetic.
+   */
+  static final long LONGEST = Duration.ofDays(36_500).toNanos();
+
+  private final long headers;
+  private final long idle;
 
   @SuppressWarnings("NullAway.Init") // set in handlerAdded, Netty's first call to a handler
   private ChannelHandlerContext ctx;
@@ -49,8 +55,12 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private final Runnable check = this::check;
 
   RequestDeadline(Duration headers, Duration idle) {
-    this.headers = headers;
-    this.idle = idle;
+    this.headers = nanos(headers);
+    this.idle = nanos(idle);
+  }
+
+  private static long nanos(Duration d) {
+    return d.compareTo(Duration.ofNanos(LONGEST)) > 0 ? LONGEST : d.toNanos();
   }
 
   @Override
@@ -78,13 +88,13 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     arm(State.IDLE, idle);
   }
 
-  private void arm(State next, Duration after) {
+  private void arm(State next, long after) {
     state = next;
     if (ctx == null) {
       return;
     }
-    long now = System.nanoTime();
-    deadline = now + after.toNanos();
+    long now = now();
+    deadline = now + after;
     if (timer == null || timerAt - deadline > 0) {
       schedule(now, deadline);
     }
@@ -101,10 +111,10 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
     if (!ctx.channel().isActive()) {
       return;
     }
-    long now = System.nanoTime();
+    long now = now();
     if (state == State.SERVING) {
       // no clock runs while a request is served: look again after the shorter of the two
-      schedule(now, now + Math.min(headers.toNanos(), idle.toNanos()));
+      schedule(now, now + Math.min(headers, idle));
     } else if (now - deadline < 0) {
       schedule(now, deadline);
     } else {
@@ -114,6 +124,11 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
           state == State.WAITING ? "no whole request within timeouts.request-headers" : "idle");
       ctx.close();
     }
+  }
+
+  /** The clock the executor schedules by (so that a test's clock moves both). */
+  private long now() {
+    return ctx.executor().ticker().nanoTime();
   }
 
   private void cancel() {
