@@ -15,12 +15,13 @@
 # then a judged page (cooldown, advisories, yanks) against the unjudged one, a cached
 # FILE_MB MiB file against nginx sendfile (8 and 50 clients, with pypi-guard's RSS while 50 pull),
 # cold misses (COLD_FILES files of COLD_MB MiB through a pypi-guard in front of a local nginx,
-# against the same downloads straight from that nginx, both written to a file; after COLD_WARMUP
-# misses of other files that warm the JVM, printed apart), and a warm pip install of PIP_REQS
-# through pypi-guard in front of nginx serving the static index PIP_INDEX, against the same from
-# nginx serving pypi-guard's answers to that install as a static mirror (the very same requests)
-# and against PIP_INDEX itself (no metadata files). Before measuring, pypi-guard is warmed for WARMUP
-# seconds per page so that C2 has compiled the hot path (the script waits for an empty C2 queue).
+# against the same downloads straight from that nginx, both written to a file, each after a sync;
+# after COLD_WARMUP misses of other files that warm the JVM, printed apart), and a warm pip
+# install of PIP_REQS through pypi-guard in front of nginx serving the static index PIP_INDEX,
+# against the same from nginx serving pypi-guard's answers to that install as a static mirror
+# (the very same requests) and against PIP_INDEX itself (no metadata files). Before measuring,
+# pypi-guard is warmed for WARMUP seconds per page so that C2 has compiled the hot path (the
+# script waits for an empty C2 queue).
 # wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
 # connections for DURATION seconds; each figure is the best of RUNS rounds, and the servers of a
 # row take turns within each round.
@@ -384,11 +385,17 @@ PY
   wait_http "http://127.0.0.1:$cold_port/healthz" "$work/cold.log"
   curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$cold_port/simple/benchcold/" -o /dev/null
   # Both downloads land in a file of the same disk (curl -o), so that both pay for writing it.
-  # The first COLD_WARMUP misses only warm the JVM (the page parts warm it too); they are
-  # printed on a line of their own.
+  # The first COLD_WARMUP misses only warm this JVM (one of its own, which the page parts did
+  # not warm); they are printed on a line of their own.
   cold_pair() { # index -> "proxied direct" seconds
     local name="benchcold-1.$1-py3-none-any.whl" d p
+    rm -f "$work/cold-direct" "$work/cold-got"
+    # Each download starts with nothing of the one before still being written back: without this,
+    # the direct download paid for the disk writes of the miss before it (pypi-guard forces each
+    # file it keeps), and the ratio moved with the disk rather than with the proxy.
+    sync
     d=$(curl -fs -o "$work/cold-direct" -w '%{time_total}' "http://127.0.0.1:$cu_port/files/$name")
+    sync
     p=$(curl -fs -o "$work/cold-got" -w '%{time_total}' "http://127.0.0.1:$cold_port/files/benchcold/$name")
     for got in cold-direct cold-got; do
       cmp -s "$work/$got" "$work/upstream/files/$name" || { echo "cold miss: $name ($got) differs from the upstream's" >&2; exit 1; }
