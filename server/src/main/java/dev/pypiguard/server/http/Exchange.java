@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -279,8 +280,7 @@ final class Exchange implements AccessControl.Caller {
     return r;
   }
 
-  private static final io.netty.util.AttributeKey<String> REMOTE =
-      io.netty.util.AttributeKey.valueOf(Exchange.class, "remote");
+  private static final AttributeKey<String> REMOTE = AttributeKey.valueOf(Exchange.class, "remote");
 
   static FullHttpResponse text(HttpResponseStatus status, String body) {
     var r =

@@ -35,7 +35,7 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private final long headers;
   private final long idle;
 
-  @SuppressWarnings("NullAway.Init") // set in handlerAdded, Netty's first call to a handler
+  @SuppressWarnings("NullAway.Init") // set in channelActive; arm() runs no clock before it
   private ChannelHandlerContext ctx;
 
   private State state = State.WAITING;

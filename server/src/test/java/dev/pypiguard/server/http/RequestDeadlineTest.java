@@ -72,6 +72,26 @@ class RequestDeadlineTest {
   }
 
   @Test
+  void keptAliveRequests_leaveTheOneTimerWhereItWas_andTheClocksStillEnd() {
+    var ch = channel(deadline);
+    advance(ch, Duration.ofSeconds(1));
+    for (int i = 0; i < 100; i++) { // answered, then the next request begins, all at 1 s
+      deadline.requestReceived();
+      deadline.idle();
+      bytes(ch);
+    }
+    // The check set at the start (due at 10 s) was neither moved nor joined by another: README
+    // "Speed", a kept-alive connection costs no timer operation per request.
+    // (The channel was active a moment before the test froze its clock, hence "about" 9 s.)
+    assertThat(ch.runScheduledPendingTasks())
+        .isBetween(Duration.ofMillis(8_900).toNanos(), Duration.ofSeconds(9).toNanos());
+    advance(ch, Duration.ofSeconds(9)); // the check finds the headers clock begun at 1 s
+    assertThat(ch.isOpen()).isTrue();
+    advance(ch, Duration.ofSeconds(1));
+    assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
   void aLongerClockThanTheNanosecondArithmeticHolds_meansNever_andBreaksNothing() {
     // the config takes 999999999w; its nanoseconds overflow a long
     var never = Duration.ofDays(7L * 999_999_999);
