@@ -42,6 +42,7 @@ FILE_CONNS=${FILE_CONNS:-8}
 COLD_MB=${COLD_MB:-64}
 COLD_FILES=${COLD_FILES:-5}
 COLD_WARMUP=${COLD_WARMUP:-3}
+COLD_RATE=${COLD_RATE-125m}  # the far upstream's link (nginx limit_rate; 125m = 1 Gbit/s); empty: none
 PIP_RUNS=${PIP_RUNS:-3}
 PIP_REQS=${PIP_REQS:-"flask requests pydantic"}
 PIP_INDEX=${PIP_INDEX:-/opt/pypi}  # a static simple index on disk (simple/, files/) with the wheels pip needs
@@ -336,7 +337,7 @@ fi
 # files, and PIP_INDEX for pip. Started here, after the rest, so it never competes with them.
 if want cold || want pip; then
   mkdir -p "$work/up-nginx"
-  cu_port=$(free_port); pi_port=$(free_port)
+  cu_port=$(free_port); pi_port=$(free_port); cn_port=$(free_port); ct_port=$(free_port); ctn_port=$(free_port)
   cat >"$work/up-nginx/nginx.conf" <<NGX
 worker_processes 2;
 pid $work/up-nginx/nginx.pid;
@@ -353,6 +354,24 @@ http {
     location /simple/ { types { } default_type application/vnd.pypi.simple.v1+json; try_files \${uri}index.json =404; }
   }
   server { listen 127.0.0.1:$pi_port; root $PIP_INDEX; }
+  # nginx as a caching proxy of the same upstream, for the cold misses: what a cache that neither
+  # hashes nor forces its files pays for a miss on this machine, beside pypi-guard's.
+  proxy_cache_path $work/up-nginx/cold-cache keys_zone=cold:10m use_temp_path=off inactive=1d;
+  server {
+    listen 127.0.0.1:$cn_port;
+    location /files/ { proxy_pass http://127.0.0.1:$cu_port; proxy_cache cold; proxy_cache_valid 200 1d; }
+  }
+  # The same upstream behind a link of COLD_RATE bytes a second (nginx limit_rate, per download):
+  # an upstream as far as a real one, where a miss waits for the network rather than the cores.
+  server {
+    listen 127.0.0.1:$ct_port; root $work/upstream; limit_rate ${COLD_RATE:-0};
+    location /simple/ { types { } default_type application/vnd.pypi.simple.v1+json; try_files \${uri}index.json =404; }
+  }
+  proxy_cache_path $work/up-nginx/cold-cache-far keys_zone=coldfar:10m use_temp_path=off inactive=1d;
+  server {
+    listen 127.0.0.1:$ctn_port;
+    location /files/ { proxy_pass http://127.0.0.1:$ct_port; proxy_cache coldfar; proxy_cache_valid 200 1d; }
+  }
 }
 NGX
   nginx -c "$work/up-nginx/nginx.conf" -g 'daemon off;' &
@@ -378,54 +397,70 @@ os.makedirs(f"{root}/simple/benchcold", exist_ok=True)
 with open(f"{root}/simple/benchcold/index.json", "w") as f:
     json.dump({"meta": {"api-version": "1.1"}, "name": "benchcold", "files": files}, f)
 PY
-  cold_port=$(free_port)
-  "$launcher" serve --listen "127.0.0.1:$cold_port" --upstream "http://127.0.0.1:$cu_port/simple/" \
-    --cache-dir "$work/cold" --policy "$work/permissive.yaml" --advisories "$work/osv-none" >"$work/cold.log" 2>&1 &
-  pids+=($!); cold_pid=$!
-  wait_http "http://127.0.0.1:$cold_port/healthz" "$work/cold.log"
-  curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$cold_port/simple/benchcold/" -o /dev/null
-  # Both downloads land in a file of the same disk (curl -o), so that both pay for writing it.
-  # The first COLD_WARMUP misses only warm this JVM (one of its own, which the page parts did
-  # not warm); they are printed on a line of their own.
-  cold_pair() { # index -> "proxied direct" seconds
-    local name="benchcold-1.$1-py3-none-any.whl" d p
-    rm -f "$work/cold-direct" "$work/cold-got"
-    # Each download starts with nothing of the one before still being written back: without this,
-    # the direct download paid for the disk writes of the miss before it (pypi-guard forces each
-    # file it keeps), and the ratio moved with the disk rather than with the proxy.
-    sync
-    d=$(curl -fs -o "$work/cold-direct" -w '%{time_total}' "http://127.0.0.1:$cu_port/files/$name")
-    sync
-    p=$(curl -fs -o "$work/cold-got" -w '%{time_total}' "http://127.0.0.1:$cold_port/files/benchcold/$name")
-    for got in cold-direct cold-got; do
-      cmp -s "$work/$got" "$work/upstream/files/$name" || { echo "cold miss: $name ($got) differs from the upstream's" >&2; exit 1; }
-    done
-    echo "$p $d"
-  }
-  wp=0; wd=0
-  for i in $(seq 0 $((COLD_WARMUP - 1))); do
-    r=$(cold_pair "$i"); p=${r% *}; d=${r#* }
-    wd=$(awk -v a="$wd" -v b="$d" 'BEGIN {print a + b}'); wp=$(awk -v a="$wp" -v b="$p" 'BEGIN {print a + b}')
-  done
-  direct=0; proxied=0
+  add() { awk -v a="$1" -v b="$2" 'BEGIN {print a + b}'; }
   cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
-  cold_cpu0=$(cpu_ticks "$cold_pid")
-  for i in $(seq "$COLD_WARMUP" $((COLD_WARMUP + COLD_FILES - 1))); do
-    r=$(cold_pair "$i"); p=${r% *}; d=${r#* }
-    direct=$(awk -v a="$direct" -v b="$d" 'BEGIN {print a + b}'); proxied=$(awk -v a="$proxied" -v b="$p" 'BEGIN {print a + b}')
-  done
-  echo
-  printf '%-28s %10s %10s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" pypi-guard direct ratio
-  printf '%-28s %10.3f %10.3f %8s\n' "upstream: local nginx" "$proxied" "$direct" "$(ratio "$proxied" "$direct")"
-  if [ "$COLD_WARMUP" -gt 0 ]; then
-    printf '%-28s %10.3f %10.3f %8s\n' "first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$(ratio "$wp" "$wd")"
+  printf '\n%-30s %10s %10s %11s %8s %8s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" \
+    pypi-guard direct proxy_cache ratio "vs pc" "pc ratio"
+  # cold_link LABEL UPSTREAM_PORT PROXY_CACHE_PORT: one pypi-guard of its own (a fresh JVM and
+  # cache) in front of the upstream at UPSTREAM_PORT, and nginx proxy_cache in front of the same.
+  # Every file is downloaded three times, each into a file of the same disk (curl -o), so that all
+  # pay for writing it: straight from the upstream, through pypi-guard (a miss: fetched, hashed,
+  # stored, sent) and through nginx proxy_cache (a miss: fetched, stored, sent; neither hashed nor
+  # forced to disk). The first COLD_WARMUP files only warm the JVM; they are printed apart.
+  cold_link() {
+    local label=$1 up=$2 pc=$3 port pid
+    port=$(free_port)
+    "$launcher" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$up/simple/" \
+      --cache-dir "$work/cold-$up" --policy "$work/permissive.yaml" --advisories "$work/osv-none" \
+      >"$work/cold-$up.log" 2>&1 &
+    pids+=($!); pid=$!
+    wait_http "http://127.0.0.1:$port/healthz" "$work/cold-$up.log"
+    curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$port/simple/benchcold/" -o /dev/null
+    cold_files() { # first last -> "pypi-guard direct proxy_cache" seconds, summed
+      local i name d p n sp=0 sd=0 sn=0
+      for i in $(seq "$1" "$2"); do
+        name="benchcold-1.$i-py3-none-any.whl"
+        rm -f "$work/cold-direct" "$work/cold-got" "$work/cold-nginx"
+        # Each download starts with nothing of the one before still being written back: without
+        # this, a download paid for the disk writes of the miss before it (pypi-guard forces each
+        # file it keeps), and the ratio moved with the disk rather than with the proxy.
+        sync
+        d=$(curl -fs -o "$work/cold-direct" -w '%{time_total}' "http://127.0.0.1:$up/files/$name")
+        sync
+        p=$(curl -fs -o "$work/cold-got" -w '%{time_total}' "http://127.0.0.1:$port/files/benchcold/$name")
+        sync
+        n=$(curl -fs -o "$work/cold-nginx" -w '%{time_total}' "http://127.0.0.1:$pc/files/$name")
+        for got in cold-direct cold-got cold-nginx; do
+          cmp -s "$work/$got" "$work/upstream/files/$name" || { echo "cold miss: $name ($got) differs from the upstream's" >&2; exit 1; }
+        done
+        sp=$(add "$sp" "$p"); sd=$(add "$sd" "$d"); sn=$(add "$sn" "$n")
+      done
+      echo "$sp $sd $sn"
+    }
+    cold_row() { # label pypi-guard direct proxy_cache
+      printf '%-30s %10.3f %10.3f %11.3f %8s %8s %8s\n' "$1" "$2" "$3" "$4" "$(ratio "$2" "$3")" \
+        "$(ratio "$2" "$4")" "$(ratio "$4" "$3")"
+    }
+    local r wp wd wn cp cd cn cpu0 cpu
+    # $(...) and not <(...): a download that fails or differs ends the run (set -e).
+    if [ "$COLD_WARMUP" -gt 0 ]; then
+      r=$(cold_files 0 $((COLD_WARMUP - 1))); read -r wp wd wn <<<"$r"
+    fi
+    cpu0=$(cpu_ticks "$pid")
+    r=$(cold_files "$COLD_WARMUP" $((COLD_WARMUP + COLD_FILES - 1))); read -r cp cd cn <<<"$r"
+    cpu=$(( $(cpu_ticks "$pid") - cpu0 ))
+    cold_row "$label" "$cp" "$cd" "$cn"
+    [ "$COLD_WARMUP" -eq 0 ] || cold_row "  first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$wn"
+    # What a miss costs pypi-guard in CPU (receive, write, sha256, send), beside its wall time: on
+    # a machine of few cores, that CPU competes with the client's and the upstream's.
+    awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" -v n="$COLD_FILES" -v w="$cp" -v c="$(nproc)" \
+      'BEGIN {printf "  pypi-guard CPU per miss: %.0f ms (wall %.0f ms per miss; %d cores)\n", t * 1000 / hz / n, w * 1000 / n, c}'
+    kill "$pid" 2>/dev/null || true
+  }
+  cold_link "upstream: local nginx" "$cu_port" "$cn_port"
+  if [ -n "$COLD_RATE" ]; then
+    cold_link "upstream at $COLD_RATE B/s" "$ct_port" "$ctn_port"
   fi
-  # What a miss costs pypi-guard in CPU (receive, write, sha256, send), beside its wall time: on a
-  # machine of few cores, that CPU competes with the client's and the upstream's.
-  cold_cpu=$(( $(cpu_ticks "$cold_pid") - cold_cpu0 ))
-  awk -v t="$cold_cpu" -v hz="$(getconf CLK_TCK)" -v n="$COLD_FILES" -v w="$proxied" -v c="$(nproc)" \
-    'BEGIN {printf "pypi-guard CPU per miss: %.0f ms (wall %.0f ms per miss; %d cores)\n", t * 1000 / hz / n, w * 1000 / n, c}'
-
 fi
 
 if want pip; then

@@ -200,10 +200,12 @@ final class FileSender {
   }
 
   /**
-   * Streams a download in progress. The response starts once {@code streamAfter} bytes arrived or
-   * the file is complete and verified, whichever is first; a download that fails before then
-   * answers {@code onFailure}, and one that fails after has its connection closed, so a client
-   * never takes a short or wrong body for a whole one.
+   * Streams a download in progress (README "How it works", {@code cache.stream-after}). A file
+   * whose length is known to be at most {@code streamAfter} is verified whole before its first
+   * byte; a longer one starts with its first byte, since its last is held back until the digest
+   * matched anyway; one of unknown length starts once {@code streamAfter} bytes arrived. A download
+   * that fails before the response starts answers {@code onFailure}, and one that fails after has
+   * its connection closed, so a client never takes a short or wrong body for a whole one.
    */
   void sendDownload(
       Exchange ex,
@@ -218,9 +220,15 @@ final class FileSender {
           @Override
           public void run() {
             boolean done = d.result().isDone();
-            // A file known to be small is verified whole before its first byte, whatever arrives.
-            boolean small = d.length().isPresent() && d.length().getAsLong() <= streamAfter;
-            if (!done && (small || d.written() < streamAfter)) {
+            boolean ready;
+            if (d.length().isPresent()) {
+              // A file known to be small is verified whole before its first byte, whatever
+              // arrives; a larger one waits for nothing more than its first byte.
+              ready = d.length().getAsLong() > streamAfter && d.written() > 0;
+            } else {
+              ready = d.written() >= streamAfter;
+            }
+            if (!done && !ready) {
               return;
             }
             if (!started.compareAndSet(false, true)) {
