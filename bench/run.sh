@@ -15,8 +15,9 @@
 # then a judged page (cooldown, advisories, yanks) against the unjudged one, a cached
 # FILE_MB MiB file against nginx sendfile (8 and 50 clients, with pypi-guard's RSS while 50 pull),
 # cold misses (COLD_FILES files of COLD_MB MiB through a pypi-guard in front of a local nginx,
-# against the same downloads straight from that nginx, both written to a file, each after a sync;
-# after COLD_WARMUP misses of other files that warm the JVM, printed apart), and a warm pip
+# against the same downloads straight from that nginx and through nginx proxy_cache, all written
+# to a file, each after a sync; after COLD_WARMUP misses of other files that warm the JVM, printed
+# apart; then the same behind an upstream link of COLD_RATE bytes a second), and a warm pip
 # install of PIP_REQS through pypi-guard in front of nginx serving the static index PIP_INDEX,
 # against the same from nginx serving pypi-guard's answers to that install as a static mirror
 # (the very same requests) and against PIP_INDEX itself (no metadata files). Before measuring,
