@@ -187,6 +187,18 @@ class HostileUpstreamIT {
   }
 
   @Test
+  void contentLengthClaimingALargeFile_noDeclaredSize_smallBody_isAClean502() throws Exception {
+    // The page gives no size; the host claims far more than stream-after and sends 10 KB. Only a
+    // declared size may start the response early, so this is a 502, not a cut 200.
+    byte[] content = bytes(10_000);
+    up.file("lie", WHEEL, content, OptionalLong.empty(), FileLie.LENGTH_SHORT, 1_000_000);
+    start(c -> c.withStreamAfter(16 * 1024));
+    var r = fileThenHealth(content);
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(stored(content)).isFalse();
+  }
+
+  @Test
   void streamedLargeFile_endless_isCutNeverCompleted() throws Exception {
     byte[] content = bytes(512 * 1024);
     up.file("lie", WHEEL, content, OptionalLong.of(content.length), FileLie.ENDLESS, 0);

@@ -45,6 +45,8 @@ public final class HostileUpstream implements AutoCloseable {
     CHUNKED_OVERRUN,
     /** A Content-Length of the bytes plus {@code extra}, and that many bytes. */
     LENGTH_OVERRUN,
+    /** A Content-Length of the bytes plus {@code extra}, then the bytes alone and a close. */
+    LENGTH_SHORT,
     /** The right Content-Length, then {@code extra} more bytes on the wire after it. */
     BYTES_AFTER_LENGTH,
     /** Chunked, never ending (until the peer goes away or 2 GB were sent). */
@@ -371,6 +373,12 @@ public final class HostileUpstream implements AutoCloseable {
         out.write(extra);
         out.flush();
         return true;
+      }
+      case LENGTH_SHORT -> {
+        write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + (b.length + extra.length) + "\r\n\r\n");
+        out.write(b);
+        out.flush();
+        return false;
       }
       case BYTES_AFTER_LENGTH -> {
         write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + b.length + "\r\n\r\n");

@@ -80,6 +80,11 @@ public final class Download implements DownloadSink {
     return result;
   }
 
+  /** The size the page declared, which the upstream's bytes must match; none when it gave none. */
+  public OptionalLong declaredSize() {
+    return declaredSize;
+  }
+
   /** The expected total length, from the page's size or the upstream's Content-Length. */
   public OptionalLong length() {
     return length;

@@ -21,9 +21,9 @@ import java.util.Optional;
  * @param staleAfter how long a request waits for revalidation before a stale copy is served
  * @param connectTimeout upstream connect timeout
  * @param readTimeout upstream read timeout (time to a page, or between bytes of a file)
- * @param streamAfter a cold file known to be no larger is verified whole before a single byte is
- *     sent; a larger one streams from its first byte, one of unknown size once this many arrived
- *     (README "How it works")
+ * @param streamAfter a cold file its page declares no larger is verified whole before a single byte
+ *     is sent; a larger one streams from its first byte, one of undeclared size once more than this
+ *     many arrived (README "How it works")
  * @param policyFile the policy file, when set
  * @param advisories OSV sources: directories, zip exports, {@code osv-api} or {@code osv-api:URL}
  * @param advisoriesRefresh how often file sources are read again (zero: never)

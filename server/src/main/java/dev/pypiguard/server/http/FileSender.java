@@ -201,11 +201,12 @@ final class FileSender {
 
   /**
    * Streams a download in progress (README "How it works", {@code cache.stream-after}). A file
-   * whose length is known to be at most {@code streamAfter} is verified whole before its first
-   * byte; a longer one starts with its first byte, since its last is held back until the digest
-   * matched anyway; one of unknown length starts once {@code streamAfter} bytes arrived. A download
-   * that fails before the response starts answers {@code onFailure}, and one that fails after has
-   * its connection closed, so a client never takes a short or wrong body for a whole one.
+   * whose page declares at most {@code streamAfter} bytes is verified whole before its first byte;
+   * a longer one starts with its first byte, since its last is held back until the digest matched
+   * anyway; one whose page declares no size starts once more than {@code streamAfter} bytes
+   * arrived, whatever its Content-Length claims. A download that fails before the response starts
+   * answers {@code onFailure}, and one that fails after has its connection closed, so a client
+   * never takes a short or wrong body for a whole one.
    */
   void sendDownload(
       Exchange ex,
@@ -221,12 +222,15 @@ final class FileSender {
           public void run() {
             boolean done = d.result().isDone();
             boolean ready;
-            if (d.length().isPresent()) {
-              // A file known to be small is verified whole before its first byte, whatever
-              // arrives; a larger one waits for nothing more than its first byte.
-              ready = d.length().getAsLong() > streamAfter && d.written() > 0;
+            if (d.declaredSize().isPresent()) {
+              // A file the page declares small is verified whole before its first byte; a larger
+              // one waits for nothing more than its first byte.
+              ready = d.declaredSize().getAsLong() > streamAfter && d.written() > 0;
             } else {
-              ready = d.written() >= streamAfter;
+              // Without the page's size only bytes that arrived count, never the upstream's
+              // Content-Length: a lying host could otherwise turn the clean 502 of a small bad
+              // file into a cut response.
+              ready = d.written() > streamAfter;
             }
             if (!done && !ready) {
               return;
