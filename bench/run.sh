@@ -17,8 +17,9 @@
 # cold misses (COLD_FILES files of COLD_MB MiB through a pypi-guard in front of a local nginx,
 # against the same downloads straight from that nginx and through nginx proxy_cache, all written
 # to a file, each after a sync; after COLD_WARMUP misses of other files that warm the JVM, printed
-# apart; then the same behind an upstream link of COLD_RATE bytes a second), and a warm pip
-# install of PIP_REQS through pypi-guard in front of nginx serving the static index PIP_INDEX,
+# apart; then the same behind an upstream link of COLD_RATE bytes a second; each side is asked
+# for the wheel's core metadata before the wheel, as pip asks, and only the wheel is timed), and
+# a warm pip install of PIP_REQS through pypi-guard in front of nginx serving the static index PIP_INDEX,
 # against the same from nginx serving pypi-guard's answers to that install as a static mirror
 # (the very same requests) and against PIP_INDEX itself (no metadata files). Before measuring,
 # pypi-guard is warmed for WARMUP seconds per page so that C2 has compiled the hot path (the
@@ -65,18 +66,45 @@ wait_http() { # url [log]
   echo "no answer from $1" >&2; [ -n "${2:-}" ] && tail -5 "$2" >&2; exit 1
 }
 
+# Every file the benchmark downloads is a real wheel, as on PyPI: a zip with its .dist-info, its
+# core metadata advertised on the page (PEP 658/714, as PyPI does for every wheel) and served
+# beside it as NAME.metadata. A file of random bytes named .whl is not one: the proxy would look
+# for its METADATA by ranges on every miss, and open it as a zip on every hit, work that a real
+# wheel never causes, and the benchmark would measure that instead of the serving.
+cat >"$work/benchwheel.py" <<'PY'
+import hashlib, os, zipfile
+def wheel(files_dir, project, version, mb):
+    """Writes a wheel of about MB MiB (random, stored) and its .metadata; returns its page entry."""
+    name = f"{project}-{version}-py3-none-any.whl"
+    meta = f"Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n".encode()
+    path = f"{files_dir}/{name}"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(f"{project}/data.bin", os.urandom(mb * 1024 * 1024))
+        z.writestr(f"{project}-{version}.dist-info/METADATA", meta)
+        z.writestr(f"{project}-{version}.dist-info/WHEEL",
+                   "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr(f"{project}-{version}.dist-info/RECORD", "")
+    with open(path + ".metadata", "wb") as f:
+        f.write(meta)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return {"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": h.hexdigest()},
+            "size": os.path.getsize(path), "core-metadata": {"sha256": hashlib.sha256(meta).hexdigest()}}
+PY
+
 # 1. An upstream serving PEP 691 JSON pages with PEP 700 fields (api-version 1.1, versions, size,
 #    upload-time), one project per size, and one real file of FILE_MB MiB on the first page.
 #    Every tenth release is an hour old (a 7-day cooldown holds it), the others are from 2020.
 mkdir -p "$work/upstream"
-python3 - "$work/upstream" "$FILE_MB" $SIZES <<'PY'
+python3 - "$work" "$FILE_MB" $SIZES <<'PY'
 import datetime, hashlib, json, os, sys
-root, mb, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+sys.path.insert(0, sys.argv[1])
+from benchwheel import wheel
+root, mb, sizes = sys.argv[1] + "/upstream", int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
 os.makedirs(f"{root}/files", exist_ok=True)
-data = os.urandom(mb * 1024 * 1024)
-real = f"benchpkg{sizes[0]}-1.0-py3-none-any.whl"
-with open(f"{root}/files/{real}", "wb") as f:
-    f.write(data)
+real = wheel(f"{root}/files", f"benchpkg{sizes[0]}", "1.0", mb)
 recent = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 names = []
 for n in sizes:
@@ -87,14 +115,15 @@ for n in sizes:
         v = f"1.{i}"
         name = f"{project}-{v}-py3-none-any.whl"
         if i == 0 and n == sizes[0]:
-            name, sha, size = real, hashlib.sha256(data).hexdigest(), len(data)
+            entry = dict(real)
         else:
-            sha, size = hashlib.sha256(name.encode()).hexdigest(), 1000 + i
+            entry = {"filename": name, "url": f"../../files/{name}",
+                     "hashes": {"sha256": hashlib.sha256(name.encode()).hexdigest()}, "size": 1000 + i}
         versions.append(v)
-        files.append({"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": sha},
-                      "requires-python": ">=3.8", "size": size,
+        entry.update({"requires-python": ">=3.8",
                       "upload-time": recent if i % 10 == 5 else "2020-01-01T00:00:00Z",
                       "yanked": "broken build" if i % 50 == 7 else False})
+        files.append(entry)
     page = {"meta": {"api-version": "1.1"}, "name": project, "versions": versions, "files": files}
     os.makedirs(f"{root}/simple/{project}", exist_ok=True)
     with open(f"{root}/simple/{project}/index.json", "w") as f:
@@ -383,17 +412,13 @@ fi
 if want cold; then
   # COLD_FILES files of COLD_MB MiB, each downloaded once straight from the upstream and once
   # through a pypi-guard that has never seen it (a cold miss: fetched, hashed, stored, sent).
-  python3 - "$work/upstream" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" <<'PY'
-import hashlib, json, os, sys
-root, mb, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-files = []
-for i in range(n):
-    name = f"benchcold-1.{i}-py3-none-any.whl"
-    data = os.urandom(mb * 1024 * 1024)
-    with open(f"{root}/files/{name}", "wb") as f:
-        f.write(data)
-    files.append({"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
-                  "size": len(data), "upload-time": "2020-01-01T00:00:00Z"})
+  python3 - "$work" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from benchwheel import wheel
+root, mb, n = sys.argv[1] + "/upstream", int(sys.argv[2]), int(sys.argv[3])
+files = [dict(wheel(f"{root}/files", "benchcold", f"1.{i}", mb), **{"upload-time": "2020-01-01T00:00:00Z"})
+         for i in range(n)]
 os.makedirs(f"{root}/simple/benchcold", exist_ok=True)
 with open(f"{root}/simple/benchcold/index.json", "w") as f:
     json.dump({"meta": {"api-version": "1.1"}, "name": "benchcold", "files": files}, f)
@@ -425,10 +450,15 @@ PY
         # Each download starts with nothing of the one before still being written back: without
         # this, a download paid for the disk writes of the miss before it (pypi-guard forces each
         # file it keeps), and the ratio moved with the disk rather than with the proxy.
+        # As pip does, each side is first asked for the wheel's core metadata (resolving), then
+        # for the wheel (installing); only the wheel is timed.
+        curl -fs -o /dev/null "http://127.0.0.1:$up/files/$name.metadata"
         sync
         d=$(curl -fs -o "$work/cold-direct" -w '%{time_total}' "http://127.0.0.1:$up/files/$name")
+        curl -fs -o /dev/null "http://127.0.0.1:$port/files/benchcold/$name.metadata"
         sync
         p=$(curl -fs -o "$work/cold-got" -w '%{time_total}' "http://127.0.0.1:$port/files/benchcold/$name")
+        curl -fs -o /dev/null "http://127.0.0.1:$pc/files/$name.metadata"
         sync
         n=$(curl -fs -o "$work/cold-nginx" -w '%{time_total}' "http://127.0.0.1:$pc/files/$name")
         for got in cold-direct cold-got cold-nginx; do
