@@ -169,6 +169,27 @@ class FileServingIT {
         .isGreaterThan(3 * t.toHeadersMs());
   }
 
+  @Test
+  void smallColdFile_thatTheCacheCannotKeep_isStillServedWhole() throws Exception {
+    // A regular file where the wheel's blob directory goes: keeping the verified download fails.
+    String hex = wheel.sha256();
+    Path parent = cache.resolve("blobs").resolve("sha256").resolve(hex.substring(0, 2));
+    Files.createDirectories(parent);
+    Files.writeString(parent.resolve(hex.substring(2, 4)), "in the way");
+    var first = h.get(fileUrl(wheel));
+    // Smaller than stream-after, so verified whole before its first byte, which then goes out
+    // while the proxy forces and renames the file: the client's bytes do not wait for (or depend
+    // on) the cache entry, as for a large file.
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.body()).isEqualTo(wheel.bytes());
+    var second = h.get(fileUrl(wheel));
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(second.body()).isEqualTo(wheel.bytes());
+    assertThat(h.upstream.requests("/files/" + wheel.filename()))
+        .as("not kept, so fetched again")
+        .isEqualTo(2);
+  }
+
   /** When a download's headers came, and how long its body took after them. */
   private record Timed(long toHeadersMs, long afterHeadersMs) {}
 

@@ -199,12 +199,17 @@ final class FileSender {
     }
   }
 
+  /** {@link #sendDownload}'s {@code streamAfter} for a reply that needs the stored file. */
+  static final long STORED_FIRST = Long.MAX_VALUE;
+
   /**
    * Streams a download in progress (README "How it works", {@code cache.stream-after}). A file
-   * whose page declares at most {@code streamAfter} bytes is verified whole before its first byte;
-   * a longer one starts with its first byte, since its last is held back until the digest matched
-   * anyway; one whose page declares no size starts once more than {@code streamAfter} bytes
-   * arrived, whatever its Content-Length claims. A download that fails before the response starts
+   * whose page declares at most {@code streamAfter} bytes is verified whole before its first byte,
+   * which then goes out at once, before the file is forced to disk and kept; a longer one starts
+   * with its first byte, since its last is held back until the digest matched anyway; one whose
+   * page declares no size starts once more than {@code streamAfter} bytes arrived, whatever its
+   * Content-Length claims, or once verified. With {@link #STORED_FIRST} nothing is sent before the
+   * file is stored: {@code onComplete} answers. A download that fails before the response starts
    * answers {@code onFailure}, and one that fails after has its connection closed, so a client
    * never takes a short or wrong body for a whole one.
    */
@@ -216,13 +221,24 @@ final class FileSender {
       Runnable onComplete,
       java.util.function.Consumer<Throwable> onFailure) {
     var started = new AtomicBoolean();
-    Runnable check =
+    var check =
         new Runnable() {
+          /** As a progress listener: on the download's thread, before it goes on. */
           @Override
           public void run() {
+            decide(true);
+          }
+
+          void decide(boolean listening) {
             boolean done = d.result().isDone();
             boolean ready;
-            if (d.declaredSize().isPresent()) {
+            if (streamAfter == STORED_FIRST) {
+              ready = false; // ranges and inspection work on the stored file
+            } else if (d.verified()) {
+              // Whole and its digest matched: sent from the partial file while it is forced to
+              // disk and renamed into the store, so that a small file does not wait for the disk.
+              ready = true;
+            } else if (d.declaredSize().isPresent()) {
               // A file the page declares small is verified whole before its first byte; a larger
               // one waits for nothing more than its first byte.
               ready = d.declaredSize().getAsLong() > streamAfter && d.written() > 0;
@@ -247,11 +263,20 @@ final class FileSender {
               }
               return;
             }
-            new Follower(ex, blocking, tls, d, meta, onFailure).start();
+            var follower = new Follower(ex, blocking, tls, d, meta, onComplete, onFailure);
+            if (listening) {
+              // The download waits for this listener: the partial file is opened before the
+              // download can go on to keep it (or, failing that, delete it), so that verified
+              // bytes reach the client whatever happens to the cache entry. Opening a file is
+              // what the download's own thread does anyway; the event loop never runs this.
+              follower.open();
+            } else {
+              blocking.execute(follower::open);
+            }
           }
         };
     d.onProgress(check);
-    check.run();
+    check.decide(false);
   }
 
   /** A file region that leaves its channel open when released: the channel is shared. */
@@ -273,10 +298,12 @@ final class FileSender {
     private final boolean tls;
     private final Download d;
     private final Meta meta;
+    private final Runnable onComplete;
     private final java.util.function.Consumer<Throwable> onFailure;
     private final AtomicBoolean waiting = new AtomicBoolean();
     private @Nullable FileChannel ch;
     private long pos;
+    private long contentLength = -1; // set on the event loop before the first write
 
     Follower(
         Exchange ex,
@@ -284,45 +311,53 @@ final class FileSender {
         boolean tls,
         Download d,
         Meta meta,
+        Runnable onComplete,
         java.util.function.Consumer<Throwable> onFailure) {
       this.ex = ex;
       this.blocking = blocking;
       this.tls = tls;
       this.d = d;
       this.meta = meta;
+      this.onComplete = onComplete;
       this.onFailure = onFailure;
     }
 
-    void start() {
-      blocking.execute(
-          () -> {
-            try {
-              ch = d.openReader();
-            } catch (IOException e) {
-              // A download that failed meanwhile took its partial file along: answer its
-              // failure.
-              if (d.result().isCompletedExceptionally()) {
-                d.result().whenComplete((p, failure) -> onFailure.accept(failure));
-              } else {
-                ex.abort("cannot follow download: " + e.getMessage());
-              }
-              return;
-            }
-            ex.onLoop(
-                () -> {
-                  HttpResponse r =
-                      new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-                  headers(r, meta);
-                  if (d.length().isPresent()) {
-                    HttpUtil.setContentLength(r, d.length().getAsLong());
+    /** Opens the partial file (blocking), then sends the headers and the bytes from the loop. */
+    void open() {
+      try {
+        ch = d.openReader();
+      } catch (IOException e) {
+        // The download ended meanwhile: failed, its partial file gone with it, or kept, the
+        // partial file now the stored one. Nothing is sent yet: its end answers.
+        d.result()
+            .whenComplete(
+                (p, failure) -> {
+                  if (failure != null) {
+                    onFailure.accept(failure);
                   } else {
-                    HttpUtil.setTransferEncodingChunked(r, true);
+                    onComplete.run();
                   }
-                  ex.prepare(r);
-                  ex.ctx.writeAndFlush(r);
-                  d.onProgress(this);
-                  pump();
                 });
+        return;
+      }
+      ex.onLoop(
+          () -> {
+            HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            headers(r, meta);
+            if (d.length().isPresent()) {
+              contentLength = d.length().getAsLong();
+            } else if (d.verified()) {
+              contentLength = d.written(); // whole: no more bytes can come
+            }
+            if (contentLength >= 0) {
+              HttpUtil.setContentLength(r, contentLength);
+            } else {
+              HttpUtil.setTransferEncodingChunked(r, true);
+            }
+            ex.prepare(r);
+            ex.ctx.writeAndFlush(r);
+            d.onProgress(this);
+            pump();
           });
     }
 
@@ -413,7 +448,7 @@ final class FileSender {
     /** After a write of the bytes up to {@code sent}: the next one, or the end of a failed one. */
     private void written(boolean success, long sent) {
       if (success) {
-        if (d.length().isPresent() && sent == d.length().getAsLong()) {
+        if (sent == contentLength) {
           ex.delivered = true; // every byte of a Content-Length body is with the client
         }
         pump();

@@ -909,7 +909,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return new Reply.Streaming(
             d,
             meta,
-            ranged || inspect ? Long.MAX_VALUE : config.streamAfter(),
+            ranged || inspect ? FileSender.STORED_FIRST : config.streamAfter(),
             () -> {
               DownloadOutcome outcome = stored(sha);
               if (inspect && outcome instanceof DownloadOutcome.Stored st) {
@@ -1024,7 +1024,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return new Reply.Streaming(
             d,
             meta,
-            Long.MAX_VALUE,
+            config.streamAfter(),
             () -> send(stored(sha.get()), meta).now(),
             e -> {
               DownloadOutcome failed = DownloadOutcome.failed(file.filename() + ".metadata", e);
