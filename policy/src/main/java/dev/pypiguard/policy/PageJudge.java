@@ -11,6 +11,15 @@ public interface PageJudge {
   JudgedPage judge(String upstream, ProjectPage page);
 
   /**
+   * The decision {@link #judge} makes for the file {@code filename} of {@code page}, empty when the
+   * page has no such file. A judge may find it without judging the other files.
+   */
+  default java.util.Optional<FileDecision> judgeFile(
+      String upstream, ProjectPage page, String filename) {
+    return judge(upstream, page).file(filename);
+  }
+
+  /**
    * Why a whole project is hidden (deny list, allowlist mode), or empty when it is visible. A
    * hidden project is absent from {@code /simple/} and its page answers 404.
    */

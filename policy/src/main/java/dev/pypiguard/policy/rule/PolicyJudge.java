@@ -196,17 +196,7 @@ public final class PolicyJudge implements PageJudge {
   public JudgedPage judge(String upstream, ProjectPage page) {
     Instant now = now();
     warnExpired(now);
-    Optional<ProjectName> name = ProjectName.parse(page.name());
-    String project =
-        name.map(ProjectName::value).orElseGet(() -> ProjectName.normalize(page.name()));
-    // Exceptions and yanks are per project: narrow them once per page, not once per file.
-    var waivers = new ArrayList<Policy.Waiver>();
-    for (Policy.Waiver w : policy.exceptions()) {
-      if (w.activeAt(now) && w.project().matches(project)) {
-        waivers.add(w);
-      }
-    }
-    SpecifierSet yanks = yank.get(project);
+    Scope scope = scope(page, now);
     Map<String, Set<String>> hashesByName = hashesByName(page);
     var done = new java.util.HashSet<String>();
     var out = new ArrayList<FileDecision>(page.files().size());
@@ -217,40 +207,105 @@ public final class PolicyJudge implements PageJudge {
       if (!done.add(upstreamFile.filename())) {
         continue;
       }
-      Optional<DistributionFilename> dist =
-          name.isPresent()
-              ? DistributionFilename.parse(upstreamFile.filename(), name.get())
-              : Optional.empty();
-      String version = dist.map(DistributionFilename::version).orElse("");
-      Optional<Version> parsed = version.isEmpty() ? Optional.empty() : Version.tryParse(version);
-      FileEntry file = withPinnedHash(upstreamFile);
-      FileContext ctx =
-          new FileContext(
-              upstream, page, project, file, dist, version, parsed, file.uploadInstant(), now);
-      if (yanks != null && !file.yanked().yanked() && ctx.versionIn(yanks)) {
-        file = file.withYanked(Yanked.because("yanked by policy (files.yank: " + yanks + ")"));
-        ctx =
-            new FileContext(
-                upstream, page, project, file, dist, version, parsed, ctx.uploadTime(), now);
-      }
-      Findings findings = new Findings();
-      FILE_NAMES.check(ctx, findings);
-      hashes(ctx, hashesByName.get(file.filename()), findings);
-      for (Rule r : rules) {
-        r.check(ctx, findings);
-      }
-      out.add(new FileDecision(file, version, decide(ctx, findings, waivers)));
+      OneFile j =
+          judgeOne(upstream, page, scope, upstreamFile, hashesByName.get(upstreamFile.filename()));
+      out.add(j.decision());
       if (timeDependent) {
-        next = earliest(next, now, findings.blocks());
-        next = earliest(next, now, findings.notes());
+        next = earliest(next, now, j.findings().blocks());
+        next = earliest(next, now, j.findings().notes());
       }
     }
     if (timeDependent) {
-      for (Policy.Waiver w : waivers) {
+      for (Policy.Waiver w : scope.waivers()) {
         next = earlier(next, w.until().expires());
       }
     }
     return new JudgedPage(page, out, Optional.ofNullable(next));
+  }
+
+  /**
+   * The decision {@link #judge} makes for {@code filename} (its page's first entry of that name),
+   * without judging the page's other files: what a file request needs when the page's judgement is
+   * not cached, as after each new core metadata file (README "Speed").
+   */
+  @Override
+  public Optional<FileDecision> judgeFile(String upstream, ProjectPage page, String filename) {
+    FileEntry first = null;
+    var hashes = new java.util.TreeSet<String>();
+    for (FileEntry f : page.files()) {
+      if (f.filename().equals(filename)) {
+        if (first == null) {
+          first = f;
+        }
+        hashes.add(f.sha256().orElse(""));
+      }
+    }
+    if (first == null) {
+      return Optional.empty();
+    }
+    Instant now = now();
+    warnExpired(now);
+    return Optional.of(judgeOne(upstream, page, scope(page, now), first, hashes).decision());
+  }
+
+  /** What a page's files are judged with that is the same for all of them. */
+  private record Scope(
+      Optional<ProjectName> name,
+      String project,
+      List<Policy.Waiver> waivers,
+      @Nullable SpecifierSet yanks,
+      Instant now) {}
+
+  private Scope scope(ProjectPage page, Instant now) {
+    Optional<ProjectName> name = ProjectName.parse(page.name());
+    String project =
+        name.map(ProjectName::value).orElseGet(() -> ProjectName.normalize(page.name()));
+    // Exceptions and yanks are per project: narrow them once per page, not once per file.
+    var waivers = new ArrayList<Policy.Waiver>();
+    for (Policy.Waiver w : policy.exceptions()) {
+      if (w.activeAt(now) && w.project().matches(project)) {
+        waivers.add(w);
+      }
+    }
+    return new Scope(name, project, waivers, yank.get(project), now);
+  }
+
+  /** One file's decision and the findings it was made from. */
+  private record OneFile(FileDecision decision, Findings findings) {}
+
+  private OneFile judgeOne(
+      String upstream,
+      ProjectPage page,
+      Scope scope,
+      FileEntry upstreamFile,
+      @Nullable Set<String> hashesOfName) {
+    Optional<DistributionFilename> dist =
+        scope.name().isPresent()
+            ? DistributionFilename.parse(upstreamFile.filename(), scope.name().get())
+            : Optional.empty();
+    String version = dist.map(DistributionFilename::version).orElse("");
+    Optional<Version> parsed = version.isEmpty() ? Optional.empty() : Version.tryParse(version);
+    FileEntry file = withPinnedHash(upstreamFile);
+    Instant now = scope.now();
+    String project = scope.project();
+    FileContext ctx =
+        new FileContext(
+            upstream, page, project, file, dist, version, parsed, file.uploadInstant(), now);
+    SpecifierSet yanks = scope.yanks();
+    if (yanks != null && !file.yanked().yanked() && ctx.versionIn(yanks)) {
+      file = file.withYanked(Yanked.because("yanked by policy (files.yank: " + yanks + ")"));
+      ctx =
+          new FileContext(
+              upstream, page, project, file, dist, version, parsed, ctx.uploadTime(), now);
+    }
+    Findings findings = new Findings();
+    FILE_NAMES.check(ctx, findings);
+    hashes(ctx, hashesOfName, findings);
+    for (Rule r : rules) {
+      r.check(ctx, findings);
+    }
+    return new OneFile(
+        new FileDecision(file, version, decide(ctx, findings, scope.waivers())), findings);
   }
 
   /** The earliest of {@code next} and the instants after {@code now} at which a reason lapses. */

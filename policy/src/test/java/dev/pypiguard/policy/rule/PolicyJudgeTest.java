@@ -69,7 +69,11 @@ class PolicyJudgeTest {
   }
 
   static Decision decision(PageJudge judge, ProjectPage page, String filename) {
-    return judge.judge("pypi", page).file(filename).orElseThrow().decision();
+    FileDecision onPage = judge.judge("pypi", page).file(filename).orElseThrow();
+    // A file request whose page's judgement is not cached judges the file alone: every test
+    // here also proves that it decides what the page does.
+    assertThat(judge.judgeFile("pypi", page, filename)).hasValue(onPage);
+    return onPage.decision();
   }
 
   static Decision decide(String yaml, ProjectPage page, String filename) {
@@ -278,6 +282,10 @@ class PolicyJudgeTest {
         .contains("different sha256s")
         .contains(SHA)
         .contains("cd".repeat(32));
+    // Judged alone, the file sees the page's other entry of its name too.
+    assertThat(decision(judge("mode: audit\n"), page("foo", a, other), "foo-1.0.tar.gz").allowed())
+        .isFalse();
+    assertThat(judge("").judgeFile("pypi", page("foo", a), "foo-2.0.tar.gz")).isEmpty();
   }
 
   /** Issue 13: a known name that comes back with other bytes is a swap, with both hashes named. */

@@ -510,6 +510,32 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         .judged();
   }
 
+  /**
+   * A file's decision: its page's, when a rendering of the page under this judgement is cached;
+   * else the file judged alone (README "Speed"). Each new core metadata file or stored download is
+   * a new judgement or rendering, and a cold file's request must not pay for judging, rendering and
+   * compressing its whole page again for the one decision it needs.
+   */
+  private FileDecision fileDecision(
+      ProjectName name,
+      String upstream,
+      PageLookup.Found<ProjectPage> found,
+      PageJudge judge,
+      String base,
+      String filename) {
+    String version = judge.version();
+    for (SimpleFormat format : SimpleFormat.values()) {
+      Optional<RenderedPages.Rendered> r =
+          renderedPages.cached(
+              upstream, name.value(), found.page().version(), version, format, base);
+      JudgedPage judged = r.map(RenderedPages.Rendered::judged).orElse(null);
+      if (judged != null) {
+        return judged.file(filename).orElseThrow();
+      }
+    }
+    return judge.judgeFile(upstream, found.page().value(), filename).orElseThrow();
+  }
+
   /** The project's page once what its judgement waits for is in (or has timed out). */
   CompletableFuture<UpstreamRouter.Resolved> answered(ProjectName name) {
     return answered(resolve(name), name);
@@ -692,7 +718,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private Optional<Decision.Block> rejudge(
       Exchange ex, ProjectName name, PageCache pages, ProjectPage page, String filename) {
     PageJudge judge = currentJudge.get();
-    FileDecision d = judge.judge(pages.upstream().name(), page).file(filename).orElseThrow();
+    FileDecision d = judge.judgeFile(pages.upstream().name(), page, filename).orElseThrow();
     if (d.decision() instanceof Decision.Block block) {
       audit(ex, "file", name, List.of(d), judge.version());
       return Optional.of(block);
@@ -741,8 +767,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ProjectPage page = found.page().value();
     PageJudge judge = currentJudge.get();
     String upstream = r.pages().upstream().name();
-    JudgedPage judged = judgedPage(name, upstream, found, judge, base(ex));
-    FileDecision decision = java.util.Objects.requireNonNull(judged).file(filename).orElseThrow();
+    FileDecision decision = fileDecision(name, upstream, found, judge, base(ex), filename);
     // A HEAD sends no byte: it does not make the proxy read a metadata-less wheel's METADATA
     // (which may mean downloading the wheel), and is judged with what is known.
     if (!metadataChecked
