@@ -58,10 +58,31 @@ final class AppendLog implements Closeable {
 
   /** Appends {@code line} and a line feed, in one write so a crash tears at most this record. */
   void append(String line) {
-    write(line + "\n");
+    write(line + "\n", force);
+  }
+
+  /** As {@link #append}, never forced: {@link #force()} makes it durable with those before it. */
+  void appendUnforced(String line) {
+    write(line + "\n", false);
+  }
+
+  /** Forces what was appended to the file system, when this log forces its appends. */
+  void force() {
+    if (!force || channel == null) {
+      return;
+    }
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      failed(e);
+    }
   }
 
   private void write(String text) {
+    write(text, force);
+  }
+
+  private void write(String text, boolean forceIt) {
     try {
       if (channel == null) {
         Path parent = file.toAbsolutePath().getParent();
@@ -79,18 +100,22 @@ final class AppendLog implements Closeable {
       while (b.hasRemaining()) {
         channel.write(b);
       }
-      if (force) {
+      if (forceIt) {
         channel.force(false);
       }
     } catch (IOException e) {
-      if (!writeFailed) {
-        writeFailed = true;
-        LOG.warn(
-            "cannot write {} {}: {}; what it records is kept in memory until restart",
-            what,
-            file,
-            e.toString());
-      }
+      failed(e);
+    }
+  }
+
+  private void failed(IOException e) {
+    if (!writeFailed) {
+      writeFailed = true;
+      LOG.warn(
+          "cannot write {} {}: {}; what it records is kept in memory until restart",
+          what,
+          file,
+          e.toString());
     }
   }
 

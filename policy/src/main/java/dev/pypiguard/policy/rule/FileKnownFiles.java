@@ -58,8 +58,13 @@ public final class FileKnownFiles extends InMemoryKnownFiles implements Closeabl
   @Override
   protected void keep(String filename, String sha256) {
     if (SHA256.matcher(sha256).matches()) {
-      log.append(filename + "\t" + sha256);
+      log.appendUnforced(filename + "\t" + sha256);
     }
+  }
+
+  @Override
+  protected void force() {
+    log.force();
   }
 
   @Override

@@ -19,8 +19,29 @@ class InMemoryKnownFiles implements KnownFiles {
     pins.putIfAbsent(filename, sha256);
   }
 
-  /** Writes a new pin down; called once per name, under a lock. */
+  /** Pins written down by {@link #keep} and not yet made durable by {@link #force}. */
+  private volatile boolean unforced;
+
+  /**
+   * Writes a new pin down (durable once {@link #force} ran); called once per name, under a lock.
+   */
   protected void keep(String filename, String sha256) {}
+
+  /** Makes what {@link #keep} wrote durable; called under the same lock. */
+  protected void force() {}
+
+  @Override
+  public void flush() {
+    if (!unforced) {
+      return;
+    }
+    synchronized (writeLock) {
+      if (unforced) {
+        force();
+        unforced = false;
+      }
+    }
+  }
 
   @Override
   public String pin(String project, String filename, String sha256) {
@@ -42,6 +63,7 @@ class InMemoryKnownFiles implements KnownFiles {
         return known;
       }
       keep(filename, sha256);
+      unforced = true;
       pins.put(filename, sha256);
       return sha256;
     }
@@ -60,6 +82,7 @@ class InMemoryKnownFiles implements KnownFiles {
   @Override
   public String pinVerified(String project, String filename, String sha256) {
     String known = pin(filename, sha256);
+    flush();
     generation.incrementAndGet();
     return known;
   }

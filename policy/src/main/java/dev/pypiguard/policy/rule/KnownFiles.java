@@ -30,6 +30,14 @@ public interface KnownFiles {
   /** Remembers a sha256 computed from bytes verified some other way, and bumps the generation. */
   String pinVerified(String project, String filename, String sha256);
 
+  /**
+   * Makes the pins taken by {@link #pin} since the last call durable. A judge calls it once per
+   * judgement, before the judgement is answered, so that a page of many new names costs one forced
+   * write, not one per name (README "Speed"), and no decision is served on a pin a crash could
+   * lose.
+   */
+  default void flush() {}
+
   /** A memory that lasts as long as the process: for tests and {@code check}. */
   static KnownFiles inMemory() {
     return new InMemoryKnownFiles();

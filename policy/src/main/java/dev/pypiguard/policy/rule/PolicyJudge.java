@@ -220,6 +220,7 @@ public final class PolicyJudge implements PageJudge {
         next = earlier(next, w.until().expires());
       }
     }
+    knownFiles.flush(); // the page's new pins, durable in one write before any decision is used
     return new JudgedPage(page, out, Optional.ofNullable(next));
   }
 
@@ -245,7 +246,9 @@ public final class PolicyJudge implements PageJudge {
     }
     Instant now = now();
     warnExpired(now);
-    return Optional.of(judgeOne(upstream, page, scope(page, now), first, hashes).decision());
+    FileDecision decision = judgeOne(upstream, page, scope(page, now), first, hashes).decision();
+    knownFiles.flush();
+    return Optional.of(decision);
   }
 
   /** What a page's files are judged with that is the same for all of them. */

@@ -289,6 +289,60 @@ class PolicyJudgeTest {
   }
 
   /** Issue 13: a known name that comes back with other bytes is a swap, with both hashes named. */
+  /**
+   * A page of new names is pinned, then made durable once, before its judgement is answered: one
+   * forced write per judgement, not one per name (README "Speed"), and none lost to a crash.
+   */
+  @Test
+  void judge_newNames_pinnedThenFlushedOnceBeforeTheAnswer(@TempDir Path dir) {
+    var calls = new ArrayList<String>();
+    var file = new FileKnownFiles(dir.resolve("known-files.tsv"));
+    KnownFiles recording =
+        new KnownFiles() {
+          @Override
+          public String pin(String project, String filename, String sha256) {
+            calls.add("pin " + filename);
+            return file.pin(project, filename, sha256);
+          }
+
+          @Override
+          public Optional<String> pinned(String filename) {
+            return file.pinned(filename);
+          }
+
+          @Override
+          public String generation() {
+            return file.generation();
+          }
+
+          @Override
+          public String pinVerified(String project, String filename, String sha256) {
+            return file.pinVerified(project, filename, sha256);
+          }
+
+          @Override
+          public void flush() {
+            calls.add("flush");
+            file.flush();
+          }
+        };
+    PolicyJudge j =
+        new PolicyJudge(
+            policy(""),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            new InMemoryFirstSeen(),
+            recording,
+            List.of());
+    j.judge("pypi", page("foo", file("foo-1.0.tar.gz"), file("foo-1.1.tar.gz")));
+    assertThat(calls).containsExactly("pin foo-1.0.tar.gz", "pin foo-1.1.tar.gz", "flush");
+    calls.clear();
+    j.judgeFile("pypi", page("foo", file("foo-1.2.tar.gz")), "foo-1.2.tar.gz");
+    assertThat(calls).containsExactly("pin foo-1.2.tar.gz", "flush");
+    KnownFiles reread = FileKnownFiles.readOnly(dir.resolve("known-files.tsv"));
+    assertThat(reread.pinned("foo-1.0.tar.gz")).hasValue(SHA);
+    assertThat(reread.pinned("foo-1.2.tar.gz")).hasValue(SHA);
+  }
+
   @Test
   void judge_swappedBytesUnderAKnownName_blockedAsIntegrityWithBothHashes() {
     KnownFiles known = KnownFiles.inMemory();

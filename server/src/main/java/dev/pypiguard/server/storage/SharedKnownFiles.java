@@ -139,6 +139,11 @@ final class SharedKnownFiles implements KnownFiles, Closeable {
   }
 
   @Override
+  public void flush() {
+    local.flush();
+  }
+
+  @Override
   public void close() throws IOException {
     local.close();
   }
