@@ -43,6 +43,11 @@ class PolicyJudgeTest {
     return new PolicyJudge(policy(yaml), Clock.fixed(now, ZoneOffset.UTC), new InMemoryFirstSeen());
   }
 
+  static PolicyJudge judge(String yaml, KnownFiles known) {
+    return new PolicyJudge(
+        policy(yaml), Clock.fixed(NOW, ZoneOffset.UTC), new InMemoryFirstSeen(), known, List.of());
+  }
+
   static FileEntry file(String filename) {
     return file(filename, NOW.minus(Duration.ofDays(30)));
   }
@@ -326,13 +331,7 @@ class PolicyJudgeTest {
             file.flush();
           }
         };
-    PolicyJudge j =
-        new PolicyJudge(
-            policy(""),
-            Clock.fixed(NOW, ZoneOffset.UTC),
-            new InMemoryFirstSeen(),
-            recording,
-            List.of());
+    PolicyJudge j = judge("", recording);
     j.judge("pypi", page("foo", file("foo-1.0.tar.gz"), file("foo-1.1.tar.gz")));
     assertThat(calls).containsExactly("pin foo-1.0.tar.gz", "pin foo-1.1.tar.gz", "flush");
     calls.clear();
@@ -345,14 +344,7 @@ class PolicyJudgeTest {
 
   @Test
   void judge_swappedBytesUnderAKnownName_blockedAsIntegrityWithBothHashes() {
-    KnownFiles known = KnownFiles.inMemory();
-    PolicyJudge j =
-        new PolicyJudge(
-            policy("mode: audit\n"),
-            Clock.fixed(NOW, ZoneOffset.UTC),
-            new InMemoryFirstSeen(),
-            known,
-            List.of());
+    PolicyJudge j = judge("mode: audit\n", KnownFiles.inMemory());
     assertThat(decision(j, page("foo", file("foo-1.0.tar.gz")), "foo-1.0.tar.gz").allowed())
         .isTrue();
     FileEntry swapped =
