@@ -44,6 +44,8 @@ FILE_CONNS=${FILE_CONNS:-8}
 COLD_MB=${COLD_MB:-64}
 COLD_FILES=${COLD_FILES:-5}
 COLD_WARMUP=${COLD_WARMUP:-3}
+COLD_SMALL=${COLD_SMALL:-200}
+COLD_SMALL_KB=${COLD_SMALL_KB:-64}
 COLD_RATE=${COLD_RATE-125m}  # the far upstream's link (nginx limit_rate; 125m = 1 Gbit/s); empty: none
 PIP_RUNS=${PIP_RUNS:-3}
 PIP_REQS=${PIP_REQS:-"flask requests pydantic"}
@@ -73,13 +75,13 @@ wait_http() { # url [log]
 # wheel never causes, and the benchmark would measure that instead of the serving.
 cat >"$work/benchwheel.py" <<'PY'
 import hashlib, os, zipfile
-def wheel(files_dir, project, version, mb):
-    """Writes a wheel of about MB MiB (random, stored) and its .metadata; returns its page entry."""
+def wheel(files_dir, project, version, size):
+    """Writes a wheel of about SIZE bytes (random, stored) and its .metadata; returns its page entry."""
     name = f"{project}-{version}-py3-none-any.whl"
     meta = f"Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n".encode()
     path = f"{files_dir}/{name}"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr(f"{project}/data.bin", os.urandom(mb * 1024 * 1024))
+        z.writestr(f"{project}/data.bin", os.urandom(size))
         z.writestr(f"{project}-{version}.dist-info/METADATA", meta)
         z.writestr(f"{project}-{version}.dist-info/WHEEL",
                    "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
@@ -104,7 +106,7 @@ sys.path.insert(0, sys.argv[1])
 from benchwheel import wheel
 root, mb, sizes = sys.argv[1] + "/upstream", int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
 os.makedirs(f"{root}/files", exist_ok=True)
-real = wheel(f"{root}/files", f"benchpkg{sizes[0]}", "1.0", mb)
+real = wheel(f"{root}/files", f"benchpkg{sizes[0]}", "1.0", mb << 20)
 recent = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 names = []
 for n in sizes:
@@ -387,8 +389,10 @@ http {
   # nginx as a caching proxy of the same upstream, for the cold misses: what a cache that neither
   # hashes nor forces its files pays for a miss on this machine, beside pypi-guard's.
   proxy_cache_path $work/up-nginx/cold-cache keys_zone=cold:10m use_temp_path=off inactive=1d;
+  # tcp_nopush off: with it, a cached answer on a kept-alive connection waited for the client's
+  # delayed ACK (40 ms) before its last segment, which made nginx look slow on small files.
   server {
-    listen 127.0.0.1:$cn_port;
+    listen 127.0.0.1:$cn_port; tcp_nopush off;
     location /files/ { proxy_pass http://127.0.0.1:$cu_port; proxy_cache cold; proxy_cache_valid 200 1d; }
   }
   # The same upstream behind a link of COLD_RATE bytes a second (nginx limit_rate, per download):
@@ -399,7 +403,7 @@ http {
   }
   proxy_cache_path $work/up-nginx/cold-cache-far keys_zone=coldfar:10m use_temp_path=off inactive=1d;
   server {
-    listen 127.0.0.1:$ctn_port;
+    listen 127.0.0.1:$ctn_port; tcp_nopush off;
     location /files/ { proxy_pass http://127.0.0.1:$ct_port; proxy_cache coldfar; proxy_cache_valid 200 1d; }
   }
 }
@@ -412,17 +416,24 @@ fi
 if want cold; then
   # COLD_FILES files of COLD_MB MiB, each downloaded once straight from the upstream and once
   # through a pypi-guard that has never seen it (a cold miss: fetched, hashed, stored, sent).
-  python3 - "$work" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" <<'PY'
+  # Before them, COLD_SMALL wheels of COLD_SMALL_KB KiB of one project, the size of most of what
+  # pip installs, each with its core metadata, as pip asks for them (metadata, then wheel), after
+  # COLD_SMALL others through pypi-guard alone that warm its JVM for them.
+  python3 - "$work" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" "$((2 * COLD_SMALL))" "$COLD_SMALL_KB" <<'PY'
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 from benchwheel import wheel
-root, mb, n = sys.argv[1] + "/upstream", int(sys.argv[2]), int(sys.argv[3])
-files = [dict(wheel(f"{root}/files", "benchcold", f"1.{i}", mb), **{"upload-time": "2020-01-01T00:00:00Z"})
-         for i in range(n)]
-os.makedirs(f"{root}/simple/benchcold", exist_ok=True)
-with open(f"{root}/simple/benchcold/index.json", "w") as f:
-    json.dump({"meta": {"api-version": "1.1"}, "name": "benchcold", "files": files}, f)
+root, mb, n, small, kb = sys.argv[1] + "/upstream", *map(int, sys.argv[2:])
+for project, count, size in (("benchcold", n, mb << 20), ("benchsmall", small, kb << 10)):
+    files = [dict(wheel(f"{root}/files", project, f"1.{i}", size), **{"upload-time": "2020-01-01T00:00:00Z"})
+             for i in range(count)]
+    os.makedirs(f"{root}/simple/{project}", exist_ok=True)
+    with open(f"{root}/simple/{project}/index.json", "w") as f:
+        json.dump({"meta": {"api-version": "1.1"}, "name": project, "files": files}, f)
 PY
+  for i in $(seq 0 $((2 * COLD_SMALL - 1))); do
+    stat -c %s "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl.metadata" "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl"
+  done >"$work/small.sizes"
   add() { awk -v a="$1" -v b="$2" 'BEGIN {print a + b}'; }
   cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
   printf '\n%-30s %10s %10s %11s %8s %8s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" \
@@ -442,6 +453,22 @@ PY
     pids+=($!); pid=$!
     wait_http "http://127.0.0.1:$port/healthz" "$work/cold-$up.log"
     curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$port/simple/benchcold/" -o /dev/null
+    curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$port/simple/benchsmall/" -o /dev/null
+    # small_files BASE_URL FIRST: COLD_SMALL wheels from number FIRST on and their metadata through
+    # one kept-alive connection, in pip's order; the seconds of all transfers, summed (curl's own
+    # start is not in it). Every answer must be a 200 of the file's size (bytes are compared for
+    # the large files).
+    small_files() {
+      local i args=()
+      for i in $(seq "$2" $(($2 + COLD_SMALL - 1))); do
+        args+=(-o /dev/null "$1/benchsmall-1.$i-py3-none-any.whl.metadata"
+               -o /dev/null "$1/benchsmall-1.$i-py3-none-any.whl")
+      done
+      curl -fs -w '%{http_code} %{size_download} %{time_total}\n' "${args[@]}" \
+        | paste -d' ' - <(sed -n "$((2 * $2 + 1)),$((2 * ($2 + COLD_SMALL)))p" "$work/small.sizes") \
+        | awk -v n=$((2 * COLD_SMALL)) '$1 == 200 && $2 == $4 {t += $3; c++} END {if (c != n) exit 1; print t}' \
+        || { echo "cold small wheels: a wrong answer from $1" >&2; exit 1; }
+    }
     cold_files() { # first last -> "pypi-guard direct proxy_cache" seconds, summed
       local i name d p n sp=0 sd=0 sn=0
       for i in $(seq "$1" "$2"); do
@@ -472,7 +499,14 @@ PY
       printf '%-30s %10.3f %10.3f %11.3f %8s %8s %8s\n' "$1" "$2" "$3" "$4" "$(ratio "$2" "$3")" \
         "$(ratio "$2" "$4")" "$(ratio "$4" "$3")"
     }
-    local r wp wd wn cp cd cn cpu0 cpu
+    local r wp wd wn cp cd cn cpu0 cpu sp sd sn
+    if [ "$COLD_SMALL" -gt 0 ]; then
+      small_files "http://127.0.0.1:$port/files/benchsmall" 0 >/dev/null
+      sync
+      sd=$(small_files "http://127.0.0.1:$up/files" "$COLD_SMALL")
+      sp=$(small_files "http://127.0.0.1:$port/files/benchsmall" "$COLD_SMALL")
+      sn=$(small_files "http://127.0.0.1:$pc/files" "$COLD_SMALL")
+    fi
     # $(...) and not <(...): a download that fails or differs ends the run (set -e).
     if [ "$COLD_WARMUP" -gt 0 ]; then
       r=$(cold_files 0 $((COLD_WARMUP - 1))); read -r wp wd wn <<<"$r"
@@ -482,6 +516,7 @@ PY
     cpu=$(( $(cpu_ticks "$pid") - cpu0 ))
     cold_row "$label" "$cp" "$cd" "$cn"
     [ "$COLD_WARMUP" -eq 0 ] || cold_row "  first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$wn"
+    [ "$COLD_SMALL" -eq 0 ] || cold_row "  $COLD_SMALL x ${COLD_SMALL_KB} KiB + metadata" "$sp" "$sd" "$sn"
     # What a miss costs pypi-guard in CPU (receive, write, sha256, send), beside its wall time: on
     # a machine of few cores, that CPU competes with the client's and the upstream's.
     awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" -v n="$COLD_FILES" -v w="$cp" -v c="$(nproc)" \
