@@ -138,4 +138,30 @@ final class Harness implements AutoCloseable {
     proxy.close();
     upstream.close();
   }
+
+  /**
+   * Waits for something the proxy does in the background (uploads, probes, keeping a file it has
+   * sent), up to 30 s.
+   */
+  static void eventually(String what, java.util.function.BooleanSupplier condition) {
+    eventually(what, condition, () -> "");
+  }
+
+  static void eventually(
+      String what,
+      java.util.function.BooleanSupplier condition,
+      java.util.function.Supplier<String> state) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("never happened: " + what + " " + state.get());
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
 }

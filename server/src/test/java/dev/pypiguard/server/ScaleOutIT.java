@@ -1,5 +1,6 @@
 package dev.pypiguard.server;
 
+import static dev.pypiguard.server.Harness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pypiguard.server.config.ConfigLoader;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,27 +121,6 @@ class ScaleOutIT {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** Waits for something the replicas do in the background (uploads, probes), up to 30 s. */
-  static void eventually(String what, BooleanSupplier condition) {
-    eventually(what, condition, () -> "");
-  }
-
-  static void eventually(
-      String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("never happened: " + what + " " + state.get());
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
     }
   }
 

@@ -555,7 +555,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
       return CompletableFuture.completedFuture(null);
     }
-    ProjectPage page = found.page().value();
+    return awaitAnswers(r.pages(), name, found.page().value());
+  }
+
+  /** As above, for the files of {@code page} (a project page, or some of its files). */
+  private CompletableFuture<Void> awaitAnswers(
+      PageCache pages, ProjectName name, ProjectPage page) {
     CompletableFuture<Void> advisories =
         advisoryFeed
             .map(a -> a.prefetchAsync(name, AdvisoryFeed.versionsToAsk(page), ADVISORY_WAIT))
@@ -563,21 +568,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return CompletableFuture.allOf(
         advisories,
         ProvenanceReplies.prefetch(
-            config.cacheDir(),
-            config.offline(),
-            blocking,
-            verdicts,
-            r.pages(),
-            page,
-            PROVENANCE_WAIT),
+            config.cacheDir(), config.offline(), blocking, verdicts, pages, page, PROVENANCE_WAIT),
         weakHashes.prefetch(
-            currentJudge.get(),
-            store,
-            config.offline(),
-            blocking,
-            r.pages(),
-            page,
-            PROVENANCE_WAIT));
+            currentJudge.get(), store, config.offline(), blocking, pages, page, PROVENANCE_WAIT));
   }
 
   private static Reply page(
@@ -733,22 +726,41 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    */
   private CompletableFuture<Reply> withFile(
       Exchange ex, ProjectName name, String filename, FileAction action) {
-    return resolve(name)
-        .thenComposeAsync(
-            r -> {
-              if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
-                return Failures.lookup(r.lookup()).now();
-              }
-              ProjectPage page = found.page().value();
-              Optional<FileEntry> entry = page.file(filename);
-              if (entry.isEmpty()) {
-                return Reply.notFound(filename + " is not a file of " + name).now();
-              }
-              return awaitAnswers(name, r)
-                  .thenComposeAsync(
-                      done -> judgeFile(ex, name, filename, r, found, action, false), blocking);
-            },
-            blocking);
+    return onPool(
+        resolve(name),
+        r -> {
+          if (!(r.lookup() instanceof PageLookup.Found<ProjectPage> found)) {
+            return Failures.lookup(r.lookup()).now();
+          }
+          ProjectPage page = found.page().value();
+          List<FileEntry> entries =
+              page.files().stream().filter(f -> f.filename().equals(filename)).toList();
+          if (entries.isEmpty()) {
+            return Reply.notFound(filename + " is not a file of " + name).now();
+          }
+          // What the judgement of this one file waits for: its own advisories, provenance and
+          // weak-hash pin, not those of every file on the page (README "Speed").
+          return onPool(
+              awaitAnswers(r.pages(), name, page.withFiles(entries)),
+              done -> judgeFile(ex, name, filename, r, found, action, false));
+        });
+  }
+
+  /**
+   * {@code then} of what {@code f} completes with, run now on this thread when {@code f} is done
+   * already (the caller is a pool thread), else on the pool once it is: a look-up that is ready, as
+   * a cached page and its answers mostly are, costs no hop to another thread.
+   */
+  private <T> CompletableFuture<Reply> onPool(
+      CompletableFuture<T> f, java.util.function.Function<T, CompletableFuture<Reply>> then) {
+    if (f.isDone() && !f.isCompletedExceptionally()) {
+      try {
+        return then.apply(f.join());
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    return f.thenComposeAsync(then, blocking);
   }
 
   /**
