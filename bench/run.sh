@@ -390,7 +390,7 @@ http {
   # hashes nor forces its files pays for a miss on this machine, beside pypi-guard's.
   proxy_cache_path $work/up-nginx/cold-cache keys_zone=cold:10m use_temp_path=off inactive=1d;
   # tcp_nopush off: with it, a cached answer on a kept-alive connection waited for the client's
-  # delayed ACK (40 ms) before its last segment, which made nginx look slow on small files.
+  # delayed ACK before its last segment, which made nginx look slow on small files.
   server {
     listen 127.0.0.1:$cn_port; tcp_nopush off;
     location /files/ { proxy_pass http://127.0.0.1:$cu_port; proxy_cache cold; proxy_cache_valid 200 1d; }

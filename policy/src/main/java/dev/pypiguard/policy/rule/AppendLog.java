@@ -52,7 +52,7 @@ final class AppendLog implements Closeable {
       throw new UncheckedIOException("cannot read " + what + " " + file, e);
     }
     if (needsNewline) {
-      write("\n");
+      write("\n", force);
     }
   }
 
@@ -76,10 +76,6 @@ final class AppendLog implements Closeable {
     } catch (IOException e) {
       failed(e);
     }
-  }
-
-  private void write(String text) {
-    write(text, force);
   }
 
   private void write(String text, boolean forceIt) {

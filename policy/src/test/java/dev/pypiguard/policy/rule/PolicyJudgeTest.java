@@ -301,34 +301,17 @@ class PolicyJudgeTest {
   @Test
   void judge_newNames_pinnedThenFlushedOnceBeforeTheAnswer(@TempDir Path dir) {
     var calls = new ArrayList<String>();
-    var file = new FileKnownFiles(dir.resolve("known-files.tsv"));
+    // The memory's own flush, recording what it writes down and when it forces it.
     KnownFiles recording =
-        new KnownFiles() {
+        new InMemoryKnownFiles() {
           @Override
-          public String pin(String project, String filename, String sha256) {
+          protected void keep(String filename, String sha256) {
             calls.add("pin " + filename);
-            return file.pin(project, filename, sha256);
           }
 
           @Override
-          public Optional<String> pinned(String filename) {
-            return file.pinned(filename);
-          }
-
-          @Override
-          public String generation() {
-            return file.generation();
-          }
-
-          @Override
-          public String pinVerified(String project, String filename, String sha256) {
-            return file.pinVerified(project, filename, sha256);
-          }
-
-          @Override
-          public void flush() {
+          protected void force() {
             calls.add("flush");
-            file.flush();
           }
         };
     PolicyJudge j = judge("", recording);
@@ -337,7 +320,15 @@ class PolicyJudgeTest {
     calls.clear();
     j.judgeFile("pypi", page("foo", file("foo-1.2.tar.gz")), "foo-1.2.tar.gz");
     assertThat(calls).containsExactly("pin foo-1.2.tar.gz", "flush");
-    KnownFiles reread = FileKnownFiles.readOnly(dir.resolve("known-files.tsv"));
+    calls.clear();
+    j.judge("pypi", page("foo", file("foo-1.0.tar.gz")));
+    assertThat(calls).as("nothing new: nothing forced").isEmpty();
+
+    Path tsv = dir.resolve("known-files.tsv");
+    PolicyJudge durable = judge("", new FileKnownFiles(tsv));
+    durable.judge("pypi", page("foo", file("foo-1.0.tar.gz"), file("foo-1.1.tar.gz")));
+    durable.judgeFile("pypi", page("foo", file("foo-1.2.tar.gz")), "foo-1.2.tar.gz");
+    KnownFiles reread = FileKnownFiles.readOnly(tsv);
     assertThat(reread.pinned("foo-1.0.tar.gz")).hasValue(SHA);
     assertThat(reread.pinned("foo-1.2.tar.gz")).hasValue(SHA);
   }
