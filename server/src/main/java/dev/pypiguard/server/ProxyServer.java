@@ -499,7 +499,9 @@ public final class ProxyServer implements AutoCloseable {
     }
     serverChannel.close().syncUninterruptibly();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (active.get() > 0 && System.nanoTime() < deadline) {
+    // Exchanges in flight, then downloads: a small file goes out before it is forced and renamed
+    // into the cache (README "Speed"), so one just sent may still be on its way to the disk.
+    while ((active.get() > 0 || downloads.count() > 0) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {

@@ -81,6 +81,7 @@ class AdminApiIT {
     assertThat(before.path("upstreams").get(0).path("state").asText()).isEqualTo("unknown");
 
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
+    h.awaitKept(old.sha256());
     assertThat(h.get("/files/alpha/" + old.filename()).statusCode()).isEqualTo(200);
     JsonNode s = json(h.get("/-/admin/stats"));
     assertThat(s.path("artifacts").path("files").asLong())

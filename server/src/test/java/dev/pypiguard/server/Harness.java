@@ -129,6 +129,17 @@ final class Harness implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the cache keeps the file with this sha256: a small file goes out before it is
+   * forced and renamed into the store, so a request sent right after its response may still join
+   * its download (a miss) rather than hit.
+   */
+  void awaitKept(String sha256) {
+    eventually(
+        "the file " + sha256 + " is kept",
+        () -> proxy.store().find(new dev.pypiguard.core.blob.Sha256(sha256)).isPresent());
+  }
+
   static String text(HttpResponse<byte[]> r) {
     return new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
   }

@@ -278,6 +278,7 @@ class SimpleApiIT {
   void metrics_countRequestsAndCache() {
     h.get("/simple/alpha/");
     h.get("/files/alpha/" + alpha.filename());
+    h.awaitKept(alpha.sha256());
     h.get("/files/alpha/" + alpha.filename());
     String m = text(h.get("/metrics"));
     assertThat(m).contains("pypiguard_requests_seconds_count{route=\"project\",status=\"200\"}");
