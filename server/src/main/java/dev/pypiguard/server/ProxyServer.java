@@ -188,7 +188,8 @@ public final class ProxyServer implements AutoCloseable {
               watch(d, metrics);
               d.result().thenRun(() -> ops.storeAdded(d.written()));
               if (d.filename().endsWith(".metadata")) {
-                d.result().thenRun(() -> storedMetadata.noticed(d.key().hex()));
+                // Noticed once verified, before it is kept: the rule reads it from its download.
+                d.whole().thenRun(() -> storedMetadata.noticed(d.key().hex()));
               }
               // README "Core metadata for every wheel": metadata read by ranges is checked against
               // the
@@ -200,6 +201,7 @@ public final class ProxyServer implements AutoCloseable {
             storage.blobs(),
             config.offline(),
             config.limits().fileSize());
+    storedMetadata.useVerified(downloads::openVerified);
     var settings = new PageCache.Settings(config.pageTtl(), config.staleAfter(), config.offline());
     List<PageCache> pages = new ArrayList<>();
     for (Upstream u : config.upstreams()) {

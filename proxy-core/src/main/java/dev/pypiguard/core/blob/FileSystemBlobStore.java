@@ -276,11 +276,12 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public synchronized FileChannel openReader() throws IOException {
-      // Opened under the writer's lock, so it names the partial file before a commit moves it
-      // and the published one after; an open channel survives the rename.
+    public FileChannel openReader() throws IOException {
+      // Not under the writer's lock, which a commit holds while it forces the file to disk: a
+      // reader of verified bytes does not wait for the disk. The partial file while it exists (an
+      // open channel survives the rename), else the one a commit moved it to.
       try {
-        return FileChannel.open(done && Files.exists(target) ? target : partial);
+        return FileChannel.open(partial);
       } catch (NoSuchFileException e) {
         return FileChannel.open(target);
       }

@@ -38,6 +38,7 @@ public final class Download implements DownloadSink {
   private final BlobWriter writer;
   private final OptionalLong declaredSize;
   private final CompletableFuture<Path> result = new CompletableFuture<>();
+  private final CompletableFuture<Void> whole = new CompletableFuture<>();
   private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final java.util.function.Function<Sha256, java.util.Optional<Path>> locate;
   private volatile OptionalLong length = OptionalLong.empty();
@@ -65,6 +66,14 @@ public final class Download implements DownloadSink {
     this.length = declaredSize;
     this.limit = declaredSize.orElse(maxUndeclared);
     this.locate = locate;
+    result.whenComplete(
+        (p, e) -> {
+          if (e != null) {
+            whole.completeExceptionally(e);
+          } else {
+            whole.complete(null);
+          }
+        });
   }
 
   public Sha256 key() {
@@ -78,6 +87,16 @@ public final class Download implements DownloadSink {
   /** Completes with the published blob, or exceptionally with the reason the download failed. */
   public CompletableFuture<Path> result() {
     return result;
+  }
+
+  /**
+   * Completes once every byte is there and verified, which may be before {@link #result()} has
+   * forced and kept them (readers may then send them all, and {@link #openReader()} reads them), or
+   * exceptionally when the download failed first. Its dependents run on the download's thread
+   * before the file is kept: they must not block.
+   */
+  public CompletableFuture<Void> whole() {
+    return whole;
   }
 
   /** The size the page declared, which the upstream's bytes must match; none when it gave none. */
@@ -201,6 +220,7 @@ public final class Download implements DownloadSink {
     }
     verified = true;
     // Readers send the last byte now, while the file is forced and renamed.
+    whole.complete(null);
     notifyListeners();
     try {
       writer.commit(expected);

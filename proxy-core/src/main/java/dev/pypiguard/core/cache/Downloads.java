@@ -125,6 +125,20 @@ public final class Downloads {
     }
   }
 
+  /** The download of {@code key} running now, if one is. */
+  public Optional<Download> running(Sha256 key) {
+    return Optional.ofNullable(inFlight.get(key));
+  }
+
+  /**
+   * Opens the bytes of {@code key}'s running download once they are verified, whether or not they
+   * are kept yet (the channel reads the kept file after the rename).
+   */
+  public Optional<java.nio.channels.FileChannel> openVerified(Sha256 key) throws IOException {
+    Download d = inFlight.get(key);
+    return d != null && d.verified() ? Optional.of(d.openReader()) : Optional.empty();
+  }
+
   /** The downloads running now. */
   public Collection<Download> running() {
     return inFlight.values();

@@ -38,14 +38,21 @@ class DownloadTest {
   }
 
   @Test
-  void lastByte_isReleasedWhenVerified_beforeTheFileIsPublished() throws IOException {
+  void lastByte_isReleasedWhenVerified_andReadable_whileTheFileIsBeingKept() throws Exception {
     var store = new FileSystemBlobStore(dir);
     List<String> seen = new ArrayList<>();
     var writer =
         new Forwarding(store.create(SHA)) {
           @Override
           public void commit(long expectedSize) throws IOException {
-            seen.add("commit, releasable " + releasableOf[0].releasable());
+            Download d = releasableOf[0];
+            seen.add("commit, releasable " + d.releasable());
+            seen.add("whole " + d.whole().isDone() + ", kept " + d.result().isDone());
+            // As the store's commit does while it forces the file: the writer's lock is held. A
+            // reader of the verified bytes is not held with it.
+            synchronized (inner) {
+              seen.add("read " + readElsewhere(d));
+            }
             super.commit(expectedSize);
           }
         };
@@ -55,11 +62,46 @@ class DownloadTest {
     d.data(ByteBuffer.wrap(BYTES));
     assertThat(d.releasable()).isEqualTo(BYTES.length - 1);
     assertThat(d.verified()).isFalse();
+    assertThat(d.whole()).isNotDone();
     d.end();
-    assertThat(seen).containsExactly("commit, releasable " + BYTES.length);
+    assertThat(seen)
+        .containsExactly(
+            "commit, releasable " + BYTES.length,
+            "whole true, kept false",
+            "read the bytes of a wheel");
     assertThat(d.verified()).isTrue();
     assertThat(d.result()).isCompleted();
     assertThat(store.find(SHA)).isPresent();
+  }
+
+  /** Reads the download's bytes on another thread, waiting at most 10 s. */
+  private static String readElsewhere(Download d) {
+    var read =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try (FileChannel ch = d.openReader()) {
+                ByteBuffer buf = ByteBuffer.allocate(BYTES.length);
+                ch.read(buf, 0);
+                return new String(buf.array(), UTF_8);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    try {
+      return read.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return "failed: " + e;
+    }
+  }
+
+  @Test
+  void aFailedDownload_isNeverWhole() throws IOException {
+    var store = new FileSystemBlobStore(dir);
+    Download d = download(store, store.create(SHA));
+    d.start(OptionalLong.of(BYTES.length));
+    d.data(ByteBuffer.wrap(BYTES, 0, 4));
+    d.failed("connection reset", false, false);
+    assertThat(d.whole()).isCompletedExceptionally();
   }
 
   @Test

@@ -33,7 +33,22 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     // Before anything loads the JDK's HTTP client (see EgressSettings).
     dev.pypiguard.server.EgressSettings.allowBasicForTunnels();
+    commonPoolOfTwo();
     System.exit(run(args));
+  }
+
+  /**
+   * On one or two cores the JDK's common pool has one thread, and then {@code CompletableFuture}
+   * runs each asynchronous step without an executor on a new thread of its own: the JDK's HTTP
+   * client completes every response so, which cost each upstream request a thread start (README
+   * "Speed"). Two threads let it reuse them; an operator's own setting wins. Set before anything
+   * loads {@code CompletableFuture}, which reads it once.
+   */
+  static void commonPoolOfTwo() {
+    String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(key) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(key, "2");
+    }
   }
 
   /** Runs the command line and returns the exit code (for tests). */

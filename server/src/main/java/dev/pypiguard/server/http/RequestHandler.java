@@ -802,14 +802,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * Completes when the file's advertised core metadata is in the store (fetched now if needed), or
-   * at once when there is none, it cannot be fetched (offline), or fetching failed: the file is
-   * then judged without it.
-   */
-  /**
-   * Whether the file advertises core metadata with a sha256 that is not stored (yet), or is a wheel
-   * whose metadata the proxy generates (README "Core metadata for every wheel") and has not
-   * generated or no longer stores.
+   * Whether the file advertises core metadata with a sha256 that is neither stored nor verified in
+   * its running download (yet), or is a wheel whose metadata the proxy generates (README "Core
+   * metadata for every wheel") and has not generated or no longer stores.
    */
   private boolean metadataMissing(FileEntry file) {
     if (GeneratedMetadata.applies(file)) {
@@ -821,13 +816,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     if (sha.isEmpty()) {
       return false;
     }
-    if (store.find(sha.get()).isPresent()) {
+    if (store.find(sha.get()).isPresent()
+        || downloads.running(sha.get()).filter(Download::verified).isPresent()) {
       metadata.noticed(sha.get().hex());
       return false;
     }
     return true;
   }
 
+  /**
+   * Completes when the file's advertised core metadata is in the store or verified in its download
+   * (fetched now if needed), or at once when there is none, it cannot be fetched (offline), or
+   * fetching failed: the file is then judged without it.
+   */
   private CompletableFuture<Void> metadataKnown(PageCache pages, ProjectName name, FileEntry file) {
     if (GeneratedMetadata.applies(file)) {
       // Read from the wheel (by ranges, or the whole wheel, which pip is about to get anyway);
@@ -856,9 +857,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return CompletableFuture.completedFuture(null);
     }
     Download d = fetchMetadata(pages, sha.get(), file, metaUrl);
-    return d.result()
+    // Verified is enough: the metadata rule reads it from its download until it is kept.
+    return d.whole()
         .handle(
-            (stored, failed) -> {
+            (whole, failed) -> {
               if (failed == null) {
                 metadata.noticed(sha.get().hex());
               }

@@ -4,6 +4,8 @@ import dev.pypiguard.core.blob.FileSystemBlobStore;
 import dev.pypiguard.core.blob.Sha256;
 import dev.pypiguard.policy.rule.MetadataRule;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,13 @@ public final class StoredMetadata implements MetadataRule.Source {
   private final AtomicLong generation = new AtomicLong();
   private final Set<String> noticed = ConcurrentHashMap.newKeySet();
   private volatile Function<String, Optional<String>> generated = wheel -> Optional.empty();
+  private volatile Verified verified = key -> Optional.empty();
+
+  /** Opens the bytes of a file verified in a download that may not be kept yet. */
+  @FunctionalInterface
+  public interface Verified {
+    Optional<FileChannel> open(Sha256 key) throws IOException;
+  }
 
   /** Reads from {@code store} from now on (the store is built after the policy). */
   public void use(FileSystemBlobStore store) {
@@ -35,6 +44,15 @@ public final class StoredMetadata implements MetadataRule.Source {
   /** Reads, never writes, the store under {@code blobs} (a server's, from a command). */
   public void useReadOnly(Path blobs) {
     this.store = key -> FileSystemBlobStore.findIn(blobs, key);
+  }
+
+  /**
+   * Reads also the metadata files that {@code verified} opens: verified in their download, before
+   * they are forced to disk and kept (README "Speed"), so that a file judged with its new metadata
+   * does not wait for the disk.
+   */
+  public void useVerified(Verified verified) {
+    this.verified = verified;
   }
 
   /**
@@ -69,17 +87,46 @@ public final class StoredMetadata implements MetadataRule.Source {
       return Optional.empty();
     }
     Optional<Path> p = store.apply(sha.get());
-    if (p.isEmpty()) {
-      return Optional.empty();
+    if (p.isPresent()) {
+      return read(p.get());
     }
     try {
-      if (Files.size(p.get()) > LIMIT) {
+      Optional<FileChannel> ch = verified.open(sha.get());
+      if (ch.isPresent()) {
+        try (FileChannel c = ch.get()) {
+          return read(c);
+        }
+      }
+    } catch (IOException e) {
+      // gone meanwhile: kept (then in the store) or failed
+    }
+    // Kept meanwhile: its download has ended, and its partial file is the stored one.
+    return store.apply(sha.get()).flatMap(StoredMetadata::read);
+  }
+
+  private static Optional<String> read(Path p) {
+    try {
+      if (Files.size(p) > LIMIT) {
         return Optional.empty();
       }
-      return Optional.of(new String(Files.readAllBytes(p.get()), StandardCharsets.UTF_8));
+      return Optional.of(new String(Files.readAllBytes(p), StandardCharsets.UTF_8));
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  private static Optional<String> read(FileChannel ch) throws IOException {
+    long size = ch.size();
+    if (size > LIMIT) {
+      return Optional.empty();
+    }
+    ByteBuffer buf = ByteBuffer.allocate((int) size);
+    while (buf.hasRemaining()) {
+      if (ch.read(buf, buf.position()) < 0) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(new String(buf.array(), StandardCharsets.UTF_8));
   }
 
   @Override

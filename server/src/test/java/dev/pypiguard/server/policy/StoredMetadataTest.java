@@ -1,0 +1,74 @@
+package dev.pypiguard.server.policy;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pypiguard.core.blob.FileSystemBlobStore;
+import dev.pypiguard.core.blob.Sha256;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where the metadata rule reads a core metadata file: the store, or a download that verified it and
+ * is still keeping it (README "Speed").
+ */
+class StoredMetadataTest {
+  @TempDir Path dir;
+
+  private static final String TEXT = "Metadata-Version: 2.1\nName: alpha\nVersion: 1.0\n";
+  private static final Sha256 SHA = Sha256.of(TEXT.getBytes(UTF_8));
+
+  @Test
+  void aFileVerifiedInItsDownload_isReadBeforeItIsKept() throws IOException {
+    var store = new FileSystemBlobStore(dir.resolve("blobs"));
+    Path partial = Files.writeString(dir.resolve("partial"), TEXT);
+    var metadata = new StoredMetadata();
+    metadata.use(store);
+    metadata.useVerified(key -> key.equals(SHA) ? Optional.of(FileChannel.open(partial)) : none());
+
+    assertThat(store.find(SHA)).isEmpty();
+    assertThat(metadata.text(SHA.hex())).contains(TEXT);
+    assertThat(metadata.text(Sha256.of(new byte[] {1}).hex())).isEmpty();
+  }
+
+  @Test
+  void aFileKeptWhileItWasLookedFor_isReadFromTheStore() throws IOException {
+    var store = new FileSystemBlobStore(dir.resolve("blobs"));
+    var metadata = new StoredMetadata();
+    metadata.use(store);
+    // Its download ends between the two looks in the store: the file is kept, the partial gone.
+    metadata.useVerified(
+        key -> {
+          keep(store);
+          throw new NoSuchFileException("partial");
+        });
+
+    assertThat(metadata.text(SHA.hex())).contains(TEXT);
+  }
+
+  @Test
+  void aFileNeitherKeptNorVerified_isUnknown() throws IOException {
+    var metadata = new StoredMetadata();
+    metadata.use(new FileSystemBlobStore(dir.resolve("blobs")));
+    metadata.useVerified(key -> none());
+
+    assertThat(metadata.text(SHA.hex())).isEmpty();
+  }
+
+  private static Optional<FileChannel> none() {
+    return Optional.empty();
+  }
+
+  private static void keep(FileSystemBlobStore store) throws IOException {
+    var w = store.create(SHA);
+    w.append(ByteBuffer.wrap(TEXT.getBytes(UTF_8)));
+    w.commit(TEXT.length());
+  }
+}
