@@ -41,8 +41,12 @@ public record JudgedPage(ProjectPage page, List<FileDecision> files, Optional<In
     return files.stream().filter(f -> !f.decision().allowed()).toList();
   }
 
+  private static final dev.pypiguard.core.simple.ByName<FileDecision> BY_NAME =
+      new dev.pypiguard.core.simple.ByName<>(f -> f.file().filename());
+
+  /** The decision of the page's first file of this name. */
   public Optional<FileDecision> file(String filename) {
-    return files.stream().filter(f -> f.file().filename().equals(filename)).findFirst();
+    return BY_NAME.in(files, filename).stream().findFirst();
   }
 
   /** The served entry of an allowed file. */

@@ -231,18 +231,14 @@ public final class PolicyJudge implements PageJudge {
    */
   @Override
   public Optional<FileDecision> judgeFile(String upstream, ProjectPage page, String filename) {
-    FileEntry first = null;
-    var hashes = new java.util.TreeSet<String>();
-    for (FileEntry f : page.files()) {
-      if (f.filename().equals(filename)) {
-        if (first == null) {
-          first = f;
-        }
-        hashes.add(f.sha256().orElse(""));
-      }
-    }
-    if (first == null) {
+    List<FileEntry> named = page.filesNamed(filename);
+    if (named.isEmpty()) {
       return Optional.empty();
+    }
+    FileEntry first = named.get(0);
+    var hashes = new java.util.TreeSet<String>();
+    for (FileEntry f : named) {
+      hashes.add(f.sha256().orElse(""));
     }
     Instant now = now();
     warnExpired(now);

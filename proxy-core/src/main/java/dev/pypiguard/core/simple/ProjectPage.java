@@ -46,8 +46,15 @@ public record ProjectPage(
     return new ProjectPage(name, apiVersion, meta, files, versions, projectStatus, newExtra);
   }
 
-  /** The file with this exact name, if the page lists it. */
+  private static final ByName<FileEntry> BY_NAME = new ByName<>(FileEntry::filename);
+
+  /** The file with this exact name, if the page lists it (its first entry of that name). */
   public Optional<FileEntry> file(String filename) {
-    return files.stream().filter(f -> f.filename().equals(filename)).findFirst();
+    return filesNamed(filename).stream().findFirst();
+  }
+
+  /** Every entry of the page with this exact file name, in page order. */
+  public List<FileEntry> filesNamed(String filename) {
+    return BY_NAME.in(files, filename);
   }
 }

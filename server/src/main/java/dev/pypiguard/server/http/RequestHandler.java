@@ -733,8 +733,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             return Failures.lookup(r.lookup()).now();
           }
           ProjectPage page = found.page().value();
-          List<FileEntry> entries =
-              page.files().stream().filter(f -> f.filename().equals(filename)).toList();
+          List<FileEntry> entries = page.filesNamed(filename);
           if (entries.isEmpty()) {
             return Reply.notFound(filename + " is not a file of " + name).now();
           }
