@@ -18,7 +18,8 @@
 # against the same downloads straight from that nginx and through nginx proxy_cache, all written
 # to a file, each after a sync; after COLD_WARMUP misses of other files that warm the JVM, printed
 # apart; then the same behind an upstream link of COLD_RATE bytes a second; each side is asked
-# for the wheel's core metadata before the wheel, as pip asks, and only the wheel is timed), and
+# for the wheel's core metadata before the wheel, as pip asks, and only the wheel is timed; and
+# COLD_SMALL wheels of COLD_SMALL_KB KiB with their metadata, after COLD_SMALL_WARMUP others), and
 # a warm pip install of PIP_REQS through pypi-guard in front of nginx serving the static index PIP_INDEX,
 # against the same from nginx serving pypi-guard's answers to that install as a static mirror
 # (the very same requests) and against PIP_INDEX itself (no metadata files). Before measuring,
@@ -46,6 +47,7 @@ COLD_FILES=${COLD_FILES:-5}
 COLD_WARMUP=${COLD_WARMUP:-3}
 COLD_SMALL=${COLD_SMALL:-200}
 COLD_SMALL_KB=${COLD_SMALL_KB:-64}
+COLD_SMALL_WARMUP=${COLD_SMALL_WARMUP:-1000}  # small cold wheels through pypi-guard before those timed
 COLD_RATE=${COLD_RATE-125m}  # the far upstream's link (nginx limit_rate; 125m = 1 Gbit/s); empty: none
 PIP_RUNS=${PIP_RUNS:-3}
 PIP_REQS=${PIP_REQS:-"flask requests pydantic"}
@@ -305,15 +307,18 @@ if want judged; then
 fi
 status=$(curl -fsI -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$nc_port/simple/benchpkg$first/" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache-status" {print $2}')
 [ "$status" = HIT ] || echo "warning: nginx proxy_cache answered $status, not HIT" >&2
-if command -v jcmd >/dev/null; then
-  for pid in "$pg_pid" "$judged_pid"; do
-    for _ in $(seq 60); do
-      q=$(jcmd "$pid" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
-      [ "$q" -le 1 ] && break
-      sleep 1
-    done
+# Waits (at most 60 s) until a JVM's C2 compile queue is empty.
+c2_idle() { # pid
+  command -v jcmd >/dev/null || return 0
+  local q
+  for _ in $(seq 60); do
+    q=$(jcmd "$1" Compiler.queue 2>/dev/null | grep -c 'C2\|c2\|level 4' || true)
+    [ "$q" -le 1 ] && break
+    sleep 1
   done
-fi
+}
+c2_idle "$pg_pid"
+c2_idle "$judged_pid"
 
 echo "pypi-guard $("$launcher" --version 2>/dev/null | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
   "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS rounds (servers in turn); ratios are pypi-guard / other"
@@ -418,8 +423,9 @@ if want cold; then
   # through a pypi-guard that has never seen it (a cold miss: fetched, hashed, stored, sent).
   # Before them, COLD_SMALL wheels of COLD_SMALL_KB KiB of one project, the size of most of what
   # pip installs, each with its core metadata, as pip asks for them (metadata, then wheel), after
-  # COLD_SMALL others through pypi-guard alone that warm its JVM for them.
-  python3 - "$work" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" "$((2 * COLD_SMALL))" "$COLD_SMALL_KB" <<'PY'
+  # COLD_SMALL_WARMUP others through pypi-guard alone that warm its JVM for them (and an empty C2
+  # queue: a few hundred still left it compiling, and the row measured the JIT).
+  python3 - "$work" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" "$((COLD_SMALL_WARMUP + COLD_SMALL))" "$COLD_SMALL_KB" <<'PY'
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 from benchwheel import wheel
@@ -431,7 +437,7 @@ for project, count, size in (("benchcold", n, mb << 20), ("benchsmall", small, k
     with open(f"{root}/simple/{project}/index.json", "w") as f:
         json.dump({"meta": {"api-version": "1.1"}, "name": project, "files": files}, f)
 PY
-  for i in $(seq 0 $((2 * COLD_SMALL - 1))); do
+  for i in $(seq 0 $((COLD_SMALL_WARMUP + COLD_SMALL - 1))); do
     stat -c %s "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl.metadata" "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl"
   done >"$work/small.sizes"
   add() { awk -v a="$1" -v b="$2" 'BEGIN {print a + b}'; }
@@ -454,19 +460,19 @@ PY
     wait_http "http://127.0.0.1:$port/healthz" "$work/cold-$up.log"
     curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$port/simple/benchcold/" -o /dev/null
     curl -fs -H "Accept: $JSON_ACCEPT" "http://127.0.0.1:$port/simple/benchsmall/" -o /dev/null
-    # small_files BASE_URL FIRST: COLD_SMALL wheels from number FIRST on and their metadata through
+    # small_files BASE_URL FIRST [COUNT]: COUNT (COLD_SMALL) wheels from number FIRST on and their metadata through
     # one kept-alive connection, in pip's order; the seconds of all transfers, summed (curl's own
     # start is not in it). Every answer must be a 200 of the file's size (bytes are compared for
     # the large files).
     small_files() {
-      local i args=()
-      for i in $(seq "$2" $(($2 + COLD_SMALL - 1))); do
+      local i args=() n=${3:-$COLD_SMALL}
+      for i in $(seq "$2" $(($2 + n - 1))); do
         args+=(-o /dev/null "$1/benchsmall-1.$i-py3-none-any.whl.metadata"
                -o /dev/null "$1/benchsmall-1.$i-py3-none-any.whl")
       done
       curl -fs -w '%{http_code} %{size_download} %{time_total}\n' "${args[@]}" \
-        | paste -d' ' - <(sed -n "$((2 * $2 + 1)),$((2 * ($2 + COLD_SMALL)))p" "$work/small.sizes") \
-        | awk -v n=$((2 * COLD_SMALL)) '$1 == 200 && $2 == $4 {t += $3; c++} END {if (c != n) exit 1; print t}' \
+        | paste -d' ' - <(sed -n "$((2 * $2 + 1)),$((2 * ($2 + n)))p" "$work/small.sizes") \
+        | awk -v n=$((2 * n)) '$1 == 200 && $2 == $4 {t += $3; c++} END {if (c != n) exit 1; print t}' \
         || { echo "cold small wheels: a wrong answer from $1" >&2; exit 1; }
     }
     cold_files() { # first last -> "pypi-guard direct proxy_cache" seconds, summed
@@ -501,11 +507,13 @@ PY
     }
     local r wp wd wn cp cd cn cpu0 cpu sp sd sn
     if [ "$COLD_SMALL" -gt 0 ]; then
-      small_files "http://127.0.0.1:$port/files/benchsmall" 0 >/dev/null
+      [ "$COLD_SMALL_WARMUP" -eq 0 ] \
+        || small_files "http://127.0.0.1:$port/files/benchsmall" 0 "$COLD_SMALL_WARMUP" >/dev/null
+      c2_idle "$pid"
       sync
-      sd=$(small_files "http://127.0.0.1:$up/files" "$COLD_SMALL")
-      sp=$(small_files "http://127.0.0.1:$port/files/benchsmall" "$COLD_SMALL")
-      sn=$(small_files "http://127.0.0.1:$pc/files" "$COLD_SMALL")
+      sd=$(small_files "http://127.0.0.1:$up/files" "$COLD_SMALL_WARMUP")
+      sp=$(small_files "http://127.0.0.1:$port/files/benchsmall" "$COLD_SMALL_WARMUP")
+      sn=$(small_files "http://127.0.0.1:$pc/files" "$COLD_SMALL_WARMUP")
     fi
     # $(...) and not <(...): a download that fails or differs ends the run (set -e).
     if [ "$COLD_WARMUP" -gt 0 ]; then
