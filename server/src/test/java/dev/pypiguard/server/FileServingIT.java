@@ -242,6 +242,17 @@ class FileServingIT {
   }
 
   @Test
+  void file_ifNoneMatch_is304_beforeTheFileIsKept() {
+    // Never asked for: the ETag is the page's sha256, so the answer needs no byte of it.
+    var r = h.get(fileUrl(wheel), "If-None-Match", "\"" + wheel.sha256() + "\"");
+    assertThat(r.statusCode()).isEqualTo(304);
+    assertThat(r.body()).isEmpty();
+    var other = h.get(fileUrl(wheel), "If-None-Match", "\"" + "0".repeat(64) + "\"");
+    assertThat(other.statusCode()).isEqualTo(200);
+    assertThat(other.body()).isEqualTo(wheel.bytes());
+  }
+
+  @Test
   void file_head_hasLengthAndNoBody() {
     h.get(fileUrl(wheel));
     var r = h.send("HEAD", fileUrl(wheel));

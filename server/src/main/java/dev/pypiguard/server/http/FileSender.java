@@ -220,6 +220,12 @@ final class FileSender {
       long streamAfter,
       Runnable onComplete,
       java.util.function.Consumer<Throwable> onFailure) {
+    // The ETag is the page's sha256, known before a byte arrives: a client that has those bytes is
+    // told so whether or not the proxy has kept them yet. Not before the stored file for one that
+    // waits for it (an inspection must first pass): that one answers from the store.
+    if (streamAfter != STORED_FIRST && notModified(ex, meta)) {
+      return;
+    }
     var started = new AtomicBoolean();
     var check =
         new Runnable() {
