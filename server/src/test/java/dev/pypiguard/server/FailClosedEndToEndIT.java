@@ -166,6 +166,22 @@ class FailClosedEndToEndIT {
     assertThat(r.succeeded()).isFalse();
   }
 
+  /**
+   * A file request waits for its own release's OSV answer, not for every release of its page
+   * (README "Speed"): an answer that never comes holds its release only.
+   */
+  @Test
+  void osvApiHangingForOneRelease_holdsThatOneOnly() throws Exception {
+    upstream.osvHangsFor("2.0");
+    start("advisories:\n  vulnerable: block\n", "osv-api:" + upstream.osvUri());
+    upstream.page("victim", wheel("victim", "1.0"), wheel("victim", "2.0"));
+    var allowed = get(proxy, "/files/victim/victim-1.0-py3-none-any.whl", "*/*");
+    assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
+    var held = get(proxy, "/files/victim/victim-2.0-py3-none-any.whl", "*/*");
+    assertThat(held.statusCode()).isEqualTo(503);
+    assertThat(held.body()).contains("advisories.on-unavailable: hold");
+  }
+
   /** Audit mode reports, but a malicious release stays blocked; a local version is covered. */
   @Test
   void auditMode_maliciousAndItsLocalVersionsStillBlocked() throws Exception {

@@ -124,6 +124,7 @@ public final class TamperingUpstream implements AutoCloseable {
   private final Map<String, Integer> requests = new ConcurrentHashMap<>();
   private volatile Duration provenanceDelay = Duration.ZERO;
   private volatile Osv osv = Osv.ANSWER;
+  private volatile String osvHangsFor = "";
 
   private TamperingUpstream() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -186,6 +187,12 @@ public final class TamperingUpstream implements AutoCloseable {
     return this;
   }
 
+  /** Answers a batch that asks for {@code version} of any project as {@link Osv#HANG} does. */
+  public TamperingUpstream osvHangsFor(String version) {
+    this.osvHangsFor = version;
+    return this;
+  }
+
   /** How many requests a path got. */
   public int requests(String path) {
     return requests.getOrDefault(path, 0);
@@ -232,20 +239,25 @@ public final class TamperingUpstream implements AutoCloseable {
   }
 
   private void osv(HttpExchange ex) throws IOException, InterruptedException {
-    switch (osv) {
-      case FAIL -> send(ex, 503, "text/plain", "injected".getBytes(StandardCharsets.UTF_8));
-      case HANG -> {
-        Thread.sleep(30_000);
-        send(ex, 503, "text/plain", new byte[0]);
-      }
-      case ANSWER -> {
-        var body = JSON.readTree(ex.getRequestBody().readAllBytes());
-        ObjectNode out = JSON.createObjectNode();
-        ArrayNode results = out.putArray("results");
-        body.path("queries").forEach(q -> results.addObject());
-        send(ex, 200, "application/json", JSON.writeValueAsBytes(out));
-      }
+    byte[] raw = ex.getRequestBody().readAllBytes();
+    var body = raw.length == 0 ? JSON.createObjectNode() : JSON.readTree(raw);
+    boolean hangs = osv == Osv.HANG;
+    for (var q : body.path("queries")) {
+      hangs |= !osvHangsFor.isEmpty() && q.path("version").asText().equals(osvHangsFor);
     }
+    if (hangs) {
+      Thread.sleep(30_000);
+      send(ex, 503, "text/plain", new byte[0]);
+      return;
+    }
+    if (osv == Osv.FAIL) {
+      send(ex, 503, "text/plain", "injected".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    ObjectNode out = JSON.createObjectNode();
+    ArrayNode results = out.putArray("results");
+    body.path("queries").forEach(q -> results.addObject());
+    send(ex, 200, "application/json", JSON.writeValueAsBytes(out));
   }
 
   private Optional<Entry> find(String filename) {
