@@ -45,11 +45,17 @@ public final class Main implements Runnable {
    * loads {@code CompletableFuture}, which reads it once.
    */
   static void commonPoolOfTwo() {
-    String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
-    if (System.getProperty(key) == null && Runtime.getRuntime().availableProcessors() <= 2) {
-      System.setProperty(key, "2");
+    commonPoolOfTwo(System.getProperties(), Runtime.getRuntime().availableProcessors());
+  }
+
+  /** {@link #commonPoolOfTwo()} on {@code properties}, for a machine of {@code cores}. */
+  static void commonPoolOfTwo(java.util.Properties properties, int cores) {
+    if (cores <= 2) {
+      properties.putIfAbsent(COMMON_PARALLELISM, "2");
     }
   }
+
+  static final String COMMON_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   /** Runs the command line and returns the exit code (for tests). */
   public static int run(String... args) {
