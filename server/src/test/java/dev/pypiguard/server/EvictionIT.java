@@ -25,9 +25,10 @@ class EvictionIT {
             TestUpstream.Mode.JSON_AND_HTML,
             cache,
             c -> Harness.permissive(c).withMaxCacheBytes(2_500_000))) {
-      Artifact a = Artifact.randomBlob("pa-1.0-py3-none-any.whl", 1_000_000, 1);
-      Artifact b = Artifact.randomBlob("pb-1.0-py3-none-any.whl", 1_000_000, 2);
-      Artifact c = Artifact.randomBlob("pc-1.0-py3-none-any.whl", 1_000_000, 3);
+      // Random bytes named as sdists: a wheel of them would be held, its METADATA unreadable.
+      Artifact a = Artifact.randomBlob("pa-1.0.tar.gz", 1_000_000, 1);
+      Artifact b = Artifact.randomBlob("pb-1.0.tar.gz", 1_000_000, 2);
+      Artifact c = Artifact.randomBlob("pc-1.0.tar.gz", 1_000_000, 3);
       h.upstream.publishAll(a, b, c);
       for (Artifact x : new Artifact[] {a, b, a, c}) {
         var r = h.get("/files/" + x.normalizedProject() + "/" + x.filename());

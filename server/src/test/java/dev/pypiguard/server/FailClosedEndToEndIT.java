@@ -32,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FailClosedEndToEndIT {
   static final Instant LONG_AGO = Instant.parse("2026-01-01T00:00:00Z");
 
+  /** A dependency pip would fetch around the proxy. */
+  static final String EVIL = "evil @ https://127.0.0.1:9/evil-1.0.tar.gz";
+
   @TempDir Path dir;
   TamperingUpstream upstream = TamperingUpstream.start();
   ProxyServer proxy;
@@ -249,10 +252,7 @@ class FailClosedEndToEndIT {
   @Test
   void directUrlRequirement_inGeneratedMetadata_blockedBeforePipGetsIt() throws Exception {
     start("");
-    Artifact bad =
-        WheelBuilder.of("victim", "2.0")
-            .requires("evil @ https://127.0.0.1:9/evil-1.0.tar.gz")
-            .build();
+    Artifact bad = WheelBuilder.of("victim", "2.0").requires(EVIL).build();
     Artifact good = WheelBuilder.of("victim", "1.0").build();
     upstream.page("victim", withoutMetadata(good), withoutMetadata(bad));
     assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
@@ -261,15 +261,14 @@ class FailClosedEndToEndIT {
 
     var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
     assertThat(blocked.statusCode()).isEqualTo(403);
-    assertThat(blocked.body())
-        .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+    assertThat(blocked.body()).contains("core metadata requires " + EVIL);
     assertThat(get(proxy, "/files/victim/" + bad.filename() + ".metadata", "*/*").statusCode())
         .isEqualTo(403);
     assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
         .as("dropped once its metadata is known")
         .containsExactly(good.filename());
     assertThat(get(proxy, "/-/explain/victim", "application/json").body())
-        .contains("core metadata requires evil @ https://127.0.0.1:9/evil-1.0.tar.gz");
+        .contains("core metadata requires " + EVIL);
     assertThat(get(proxy, "/files/victim/" + good.filename(), "*/*").statusCode()).isEqualTo(200);
     // check reads the metadata serve generated: one decision
     assertThat(assertAgree(proxy, config, "victim"))
@@ -278,6 +277,121 @@ class FailClosedEndToEndIT {
 
     PipResult r = pip("--no-deps", "--dry-run", "victim==2.0");
     assertThat(r.succeeded()).isFalse();
+  }
+
+  /**
+   * An upstream that advertises core metadata and then fails to serve it: the wheel is judged with
+   * its own METADATA (read from the wheel), not let through unread. Before, the wheel was judged
+   * without metadata and served with its direct-URL dependency.
+   */
+  @Test
+  void advertisedMetadataFailing_theWheelsOwnIsJudged() throws Exception {
+    start("");
+    Artifact bad = WheelBuilder.of("victim", "2.0").requires(EVIL).build();
+    upstream.page("victim", Entry.of(bad).uploaded(LONG_AGO));
+    upstream.failMetadata(500);
+    var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
+    assertThat(blocked.statusCode()).isEqualTo(403);
+    assertThat(blocked.body()).contains("core metadata requires " + EVIL);
+    assertThat(upstream.requests("/files/" + bad.filename() + ".metadata")).isPositive();
+  }
+
+  /**
+   * Advertised core metadata the upstream fails to serve, of an sdist (which is not read for its
+   * own): the file is not served unread. Its download answers as the failed fetch (502, naming the
+   * metadata), the page holds it for a while, explain says why; the first download once the
+   * upstream serves the metadata again gets the file.
+   */
+  @Test
+  void advertisedMetadataFailing_forAnSdist_notServedUntilItCanBeRead() throws Exception {
+    start("");
+    Artifact sdist = dev.pypiguard.testing.SdistBuilder.of("victim", "2.0").build();
+    Artifact ok = WheelBuilder.of("victim", "1.0").build();
+    upstream.page("victim", Entry.of(ok).uploaded(LONG_AGO), Entry.of(sdist).uploaded(LONG_AGO));
+    upstream.failMetadata(500);
+    var refused = get(proxy, "/files/victim/" + sdist.filename(), "*/*");
+    assertThat(refused.statusCode()).isEqualTo(502);
+    assertThat(refused.body()).contains(sdist.filename() + ".metadata");
+    assertThat(get(proxy, "/files/victim/" + sdist.filename() + ".metadata", "*/*").statusCode())
+        .isEqualTo(502);
+    assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
+        .as("held off the page for now")
+        .containsExactly(ok.filename());
+    assertThat(get(proxy, "/-/explain/victim", "application/json").body())
+        .contains("core metadata could not be read");
+
+    upstream.failMetadata(0);
+    var served = get(proxy, "/files/victim/" + sdist.filename(), "*/*");
+    assertThat(served.statusCode()).isEqualTo(200);
+    assertThat(served(get(proxy, "/simple/victim/", "application/vnd.pypi.simple.v1+json").body()))
+        .containsExactlyInAnyOrder(ok.filename(), sdist.filename());
+  }
+
+  /**
+   * Advertised core metadata the upstream fails to serve, of a wheel whose own METADATA is not what
+   * the page advertised: contradictory, so the wheel is held (503), saying both digests.
+   */
+  @Test
+  void advertisedMetadataFailing_wheelsOwnDiffers_isHeld() throws Exception {
+    start("");
+    Artifact wheel = WheelBuilder.of("victim", "1.0").build();
+    byte[] advertised =
+        "Metadata-Version: 2.1\nName: victim\nVersion: 1.0\n".getBytes(StandardCharsets.UTF_8);
+    upstream.page("victim", Entry.of(wheel).uploaded(LONG_AGO).withMetadata(advertised));
+    upstream.failMetadata(500);
+    var held = get(proxy, "/files/victim/" + wheel.filename(), "*/*");
+    assertThat(held.statusCode()).isEqualTo(503);
+    assertThat(held.body())
+        .contains("core metadata could not be read")
+        .contains(
+            "the page advertised sha256 "
+                + dev.pypiguard.testing.HostileUpstream.sha256(advertised));
+  }
+
+  /**
+   * Core metadata advertised without a sha256 (PEP 714 {@code true}) cannot be verified: pip gets
+   * the wheel's own METADATA, which the {@code metadata} rule judged, never the upstream's. Before,
+   * the upstream's was served as it came and judged by nothing.
+   */
+  @Test
+  void hashlessMetadata_theWheelsOwnIsServedAndJudged() throws Exception {
+    start("");
+    Artifact bad = WheelBuilder.of("victim", "2.0").requires(EVIL).build();
+    Artifact good = WheelBuilder.of("victim", "1.0").build();
+    byte[] lying =
+        ("Metadata-Version: 2.1\nName: victim\nVersion: 1.0\nRequires-Dist: " + EVIL + "\n")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] clean =
+        "Metadata-Version: 2.1\nName: victim\nVersion: 2.0\n".getBytes(StandardCharsets.UTF_8);
+    upstream.metadataWithoutHash(true);
+    upstream.page(
+        "victim",
+        Entry.of(good).uploaded(LONG_AGO).withMetadata(lying),
+        Entry.of(bad).uploaded(LONG_AGO).withMetadata(clean));
+
+    var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
+    assertThat(blocked.statusCode()).isEqualTo(403);
+    assertThat(blocked.body()).contains("core metadata requires " + EVIL);
+    var own = get(proxy, "/files/victim/" + good.filename() + ".metadata", "*/*");
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(own.body()).isEqualTo(new String(good.metadata(), StandardCharsets.UTF_8));
+    assertThat(get(proxy, "/files/victim/" + good.filename(), "*/*").statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * A wheel whose page advertises no core metadata and whose own METADATA cannot be read (not a
+   * zip): held, not served unread.
+   */
+  @Test
+  void wheelWithoutReadableMetadata_isHeld() throws Exception {
+    start("");
+    Entry notAZip =
+        withoutMetadata(WheelBuilder.of("victim", "1.0").build())
+            .withBytes("not a zip".getBytes(StandardCharsets.UTF_8));
+    upstream.page("victim", notAZip);
+    var held = get(proxy, "/files/victim/victim-1.0-py3-none-any.whl", "*/*");
+    assertThat(held.statusCode()).isEqualTo(503);
+    assertThat(held.body()).contains("core metadata could not be read");
   }
 
   /** The file names a PEP 691 page lists. */

@@ -30,7 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  * time.
  */
 class HostileUpstreamIT {
-  private static final String WHEEL = "lie-1.0-py3-none-any.whl";
+  /**
+   * An sdist: its bytes are the lie under test. A wheel's core metadata is read before it is served
+   * (README §Fail closed), and a wheel of such bytes is held for it, before any of this.
+   */
+  private static final String WHEEL = "lie-1.0.tar.gz";
+
   @TempDir Path cache;
   HostileUpstream up = HostileUpstream.start();
   ProxyServer proxy;

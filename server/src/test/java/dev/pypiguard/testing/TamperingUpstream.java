@@ -125,6 +125,8 @@ public final class TamperingUpstream implements AutoCloseable {
   private volatile Duration provenanceDelay = Duration.ZERO;
   private volatile Osv osv = Osv.ANSWER;
   private volatile String osvHangsFor = "";
+  private volatile int metadataFailure;
+  private volatile boolean metadataWithoutHash;
 
   private TamperingUpstream() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -194,6 +196,24 @@ public final class TamperingUpstream implements AutoCloseable {
   }
 
   /** How many requests a path got. */
+  /**
+   * Answers every {@code .metadata} request with {@code status} (an advertised core metadata file
+   * the upstream fails to serve), or, with 0, serves them again.
+   */
+  public TamperingUpstream failMetadata(int status) {
+    this.metadataFailure = status;
+    return this;
+  }
+
+  /**
+   * Advertises core metadata as PEP 714 {@code "core-metadata": true}, without its sha256, or, with
+   * false, with it again.
+   */
+  public TamperingUpstream metadataWithoutHash(boolean on) {
+    this.metadataWithoutHash = on;
+    return this;
+  }
+
   public int requests(String path) {
     return requests.getOrDefault(path, 0);
   }
@@ -273,6 +293,10 @@ public final class TamperingUpstream implements AutoCloseable {
 
   private void file(HttpExchange ex, String name) throws IOException {
     boolean metadata = name.endsWith(".metadata");
+    if (metadata && metadataFailure != 0) {
+      send(ex, metadataFailure, "text/plain", "injected".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
     Optional<Entry> e =
         find(metadata ? name.substring(0, name.length() - ".metadata".length()) : name);
     if (e.isEmpty() || (metadata && e.get().metadata().isEmpty())) {
@@ -296,7 +320,12 @@ public final class TamperingUpstream implements AutoCloseable {
       new LinkedHashMap<>(e.hashes()).forEach(h::put);
       e.uploadTime().ifPresent(t -> f.put("upload-time", t.toString()));
       e.provenance().ifPresent(p -> f.put("provenance", origin + "/provenance/" + e.filename()));
-      e.metadata().ifPresent(m -> f.putObject("core-metadata").put("sha256", Digests.sha256Hex(m)));
+      if (e.metadata().isPresent() && metadataWithoutHash) {
+        f.put("core-metadata", true);
+      } else {
+        e.metadata()
+            .ifPresent(m -> f.putObject("core-metadata").put("sha256", Digests.sha256Hex(m)));
+      }
       f.put("size", e.bytes().length);
     }
     return JSON.writeValueAsBytes(page);

@@ -3,6 +3,7 @@ package dev.pypiguard.policy.rule;
 import dev.pypiguard.core.project.Glob;
 import dev.pypiguard.policy.Policy;
 import dev.pypiguard.policy.Reason;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,10 @@ import java.util.regex.Pattern;
  * server fetches a file's metadata before it judges a download of the file or of its metadata, so
  * that what pip installs has always been checked; a page lists a file whose metadata nobody has
  * fetched yet, and drops it once the metadata is known to be bad.
+ *
+ * <p>Metadata that could not be read when a download needed it (the upstream failed, timed out or
+ * contradicted itself; {@link Source#unreadable}) holds the file until {@link Unreadable#until}:
+ * what it would require is unknown, so it is not served on a guess (README §Fail closed).
  */
 public final class MetadataRule implements Rule {
   /** The rule name of every reason it gives. */
@@ -41,6 +46,26 @@ public final class MetadataRule implements Rule {
      */
     default Optional<String> generated(dev.pypiguard.core.blob.Sha256 fileSha256) {
       return Optional.empty();
+    }
+
+    /**
+     * Why a file's core metadata could not be read at the last attempt, while that still holds the
+     * file. {@code key} is the sha256 the page advertised for the metadata, or, for a wheel whose
+     * page advertises none, the wheel's sha256. A change of answer changes {@link #generation}.
+     */
+    default Optional<Unreadable> unreadable(String key) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * A failed attempt to read a file's core metadata: {@code why}, in a user's words, holds the file
+   * until {@code until}, when a page lists it again and a download tries again.
+   */
+  public record Unreadable(String why, Instant until) {
+    public Unreadable {
+      Objects.requireNonNull(why, "why");
+      Objects.requireNonNull(until, "until");
     }
   }
 
@@ -62,32 +87,56 @@ public final class MetadataRule implements Rule {
 
   @Override
   public void check(FileContext f, Findings out) {
-    Optional<String> sha =
-        f.file().metadata().isPresent()
-            ? f.file().metadata().map(m -> m.hashes().get("sha256"))
-            : f.file().digest().flatMap(source::generated);
-    if (sha.isEmpty() || ProjectsRule.listed(allowed, f.project())) {
+    if (ProjectsRule.listed(allowed, f.project())) {
       return;
     }
-    List<String> direct = parsed.get(sha.get());
-    if (direct == null) {
-      Optional<String> text = source.text(sha.get());
-      if (text.isEmpty()) {
-        return;
-      }
-      direct = directUrlRequirements(text.get());
-      if (parsed.size() < CACHE_LIMIT) {
-        parsed.put(sha.get(), direct);
-      }
+    // Metadata advertised without a (well-formed) sha256 cannot be verified: a wheel's own is
+    // read instead, as for a wheel without advertised metadata.
+    Optional<String> advertised = f.file().metadataSha256();
+    Optional<String> sha =
+        advertised.isPresent() ? advertised : f.file().digest().flatMap(source::generated);
+    Optional<List<String>> direct = sha.flatMap(this::directUrls);
+    if (direct.isEmpty()) {
+      advertised
+          .or(() -> f.file().sha256())
+          .flatMap(source::unreadable)
+          .filter(u -> u.until().isAfter(f.now()))
+          .ifPresent(
+              u ->
+                  out.block(
+                      new Reason(
+                          NAME,
+                          u.why()
+                              + "; held until it can be read, as it may require a URL pip would"
+                              + " fetch around the proxy",
+                          true,
+                          Optional.of(u.until()))));
+      return;
     }
-    if (!direct.isEmpty()) {
+    if (!direct.get().isEmpty()) {
       out.block(
           new Reason(
               NAME,
               "core metadata requires "
-                  + String.join(", ", direct)
+                  + String.join(", ", direct.get())
                   + ", which pip would fetch around the proxy (allow with metadata.allow-direct-urls)"));
     }
+  }
+
+  /** The direct-URL requirements of the stored metadata file with this sha256, once read. */
+  private Optional<List<String>> directUrls(String sha) {
+    List<String> direct = parsed.get(sha);
+    if (direct == null) {
+      Optional<String> text = source.text(sha);
+      if (text.isEmpty()) {
+        return Optional.empty();
+      }
+      direct = directUrlRequirements(text.get());
+      if (parsed.size() < CACHE_LIMIT) {
+        parsed.put(sha, direct);
+      }
+    }
+    return Optional.of(direct);
   }
 
   /**

@@ -44,7 +44,14 @@ class MetadataRuleTest {
         .isEmpty();
   }
 
+  static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+
   static Decision judge(String yaml, Optional<String> stored) {
+    return judge(yaml, stored, Optional.empty());
+  }
+
+  static Decision judge(
+      String yaml, Optional<String> stored, Optional<MetadataRule.Unreadable> unreadable) {
     Policy p = PolicyLoader.parse("p.yaml", yaml);
     MetadataRule.Source source =
         new MetadataRule.Source() {
@@ -56,6 +63,11 @@ class MetadataRuleTest {
           @Override
           public String generation() {
             return "1";
+          }
+
+          @Override
+          public Optional<MetadataRule.Unreadable> unreadable(String key) {
+            return key.equals(META_SHA) ? unreadable : Optional.empty();
           }
         };
     FileEntry f =
@@ -75,7 +87,7 @@ class MetadataRuleTest {
     var judge =
         new PolicyJudge(
             p,
-            Clock.fixed(Instant.parse("2026-11-21T10:00:00Z"), ZoneOffset.UTC),
+            Clock.fixed(NOW, ZoneOffset.UTC),
             new InMemoryFirstSeen(),
             List.of(new MetadataRule(p.metadata(), source)));
     return judge
@@ -101,5 +113,36 @@ class MetadataRuleTest {
     assertThat(judge("", Optional.empty()).allowed())
         .as("not fetched yet: judged without it")
         .isTrue();
+  }
+
+  @Test
+  void judge_unreadableMetadata_holdsUntilTheNextAttempt() {
+    var until = NOW.plusSeconds(30);
+    var unreadable =
+        Optional.of(new MetadataRule.Unreadable("core metadata could not be read: 502", until));
+    Decision d = judge("", Optional.empty(), unreadable);
+    assertThat(d).isInstanceOf(Decision.Block.class);
+    assertThat(((Decision.Block) d).held()).isTrue();
+    assertThat(d.reasons()).extracting(Reason::rule).containsExactly("metadata");
+    assertThat(d.reasons().get(0).message()).startsWith("core metadata could not be read: 502");
+    assertThat(d.reasons().get(0).lifts()).contains(until);
+    assertThat(judge("", Optional.of("Name: lib\n"), unreadable).allowed())
+        .as("read since: its text decides")
+        .isTrue();
+    assertThat(
+            judge(
+                    "",
+                    Optional.empty(),
+                    Optional.of(new MetadataRule.Unreadable("old", NOW.minusSeconds(1))))
+                .allowed())
+        .as("lapsed: a page lists it again")
+        .isTrue();
+    assertThat(
+            judge("metadata: {allow-direct-urls: [lib]}\n", Optional.empty(), unreadable).allowed())
+        .as("the rule does not apply to the project")
+        .isTrue();
+    Decision audit = judge("mode: audit\n", Optional.empty(), unreadable);
+    assertThat(audit.allowed()).as("audit mode reports it").isTrue();
+    assertThat(audit.reasons()).extracting(Reason::rule).containsExactly("metadata");
   }
 }

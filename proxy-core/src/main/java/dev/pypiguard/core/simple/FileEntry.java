@@ -116,6 +116,17 @@ public record FileEntry(
     return coreMetadata.or(() -> distInfoMetadata);
   }
 
+  /**
+   * The sha256 the page gives for the file's core metadata (PEP 658/714), when well-formed:
+   * metadata advertised without one ({@code true}, or a malformed value) cannot be verified.
+   */
+  public Optional<String> metadataSha256() {
+    return metadata()
+        .flatMap(m -> Optional.ofNullable(m.hashes().get("sha256")))
+        .map(h -> h.toLowerCase(Locale.ROOT))
+        .filter(FileEntry::wellFormedSha256);
+  }
+
   public FileEntry withUrl(String newUrl) {
     return new FileEntry(
         filename,

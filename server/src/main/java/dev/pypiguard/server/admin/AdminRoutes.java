@@ -276,10 +276,7 @@ public final class AdminRoutes {
   private static List<Sha256> stored(FileEntry f) {
     var keys = new ArrayList<Sha256>(2);
     f.digest().ifPresent(keys::add);
-    f.metadata()
-        .flatMap(m -> Optional.ofNullable(m.hashes().get("sha256")))
-        .flatMap(Sha256::parse)
-        .ifPresent(keys::add);
+    f.metadataSha256().flatMap(Sha256::parse).ifPresent(keys::add);
     return keys;
   }
 

@@ -353,7 +353,7 @@ final class CheckCommand implements Callable<Integer> {
     int fetched = 0;
     Optional<Version> want = wanted.flatMap(Version::tryParse);
     for (var f : page.files()) {
-      Optional<String> sha = f.metadata().map(m -> m.hashes().get("sha256"));
+      Optional<String> sha = f.metadataSha256();
       String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
       if (sha.isEmpty()
           || into.containsKey(sha.get())

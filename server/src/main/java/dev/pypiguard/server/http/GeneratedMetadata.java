@@ -49,14 +49,22 @@ public final class GeneratedMetadata {
   /** What is known of one wheel's metadata. */
   record Entry(String metadataSha256, boolean fromWholeWheel) {}
 
-  /** The metadata, or why there is none and which status to answer. */
-  record Result(Optional<byte[]> body, int status, String why) {
+  /**
+   * The metadata, or why there is none and which status to answer; {@code unavailable} when it
+   * could not be fetched (the upstream failed or timed out, or the proxy is offline), as opposed to
+   * read and found wanting (not a zip, no METADATA).
+   */
+  record Result(Optional<byte[]> body, int status, String why, boolean unavailable) {
     static Result of(byte[] b) {
-      return new Result(Optional.of(b), 200, "");
+      return new Result(Optional.of(b), 200, "", false);
     }
 
     static Result failed(int status, String why) {
-      return new Result(Optional.empty(), status, why);
+      return new Result(Optional.empty(), status, why, false);
+    }
+
+    static Result unavailable(int status, String why) {
+      return new Result(Optional.empty(), status, why, true);
     }
   }
 
@@ -98,7 +106,7 @@ public final class GeneratedMetadata {
 
   /** Whether a file gets generated metadata: a wheel with a sha256 and no upstream metadata. */
   static boolean applies(FileEntry f) {
-    return f.metadata().isEmpty()
+    return f.metadataSha256().isEmpty()
         && f.sha256().isPresent()
         && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl");
   }
@@ -143,13 +151,15 @@ public final class GeneratedMetadata {
                     (r, e) -> {
                       if (e != null) {
                         mine.complete(
-                            Result.failed(502, "core metadata of " + wheel.filename() + ": " + e));
+                            Result.unavailable(
+                                502, "core metadata of " + wheel.filename() + ": " + e));
                       } else {
                         mine.complete(r);
                       }
                     });
           } catch (RuntimeException e) {
-            mine.complete(Result.failed(502, "core metadata of " + wheel.filename() + ": " + e));
+            mine.complete(
+                Result.unavailable(502, "core metadata of " + wheel.filename() + ": " + e));
           }
         },
         blocking);
@@ -179,7 +189,7 @@ public final class GeneratedMetadata {
     }
     if (offline) {
       return CompletableFuture.completedFuture(
-          Result.failed(
+          Result.unavailable(
               404, wheel.filename() + ".metadata is not in the cache, and the proxy is offline"));
     }
     URI url = URI.create(wheel.url());
@@ -197,7 +207,7 @@ public final class GeneratedMetadata {
               }
               if (r instanceof Read.Missing m) {
                 return CompletableFuture.completedFuture(
-                    Result.failed(m.status(), wheel.filename() + ": " + m.why()));
+                    Result.unavailable(m.status(), wheel.filename() + ": " + m.why()));
               }
               // Ranges refused: the whole wheel, verified and stored as a download by pip would be.
               Download d =
@@ -214,7 +224,7 @@ public final class GeneratedMetadata {
                   .handleAsync(
                       (path, e) ->
                           e != null
-                              ? Result.failed(
+                              ? Result.unavailable(
                                   502,
                                   "fetching "
                                       + wheel.filename()

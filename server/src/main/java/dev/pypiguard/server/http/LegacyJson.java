@@ -196,10 +196,7 @@ final class LegacyJson {
       if (!f.filename().endsWith(".whl") || f.sha256().isEmpty()) {
         continue;
       }
-      Optional<String> sha =
-          f.metadata()
-              .map(m -> m.hashes().get("sha256"))
-              .or(() -> generated.sha256Of(f.sha256().get()));
+      Optional<String> sha = f.metadataSha256().or(() -> generated.sha256Of(f.sha256().get()));
       Optional<java.nio.file.Path> p = sha.flatMap(Sha256::parse).flatMap(store::find);
       if (p.isPresent()) {
         try {

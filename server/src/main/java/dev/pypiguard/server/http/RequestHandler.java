@@ -720,12 +720,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * Finds a file on its project's page, judges it, and runs {@code action} when it is allowed. The
-   * file's core metadata is fetched first (when the page advertises it), so that the {@code
-   * metadata} rule has judged what pip would install (README §Fail closed).
+   * Finds a file on its project's page, judges it, and runs {@code action} when it is allowed. When
+   * {@code action} sends the file or its metadata, the file's core metadata is read first, so that
+   * the {@code metadata} rule has judged what pip would install (README §Fail closed).
    */
   private CompletableFuture<Reply> withFile(
       Exchange ex, ProjectName name, String filename, FileAction action) {
+    return withFile(ex, name, filename, true, action);
+  }
+
+  private CompletableFuture<Reply> withFile(
+      Exchange ex, ProjectName name, String filename, boolean sendsFile, FileAction action) {
     return onPool(
         resolve(name),
         r -> {
@@ -741,7 +746,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           // weak-hash pin, not those of every file on the page (README "Speed").
           return onPool(
               awaitAnswers(r.pages(), name, page.withFiles(entries)),
-              done -> judgeFile(ex, name, filename, r, found, action, false));
+              done ->
+                  judgeFile(
+                      ex, name, filename, r, found, action, sendsFile ? null : MetadataRead.TRIED));
         });
   }
 
@@ -763,9 +770,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   }
 
   /**
-   * Judges the file and answers. An allowed file whose advertised core metadata is not stored yet
-   * has it fetched first and is judged again with it ({@code metadataChecked}), so that the {@code
-   * metadata} rule has seen what pip would install; a file blocked anyway costs nothing.
+   * Judges the file and answers. An allowed file whose core metadata is not read yet has it read
+   * first and is judged again with it ({@code metadataChecked}), so that the {@code metadata} rule
+   * has seen what pip would install; metadata that cannot be read holds the file (README §Fail
+   * closed); a file blocked anyway costs nothing. {@code read} is what reading it came to, null
+   * before it is tried.
    */
   private CompletableFuture<Reply> judgeFile(
       Exchange ex,
@@ -774,22 +783,29 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       UpstreamRouter.Resolved r,
       PageLookup.Found<ProjectPage> found,
       FileAction action,
-      boolean metadataChecked) {
+      @Nullable MetadataRead read) {
     ProjectPage page = found.page().value();
     PageJudge judge = currentJudge.get();
     String upstream = r.pages().upstream().name();
     FileDecision decision = fileDecision(name, upstream, found, judge, base(ex), filename);
     // A HEAD sends no byte: it does not make the proxy read a metadata-less wheel's METADATA
-    // (which may mean downloading the wheel), and is judged with what is known.
-    if (!metadataChecked
-        && decision.decision().allowed()
+    // (which may mean downloading the wheel), and is judged with what is known. A file held only
+    // because its metadata could not be read tries again.
+    if (read == null
+        && (decision.decision().allowed() || onlyUnreadableMetadata(decision.decision()))
         && metadataMissing(decision.file())
         && !(ex.head() && GeneratedMetadata.applies(decision.file()))) {
       return metadataKnown(r.pages(), name, decision.file())
-          .thenComposeAsync(
-              done -> judgeFile(ex, name, filename, r, found, action, true), blocking);
+          .thenComposeAsync(got -> judgeFile(ex, name, filename, r, found, action, got), blocking);
     }
     audit(ex, "file", name, List.of(decision), judge.version());
+    if (read != null
+        && read.unfetched().isPresent()
+        && onlyUnreadableMetadata(decision.decision())) {
+      // Held for metadata the upstream failed to give: answered as that failure (502, 504; 404
+      // offline), which says why, rather than as a hold.
+      return read.unfetched().get().get().now();
+    }
     if (decision.decision() instanceof Decision.Block block) {
       return Failures.download(
               block.held()
@@ -798,6 +814,27 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           .now();
     }
     return action.run(r.pages(), decision, page);
+  }
+
+  /**
+   * What reading a file's core metadata before its download came to: read, or found wanting (the
+   * {@code metadata} rule then holds the file), or {@code unfetched}, the answer of the fetch that
+   * failed (the upstream failed or timed out, or the proxy is offline without it).
+   */
+  private record MetadataRead(Optional<java.util.function.Supplier<Reply>> unfetched) {
+    static final MetadataRead TRIED = new MetadataRead(Optional.empty());
+
+    static MetadataRead unfetched(java.util.function.Supplier<Reply> answer) {
+      return new MetadataRead(Optional.of(answer));
+    }
+  }
+
+  /** Whether the one thing that blocks {@code d} is core metadata not read at the last attempt. */
+  private static boolean onlyUnreadableMetadata(Decision d) {
+    return d instanceof Decision.Block b
+        && b.reasons().stream()
+            .allMatch(
+                x -> x.pending() && x.rule().equals(dev.pypiguard.policy.rule.MetadataRule.NAME));
   }
 
   /**
@@ -810,8 +847,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       Optional<String> generated = renderedPages.metadata().sha256Of(file.sha256().orElseThrow());
       return generated.flatMap(Sha256::parse).flatMap(store::find).isEmpty();
     }
-    Optional<Sha256> sha =
-        file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
+    Optional<Sha256> sha = advertisedMetadata(file);
     if (sha.isEmpty()) {
       return false;
     }
@@ -823,47 +859,136 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     return true;
   }
 
+  private static Optional<Sha256> advertisedMetadata(FileEntry file) {
+    return file.metadataSha256().flatMap(Sha256::parse);
+  }
+
   /**
-   * Completes when the file's advertised core metadata is in the store or verified in its download
-   * (fetched now if needed), or at once when there is none, it cannot be fetched (offline), or
-   * fetching failed: the file is then judged without it.
+   * Reads the file's core metadata: its advertised metadata (in the store, or verified in its
+   * download, fetched now if needed), else for a wheel its own METADATA (the stored wheel, ranges
+   * or the whole wheel; for advertised metadata it must have the advertised sha256). What cannot be
+   * read is noted ({@link StoredMetadata#unreadable}), and the {@code metadata} rule holds the
+   * file. Offline, a file that is not stored is not noted: it is not served either.
    */
-  private CompletableFuture<Void> metadataKnown(PageCache pages, ProjectName name, FileEntry file) {
+  private CompletableFuture<MetadataRead> metadataKnown(
+      PageCache pages, ProjectName name, FileEntry file) {
     if (GeneratedMetadata.applies(file)) {
-      // Read from the wheel (by ranges, or the whole wheel, which pip is about to get anyway);
-      // a failure leaves the file judged without it, as for advertised metadata.
       // The whole wheel, once stored so, is inspected before it is judged again: it must not
       // pass for a cached hit, which is served before its inspection (README "Artifact
       // inspection").
-      return renderedPages
-          .metadata()
-          .obtain(store, downloads, config.offline(), blocking, pages, name.value(), file)
-          .handle((r, e) -> null)
-          .thenCompose(nothing -> inspectedIfStored(file));
+      return ownMetadata(pages, name, file, Optional.empty(), file.sha256().orElseThrow(), null)
+          .thenCompose(got -> inspectedIfStored(file).thenApply(done -> got));
     }
-    Optional<Sha256> sha =
-        file.metadata().flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")));
-    if (sha.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+    Sha256 sha = advertisedMetadata(file).orElseThrow();
+    String key = sha.hex();
+    boolean wheel =
+        file.digest().isPresent() && file.filename().toLowerCase(Locale.ROOT).endsWith(".whl");
+    if (config.offline() && storage.store().isEmpty()) {
+      if (file.digest().flatMap(store::find).isEmpty()) {
+        return CompletableFuture.completedFuture(MetadataRead.TRIED);
+      }
+      String offline = file.filename() + ".metadata is not in the cache, and the proxy is offline";
+      if (!wheel) {
+        metadata.unreadable(key, "core metadata could not be read: " + offline);
+        return CompletableFuture.completedFuture(
+            MetadataRead.unfetched(() -> Reply.notFound(offline)));
+      }
+      return ownMetadata(pages, name, file, Optional.of(sha), key, Failure.of(404, offline));
     }
     URI metaUrl;
     try {
       metaUrl = URI.create(file.url() + ".metadata");
     } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(null);
+      metadata.unreadable(key, "the upstream gave an invalid URL for its core metadata");
+      return CompletableFuture.completedFuture(MetadataRead.TRIED);
     }
-    if (config.offline()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Download d = fetchMetadata(pages, sha.get(), file, metaUrl);
+    Download d = fetchMetadata(pages, sha, file, metaUrl);
     // Verified is enough: the metadata rule reads it from its download until it is kept.
     return d.whole()
-        .handle(
-            (whole, failed) -> {
+        .handle((whole, failed) -> failed)
+        .thenCompose(
+            failed -> {
               if (failed == null) {
-                metadata.noticed(sha.get().hex());
+                metadata.noticed(sha.hex());
+                metadata.readable(key);
+                return CompletableFuture.completedFuture(MetadataRead.TRIED);
               }
-              return null;
+              var outcome = DownloadOutcome.failed(file.filename() + ".metadata", failed);
+              var why =
+                  new Failure(
+                      String.valueOf(Failures.unwrap(failed).getMessage()),
+                      outcome instanceof DownloadOutcome.IntegrityFailure
+                          ? null
+                          : () -> Failures.download(outcome));
+              if (wheel) {
+                return ownMetadata(pages, name, file, Optional.of(sha), key, why);
+              }
+              metadata.unreadable(key, "core metadata could not be read: " + why.why());
+              return CompletableFuture.completedFuture(why.read());
+            });
+  }
+
+  /**
+   * Why advertised core metadata could not be read: {@code answer}, when the upstream failed to
+   * give it (rather than gave wrong bytes), is how a download then answers.
+   */
+  private record Failure(String why, java.util.function.@Nullable Supplier<Reply> answer) {
+    static Failure of(int status, String why) {
+      return new Failure(why, () -> Failures.status(status, why));
+    }
+
+    MetadataRead read() {
+      return answer == null ? MetadataRead.TRIED : MetadataRead.unfetched(answer);
+    }
+  }
+
+  /**
+   * Reads a wheel's own METADATA (README "Core metadata for every wheel"), which must have the
+   * sha256 {@code expected} when the page advertised one, and notes whether it could be read;
+   * {@code key} is that of {@link StoredMetadata#unreadable}, {@code before} why the advertised one
+   * could not be read, if it was tried.
+   */
+  private CompletableFuture<MetadataRead> ownMetadata(
+      PageCache pages,
+      ProjectName name,
+      FileEntry file,
+      Optional<Sha256> expected,
+      String key,
+      @Nullable Failure before) {
+    String prefix =
+        "core metadata could not be read: " + (before == null ? "" : before.why() + "; ");
+    return renderedPages
+        .metadata()
+        .obtain(store, downloads, config.offline(), blocking, pages, name.value(), file)
+        .handle(
+            (got, e) -> {
+              if (e != null || got.body().isEmpty()) {
+                String why =
+                    e != null ? String.valueOf(Failures.unwrap(e).getMessage()) : got.why();
+                metadata.unreadable(key, prefix + why);
+                if (e != null || got.unavailable()) {
+                  // The upstream failed to give it: answered as the first failure.
+                  return before != null
+                      ? before.read()
+                      : MetadataRead.unfetched(
+                          () -> Failures.status(e != null ? 502 : got.status(), prefix + why));
+                }
+                return MetadataRead.TRIED;
+              }
+              Sha256 own = Sha256.of(got.body().get());
+              if (expected.isPresent() && !expected.get().equals(own)) {
+                metadata.unreadable(
+                    key,
+                    prefix
+                        + "the page advertised sha256 "
+                        + expected.get().hex()
+                        + ", the wheel's own METADATA has sha256 "
+                        + own.hex());
+                return MetadataRead.TRIED;
+              }
+              expected.ifPresent(x -> metadata.noticed(x.hex()));
+              metadata.readable(key);
+              return MetadataRead.TRIED;
             });
   }
 
@@ -1026,13 +1151,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
    */
   private CompletableFuture<Reply> metadata(Exchange ex, PageCache pages, FileEntry file) {
     var ref = file.metadata();
-    if (ref.isEmpty() && GeneratedMetadata.applies(file)) {
+    if (GeneratedMetadata.applies(file)) {
+      // Advertised without a sha256 ("true"), or not at all: the wheel's own, which the metadata
+      // rule judged, not the upstream's unverifiable one.
       return generated(pages, file, Optional.empty());
     }
     if (ref.isEmpty()) {
       return Reply.notFound(file.filename() + " has no separate core metadata").now();
     }
-    Optional<Sha256> sha = Sha256.parse(ref.get().hashes().getOrDefault("sha256", ""));
+    Optional<Sha256> sha = advertisedMetadata(file);
     if (sha.isEmpty()) {
       return MetadataWithoutHash.reply(
           config.cacheDir(),
@@ -1190,10 +1317,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     ProjectName name = route.project();
     String filename = route.filename();
     String version = route.version();
+    // Provenance is not the file: judged with the metadata known, none read for it.
     return withFile(
         ex,
         name,
         filename,
+        false,
         (pages, decision, page) -> {
           // The Integrity API names a file by project, version and filename; a version that is not
           // the file's names nothing (PyPI answers 404), whatever the filename alone would find.

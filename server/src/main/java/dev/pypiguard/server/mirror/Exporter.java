@@ -110,7 +110,7 @@ final class Exporter {
           throw new java.io.InterruptedIOException("export interrupted");
         }
       }
-      if (f.metadata().isEmpty()
+      if (f.metadataSha256().isEmpty()
           && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
         ownMetadata(blob.get(), f.filename())
             .ifPresent(m -> generated.put(sha.get().hex(), sha256Of(m).hex()));
@@ -164,17 +164,20 @@ final class Exporter {
           files.add(entry);
           bytes += entry.path("size").asLong();
         }
-        // Core metadata (PEP 658/714), stored by its own digest or, hashless, beside the artifact.
+        // Core metadata (PEP 658/714), stored by its own digest or, hashless, beside the artifact
+        // (an sdist's: a wheel's hashless metadata is never served, its own is).
+        boolean wheel = f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl");
         Optional<Path> meta =
-            f.metadata()
-                .flatMap(m -> Sha256.parse(m.hashes().getOrDefault("sha256", "")))
+            f.metadataSha256()
+                .flatMap(Sha256::parse)
                 .flatMap(store::find)
                 .or(
                     () ->
                         f.metadata()
+                            .filter(m -> !wheel)
                             .map(m -> side("metadata", sha.get()))
                             .filter(Files::isRegularFile));
-        if (meta.isEmpty() && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
+        if (meta.isEmpty() && wheel) {
           // README "Core metadata for every wheel": the upstream had none, the wheel has its own,
           // so that an air-gapped mirror resolves as fast as the proxy does.
           meta = ownMetadata(blob.get(), f.filename());

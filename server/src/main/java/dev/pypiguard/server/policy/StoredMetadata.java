@@ -9,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +31,33 @@ public final class StoredMetadata implements MetadataRule.Source {
   private final Set<String> noticed = ConcurrentHashMap.newKeySet();
   private volatile Function<String, Optional<String>> generated = wheel -> Optional.empty();
   private volatile Verified verified = key -> Optional.empty();
+
+  /**
+   * How long a failed read of a file's core metadata holds the file on pages: a download of it
+   * tries again at once, a page lists it again after this.
+   */
+  public static final Duration UNREADABLE_HOLD = Duration.ofSeconds(30);
+
+  /**
+   * Files whose metadata could not be read, by the key of {@link MetadataRule.Source#unreadable};
+   * bounded, as a hostile page is not.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<String, MetadataRule.Unreadable>
+      unreadable =
+          com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+              .maximumSize(10_000)
+              .expireAfterWrite(UNREADABLE_HOLD)
+              .build();
+
+  private final Clock clock;
+
+  public StoredMetadata() {
+    this(Clock.systemUTC());
+  }
+
+  public StoredMetadata(Clock clock) {
+    this.clock = clock;
+  }
 
   /** Opens the bytes of a file verified in a download that may not be kept yet. */
   @FunctionalInterface
@@ -78,6 +107,30 @@ public final class StoredMetadata implements MetadataRule.Source {
     if (noticed.add(sha256)) {
       generation.incrementAndGet();
     }
+  }
+
+  /**
+   * Says that a file's core metadata could not be read ({@code why}, a user's words): the {@code
+   * metadata} rule holds the file for {@link #UNREADABLE_HOLD}. {@code file} is the key of {@link
+   * MetadataRule.Source#unreadable}.
+   */
+  public void unreadable(String file, String why) {
+    var u = new MetadataRule.Unreadable(why, clock.instant().plus(UNREADABLE_HOLD));
+    if (unreadable.asMap().put(file, u) == null) {
+      generation.incrementAndGet();
+    }
+  }
+
+  /** Says that a file's core metadata was read: it no longer holds the file. */
+  public void readable(String file) {
+    if (unreadable.asMap().remove(file) != null) {
+      generation.incrementAndGet();
+    }
+  }
+
+  @Override
+  public Optional<MetadataRule.Unreadable> unreadable(String key) {
+    return Optional.ofNullable(unreadable.getIfPresent(key));
   }
 
   @Override

@@ -66,6 +66,31 @@ class StoredMetadataTest {
     return Optional.empty();
   }
 
+  @Test
+  void unreadableMetadata_holdsForAWhile_andAChangeOfAnswerIsANewGeneration() {
+    var now = java.time.Instant.parse("2026-12-03T12:00:00Z");
+    var m = new StoredMetadata(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+    String key = "ab".repeat(32);
+    String g0 = m.generation();
+    m.unreadable(key, "core metadata could not be read: 500");
+    assertThat(m.unreadable(key))
+        .hasValueSatisfying(
+            u -> {
+              assertThat(u.why()).isEqualTo("core metadata could not be read: 500");
+              assertThat(u.until()).isEqualTo(now.plus(StoredMetadata.UNREADABLE_HOLD));
+            });
+    String g1 = m.generation();
+    assertThat(g1).isNotEqualTo(g0);
+    m.unreadable(key, "core metadata could not be read: 502");
+    assertThat(m.generation()).as("still unreadable: pages stay as judged").isEqualTo(g1);
+    m.readable(key);
+    assertThat(m.unreadable(key)).isEmpty();
+    assertThat(m.generation()).isNotEqualTo(g1);
+    String g2 = m.generation();
+    m.readable(key);
+    assertThat(m.generation()).isEqualTo(g2);
+  }
+
   private static void keep(FileSystemBlobStore store) throws IOException {
     var w = store.create(SHA);
     w.append(ByteBuffer.wrap(TEXT.getBytes(UTF_8)));
