@@ -349,6 +349,27 @@ class FailClosedEndToEndIT {
   }
 
   /**
+   * Advertised core metadata with a long description (2 MiB, past what was read of it before): its
+   * direct-URL dependency blocks the wheel. Before, a metadata file over 1 MiB was not read, and
+   * the wheel was judged without it.
+   */
+  @Test
+  void longMetadata_itsDirectUrlDependencyStillBlocks() throws Exception {
+    start("");
+    Artifact wheel = WheelBuilder.of("victim", "2.0").build();
+    byte[] metadata =
+        ("Metadata-Version: 2.1\nName: victim\nVersion: 2.0\nRequires-Dist: "
+                + EVIL
+                + "\n\n"
+                + "A long description. ".repeat(100_000))
+            .getBytes(StandardCharsets.UTF_8);
+    upstream.page("victim", Entry.of(wheel).uploaded(LONG_AGO).withMetadata(metadata));
+    var blocked = get(proxy, "/files/victim/" + wheel.filename(), "*/*");
+    assertThat(blocked.statusCode()).isEqualTo(403);
+    assertThat(blocked.body()).contains("core metadata requires " + EVIL);
+  }
+
+  /**
    * Core metadata advertised without a sha256 (PEP 714 {@code true}) cannot be verified: pip gets
    * the wheel's own METADATA, which the {@code metadata} rule judged, never the upstream's. Before,
    * the upstream's was served as it came and judged by nothing.

@@ -34,8 +34,20 @@ public final class MetadataRule implements Rule {
 
   /** Where stored core metadata is read. Answers never block on the network. */
   public interface Source {
-    /** The text of the stored core metadata file with this sha256, when stored. */
+    /**
+     * The text of the stored core metadata file with this sha256 (at least its header section, up
+     * to the first blank line, which is all the rule reads), when stored and readable.
+     */
     Optional<String> text(String metadataSha256);
+
+    /**
+     * Why the stored core metadata file with this sha256 cannot be read when {@link #text} gave
+     * nothing for it although it is stored (its header section is longer than is read): the file is
+     * then blocked, as what it requires is unknown.
+     */
+    default Optional<String> whyUnreadable(String metadataSha256) {
+      return Optional.empty();
+    }
 
     /** Changes whenever a metadata file is stored that could change an answer. */
     String generation();
@@ -78,7 +90,7 @@ public final class MetadataRule implements Rule {
 
   private final List<Glob> allowed;
   private final Source source;
-  private final Map<String, List<String>> parsed = new ConcurrentHashMap<>();
+  private final Map<String, Read> parsed = new ConcurrentHashMap<>();
 
   public MetadataRule(Policy.Metadata config, Source source) {
     this.allowed = Objects.requireNonNull(config, "config").allowDirectUrls();
@@ -95,7 +107,7 @@ public final class MetadataRule implements Rule {
     Optional<String> advertised = f.file().metadataSha256();
     Optional<String> sha =
         advertised.isPresent() ? advertised : f.file().digest().flatMap(source::generated);
-    Optional<List<String>> direct = sha.flatMap(this::directUrls);
+    Optional<Read> direct = sha.flatMap(this::directUrls);
     if (direct.isEmpty()) {
       advertised
           .or(() -> f.file().sha256())
@@ -113,30 +125,54 @@ public final class MetadataRule implements Rule {
                           Optional.of(u.until()))));
       return;
     }
-    if (!direct.get().isEmpty()) {
-      out.block(
+    direct.get().block().ifPresent(out::block);
+  }
+
+  /**
+   * What a stored metadata file says: the direct-URL requirements it names, or why it cannot be
+   * read (which blocks as they would).
+   */
+  private record Read(List<String> direct, Optional<String> unreadable) {
+    Optional<Reason> block() {
+      if (unreadable.isPresent()) {
+        return Optional.of(
+            new Reason(
+                NAME,
+                "core metadata cannot be read ("
+                    + unreadable.get()
+                    + "): it may require a URL pip would fetch around the proxy"));
+      }
+      if (direct.isEmpty()) {
+        return Optional.empty();
+      }
+      return Optional.of(
           new Reason(
               NAME,
               "core metadata requires "
-                  + String.join(", ", direct.get())
+                  + String.join(", ", direct)
                   + ", which pip would fetch around the proxy (allow with metadata.allow-direct-urls)"));
     }
   }
 
-  /** The direct-URL requirements of the stored metadata file with this sha256, once read. */
-  private Optional<List<String>> directUrls(String sha) {
-    List<String> direct = parsed.get(sha);
-    if (direct == null) {
+  /** What the stored metadata file with this sha256 says, once stored. */
+  private Optional<Read> directUrls(String sha) {
+    Read read = parsed.get(sha);
+    if (read == null) {
       Optional<String> text = source.text(sha);
-      if (text.isEmpty()) {
-        return Optional.empty();
+      if (text.isPresent()) {
+        read = new Read(directUrlRequirements(text.get()), Optional.empty());
+      } else {
+        Optional<String> why = source.whyUnreadable(sha);
+        if (why.isEmpty()) {
+          return Optional.empty();
+        }
+        read = new Read(List.of(), why);
       }
-      direct = directUrlRequirements(text.get());
       if (parsed.size() < CACHE_LIMIT) {
-        parsed.put(sha, direct);
+        parsed.put(sha, read);
       }
     }
-    return Optional.of(direct);
+    return Optional.of(read);
   }
 
   /**

@@ -52,6 +52,14 @@ class MetadataRuleTest {
 
   static Decision judge(
       String yaml, Optional<String> stored, Optional<MetadataRule.Unreadable> unreadable) {
+    return judge(yaml, stored, unreadable, false);
+  }
+
+  static Decision judge(
+      String yaml,
+      Optional<String> stored,
+      Optional<MetadataRule.Unreadable> unreadable,
+      boolean tooLong) {
     Policy p = PolicyLoader.parse("p.yaml", yaml);
     MetadataRule.Source source =
         new MetadataRule.Source() {
@@ -68,6 +76,13 @@ class MetadataRuleTest {
           @Override
           public Optional<MetadataRule.Unreadable> unreadable(String key) {
             return key.equals(META_SHA) ? unreadable : Optional.empty();
+          }
+
+          @Override
+          public Optional<String> whyUnreadable(String sha) {
+            return sha.equals(META_SHA) && stored.isEmpty() && tooLong
+                ? Optional.of("its header section is longer than 8 MiB")
+                : Optional.empty();
           }
         };
     FileEntry f =
@@ -144,5 +159,24 @@ class MetadataRuleTest {
     Decision audit = judge("mode: audit\n", Optional.empty(), unreadable);
     assertThat(audit.allowed()).as("audit mode reports it").isTrue();
     assertThat(audit.reasons()).extracting(Reason::rule).containsExactly("metadata");
+  }
+
+  @Test
+  void judge_storedMetadataTooLongToRead_isBlocked() {
+    Decision d = judge("", Optional.empty(), Optional.empty(), true);
+    assertThat(d).isInstanceOf(Decision.Block.class);
+    assertThat(((Decision.Block) d).held()).isFalse();
+    assertThat(d.reasons().get(0).message())
+        .isEqualTo(
+            "core metadata cannot be read (its header section is longer than 8 MiB): it may"
+                + " require a URL pip would fetch around the proxy");
+    assertThat(
+            judge(
+                    "metadata: {allow-direct-urls: [lib]}\n",
+                    Optional.empty(),
+                    Optional.empty(),
+                    true)
+                .allowed())
+        .isTrue();
   }
 }

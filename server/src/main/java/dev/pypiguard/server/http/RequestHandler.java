@@ -771,10 +771,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /**
    * Judges the file and answers. An allowed file whose core metadata is not read yet has it read
-   * first and is judged again with it ({@code metadataChecked}), so that the {@code metadata} rule
-   * has seen what pip would install; metadata that cannot be read holds the file (README §Fail
-   * closed); a file blocked anyway costs nothing. {@code read} is what reading it came to, null
-   * before it is tried.
+   * first and is judged again with it, so that the {@code metadata} rule has seen what pip would
+   * install; metadata that cannot be read holds the file (README §Fail closed); a file blocked
+   * anyway costs nothing. {@code read} is what reading it came to, null before it is tried.
    */
   private CompletableFuture<Reply> judgeFile(
       Exchange ex,

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,8 +22,17 @@ import java.util.function.Function;
  * metadata file is first noticed stored, so that cached pages are judged again with it.
  */
 public final class StoredMetadata implements MetadataRule.Source {
-  /** Core metadata is a few KiB; a bigger file is read no further than this. */
-  private static final long LIMIT = 1 << 20;
+  /**
+   * The longest header section read: the generated metadata of a wheel may be this long
+   * (WheelZip.MAX_METADATA), and one longer is unreadable rather than judged without it.
+   */
+  private static final long LIMIT = dev.pypiguard.core.project.WheelZip.MAX_METADATA;
+
+  private static final int CHUNK = 64 * 1024;
+
+  /** Stored metadata files whose header section is longer than {@link #LIMIT}: why. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, String> tooLong =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
 
   private volatile Function<Sha256, Optional<Path>> store = key -> Optional.empty();
   private final AtomicLong generation = new AtomicLong();
@@ -140,46 +148,82 @@ public final class StoredMetadata implements MetadataRule.Source {
       return Optional.empty();
     }
     Optional<Path> p = store.apply(sha.get());
-    if (p.isPresent()) {
-      return read(p.get());
-    }
-    try {
-      Optional<FileChannel> ch = verified.open(sha.get());
-      if (ch.isPresent()) {
-        try (FileChannel c = ch.get()) {
-          return read(c);
+    if (p.isEmpty()) {
+      try {
+        Optional<FileChannel> ch = verified.open(sha.get());
+        if (ch.isPresent()) {
+          try (FileChannel c = ch.get()) {
+            return headers(metadataSha256, c);
+          }
         }
+      } catch (IOException e) {
+        // gone meanwhile: kept (then in the store) or failed
       }
-    } catch (IOException e) {
-      // gone meanwhile: kept (then in the store) or failed
+      // Kept meanwhile: its download has ended, and its partial file is the stored one.
+      p = store.apply(sha.get());
     }
-    // Kept meanwhile: its download has ended, and its partial file is the stored one.
-    return store.apply(sha.get()).flatMap(StoredMetadata::read);
-  }
-
-  private static Optional<String> read(Path p) {
-    try {
-      if (Files.size(p) > LIMIT) {
-        return Optional.empty();
-      }
-      return Optional.of(new String(Files.readAllBytes(p), StandardCharsets.UTF_8));
+    if (p.isEmpty()) {
+      return Optional.empty();
+    }
+    try (FileChannel c = FileChannel.open(p.get())) {
+      return headers(metadataSha256, c);
     } catch (IOException e) {
       return Optional.empty();
     }
   }
 
-  private static Optional<String> read(FileChannel ch) throws IOException {
-    long size = ch.size();
-    if (size > LIMIT) {
-      return Optional.empty();
-    }
-    ByteBuffer buf = ByteBuffer.allocate((int) size);
-    while (buf.hasRemaining()) {
-      if (ch.read(buf, buf.position()) < 0) {
+  @Override
+  public Optional<String> whyUnreadable(String metadataSha256) {
+    return Optional.ofNullable(tooLong.getIfPresent(metadataSha256));
+  }
+
+  /**
+   * The file's text up to the end of its header section (the first blank line; the rule reads no
+   * further), read {@value #CHUNK} bytes at a time: a long description costs nothing, and a header
+   * section longer than {@link #LIMIT} is noted for {@link #whyUnreadable} instead of read.
+   */
+  private Optional<String> headers(String key, FileChannel ch) throws IOException {
+    var out = new Bytes();
+    ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+    long at = 0;
+    while (true) {
+      buf.clear();
+      int n = ch.read(buf, at);
+      if (n < 0) {
+        return Optional.of(out.toString(StandardCharsets.UTF_8));
+      }
+      int from = Math.max(0, out.size() - 2);
+      out.write(buf.array(), 0, n);
+      at += n;
+      if (out.blankLineFrom(from)) {
+        return Optional.of(out.toString(StandardCharsets.UTF_8));
+      }
+      if (at > LIMIT) {
+        tooLong.put(key, "its header section is longer than " + (LIMIT >> 20) + " MiB");
         return Optional.empty();
       }
     }
-    return Optional.of(new String(buf.array(), StandardCharsets.UTF_8));
+  }
+
+  /** Bytes read so far, scanned where they are. */
+  private static final class Bytes extends java.io.ByteArrayOutputStream {
+    boolean blankLineFrom(int from) {
+      return headerEnd(buf, from, count) >= 0;
+    }
+  }
+
+  /**
+   * Where a blank line ({@code \n\n} or {@code \n\r\n}) starts in the first {@code length} bytes of
+   * {@code b}, looking from {@code from}; -1 when there is none.
+   */
+  static int headerEnd(byte[] b, int from, int length) {
+    for (int i = from; i + 1 < length; i++) {
+      if (b[i] == '\n'
+          && (b[i + 1] == '\n' || (b[i + 1] == '\r' && i + 2 < length && b[i + 2] == '\n'))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Override

@@ -62,6 +62,46 @@ class StoredMetadataTest {
     assertThat(metadata.text(SHA.hex())).isEmpty();
   }
 
+  /**
+   * The rule reads the header section only: a long description after it is not read, and a header
+   * section longer than a wheel's METADATA may be is unreadable, not empty (which was judged
+   * without it).
+   */
+  @Test
+  void headersAreRead_aDescriptionOfAnyLengthIsNot_andOverlongHeadersAreUnreadable()
+      throws IOException {
+    String headers = "Metadata-Version: 2.1\nName: alpha\nRequires-Dist: evil @ https://x/e.tgz\n";
+    Path longDescription =
+        Files.writeString(dir.resolve("long"), headers + "\n" + "d".repeat(9 << 20));
+    Path crlf = Files.writeString(dir.resolve("crlf"), "Name: alpha\r\n\r\nbody");
+    Path longHeaders =
+        Files.writeString(dir.resolve("headers"), headers + "X-Filler: x\n".repeat(1 << 20));
+    var metadata = new StoredMetadata();
+    metadata.use(new FileSystemBlobStore(dir.resolve("blobs")));
+    String a = "a".repeat(64);
+    String b = "b".repeat(64);
+    String c = "c".repeat(64);
+    var files = java.util.Map.of(a, longDescription, b, longHeaders, c, crlf);
+    metadata.useVerified(
+        key -> Optional.ofNullable(files.get(key.hex())).map(StoredMetadataTest::open));
+
+    assertThat(metadata.text(a)).hasValueSatisfying(t -> assertThat(t).startsWith(headers + "\n"));
+    assertThat(metadata.text(a).get().length()).isLessThan(1 << 20);
+    assertThat(metadata.whyUnreadable(a)).isEmpty();
+    assertThat(metadata.text(c)).contains("Name: alpha\r\n\r\nbody");
+    assertThat(metadata.text(b)).isEmpty();
+    assertThat(metadata.whyUnreadable(b)).contains("its header section is longer than 8 MiB");
+    assertThat(StoredMetadata.headerEnd("a\nb\n\r\nc".getBytes(UTF_8), 0, 7)).isEqualTo(3);
+  }
+
+  private static FileChannel open(Path p) {
+    try {
+      return FileChannel.open(p);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static Optional<FileChannel> none() {
     return Optional.empty();
   }
