@@ -413,6 +413,24 @@ class FailClosedEndToEndIT {
     var held = get(proxy, "/files/victim/victim-1.0-py3-none-any.whl", "*/*");
     assertThat(held.statusCode()).isEqualTo(503);
     assertThat(held.body()).contains("core metadata could not be read");
+
+    // Downloaded whole for its METADATA, so in the cache: export holds it too.
+    assertThat(
+            proxy.store().find(new dev.pypiguard.core.blob.Sha256(notAZip.hashes().get("sha256"))))
+        .isPresent();
+    proxy.close();
+    proxy = null;
+    Path out = dir.resolve("mirror");
+    var export =
+        CliTest.run(
+            "export",
+            "--cache-dir",
+            dir.resolve("cache").toString(),
+            "--policy",
+            policy.toString(),
+            out.toString());
+    assertThat(export.code()).as(export.err()).isZero();
+    assertThat(out.resolve("files/victim/victim-1.0-py3-none-any.whl")).doesNotExist();
   }
 
   /** The file names a PEP 691 page lists. */

@@ -116,7 +116,8 @@ public final class ExportCommand implements Callable<Integer> {
       var rules =
           new JudgeRules(feed, Optional.of(verdicts), metadata, Optional.of(inspections)).apply(p);
       var judge = new PolicyJudge(p, Clock.systemUTC(), firstSeen, known, rules);
-      var exporter = new Exporter(cacheDir, judge, Optional.of(inspections), read);
+      var exporter =
+          new Exporter(cacheDir, judge, Optional.of(inspections), read, metadata::unreadable);
       metadata.use(exporter.store());
       Exporter.Summary s = exporter.export(out, Optional.ofNullable(since));
       w.printf(

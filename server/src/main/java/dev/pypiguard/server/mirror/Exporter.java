@@ -60,23 +60,28 @@ final class Exporter {
   private final PageJudge judge;
   private final Optional<InspectionStore> inspections;
   private final Map<String, String> generated;
+  private final java.util.function.BiConsumer<String, String> unreadable;
 
   /**
    * @param inspections where the stored files' inspections are read (or made) before judging
    * @param generated filled with wheel sha256 to the sha256 of the METADATA read from the stored
    *     wheel, for wheels without advertised metadata, before judging: the metadata rule's source
    *     reads it, so export judges what it writes beside the wheel
+   * @param unreadable told of each such wheel whose METADATA cannot be read (wheel sha256, why):
+   *     the metadata rule holds it, so it is not exported unread (README §Fail closed)
    */
   Exporter(
       Path cacheDir,
       PageJudge judge,
       Optional<InspectionStore> inspections,
-      Map<String, String> generated) {
+      Map<String, String> generated,
+      java.util.function.BiConsumer<String, String> unreadable) {
     this.cacheDir = cacheDir;
     this.store = new FileSystemBlobStore(cacheDir.resolve("blobs"));
     this.judge = judge;
     this.inspections = inspections;
     this.generated = generated;
+    this.unreadable = unreadable;
   }
 
   /** The cache's store, as this export reads (and completes) it. */
@@ -112,8 +117,13 @@ final class Exporter {
       }
       if (f.metadataSha256().isEmpty()
           && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl")) {
-        ownMetadata(blob.get(), f.filename())
-            .ifPresent(m -> generated.put(sha.get().hex(), sha256Of(m).hex()));
+        Optional<Path> own = ownMetadata(blob.get(), f.filename());
+        if (own.isPresent()) {
+          generated.put(sha.get().hex(), sha256Of(own.get()).hex());
+        } else {
+          unreadable.accept(
+              sha.get().hex(), "core metadata could not be read: " + f.filename() + " has none");
+        }
       }
     }
   }
@@ -296,7 +306,7 @@ final class Exporter {
       }
       return store.find(sha);
     } catch (IOException e) {
-      return Optional.empty(); // an unreadable wheel is exported without metadata
+      return Optional.empty(); // an unreadable wheel: held, not exported
     }
   }
 
