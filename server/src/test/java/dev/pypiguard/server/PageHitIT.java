@@ -117,6 +117,42 @@ class PageHitIT {
     return Duration.ofNanos(nanos[nanos.length / 2]);
   }
 
+  /**
+   * A hit on an HTTP/1.1 connection kept alive sends the page's head as it was built once, shared
+   * by every such hit (README "Speed"); a connection that needs headers of its own (HTTP/1.0 kept
+   * alive, or one the client closes) gets a copy with them. Each kind in turn, on both body kinds
+   * (in memory and by sendfile): the shared head never takes another's connection header.
+   */
+  @Test
+  void pageHit_connectionHeaders_areEachAnswersOwn() throws Exception {
+    for (String page : new String[] {"/simple/other/", "/simple/bigpage/"}) {
+      var warm = h.get(page, "Accept", JSON);
+      assertThat(warm.statusCode()).isEqualTo(200);
+      for (int round = 0; round < 2; round++) {
+        try (var c =
+            dev.pypiguard.testing.RawHttpClient.connect(h.proxy.uri(), Duration.ofSeconds(20))) {
+          c.send(
+              c.get(page, "Accept: " + JSON, "Connection: keep-alive")
+                  .replaceFirst(" HTTP/1.1\r\n", " HTTP/1.0\r\n"));
+          var ten = c.read(false).orElseThrow();
+          assertThat(ten.body()).as(page + " over HTTP/1.0").isEqualTo(warm.body());
+          assertThat(ten.header("Connection")).hasValue("keep-alive");
+          c.send(c.get(page, "Accept: " + JSON));
+          var eleven = c.read(false).orElseThrow();
+          assertThat(eleven.body()).isEqualTo(warm.body());
+          assertThat(eleven.header("Connection")).as(page + " over HTTP/1.1").isEmpty();
+          assertThat(eleven.header("Server")).hasValue("pypi-guard");
+          c.send(c.get(page, "Accept: " + JSON, "Connection: close"));
+          var closing = c.read(false).orElseThrow();
+          assertThat(closing.body()).isEqualTo(warm.body());
+          assertThat(closing.header("Connection")).hasValue("close");
+          assertThat(c.closedByServer(Duration.ofSeconds(5))).isTrue();
+        }
+      }
+    }
+    assertThat(pageBodyFiles()).isGreaterThanOrEqualTo(1);
+  }
+
   @Test
   void cachedPageHit_isAnswered_whileEveryBlockingThreadIsBusy() throws Exception {
     var warm = h.get("/simple/bigpage/", "Accept", JSON);

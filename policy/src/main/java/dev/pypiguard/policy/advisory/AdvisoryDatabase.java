@@ -119,9 +119,16 @@ public final class AdvisoryDatabase implements AdvisoryLookup {
 
   @Override
   public Optional<Advisory> maliciousProject(ProjectName project) {
-    return records(project).stream()
-        .filter(a -> a.malicious() && a.affectsAllVersions(project.value()))
-        .min(Comparator.comparing(Advisory::id));
+    // Asked on every page hit (README "Speed"): a loop, not a stream, over what is mostly none.
+    Advisory first = null;
+    for (Advisory a : records(project)) {
+      if (a.malicious()
+          && a.affectsAllVersions(project.value())
+          && (first == null || a.id().compareTo(first.id()) < 0)) {
+        first = a;
+      }
+    }
+    return Optional.ofNullable(first);
   }
 
   /** A digest of the content: equal for equal content, however it was read. */

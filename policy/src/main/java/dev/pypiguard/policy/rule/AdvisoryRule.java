@@ -29,6 +29,7 @@ public final class AdvisoryRule implements Rule {
 
   private final AdvisoryPolicy config;
   private final AdvisoryLookup lookup;
+  private final Labels fingerprint = new Labels("advisories-");
 
   /** The rule of {@code config} (the policy's {@code advisories} section) over {@code lookup}. */
   public AdvisoryRule(AdvisoryPolicy config, AdvisoryLookup lookup) {
@@ -138,7 +139,7 @@ public final class AdvisoryRule implements Rule {
 
   @Override
   public String fingerprint() {
-    return "advisories-" + lookup.generation();
+    return fingerprint.of(lookup.generation());
   }
 
   /** Ignores expire, so judgements change with time when there are any. */

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 class InMemoryKnownFiles implements KnownFiles {
   private final Map<String, String> pins = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong();
+  private final Labels label = new Labels("known-");
   private final Object writeLock = new Object();
 
   /** Loads a pin read back from storage; the first one for a name wins. */
@@ -76,7 +77,7 @@ class InMemoryKnownFiles implements KnownFiles {
 
   @Override
   public String generation() {
-    return "known-" + generation.get();
+    return label.of(generation.get());
   }
 
   @Override

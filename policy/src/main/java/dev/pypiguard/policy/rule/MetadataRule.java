@@ -90,6 +90,7 @@ public final class MetadataRule implements Rule {
 
   private final List<Glob> allowed;
   private final Source source;
+  private final Labels fingerprint = new Labels("metadata-");
   private final Map<String, Read> parsed = new ConcurrentHashMap<>();
 
   public MetadataRule(Policy.Metadata config, Source source) {
@@ -201,6 +202,6 @@ public final class MetadataRule implements Rule {
 
   @Override
   public String fingerprint() {
-    return "metadata-" + source.generation();
+    return fingerprint.of(source.generation());
   }
 }

@@ -2,6 +2,11 @@ package dev.pypiguard.server.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -42,7 +47,19 @@ public final class AccessLog {
   static final int LIMIT = 65_536;
 
   /** Lines waiting for the writer, in the order their requests finished. */
-  private static final ConcurrentLinkedQueue<String> PENDING = new ConcurrentLinkedQueue<>();
+  private static final ConcurrentLinkedQueue<StringBuilder> PENDING = new ConcurrentLinkedQueue<>();
+
+  /** The writer's batch of lines, written at 64 KB: kept, with what encodes it, across flushes. */
+  private static final int BATCH = 64 * 1024;
+
+  private static final StringBuilder LINES = new StringBuilder(BATCH + 8 * 1024);
+  private static char[] chars = new char[BATCH + 8 * 1024];
+  private static final ByteBuffer BYTES = ByteBuffer.allocate(BATCH);
+  private static final CharsetEncoder UTF8 =
+      StandardCharsets.UTF_8
+          .newEncoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE);
 
   private static final AtomicInteger QUEUED = new AtomicInteger();
   private static final AtomicLong DROPPED = new AtomicLong();
@@ -131,7 +148,7 @@ public final class AccessLog {
       DROPPED.incrementAndGet();
       return;
     }
-    PENDING.add(line.toString());
+    PENDING.add(line); // not copied into a String: the writer appends it to its batch
     if (queued == WAKE_AT) {
       LockSupport.unpark(WRITER);
     }
@@ -143,13 +160,12 @@ public final class AccessLog {
    * shutdown and by tests; concurrent callers take turns.
    */
   public static synchronized void flush() {
-    var batch = new StringBuilder(64 * 1024 + 512);
     PrintStream err = System.err; // read each time: a test may have replaced it
-    for (String l = PENDING.poll(); l != null; l = PENDING.poll()) {
+    for (StringBuilder l = PENDING.poll(); l != null; l = PENDING.poll()) {
       QUEUED.decrementAndGet();
-      batch.append(l);
-      if (batch.length() >= 64 * 1024) {
-        emit(err, batch);
+      LINES.append(l);
+      if (LINES.length() >= BATCH) {
+        emit(err);
       }
     }
     long dropped = DROPPED.getAndSet(0);
@@ -159,16 +175,34 @@ public final class AccessLog {
           dropped,
           LIMIT);
     }
-    emit(err, batch);
+    emit(err);
   }
 
-  private static void emit(PrintStream err, StringBuilder batch) {
-    if (batch.length() > 0) {
-      byte[] bytes = batch.toString().getBytes(StandardCharsets.UTF_8);
-      err.write(bytes, 0, bytes.length);
-      err.flush();
-      batch.setLength(0);
+  /**
+   * Writes the batch as UTF-8 through buffers that are kept, not copied into a new String and byte
+   * array per batch (each line was allocated three times over).
+   */
+  private static void emit(PrintStream err) {
+    int n = LINES.length();
+    if (n == 0) {
+      return;
     }
+    if (chars.length < n) {
+      chars = new char[n];
+    }
+    LINES.getChars(0, n, chars, 0);
+    LINES.setLength(0);
+    CharBuffer in = CharBuffer.wrap(chars, 0, n);
+    UTF8.reset();
+    for (boolean done = false; !done; ) {
+      CoderResult r = in.hasRemaining() ? UTF8.encode(in, BYTES, true) : UTF8.flush(BYTES);
+      done = !in.hasRemaining() && r.isUnderflow();
+      if (r.isOverflow() || done) {
+        err.write(BYTES.array(), 0, BYTES.position());
+        BYTES.clear();
+      }
+    }
+    err.flush();
   }
 
   private static Second second(long epochSecond) {

@@ -2,12 +2,17 @@ package dev.pypiguard.server.http;
 
 import dev.pypiguard.server.auth.AccessControl;
 import dev.pypiguard.server.metrics.ProxyMetrics;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,6 +24,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +38,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Every method may be called from any thread; writes hop to the channel's event loop.
  */
 final class Exchange implements AccessControl.Caller {
+  /** The Server header of every answer. */
+  static final AsciiString SERVER_NAME = AsciiString.cached("pypi-guard");
+
+  /** Headers copied from known-good ones: no per-header validation. */
+  private static final DefaultHttpHeadersFactory UNVALIDATED =
+      DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
   final ChannelHandlerContext ctx;
   final HttpMethod method;
   final String uri;
@@ -111,18 +124,48 @@ final class Exchange implements AccessControl.Caller {
   }
 
   /**
-   * Sends a response head and a body of {@code length} bytes from a file region (sendfile), and
-   * finishes. For GET only.
+   * Sends a 200 whose headers are {@code shared} (read-only, with Content-Length and Server) and
+   * whose body is {@code body}, and finishes. For GET only.
    */
-  void sendRegion(HttpResponse head, FileRegion body, long length) {
-    onLoop(() -> writeRegion(head, body, length));
+  void sendShared(HttpHeaders shared, ByteBuf body) {
+    onLoop(
+        () -> {
+          HttpResponse head = sharedHead(shared);
+          bytes = body.readableBytes();
+          // The head, then the body as the last content: two writes, not a full response, which
+          // the codec would encode into two buffers whose promises it must combine.
+          ctx.write(head);
+          finish(ctx.writeAndFlush(new DefaultLastHttpContent(body, EmptyHttpHeaders.INSTANCE)));
+        });
+  }
+
+  /**
+   * Sends a 200 whose headers are {@code shared} (as {@link #sendShared}) and whose body of {@code
+   * length} bytes is a file region (sendfile), and finishes. For GET only.
+   */
+  void sendRegion(HttpHeaders shared, FileRegion body, long length) {
+    onLoop(() -> writeRegion(sharedHead(shared), body, length));
+  }
+
+  /**
+   * The head of a 200 with {@code shared} headers: those very headers where this connection needs
+   * none of its own (HTTP/1.1, kept alive), which spares a page hit a copy of them per request
+   * (README "Speed"); else a copy with the connection's headers.
+   */
+  private HttpResponse sharedHead(HttpHeaders shared) {
+    status = 200;
+    if (keepAlive && !forceClose && version.isKeepAliveDefault()) {
+      return new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, shared);
+    }
+    HttpResponse head =
+        new DefaultHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, UNVALIDATED.newHeaders().add(shared));
+    prepare(head);
+    return head;
   }
 
   private void writeRegion(HttpResponse head, FileRegion body, long length) {
-    status = head.status().code();
     bytes = length;
-    HttpUtil.setContentLength(head, length);
-    prepare(head);
     boolean corked = cork();
     ctx.write(head);
     ctx.write(body)
@@ -176,7 +219,7 @@ final class Exchange implements AccessControl.Caller {
   /** Sets connection handling headers on a response about to be written. */
   void prepare(HttpResponse response) {
     status = response.status().code();
-    response.headers().set(HttpHeaderNames.SERVER, "pypi-guard");
+    response.headers().set(HttpHeaderNames.SERVER, SERVER_NAME);
     if (keepAlive && !forceClose) {
       if (!version.isKeepAliveDefault()) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

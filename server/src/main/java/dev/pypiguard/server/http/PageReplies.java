@@ -13,15 +13,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.ReadOnlyHttpHeaders;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.AsciiString;
 import java.io.IOException;
@@ -59,10 +54,6 @@ final class PageReplies {
   private static final AsciiString CACHE_CONTROL =
       AsciiString.cached(RequestHandler.PAGE_CACHE_CONTROL);
   private static final AsciiString GZIP = AsciiString.cached("gzip");
-
-  /** Headers built here from known-good values: no per-header validation (as before). */
-  private static final DefaultHttpHeadersFactory UNVALIDATED =
-      DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
   /** Replies by the rendered page they send (by identity: a page evicted there goes here too). */
   private final Cache<RenderedPages.Rendered, Reply> replies =
@@ -134,7 +125,13 @@ final class PageReplies {
     private final @Nullable FileBody identityFile;
 
     private final @Nullable FileBody gzipFile;
+
+    /**
+     * The whole head of each coding, shared by every hit: read-only, so that no write to it can
+     * reach another answer (a connection that needs headers of its own sends a copy).
+     */
     private final HttpHeaders identityHeaders;
+
     private final HttpHeaders gzipHeaders;
 
     /** The decisions the audit log records for each serving of this page (README "Audit log"). */
@@ -167,16 +164,24 @@ final class PageReplies {
 
     private static HttpHeaders headers(
         AsciiString type, AsciiString etag, int length, boolean gzip) {
-      HttpHeaders h = UNVALIDATED.newHeaders();
-      h.set(HttpHeaderNames.CONTENT_TYPE, type);
+      var h = new java.util.ArrayList<CharSequence>(14);
+      h.add(HttpHeaderNames.CONTENT_TYPE);
+      h.add(type);
       if (gzip) {
-        h.set(HttpHeaderNames.CONTENT_ENCODING, GZIP);
+        h.add(HttpHeaderNames.CONTENT_ENCODING);
+        h.add(GZIP);
       }
-      h.set(HttpHeaderNames.ETAG, etag);
-      h.set(HttpHeaderNames.VARY, VARY);
-      h.set(HttpHeaderNames.CACHE_CONTROL, CACHE_CONTROL);
-      h.setInt(HttpHeaderNames.CONTENT_LENGTH, length);
-      return h;
+      h.add(HttpHeaderNames.ETAG);
+      h.add(etag);
+      h.add(HttpHeaderNames.VARY);
+      h.add(VARY);
+      h.add(HttpHeaderNames.CACHE_CONTROL);
+      h.add(CACHE_CONTROL);
+      h.add(HttpHeaderNames.CONTENT_LENGTH);
+      h.add(AsciiString.of(Integer.toString(length)));
+      h.add(HttpHeaderNames.SERVER);
+      h.add(Exchange.SERVER_NAME);
+      return new ReadOnlyHttpHeaders(false, h.toArray(CharSequence[]::new));
     }
 
     /**
@@ -188,35 +193,17 @@ final class PageReplies {
     }
 
     /**
-     * Writes a response of its own (the exchange adds connection headers) over the shared bytes:
-     * from the body's file by sendfile, or from direct memory.
+     * Writes a response over the shared bytes, from the body's file by sendfile or from direct
+     * memory, with the shared head where the connection needs no header of its own.
      */
     void send(Exchange ex, boolean gzipped) {
-      HttpHeaders h = UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders);
+      HttpHeaders h = gzipped ? gzipHeaders : identityHeaders;
       FileBody file = gzipped ? gzipFile : identityFile;
       if (file != null) {
-        ex.sendRegion(
-            new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, h),
-            file.region(),
-            file.length);
+        ex.sendRegion(h, file.region(), file.length);
         return;
       }
-      ex.send(response(gzipped, h));
-    }
-
-    /** A response of its own over the shared bytes in memory (a body not kept in a file). */
-    DefaultFullHttpResponse response(boolean gzipped) {
-      return response(
-          gzipped, UNVALIDATED.newHeaders().add(gzipped ? gzipHeaders : identityHeaders));
-    }
-
-    private DefaultFullHttpResponse response(boolean gzipped, HttpHeaders h) {
-      return new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1,
-          HttpResponseStatus.OK,
-          java.util.Objects.requireNonNull(gzipped ? gzip : identity).duplicate(),
-          h,
-          EmptyHttpHeaders.INSTANCE);
+      ex.sendShared(h, java.util.Objects.requireNonNull(gzipped ? gzip : identity).duplicate());
     }
 
     /** Lets go of the files (their descriptors close once the last send that uses them ends). */

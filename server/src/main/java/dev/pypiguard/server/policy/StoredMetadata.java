@@ -36,6 +36,7 @@ public final class StoredMetadata implements MetadataRule.Source {
 
   private volatile Function<Sha256, Optional<Path>> store = key -> Optional.empty();
   private final AtomicLong generation = new AtomicLong();
+  private final dev.pypiguard.policy.rule.Labels label = new dev.pypiguard.policy.rule.Labels("");
   private final Set<String> noticed = ConcurrentHashMap.newKeySet();
   private volatile Function<String, Optional<String>> generated = wheel -> Optional.empty();
   private volatile Verified verified = key -> Optional.empty();
@@ -228,6 +229,6 @@ public final class StoredMetadata implements MetadataRule.Source {
 
   @Override
   public String generation() {
-    return Long.toString(generation.get());
+    return label.of(generation.get());
   }
 }

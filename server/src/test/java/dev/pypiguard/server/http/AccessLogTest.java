@@ -29,33 +29,9 @@ class AccessLogTest {
    */
   @Test
   void queuedLines_areWrittenWhole_andAnOverflowIsCountedNotKept() {
-    var ch = new EmbeddedChannel(new io.netty.channel.ChannelInboundHandlerAdapter());
-    var ex =
-        new Exchange(
-            ch.pipeline().firstContext(),
-            new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/simple/x/"),
-            new AtomicInteger(),
-            new dev.pypiguard.server.metrics.ProxyMetrics());
-    ex.status = 200;
-    ex.bytes = 12;
-    PrintStream saved = System.err;
-    var captured = new ByteArrayOutputStream();
+    var request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/simple/x/");
     int sent = AccessLog.LIMIT + 1_000;
-    try {
-      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      AccessLog.flush(); // whatever other tests queued goes to the captured stream too
-      captured.reset();
-      synchronized (AccessLog.class) { // the writer waits: nothing drains while the queue fills
-        for (int i = 0; i < sent; i++) {
-          AccessLog.write(ex, 3, true);
-        }
-      }
-      AccessLog.flush();
-    } finally {
-      System.setErr(saved);
-      ch.finishAndReleaseAll();
-    }
-    String log = captured.toString(StandardCharsets.UTF_8);
+    String log = new String(written(request, 12, 3, sent), StandardCharsets.UTF_8);
     var line =
         Pattern.compile(
             "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[INFO\\] access - \\S+ - - "
@@ -70,5 +46,56 @@ class AccessLogTest {
     assertThat(written).as("lines written whole").isEqualTo(AccessLog.LIMIT);
     assertThat(dropped).as("lines counted as dropped").isEqualTo(sent - AccessLog.LIMIT);
     assertThat(log.lines().filter(l -> l.contains("[INFO] access - ")).count()).isEqualTo(written);
+  }
+
+  /**
+   * Lines are encoded as UTF-8 into the writer's kept buffer: text wider than a byte a character
+   * (more bytes than the buffer holds, so it is written in several rounds) comes out whole.
+   */
+  @Test
+  void wideText_isWrittenWhole_acrossTheWritersBuffer() {
+    var request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/simple/x/");
+    String agent = "pip/" + "\u00e9\u6f22".repeat(100);
+    request.headers().set("User-Agent", agent);
+    int sent = 600; // about 300 KB of UTF-8
+    byte[] bytes = written(request, 0, 1, sent);
+    assertThat(bytes.length).isGreaterThan(4 * 64 * 1024);
+    String log = new String(bytes, StandardCharsets.UTF_8);
+    assertThat(log.lines().filter(l -> l.endsWith("\"" + agent + "\" 1ms")).count())
+        .isEqualTo(sent);
+  }
+
+  /**
+   * What the log writes for {@code lines} lines of an exchange of {@code request} (a 200 of {@code
+   * bytes} bytes taking {@code millis} ms), all queued before the writer runs.
+   */
+  private static byte[] written(
+      DefaultFullHttpRequest request, long bytes, long millis, int lines) {
+    var ch = new EmbeddedChannel(new io.netty.channel.ChannelInboundHandlerAdapter());
+    var ex =
+        new Exchange(
+            ch.pipeline().firstContext(),
+            request,
+            new AtomicInteger(),
+            new dev.pypiguard.server.metrics.ProxyMetrics());
+    ex.status = 200;
+    ex.bytes = bytes;
+    PrintStream saved = System.err;
+    var captured = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      AccessLog.flush(); // whatever other tests queued goes to the captured stream too
+      captured.reset();
+      synchronized (AccessLog.class) { // the writer waits: nothing drains while the queue fills
+        for (int i = 0; i < lines; i++) {
+          AccessLog.write(ex, millis, true);
+        }
+      }
+      AccessLog.flush();
+    } finally {
+      System.setErr(saved);
+      ch.finishAndReleaseAll();
+    }
+    return captured.toByteArray();
   }
 }
