@@ -28,7 +28,8 @@
 # script waits for an empty C2 queue).
 # wrk runs with -t1 (one core for the client, one for the server on a 2-core machine) and CONNS
 # connections for DURATION seconds; each figure is the best of RUNS rounds, and the servers of a
-# row take turns within each round.
+# row take turns within each round. Page rows also print each server's CPU time per request over
+# all rounds (user + system, from /proc/PID/stat), which the load of the machine moves far less.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 launcher=${LAUNCHER:-"$here/distribution/target/pypi-guard/bin/pypi-guard"}
@@ -260,26 +261,41 @@ hdrs() {
   [ "$2" = gzip ] && a+=(-H 'Accept-Encoding: gzip')
   [ ${#a[@]} -eq 0 ] || printf '%s\0' "${a[@]}"
 }
-once() { # connections url headers... -> prints req/s and bytes/s of one wrk run
+once() { # connections url headers... -> prints req/s, bytes/s and requests of one wrk run
   local c=$1 url=$2; shift 2
   local out; out=$(wrk -t1 -c"$c" -d"${DURATION}s" "$@" "$url")
   grep -q 'Non-2xx' <<<"$out" && echo "  (non-2xx answers from $url)" >&2
-  awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {v=$2; m=1; if (v ~ /GB/) m=1024*1024*1024; else if (v ~ /MB/) m=1048576; else if (v ~ /KB/) m=1024; sub(/[A-Za-z]+/, "", v); t=v*m} END {print r, t}' <<<"$out"
+  awk '/Requests\/sec/ {r=$2} / requests in / {n=$1} /Transfer\/sec/ {v=$2; m=1; if (v ~ /GB/) m=1024*1024*1024; else if (v ~ /MB/) m=1048576; else if (v ~ /KB/) m=1024; sub(/[A-Za-z]+/, "", v); t=v*m} END {print r, t, n}' <<<"$out"
 }
+# CPU time (user + system, in clock ticks) of the processes PIDS, all their threads.
+ticks() { # pids...
+  local p t=0
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+# The server processes behind each url of the next measure, a quoted list of pids per url (empty:
+# not counted): measure then also prints their CPU time per request over all its rounds, in us.
+cpu_pids=()
 # Side by side: RUNS rounds, each measuring every url in turn, so that a burst of other load on
 # the machine falls on all of them alike; prints each url's best req/s and bytes/s, a line each.
 measure() { # connections n url1..urln headers...
   local c=$1 n=$2; shift 2
   local urls=("${@:1:$n}"); shift "$n"
-  local best=() bestt=() i r t
-  for ((i = 0; i < n; i++)); do best[i]=0; bestt[i]=0; done
+  local best=() bestt=() reqs=() cpu=() i r t k t0 pids
+  for ((i = 0; i < n; i++)); do best[i]=0; bestt[i]=0; reqs[i]=0; cpu[i]=0; done
   for _ in $(seq "$RUNS"); do
     for ((i = 0; i < n; i++)); do
-      read -r r t < <(once "$c" "${urls[i]}" "$@")
+      read -r -a pids <<<"${cpu_pids[i]:-}"
+      t0=$(ticks "${pids[@]}")
+      read -r r t k < <(once "$c" "${urls[i]}" "$@")
+      cpu[i]=$((cpu[i] + $(ticks "${pids[@]}") - t0)); reqs[i]=$((reqs[i] + ${k:-0}))
       if awk -v a="$r" -v b="${best[i]}" 'BEGIN {exit !(a > b)}'; then best[i]=$r; bestt[i]=$t; fi
     done
   done
-  for ((i = 0; i < n; i++)); do echo "${best[i]} ${bestt[i]}"; done
+  local hz; hz=$(getconf CLK_TCK)
+  for ((i = 0; i < n; i++)); do
+    echo "${best[i]} ${bestt[i]} $(awk -v c="${cpu[i]}" -v n="${reqs[i]}" -v hz="$hz" 'BEGIN {if (n > 0 && c > 0) printf "%.1f", c * 1e6 / hz / n; else print "-"}')"
+  done
 }
 warm() { # url headers...
   local url=$1; shift
@@ -325,19 +341,26 @@ c2_idle "$judged_pid"
 echo "pypi-guard $("$launcher" --version 2>/dev/null | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
   "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS rounds (servers in turn); ratios are pypi-guard / other"
 if want pages; then
-printf '%-28s %10s %10s %10s %8s %8s\n' "page (req/s)" pypi-guard nginx nginx-pc "/nginx" "/pc"
+# Beside the rates, each server's CPU time per request over all rounds (user + system, every
+# thread of pypi-guard; nginx's workers, which serve both nginx columns): a figure that the load
+# of the machine moves far less than a rate.
+ng_workers=$(pgrep -P "$(cat "$work/nginx/nginx.pid")" | tr '\n' ' ')
+cpu_pids=("$pg_pid" "$ng_workers" "$ng_workers")
+printf '%-28s %10s %10s %10s %8s %8s   %s\n' "page (req/s)" pypi-guard nginx nginx-pc "/nginx" "/pc" \
+  "CPU us/request: pypi-guard nginx nginx-pc"
 for n in $SIZES; do
   for fmt in json html; do
     for enc in identity gzip; do
       mapfile -d '' h < <(hdrs $fmt $enc)
       ext=$fmt; bytes=$(wc -c <"$work/nginx/root/p/$n.$fmt$([ $enc = gzip ] && echo .gz)")
-      { read -r a _; read -r b _; read -r c _; } < <(measure "$CONNS" 3 "$pg/simple/benchpkg$n/" \
+      { read -r a _ ca; read -r b _ cb; read -r c _ cc; } < <(measure "$CONNS" 3 "$pg/simple/benchpkg$n/" \
         "http://127.0.0.1:$ng_port/p/$n.$ext" "http://127.0.0.1:$nc_port/simple/benchpkg$n/" "${h[@]}")
-      printf '%-28s %10.0f %10.0f %10.0f %8s %8s\n' "$n files $fmt $enc ${bytes}B" "$a" "$b" "$c" \
-        "$(ratio "$a" "$b")" "$(ratio "$a" "$c")"
+      printf '%-28s %10.0f %10.0f %10.0f %8s %8s   %6s %6s %6s\n' "$n files $fmt $enc ${bytes}B" "$a" "$b" "$c" \
+        "$(ratio "$a" "$b")" "$(ratio "$a" "$c")" "$ca" "$cb" "$cc"
     done
   done
 done
+cpu_pids=()
 
 fi
 if want file; then
@@ -359,17 +382,19 @@ echo "pypi-guard RSS while 50 clients pull the file: $(( ${rss50:-0} / 1024 )) M
 fi
 if want judged; then
 echo
-printf '%-28s %10s %10s %8s\n' "judged page (req/s)" judged unjudged ratio
+printf '%-28s %10s %10s %8s   %s\n' "judged page (req/s)" judged unjudged ratio "CPU us/request: judged unjudged"
+cpu_pids=("$judged_pid" "$pg_pid")
 for n in $SIZES; do
   for enc in identity gzip; do
     mapfile -d '' h < <(hdrs json $enc)
     warm "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}"
-    { read -r a _; read -r b _; } < <(measure "$CONNS" 2 "http://127.0.0.1:$judged_port/simple/benchpkg$n/" \
+    { read -r a _ ca; read -r b _ cb; } < <(measure "$CONNS" 2 "http://127.0.0.1:$judged_port/simple/benchpkg$n/" \
       "$pg/simple/benchpkg$n/" "${h[@]}")
     kept=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['files']))" "$work/judged-$n.json")
-    printf '%-28s %10.0f %10.0f %8s\n' "$n files json $enc ($kept kept)" "$a" "$b" "$(ratio "$a" "$b")"
+    printf '%-28s %10.0f %10.0f %8s   %6s %6s\n' "$n files json $enc ($kept kept)" "$a" "$b" "$(ratio "$a" "$b")" "$ca" "$cb"
   done
 done
+cpu_pids=()
 
 fi
 # A local nginx as the upstream of its own pypi-guard: the upstream tree ($work/upstream) for cold
