@@ -281,20 +281,23 @@ cpu_pids=()
 measure() { # connections n url1..urln headers...
   local c=$1 n=$2; shift 2
   local urls=("${@:1:$n}"); shift "$n"
-  local best=() bestt=() reqs=() cpu=() i r t k t0 pids
-  for ((i = 0; i < n; i++)); do best[i]=0; bestt[i]=0; reqs[i]=0; cpu[i]=0; done
+  local best=() bestt=() reqs=() cpu=() moved=() i r t k t0 pids
+  for ((i = 0; i < n; i++)); do best[i]=0; bestt[i]=0; reqs[i]=0; cpu[i]=0; moved[i]=0; done
   for _ in $(seq "$RUNS"); do
     for ((i = 0; i < n; i++)); do
       read -r -a pids <<<"${cpu_pids[i]:-}"
       t0=$(ticks "${pids[@]}")
       read -r r t k < <(once "$c" "${urls[i]}" "$@")
       cpu[i]=$((cpu[i] + $(ticks "${pids[@]}") - t0)); reqs[i]=$((reqs[i] + ${k:-0}))
+      moved[i]=$(awk -v m="${moved[i]}" -v t="$t" -v d="$DURATION" 'BEGIN {printf "%.0f", m + t * d}')
       if awk -v a="$r" -v b="${best[i]}" 'BEGIN {exit !(a > b)}'; then best[i]=$r; bestt[i]=$t; fi
     done
   done
   local hz; hz=$(getconf CLK_TCK)
   for ((i = 0; i < n; i++)); do
-    echo "${best[i]} ${bestt[i]} $(awk -v c="${cpu[i]}" -v n="${reqs[i]}" -v hz="$hz" 'BEGIN {if (n > 0 && c > 0) printf "%.1f", c * 1e6 / hz / n; else print "-"}')"
+    # best req/s, its bytes/s, CPU us per request, CPU ms per GiB sent
+    echo "${best[i]} ${bestt[i]} $(awk -v c="${cpu[i]}" -v n="${reqs[i]}" -v b="${moved[i]}" -v hz="$hz" \
+      'BEGIN {if (n > 0 && c > 0) printf "%.1f %.0f", c * 1e6 / hz / n, c * 1e3 / hz / (b / 1073741824); else print "- -"}')"
   done
 }
 warm() { # url headers...
@@ -340,11 +343,12 @@ c2_idle "$judged_pid"
 
 echo "pypi-guard $("$launcher" --version 2>/dev/null | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
   "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS rounds (servers in turn); ratios are pypi-guard / other"
+# nginx's workers, whose CPU time the page and file rows count beside pypi-guard's.
+ng_workers=$(pgrep -P "$(cat "$work/nginx/nginx.pid")" | tr '\n' ' ')
 if want pages; then
 # Beside the rates, each server's CPU time per request over all rounds (user + system, every
 # thread of pypi-guard; nginx's workers, which serve both nginx columns): a figure that the load
 # of the machine moves far less than a rate.
-ng_workers=$(pgrep -P "$(cat "$work/nginx/nginx.pid")" | tr '\n' ' ')
 cpu_pids=("$pg_pid" "$ng_workers" "$ng_workers")
 printf '%-28s %10s %10s %10s %8s %8s   %s\n' "page (req/s)" pypi-guard nginx nginx-pc "/nginx" "/pc" \
   "CPU us/request: pypi-guard nginx nginx-pc"
@@ -365,18 +369,20 @@ cpu_pids=()
 fi
 if want file; then
 echo
-printf '%-28s %10s %10s %8s\n' "cached ${FILE_MB} MiB file (MB/s)" pypi-guard nginx ratio
-{ read -r _ a; read -r _ b; } < <(measure "$FILE_CONNS" 2 "$pg$file_path" "http://127.0.0.1:$ng_port/files/bench.whl")
-printf '%-28s %10.0f %10.0f %8s\n' "$FILE_CONNS clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+printf '%-28s %10s %10s %8s   %s\n' "cached ${FILE_MB} MiB file (MB/s)" pypi-guard nginx ratio "CPU ms/GiB: pypi-guard nginx"
+cpu_pids=("$pg_pid" "$ng_workers")
+{ read -r _ a _ ga; read -r _ b _ gb; } < <(measure "$FILE_CONNS" 2 "$pg$file_path" "http://127.0.0.1:$ng_port/files/bench.whl")
+printf '%-28s %10.0f %10.0f %8s   %6s %6s\n' "$FILE_CONNS clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")" "$ga" "$gb"
 # pypi-guard's RSS while the 50 clients pull: sampled every 0.2 s into a file (bounded by a little
 # more than the rounds' length) until the rounds end; the highest sample is taken, so the turns in
 # which nginx serves do not lower it.
 ( for _ in $(seq $((DURATION * RUNS * 10 + 50))); do awk '/VmRSS/ {print $2}' "/proc/$pg_pid/status"; sleep 0.2; done \
   >"$work/rss50.samples" ) &
 sampler=$!
-{ read -r _ a; read -r _ b; } < <(measure 50 2 "$pg$file_path" "http://127.0.0.1:$ng_port/files/bench.whl")
+{ read -r _ a _ ga; read -r _ b _ gb; } < <(measure 50 2 "$pg$file_path" "http://127.0.0.1:$ng_port/files/bench.whl")
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
-printf '%-28s %10.0f %10.0f %8s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")"
+cpu_pids=()
+printf '%-28s %10.0f %10.0f %8s   %6s %6s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")" "$ga" "$gb"
 rss50=$(sort -n "$work/rss50.samples" | tail -1)
 echo "pypi-guard RSS while 50 clients pull the file: $(( ${rss50:-0} / 1024 )) MB"
 fi
