@@ -357,7 +357,7 @@ for n in $SIZES; do
     for enc in identity gzip; do
       mapfile -d '' h < <(hdrs $fmt $enc)
       ext=$fmt; bytes=$(wc -c <"$work/nginx/root/p/$n.$fmt$([ $enc = gzip ] && echo .gz)")
-      { read -r a _ ca; read -r b _ cb; read -r c _ cc; } < <(measure "$CONNS" 3 "$pg/simple/benchpkg$n/" \
+      { read -r a _ ca _; read -r b _ cb _; read -r c _ cc _; } < <(measure "$CONNS" 3 "$pg/simple/benchpkg$n/" \
         "http://127.0.0.1:$ng_port/p/$n.$ext" "http://127.0.0.1:$nc_port/simple/benchpkg$n/" "${h[@]}")
       printf '%-28s %10.0f %10.0f %10.0f %8s %8s   %6s %6s %6s\n' "$n files $fmt $enc ${bytes}B" "$a" "$b" "$c" \
         "$(ratio "$a" "$b")" "$(ratio "$a" "$c")" "$ca" "$cb" "$cc"
@@ -394,7 +394,7 @@ for n in $SIZES; do
   for enc in identity gzip; do
     mapfile -d '' h < <(hdrs json $enc)
     warm "http://127.0.0.1:$judged_port/simple/benchpkg$n/" "${h[@]}"
-    { read -r a _ ca; read -r b _ cb; } < <(measure "$CONNS" 2 "http://127.0.0.1:$judged_port/simple/benchpkg$n/" \
+    { read -r a _ ca _; read -r b _ cb _; } < <(measure "$CONNS" 2 "http://127.0.0.1:$judged_port/simple/benchpkg$n/" \
       "$pg/simple/benchpkg$n/" "${h[@]}")
     kept=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['files']))" "$work/judged-$n.json")
     printf '%-28s %10.0f %10.0f %8s   %6s %6s\n' "$n files json $enc ($kept kept)" "$a" "$b" "$(ratio "$a" "$b")" "$ca" "$cb"
