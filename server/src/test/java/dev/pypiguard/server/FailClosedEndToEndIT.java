@@ -282,14 +282,20 @@ class FailClosedEndToEndIT {
   /**
    * An upstream that advertises core metadata and then fails to serve it: the wheel is judged with
    * its own METADATA (read from the wheel), not let through unread. Before, the wheel was judged
-   * without metadata and served with its direct-URL dependency.
+   * without metadata and served with its direct-URL dependency. {@code check}, which fetches the
+   * advertised metadata itself, holds the release with the reason (it said ALLOWED).
    */
   @Test
-  void advertisedMetadataFailing_theWheelsOwnIsJudged() throws Exception {
+  void advertisedMetadataFailing_theWheelsOwnIsJudged_andCheckHolds() throws Exception {
     start("");
     Artifact bad = WheelBuilder.of("victim", "2.0").requires(EVIL).build();
     upstream.page("victim", Entry.of(bad).uploaded(LONG_AGO));
     upstream.failMetadata(500);
+    var checked = CliTest.run("check", "--config", config.toString(), "victim==2.0");
+    assertThat(checked.out())
+        .contains("victim==2.0: HELD")
+        .contains("core metadata could not be read");
+    assertThat(checked.code()).isEqualTo(1);
     var blocked = get(proxy, "/files/victim/" + bad.filename(), "*/*");
     assertThat(blocked.statusCode()).isEqualTo(403);
     assertThat(blocked.body()).contains("core metadata requires " + EVIL);

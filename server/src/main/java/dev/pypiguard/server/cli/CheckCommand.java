@@ -156,6 +156,13 @@ final class CheckCommand implements Callable<Integer> {
     // Also what serve stored and generated (wheels without advertised metadata), read only, so
     // that check agrees with serve on a wheel serve has read the METADATA of.
     var metadata = new java.util.concurrent.ConcurrentHashMap<String, String>();
+    // Advertised metadata check could not get, or not with the page's sha256: the file is held,
+    // as serve holds it (or answers with the failure), never judged as if it required nothing.
+    var unreadable = new java.util.concurrent.ConcurrentHashMap<String, String>();
+    java.time.Instant retry =
+        Clock.systemUTC()
+            .instant()
+            .plus(dev.pypiguard.server.policy.StoredMetadata.UNREADABLE_HOLD);
     var served = new dev.pypiguard.server.policy.StoredMetadata();
     served.useReadOnly(cfg.cacheDir().resolve("blobs"));
     served.useGenerated(new dev.pypiguard.server.http.GeneratedMetadata(cfg.cacheDir())::sha256Of);
@@ -174,6 +181,12 @@ final class CheckCommand implements Callable<Integer> {
           @Override
           public Optional<String> generated(dev.pypiguard.core.blob.Sha256 fileSha256) {
             return served.generated(fileSha256);
+          }
+
+          @Override
+          public Optional<MetadataRule.Unreadable> unreadable(String key) {
+            return Optional.ofNullable(unreadable.get(key))
+                .map(why -> new MetadataRule.Unreadable(why, retry));
           }
         };
     // The rules serve judges with (one factory for all commands); look-alike names need no
@@ -232,7 +245,7 @@ final class CheckCommand implements Callable<Integer> {
                     AdvisoryFeed.versionsToAsk(page),
                     java.time.Duration.ofSeconds(20)));
         verdicts.ifPresent(v -> verify(v, client, u, page));
-        fetchMetadata(client, u, page, wanted, metadata);
+        fetchMetadata(client, u, page, wanted, metadata, unreadable);
         JudgedPage judged = judge.judge(u.name(), page);
         if (upstreams.size() > 1) {
           out.printf("%s: from upstream %s%n", name.get(), u.name());
@@ -342,14 +355,16 @@ final class CheckCommand implements Callable<Integer> {
 
   /**
    * Fetches the advertised core metadata of the page's files (of the wanted version, when one is
-   * named), keeping each whose sha256 matches what the page says.
+   * named), keeping each whose sha256 matches what the page says; why the others could not be read
+   * goes into {@code unreadable}, by the advertised sha256.
    */
   private static void fetchMetadata(
       UpstreamClient client,
       Upstream u,
       ProjectPage page,
       Optional<String> wanted,
-      Map<String, String> into) {
+      Map<String, String> into,
+      Map<String, String> unreadable) {
     int fetched = 0;
     Optional<Version> want = wanted.flatMap(Version::tryParse);
     for (var f : page.files()) {
@@ -357,8 +372,18 @@ final class CheckCommand implements Callable<Integer> {
       String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
       if (sha.isEmpty()
           || into.containsKey(sha.get())
-          || fetched >= METADATA_FILES
           || (want.isPresent() && !Version.tryParse(v).equals(want))) {
+        continue;
+      }
+      String prefix = "core metadata could not be read: ";
+      if (fetched >= METADATA_FILES) {
+        // Not read is not "requires nothing": held, with what to do instead.
+        unreadable.put(
+            sha.get(),
+            prefix
+                + "check reads at most "
+                + METADATA_FILES
+                + " core metadata files of a page; name the version (PROJECT==VERSION)");
         continue;
       }
       fetched++;
@@ -366,13 +391,24 @@ final class CheckCommand implements Callable<Integer> {
       try {
         url = URI.create(f.url() + ".metadata");
       } catch (IllegalArgumentException e) {
+        unreadable.put(sha.get(), prefix + "the upstream gave an invalid URL for it");
         continue;
       }
       PageFetch r =
           client.page(url, "*/*", Optional.empty(), u.allowedHosts(), u.decorateFor(url)).join();
-      if (r instanceof PageFetch.Fetched ok
-          && dev.pypiguard.core.blob.Sha256.of(ok.body()).hex().equals(sha.get())) {
-        into.put(sha.get(), new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8));
+      if (r instanceof PageFetch.Fetched ok) {
+        String got = dev.pypiguard.core.blob.Sha256.of(ok.body()).hex();
+        if (got.equals(sha.get())) {
+          into.put(sha.get(), new String(ok.body(), java.nio.charset.StandardCharsets.UTF_8));
+        } else {
+          unreadable.put(
+              sha.get(),
+              prefix + "the page advertised sha256 " + sha.get() + ", the upstream gave " + got);
+        }
+      } else if (r instanceof PageFetch.Failed failed) {
+        unreadable.put(sha.get(), prefix + url + ": " + failed.reason());
+      } else {
+        unreadable.put(sha.get(), prefix + url + ": the upstream has no such file");
       }
     }
   }
