@@ -365,6 +365,15 @@ for n in $SIZES; do
   done
 done
 cpu_pids=()
+# What pypi-guard allocates per page hit: young-generation bytes (jstat) over one wrk run of the
+# first size's JSON gzip page, divided by its requests (promotions and survivors not counted).
+if command -v jstat >/dev/null; then
+  mapfile -d '' h < <(hdrs json gzip)
+  gc() { jstat -gc "$pg_pid" | awk 'NR == 2 {print $5, $6, $13}'; }  # EC EU YGC, KB
+  g0=$(gc); out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" "${h[@]}" "$pg/simple/benchpkg$first/"); g1=$(gc)
+  echo "pypi-guard allocates $(awk -v a="$g0" -v b="$g1" -v n="$(awk '/ requests in / {print $1}' <<<"$out")" \
+    'BEGIN {split(a, x, " "); split(b, y, " "); printf "%.0f", ((y[2] - x[2]) + (y[3] - x[3]) * y[1]) * 1024 / n}') bytes a hit ($first files json gzip)"
+fi
 
 fi
 if want file; then
