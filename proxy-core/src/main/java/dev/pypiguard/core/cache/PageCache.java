@@ -352,8 +352,22 @@ public final class PageCache {
   }
 
   private boolean fresh(CachedPage<?> page) {
-    // In milliseconds of the clock, with no Instant or Duration made: asked on every page hit.
-    return clock.millis() - page.fetchedAt().toEpochMilli() < settings.ttl().toMillis();
+    return younger(clock.millis(), page.fetchedAt(), settings.ttl());
+  }
+
+  /**
+   * Whether something fetched at {@code fetched} is younger than {@code ttl} at {@code nowMillis}.
+   * Asked on every page hit: the age in seconds and nanoseconds, with no Instant or Duration made,
+   * and none of the overflows of milliseconds (a TTL of 10^12 days is a valid setting).
+   */
+  static boolean younger(long nowMillis, Instant fetched, Duration ttl) {
+    long seconds = Math.floorDiv(nowMillis, 1000) - fetched.getEpochSecond();
+    long nanos = Math.floorMod(nowMillis, 1000) * 1_000_000L - fetched.getNano();
+    if (nanos < 0) {
+      seconds--;
+      nanos += 1_000_000_000L;
+    }
+    return seconds < ttl.getSeconds() || (seconds == ttl.getSeconds() && nanos < ttl.getNano());
   }
 
   private static String name(String key) {
