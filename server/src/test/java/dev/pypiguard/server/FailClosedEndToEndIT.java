@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -300,6 +301,30 @@ class FailClosedEndToEndIT {
     assertThat(blocked.statusCode()).isEqualTo(403);
     assertThat(blocked.body()).contains("core metadata requires " + EVIL);
     assertThat(upstream.requests("/files/" + bad.filename() + ".metadata")).isPositive();
+  }
+
+  /**
+   * {@code check} reads at most 200 core metadata files of a page, newest first, as pip picks: the
+   * newest release is read and reported (read in page order, it was past the limit and held, and an
+   * older one was reported); a named version is read whatever its place, here the oldest, whose
+   * metadata requires a direct URL.
+   */
+  @Test
+  void check_readsTheNewestMetadataFirst_onAPageOfMoreThanItReads() throws Exception {
+    start("");
+    var entries = new ArrayList<Entry>();
+    entries.add(
+        Entry.of(WheelBuilder.of("victim", "1.0").requires(EVIL).build()).uploaded(LONG_AGO));
+    for (int i = 1; i <= 200; i++) {
+      entries.add(Entry.of(WheelBuilder.of("victim", "1." + i).build()).uploaded(LONG_AGO));
+    }
+    entries.add(Entry.of(WheelBuilder.of("victim", "2.0").build()).uploaded(LONG_AGO));
+    upstream.page("victim", entries.toArray(Entry[]::new));
+    assertThat(CliTest.run("check", "--config", config.toString(), "victim").out())
+        .contains("victim==2.0: ALLOWED");
+    assertThat(CliTest.run("check", "--config", config.toString(), "victim==1.0").out())
+        .contains("victim==1.0: BLOCKED")
+        .contains("core metadata requires " + EVIL);
   }
 
   /**

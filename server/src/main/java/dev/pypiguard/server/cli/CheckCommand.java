@@ -367,7 +367,15 @@ final class CheckCommand implements Callable<Integer> {
       Map<String, String> unreadable) {
     int fetched = 0;
     Optional<Version> want = wanted.flatMap(Version::tryParse);
-    for (var f : page.files()) {
+    // Newest first, as pip picks: where the page has more files than are read, the oldest are held.
+    var newestFirst = new ArrayList<>(page.files());
+    newestFirst.sort(
+        Comparator.comparing(
+            (dev.pypiguard.core.simple.FileEntry f) ->
+                Version.tryParse(dev.pypiguard.policy.BaselineJudge.versionOf(page, f))
+                    .orElse(null),
+            Comparator.nullsLast(Comparator.reverseOrder())));
+    for (var f : newestFirst) {
       Optional<String> sha = f.metadataSha256();
       String v = dev.pypiguard.policy.BaselineJudge.versionOf(page, f);
       if (sha.isEmpty()
