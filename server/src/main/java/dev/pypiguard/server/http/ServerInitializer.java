@@ -23,11 +23,9 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -152,18 +150,6 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     tls.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())));
     var l = requestLimits;
     p.addLast("deadline", new RequestDeadline(l.requestHeaders(), l.idle()));
-    // A backstop while a response is being written: a client that reads nothing for five
-    // minutes is gone (a slow reader is not idle).
-    p.addLast(
-        "idle",
-        new IdleStateHandler(0, 0, 300, TimeUnit.SECONDS) {
-          @Override
-          protected void channelIdle(
-              io.netty.channel.ChannelHandlerContext ctx,
-              io.netty.handler.timeout.IdleStateEvent evt) {
-            ctx.close();
-          }
-        });
     // Netty's codec keeps its own count of requests awaiting a response: room for all that
     // InOrderResponses may hold.
     p.addLast(
@@ -174,7 +160,9 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(MAX_HEADERS)
                 .setMaxChunkSize(8192),
             InOrderResponses.MAX_PENDING + 2));
-    // Requests carry no body worth having: anything larger is refused with 413.
+    // Requests carry no body worth having: anything larger is refused with 413. A request without
+    // one is whole at once, and the aggregator never sees it.
+    p.addLast("bodiless", new BodilessRequests());
     p.addLast("aggregate", new HttpObjectAggregator(64 * 1024));
     p.addLast("in-order", new InOrderResponses());
     p.addLast("chunked", new ChunkedWriteHandler());

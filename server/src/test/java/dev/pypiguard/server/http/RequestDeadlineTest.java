@@ -3,6 +3,7 @@ package dev.pypiguard.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -104,5 +105,65 @@ class RequestDeadlineTest {
     bytes(ch);
     advance(ch, Duration.ofDays(3650));
     assertThat(ch.isOpen()).isTrue();
+  }
+
+  /** Lets {@code by} pass a second at a time, each second's due checks run, as on a real loop. */
+  private static void pass(EmbeddedChannel ch, Duration by) {
+    for (long s = 0; s < by.toSeconds(); s++) {
+      advance(ch, Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void anAnswerThatGoesOutSlowly_isNotCut_oneThatStops_isCutAfterFiveMinutes() {
+    var ch = channel(deadline);
+    deadline.requestReceived();
+    // A file sent whole (one region, as by sendfile) to a slow reader: one write, flushed, whose
+    // progress moves a little every 100 s. Before, an idle handler saw one write in ten minutes
+    // and cut the download at five.
+    ch.write(Unpooled.wrappedBuffer(new byte[1000]));
+    ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+    out.addFlush(); // flushed, not yet gone out
+    for (int i = 0; i < 6; i++) {
+      pass(ch, Duration.ofSeconds(100));
+      out.progress(10);
+    }
+    assertThat(ch.isOpen()).as("ten minutes of a slow reader").isTrue();
+    // Then the reader stops reading: nothing moves.
+    pass(ch, Duration.ofSeconds(290));
+    assertThat(ch.isOpen()).as("within five minutes of the last byte").isTrue();
+    pass(ch, Duration.ofSeconds(90)); // the check runs at least once a minute
+    assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
+  void writesThatLeaveAtOnce_countAsProgress_andAServedRequestThatWritesNothing_isCut() {
+    var ch = channel(deadline);
+    deadline.requestReceived();
+    for (int i = 0; i < 10; i++) { // a download streamed in chunks that each go out at once
+      pass(ch, Duration.ofSeconds(60));
+      ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[10]));
+      ch.readOutbound();
+    }
+    assertThat(ch.isOpen()).as("ten minutes of chunks").isTrue();
+    pass(ch, Duration.ofSeconds(290)); // then nothing: a request that waits for nothing
+    assertThat(ch.isOpen()).isTrue();
+    pass(ch, Duration.ofSeconds(90));
+    assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
+  void theStallCheck_holdsWithClocksOfNever() {
+    var never = Duration.ofDays(7L * 999_999_999);
+    var d = new RequestDeadline(never, never);
+    var ch = channel(d);
+    d.requestReceived();
+    ch.write(Unpooled.wrappedBuffer(new byte[1000])); // pending, never going out
+    pass(ch, Duration.ofSeconds(200));
+    assertThat(ch.isOpen()).isTrue();
+    for (int i = 0; i < 4; i++) {
+      pass(ch, Duration.ofSeconds(60));
+    }
+    assertThat(ch.isOpen()).isFalse();
   }
 }
