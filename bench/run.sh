@@ -43,6 +43,14 @@ RUNS=${RUNS:-3}
 SIZES=${SIZES:-"100 500 5000"}
 FILE_MB=${FILE_MB:-64}
 CONNS=${CONNS:-32}
+# Server threads of the measured servers (pages, judged, cached file): nginx worker_processes and
+# pypi-guard's event loops (-Dio.netty.eventLoopThreads), alike. One by default, leaving the other
+# core of a 2-core machine to wrk. With two each, nginx put a round's 32 connections on one of its
+# workers in some rounds and spread them in others (look at /proc/PID/fd of each worker during a
+# round), while pypi-guard always split them evenly, so the rates measured how three busy threads
+# shared two cores rather than what a request costs. SERVER_THREADS=2 runs both with two. The cold
+# and pip parts keep each server's defaults.
+SERVER_THREADS=${SERVER_THREADS:-1}
 FILE_CONNS=${FILE_CONNS:-8}
 COLD_MB=${COLD_MB:-64}
 COLD_FILES=${COLD_FILES:-5}
@@ -194,7 +202,7 @@ POL
 start_guard() { # name policy [advisories dir]
   local port; port=$(free_port)
   local adv=(); [ -n "${3:-}" ] && adv=(--advisories "$3")
-  JAVA_OPTS="${JAVA_OPTS:-}" "$launcher" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$up_port/simple/" \
+  JAVA_OPTS="-Dio.netty.eventLoopThreads=$SERVER_THREADS ${JAVA_OPTS:-}" "$launcher" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$up_port/simple/" \
     --cache-dir "$work/$1" --policy "$2" "${adv[@]}" >"$work/$1.log" 2>&1 &
   pids+=($!)
   eval "${1}_pid=$!; ${1}_port=$port"
@@ -222,7 +230,7 @@ cmp -s "$work/nginx/root/files/bench.whl" "$work/upstream/files/benchpkg$first-1
 ng_port=$(free_port)
 nc_port=$(free_port)
 cat >"$work/nginx/nginx.conf" <<NGX
-worker_processes 2;
+worker_processes $SERVER_THREADS;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
 events { worker_connections 4096; }
@@ -316,9 +324,8 @@ for n in $SIZES; do
     done
   done
 done
-# The file at both client counts: 50 clients run code (and amounts of it) that 8 do not, and a
-# warm-up at 8 alone left the JIT compiling through the 50-client rounds, where it showed as
-# pypi-guard's CPU time per GiB (20-25% more than nginx's; warmed, it is nginx's).
+# The file at both client counts: 50 clients run code that 8 do not (more connections, more
+# writes that wait for the socket), which the JIT would otherwise compile during their rounds.
 warm "$pg$file_path" -c"$FILE_CONNS"
 warm "$pg$file_path" -c50
 # The judging pypi-guard is a JVM of its own: warmed alike, so that it is not measured colder.
@@ -346,7 +353,7 @@ c2_idle "$pg_pid"
 c2_idle "$judged_pid"
 
 echo "pypi-guard $("$launcher" --version 2>/dev/null | head -1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
-  "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS rounds (servers in turn); ratios are pypi-guard / other"
+  "wrk -t1 -c$CONNS -d${DURATION}s, best of $RUNS rounds (servers in turn), $SERVER_THREADS server thread(s) each; ratios are pypi-guard / other"
 # nginx's workers, whose CPU time the page and file rows count beside pypi-guard's.
 ng_workers=$(pgrep -P "$(cat "$work/nginx/nginx.pid")" | tr '\n' ' ')
 if want pages; then
