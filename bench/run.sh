@@ -59,7 +59,7 @@ COLD_SMALL=${COLD_SMALL:-200}
 COLD_SMALL_KB=${COLD_SMALL_KB:-64}
 COLD_SMALL_WARMUP=${COLD_SMALL_WARMUP:-1000}  # small cold wheels through pypi-guard before those timed
 COLD_RATE=${COLD_RATE-125m}  # the far upstream's link (nginx limit_rate; 125m = 1 Gbit/s); empty: none
-PIP_RUNS=${PIP_RUNS:-7}
+PIP_RUNS=${PIP_RUNS:-15}  # rounds of the three installs (one varies by ±0.4 s: 7 rounds gave medians of 0.96 and 1.08 in two runs)
 PIP_WARMUP=${PIP_WARMUP:-40}  # replays of the install's requests that warm pypi-guard's JVM before timing
 PIP_REQS=${PIP_REQS:-"flask requests pydantic"}
 PIP_INDEX=${PIP_INDEX:-/opt/pypi}  # a static simple index on disk (simple/, files/) with the wheels pip needs
