@@ -68,10 +68,14 @@ public final class Downloads {
       UpstreamClient via,
       Consumer<Download> fromUpstream) {
     boolean[] started = {false};
+    // A download that failed is not joined, even before its completion has removed it here.
     Download d =
-        inFlight.computeIfAbsent(
+        inFlight.compute(
             key,
-            k -> {
+            (k, running) -> {
+              if (running != null && !running.result().isCompletedExceptionally()) {
+                return running;
+              }
               try {
                 started[0] = true;
                 return new Download(

@@ -1016,6 +1016,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       PageCache pages,
       FileEntry file,
       java.util.function.Supplier<Optional<Decision.Block>> recheck) {
+    return artifact(ex, pages, file, recheck, false);
+  }
+
+  private CompletableFuture<Reply> artifact(
+      Exchange ex,
+      PageCache pages,
+      FileEntry file,
+      java.util.function.Supplier<Optional<Decision.Block>> recheck,
+      boolean again) {
     Sha256 sha = file.digest().orElse(null);
     if (sha == null) {
       return Failures.upstream(502, "the upstream gave no valid sha256 for " + file.filename())
@@ -1079,7 +1088,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               }
               return send(outcome, meta).now();
             },
-            e -> Failures.download(DownloadOutcome.failed(file.filename(), e)).now())
+            e -> {
+              if (d.verified() && !again) {
+                // Joined a download whose bytes were verified but could not be kept (its partial
+                // file is gone with it) before this answer began: fetched once more, not a 502.
+                return CompletableFuture.supplyAsync(
+                        () -> artifact(ex, pages, file, recheck, true), blocking)
+                    .thenCompose(r -> r);
+              }
+              return Failures.download(DownloadOutcome.failed(file.filename(), e)).now();
+            })
         .now();
   }
 
