@@ -495,6 +495,8 @@ PY
   done >"$work/small.sizes"
   add() { awk -v a="$1" -v b="$2" 'BEGIN {print a + b}'; }
   cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+  # Seconds the JVM PID has spent compiling (jstat -compiler's Time), 0 without jstat.
+  c2_seconds() { { jstat -compiler "$1" 2>/dev/null || true; } | awk 'NR == 2 {t = $4} END {print t + 0}'; }
   printf '\n%-30s %10s %10s %11s %8s %8s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" \
     pypi-guard direct proxy_cache ratio "vs pc" "pc ratio"
   # cold_link LABEL UPSTREAM_PORT PROXY_CACHE_PORT: one pypi-guard of its own (a fresh JVM and
@@ -558,14 +560,16 @@ PY
       printf '%-30s %10.3f %10.3f %11.3f %8s %8s %8s\n' "$1" "$2" "$3" "$4" "$(ratio "$2" "$3")" \
         "$(ratio "$2" "$4")" "$(ratio "$4" "$3")"
     }
-    local r wp wd wn cp cd cn cpu0 cpu sp sd sn
+    local r wp wd wn cp cd cn cpu0 cpu sp sd sn st0 st sj0 sj
     if [ "$COLD_SMALL" -gt 0 ]; then
       [ "$COLD_SMALL_WARMUP" -eq 0 ] \
         || small_files "http://127.0.0.1:$port/files/benchsmall" 0 "$COLD_SMALL_WARMUP" >/dev/null
       c2_idle "$pid"
       sync
       sd=$(small_files "http://127.0.0.1:$up/files" "$COLD_SMALL_WARMUP")
+      st0=$(cpu_ticks "$pid"); sj0=$(c2_seconds "$pid")
       sp=$(small_files "http://127.0.0.1:$port/files/benchsmall" "$COLD_SMALL_WARMUP")
+      st=$(( $(cpu_ticks "$pid") - st0 )); sj=$(awk -v a="$sj0" -v b="$(c2_seconds "$pid")" 'BEGIN {print b - a}')
       sn=$(small_files "http://127.0.0.1:$pc/files" "$COLD_SMALL_WARMUP")
     fi
     # $(...) and not <(...): a download that fails or differs ends the run (set -e).
@@ -577,7 +581,13 @@ PY
     cpu=$(( $(cpu_ticks "$pid") - cpu0 ))
     cold_row "$label" "$cp" "$cd" "$cn"
     [ "$COLD_WARMUP" -eq 0 ] || cold_row "  first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$wn"
-    [ "$COLD_SMALL" -eq 0 ] || cold_row "  $COLD_SMALL x ${COLD_SMALL_KB} KiB + metadata" "$sp" "$sd" "$sn"
+    if [ "$COLD_SMALL" -gt 0 ]; then
+      cold_row "  $COLD_SMALL x ${COLD_SMALL_KB} KiB + metadata" "$sp" "$sd" "$sn"
+      # Of that CPU time, what the JIT spent compiling during those very answers (jstat): after
+      # COLD_SMALL_WARMUP others, it still compiles.
+      awk -v t="$st" -v hz="$(getconf CLK_TCK)" -v n="$((2 * COLD_SMALL))" -v j="$sj" \
+        'BEGIN {printf "  pypi-guard CPU per small answer: %.2f ms, of which JIT compiling %.2f ms\n", t * 1000 / hz / n, j * 1000 / n}'
+    fi
     # What a miss costs pypi-guard in CPU (receive, write, sha256, send), beside its wall time: on
     # a machine of few cores, that CPU competes with the client's and the upstream's.
     awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" -v n="$COLD_FILES" -v w="$cp" -v c="$(nproc)" \
