@@ -385,6 +385,20 @@ if command -v jstat >/dev/null; then
   echo "pypi-guard allocates $(awk -v a="$g0" -v b="$g1" -v n="$(awk '/ requests in / {print $1}' <<<"$out")" \
     'BEGIN {split(a, x, " "); split(b, y, " "); printf "%.0f", ((y[2] - x[2]) + (y[3] - x[3]) * y[1]) * 1024 / n}') bytes a hit ($first files json gzip)"
 fi
+# How nginx's workers shared the connections of rounds (SERVER_THREADS above): halfway through each
+# of RUNS rounds of the first page, its established connections counted per worker (ss).
+if [ "$SERVER_THREADS" -gt 1 ] && command -v ss >/dev/null; then
+  split=()
+  for _ in $(seq "$RUNS"); do
+    wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$ng_port/p/$first.json" >/dev/null &
+    round=$!
+    sleep "$(awk -v d="$DURATION" 'BEGIN {print d / 2}')"
+    conns=$(ss -tnpH state established "( sport = :$ng_port )" | grep -o 'pid=[0-9]*' | sort | uniq -c | awk '{print $1}' | sort -rn | tr '\n' '/')
+    wait "$round"
+    split+=("${conns%/}")
+  done
+  echo "nginx workers' connections in $RUNS rounds of $CONNS (per worker, most first; a worker with none not shown): ${split[*]}"
+fi
 
 fi
 if want file; then
@@ -496,7 +510,7 @@ PY
   add() { awk -v a="$1" -v b="$2" 'BEGIN {print a + b}'; }
   cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
   # Seconds the JVM PID has spent compiling (jstat -compiler's Time), 0 without jstat.
-  c2_seconds() { { jstat -compiler "$1" 2>/dev/null || true; } | awk 'NR == 2 {t = $4} END {print t + 0}'; }
+  jit_seconds() { { jstat -compiler "$1" 2>/dev/null || true; } | awk 'NR == 2 {t = $4} END {print t + 0}'; }
   printf '\n%-30s %10s %10s %11s %8s %8s %8s\n' "cold miss (s, $COLD_FILES x ${COLD_MB} MiB)" \
     pypi-guard direct proxy_cache ratio "vs pc" "pc ratio"
   # cold_link LABEL UPSTREAM_PORT PROXY_CACHE_PORT: one pypi-guard of its own (a fresh JVM and
@@ -567,9 +581,9 @@ PY
       c2_idle "$pid"
       sync
       sd=$(small_files "http://127.0.0.1:$up/files" "$COLD_SMALL_WARMUP")
-      st0=$(cpu_ticks "$pid"); sj0=$(c2_seconds "$pid")
+      st0=$(cpu_ticks "$pid"); sj0=$(jit_seconds "$pid")
       sp=$(small_files "http://127.0.0.1:$port/files/benchsmall" "$COLD_SMALL_WARMUP")
-      st=$(( $(cpu_ticks "$pid") - st0 )); sj=$(awk -v a="$sj0" -v b="$(c2_seconds "$pid")" 'BEGIN {print b - a}')
+      st=$(( $(cpu_ticks "$pid") - st0 )); sj=$(awk -v a="$sj0" -v b="$(jit_seconds "$pid")" 'BEGIN {print b - a}')
       sn=$(small_files "http://127.0.0.1:$pc/files" "$COLD_SMALL_WARMUP")
     fi
     # $(...) and not <(...): a download that fails or differs ends the run (set -e).
