@@ -167,6 +167,9 @@ public final class FileSystemBlobStore implements BlobStore {
             return t;
           });
 
+  /** The size from which a blob being written is hashed ahead, on a hashing thread. */
+  static final long HASH_AHEAD_FROM = 1 << 20;
+
   /** Each hashing thread reads through one direct buffer of its own. */
   private static final ThreadLocal<ByteBuffer> HASH_BUFFER =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 * 1024));
@@ -228,8 +231,11 @@ public final class FileSystemBlobStore implements BlobStore {
         out.write(bytes);
       }
       written = out.position();
-      // One hashing task at a time per blob: it catches up with everything written so far.
-      if (hashScheduled.compareAndSet(false, true)) {
+      // One hashing task at a time per blob: it catches up with everything written so far. A
+      // blob still smaller than HASH_AHEAD_FROM is hashed by verify, on the writer's thread: for
+      // the small files most downloads are, the hand-off to a hashing thread and back cost more
+      // than the hashing it would overlap.
+      if (written >= HASH_AHEAD_FROM && hashScheduled.compareAndSet(false, true)) {
         try {
           HASHERS.execute(this::hashAhead);
         } catch (RejectedExecutionException e) {

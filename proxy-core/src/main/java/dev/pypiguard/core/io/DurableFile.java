@@ -205,7 +205,12 @@ public final class DurableFile implements Closeable {
     try {
       channel.force(true);
       channel.close();
-      Files.createDirectories(target.toAbsolutePath().getParent());
+      // One stat where the directory is there, as it mostly is: createDirectories would try a
+      // mkdir first and build the exception its refusal throws.
+      Path dir = parent(target);
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+      }
     } catch (IOException | RuntimeException e) {
       discard();
       throw e;
