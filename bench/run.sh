@@ -19,7 +19,8 @@
 # to a file, each after a sync; after COLD_WARMUP misses of other files that warm the JVM, printed
 # apart; then the same behind an upstream link of COLD_RATE bytes a second; each side is asked
 # for the wheel's core metadata before the wheel, as pip asks, and only the wheel is timed; and
-# COLD_SMALL wheels of COLD_SMALL_KB KiB with their metadata, after COLD_SMALL_WARMUP others), and
+# COLD_SMALL wheels of COLD_SMALL_KB KiB with their metadata, after COLD_SMALL_WARMUP others, the
+# first COLD_SMALL of which are printed apart as a fresh JVM's), and
 # a warm pip install of PIP_REQS through pypi-guard in front of nginx serving the static index PIP_INDEX,
 # against the same from nginx serving pypi-guard's answers to that install as a static mirror
 # (the very same requests) and against PIP_INDEX itself (no metadata files), timed after
@@ -57,7 +58,14 @@ COLD_FILES=${COLD_FILES:-5}
 COLD_WARMUP=${COLD_WARMUP:-3}
 COLD_SMALL=${COLD_SMALL:-200}
 COLD_SMALL_KB=${COLD_SMALL_KB:-64}
-COLD_SMALL_WARMUP=${COLD_SMALL_WARMUP:-1000}  # small cold wheels through pypi-guard before those timed
+# Small cold wheels through pypi-guard before those timed: a method run once or twice per request
+# reaches C2 only after some 5,000-15,000 requests, so a shorter warm-up times the JIT's work (README
+# "Speed"). The first COLD_SMALL of them are timed too, as a fresh JVM's.
+COLD_SMALL_WARMUP=${COLD_SMALL_WARMUP:-25000}
+if [ "$COLD_SMALL_WARMUP" -gt 0 ] && [ "$COLD_SMALL_WARMUP" -lt "$COLD_SMALL" ]; then
+  echo "COLD_SMALL_WARMUP must be 0 or at least COLD_SMALL ($COLD_SMALL): its first COLD_SMALL are timed apart" >&2
+  exit 2
+fi
 COLD_RATE=${COLD_RATE-125m}  # the far upstream's link (nginx limit_rate; 125m = 1 Gbit/s); empty: none
 PIP_RUNS=${PIP_RUNS:-15}  # rounds of the three installs (one varies by ±0.4 s: 7 rounds gave medians of 0.96 and 1.08 in two runs)
 PIP_WARMUP=${PIP_WARMUP:-40}  # replays of the install's requests that warm pypi-guard's JVM before timing
@@ -491,7 +499,7 @@ if want cold; then
   # Before them, COLD_SMALL wheels of COLD_SMALL_KB KiB of one project, the size of most of what
   # pip installs, each with its core metadata, as pip asks for them (metadata, then wheel), after
   # COLD_SMALL_WARMUP others through pypi-guard alone that warm its JVM for them (and an empty C2
-  # queue: a few hundred still left it compiling, and the row measured the JIT).
+  # queue: with 1,000 its compiler still took half of pypi-guard's CPU in the timed answers).
   python3 - "$work" "$COLD_MB" "$((COLD_WARMUP + COLD_FILES))" "$((COLD_SMALL_WARMUP + COLD_SMALL))" "$COLD_SMALL_KB" <<'PY'
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
@@ -504,9 +512,11 @@ for project, count, size in (("benchcold", n, mb << 20), ("benchsmall", small, k
     with open(f"{root}/simple/{project}/index.json", "w") as f:
         json.dump({"meta": {"api-version": "1.1"}, "name": project, "files": files}, f)
 PY
+  # Their sizes in order, metadata then wheel (one stat for many: a process per file took half a
+  # minute for the warm-up's).
   for i in $(seq 0 $((COLD_SMALL_WARMUP + COLD_SMALL - 1))); do
-    stat -c %s "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl.metadata" "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl"
-  done >"$work/small.sizes"
+    printf '%s\n' "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl.metadata" "$work/upstream/files/benchsmall-1.$i-py3-none-any.whl"
+  done | xargs -d '\n' stat -c %s >"$work/small.sizes"
   add() { awk -v a="$1" -v b="$2" 'BEGIN {print a + b}'; }
   cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
   # Seconds the JVM PID has spent compiling (jstat -compiler's Time), 0 without jstat.
@@ -574,10 +584,20 @@ PY
       printf '%-30s %10.3f %10.3f %11.3f %8s %8s %8s\n' "$1" "$2" "$3" "$4" "$(ratio "$2" "$3")" \
         "$(ratio "$2" "$4")" "$(ratio "$4" "$3")"
     }
-    local r wp wd wn cp cd cn cpu0 cpu sp sd sn st0 st sj0 sj
+    local r wp wd wn cp cd cn cpu0 cpu sp sd sn st0 st sj0 sj fp fd fn i
     if [ "$COLD_SMALL" -gt 0 ]; then
-      [ "$COLD_SMALL_WARMUP" -eq 0 ] \
-        || small_files "http://127.0.0.1:$port/files/benchsmall" 0 "$COLD_SMALL_WARMUP" >/dev/null
+      if [ "$COLD_SMALL_WARMUP" -gt 0 ]; then
+        # The first COLD_SMALL of the warm-up are timed, beside the same straight from the upstream
+        # and through proxy_cache (whose cache never holds a timed one), as a fresh JVM's; the rest
+        # go in runs of 2,000, each one curl (the command line of a longer one is too long).
+        fd=$(small_files "http://127.0.0.1:$up/files" 0)
+        fp=$(small_files "http://127.0.0.1:$port/files/benchsmall" 0)
+        fn=$(small_files "http://127.0.0.1:$pc/files" 0)
+        for ((i = COLD_SMALL; i < COLD_SMALL_WARMUP; i += 2000)); do
+          small_files "http://127.0.0.1:$port/files/benchsmall" "$i" \
+            $((COLD_SMALL_WARMUP - i < 2000 ? COLD_SMALL_WARMUP - i : 2000)) >/dev/null
+        done
+      fi
       c2_idle "$pid"
       sync
       sd=$(small_files "http://127.0.0.1:$up/files" "$COLD_SMALL_WARMUP")
@@ -597,8 +617,10 @@ PY
     [ "$COLD_WARMUP" -eq 0 ] || cold_row "  first $COLD_WARMUP, fresh JVM" "$wp" "$wd" "$wn"
     if [ "$COLD_SMALL" -gt 0 ]; then
       cold_row "  $COLD_SMALL x ${COLD_SMALL_KB} KiB + metadata" "$sp" "$sd" "$sn"
-      # Of that CPU time, what the JIT spent compiling during those very answers (jstat): after
-      # COLD_SMALL_WARMUP others, it still compiles.
+      [ "$COLD_SMALL_WARMUP" -eq 0 ] \
+        || cold_row "  first $COLD_SMALL, fresh JVM" "$fp" "$fd" "$fn"
+      # Of that CPU time, what the JIT spent compiling during those very answers (jstat): it
+      # should be next to nothing; a warm-up too short shows here.
       awk -v t="$st" -v hz="$(getconf CLK_TCK)" -v n="$((2 * COLD_SMALL))" -v j="$sj" \
         'BEGIN {printf "  pypi-guard CPU per small answer: %.2f ms, of which JIT compiling %.2f ms\n", t * 1000 / hz / n, j * 1000 / n}'
     fi
