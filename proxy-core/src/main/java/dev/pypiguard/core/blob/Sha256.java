@@ -3,14 +3,11 @@ package dev.pypiguard.core.blob;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /** A SHA-256 digest written as 64 lower-case hex digits, the key of the content-addressed store. */
 public record Sha256(String hex) {
-  private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
-
   public Sha256 {
-    if (hex == null || !HEX.matcher(hex).matches()) {
+    if (hex == null || !isHex64(hex)) {
       throw new IllegalArgumentException(
           "sha256: \"" + hex + "\" (expected: 64 lower-case hex digits)");
     }
@@ -22,9 +19,24 @@ public record Sha256(String hex) {
       return java.util.Optional.empty();
     }
     String lower = raw.toLowerCase(java.util.Locale.ROOT);
-    return HEX.matcher(lower).matches()
-        ? java.util.Optional.of(new Sha256(lower))
-        : java.util.Optional.empty();
+    return isHex64(lower) ? java.util.Optional.of(new Sha256(lower)) : java.util.Optional.empty();
+  }
+
+  /**
+   * Whether {@code s} is 64 lower-case hex digits. A loop, not a regular expression: a file hit
+   * checks a few digests, and the matcher took 6% of its CPU time.
+   */
+  private static boolean isHex64(String s) {
+    if (s.length() != 64) {
+      return false;
+    }
+    for (int i = 0; i < 64; i++) {
+      char c = s.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static Sha256 of(byte[] bytes) {

@@ -53,7 +53,10 @@ final class FileSender {
     this.tls = tls;
   }
 
-  /** Serves a stored file; opening it happens on the blocking executor. */
+  /**
+   * Serves a stored file. It is opened on this thread when it may block (a pool thread, as a hit's
+   * reply mostly completes on one), else on the blocking executor: a hop less for each hit.
+   */
   void sendStored(Exchange ex, Path file, Meta meta) {
     if (notModified(ex, meta)) {
       return;
@@ -63,7 +66,7 @@ final class FileSender {
     store.pin(key);
     store.touch(key);
     Runnable release = () -> store.unpin(key);
-    blocking.execute(
+    Runnable open =
         () -> {
           FileChannel ch;
           long length;
@@ -79,7 +82,23 @@ final class FileSender {
             return;
           }
           ex.onLoop(() -> writeStored(ex, ch, length, meta, release));
-        });
+        };
+    if (mayBlock()) {
+      open.run();
+    } else {
+      blocking.execute(open);
+    }
+  }
+
+  /**
+   * Whether this thread may wait for the disk: not an event loop (of any connection) nor a thread
+   * of the common fork-join pool. The others that get here (the blocking pool, the upstream
+   * client's threads that also force downloads to disk) may.
+   */
+  static boolean mayBlock() {
+    Thread t = Thread.currentThread();
+    return !(t instanceof io.netty.util.concurrent.FastThreadLocalThread)
+        && !(t instanceof java.util.concurrent.ForkJoinWorkerThread);
   }
 
   private static boolean notModified(Exchange ex, Meta meta) {
