@@ -43,6 +43,7 @@ WARMUP=${WARMUP:-8}
 RUNS=${RUNS:-3}
 SIZES=${SIZES:-"100 500 5000"}
 FILE_MB=${FILE_MB:-64}
+FILE_SMALL_KB=${FILE_SMALL_KB:-64}  # a cached wheel of the size of most, beside the large one
 CONNS=${CONNS:-32}
 # Server threads of the measured servers (pages, judged, cached file): nginx worker_processes and
 # pypi-guard's event loops (-Dio.netty.eventLoopThreads), alike. One by default, leaving the other
@@ -118,16 +119,18 @@ def wheel(files_dir, project, version, size):
 PY
 
 # 1. An upstream serving PEP 691 JSON pages with PEP 700 fields (api-version 1.1, versions, size,
-#    upload-time), one project per size, and one real file of FILE_MB MiB on the first page.
+#    upload-time), one project per size, and two real files on the first page: one of FILE_MB MiB
+#    and one of FILE_SMALL_KB KiB.
 #    Every tenth release is an hour old (a 7-day cooldown holds it), the others are from 2020.
 mkdir -p "$work/upstream"
-python3 - "$work" "$FILE_MB" $SIZES <<'PY'
+python3 - "$work" "$FILE_MB" "$FILE_SMALL_KB" $SIZES <<'PY'
 import datetime, hashlib, json, os, sys
 sys.path.insert(0, sys.argv[1])
 from benchwheel import wheel
-root, mb, sizes = sys.argv[1] + "/upstream", int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+root, mb, kb, sizes = sys.argv[1] + "/upstream", int(sys.argv[2]), int(sys.argv[3]), [int(s) for s in sys.argv[4:]]
 os.makedirs(f"{root}/files", exist_ok=True)
-real = wheel(f"{root}/files", f"benchpkg{sizes[0]}", "1.0", mb << 20)
+real = {0: wheel(f"{root}/files", f"benchpkg{sizes[0]}", "1.0", mb << 20),
+        1: wheel(f"{root}/files", f"benchpkg{sizes[0]}", "1.1", kb << 10)}
 recent = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 names = []
 for n in sizes:
@@ -137,8 +140,8 @@ for n in sizes:
     for i in range(n):
         v = f"1.{i}"
         name = f"{project}-{v}-py3-none-any.whl"
-        if i == 0 and n == sizes[0]:
-            entry = dict(real)
+        if i in real and n == sizes[0]:
+            entry = dict(real[i])
         else:
             entry = {"filename": name, "url": f"../../files/{name}",
                      "hashes": {"sha256": hashlib.sha256(name.encode()).hexdigest()}, "size": 1000 + i}
@@ -221,6 +224,7 @@ start_guard pg "$work/permissive.yaml" "$work/osv-none"
 start_guard judged "$work/judged.yaml" "$work/osv"
 pg="http://127.0.0.1:$pg_port"
 file_path="/files/benchpkg$first/benchpkg$first-1.0-py3-none-any.whl"
+small_path="/files/benchpkg$first/benchpkg$first-1.1-py3-none-any.whl"
 
 # 3. What pypi-guard answers, saved for nginx: NAME.json, NAME.html and their .gz.
 mkdir -p "$work/nginx/root/p" "$work/nginx/root/files" "$work/nginx/cache"
@@ -234,6 +238,9 @@ done
 curl -fs "$pg$file_path" -o "$work/nginx/root/files/bench.whl"
 cmp -s "$work/nginx/root/files/bench.whl" "$work/upstream/files/benchpkg$first-1.0-py3-none-any.whl" \
   || { echo "the cached file differs from the upstream's" >&2; exit 1; }
+curl -fs "$pg$small_path" -o "$work/nginx/root/files/small.whl"
+cmp -s "$work/nginx/root/files/small.whl" "$work/upstream/files/benchpkg$first-1.1-py3-none-any.whl" \
+  || { echo "the cached small file differs from the upstream's" >&2; exit 1; }
 
 ng_port=$(free_port)
 nc_port=$(free_port)
@@ -335,6 +342,7 @@ done
 # The file at both client counts: 50 clients run code that 8 do not (more connections, more
 # writes that wait for the socket), which the JIT would otherwise compile during their rounds.
 warm "$pg$file_path" -c"$FILE_CONNS"
+warm "$pg$small_path"
 warm "$pg$file_path" -c50
 # The judging pypi-guard is a JVM of its own: warmed alike, so that it is not measured colder.
 if want judged; then
@@ -427,6 +435,13 @@ cpu_pids=()
 printf '%-28s %10.0f %10.0f %8s   %6s %6s\n' "50 clients" "$(ratio "$a" 1048576)" "$(ratio "$b" 1048576)" "$(ratio "$a" "$b")" "$ga" "$gb"
 rss50=$(sort -n "$work/rss50.samples" | tail -1)
 echo "pypi-guard RSS while 50 clients pull the file: $(( ${rss50:-0} / 1024 )) MB"
+# A cached wheel of FILE_SMALL_KB KiB, the size of most of what pip installs, by CONNS clients: what
+# a hit costs beside its bytes (the page's judgement of the file, the file opened, its head).
+printf '%-28s %10s %10s %8s   %s\n' "cached ${FILE_SMALL_KB} KiB file (req/s)" pypi-guard nginx ratio "CPU us/request: pypi-guard nginx"
+cpu_pids=("$pg_pid" "$ng_workers")
+{ read -r a _ ca _; read -r b _ cb _; } < <(measure "$CONNS" 2 "$pg$small_path" "http://127.0.0.1:$ng_port/files/small.whl")
+cpu_pids=()
+printf '%-28s %10.0f %10.0f %8s   %6s %6s\n' "$CONNS clients" "$a" "$b" "$(ratio "$a" "$b")" "$ca" "$cb"
 fi
 if want judged; then
 echo
